@@ -1,0 +1,90 @@
+//! The built-in schemas, exactly as RFC 7643 §8.7 publishes them.
+//!
+//! The JSON files under `schemas/` are extracted from RFC 7643 §8.7.1 and
+//! §8.7.2 by `scripts/extract-rfc-schemas.py`. The common attributes `id`,
+//! `externalId` and `meta` (RFC 7643 §3.1) are not part of any published
+//! schema, so they are defined here in code.
+
+use super::{AttrType, Attribute, Mutability, Returned, Schema, Uniqueness};
+use crate::{ScimError, ScimResult};
+
+/// Core User schema URN (RFC 7643 §4.1).
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// Core Group schema URN (RFC 7643 §4.2).
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+/// Enterprise User extension URN (RFC 7643 §4.3).
+pub const ENTERPRISE_USER_SCHEMA: &str =
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// Service Provider Configuration schema URN (RFC 7643 §5).
+pub const SERVICE_PROVIDER_CONFIG_SCHEMA: &str =
+    "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
+/// Resource Type schema URN (RFC 7643 §6).
+pub const RESOURCE_TYPE_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
+/// Schema schema URN (RFC 7643 §7).
+pub const SCHEMA_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Schema";
+
+const SOURCES: [&str; 6] = [
+    include_str!("../../schemas/user.json"),
+    include_str!("../../schemas/group.json"),
+    include_str!("../../schemas/enterprise_user.json"),
+    include_str!("../../schemas/service_provider_config.json"),
+    include_str!("../../schemas/resource_type.json"),
+    include_str!("../../schemas/schema.json"),
+];
+
+/// Parses the six published schemas, in the order User, Group, EnterpriseUser,
+/// ServiceProviderConfig, ResourceType, Schema.
+pub(crate) fn published() -> ScimResult<Vec<Schema>> {
+    SOURCES
+        .iter()
+        .map(|src| {
+            let v: serde_json::Value = serde_json::from_str(src)
+                .map_err(|e| ScimError::Internal(format!("built-in schema JSON: {e}")))?;
+            Schema::from_json(&v)
+        })
+        .collect()
+}
+
+fn read_only(mut a: Attribute) -> Attribute {
+    a.mutability = Mutability::ReadOnly;
+    a
+}
+
+/// The common attributes of every resource (RFC 7643 §3.1): `id`,
+/// `externalId`, `meta`, plus `schemas` (RFC 7643 §3).
+pub fn common_attributes() -> Vec<Attribute> {
+    let mut id = read_only(Attribute::simple("id", AttrType::String));
+    id.case_exact = true;
+    id.returned = Returned::Always;
+    id.uniqueness = Uniqueness::Server;
+    id.description =
+        "Unique identifier for the SCIM resource as defined by the service provider.".into();
+
+    let mut external_id = Attribute::simple("externalId", AttrType::String);
+    external_id.case_exact = true;
+    external_id.description =
+        "Identifier for the resource as defined by the provisioning client.".into();
+
+    let mut resource_type = read_only(Attribute::simple("resourceType", AttrType::String));
+    resource_type.case_exact = true;
+    let created = read_only(Attribute::simple("created", AttrType::DateTime));
+    let last_modified = read_only(Attribute::simple("lastModified", AttrType::DateTime));
+    let mut location = read_only(Attribute::simple("location", AttrType::Reference));
+    location.case_exact = true;
+    location.reference_types = vec!["uri".into()];
+    let mut version = read_only(Attribute::simple("version", AttrType::String));
+    version.case_exact = true;
+
+    let mut meta = read_only(Attribute::simple("meta", AttrType::Complex));
+    meta.description = "Resource metadata.".into();
+    meta.sub_attributes = vec![resource_type, created, last_modified, location, version];
+
+    // `schemas` is not an attribute of any schema, but filters may name it
+    // (RFC 7644 §3.4.2.2: `schemas eq "urn:…:enterprise:2.0:User"`).
+    let mut schemas = Attribute::simple("schemas", AttrType::Reference);
+    schemas.multi_valued = true;
+    schemas.returned = Returned::Always;
+    schemas.reference_types = vec!["uri".into()];
+
+    vec![id, external_id, meta, schemas]
+}

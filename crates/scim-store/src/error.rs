@@ -1,0 +1,51 @@
+//! Storage errors, and their mapping into the one SCIM error table.
+
+use scim_core::ScimError;
+use std::fmt;
+
+/// What can go wrong in a store.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreError {
+    /// A unique value (userName, group displayName, tenant or connection
+    /// name) is taken. The string names it.
+    Uniqueness(String),
+    /// A member to add does not exist in the tenant.
+    MissingMember(String),
+    /// A cursor that this store did not issue, or that no longer applies.
+    InvalidCursor(String),
+    /// The update function refused the change.
+    Rejected(ScimError),
+    /// The database failed. The message is for logs only.
+    Backend(String),
+}
+
+/// Shorthand for store results.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Uniqueness(m) => write!(f, "uniqueness: {m}"),
+            StoreError::MissingMember(m) => write!(f, "no such member: {m}"),
+            StoreError::InvalidCursor(m) => write!(f, "invalid cursor: {m}"),
+            StoreError::Rejected(e) => write!(f, "rejected: {e}"),
+            StoreError::Backend(m) => write!(f, "backend: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<StoreError> for ScimError {
+    fn from(e: StoreError) -> ScimError {
+        match e {
+            StoreError::Uniqueness(m) => ScimError::Uniqueness(m),
+            StoreError::MissingMember(m) => {
+                ScimError::InvalidValue(format!("member {m:?} does not exist"))
+            }
+            StoreError::InvalidCursor(m) => ScimError::InvalidCursor(m),
+            StoreError::Rejected(e) => e,
+            StoreError::Backend(m) => ScimError::Internal(m),
+        }
+    }
+}

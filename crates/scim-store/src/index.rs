@@ -1,0 +1,96 @@
+//! Which attributes stores index, and the index keys of a document.
+//!
+//! The IdPs look resources up by `userName`, `externalId`, `emails.value`
+//! and `displayName` (users) and `displayName`, `externalId` (groups); these
+//! never scan. A backend answers `eq` on an indexed path from its index and
+//! everything else from the document. Values of case-insensitive attributes
+//! are folded with [`fold`], the same function the in-memory evaluator uses.
+
+use crate::model::{IndexKeys, ResourceKind};
+use scim_core::filter::{fold, LAttr};
+use serde_json::{Map, Value};
+
+/// `(dotted path, caseExact)` of the indexed attributes of a kind.
+pub fn indexed(kind: ResourceKind) -> &'static [(&'static str, bool)] {
+    match kind {
+        ResourceKind::User => &[
+            ("userName", false),
+            ("externalId", true),
+            ("displayName", false),
+            ("emails.value", false),
+        ],
+        ResourceKind::Group => &[("displayName", false), ("externalId", true)],
+    }
+}
+
+/// Whether a lowered attribute is answered from the index.
+pub fn is_indexed(kind: ResourceKind, attr: &LAttr) -> bool {
+    attr.ext_urn.is_none() && {
+        let dotted = attr.dotted();
+        indexed(kind).iter().any(|(p, _)| *p == dotted)
+    }
+}
+
+/// The value stored in the index for `value` of an attribute.
+pub fn index_value(value: &str, case_exact: bool) -> String {
+    if case_exact {
+        value.to_string()
+    } else {
+        fold(value).into_owned()
+    }
+}
+
+fn values_at<'d>(doc: &'d Map<String, Value>, path: &str) -> Vec<&'d str> {
+    let (top, sub) = match path.split_once('.') {
+        Some((t, s)) => (t, Some(s)),
+        None => (path, None),
+    };
+    let Some(v) = doc.get(top) else {
+        return Vec::new();
+    };
+    let items: Vec<&Value> = match v {
+        Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    items
+        .into_iter()
+        .filter_map(|e| match sub {
+            Some(s) => e.get(s),
+            None => Some(e),
+        })
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+/// The index keys of a canonical document. `unique_group_names` decides
+/// whether a group's displayName is its unique key.
+pub fn keys(kind: ResourceKind, doc: &Map<String, Value>, unique_group_names: bool) -> IndexKeys {
+    let mut entries = Vec::new();
+    for (path, exact) in indexed(kind) {
+        for v in values_at(doc, path) {
+            let e = (path.to_string(), index_value(v, *exact));
+            if !entries.contains(&e) {
+                entries.push(e);
+            }
+        }
+    }
+    let first = |p: &str| values_at(doc, p).first().map(|s| s.to_string());
+    match kind {
+        ResourceKind::User => IndexKeys {
+            unique: first("userName").map(|u| fold(&u).into_owned()),
+            entries,
+            display: first("displayName").or_else(|| first("userName")),
+            active: doc.get("active").and_then(Value::as_bool).unwrap_or(true),
+        },
+        ResourceKind::Group => IndexKeys {
+            unique: if unique_group_names {
+                first("displayName").map(|d| fold(&d).into_owned())
+            } else {
+                None
+            },
+            entries,
+            display: first("displayName"),
+            active: true,
+        },
+    }
+}

@@ -1,0 +1,98 @@
+//! The storage port of scimd.
+//!
+//! [`Store`] is what the service needs from a database: tenant, connection
+//! and token administration, and a tenant-scoped [`ResourceStore`] handle for
+//! resources. Backends (SQLite, PostgreSQL, the in-memory [`memory`] fake)
+//! implement both and must pass the [`suite`] of storage tests.
+//!
+//! Invariant: resources are reached only through [`Store::resources`], which
+//! binds a tenant into the handle; no resource method takes a tenant.
+//!
+//! Invariant: filters arrive lowered ([`scim_core::filter::Lowered`]); a
+//! backend translates them into its own query language and must agree with
+//! the in-memory evaluator, which the suite checks.
+
+pub mod error;
+pub mod index;
+pub mod memory;
+pub mod model;
+pub mod query;
+#[cfg(feature = "suite")]
+pub mod suite;
+
+pub use error::{StoreError, StoreResult};
+pub use model::*;
+pub use query::{Page, PageRequest, Query};
+
+use async_trait::async_trait;
+use scim_core::resource::ResourceId;
+use scim_core::timestamp::Timestamp;
+use std::sync::Arc;
+
+/// A database holding every tenant.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Creates a tenant; its name is unique.
+    async fn create_tenant(&self, name: &str, now: Timestamp) -> StoreResult<Tenant>;
+    /// All tenants, by name.
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>>;
+    /// The tenant with this name.
+    async fn find_tenant(&self, name: &str) -> StoreResult<Option<Tenant>>;
+    /// The tenant with this id.
+    async fn tenant(&self, id: TenantId) -> StoreResult<Option<Tenant>>;
+
+    /// Creates a connection; its name is unique within the tenant.
+    async fn create_connection(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        profile: &str,
+        now: Timestamp,
+    ) -> StoreResult<Connection>;
+    /// A tenant's connections, by name.
+    async fn list_connections(&self, tenant: TenantId) -> StoreResult<Vec<Connection>>;
+    /// The connection with this id.
+    async fn connection(&self, id: ConnectionId) -> StoreResult<Option<Connection>>;
+
+    /// Stores a token's hash.
+    async fn insert_token(&self, token: NewToken) -> StoreResult<TokenRecord>;
+    /// The token with this SHA-256 hash, revoked or not.
+    async fn find_token(&self, hash: &[u8]) -> StoreResult<Option<TokenRecord>>;
+    /// A tenant's tokens, newest first.
+    async fn list_tokens(&self, tenant: TenantId) -> StoreResult<Vec<TokenRecord>>;
+    /// Revokes a token of the tenant; `false` if there is no such token.
+    async fn revoke_token(&self, tenant: TenantId, token: i64, now: Timestamp)
+        -> StoreResult<bool>;
+
+    /// The resources of one tenant.
+    fn resources(&self, tenant: TenantId) -> Arc<dyn ResourceStore>;
+}
+
+/// The resources of one tenant.
+#[async_trait]
+pub trait ResourceStore: Send + Sync {
+    /// Inserts a resource; a taken unique key is [`StoreError::Uniqueness`],
+    /// an unknown initial member [`StoreError::MissingMember`].
+    async fn insert(&self, record: NewRecord) -> StoreResult<Record>;
+    /// The resource with this id.
+    async fn get(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        load: Load,
+    ) -> StoreResult<Option<Record>>;
+    /// Applies `f` to the current record atomically; `None` if there is none.
+    async fn update(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        load: Load,
+        f: UpdateFn,
+    ) -> StoreResult<Option<Updated>>;
+    /// Deletes a resource and its memberships; `false` if there is none.
+    async fn delete(&self, kind: ResourceKind, id: &ResourceId) -> StoreResult<bool>;
+    /// A page of resources matching a query.
+    async fn query(&self, kind: ResourceKind, query: &Query) -> StoreResult<Page>;
+    /// How many resources of this kind exist (active ones only when `active_only`).
+    async fn count(&self, kind: ResourceKind, active_only: bool) -> StoreResult<u64>;
+}

@@ -1,0 +1,558 @@
+//! The in-memory fake store: every operation under one mutex, filters
+//! evaluated with the core's in-memory evaluator. It defines the reference
+//! behaviour the SQL backends must match (the storage suite runs on all).
+
+use crate::error::{StoreError, StoreResult};
+use crate::model::*;
+use crate::query::{cursor, Page, PageRequest, Query};
+use crate::{ResourceStore, Store};
+use async_trait::async_trait;
+use scim_core::resource::{ResourceId, Version};
+use scim_core::timestamp::Timestamp;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+#[derive(Debug, Clone)]
+struct Row {
+    tenant: TenantId,
+    kind: ResourceKind,
+    record: Record,
+    keys: IndexKeys,
+}
+
+#[derive(Default)]
+struct State {
+    tenants: Vec<Tenant>,
+    connections: Vec<Connection>,
+    tokens: Vec<TokenRecord>,
+    next_key: i64,
+    /// Resources by insertion sequence.
+    rows: BTreeMap<i64, Row>,
+    by_id: HashMap<(TenantId, ResourceKind, String), i64>,
+    unique: HashMap<(TenantId, ResourceKind, String), i64>,
+    /// (group seq, member seq).
+    members: BTreeSet<(i64, i64)>,
+}
+
+impl State {
+    fn key(&mut self) -> i64 {
+        self.next_key += 1;
+        self.next_key
+    }
+}
+
+/// The in-memory store.
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    state: Arc<Mutex<State>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+}
+
+fn lock(m: &Mutex<State>) -> StoreResult<MutexGuard<'_, State>> {
+    m.lock()
+        .map_err(|_| StoreError::Backend("memory store lock poisoned".into()))
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn create_tenant(&self, name: &str, now: Timestamp) -> StoreResult<Tenant> {
+        let mut s = lock(&self.state)?;
+        if s.tenants.iter().any(|t| t.name == name) {
+            return Err(StoreError::Uniqueness(format!("tenant {name:?} exists")));
+        }
+        let t = Tenant {
+            id: TenantId::from_db(s.key()),
+            name: name.to_string(),
+            created: now,
+        };
+        s.tenants.push(t.clone());
+        Ok(t)
+    }
+
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
+        let mut v = lock(&self.state)?.tenants.clone();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(v)
+    }
+
+    async fn find_tenant(&self, name: &str) -> StoreResult<Option<Tenant>> {
+        Ok(lock(&self.state)?
+            .tenants
+            .iter()
+            .find(|t| t.name == name)
+            .cloned())
+    }
+
+    async fn tenant(&self, id: TenantId) -> StoreResult<Option<Tenant>> {
+        Ok(lock(&self.state)?
+            .tenants
+            .iter()
+            .find(|t| t.id == id)
+            .cloned())
+    }
+
+    async fn create_connection(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        profile: &str,
+        now: Timestamp,
+    ) -> StoreResult<Connection> {
+        let mut s = lock(&self.state)?;
+        if s.connections
+            .iter()
+            .any(|c| c.tenant == tenant && c.name == name)
+        {
+            return Err(StoreError::Uniqueness(format!(
+                "connection {name:?} exists"
+            )));
+        }
+        let c = Connection {
+            id: ConnectionId::from_db(s.key()),
+            tenant,
+            name: name.into(),
+            profile: profile.into(),
+            created: now,
+        };
+        s.connections.push(c.clone());
+        Ok(c)
+    }
+
+    async fn list_connections(&self, tenant: TenantId) -> StoreResult<Vec<Connection>> {
+        let mut v: Vec<Connection> = lock(&self.state)?
+            .connections
+            .iter()
+            .filter(|c| c.tenant == tenant)
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(v)
+    }
+
+    async fn connection(&self, id: ConnectionId) -> StoreResult<Option<Connection>> {
+        Ok(lock(&self.state)?
+            .connections
+            .iter()
+            .find(|c| c.id == id)
+            .cloned())
+    }
+
+    async fn insert_token(&self, t: NewToken) -> StoreResult<TokenRecord> {
+        let mut s = lock(&self.state)?;
+        if s.tokens.iter().any(|x| x.hash == t.hash) {
+            return Err(StoreError::Uniqueness("token hash exists".into()));
+        }
+        let rec = TokenRecord {
+            id: s.key(),
+            tenant: t.tenant,
+            connection: t.connection,
+            name: t.name,
+            prefix: t.prefix,
+            hash: t.hash,
+            created: t.created,
+            expires: t.expires,
+            revoked: None,
+        };
+        s.tokens.push(rec.clone());
+        Ok(rec)
+    }
+
+    async fn find_token(&self, hash: &[u8]) -> StoreResult<Option<TokenRecord>> {
+        Ok(lock(&self.state)?
+            .tokens
+            .iter()
+            .find(|t| t.hash == hash)
+            .cloned())
+    }
+
+    async fn list_tokens(&self, tenant: TenantId) -> StoreResult<Vec<TokenRecord>> {
+        let mut v: Vec<TokenRecord> = lock(&self.state)?
+            .tokens
+            .iter()
+            .filter(|t| t.tenant == tenant)
+            .cloned()
+            .collect();
+        v.sort_by_key(|t| std::cmp::Reverse(t.id));
+        Ok(v)
+    }
+
+    async fn revoke_token(
+        &self,
+        tenant: TenantId,
+        token: i64,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let mut s = lock(&self.state)?;
+        match s
+            .tokens
+            .iter_mut()
+            .find(|t| t.tenant == tenant && t.id == token)
+        {
+            Some(t) => {
+                if t.revoked.is_none() {
+                    t.revoked = Some(now);
+                }
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    fn resources(&self, tenant: TenantId) -> Arc<dyn ResourceStore> {
+        Arc::new(MemoryResources {
+            state: self.state.clone(),
+            tenant,
+        })
+    }
+}
+
+struct MemoryResources {
+    state: Arc<Mutex<State>>,
+    tenant: TenantId,
+}
+
+impl MemoryResources {
+    fn seq(&self, s: &State, kind: ResourceKind, id: &str) -> Option<i64> {
+        s.by_id.get(&(self.tenant, kind, id.to_string())).copied()
+    }
+
+    fn resolve_members(&self, s: &State, ids: &[ResourceId]) -> StoreResult<Vec<i64>> {
+        ids.iter()
+            .map(|id| {
+                self.seq(s, ResourceKind::User, id.as_str())
+                    .or_else(|| self.seq(s, ResourceKind::Group, id.as_str()))
+                    .ok_or_else(|| StoreError::MissingMember(id.to_string()))
+            })
+            .collect()
+    }
+
+    fn load(&self, s: &State, seq: i64, load: Load) -> Option<Record> {
+        let row = s.rows.get(&seq)?;
+        let mut r = row.record.clone();
+        if load.members && row.kind == ResourceKind::Group {
+            r.members = Some(
+                s.members
+                    .range((seq, i64::MIN)..=(seq, i64::MAX))
+                    .filter_map(|(_, m)| s.rows.get(m))
+                    .map(|m| MemberRef {
+                        id: m.record.id.clone(),
+                        kind: m.kind,
+                        display: m.keys.display.clone(),
+                    })
+                    .collect(),
+            );
+        }
+        if load.groups {
+            r.groups = Some(groups_of(s, seq));
+        }
+        Some(r)
+    }
+}
+
+/// Direct and indirect groups of a resource, each once (direct wins).
+fn groups_of(s: &State, seq: i64) -> Vec<GroupRef> {
+    let mut out: Vec<GroupRef> = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut frontier = vec![(seq, true)];
+    while let Some((m, direct)) = frontier.pop() {
+        for (g, _) in s.members.iter().filter(|(_, mm)| *mm == m) {
+            if seen.insert(*g) {
+                if let Some(row) = s.rows.get(g) {
+                    out.push(GroupRef {
+                        id: row.record.id.clone(),
+                        display: row.keys.display.clone(),
+                        direct,
+                    });
+                    frontier.push((*g, false));
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| b.direct.cmp(&a.direct).then(a.id.cmp(&b.id)));
+    out
+}
+
+/// The JSON a filter or sort sees: the document with `id`, `meta`, and the
+/// group members / user groups as the service renders them.
+pub fn evaluation_view(r: &Record) -> Value {
+    let mut m: Map<String, Value> = r.doc.clone();
+    m.insert("id".into(), json!(r.id.as_str()));
+    m.insert(
+        "meta".into(),
+        json!({"resourceType": r.kind.name(), "created": r.created.to_string(), "lastModified": r.last_modified.to_string(), "version": r.version.etag()}),
+    );
+    if let Some(members) = &r.members {
+        m.insert("members".into(), Value::Array(members.iter().map(|x| json!({"value": x.id.as_str(), "type": x.kind.name(), "display": x.display})).collect()));
+    }
+    if let Some(groups) = &r.groups {
+        m.insert(
+            "groups".into(),
+            Value::Array(groups.iter().map(|g| json!({"value": g.id.as_str(), "display": g.display, "type": if g.direct { "direct" } else { "indirect" }})).collect()),
+        );
+    }
+    Value::Object(m)
+}
+
+#[async_trait]
+impl ResourceStore for MemoryResources {
+    async fn insert(&self, rec: NewRecord) -> StoreResult<Record> {
+        let mut s = lock(&self.state)?;
+        let id_key = (self.tenant, rec.kind, rec.id.to_string());
+        if s.by_id.contains_key(&id_key) {
+            return Err(StoreError::Uniqueness(format!("id {} exists", rec.id)));
+        }
+        if let Some(u) = &rec.keys.unique {
+            if s.unique.contains_key(&(self.tenant, rec.kind, u.clone())) {
+                return Err(StoreError::Uniqueness(unique_message(rec.kind)));
+            }
+        }
+        let member_seqs = self.resolve_members(&s, &rec.members)?;
+        let seq = s.key();
+        let record = Record {
+            kind: rec.kind,
+            id: rec.id,
+            version: Version::FIRST,
+            created: rec.created,
+            last_modified: rec.created,
+            doc: rec.doc,
+            members: None,
+            groups: None,
+        };
+        if let Some(u) = &rec.keys.unique {
+            s.unique.insert((self.tenant, rec.kind, u.clone()), seq);
+        }
+        s.by_id.insert(id_key, seq);
+        for m in member_seqs {
+            s.members.insert((seq, m));
+        }
+        s.rows.insert(
+            seq,
+            Row {
+                tenant: self.tenant,
+                kind: rec.kind,
+                record,
+                keys: rec.keys,
+            },
+        );
+        self.load(
+            &s,
+            seq,
+            Load {
+                members: rec.kind == ResourceKind::Group,
+                groups: false,
+            },
+        )
+        .ok_or_else(|| StoreError::Backend("inserted row vanished".into()))
+    }
+
+    async fn get(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        load: Load,
+    ) -> StoreResult<Option<Record>> {
+        let s = lock(&self.state)?;
+        Ok(self
+            .seq(&s, kind, id.as_str())
+            .and_then(|seq| self.load(&s, seq, load)))
+    }
+
+    async fn update(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        load: Load,
+        f: UpdateFn,
+    ) -> StoreResult<Option<Updated>> {
+        let mut s = lock(&self.state)?;
+        let Some(seq) = self.seq(&s, kind, id.as_str()) else {
+            return Ok(None);
+        };
+        let current = self
+            .load(&s, seq, load)
+            .ok_or_else(|| StoreError::Backend("row vanished".into()))?;
+        let update = f(&current).map_err(StoreError::Rejected)?;
+        let mut changed = false;
+        // Membership first: it may fail on an unknown member, before anything changes.
+        let mut new_members: BTreeSet<(i64, i64)> = s
+            .members
+            .range((seq, i64::MIN)..=(seq, i64::MAX))
+            .copied()
+            .collect();
+        let before = new_members.clone();
+        for change in &update.members {
+            match change {
+                MemberChange::Add(ids) => {
+                    new_members.extend(self.resolve_members(&s, ids)?.into_iter().map(|m| (seq, m)))
+                }
+                MemberChange::Remove(ids) => {
+                    for id in ids {
+                        for k in [ResourceKind::User, ResourceKind::Group] {
+                            if let Some(m) = self.seq(&s, k, id.as_str()) {
+                                new_members.remove(&(seq, m));
+                            }
+                        }
+                    }
+                }
+                MemberChange::RemoveAll => new_members.clear(),
+                MemberChange::ReplaceAll(ids) => {
+                    let seqs = self.resolve_members(&s, ids)?;
+                    new_members = seqs.into_iter().map(|m| (seq, m)).collect();
+                }
+            }
+        }
+        if let Some((doc, keys)) = update.doc {
+            let row = s
+                .rows
+                .get(&seq)
+                .ok_or_else(|| StoreError::Backend("row vanished".into()))?;
+            if row.record.doc != doc {
+                let old_unique = row.keys.unique.clone();
+                if keys.unique != old_unique {
+                    if let Some(u) = &keys.unique {
+                        if s.unique
+                            .get(&(self.tenant, kind, u.clone()))
+                            .is_some_and(|&o| o != seq)
+                        {
+                            return Err(StoreError::Uniqueness(unique_message(kind)));
+                        }
+                    }
+                    if let Some(u) = old_unique {
+                        s.unique.remove(&(self.tenant, kind, u));
+                    }
+                    if let Some(u) = &keys.unique {
+                        s.unique.insert((self.tenant, kind, u.clone()), seq);
+                    }
+                }
+                if let Some(row) = s.rows.get_mut(&seq) {
+                    row.record.doc = doc;
+                    row.keys = keys;
+                }
+                changed = true;
+            }
+        }
+        if new_members != before {
+            for k in &before {
+                s.members.remove(k);
+            }
+            s.members.extend(new_members);
+            changed = true;
+        }
+        if changed {
+            if let Some(row) = s.rows.get_mut(&seq) {
+                row.record.version = row.record.version.next();
+                row.record.last_modified = update.now;
+            }
+        }
+        let record = self
+            .load(&s, seq, load)
+            .ok_or_else(|| StoreError::Backend("row vanished".into()))?;
+        Ok(Some(Updated { record, changed }))
+    }
+
+    async fn delete(&self, kind: ResourceKind, id: &ResourceId) -> StoreResult<bool> {
+        let mut s = lock(&self.state)?;
+        let Some(seq) = s.by_id.remove(&(self.tenant, kind, id.to_string())) else {
+            return Ok(false);
+        };
+        if let Some(row) = s.rows.remove(&seq) {
+            if let Some(u) = row.keys.unique {
+                s.unique.remove(&(self.tenant, kind, u));
+            }
+        }
+        s.members.retain(|(g, m)| *g != seq && *m != seq);
+        Ok(true)
+    }
+
+    async fn query(&self, kind: ResourceKind, q: &Query) -> StoreResult<Page> {
+        let s = lock(&self.state)?;
+        let needs_members = kind == ResourceKind::Group;
+        let view_load = Load {
+            members: needs_members || q.load.members,
+            groups: true,
+        };
+        let mut matched: Vec<(i64, Value)> = s
+            .rows
+            .iter()
+            .filter(|(_, r)| r.tenant == self.tenant && r.kind == kind)
+            .filter_map(|(seq, _)| {
+                self.load(&s, *seq, view_load)
+                    .map(|r| (*seq, evaluation_view(&r)))
+            })
+            .filter(|(_, v)| q.filter.as_ref().is_none_or(|f| f.matches(v)))
+            .collect();
+        if let Some(sort) = &q.sort {
+            matched.sort_by(|a, b| sort.compare(sort.key(&a.1).as_ref(), sort.key(&b.1).as_ref()));
+        }
+        let total = matched.len() as u64;
+        let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
+        let (start, keyset) = match &q.page {
+            PageRequest::Offset(o) => (usize::try_from(*o).unwrap_or(usize::MAX), false),
+            PageRequest::Cursor(None) => (0, q.sort.is_none()),
+            PageRequest::Cursor(Some(c)) => match cursor::decode(c)? {
+                cursor::Position::AfterSeq(after) if q.sort.is_none() => (
+                    matched.iter().take_while(|(seq, _)| *seq <= after).count(),
+                    true,
+                ),
+                cursor::Position::Offset(o) if q.sort.is_some() => {
+                    (usize::try_from(o).unwrap_or(usize::MAX), false)
+                }
+                _ => {
+                    return Err(StoreError::InvalidCursor(
+                        "the cursor belongs to a listing with another order".into(),
+                    ))
+                }
+            },
+        };
+        let page: Vec<i64> = matched
+            .iter()
+            .skip(start)
+            .take(limit)
+            .map(|(seq, _)| *seq)
+            .collect();
+        let more = start.saturating_add(page.len()) < matched.len();
+        let next_cursor = match (&q.page, more, page.last()) {
+            (PageRequest::Cursor(_), true, Some(last)) if keyset => {
+                Some(cursor::encode(cursor::Position::AfterSeq(*last)))
+            }
+            (PageRequest::Cursor(_), true, Some(_)) => Some(cursor::encode(
+                cursor::Position::Offset((start + page.len()) as u64),
+            )),
+            _ => None,
+        };
+        let records = page
+            .into_iter()
+            .filter_map(|seq| self.load(&s, seq, q.load))
+            .collect();
+        Ok(Page {
+            records,
+            total,
+            next_cursor,
+        })
+    }
+
+    async fn count(&self, kind: ResourceKind, active_only: bool) -> StoreResult<u64> {
+        let s = lock(&self.state)?;
+        Ok(s.rows
+            .values()
+            .filter(|r| {
+                r.tenant == self.tenant && r.kind == kind && (!active_only || r.keys.active)
+            })
+            .count() as u64)
+    }
+}
+
+/// The detail of a uniqueness conflict on a kind's unique key.
+pub fn unique_message(kind: ResourceKind) -> String {
+    match kind {
+        ResourceKind::User => "userName is already taken".into(),
+        ResourceKind::Group => "a group with this displayName already exists".into(),
+    }
+}

@@ -1,0 +1,249 @@
+//! Records the stores keep: tenants, connections, tokens and resources.
+
+use scim_core::resource::{ResourceId, Version};
+use scim_core::timestamp::Timestamp;
+use scim_core::ScimError;
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// A tenant's database key. Only stores create these, from their own rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TenantId(i64);
+
+impl TenantId {
+    /// For storage backends: wraps a key read from the database.
+    pub fn from_db(key: i64) -> TenantId {
+        TenantId(key)
+    }
+
+    /// For storage backends: the database key.
+    pub fn db_key(self) -> i64 {
+        self.0
+    }
+}
+
+/// A connection's database key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnectionId(i64);
+
+impl ConnectionId {
+    /// For storage backends: wraps a key read from the database.
+    pub fn from_db(key: i64) -> ConnectionId {
+        ConnectionId(key)
+    }
+
+    /// For storage backends: the database key.
+    pub fn db_key(self) -> i64 {
+        self.0
+    }
+}
+
+/// A tenant (workspace).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub name: String,
+    pub created: Timestamp,
+}
+
+/// An IdP connection of a tenant. Tokens belong to connections.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connection {
+    pub id: ConnectionId,
+    pub tenant: TenantId,
+    pub name: String,
+    /// The IdP profile: `auto`, `entra`, `okta`, `onelogin`, `jumpcloud`, `strict`.
+    pub profile: String,
+    pub created: Timestamp,
+}
+
+/// A bearer token as stored: only its hash, never the secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRecord {
+    pub id: i64,
+    pub tenant: TenantId,
+    pub connection: ConnectionId,
+    pub name: String,
+    /// The first characters of the token, to recognise it in listings.
+    pub prefix: String,
+    /// SHA-256 of the token.
+    pub hash: Vec<u8>,
+    pub created: Timestamp,
+    pub expires: Option<Timestamp>,
+    pub revoked: Option<Timestamp>,
+}
+
+/// A new token to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewToken {
+    pub tenant: TenantId,
+    pub connection: ConnectionId,
+    pub name: String,
+    pub prefix: String,
+    pub hash: Vec<u8>,
+    pub created: Timestamp,
+    pub expires: Option<Timestamp>,
+}
+
+/// The resource types scimd stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ResourceKind {
+    User,
+    Group,
+}
+
+impl ResourceKind {
+    /// The resource type name (`User`, `Group`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ResourceKind::User => "User",
+            ResourceKind::Group => "Group",
+        }
+    }
+
+    /// The endpoint (`/Users`, `/Groups`).
+    pub fn endpoint(self) -> &'static str {
+        match self {
+            ResourceKind::User => "/Users",
+            ResourceKind::Group => "/Groups",
+        }
+    }
+
+    /// A small integer for database columns.
+    pub fn code(self) -> i64 {
+        match self {
+            ResourceKind::User => 0,
+            ResourceKind::Group => 1,
+        }
+    }
+
+    /// The inverse of [`ResourceKind::code`].
+    pub fn from_code(code: i64) -> Option<ResourceKind> {
+        match code {
+            0 => Some(ResourceKind::User),
+            1 => Some(ResourceKind::Group),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A member of a group, as the store resolves it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberRef {
+    pub id: ResourceId,
+    pub kind: ResourceKind,
+    pub display: Option<String>,
+}
+
+/// A group a user belongs to, directly or through nested groups.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRef {
+    pub id: ResourceId,
+    pub display: Option<String>,
+    pub direct: bool,
+}
+
+/// What to load with a resource besides its document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Load {
+    /// A group's members.
+    pub members: bool,
+    /// A user's (or group's) groups, direct and indirect.
+    pub groups: bool,
+}
+
+impl Load {
+    /// Nothing beyond the document.
+    pub const NONE: Load = Load {
+        members: false,
+        groups: false,
+    };
+    /// Members and groups.
+    pub const ALL: Load = Load {
+        members: true,
+        groups: true,
+    };
+}
+
+/// The values a store indexes for lookups and uniqueness, computed by the
+/// service from the canonical document (see [`crate::index`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IndexKeys {
+    /// The per-tenant unique key: folded `userName` for users, folded
+    /// `displayName` for groups when group names are unique. Enforced by the
+    /// database.
+    pub unique: Option<String>,
+    /// `(attribute path, value)` pairs for indexed lookups; values of
+    /// case-insensitive attributes are folded.
+    pub entries: Vec<(String, String)>,
+    /// The text shown as `display` where this resource is referenced.
+    pub display: Option<String>,
+    /// Whether the resource is active (users; groups are always active).
+    pub active: bool,
+}
+
+/// A stored resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub kind: ResourceKind,
+    pub id: ResourceId,
+    pub version: Version,
+    pub created: Timestamp,
+    pub last_modified: Timestamp,
+    /// The canonical document (without `id`, `meta` and external attributes).
+    pub doc: Map<String, Value>,
+    /// A group's members, when loaded.
+    pub members: Option<Vec<MemberRef>>,
+    /// A resource's groups, when loaded.
+    pub groups: Option<Vec<GroupRef>>,
+}
+
+/// A resource to insert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRecord {
+    pub kind: ResourceKind,
+    pub id: ResourceId,
+    pub created: Timestamp,
+    pub doc: Map<String, Value>,
+    pub keys: IndexKeys,
+    /// Initial members of a group.
+    pub members: Vec<ResourceId>,
+}
+
+/// A change to a group's membership, applied in O(Δ).
+#[derive(Debug, Clone, PartialEq)]
+pub enum MemberChange {
+    Add(Vec<ResourceId>),
+    Remove(Vec<ResourceId>),
+    RemoveAll,
+    ReplaceAll(Vec<ResourceId>),
+}
+
+/// The outcome of an update function: a new document (or none when it is
+/// unchanged) and membership changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Update {
+    pub doc: Option<(Map<String, Value>, IndexKeys)>,
+    pub members: Vec<MemberChange>,
+    /// The time to record as `lastModified` if anything changed.
+    pub now: Timestamp,
+}
+
+/// Computes an [`Update`] from the current record, inside the store's
+/// transaction: the read-modify-write of PUT and PATCH is atomic.
+pub type UpdateFn = Box<dyn FnOnce(&Record) -> Result<Update, ScimError> + Send>;
+
+/// The result of [`crate::ResourceStore::update`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Updated {
+    /// The record after the update, loaded as requested.
+    pub record: Record,
+    /// Whether anything changed (and so the version moved).
+    pub changed: bool,
+}
