@@ -1,5 +1,7 @@
 //! The storage suite on the in-memory fake.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use scim_store::memory::MemoryStore;
 use scim_store::Store;
 use std::sync::Arc;

@@ -1,0 +1,375 @@
+//! The tenant-scoped resource store on SQLite.
+
+use crate::readers::Readers;
+use crate::rows::{self, COLUMNS};
+use crate::sql_filter::{attr_code, condition, driven_by_index, Sql};
+use crate::sql_sort::order_by;
+use crate::writer::{backend, Writer};
+use async_trait::async_trait;
+use rusqlite::{params, params_from_iter, Connection, ErrorCode};
+use scim_core::resource::{ResourceId, Version};
+use scim_store::index::keys as index_keys;
+use scim_store::memory::unique_message;
+use scim_store::query::cursor::{self, Position};
+use scim_store::*;
+
+/// One tenant's resources.
+pub struct SqliteResources {
+    pub(crate) tenant: i64,
+    pub(crate) writer: Writer,
+    pub(crate) readers: Readers,
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation)
+}
+
+fn map_write(kind: ResourceKind) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |e| {
+        if is_unique_violation(&e) {
+            StoreError::Uniqueness(unique_message(kind))
+        } else {
+            backend(e)
+        }
+    }
+}
+
+fn write_index(
+    conn: &Connection,
+    tenant: i64,
+    kind: ResourceKind,
+    seq: i64,
+    keys: &IndexKeys,
+    insert: bool,
+) -> StoreResult<()> {
+    let sql = if insert {
+        "INSERT OR IGNORE INTO idx (tenant_id, kind, attr, value, seq) VALUES (?1, ?2, ?3, ?4, ?5)"
+    } else {
+        "DELETE FROM idx WHERE tenant_id = ?1 AND kind = ?2 AND attr = ?3 AND value = ?4 AND seq = ?5"
+    };
+    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+    for (path, value) in &keys.entries {
+        if let Some(code) = attr_code(kind, path) {
+            stmt.execute(params![tenant, kind.code(), code, value, seq])
+                .map_err(backend)?;
+        }
+    }
+    Ok(())
+}
+
+/// Resolves member ids to sequence numbers within the tenant.
+fn member_seqs(conn: &Connection, tenant: i64, ids: &[ResourceId]) -> StoreResult<Vec<i64>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT seq FROM resources WHERE tenant_id = ?1 AND kind IN (0, 1) AND id = ?2",
+        )
+        .map_err(backend)?;
+    ids.iter()
+        .map(|id| {
+            stmt.query_row(params![tenant, id.as_str()], |r| r.get(0))
+                .map_err(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => {
+                        StoreError::MissingMember(id.to_string())
+                    }
+                    other => backend(other),
+                })
+        })
+        .collect()
+}
+
+fn to_json(doc: &serde_json::Map<String, serde_json::Value>) -> StoreResult<String> {
+    serde_json::to_string(doc)
+        .map_err(|e| StoreError::Backend(format!("cannot encode document: {e}")))
+}
+
+/// Applies membership changes; returns whether anything changed.
+fn apply_members(
+    conn: &Connection,
+    tenant: i64,
+    group: i64,
+    changes: &[MemberChange],
+) -> StoreResult<bool> {
+    let mut changed = 0usize;
+    for change in changes {
+        match change {
+            MemberChange::Add(ids) => {
+                let mut stmt = conn
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO members (group_seq, member_seq) VALUES (?1, ?2)",
+                    )
+                    .map_err(backend)?;
+                for m in member_seqs(conn, tenant, ids)? {
+                    changed += stmt.execute(params![group, m]).map_err(backend)?;
+                }
+            }
+            MemberChange::Remove(ids) => {
+                let mut stmt = conn
+                    .prepare_cached("DELETE FROM members WHERE group_seq = ?1 AND member_seq IN (SELECT seq FROM resources WHERE tenant_id = ?2 AND kind IN (0, 1) AND id = ?3)")
+                    .map_err(backend)?;
+                for id in ids {
+                    changed += stmt
+                        .execute(params![group, tenant, id.as_str()])
+                        .map_err(backend)?;
+                }
+            }
+            MemberChange::RemoveAll => {
+                changed += conn
+                    .execute("DELETE FROM members WHERE group_seq = ?1", [group])
+                    .map_err(backend)?;
+            }
+            MemberChange::ReplaceAll(ids) => {
+                let wanted = member_seqs(conn, tenant, ids)?;
+                let mut current: Vec<i64> = {
+                    let mut stmt = conn
+                        .prepare_cached("SELECT member_seq FROM members WHERE group_seq = ?1")
+                        .map_err(backend)?;
+                    let rows = stmt.query_map([group], |r| r.get(0)).map_err(backend)?;
+                    rows.collect::<rusqlite::Result<_>>().map_err(backend)?
+                };
+                current.sort_unstable();
+                let mut del = conn
+                    .prepare_cached("DELETE FROM members WHERE group_seq = ?1 AND member_seq = ?2")
+                    .map_err(backend)?;
+                for m in &current {
+                    if !wanted.contains(m) {
+                        changed += del.execute(params![group, m]).map_err(backend)?;
+                    }
+                }
+                let mut ins = conn
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO members (group_seq, member_seq) VALUES (?1, ?2)",
+                    )
+                    .map_err(backend)?;
+                for m in wanted {
+                    if current.binary_search(&m).is_err() {
+                        changed += ins.execute(params![group, m]).map_err(backend)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(changed > 0)
+}
+
+#[async_trait]
+impl ResourceStore for SqliteResources {
+    async fn insert(&self, rec: NewRecord) -> StoreResult<Record> {
+        let tenant = self.tenant;
+        self.writer
+            .write(move |conn| {
+                let kind = rec.kind;
+                let doc = to_json(&rec.doc)?;
+                let ms = rec.created.unix_millis();
+                let mut stmt = conn
+                    .prepare_cached(
+                        "INSERT INTO resources (tenant_id, kind, id, version, created, last_modified, unique_key, display, active, doc)
+                         VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5, ?6, ?7, ?8)",
+                    )
+                    .map_err(backend)?;
+                stmt.execute(params![tenant, kind.code(), rec.id.as_str(), ms, rec.keys.unique, rec.keys.display, rec.keys.active, doc])
+                    .map_err(|e| {
+                        if is_unique_violation(&e) && e.to_string().contains("resources.id") {
+                            StoreError::Uniqueness(format!("id {} exists", rec.id))
+                        } else {
+                            map_write(kind)(e)
+                        }
+                    })?;
+                let seq = conn.last_insert_rowid();
+                write_index(conn, tenant, kind, seq, &rec.keys, true)?;
+                if !rec.members.is_empty() {
+                    apply_members(conn, tenant, seq, &[MemberChange::Add(rec.members.clone())])?;
+                }
+                let mut record = Record {
+                    kind,
+                    id: rec.id,
+                    version: Version::FIRST,
+                    created: rec.created,
+                    last_modified: rec.created,
+                    doc: rec.doc,
+                    members: None,
+                    groups: None,
+                };
+                rows::complete(conn, seq, &mut record, Load { members: kind == ResourceKind::Group, groups: false })?;
+                Ok(record)
+            })
+            .await
+    }
+
+    async fn get(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        load: Load,
+    ) -> StoreResult<Option<Record>> {
+        let (tenant, id) = (self.tenant, id.to_string());
+        self.readers
+            .read(move |conn| Ok(rows::by_id(conn, tenant, kind, &id, load)?.map(|(_, r)| r)))
+            .await
+    }
+
+    async fn update(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        load: Load,
+        f: UpdateFn,
+    ) -> StoreResult<Option<Updated>> {
+        let (tenant, id) = (self.tenant, id.to_string());
+        self.writer
+            .write(move |conn| {
+                let Some((seq, current)) = rows::by_id(conn, tenant, kind, &id, load)? else { return Ok(None) };
+                let update = f(&current).map_err(StoreError::Rejected)?;
+                let mut changed = apply_members(conn, tenant, seq, &update.members)?;
+                if let Some((doc, keys)) = &update.doc {
+                    if *doc != current.doc {
+                        let old_keys = index_keys(kind, &current.doc, false);
+                        write_index(conn, tenant, kind, seq, &old_keys, false)?;
+                        write_index(conn, tenant, kind, seq, keys, true)?;
+                        conn.prepare_cached("UPDATE resources SET doc = ?1, unique_key = ?2, display = ?3, active = ?4 WHERE seq = ?5")
+                            .map_err(backend)?
+                            .execute(params![to_json(doc)?, keys.unique, keys.display, keys.active, seq])
+                            .map_err(map_write(kind))?;
+                        changed = true;
+                    }
+                }
+                if changed {
+                    conn.prepare_cached("UPDATE resources SET version = version + 1, last_modified = ?1 WHERE seq = ?2")
+                        .map_err(backend)?
+                        .execute(params![update.now.unix_millis(), seq])
+                        .map_err(backend)?;
+                }
+                let Some((_, record)) = rows::by_id(conn, tenant, kind, &id, load)? else {
+                    return Err(StoreError::Backend("updated row vanished".into()));
+                };
+                Ok(Some(Updated { record, changed }))
+            })
+            .await
+    }
+
+    async fn delete(&self, kind: ResourceKind, id: &ResourceId) -> StoreResult<bool> {
+        let (tenant, id) = (self.tenant, id.to_string());
+        self.writer
+            .write(move |conn| {
+                let found: Option<(i64, String)> = conn
+                    .prepare_cached("SELECT seq, doc FROM resources WHERE tenant_id = ?1 AND kind = ?2 AND id = ?3")
+                    .map_err(backend)?
+                    .query_row(params![tenant, kind.code(), id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .map(Some)
+                    .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })
+                    .map_err(backend)?;
+                let Some((seq, doc)) = found else { return Ok(false) };
+                let doc = serde_json::from_str(&doc).map_err(|e| StoreError::Backend(format!("bad document: {e}")))?;
+                write_index(conn, tenant, kind, seq, &index_keys(kind, &doc, false), false)?;
+                conn.prepare_cached("DELETE FROM members WHERE group_seq = ?1").map_err(backend)?.execute([seq]).map_err(backend)?;
+                conn.prepare_cached("DELETE FROM members WHERE member_seq = ?1").map_err(backend)?.execute([seq]).map_err(backend)?;
+                conn.prepare_cached("DELETE FROM resources WHERE seq = ?1").map_err(backend)?.execute([seq]).map_err(backend)?;
+                Ok(true)
+            })
+            .await
+    }
+
+    async fn query(&self, kind: ResourceKind, q: &Query) -> StoreResult<Page> {
+        let tenant = self.tenant;
+        let q = q.clone();
+        self.readers
+            .read(move |conn| run_query(conn, tenant, kind, &q))
+            .await
+    }
+
+    async fn count(&self, kind: ResourceKind, active_only: bool) -> StoreResult<u64> {
+        let tenant = self.tenant;
+        self.readers
+            .read(move |conn| {
+                let sql = if active_only {
+                    "SELECT count(*) FROM resources WHERE tenant_id = ?1 AND kind = ?2 AND active = 1"
+                } else {
+                    "SELECT count(*) FROM resources WHERE tenant_id = ?1 AND kind = ?2"
+                };
+                let n: i64 = conn.prepare_cached(sql).map_err(backend)?.query_row(params![tenant, kind.code()], |r| r.get(0)).map_err(backend)?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            })
+            .await
+    }
+}
+
+fn run_query(conn: &Connection, tenant: i64, kind: ResourceKind, q: &Query) -> StoreResult<Page> {
+    let mut filter = Sql::default();
+    // With an index lookup in the filter, `+` keeps SQLite from walking the
+    // whole tenant through resources_list: the rows come from idx by key.
+    if q.filter.as_ref().is_some_and(|f| driven_by_index(f, kind)) {
+        filter.text.push_str("+r.tenant_id = ?1 AND +r.kind = ?2");
+    } else {
+        filter.text.push_str("r.tenant_id = ?1 AND r.kind = ?2");
+    }
+    filter.params.push(tenant.into());
+    filter.params.push(kind.code().into());
+    if let Some(f) = &q.filter {
+        filter.text.push_str(" AND ");
+        condition(f, kind, tenant, &mut filter);
+    }
+    let total: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM resources r WHERE {}",
+            filter.text
+        ))
+        .map_err(backend)?
+        .query_row(params_from_iter(filter.params.iter()), |r| r.get(0))
+        .map_err(backend)?;
+    let total = u64::try_from(total).unwrap_or(0);
+    let (offset, after_seq, keyset) = match &q.page {
+        PageRequest::Offset(o) => (*o, None, false),
+        PageRequest::Cursor(None) => (0, None, q.sort.is_none()),
+        PageRequest::Cursor(Some(c)) => match cursor::decode(c)? {
+            Position::AfterSeq(s) if q.sort.is_none() => (0, Some(s), true),
+            Position::Offset(o) if q.sort.is_some() => (o, None, false),
+            _ => {
+                return Err(StoreError::InvalidCursor(
+                    "the cursor belongs to a listing with another order".into(),
+                ))
+            }
+        },
+    };
+    let mut page_sql = filter;
+    if let Some(s) = after_seq {
+        page_sql.text.push_str(&format!(" AND r.seq > {s}"));
+    }
+    let limit = i64::try_from(q.limit.saturating_add(1)).unwrap_or(i64::MAX);
+    let offset_sql = i64::try_from(offset).unwrap_or(i64::MAX);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM resources r WHERE {} {} LIMIT {limit} OFFSET {offset_sql}",
+        page_sql.text,
+        order_by(q.sort.as_ref())
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
+    let raws = stmt
+        .query_map(params_from_iter(page_sql.params.iter()), rows::record)
+        .map_err(backend)?;
+    let mut records = Vec::new();
+    let mut last_seq = None;
+    let mut more = false;
+    for raw in raws {
+        let (seq, raw) = raw.map_err(backend)?;
+        if records.len() as u64 == q.limit {
+            more = true;
+            break;
+        }
+        let mut r = raw.parse()?;
+        rows::complete(conn, seq, &mut r, q.load)?;
+        records.push(r);
+        last_seq = Some(seq);
+    }
+    let next_cursor = match (&q.page, more) {
+        (PageRequest::Cursor(_), true) if keyset => {
+            last_seq.map(|s| cursor::encode(Position::AfterSeq(s)))
+        }
+        (PageRequest::Cursor(_), true) => Some(cursor::encode(Position::Offset(
+            offset + records.len() as u64,
+        ))),
+        _ => None,
+    };
+    Ok(Page {
+        records,
+        total,
+        next_cursor,
+    })
+}

@@ -1,0 +1,88 @@
+//! Migrations, applied in order and recorded in `PRAGMA user_version`.
+//!
+//! Invariant: a migration never changes once released; new ones append.
+
+use rusqlite::Connection;
+
+/// Each entry moves the database from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: tenants, connections, tokens, resources, the lookup index, memberships.
+    r#"
+    CREATE TABLE tenants (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created INTEGER NOT NULL
+    );
+    CREATE TABLE connections (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+        name TEXT NOT NULL,
+        profile TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        UNIQUE (tenant_id, name)
+    );
+    CREATE TABLE tokens (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+        connection_id INTEGER NOT NULL REFERENCES connections(id),
+        name TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        hash BLOB NOT NULL UNIQUE,
+        created INTEGER NOT NULL,
+        expires INTEGER,
+        revoked INTEGER
+    );
+    CREATE INDEX tokens_tenant ON tokens (tenant_id);
+    CREATE TABLE resources (
+        seq INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL,
+        kind INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created INTEGER NOT NULL,
+        last_modified INTEGER NOT NULL,
+        unique_key TEXT,
+        display TEXT,
+        active INTEGER NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX resources_id ON resources (tenant_id, kind, id);
+    CREATE UNIQUE INDEX resources_unique ON resources (tenant_id, kind, unique_key) WHERE unique_key IS NOT NULL;
+    CREATE INDEX resources_list ON resources (tenant_id, kind, active);
+    CREATE TABLE idx (
+        tenant_id INTEGER NOT NULL,
+        kind INTEGER NOT NULL,
+        attr INTEGER NOT NULL,
+        value TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, kind, attr, value, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE members (
+        group_seq INTEGER NOT NULL,
+        member_seq INTEGER NOT NULL,
+        PRIMARY KEY (group_seq, member_seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX members_member ON members (member_seq, group_seq);
+    "#,
+];
+
+/// The schema version this build writes.
+pub fn latest() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Applies pending migrations, each in its own transaction.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<i64> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(current).unwrap_or(0))
+    {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+        tx.commit()?;
+    }
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}

@@ -1,0 +1,63 @@
+//! The IdP lookups use indexes: `EXPLAIN QUERY PLAN` finds `resources` rows
+//! by key (from `idx` or the id index), never by walking a tenant.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use scim_core::filter::{lower, Filter};
+use scim_core::schema::SchemaRegistry;
+use scim_core::timestamp::Timestamp;
+use scim_store::{ResourceKind, Store};
+use scim_store_sqlite::SqliteStore;
+
+/// Asserts that the plan of `filter` reads `resources` by key, not by scan.
+async fn check(store: &SqliteStore, kind: ResourceKind, filter: &str) {
+    let t = store
+        .create_tenant(
+            &format!("t-{}", filter.len()),
+            Timestamp::from_unix_millis(0).unwrap(),
+        )
+        .await;
+    let tenant = match t {
+        Ok(t) => t.id,
+        Err(_) => store.list_tenants().await.unwrap()[0].id,
+    };
+    let reg = SchemaRegistry::builtin().unwrap();
+    let lowered = lower(
+        &Filter::parse(filter).unwrap(),
+        &reg.view(kind.name()).unwrap(),
+    )
+    .unwrap();
+    let plan = store.explain(tenant, kind, lowered).await.unwrap();
+    println!("{filter}:\n{plan}\n");
+    assert!(
+        !plan.lines().any(|l| l.starts_with("SCAN r")),
+        "{filter} scans:\n{plan}"
+    );
+    let by_key = plan.contains("SEARCH r USING INTEGER PRIMARY KEY (rowid=?)")
+        || plan.contains("resources_id (tenant_id=? AND kind=? AND id=?)");
+    assert!(by_key, "{filter} does not find rows by key:\n{plan}");
+}
+
+#[tokio::test]
+async fn idp_lookups_use_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("plan.db")).unwrap();
+    for f in [
+        r#"userName eq "alex@example.com""#,
+        r#"externalId eq "0f1e2d3c""#,
+        r#"emails.value eq "alex@example.com""#,
+        r#"emails[type eq "work"].value eq "alex@example.com""#,
+        r#"displayName eq "Alex""#,
+        r#"userName eq "a" and externalId eq "b""#,
+        r#"id eq "2819c223""#,
+    ] {
+        check(&store, ResourceKind::User, f).await;
+    }
+    for f in [
+        r#"displayName eq "Staff""#,
+        r#"externalId eq "g-1""#,
+        r#"id eq "g1" and members eq "u1""#,
+    ] {
+        check(&store, ResourceKind::Group, f).await;
+    }
+}
