@@ -79,6 +79,13 @@ fn simple_values(filter: &Filter, out: &mut Vec<String>) -> bool {
     }
 }
 
+/// The ids a member filter names when it only compares `value` with `eq`
+/// (`value eq "a" or value eq "b"`); `None` for any other filter.
+pub fn filter_value_ids(filter: &Filter) -> Option<Vec<String>> {
+    let mut ids = Vec::new();
+    simple_values(filter, &mut ids).then_some(ids)
+}
+
 /// The removal a filter describes: by ids when it only compares `value`.
 pub(crate) fn removal(t: &AttrTarget<'_>, filter: &Filter) -> ScimResult<ExternalOp> {
     let attr = t.attr.name.clone();

@@ -22,7 +22,7 @@ mod slot;
 mod target;
 mod write;
 
-pub use external::ExternalOp;
+pub use external::{filter_value_ids, ExternalOp};
 pub use request::{OpKind, PatchOperation, PatchRequest, PATCH_OP_SCHEMA};
 
 use crate::resource::finalize;
@@ -84,6 +84,11 @@ impl Ctx<'_, '_> {
         match &op.path {
             Some(path) => match Target::resolve(path, self.view, self.tol)? {
                 Some(Target::Attribute(t)) => self.dispatch(op.kind, &t, op.value.as_ref()),
+                Some(Target::Extension(urn)) if op.kind == OpKind::Remove => {
+                    // The path names a whole extension: remove all its attributes.
+                    self.doc.shift_remove(&urn);
+                    Ok(())
+                }
                 Some(Target::Extension(urn)) => {
                     self.pathless(op.kind, op.value.as_ref(), Some(&urn))
                 }

@@ -22,6 +22,21 @@ impl ResourceId {
         ok.then(|| ResourceId(s.to_string()))
     }
 
+    /// A UUID id from 16 bytes, stamped as version 4 (random) per RFC 9562.
+    pub fn from_uuid(mut b: [u8; 16]) -> ResourceId {
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        ResourceId(format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        ))
+    }
+
     /// The id text.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -1,0 +1,20 @@
+//! `GET /Schemas/{id}` (RFC 7644 §4, RFC 7643 §7); the id is a schema URN.
+
+use crate::extract::{Auth, Ctx};
+use crate::response::{json_response, ApiResult};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+
+pub async fn handler(
+    State(state): State<AppState>,
+    Auth(_): Auth,
+    Ctx(ctx): Ctx,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    Ok(json_response(
+        StatusCode::OK,
+        &state.service.schema(&ctx, &id)?,
+    ))
+}

@@ -1,0 +1,19 @@
+//! `GET /Schemas` (RFC 7644 §4, RFC 7643 §7).
+
+use crate::extract::{Auth, Ctx};
+use crate::response::{json_response, ApiResult};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+pub async fn handler(
+    State(state): State<AppState>,
+    Auth(_): Auth,
+    Ctx(ctx): Ctx,
+) -> ApiResult<Response> {
+    Ok(json_response(
+        StatusCode::OK,
+        &state.service.schemas_list(&ctx)?,
+    ))
+}

@@ -1,0 +1,12 @@
+//! `GET /ServiceProviderConfig` (RFC 7644 §4, RFC 7643 §5).
+
+use crate::extract::{Auth, Ctx};
+use crate::response::json_response;
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+pub async fn handler(State(state): State<AppState>, Auth(_): Auth, Ctx(ctx): Ctx) -> Response {
+    json_response(StatusCode::OK, &state.service.service_provider_config(&ctx))
+}

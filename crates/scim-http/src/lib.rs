@@ -1,0 +1,113 @@
+//! scimd's SCIM 2.0 HTTP API (RFC 7644) on axum.
+//!
+//! [`app`] builds the service: path normalisation (any case, no trailing
+//! slash), then the [`router`] under `/scim/v2`. Handlers live one per file
+//! in [`endpoints`]; extractors in [`extract`]; responses and the SCIM error
+//! mapping in [`response`].
+//!
+//! Invariant: handlers hold no business rules, SQL or authorisation logic:
+//! they extract, call one `ScimService` method and map the result.
+
+pub mod endpoints;
+pub mod extract;
+pub mod normalize;
+pub mod response;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::routing::{any, get, post, MethodRouter};
+use axum::Router;
+use endpoints::*;
+use scim_service::ScimService;
+use tower::Layer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub service: ScimService,
+    /// The public base URL (e.g. `https://scim.example.com`), when set;
+    /// otherwise `scheme://Host` of each request.
+    pub public_url: Option<String>,
+    /// `http` or `https`, for base URLs built from `Host`.
+    pub scheme: &'static str,
+}
+
+/// Limits of the HTTP layer.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpLimits {
+    /// The largest request body, in bytes (Bulk may use up to its own
+    /// advertised `maxPayloadSize`).
+    pub max_body: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            max_body: 1024 * 1024,
+        }
+    }
+}
+
+fn with_405(r: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    r.fallback(not_allowed::method)
+}
+
+/// The SCIM routes under `/scim/v2`.
+pub fn router(state: AppState, limits: HttpLimits) -> Router {
+    let bulk_limit = state
+        .service
+        .config()
+        .bulk
+        .max_payload_size
+        .max(limits.max_body)
+        + 1;
+    let scim = Router::new()
+        .route(
+            "/ServiceProviderConfig",
+            with_405(get(service_provider_config::handler)),
+        )
+        .route(
+            "/ResourceTypes",
+            with_405(get(resource_types_list::handler)),
+        )
+        .route(
+            "/ResourceTypes/{id}",
+            with_405(get(resource_type_get::handler)),
+        )
+        .route("/Schemas", with_405(get(schemas_list::handler)))
+        .route("/Schemas/{id}", with_405(get(schema_get::handler)))
+        .route(
+            "/Bulk",
+            with_405(post(bulk::handler)).layer(DefaultBodyLimit::max(bulk_limit)),
+        )
+        .route("/.search", with_405(post(search::root)))
+        .route("/Me", any(me::handler))
+        .route("/Me/{*rest}", any(me::handler))
+        .route(
+            "/{resource}",
+            with_405(get(resource_list::handler).post(resource_create::handler)),
+        )
+        .route("/{resource}/.search", with_405(post(search::typed)))
+        .route(
+            "/{resource}/{id}",
+            with_405(
+                get(resource_get::handler)
+                    .put(resource_replace::handler)
+                    .patch(resource_patch::handler)
+                    .delete(resource_delete::handler),
+            ),
+        )
+        .layer(DefaultBodyLimit::max(limits.max_body));
+    Router::new()
+        .nest("/scim/v2", scim)
+        .fallback(not_allowed::path)
+        .with_state(state)
+}
+
+/// The complete HTTP service: path normalisation around the router.
+pub fn app(
+    state: AppState,
+    limits: HttpLimits,
+) -> tower::util::MapRequest<Router, fn(Request) -> Request> {
+    let layer = tower::util::MapRequestLayer::new(normalize::rewrite as fn(Request) -> Request);
+    layer.layer(router(state, limits))
+}

@@ -1,0 +1,146 @@
+//! Administration of tenants, connections and tokens (the CLI's commands).
+
+use crate::auth::{generate_token, hash_token, token_prefix};
+use crate::profile::Profile;
+use crate::ScimService;
+use scim_core::{ScimError, ScimResult};
+use scim_store::{Connection, NewToken, Tenant, TokenRecord};
+
+/// The name of the tenant `serve` creates in an empty database.
+pub const DEFAULT_TENANT: &str = "default";
+/// The name of every tenant's first connection.
+pub const DEFAULT_CONNECTION: &str = "default";
+
+/// A token just issued: the secret is shown once and never stored.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub token: String,
+    pub record: TokenRecord,
+    pub tenant: Tenant,
+}
+
+fn check_name(kind: &str, name: &str) -> ScimResult<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ScimError::InvalidValue(format!(
+            "invalid {kind} name {name:?}: use 1 to 64 letters, digits, '-', '_' or '.'"
+        )))
+    }
+}
+
+impl ScimService {
+    /// Creates a tenant and its default connection (profile `auto`).
+    pub async fn create_tenant(&self, name: &str) -> ScimResult<Tenant> {
+        check_name("tenant", name)?;
+        let now = self.clock.now();
+        let tenant = self.store.create_tenant(name, now).await?;
+        self.store
+            .create_connection(tenant.id, DEFAULT_CONNECTION, Profile::Auto.name(), now)
+            .await?;
+        Ok(tenant)
+    }
+
+    /// All tenants.
+    pub async fn list_tenants(&self) -> ScimResult<Vec<Tenant>> {
+        Ok(self.store.list_tenants().await?)
+    }
+
+    /// The tenant with this name, or 404.
+    pub async fn tenant_named(&self, name: &str) -> ScimResult<Tenant> {
+        self.store
+            .find_tenant(name)
+            .await?
+            .ok_or_else(|| ScimError::NotFound(format!("no tenant named {name:?}")))
+    }
+
+    /// A tenant's connections.
+    pub async fn list_connections(&self, tenant: &str) -> ScimResult<Vec<Connection>> {
+        let t = self.tenant_named(tenant).await?;
+        Ok(self.store.list_connections(t.id).await?)
+    }
+
+    /// Issues a token for a connection of a tenant (its default connection
+    /// when none is named), optionally expiring after `expires_in_days`.
+    pub async fn issue_token(
+        &self,
+        tenant: &str,
+        connection: Option<&str>,
+        label: &str,
+        expires_in_days: Option<u32>,
+    ) -> ScimResult<IssuedToken> {
+        let t = self.tenant_named(tenant).await?;
+        let wanted = connection.unwrap_or(DEFAULT_CONNECTION);
+        let conn = self
+            .store
+            .list_connections(t.id)
+            .await?
+            .into_iter()
+            .find(|c| c.name == wanted)
+            .ok_or_else(|| {
+                ScimError::NotFound(format!("tenant {tenant:?} has no connection {wanted:?}"))
+            })?;
+        let token = generate_token()?;
+        let now = self.clock.now();
+        let expires = expires_in_days
+            .map(|d| {
+                scim_core::timestamp::Timestamp::from_unix_millis(
+                    now.unix_millis() + i64::from(d) * 86_400_000,
+                )
+            })
+            .map(|t| t.ok_or_else(|| ScimError::InvalidValue("expiry out of range".into())))
+            .transpose()?;
+        let record = self
+            .store
+            .insert_token(NewToken {
+                tenant: t.id,
+                connection: conn.id,
+                name: label.to_string(),
+                prefix: token_prefix(&token),
+                hash: hash_token(&token),
+                created: now,
+                expires,
+            })
+            .await?;
+        Ok(IssuedToken {
+            token,
+            record,
+            tenant: t,
+        })
+    }
+
+    /// A tenant's tokens (hashes and metadata only).
+    pub async fn list_tokens(&self, tenant: &str) -> ScimResult<Vec<TokenRecord>> {
+        let t = self.tenant_named(tenant).await?;
+        Ok(self.store.list_tokens(t.id).await?)
+    }
+
+    /// Revokes a token of a tenant.
+    pub async fn revoke_token(&self, tenant: &str, id: i64) -> ScimResult<()> {
+        let t = self.tenant_named(tenant).await?;
+        if self.store.revoke_token(t.id, id, self.clock.now()).await? {
+            Ok(())
+        } else {
+            Err(ScimError::NotFound(format!(
+                "tenant {tenant:?} has no token {id}"
+            )))
+        }
+    }
+
+    /// On an empty database: creates the `default` tenant and a first token.
+    /// Returns `None` when any tenant exists.
+    pub async fn bootstrap(&self) -> ScimResult<Option<IssuedToken>> {
+        if !self.store.list_tenants().await?.is_empty() {
+            return Ok(None);
+        }
+        self.create_tenant(DEFAULT_TENANT).await?;
+        self.issue_token(DEFAULT_TENANT, None, "bootstrap", None)
+            .await
+            .map(Some)
+    }
+}

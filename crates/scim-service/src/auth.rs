@@ -1,0 +1,165 @@
+//! Bearer tokens (RFC 6750) and the authenticated [`Principal`].
+//!
+//! - A token is `scimd_` followed by 256 random bits in base64url: the
+//!   prefix makes leaked tokens recognisable to secret scanners.
+//! - Only its SHA-256 is stored; lookups go by hash and the final comparison
+//!   is constant-time.
+//! - Expired and revoked tokens are refused like unknown ones: 401.
+//!
+//! Invariant: a [`Principal`] exists only after a token was checked; it has
+//! no public constructor, and it carries the tenant every resource access
+//! is scoped to.
+
+use crate::ids::random_bytes;
+use crate::profile::Profile;
+use crate::ScimService;
+use scim_core::{ScimError, ScimResult};
+use scim_store::{ConnectionId, TenantId};
+use sha2::{Digest, Sha256};
+
+/// The prefix of every scimd token.
+pub const TOKEN_PREFIX: &str = "scimd_";
+
+/// Who is calling: a token of one connection of one tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    tenant: TenantId,
+    connection: ConnectionId,
+    token: i64,
+    profile: Profile,
+}
+
+impl Principal {
+    /// The tenant every access of this principal is confined to.
+    pub fn tenant(&self) -> TenantId {
+        self.tenant
+    }
+
+    /// The connection the token belongs to.
+    pub fn connection(&self) -> ConnectionId {
+        self.connection
+    }
+
+    /// The token's database id (never the token itself).
+    pub fn token_id(&self) -> i64 {
+        self.token
+    }
+
+    /// The connection's IdP profile.
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn base64url(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 2);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let chars = chunk.len() + 1;
+        for i in 0..chars {
+            out.push(char::from(B64[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// A new random token.
+pub fn generate_token() -> ScimResult<String> {
+    let mut secret = [0u8; 32];
+    random_bytes(&mut secret).map_err(ScimError::Internal)?;
+    Ok(format!("{TOKEN_PREFIX}{}", base64url(&secret)))
+}
+
+/// The stored form of a token.
+pub fn hash_token(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// The first characters of a token, safe to display.
+pub fn token_prefix(token: &str) -> String {
+    token.chars().take(TOKEN_PREFIX.len() + 4).collect()
+}
+
+/// Compares two byte strings in time independent of where they differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl ScimService {
+    /// Checks an `Authorization` header value and returns the caller.
+    pub async fn authenticate(&self, authorization: Option<&str>) -> ScimResult<Principal> {
+        let header = authorization
+            .ok_or_else(|| ScimError::Unauthorized("a bearer token is required".into()))?;
+        let token = header
+            .trim()
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim())
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ScimError::Unauthorized("use the Bearer authentication scheme".into())
+            })?;
+        let hash = hash_token(token);
+        let record = self
+            .store
+            .find_token(&hash)
+            .await?
+            .filter(|r| constant_time_eq(&r.hash, &hash))
+            .ok_or_else(|| ScimError::Unauthorized("the bearer token is not valid".into()))?;
+        if record.revoked.is_some() {
+            return Err(ScimError::Unauthorized(
+                "the bearer token has been revoked".into(),
+            ));
+        }
+        if record.expires.is_some_and(|e| e <= self.clock.now()) {
+            return Err(ScimError::Unauthorized(
+                "the bearer token has expired".into(),
+            ));
+        }
+        let connection = self
+            .store
+            .connection(record.connection)
+            .await?
+            .ok_or_else(|| {
+                ScimError::Unauthorized("the bearer token's connection no longer exists".into())
+            })?;
+        let profile = Profile::parse(&connection.profile).unwrap_or(Profile::Auto);
+        Ok(Principal {
+            tenant: record.tenant,
+            connection: record.connection,
+            token: record.id,
+            profile,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens() {
+        let t = generate_token().unwrap();
+        assert!(t.starts_with("scimd_"));
+        assert_eq!(t.len(), 6 + 43);
+        assert_ne!(t, generate_token().unwrap());
+        assert_eq!(hash_token(&t).len(), 32);
+        assert_eq!(token_prefix(&t).len(), 10);
+        assert!(
+            constant_time_eq(b"abc", b"abc")
+                && !constant_time_eq(b"abc", b"abd")
+                && !constant_time_eq(b"ab", b"abc")
+        );
+        assert_eq!(base64url(b"hello"), "aGVsbG8");
+    }
+}

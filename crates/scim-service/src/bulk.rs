@@ -1,0 +1,282 @@
+//! Bulk operations: `POST /Bulk` (RFC 7644 §3.7).
+//!
+//! - Operations run in order, each through the same use case as its single
+//!   request (create, replace, patch, delete), each atomically.
+//! - `bulkId:x` references in `path` and `data` are replaced by the id the
+//!   operation with `bulkId` `x` created (§3.7.2). An operation whose
+//!   reference is not resolved yet waits until it is; references that can
+//!   never resolve (circular, or to a failed or unknown operation) fail that
+//!   operation with 409.
+//! - `failOnErrors` stops processing after that many errors (§3.7.3).
+//! - `maxOperations` and `maxPayloadSize` are advertised and enforced (413).
+
+use crate::resource::{kind_of, Preconditions, Reply, RequestCtx};
+use crate::{Principal, ScimService};
+use scim_core::project::Projection;
+use scim_core::resource::EtagCondition;
+use scim_core::{ScimError, ScimResult};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+
+/// The BulkRequest message schema.
+pub const BULK_REQUEST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
+/// The BulkResponse message schema.
+pub const BULK_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
+
+struct Op {
+    method: String,
+    path: String,
+    bulk_id: Option<String>,
+    version: Option<String>,
+    data: Option<Value>,
+}
+
+fn parse_op(v: &Value) -> ScimResult<Op> {
+    let o = v
+        .as_object()
+        .ok_or_else(|| ScimError::InvalidSyntax("each bulk operation must be an object".into()))?;
+    let text = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_string);
+    Ok(Op {
+        method: text("method")
+            .ok_or_else(|| ScimError::InvalidSyntax("a bulk operation lacks \"method\"".into()))?
+            .to_ascii_uppercase(),
+        path: text("path")
+            .ok_or_else(|| ScimError::InvalidSyntax("a bulk operation lacks \"path\"".into()))?,
+        bulk_id: text("bulkId"),
+        version: text("version"),
+        data: o.get("data").cloned(),
+    })
+}
+
+/// The bulkIds referenced (`"bulkId:x"`) anywhere in a value.
+fn references(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => {
+            if let Some(id) = s.strip_prefix("bulkId:") {
+                out.push(id.to_string());
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| references(x, out)),
+        Value::Object(o) => o.values().for_each(|x| references(x, out)),
+        _ => {}
+    }
+}
+
+fn substitute(v: &mut Value, ids: &HashMap<String, String>) {
+    match v {
+        Value::String(s) => {
+            if let Some(id) = s.strip_prefix("bulkId:").and_then(|b| ids.get(b)) {
+                *s = id.clone();
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| substitute(x, ids)),
+        Value::Object(o) => o.values_mut().for_each(|x| substitute(x, ids)),
+        _ => {}
+    }
+}
+
+fn path_refs(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter_map(|seg| seg.strip_prefix("bulkId:"))
+        .map(str::to_string)
+        .collect()
+}
+
+fn substitute_path(path: &str, ids: &HashMap<String, String>) -> String {
+    path.split('/')
+        .map(|seg| {
+            seg.strip_prefix("bulkId:")
+                .and_then(|b| ids.get(b))
+                .map_or(seg.to_string(), Clone::clone)
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn result(
+    op: &Op,
+    status: u16,
+    location: Option<String>,
+    version: Option<String>,
+    response: Option<Value>,
+) -> Value {
+    let mut m = Map::new();
+    if let Some(l) = location {
+        m.insert("location".into(), json!(l));
+    }
+    m.insert("method".into(), json!(op.method));
+    if let Some(b) = &op.bulk_id {
+        m.insert("bulkId".into(), json!(b));
+    }
+    if let Some(v) = version {
+        m.insert("version".into(), json!(v));
+    }
+    m.insert("status".into(), json!(status.to_string()));
+    if let Some(r) = response {
+        m.insert("response".into(), r);
+    }
+    Value::Object(m)
+}
+
+impl ScimService {
+    /// Runs a BulkRequest. `payload_size` is the request body's length in bytes.
+    pub async fn bulk(
+        &self,
+        who: &Principal,
+        body: &Value,
+        payload_size: usize,
+        ctx: &RequestCtx,
+    ) -> ScimResult<Value> {
+        let limits = self.config.bulk;
+        if payload_size > limits.max_payload_size {
+            return Err(ScimError::PayloadTooLarge(format!(
+                "the bulk request is {payload_size} bytes; maxPayloadSize is {}",
+                limits.max_payload_size
+            )));
+        }
+        let obj = body.as_object().ok_or_else(|| {
+            ScimError::InvalidSyntax("the bulk request must be a JSON object".into())
+        })?;
+        let tol = who.profile().tolerances();
+        let schema_ok = matches!(obj.get("schemas"), Some(Value::Array(s)) if s.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(BULK_REQUEST_SCHEMA))));
+        if !schema_ok && !tol.loose_patch_envelope {
+            return Err(ScimError::InvalidSyntax(format!(
+                "\"schemas\" must be [\"{BULK_REQUEST_SCHEMA}\"]"
+            )));
+        }
+        let ops = obj
+            .get("Operations")
+            .and_then(Value::as_array)
+            .ok_or_else(|| ScimError::InvalidSyntax("\"Operations\" must be an array".into()))?;
+        if ops.len() > limits.max_operations {
+            return Err(ScimError::PayloadTooLarge(format!(
+                "the bulk request has {} operations; maxOperations is {}",
+                ops.len(),
+                limits.max_operations
+            )));
+        }
+        let fail_on_errors = match obj.get("failOnErrors") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v.as_u64().filter(|n| *n > 0).ok_or_else(|| {
+                ScimError::InvalidValue("\"failOnErrors\" must be a positive integer".into())
+            })?),
+        };
+        let ops: Vec<Op> = ops.iter().map(parse_op).collect::<ScimResult<_>>()?;
+        let mut seen = std::collections::HashSet::new();
+        for op in &ops {
+            if let Some(b) = &op.bulk_id {
+                if !seen.insert(b.clone()) {
+                    return Err(ScimError::InvalidValue(format!(
+                        "bulkId {b:?} is used twice"
+                    )));
+                }
+            }
+        }
+
+        let mut results: Vec<Option<Value>> = vec![None; ops.len()];
+        let mut created: HashMap<String, String> = HashMap::new();
+        let mut failed_ids: Vec<String> = Vec::new();
+        let mut errors = 0u64;
+        let mut pending: Vec<usize> = (0..ops.len()).collect();
+        'passes: loop {
+            let mut progressed = false;
+            let mut still = Vec::new();
+            for i in pending {
+                let op = &ops[i];
+                let mut refs = path_refs(&op.path);
+                if let Some(d) = &op.data {
+                    references(d, &mut refs);
+                }
+                let unresolved: Vec<&String> =
+                    refs.iter().filter(|r| !created.contains_key(*r)).collect();
+                let waits = unresolved.iter().any(|r| {
+                    ops.iter().any(|o| o.bulk_id.as_deref() == Some(r.as_str()))
+                        && !failed_ids.contains(r)
+                });
+                if !unresolved.is_empty() && waits {
+                    still.push(i);
+                    continue;
+                }
+                progressed = true;
+                let outcome = if let Some(r) = unresolved.first() {
+                    Err(ScimError::Conflict(format!(
+                        "bulkId {r:?} does not resolve to a created resource"
+                    )))
+                } else {
+                    self.bulk_one(who, op, &created, ctx).await
+                };
+                match outcome {
+                    Ok(reply) => {
+                        if let (Some(b), Some(loc)) = (&op.bulk_id, &reply.location) {
+                            if let Some(id) = loc.rsplit('/').next() {
+                                created.insert(b.clone(), id.to_string());
+                            }
+                        }
+                        results[i] =
+                            Some(result(op, reply.status, reply.location, reply.etag, None));
+                    }
+                    Err(e) => {
+                        if let Some(b) = &op.bulk_id {
+                            failed_ids.push(b.clone());
+                        }
+                        errors += 1;
+                        results[i] = Some(result(op, e.status(), None, None, Some(e.to_body())));
+                        if fail_on_errors.is_some_and(|n| errors >= n) {
+                            break 'passes;
+                        }
+                    }
+                }
+            }
+            pending = still;
+            if pending.is_empty() {
+                break;
+            }
+            if !progressed {
+                // Circular references: nothing can proceed.
+                for i in pending.drain(..) {
+                    let e =
+                        ScimError::Conflict("circular bulkId references cannot be resolved".into());
+                    results[i] = Some(result(&ops[i], e.status(), None, None, Some(e.to_body())));
+                }
+                break;
+            }
+        }
+        Ok(
+            json!({"schemas": [BULK_RESPONSE_SCHEMA], "Operations": results.into_iter().flatten().collect::<Vec<_>>()}),
+        )
+    }
+
+    async fn bulk_one(
+        &self,
+        who: &Principal,
+        op: &Op,
+        created: &HashMap<String, String>,
+        ctx: &RequestCtx,
+    ) -> ScimResult<Reply> {
+        let path = substitute_path(&op.path, created);
+        let mut data = op.data.clone().unwrap_or(Value::Null);
+        substitute(&mut data, created);
+        let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let bad_path =
+            || ScimError::InvalidValue(format!("bulk path {:?} names no resource", op.path));
+        let kind = segs
+            .first()
+            .and_then(|s| kind_of(s.trim_end_matches('s')))
+            .ok_or_else(bad_path)?;
+        let pre = Preconditions {
+            if_match: op.version.as_deref().map(EtagCondition::parse),
+            if_none_match: None,
+        };
+        let none = Projection::default();
+        match (op.method.as_str(), segs.as_slice()) {
+            ("POST", [_]) => self.create(who, kind, &data, ctx, &none).await,
+            ("PUT", [_, id]) => self.replace(who, kind, id, &data, ctx, &none, &pre).await,
+            ("PATCH", [_, id]) => self.patch(who, kind, id, &data, ctx, &none, &pre).await,
+            ("DELETE", [_, id]) => self.delete(who, kind, id, &pre).await,
+            ("POST" | "PUT" | "PATCH" | "DELETE", _) => Err(bad_path()),
+            (m, _) => Err(ScimError::InvalidValue(format!(
+                "bulk method {m:?} is not POST, PUT, PATCH or DELETE"
+            ))),
+        }
+    }
+}

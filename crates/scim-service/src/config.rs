@@ -1,0 +1,43 @@
+//! Service settings that shape SCIM behaviour and are advertised in
+//! `/ServiceProviderConfig`.
+
+use scim_core::list::ListLimits;
+
+/// Limits of `/Bulk` (RFC 7644 §3.7.4), advertised and enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BulkLimits {
+    pub max_operations: usize,
+    pub max_payload_size: usize,
+}
+
+impl Default for BulkLimits {
+    fn default() -> Self {
+        BulkLimits {
+            max_operations: 1000,
+            max_payload_size: 1_048_576,
+        }
+    }
+}
+
+/// Service-wide SCIM settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceConfig {
+    pub list: ListLimits,
+    pub bulk: BulkLimits,
+    /// Whether group `displayName` must be unique within a tenant (Entra's
+    /// validator expects it; RFC 7643 does not require it).
+    pub unique_group_names: bool,
+    /// Where the documentation lives, for `/ServiceProviderConfig`.
+    pub documentation_uri: Option<String>,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            list: ListLimits::default(),
+            bulk: BulkLimits::default(),
+            unique_group_names: true,
+            documentation_uri: None,
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! The command line (clap). Every subcommand takes the global `--database`
+//! and `--config`; flags win over environment variables (`SCIMD_*`), which
+//! win over the config file, which wins over the defaults.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// scimd: a SCIM 2.0 provisioning server.
+#[derive(Debug, Parser)]
+#[command(name = "scimd", version, about)]
+pub struct Cli {
+    /// Database URL: `sqlite://PATH` (default `sqlite://scimd.db`).
+    #[arg(long, global = true, env = "SCIMD_DATABASE_URL")]
+    pub database: Option<String>,
+
+    /// A TOML config file (keys: listen, database_url, public_url, log_format, log_level).
+    #[arg(long, global = true, env = "SCIMD_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the SCIM API. On an empty database, creates the `default`
+    /// tenant and prints the base URL and a first token.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage bearer tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080; port 0 picks a free port).
+    #[arg(long, env = "SCIMD_LISTEN")]
+    pub listen: Option<String>,
+    /// The public base URL clients use, e.g. https://scim.example.com (default: from the Host header).
+    #[arg(long, env = "SCIMD_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Log format: `pretty` or `json`.
+    #[arg(long, env = "SCIMD_LOG_FORMAT")]
+    pub log_format: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant (with its `default` connection).
+    Create { name: String },
+    /// List tenants.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; it is printed once, alone on the last line.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        /// The connection the token belongs to (default: the tenant's `default`).
+        #[arg(long)]
+        connection: Option<String>,
+        /// A label to recognise the token by.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// Expire the token after this many days.
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    /// List a tenant's tokens (never the secrets).
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        #[arg(long)]
+        tenant: String,
+        id: i64,
+    },
+}

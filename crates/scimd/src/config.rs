@@ -1,0 +1,126 @@
+//! Effective configuration: flags and environment (already merged by clap)
+//! over the config file over the defaults.
+
+use crate::cli::{Cli, ServeArgs};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Default database URL.
+pub const DEFAULT_DATABASE: &str = "sqlite://scimd.db";
+
+/// The keys of the config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+    pub public_url: Option<String>,
+    pub log_format: Option<String>,
+    pub log_level: Option<String>,
+}
+
+impl FileConfig {
+    /// Reads a config file; a missing explicit file is an error.
+    pub fn load(path: Option<&Path>) -> Result<FileConfig, String> {
+        let Some(path) = path else {
+            return Ok(FileConfig::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("invalid config file {}: {e}", path.display()))
+    }
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite(PathBuf),
+}
+
+impl Database {
+    /// Parses `sqlite://PATH` (relative to the working directory),
+    /// `sqlite:///ABS/PATH`, or a bare path.
+    pub fn parse(url: &str) -> Result<Database, String> {
+        if let Some(rest) = url.strip_prefix("sqlite://") {
+            if rest.is_empty() {
+                return Err("sqlite:// needs a file path".into());
+            }
+            return Ok(Database::Sqlite(PathBuf::from(rest)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Err("this build of scimd supports SQLite only (sqlite://PATH)".into());
+        }
+        if url.contains("://") {
+            return Err(format!(
+                "unsupported database URL {url:?}: use sqlite://PATH"
+            ));
+        }
+        Ok(Database::Sqlite(PathBuf::from(url)))
+    }
+}
+
+/// The database URL in effect.
+pub fn database(cli: &Cli, file: &FileConfig) -> Result<Database, String> {
+    let url = cli
+        .database
+        .clone()
+        .or_else(|| file.database_url.clone())
+        .unwrap_or_else(|| DEFAULT_DATABASE.to_string());
+    Database::parse(&url)
+}
+
+/// Settings of `serve`.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub listen: String,
+    pub public_url: Option<String>,
+    pub log_format: String,
+    pub log_level: String,
+}
+
+impl ServeConfig {
+    pub fn resolve(args: &ServeArgs, file: &FileConfig) -> ServeConfig {
+        ServeConfig {
+            listen: args
+                .listen
+                .clone()
+                .or_else(|| file.listen.clone())
+                .unwrap_or_else(|| DEFAULT_LISTEN.to_string()),
+            public_url: args.public_url.clone().or_else(|| file.public_url.clone()),
+            log_format: args
+                .log_format
+                .clone()
+                .or_else(|| file.log_format.clone())
+                .unwrap_or_else(|| "pretty".into()),
+            log_level: std::env::var("SCIMD_LOG")
+                .ok()
+                .or_else(|| file.log_level.clone())
+                .unwrap_or_else(|| "info".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(
+            Database::parse("sqlite://scimd.db"),
+            Ok(Database::Sqlite("scimd.db".into()))
+        );
+        assert_eq!(
+            Database::parse("sqlite:///var/lib/scimd/db"),
+            Ok(Database::Sqlite("/var/lib/scimd/db".into()))
+        );
+        assert_eq!(
+            Database::parse("data.db"),
+            Ok(Database::Sqlite("data.db".into()))
+        );
+        assert!(Database::parse("mysql://x").is_err());
+        assert!(Database::parse("sqlite://").is_err());
+    }
+}

@@ -1,0 +1,26 @@
+//! End-to-end tests: the real `scimd` binary on port 0 with a fresh
+//! database, spoken to over real HTTP.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "e2e/server.rs"]
+mod server;
+
+#[path = "e2e/bulk.rs"]
+mod bulk;
+#[path = "e2e/cli.rs"]
+mod cli;
+#[path = "e2e/crud.rs"]
+mod crud;
+#[path = "e2e/discovery.rs"]
+mod discovery;
+#[path = "e2e/etag.rs"]
+mod etag;
+#[path = "e2e/http.rs"]
+mod http;
+#[path = "e2e/list.rs"]
+mod list;
+#[path = "e2e/membership.rs"]
+mod membership;
+#[path = "e2e/patch.rs"]
+mod patch;

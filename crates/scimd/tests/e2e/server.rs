@@ -1,0 +1,255 @@
+//! A real `scimd serve` process on a free port with a fresh database, and a
+//! small HTTP client for it.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub const ENT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub token: String,
+    pub dir: tempfile::TempDir,
+    agent: ureq::Agent,
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub headers: ureq::http::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_scimd")
+}
+
+impl Server {
+    /// Starts scimd on a new database; returns once it listens.
+    pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    pub fn start_with(extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let (child, base, token) = spawn(&dir.path().join("scimd.db"), extra);
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Server {
+            child,
+            base,
+            token: token.expect("no bootstrap token"),
+            dir,
+            agent,
+        }
+    }
+
+    /// Kills the process with SIGKILL and starts a new one on the same database.
+    pub fn restart(&mut self) {
+        self.kill();
+        let (child, base, _) = spawn(&self.db_path(), &[]);
+        self.child = child;
+        self.base = base;
+    }
+}
+
+fn spawn(db: &std::path::Path, extra: &[&str]) -> (Child, String, Option<String>) {
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--database"];
+    let db_s = db.to_str().unwrap().to_string();
+    args.push(&db_s);
+    args.extend_from_slice(extra);
+    let mut child = Command::new(bin())
+        .args(&args)
+        .env_remove("SCIMD_DATABASE_URL")
+        .env_remove("SCIMD_LISTEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let mut token = None;
+    let mut base = None;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while base.is_none() && Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        if line.starts_with("scimd_") {
+            token = Some(line.trim().to_string());
+        }
+        if let Some(url) = line.strip_prefix("scimd listening on ") {
+            base = Some(url.trim().to_string());
+        }
+    }
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, base.expect("server did not start"), token)
+}
+
+impl Server {
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("scimd.db")
+    }
+
+    /// Runs a CLI command against this server's database.
+    pub fn cli(&self, args: &[&str]) -> (bool, String, String) {
+        let db = self.db_path();
+        let mut all: Vec<&str> = args.to_vec();
+        all.push("--database");
+        all.push(db.to_str().unwrap());
+        let out = Command::new(bin())
+            .args(&all)
+            .env_remove("SCIMD_DATABASE_URL")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// A request with this server's token.
+    pub fn req(&self, method: &str, path: &str, body: Option<&Value>) -> Resp {
+        self.raw(
+            method,
+            path,
+            body.map(|b| b.to_string()),
+            &[
+                ("Authorization", &format!("Bearer {}", self.token)),
+                ("Content-Type", "application/scim+json"),
+            ],
+        )
+    }
+
+    pub fn get(&self, path: &str) -> Resp {
+        self.req("GET", path, None)
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> Resp {
+        self.req("POST", path, Some(body))
+    }
+
+    pub fn put(&self, path: &str, body: &Value) -> Resp {
+        self.req("PUT", path, Some(body))
+    }
+
+    pub fn patch(&self, path: &str, ops: Value) -> Resp {
+        self.req(
+            "PATCH",
+            path,
+            Some(&serde_json::json!({"schemas": [PATCH_OP], "Operations": ops})),
+        )
+    }
+
+    pub fn delete(&self, path: &str) -> Resp {
+        self.req("DELETE", path, None)
+    }
+
+    /// A request with explicit headers and a raw body.
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{}", self.base, path)
+        };
+        let mut b = ureq::http::Request::builder().method(method).uri(url);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let mut resp = match body {
+            Some(text) => self.agent.run(b.body(text).unwrap()),
+            None => self.agent.run(b.body(()).unwrap()),
+        }
+        .unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    /// Creates a user; returns its id.
+    pub fn create_user(&self, user_name: &str) -> String {
+        let r = self.post("/Users", &serde_json::json!({"schemas": [USER], "userName": user_name, "name": {"givenName": "Given", "familyName": user_name}, "emails": [{"value": format!("{user_name}@example.com"), "type": "work", "primary": true}]}));
+        assert_eq!(r.status, 201, "{}", r.text);
+        r.body["id"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a group with members; returns its id.
+    pub fn create_group(&self, name: &str, members: &[&str]) -> String {
+        let m: Vec<Value> = members
+            .iter()
+            .map(|id| serde_json::json!({"value": id}))
+            .collect();
+        let r = self.post(
+            "/Groups",
+            &serde_json::json!({"schemas": [GROUP], "displayName": name, "members": m}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        r.body["id"].as_str().unwrap().to_string()
+    }
+
+    /// Sends SIGKILL (no graceful shutdown).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Asserts a SCIM error response.
+pub fn assert_error(r: &Resp, status: u16, scim_type: Option<&str>) {
+    assert_eq!(r.status, status, "{}", r.text);
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/scim+json"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        r.body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error",
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["status"], status.to_string(), "{}", r.text);
+    match scim_type {
+        Some(t) => assert_eq!(r.body["scimType"], t, "{}", r.text),
+        None => assert!(r.body.get("scimType").is_none(), "{}", r.text),
+    }
+    assert!(
+        r.body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{}",
+        r.text
+    );
+}
