@@ -14,3 +14,7 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "tests"
 cargo test --workspace
+
+step "conformance: scim2-tester (PyPI) against scimd on SQLite"
+cargo build --quiet -p scimd
+./scripts/conformance.sh | tail -n 3

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs the external conformance suite scim2-tester, installed from PyPI into a
+# venv, against a freshly started scimd on a new SQLite database.
+#   SCIMD_BIN         scimd binary (default: target/debug/scimd, built if missing)
+#   CONFORMANCE_VENV  venv directory (default: target/conformance-venv)
+#   SCIMD_DATABASE    database URL to use instead of a fresh SQLite file
+# Prints the suite's checks and, last, "N passed, M failed"; fails unless M is 0.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+HERE=scripts/conformance
+VENV="${CONFORMANCE_VENV:-target/conformance-venv}"
+BIN="${SCIMD_BIN:-target/debug/scimd}"
+
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+if ! "$VENV/bin/python" -c "import scim2_tester" 2>/dev/null; then
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$HERE/requirements.txt"
+fi
+[ -x "$BIN" ] || cargo build --quiet -p scimd
+
+WORK="$(mktemp -d)"
+PID=""
+cleanup() {
+  [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+DB="${SCIMD_DATABASE:-sqlite://$WORK/conformance.db}"
+"$BIN" serve --listen 127.0.0.1:0 --database "$DB" >"$WORK/out" 2>"$WORK/err" &
+PID=$!
+for _ in $(seq 1 300); do
+  grep -q "scimd listening on" "$WORK/out" 2>/dev/null && break
+  kill -0 "$PID" 2>/dev/null || { cat "$WORK/err"; echo "scimd exited"; exit 1; }
+  sleep 0.1
+done
+BASE="$(sed -n 's/^scimd listening on //p' "$WORK/out")"
+TOKEN="$(grep -m1 '^scimd_' "$WORK/out" || true)"
+if [ -z "$TOKEN" ]; then
+  # An existing database: issue a token for its default tenant.
+  TOKEN="$("$BIN" token create --tenant default --name conformance --database "$DB" | tail -n 1)"
+fi
+[ -n "$BASE" ] || { cat "$WORK/err"; echo "scimd did not start"; exit 1; }
+"$VENV/bin/python" "$HERE/run.py" "$BASE" "$TOKEN"
