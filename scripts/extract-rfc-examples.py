@@ -264,8 +264,6 @@ def http_line_before(rfc, i):
         if REQUEST_OR_STATUS.match(line):
             return line.strip()
         if line == "" or HTTP_HEADER.match(line) or HEADER_CONTINUATION.match(line):
-            if line and not line.startswith(" ") and not REQUEST_OR_STATUS.match(line):
-                return None  # prose starts at column 3, headers are indented too
             j -= 1
             continue
         return None
@@ -416,7 +414,8 @@ def extract_filters(rfc):
     start = next(i for i, line in enumerate(lines) if FILTERS_START in line)
     stop = next(i for i, line in enumerate(lines) if line.strip() == FILTERS_END)
     filters = []
-    for line in lines[start + 1:stop]:
+    start = next(i for i in range(start, stop) if lines[i].startswith("filter="))
+    for line in lines[start:stop]:
         if line.startswith("filter="):
             filters.append(line[len("filter="):].strip())
         elif line.strip():
@@ -426,7 +425,7 @@ def extract_filters(rfc):
     if len(filters) != FILTERS_EXPECTED or not all(filters):
         raise SystemExit(f"Figure 2: expected {FILTERS_EXPECTED} filters, found {len(filters)}")
     return {"rfc7644/filters.txt": ("\n".join(filters) + "\n",
-                                    f"RFC 7644 lines {first + start + 2}-{first + stop}")}
+                                    f"RFC 7644 lines {first + start + 1}-{first + stop}")}
 
 
 def fixes_for(prefix):
@@ -482,7 +481,8 @@ def check_base64_joins(files):
     for path, (content, _) in files.items():
         if not path.startswith("rfc7643/"):
             continue
-        for cert in json.loads(content).get("x509Certificates", []):
+        doc = json.loads(content)
+        for cert in doc.get("x509Certificates", []) if isinstance(doc, dict) else []:
             der = base64.b64decode(cert["value"], validate=True)
             if der[:2] != b"\x30\x82" or int.from_bytes(der[2:4], "big") + 4 != len(der):
                 raise SystemExit(f"{path}: x509Certificates value is not one DER certificate")
