@@ -391,6 +391,28 @@ fn entra_forms() {
         json!([{"op": "Remove", "path": format!("{ent}:manager"), "value": [{"value": "m1"}]}]),
         json!({"doc": {"userName": "a"}, "changed": true}),
     );
+    // Entra's field-reported manager removal through a filter on the single value.
+    check(
+        "User",
+        json!({"userName": "a", ent: {"manager": {"value": "m1"}}}),
+        json!([{"op": "remove", "path": "manager[value eq \"other\"]"}]),
+        json!({"doc": {"userName": "a", ent: {"manager": {"value": "m1"}}}, "changed": false}),
+    );
+    check(
+        "User",
+        json!({"userName": "a", ent: {"manager": {"value": "m1"}}}),
+        json!([{"op": "remove", "path": "manager[value eq \"m1\"]"}]),
+        json!({"doc": {"userName": "a"}, "changed": true}),
+    );
+    check_with(Tolerances::strict(), "User", json!({"userName": "a"}), json!([{"op": "remove", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager[value eq \"m1\"]"}]),
+        json!("error: 400 invalidPath: operation 1: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager[value eq \"m1\"]: a value filter needs a multi-valued attribute"));
+    // Removing a whole extension by its URN.
+    check(
+        "User",
+        json!({"userName": "a", ent: {"department": "x"}}),
+        json!([{"op": "remove", "path": ent}]),
+        json!({"doc": {"userName": "a"}, "changed": true}),
+    );
     // Roles whose value is JSON inside a string.
     check(
         "User",

@@ -60,6 +60,13 @@ fn canonical_documents() {
                          "urn:ietf:params:scim:schemas:extension:enterprise:2.0:Usr": {"department": "x"}, "favouriteColour": "blue"}),
         json!({"schemas": [USER], "userName": "a"}),
     );
+    // Entra's older bodies: extension attributes at the top level, a typo'd URN, nulls.
+    check(
+        "User",
+        json!({"schemas": [USER, "urn:ietf:params:scim:schemas:extension:enterprise:2.0User"], "userName": "jyoung@testuser.com",
+                         "addresses": null, "department": "Sales", "manager": null}),
+        json!({"schemas": [USER, ENT], "userName": "jyoung@testuser.com", ENT: {"department": "Sales"}}),
+    );
     // Duplicate identical values collapse.
     check(
         "User",

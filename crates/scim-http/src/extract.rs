@@ -30,11 +30,16 @@ impl FromRequestParts<AppState> for Auth {
 }
 
 /// A JSON request body sent as `application/scim+json` or `application/json`
-/// (any parameters, e.g. a charset); anything else is 415.
+/// (any parameters, e.g. a charset); anything else is 415. At most
+/// `HttpLimits::max_body` bytes (413 beyond).
 pub struct ScimJson {
     pub value: Value,
     pub size: usize,
 }
+
+/// The body of `POST /Bulk`: like [`ScimJson`], limited by the advertised
+/// `maxPayloadSize` instead.
+pub struct BulkJson(pub ScimJson);
 
 fn media_type_ok(headers: &HeaderMap) -> bool {
     let Some(ct) = headers.get(header::CONTENT_TYPE) else {
@@ -52,35 +57,77 @@ fn media_type_ok(headers: &HeaderMap) -> bool {
     essence == "application/scim+json" || essence == "application/json"
 }
 
+/// How much of an oversize body is read (and dropped) so that the client
+/// finishes sending and reads the 413, instead of seeing a reset connection.
+const DRAIN_FACTOR: usize = 8;
+
+/// Reads the whole body, up to `limit` bytes.
+pub async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, ApiError> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut buf: Vec<u8> = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            ApiError(ScimError::BadRequest(format!(
+                "cannot read the request body: {e}"
+            )))
+        })?;
+        if let Ok(data) = frame.into_data() {
+            seen = seen.saturating_add(data.len());
+            if seen <= limit {
+                buf.extend_from_slice(&data);
+            } else if seen > limit.saturating_mul(DRAIN_FACTOR) {
+                break;
+            }
+        }
+    }
+    if seen > limit {
+        return Err(ApiError(ScimError::PayloadTooLarge(format!(
+            "the request body exceeds {limit} bytes"
+        ))));
+    }
+    Ok(Bytes::from(buf))
+}
+
+async fn read_json(req: Request, limit: usize) -> Result<ScimJson, ApiError> {
+    if !media_type_ok(req.headers()) {
+        return Err(ApiError(ScimError::UnsupportedMediaType(
+            "send the body as application/scim+json or application/json".into(),
+        )));
+    }
+    let bytes = read_body(req.into_body(), limit).await?;
+    let value = serde_json::from_slice::<Value>(&bytes).map_err(|e| {
+        ApiError(ScimError::InvalidSyntax(format!(
+            "the body is not valid JSON: {e}"
+        )))
+    })?;
+    Ok(ScimJson {
+        value,
+        size: bytes.len(),
+    })
+}
+
 impl FromRequest<AppState> for ScimJson {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<ScimJson, ApiError> {
-        if !media_type_ok(req.headers()) {
-            return Err(ApiError(ScimError::UnsupportedMediaType(
-                "send the body as application/scim+json or application/json".into(),
-            )));
-        }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError(ScimError::PayloadTooLarge(
-                    "the request body is too large".into(),
-                ))
-            } else {
-                ApiError(ScimError::BadRequest(format!(
-                    "cannot read the request body: {e}"
-                )))
-            }
-        })?;
-        let value = serde_json::from_slice::<Value>(&bytes).map_err(|e| {
-            ApiError(ScimError::InvalidSyntax(format!(
-                "the body is not valid JSON: {e}"
-            )))
-        })?;
-        Ok(ScimJson {
-            value,
-            size: bytes.len(),
-        })
+        read_json(req, state.limits.max_body).await
+    }
+}
+
+impl FromRequest<AppState> for BulkJson {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<BulkJson, ApiError> {
+        // One byte more than allowed reaches the service, which answers with the advertised limit.
+        let limit = state
+            .service
+            .config()
+            .bulk
+            .max_payload_size
+            .saturating_add(1);
+        read_json(req, limit).await.map(BulkJson)
     }
 }
 
@@ -135,7 +182,23 @@ impl FromRequestParts<AppState> for Ctx {
                 format!("{}://{host}/scim/v2", state.scheme)
             }
         };
-        Ok(Ctx(RequestCtx { base_url }))
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_string);
+        let entra_flag = parts.uri.query().is_some_and(|q| {
+            q.split('&').any(|kv| {
+                kv.split('=')
+                    .next()
+                    .is_some_and(|k| k.eq_ignore_ascii_case("aadOptscim062020"))
+            })
+        });
+        Ok(Ctx(RequestCtx {
+            base_url,
+            user_agent,
+            entra_flag,
+        }))
     }
 }
 

@@ -13,7 +13,7 @@ pub mod extract;
 pub mod normalize;
 pub mod response;
 
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::Request;
 use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
 use endpoints::*;
@@ -29,6 +29,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// `http` or `https`, for base URLs built from `Host`.
     pub scheme: &'static str,
+    /// Limits of the HTTP layer.
+    pub limits: HttpLimits,
 }
 
 /// Limits of the HTTP layer.
@@ -52,14 +54,7 @@ fn with_405(r: MethodRouter<AppState>) -> MethodRouter<AppState> {
 }
 
 /// The SCIM routes under `/scim/v2`.
-pub fn router(state: AppState, limits: HttpLimits) -> Router {
-    let bulk_limit = state
-        .service
-        .config()
-        .bulk
-        .max_payload_size
-        .max(limits.max_body)
-        + 1;
+pub fn router(state: AppState) -> Router {
     let scim = Router::new()
         .route(
             "/ServiceProviderConfig",
@@ -75,10 +70,7 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         )
         .route("/Schemas", with_405(get(schemas_list::handler)))
         .route("/Schemas/{id}", with_405(get(schema_get::handler)))
-        .route(
-            "/Bulk",
-            with_405(post(bulk::handler)).layer(DefaultBodyLimit::max(bulk_limit)),
-        )
+        .route("/Bulk", with_405(post(bulk::handler)))
         .route("/.search", with_405(post(search::root)))
         .route("/Me", any(me::handler))
         .route("/Me/{*rest}", any(me::handler))
@@ -95,8 +87,7 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
                     .patch(resource_patch::handler)
                     .delete(resource_delete::handler),
             ),
-        )
-        .layer(DefaultBodyLimit::max(limits.max_body));
+        );
     Router::new()
         .nest("/scim/v2", scim)
         .fallback(not_allowed::path)
@@ -104,10 +95,7 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
 }
 
 /// The complete HTTP service: path normalisation around the router.
-pub fn app(
-    state: AppState,
-    limits: HttpLimits,
-) -> tower::util::MapRequest<Router, fn(Request) -> Request> {
+pub fn app(state: AppState) -> tower::util::MapRequest<Router, fn(Request) -> Request> {
     let layer = tower::util::MapRequestLayer::new(normalize::rewrite as fn(Request) -> Request);
-    layer.layer(router(state, limits))
+    layer.layer(router(state))
 }

@@ -59,8 +59,57 @@ impl Profile {
         }
     }
 
+    /// The profile in effect for one request: an explicit profile stays;
+    /// `auto` recognises Entra ID (its User-Agent or the `aadOptscim062020`
+    /// flag) and Okta (`Okta SCIM Client …`).
+    pub fn effective(self, user_agent: Option<&str>, entra_flag: bool) -> Profile {
+        if self != Profile::Auto {
+            return self;
+        }
+        let ua = user_agent.unwrap_or("").to_ascii_lowercase();
+        if entra_flag
+            || ua.contains("azure ad scim")
+            || ua.contains("microsoft azure")
+            || ua.contains("entra")
+        {
+            Profile::Entra
+        } else if ua.starts_with("okta scim client") {
+            Profile::Okta
+        } else {
+            Profile::Auto
+        }
+    }
+
     /// Whether a successful group PATCH answers 204 without a body.
     pub fn group_patch_no_content(self) -> bool {
         self == Profile::Entra
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Profile;
+
+    #[test]
+    fn detection() {
+        assert_eq!(
+            Profile::Auto.effective(Some("Microsoft Azure AD SCIM provisioning 1.0.0"), false),
+            Profile::Entra
+        );
+        assert_eq!(Profile::Auto.effective(None, true), Profile::Entra);
+        assert_eq!(
+            Profile::Auto.effective(Some("Okta SCIM Client 1.0.0"), false),
+            Profile::Okta
+        );
+        assert_eq!(
+            Profile::Auto.effective(Some("curl/8"), false),
+            Profile::Auto
+        );
+        assert_eq!(
+            Profile::Strict.effective(Some("Okta SCIM Client 1.0.0"), true),
+            Profile::Strict
+        );
+        assert_eq!(Profile::parse("ENTRA").unwrap(), Profile::Entra);
+        assert!(Profile::parse("azure").is_err());
     }
 }

@@ -34,6 +34,25 @@ pub enum Command {
     /// Manage bearer tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Replay an identity provider's documented request sequence against a
+    /// SCIM server and report check by check (`N passed, M failed`).
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The IdP profile to replay: auto (all), entra, okta, onelogin, jumpcloud or strict.
+    #[arg(long, default_value = "auto")]
+    pub profile: String,
+    /// The SCIM base URL, e.g. https://scim.example.com/scim/v2.
+    #[arg(long, env = "SCIMD_REPLAY_URL")]
+    pub base_url: String,
+    /// The bearer token to send.
+    #[arg(long, env = "SCIMD_REPLAY_TOKEN")]
+    pub token: String,
+    /// Replay this scenario file instead of the built-in ones.
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

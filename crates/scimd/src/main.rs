@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod config;
+mod replay;
 
 use clap::Parser;
 use std::process::ExitCode;

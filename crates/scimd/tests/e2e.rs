@@ -24,3 +24,5 @@ mod list;
 mod membership;
 #[path = "e2e/patch.rs"]
 mod patch;
+#[path = "e2e/replay.rs"]
+mod replay;

@@ -73,7 +73,11 @@ pub(crate) fn apply(
         (None, None, None) => None,
         (None, Some(sub), _) => Some(without_sub(cur, &sub.name)),
         (Some(_), sub, _) => {
-            let mut items = cur.as_array().cloned().unwrap_or_default();
+            let single = !cur.is_array();
+            let mut items = match cur {
+                Value::Array(a) => a,
+                other => vec![other],
+            };
             let hits = matching(&items, t)?;
             match sub {
                 None => {
@@ -90,7 +94,11 @@ pub(crate) fn apply(
                     items.retain(|e| !crate::json::is_unassigned(e));
                 }
             }
-            Some(Value::Array(items))
+            if single {
+                items.into_iter().next()
+            } else {
+                Some(Value::Array(items))
+            }
         }
     };
     let emptied = result.as_ref().is_none_or(crate::json::is_unassigned);

@@ -84,7 +84,10 @@ impl<'a> Target<'a> {
             },
             None => None,
         };
-        if path.filter.is_some() && !attr.multi_valued {
+        // Entra removes a manager with `manager[value eq "id"]`: a filter on a
+        // single-valued complex attribute selects that one value.
+        let single_filter_ok = tol.filtered_write_creates && attr.is_complex();
+        if path.filter.is_some() && !attr.multi_valued && !single_filter_ok {
             return Err(ScimError::InvalidPath(format!(
                 "{text}: a value filter needs a multi-valued attribute"
             )));

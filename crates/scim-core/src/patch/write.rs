@@ -198,6 +198,10 @@ fn write_selected(
     demote_primaries(&mut items, &promoted);
     items.retain(|e| !crate::json::is_unassigned(e));
     check_primary(t.attr, &items)?;
+    if !t.attr.multi_valued {
+        // A filter on a single-valued complex attribute: the value is the last written.
+        return set(ctx.doc, t, items.pop());
+    }
     set(ctx.doc, t, Some(Value::Array(items)))
 }
 

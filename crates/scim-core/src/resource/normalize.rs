@@ -56,8 +56,10 @@ pub fn normalize(
                 .filter(|p| p.sub.is_none())
                 .and_then(|p| view.resolve_top(p.urn.as_deref(), &p.name))
         } else {
+            // An extension attribute at the top level (Entra's older bodies put
+            // `department` there) is taken only with `dotted_keys`.
             view.resolve_top(None, key)
-                .filter(|(o, _)| !matches!(o, Owner::Extension(_)))
+                .filter(|(o, _)| tol.dotted_keys || !matches!(o, Owner::Extension(_)))
         };
         match resolved {
             Some((owner, attr)) => {

@@ -1,6 +1,6 @@
 //! `POST /Bulk` (RFC 7644 §3.7).
 
-use crate::extract::{Auth, Ctx, ScimJson};
+use crate::extract::{Auth, BulkJson, Ctx};
 use crate::response::{json_response, ApiResult};
 use crate::AppState;
 use axum::extract::State;
@@ -11,7 +11,7 @@ pub async fn handler(
     State(state): State<AppState>,
     Auth(who): Auth,
     Ctx(ctx): Ctx,
-    body: ScimJson,
+    BulkJson(body): BulkJson,
 ) -> ApiResult<Response> {
     let reply = state
         .service

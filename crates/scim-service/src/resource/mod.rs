@@ -25,6 +25,21 @@ use serde_json::{Map, Value};
 pub struct RequestCtx {
     /// The SCIM base URL as the client reached it, e.g. `https://host/scim/v2`.
     pub base_url: String,
+    /// The client's `User-Agent`, for IdP detection by the `auto` profile.
+    pub user_agent: Option<String>,
+    /// Whether the request carries Entra's `aadOptscim062020` flag.
+    pub entra_flag: bool,
+}
+
+impl RequestCtx {
+    /// A context with only a base URL (CLI, tests).
+    pub fn new(base_url: &str) -> RequestCtx {
+        RequestCtx {
+            base_url: base_url.to_string(),
+            user_agent: None,
+            entra_flag: false,
+        }
+    }
 }
 
 /// What a handler turns into an HTTP response.

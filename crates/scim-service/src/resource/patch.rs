@@ -66,7 +66,10 @@ impl ScimService {
         let rid = parse_id(kind, id)?;
         let tol = who.profile().tolerances();
         let request = PatchRequest::parse(body, &tol)?;
-        let no_content = kind == ResourceKind::Group && who.profile().group_patch_no_content();
+        let profile = who
+            .profile()
+            .effective(ctx.user_agent.as_deref(), ctx.entra_flag);
+        let no_content = kind == ResourceKind::Group && profile.group_patch_no_content();
         let shown = if no_content {
             Load::NONE
         } else {

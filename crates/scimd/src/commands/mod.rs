@@ -1,6 +1,7 @@
 //! The subcommands, one per file, and the wiring they share.
 
 mod migrate;
+mod replay;
 mod serve;
 mod tenant;
 mod token;
@@ -13,6 +14,9 @@ use std::sync::Arc;
 
 /// Runs the command the user asked for.
 pub async fn run(cli: Cli) -> Result<(), String> {
+    if let Command::Replay(args) = &cli.command {
+        return replay::run(args);
+    }
     let file = FileConfig::load(cli.config.as_deref())?;
     let db = database(&cli, &file)?;
     match &cli.command {
@@ -20,6 +24,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Migrate => migrate::run(&db).await,
         Command::Tenant(c) => tenant::run(&open(&db)?, c).await,
         Command::Token(c) => token::run(&open(&db)?, c).await,
+        Command::Replay(args) => replay::run(args),
     }
 }
 

@@ -73,8 +73,9 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
         service,
         public_url: cfg.public_url.clone(),
         scheme: "http",
+        limits: HttpLimits::default(),
     };
-    let svc = app(state, HttpLimits::default());
+    let svc = app(state);
     axum::serve(listener, ServiceExt::<Request>::into_make_service(svc))
         .with_graceful_shutdown(shutdown_signal())
         .await
