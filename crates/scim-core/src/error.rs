@@ -63,14 +63,15 @@ pub enum ScimError {
     PayloadTooLarge(String),
     /// 415: the request media type is not JSON.
     UnsupportedMediaType(String),
-    /// 429: rate limited.
-    TooManyRequests(String),
+    /// 429: rate limited; retry after this many seconds.
+    TooManyRequests(String, u64),
     /// 500: an internal failure. The message is for logs; the client sees a generic detail.
     Internal(String),
     /// 501: the operation is not implemented.
     NotImplemented(String),
-    /// 503: temporarily unavailable (e.g. a paused deprovisioning).
-    ServiceUnavailable(String),
+    /// 503: temporarily unavailable (e.g. a paused deprovisioning); retry
+    /// after this many seconds.
+    ServiceUnavailable(String, u64),
 }
 
 impl ScimError {
@@ -110,10 +111,10 @@ impl ScimError {
             PreconditionFailed(_) => (412, None),
             PayloadTooLarge(_) => (413, None),
             UnsupportedMediaType(_) => (415, None),
-            TooManyRequests(_) => (429, None),
+            TooManyRequests(..) => (429, None),
             Internal(_) => (500, None),
             NotImplemented(_) => (501, None),
-            ServiceUnavailable(_) => (503, None),
+            ServiceUnavailable(..) => (503, None),
         }
     }
 
@@ -143,10 +144,10 @@ impl ScimError {
             | PreconditionFailed(m)
             | PayloadTooLarge(m)
             | UnsupportedMediaType(m)
-            | TooManyRequests(m)
+            | TooManyRequests(m, _)
             | Internal(m)
             | NotImplemented(m)
-            | ServiceUnavailable(m) => m,
+            | ServiceUnavailable(m, _) => m,
         }
     }
 
@@ -155,6 +156,14 @@ impl ScimError {
         match self {
             ScimError::Internal(_) => "internal server error",
             other => other.message(),
+        }
+    }
+
+    /// Seconds a client should wait before retrying (`Retry-After`), if any.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ScimError::TooManyRequests(_, r) | ScimError::ServiceUnavailable(_, r) => Some(*r),
+            _ => None,
         }
     }
 
@@ -208,10 +217,10 @@ impl ScimError {
             PreconditionFailed(m) => PreconditionFailed(f(m)),
             PayloadTooLarge(m) => PayloadTooLarge(f(m)),
             UnsupportedMediaType(m) => UnsupportedMediaType(f(m)),
-            TooManyRequests(m) => TooManyRequests(f(m)),
+            TooManyRequests(m, r) => TooManyRequests(f(m), r),
             Internal(m) => Internal(f(m)),
             NotImplemented(m) => NotImplemented(f(m)),
-            ServiceUnavailable(m) => ServiceUnavailable(f(m)),
+            ServiceUnavailable(m, r) => ServiceUnavailable(f(m), r),
         }
     }
 }
@@ -271,10 +280,10 @@ mod tests {
         check(ScimError::PreconditionFailed(m()), 412, None);
         check(ScimError::PayloadTooLarge(m()), 413, None);
         check(ScimError::UnsupportedMediaType(m()), 415, None);
-        check(ScimError::TooManyRequests(m()), 429, None);
+        check(ScimError::TooManyRequests(m(), 1), 429, None);
         check(ScimError::Internal(m()), 500, None);
         check(ScimError::NotImplemented(m()), 501, None);
-        check(ScimError::ServiceUnavailable(m()), 503, None);
+        check(ScimError::ServiceUnavailable(m(), 1), 503, None);
     }
 
     #[test]

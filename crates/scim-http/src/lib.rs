@@ -10,7 +10,9 @@
 
 pub mod endpoints;
 pub mod extract;
+pub mod metrics;
 pub mod normalize;
+pub mod observe;
 pub mod response;
 
 use axum::extract::Request;
@@ -31,6 +33,8 @@ pub struct AppState {
     pub scheme: &'static str,
     /// Limits of the HTTP layer.
     pub limits: HttpLimits,
+    /// Request metrics, shared by every handler.
+    pub metrics: std::sync::Arc<metrics::Metrics>,
 }
 
 /// Limits of the HTTP layer.
@@ -39,12 +43,15 @@ pub struct HttpLimits {
     /// The largest request body, in bytes (Bulk may use up to its own
     /// advertised `maxPayloadSize`).
     pub max_body: usize,
+    /// The longest a request may take before it is abandoned with 503.
+    pub request_timeout: std::time::Duration,
 }
 
 impl Default for HttpLimits {
     fn default() -> Self {
         HttpLimits {
             max_body: 1024 * 1024,
+            request_timeout: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -90,7 +97,14 @@ pub fn router(state: AppState) -> Router {
         );
     Router::new()
         .nest("/scim/v2", scim)
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
         .fallback(not_allowed::path)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::observe,
+        ))
         .with_state(state)
 }
 

@@ -134,6 +134,8 @@ impl ScimService {
                 ScimError::Unauthorized("the bearer token's connection no longer exists".into())
             })?;
         let profile = Profile::parse(&connection.profile).unwrap_or(Profile::Auto);
+        self.limiter
+            .admit(record.id, record.tenant.db_key(), std::time::Instant::now())?;
         Ok(Principal {
             tenant: record.tenant,
             connection: record.connection,

@@ -20,7 +20,7 @@ impl Default for BulkLimits {
 }
 
 /// Service-wide SCIM settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServiceConfig {
     pub list: ListLimits,
     pub bulk: BulkLimits,
@@ -29,6 +29,8 @@ pub struct ServiceConfig {
     pub unique_group_names: bool,
     /// Where the documentation lives, for `/ServiceProviderConfig`.
     pub documentation_uri: Option<String>,
+    /// Request rate limits per token and per tenant.
+    pub rate_limits: crate::ratelimit::RateLimits,
 }
 
 impl Default for ServiceConfig {
@@ -38,6 +40,7 @@ impl Default for ServiceConfig {
             bulk: BulkLimits::default(),
             unique_group_names: true,
             documentation_uri: None,
+            rate_limits: crate::ratelimit::RateLimits::default(),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod config;
 pub mod discovery;
 pub mod ids;
 pub mod profile;
+pub mod ratelimit;
 pub mod render;
 pub mod resource;
 
@@ -41,6 +42,7 @@ pub struct ScimService {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) ids: Arc<dyn IdGenerator>,
     pub(crate) config: Arc<ServiceConfig>,
+    pub(crate) limiter: Arc<ratelimit::Limiter>,
 }
 
 /// The registry scimd serves: RFC 7643 schemas, group members stored apart.
@@ -63,12 +65,14 @@ impl ScimService {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> ScimResult<ScimService> {
+        let limiter = Arc::new(ratelimit::Limiter::new(config.rate_limits));
         Ok(ScimService {
             store,
             registry: Arc::new(registry()?),
             clock,
             ids,
             config: Arc::new(config),
+            limiter,
         })
     }
 

@@ -13,7 +13,8 @@ pub struct Cli {
     #[arg(long, global = true, env = "SCIMD_DATABASE_URL")]
     pub database: Option<String>,
 
-    /// A TOML config file (keys: listen, database_url, public_url, log_format, log_level).
+    /// A TOML config file (keys: the long names of the serve flags with `_` for `-`,
+    /// plus database_url and log_level).
     #[arg(long, global = true, env = "SCIMD_CONFIG")]
     pub config: Option<PathBuf>,
 
@@ -66,6 +67,18 @@ pub struct ServeArgs {
     /// Log format: `pretty` or `json`.
     #[arg(long, env = "SCIMD_LOG_FORMAT")]
     pub log_format: Option<String>,
+    /// Requests per second allowed per token (burst: twice as many); 0 disables.
+    #[arg(long, env = "SCIMD_RATE_LIMIT_TOKEN")]
+    pub rate_limit_token: Option<f64>,
+    /// Requests per second allowed per tenant (burst: twice as many); 0 disables.
+    #[arg(long, env = "SCIMD_RATE_LIMIT_TENANT")]
+    pub rate_limit_tenant: Option<f64>,
+    /// The largest request body in bytes (Bulk: its advertised maxPayloadSize).
+    #[arg(long, env = "SCIMD_MAX_BODY")]
+    pub max_body: Option<usize>,
+    /// Seconds a request may take before it is abandoned with 503.
+    #[arg(long, env = "SCIMD_REQUEST_TIMEOUT")]
+    pub request_timeout: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

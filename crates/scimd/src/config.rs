@@ -19,6 +19,10 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     pub log_format: Option<String>,
     pub log_level: Option<String>,
+    pub rate_limit_token: Option<f64>,
+    pub rate_limit_tenant: Option<f64>,
+    pub max_body: Option<usize>,
+    pub request_timeout: Option<u64>,
 }
 
 impl FileConfig {
@@ -78,6 +82,15 @@ pub struct ServeConfig {
     pub public_url: Option<String>,
     pub log_format: String,
     pub log_level: String,
+    pub service: scim_service::ServiceConfig,
+    pub http: scim_http::HttpLimits,
+}
+
+fn rate(per_second: f64) -> scim_service::ratelimit::Rate {
+    scim_service::ratelimit::Rate {
+        per_second: per_second.max(0.0),
+        burst: (per_second * 2.0).max(1.0),
+    }
 }
 
 impl ServeConfig {
@@ -98,6 +111,26 @@ impl ServeConfig {
                 .ok()
                 .or_else(|| file.log_level.clone())
                 .unwrap_or_else(|| "info".into()),
+            service: {
+                let mut c = scim_service::ServiceConfig::default();
+                if let Some(r) = args.rate_limit_token.or(file.rate_limit_token) {
+                    c.rate_limits.per_token = rate(r);
+                }
+                if let Some(r) = args.rate_limit_tenant.or(file.rate_limit_tenant) {
+                    c.rate_limits.per_tenant = rate(r);
+                }
+                c
+            },
+            http: {
+                let mut h = scim_http::HttpLimits::default();
+                if let Some(b) = args.max_body.or(file.max_body) {
+                    h.max_body = b;
+                }
+                if let Some(t) = args.request_timeout.or(file.request_timeout) {
+                    h.request_timeout = std::time::Duration::from_secs(t.max(1));
+                }
+                h
+            },
         }
     }
 }

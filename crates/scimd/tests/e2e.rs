@@ -22,6 +22,8 @@ mod http;
 mod list;
 #[path = "e2e/membership.rs"]
 mod membership;
+#[path = "e2e/ops.rs"]
+mod ops;
 #[path = "e2e/patch.rs"]
 mod patch;
 #[path = "e2e/replay.rs"]

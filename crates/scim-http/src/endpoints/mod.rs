@@ -4,6 +4,7 @@
 pub mod bulk;
 pub mod me;
 pub mod not_allowed;
+pub mod ops;
 pub mod resource_create;
 pub mod resource_delete;
 pub mod resource_get;

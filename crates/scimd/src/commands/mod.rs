@@ -30,10 +30,15 @@ pub async fn run(cli: Cli) -> Result<(), String> {
 
 /// Opens the database (applying migrations) and builds the service on it.
 pub fn open(db: &Database) -> Result<ScimService, String> {
+    open_with(db, ServiceConfig::default())
+}
+
+/// [`open`] with explicit service settings.
+pub fn open_with(db: &Database, config: ServiceConfig) -> Result<ScimService, String> {
     let store = match db {
         Database::Sqlite(path) => {
             SqliteStore::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?
         }
     };
-    ScimService::new(Arc::new(store), ServiceConfig::default()).map_err(|e| e.to_string())
+    ScimService::new(Arc::new(store), config).map_err(|e| e.to_string())
 }

@@ -8,7 +8,7 @@ use crate::cli::ServeArgs;
 use crate::config::{Database, FileConfig, ServeConfig};
 use axum::extract::Request;
 use axum::ServiceExt;
-use scim_http::{app, AppState, HttpLimits};
+use scim_http::{app, AppState};
 use std::io::Write;
 use tokio::net::TcpListener;
 
@@ -50,7 +50,7 @@ async fn shutdown_signal() {
 pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(), String> {
     let cfg = ServeConfig::resolve(args, file);
     init_logging(&cfg);
-    let service = super::open(db)?;
+    let service = super::open_with(db, cfg.service.clone())?;
     let listener = TcpListener::bind(&cfg.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
@@ -73,7 +73,8 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
         service,
         public_url: cfg.public_url.clone(),
         scheme: "http",
-        limits: HttpLimits::default(),
+        limits: cfg.http,
+        metrics: Default::default(),
     };
     let svc = app(state);
     axum::serve(listener, ServiceExt::<Request>::into_make_service(svc))
