@@ -15,7 +15,6 @@ pub mod normalize;
 pub mod observe;
 pub mod response;
 
-use axum::extract::Request;
 use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
 use endpoints::*;
@@ -108,8 +107,14 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The complete HTTP service: path normalisation around the router.
-pub fn app(state: AppState) -> tower::util::MapRequest<Router, fn(Request) -> Request> {
-    let layer = tower::util::MapRequestLayer::new(normalize::rewrite as fn(Request) -> Request);
+/// The complete HTTP service: path normalisation around the router. `B`
+/// is the request body type of the server that runs it.
+#[allow(clippy::type_complexity)]
+pub fn app<B>(
+    state: AppState,
+) -> tower::util::MapRequest<Router, fn(axum::http::Request<B>) -> axum::http::Request<B>> {
+    let layer = tower::util::MapRequestLayer::new(
+        normalize::rewrite::<B> as fn(axum::http::Request<B>) -> axum::http::Request<B>,
+    );
     layer.layer(router(state))
 }

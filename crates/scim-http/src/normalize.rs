@@ -1,7 +1,6 @@
 //! Resource paths match in any case (`/scim/v2/users` is `/scim/v2/Users`)
 //! and without a trailing slash. Applied before routing.
 
-use axum::extract::Request;
 use axum::http::Uri;
 
 const NAMES: &[&str] = &[
@@ -50,7 +49,7 @@ pub fn canonical_path(path: &str) -> Option<String> {
 }
 
 /// Rewrites the request URI to the canonical path.
-pub fn rewrite(mut req: Request) -> Request {
+pub fn rewrite<B>(mut req: axum::http::Request<B>) -> axum::http::Request<B> {
     if let Some(p) = canonical_path(req.uri().path()) {
         let pq = match req.uri().query() {
             Some(q) => format!("{p}?{q}"),

@@ -100,15 +100,21 @@ impl ScimService {
     pub async fn authenticate(&self, authorization: Option<&str>) -> ScimResult<Principal> {
         let header = authorization
             .ok_or_else(|| ScimError::Unauthorized("a bearer token is required".into()))?;
-        let token = header
-            .trim()
-            .split_once(' ')
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, t)| t.trim())
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                ScimError::Unauthorized("use the Bearer authentication scheme".into())
-            })?;
+        let header = header.trim();
+        // Okta's "Header Auth" sends the token without a scheme; a bare
+        // scimd token is unambiguous, so it is accepted too.
+        let token = if header.starts_with(TOKEN_PREFIX) {
+            header
+        } else {
+            header
+                .split_once(' ')
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, t)| t.trim())
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| {
+                    ScimError::Unauthorized("use the Bearer authentication scheme".into())
+                })?
+        };
         let hash = hash_token(token);
         let record = self
             .store

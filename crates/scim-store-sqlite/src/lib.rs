@@ -17,6 +17,7 @@ mod resources;
 mod rows;
 mod schema;
 pub mod sql_filter;
+mod sql_query;
 mod sql_sort;
 pub mod writer;
 
@@ -66,7 +67,7 @@ impl SqliteStore {
         schema::migrate(&mut conn).map_err(backend)?;
         Ok(SqliteStore {
             writer: Writer::spawn(conn)?,
-            readers: Readers::new(path.clone(), 16),
+            readers: Readers::new(path.clone(), 8),
             path,
         })
     }
@@ -101,17 +102,20 @@ impl SqliteStore {
         let t = tenant.db_key();
         self.readers
             .read(move |conn| {
-                let mut sql = sql_filter::Sql::default();
-                sql_filter::condition(&filter, kind, t, &mut sql);
-                let plus = if sql_filter::driven_by_index(&filter, kind) { "+" } else { "" };
-                let text = format!(
-                    "EXPLAIN QUERY PLAN SELECT r.seq FROM resources r WHERE {plus}r.tenant_id = {t} AND {plus}r.kind = {} AND {}",
-                    kind.code(),
-                    sql.text
-                );
-                let mut stmt = conn.prepare(&text).map_err(backend)?;
-                let rows = stmt.query_map(rusqlite::params_from_iter(sql.params.iter()), |r| r.get::<_, String>(3)).map_err(backend)?;
-                Ok(rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)?.join("\n"))
+                let w = sql_query::where_clause(t, kind, Some(&filter));
+                let (sql, params) = sql_query::page_statement(&w, None, None, 101, 0);
+                let mut stmt = conn
+                    .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .map_err(backend)?;
+                let rows = stmt
+                    .query_map(rusqlite::params_from_iter(params.iter()), |r| {
+                        r.get::<_, String>(3)
+                    })
+                    .map_err(backend)?;
+                Ok(rows
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(backend)?
+                    .join("\n"))
             })
             .await
     }

@@ -1,27 +1,30 @@
-//! A pool of read-only connections. WAL lets readers run beside the writer;
-//! each read runs on tokio's blocking pool with a connection from here.
+//! A bounded pool of read-only connections. WAL lets readers run beside the
+//! writer. Reads run on tokio's blocking pool; at most `size` at once, each
+//! on a connection kept open for reuse (opening one parses the schema, so
+//! connections are never opened per request).
 
 use crate::writer::backend;
 use rusqlite::{Connection, OpenFlags};
 use scim_store::{StoreError, StoreResult};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
 
-/// Read connections, opened on demand and kept for reuse.
+/// Read connections, opened on demand up to `size` and kept.
 #[derive(Clone)]
 pub struct Readers {
     path: Arc<PathBuf>,
     idle: Arc<Mutex<Vec<Connection>>>,
-    max_idle: usize,
+    permits: Arc<Semaphore>,
 }
 
 impl Readers {
-    /// A pool over the database at `path`.
-    pub fn new(path: PathBuf, max_idle: usize) -> Readers {
+    /// A pool of at most `size` connections to the database at `path`.
+    pub fn new(path: PathBuf, size: usize) -> Readers {
         Readers {
             path: Arc::new(path),
             idle: Arc::new(Mutex::new(Vec::new())),
-            max_idle,
+            permits: Arc::new(Semaphore::new(size.max(1))),
         }
     }
 
@@ -34,9 +37,7 @@ impl Readers {
 
     fn give_back(&self, conn: Connection) {
         if let Ok(mut idle) = self.idle.lock() {
-            if idle.len() < self.max_idle {
-                idle.push(conn);
-            }
+            idle.push(conn);
         }
     }
 
@@ -46,8 +47,15 @@ impl Readers {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Backend("reader pool closed".into()))?;
         let pool = self.clone();
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let conn = pool.take()?;
             let out = f(&conn);
             pool.give_back(conn);
@@ -69,10 +77,9 @@ pub fn open_reader(path: &PathBuf) -> StoreResult<Connection> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(backend)?;
-    conn.execute_batch(
-        "PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16000; PRAGMA mmap_size = 268435456;",
-    )
-    .map_err(backend)?;
+    conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -8000;")
+        .map_err(backend)?;
+    conn.set_prepared_statement_cache_capacity(64);
     crate::functions::register(&conn).map_err(backend)?;
     Ok(conn)
 }

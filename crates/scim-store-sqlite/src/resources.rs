@@ -1,9 +1,9 @@
 //! The tenant-scoped resource store on SQLite.
 
 use crate::readers::Readers;
-use crate::rows::{self, COLUMNS};
-use crate::sql_filter::{attr_code, condition, driven_by_index, Sql};
-use crate::sql_sort::order_by;
+use crate::rows;
+use crate::sql_filter::attr_code;
+use crate::sql_query::{count_statement, page_statement, where_clause};
 use crate::writer::{backend, Writer};
 use async_trait::async_trait;
 use rusqlite::{params, params_from_iter, Connection, ErrorCode};
@@ -293,25 +293,9 @@ impl ResourceStore for SqliteResources {
 }
 
 fn run_query(conn: &Connection, tenant: i64, kind: ResourceKind, q: &Query) -> StoreResult<Page> {
-    let mut filter = Sql::default();
-    // With an index lookup in the filter, `+` keeps SQLite from walking the
-    // whole tenant through resources_list: the rows come from idx by key.
-    if q.filter.as_ref().is_some_and(|f| driven_by_index(f, kind)) {
-        filter.text.push_str("+r.tenant_id = ?1 AND +r.kind = ?2");
-    } else {
-        filter.text.push_str("r.tenant_id = ?1 AND r.kind = ?2");
-    }
-    filter.params.push(tenant.into());
-    filter.params.push(kind.code().into());
-    if let Some(f) = &q.filter {
-        filter.text.push_str(" AND ");
-        condition(f, kind, tenant, &mut filter);
-    }
+    let filter = where_clause(tenant, kind, q.filter.as_ref());
     let total: i64 = conn
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM resources r WHERE {}",
-            filter.text
-        ))
+        .prepare_cached(&count_statement(&filter))
         .map_err(backend)?
         .query_row(params_from_iter(filter.params.iter()), |r| r.get(0))
         .map_err(backend)?;
@@ -329,20 +313,16 @@ fn run_query(conn: &Connection, tenant: i64, kind: ResourceKind, q: &Query) -> S
             }
         },
     };
-    let mut page_sql = filter;
-    if let Some(s) = after_seq {
-        page_sql.text.push_str(&format!(" AND r.seq > {s}"));
-    }
-    let limit = i64::try_from(q.limit.saturating_add(1)).unwrap_or(i64::MAX);
-    let offset_sql = i64::try_from(offset).unwrap_or(i64::MAX);
-    let sql = format!(
-        "SELECT {COLUMNS} FROM resources r WHERE {} {} LIMIT {limit} OFFSET {offset_sql}",
-        page_sql.text,
-        order_by(q.sort.as_ref())
+    let (sql, params) = page_statement(
+        &filter,
+        q.sort.as_ref(),
+        after_seq,
+        q.limit.saturating_add(1),
+        offset,
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
     let raws = stmt
-        .query_map(params_from_iter(page_sql.params.iter()), rows::record)
+        .query_map(params_from_iter(params.iter()), rows::record)
         .map_err(backend)?;
     let mut records = Vec::new();
     let mut last_seq = None;

@@ -126,35 +126,49 @@ fn members(conn: &Connection, seq: i64) -> StoreResult<Vec<MemberRef>> {
 }
 
 /// Direct and indirect groups; a group reachable both ways counts as direct.
+/// A breadth-first walk over `members_member`, one indexed lookup per
+/// level, so that a user in no group costs a single probe.
 fn groups(conn: &Connection, seq: i64) -> StoreResult<Vec<GroupRef>> {
-    let mut stmt = conn
-        .prepare_cached(
-            "WITH RECURSIVE anc(g, direct) AS (
-                 SELECT group_seq, 1 FROM members WHERE member_seq = ?1
-                 UNION
-                 SELECT m.group_seq, 0 FROM members m JOIN anc ON m.member_seq = anc.g
-             )
-             SELECT x.id, x.display, max(anc.direct) FROM anc JOIN resources x ON x.seq = anc.g
-             WHERE x.seq <> ?1 GROUP BY x.seq ORDER BY max(anc.direct) DESC, x.id",
-        )
+    let mut parents = conn
+        .prepare_cached("SELECT group_seq FROM members WHERE member_seq = ?1")
         .map_err(backend)?;
-    let rows = stmt
-        .query_map([seq], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, Option<String>>(1)?,
-                row.get::<_, i64>(2)?,
-            ))
-        })
+    let mut found: Vec<(i64, bool)> = Vec::new();
+    let mut frontier = vec![seq];
+    let mut direct = true;
+    while !frontier.is_empty() {
+        let mut next = Vec::new();
+        for m in frontier {
+            let rows = parents
+                .query_map([m], |r| r.get::<_, i64>(0))
+                .map_err(backend)?;
+            for g in rows {
+                let g = g.map_err(backend)?;
+                if g != seq && !found.iter().any(|(s, _)| *s == g) {
+                    found.push((g, direct));
+                    next.push(g);
+                }
+            }
+        }
+        frontier = next;
+        direct = false;
+    }
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut describe = conn
+        .prepare_cached("SELECT id, display FROM resources WHERE seq = ?1")
         .map_err(backend)?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (id, display, direct) = row.map_err(backend)?;
+    let mut out = Vec::with_capacity(found.len());
+    for (g, is_direct) in found {
+        let (id, display): (String, Option<String>) = describe
+            .query_row([g], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(backend)?;
         out.push(GroupRef {
             id: ResourceId::parse(&id).ok_or_else(|| StoreError::Backend("bad group id".into()))?,
             display,
-            direct: direct == 1,
+            direct: is_direct,
         });
     }
+    out.sort_by(|a, b| b.direct.cmp(&a.direct).then(a.id.cmp(&b.id)));
     Ok(out)
 }

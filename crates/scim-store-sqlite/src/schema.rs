@@ -48,7 +48,8 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE UNIQUE INDEX resources_id ON resources (tenant_id, kind, id);
     CREATE UNIQUE INDEX resources_unique ON resources (tenant_id, kind, unique_key) WHERE unique_key IS NOT NULL;
-    CREATE INDEX resources_list ON resources (tenant_id, kind, active);
+    CREATE INDEX resources_list ON resources (tenant_id, kind);
+    CREATE INDEX resources_active ON resources (tenant_id, kind, active);
     CREATE TABLE idx (
         tenant_id INTEGER NOT NULL,
         kind INTEGER NOT NULL,

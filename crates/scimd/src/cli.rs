@@ -76,6 +76,18 @@ pub struct ServeArgs {
     /// The largest request body in bytes (Bulk: its advertised maxPayloadSize).
     #[arg(long, env = "SCIMD_MAX_BODY")]
     pub max_body: Option<usize>,
+    /// TLS certificate chain (PEM); with --tls-key, scimd serves HTTPS. SIGHUP reloads both.
+    #[arg(long, env = "SCIMD_TLS_CERT")]
+    pub tls_cert: Option<String>,
+    /// TLS private key (PEM).
+    #[arg(long, env = "SCIMD_TLS_KEY")]
+    pub tls_key: Option<String>,
+    /// Also listen for plain HTTP here (with TLS), to redirect or refuse.
+    #[arg(long, env = "SCIMD_HTTP_LISTEN")]
+    pub http_listen: Option<String>,
+    /// What the plain HTTP listener does: `redirect` (308 to HTTPS) or `refuse` (403).
+    #[arg(long, env = "SCIMD_HTTP_MODE")]
+    pub http_mode: Option<String>,
     /// Seconds a request may take before it is abandoned with 503.
     #[arg(long, env = "SCIMD_REQUEST_TIMEOUT")]
     pub request_timeout: Option<u64>,

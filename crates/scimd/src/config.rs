@@ -23,6 +23,10 @@ pub struct FileConfig {
     pub rate_limit_tenant: Option<f64>,
     pub max_body: Option<usize>,
     pub request_timeout: Option<u64>,
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
+    pub http_listen: Option<String>,
+    pub http_mode: Option<String>,
 }
 
 impl FileConfig {
@@ -84,6 +88,10 @@ pub struct ServeConfig {
     pub log_level: String,
     pub service: scim_service::ServiceConfig,
     pub http: scim_http::HttpLimits,
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
+    pub http_listen: Option<String>,
+    pub http_mode: String,
 }
 
 fn rate(per_second: f64) -> scim_service::ratelimit::Rate {
@@ -111,6 +119,17 @@ impl ServeConfig {
                 .ok()
                 .or_else(|| file.log_level.clone())
                 .unwrap_or_else(|| "info".into()),
+            tls_cert: args.tls_cert.clone().or_else(|| file.tls_cert.clone()),
+            tls_key: args.tls_key.clone().or_else(|| file.tls_key.clone()),
+            http_listen: args
+                .http_listen
+                .clone()
+                .or_else(|| file.http_listen.clone()),
+            http_mode: args
+                .http_mode
+                .clone()
+                .or_else(|| file.http_mode.clone())
+                .unwrap_or_else(|| "redirect".into()),
             service: {
                 let mut c = scim_service::ServiceConfig::default();
                 if let Some(r) = args.rate_limit_token.or(file.rate_limit_token) {

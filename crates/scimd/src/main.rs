@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod config;
 mod replay;
+mod tls;
 
 use clap::Parser;
 use std::process::ExitCode;

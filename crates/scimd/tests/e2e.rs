@@ -28,3 +28,5 @@ mod ops;
 mod patch;
 #[path = "e2e/replay.rs"]
 mod replay;
+#[path = "e2e/tls.rs"]
+mod tls;

@@ -6,7 +6,8 @@
 
 use crate::cli::ServeArgs;
 use crate::config::{Database, FileConfig, ServeConfig};
-use axum::extract::Request;
+use crate::tls::{PlainMode, TlsFiles};
+use axum::http::Request;
 use axum::ServiceExt;
 use scim_http::{app, AppState};
 use std::io::Write;
@@ -51,14 +52,23 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
     let cfg = ServeConfig::resolve(args, file);
     init_logging(&cfg);
     let service = super::open_with(db, cfg.service.clone())?;
-    let listener = TcpListener::bind(&cfg.listen)
-        .await
+    let tls = match (&cfg.tls_cert, &cfg.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: cert.into(),
+            key: key.into(),
+        }),
+        (None, None) => None,
+        _ => return Err("--tls-cert and --tls-key go together".into()),
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let listener = std::net::TcpListener::bind(&cfg.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let public = cfg
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
+        .unwrap_or_else(|| format!("{scheme}://{addr}"));
     let base = format!("{}/scim/v2", public.trim_end_matches('/'));
     if let Some(issued) = service.bootstrap().await.map_err(|e| e.to_string())? {
         println!("Created tenant \"default\" in a new database.");
@@ -66,19 +76,57 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
         println!("Bearer token (shown once; keep it secret):");
         println!("{}", issued.token);
     }
-    println!("scimd listening on http://{addr}/scim/v2");
-    let _ = std::io::stdout().flush();
-    tracing::info!(%addr, "listening");
     let state = AppState {
         service,
         public_url: cfg.public_url.clone(),
-        scheme: "http",
+        scheme,
         limits: cfg.http,
         metrics: Default::default(),
     };
-    let svc = app(state);
-    axum::serve(listener, ServiceExt::<Request>::into_make_service(svc))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))
+    let svc = ServiceExt::<Request<hyper::body::Incoming>>::into_make_service(app::<
+        hyper::body::Incoming,
+    >(state));
+    let handle = axum_server::Handle::new();
+    let shutdown = handle.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        shutdown.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+    });
+    if let Some(plain_addr) = &cfg.http_listen {
+        let mode = PlainMode::parse(&cfg.http_mode)?;
+        let port = addr.port();
+        let plain = TcpListener::bind(plain_addr)
+            .await
+            .map_err(|e| format!("cannot listen on {plain_addr}: {e}"))?;
+        println!(
+            "scimd plain HTTP on http://{} ({})",
+            plain.local_addr().map_err(|e| e.to_string())?,
+            cfg.http_mode
+        );
+        let router = axum::Router::new()
+            .fallback(move |req: axum::extract::Request| crate::tls::plain(mode, port, req));
+        tokio::spawn(async move {
+            let _ = axum::serve(plain, router).await;
+        });
+    }
+    println!("scimd listening on {scheme}://{addr}/scim/v2");
+    let _ = std::io::stdout().flush();
+    tracing::info!(%addr, scheme, "listening");
+    let served = match tls {
+        Some(files) => {
+            let config = crate::tls::load(&files).await?;
+            crate::tls::reload_on_sighup(config.clone(), files);
+            axum_server::from_tcp_rustls(listener, config)
+                .handle(handle)
+                .serve(svc)
+                .await
+        }
+        None => {
+            axum_server::from_tcp(listener)
+                .handle(handle)
+                .serve(svc)
+                .await
+        }
+    };
+    served.map_err(|e| format!("server error: {e}"))
 }

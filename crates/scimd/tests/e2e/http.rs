@@ -23,6 +23,22 @@ fn missing_or_bad_tokens_get_401() {
 }
 
 #[test]
+fn a_bare_scimd_token_is_accepted() {
+    // Okta's "Header Auth" mode sends the token without "Bearer".
+    let s = Server::start();
+    assert_eq!(
+        s.raw(
+            "GET",
+            "/Users",
+            None,
+            &[("Authorization", &s.token.clone())]
+        )
+        .status,
+        200
+    );
+}
+
+#[test]
 fn revoked_and_expired_tokens_get_401() {
     let s = Server::start();
     let (ok, out, _) = s.cli(&[
