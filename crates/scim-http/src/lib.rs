@@ -44,6 +44,8 @@ pub struct HttpLimits {
     pub max_body: usize,
     /// The longest a request may take before it is abandoned with 503.
     pub request_timeout: std::time::Duration,
+    /// The largest request head (request line and headers), in bytes.
+    pub max_header_bytes: usize,
 }
 
 impl Default for HttpLimits {
@@ -51,6 +53,7 @@ impl Default for HttpLimits {
         HttpLimits {
             max_body: 1024 * 1024,
             request_timeout: std::time::Duration::from_secs(30),
+            max_header_bytes: 32 * 1024,
         }
     }
 }

@@ -29,6 +29,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Check the database's integrity; prints `ok` when it is sound.
+    Check,
     /// Manage tenants.
     #[command(subcommand)]
     Tenant(TenantCommand),

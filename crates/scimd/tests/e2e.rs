@@ -10,14 +10,22 @@ mod server;
 mod bulk;
 #[path = "e2e/cli.rs"]
 mod cli;
+#[path = "e2e/concurrency.rs"]
+mod concurrency;
 #[path = "e2e/crud.rs"]
 mod crud;
 #[path = "e2e/discovery.rs"]
 mod discovery;
+#[path = "e2e/durability.rs"]
+mod durability;
 #[path = "e2e/etag.rs"]
 mod etag;
+#[path = "e2e/hostile.rs"]
+mod hostile;
 #[path = "e2e/http.rs"]
 mod http;
+#[path = "e2e/isolation.rs"]
+mod isolation;
 #[path = "e2e/list.rs"]
 mod list;
 #[path = "e2e/membership.rs"]

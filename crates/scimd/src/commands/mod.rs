@@ -1,5 +1,6 @@
 //! The subcommands, one per file, and the wiring they share.
 
+mod check;
 mod migrate;
 mod replay;
 mod serve;
@@ -22,6 +23,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     match &cli.command {
         Command::Serve(args) => serve::run(&db, &file, args).await,
         Command::Migrate => migrate::run(&db).await,
+        Command::Check => check::run(&db).await,
         Command::Tenant(c) => tenant::run(&open(&db)?, c).await,
         Command::Token(c) => token::run(&open(&db)?, c).await,
         Command::Replay(args) => replay::run(args),

@@ -48,6 +48,9 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: draining in-flight requests");
 }
 
+/// The most request headers accepted (hyper answers 431 beyond).
+const MAX_HEADERS: usize = 100;
+
 pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(), String> {
     let cfg = ServeConfig::resolve(args, file);
     init_logging(&cfg);
@@ -112,20 +115,27 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
     println!("scimd listening on {scheme}://{addr}/scim/v2");
     let _ = std::io::stdout().flush();
     tracing::info!(%addr, scheme, "listening");
+    let header_limit = cfg.http.max_header_bytes.max(8192);
     let served = match tls {
         Some(files) => {
             let config = crate::tls::load(&files).await?;
             crate::tls::reload_on_sighup(config.clone(), files);
-            axum_server::from_tcp_rustls(listener, config)
-                .handle(handle)
-                .serve(svc)
-                .await
+            let mut server = axum_server::from_tcp_rustls(listener, config).handle(handle);
+            server
+                .http_builder()
+                .http1()
+                .max_buf_size(header_limit)
+                .max_headers(MAX_HEADERS);
+            server.serve(svc).await
         }
         None => {
-            axum_server::from_tcp(listener)
-                .handle(handle)
-                .serve(svc)
-                .await
+            let mut server = axum_server::from_tcp(listener).handle(handle);
+            server
+                .http_builder()
+                .http1()
+                .max_buf_size(header_limit)
+                .max_headers(MAX_HEADERS);
+            server.serve(svc).await
         }
     };
     served.map_err(|e| format!("server error: {e}"))
