@@ -255,17 +255,15 @@ impl Store for SqliteStore {
     }
 
     async fn tenant(&self, id: TenantId) -> StoreResult<Option<Tenant>> {
-        self.readers
-            .read(move |c| {
-                let row = c
-                    .prepare_cached("SELECT id, name, created FROM tenants WHERE id = ?1")
-                    .map_err(backend)?
-                    .query_row([id.db_key()], tenant_row)
-                    .optional()
-                    .map_err(backend)?;
-                row.map(tenant_of).transpose()
-            })
-            .await
+        self.readers.read_now(move |c| {
+            let row = c
+                .prepare_cached("SELECT id, name, created FROM tenants WHERE id = ?1")
+                .map_err(backend)?
+                .query_row([id.db_key()], tenant_row)
+                .optional()
+                .map_err(backend)?;
+            row.map(tenant_of).transpose()
+        })
     }
 
     async fn create_connection(
@@ -299,17 +297,17 @@ impl Store for SqliteStore {
     }
 
     async fn connection(&self, id: ConnectionId) -> StoreResult<Option<Connection_>> {
-        self.readers
-            .read(move |c| {
-                let row = c
-                    .prepare_cached("SELECT id, tenant_id, name, profile, created FROM connections WHERE id = ?1")
-                    .map_err(backend)?
-                    .query_row([id.db_key()], connection_row)
-                    .optional()
-                    .map_err(backend)?;
-                row.map(connection_of).transpose()
-            })
-            .await
+        self.readers.read_now(move |c| {
+            let row = c
+                .prepare_cached(
+                    "SELECT id, tenant_id, name, profile, created FROM connections WHERE id = ?1",
+                )
+                .map_err(backend)?
+                .query_row([id.db_key()], connection_row)
+                .optional()
+                .map_err(backend)?;
+            row.map(connection_of).transpose()
+        })
     }
 
     async fn insert_token(&self, t: NewToken) -> StoreResult<TokenRecord> {
@@ -337,19 +335,17 @@ impl Store for SqliteStore {
 
     async fn find_token(&self, hash: &[u8]) -> StoreResult<Option<TokenRecord>> {
         let hash = hash.to_vec();
-        self.readers
-            .read(move |c| {
-                let row = c
-                    .prepare_cached(&format!(
-                        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = ?1"
-                    ))
-                    .map_err(backend)?
-                    .query_row([hash], token_row)
-                    .optional()
-                    .map_err(backend)?;
-                row.map(token_of).transpose()
-            })
-            .await
+        self.readers.read_now(move |c| {
+            let row = c
+                .prepare_cached(&format!(
+                    "SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = ?1"
+                ))
+                .map_err(backend)?
+                .query_row([hash], token_row)
+                .optional()
+                .map_err(backend)?;
+            row.map(token_of).transpose()
+        })
     }
 
     async fn list_tokens(&self, tenant: TenantId) -> StoreResult<Vec<TokenRecord>> {

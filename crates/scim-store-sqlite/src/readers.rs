@@ -41,6 +41,16 @@ impl Readers {
         }
     }
 
+    /// Runs `f` on the calling thread. For point reads that take
+    /// microseconds (a token, a resource by id, an indexed lookup), a hop to
+    /// the blocking pool costs more than the read itself.
+    pub fn read_now<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let conn = self.take()?;
+        let out = f(&conn);
+        self.give_back(conn);
+        out
+    }
+
     /// Runs `f` with a read connection on the blocking pool.
     pub async fn read<T, F>(&self, f: F) -> StoreResult<T>
     where

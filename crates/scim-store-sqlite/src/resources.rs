@@ -202,9 +202,9 @@ impl ResourceStore for SqliteResources {
         load: Load,
     ) -> StoreResult<Option<Record>> {
         let (tenant, id) = (self.tenant, id.to_string());
+        // A point read by a unique index: inline (see `Readers::read_now`).
         self.readers
-            .read(move |conn| Ok(rows::by_id(conn, tenant, kind, &id, load)?.map(|(_, r)| r)))
-            .await
+            .read_now(move |conn| Ok(rows::by_id(conn, tenant, kind, &id, load)?.map(|(_, r)| r)))
     }
 
     async fn update(
@@ -270,6 +270,18 @@ impl ResourceStore for SqliteResources {
 
     async fn query(&self, kind: ResourceKind, q: &Query) -> StoreResult<Page> {
         let tenant = self.tenant;
+        // Lookups driven by an index (the IdPs' `userName eq` …) touch a few
+        // rows: run them inline. Scans and sorts go to the blocking pool.
+        let point = q
+            .filter
+            .as_ref()
+            .is_some_and(|f| crate::sql_filter::driven_by_index(f, kind))
+            && q.sort.is_none();
+        if point {
+            return self
+                .readers
+                .read_now(|conn| run_query(conn, tenant, kind, q));
+        }
         let q = q.clone();
         self.readers
             .read(move |conn| run_query(conn, tenant, kind, &q))

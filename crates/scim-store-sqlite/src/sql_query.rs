@@ -35,7 +35,10 @@ pub fn count_statement(w: &Sql) -> String {
 }
 
 /// The page statement and its parameters: after `after_seq` (keyset, only
-/// without a sort), `limit` rows from `offset`.
+/// without a sort), `limit` rows from `offset`. The three numbers are
+/// written into the SQL as integer literals: SQLite (built with STAT4)
+/// re-prepares a statement on every execution when LIMIT, OFFSET or a rowid
+/// range are bound parameters, which cost more than the query itself.
 pub fn page_statement(
     w: &Sql,
     sort: Option<&SortSpec>,
@@ -43,19 +46,15 @@ pub fn page_statement(
     limit: u64,
     offset: u64,
 ) -> (String, Vec<SqlValue>) {
-    let mut params = w.params.clone();
     let mut text = w.text.clone();
     if let Some(s) = after_seq {
-        params.push(s.into());
-        text.push_str(&format!(" AND r.seq > ?{}", params.len()));
+        text.push_str(&format!(" AND r.seq > {s}"));
     }
-    params.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
-    let lim = params.len();
-    params.push(i64::try_from(offset).unwrap_or(i64::MAX).into());
-    let off = params.len();
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let offset = i64::try_from(offset).unwrap_or(i64::MAX);
     let sql = format!(
-        "SELECT {COLUMNS} FROM resources r WHERE {text} {} LIMIT ?{lim} OFFSET ?{off}",
+        "SELECT {COLUMNS} FROM resources r WHERE {text} {} LIMIT {limit} OFFSET {offset}",
         order_by(sort)
     );
-    (sql, params)
+    (sql, w.params.clone())
 }
