@@ -306,12 +306,6 @@ impl ResourceStore for SqliteResources {
 
 fn run_query(conn: &Connection, tenant: i64, kind: ResourceKind, q: &Query) -> StoreResult<Page> {
     let filter = where_clause(tenant, kind, q.filter.as_ref());
-    let total: i64 = conn
-        .prepare_cached(&count_statement(&filter))
-        .map_err(backend)?
-        .query_row(params_from_iter(filter.params.iter()), |r| r.get(0))
-        .map_err(backend)?;
-    let total = u64::try_from(total).unwrap_or(0);
     let (offset, after_seq, keyset) = match &q.page {
         PageRequest::Offset(o) => (*o, None, false),
         PageRequest::Cursor(None) => (0, None, q.sort.is_none()),
@@ -358,6 +352,19 @@ fn run_query(conn: &Connection, tenant: i64, kind: ResourceKind, q: &Query) -> S
             offset + records.len() as u64,
         ))),
         _ => None,
+    };
+    // A page that ends the listing tells the total without counting (the
+    // common case of an IdP lookup: zero or one match from the start).
+    let from_start = offset == 0 && after_seq.is_none();
+    let total = if !more && (from_start || !records.is_empty()) && after_seq.is_none() {
+        offset + records.len() as u64
+    } else {
+        let n: i64 = conn
+            .prepare_cached(&count_statement(&filter))
+            .map_err(backend)?
+            .query_row(params_from_iter(filter.params.iter()), |r| r.get(0))
+            .map_err(backend)?;
+        u64::try_from(n).unwrap_or(0)
     };
     Ok(Page {
         records,
