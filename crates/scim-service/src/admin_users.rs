@@ -11,13 +11,15 @@
 use crate::provenance::LOCAL_PROVIDER;
 use crate::render::resource_json;
 use crate::resource::{kind_of, parse_id};
-use crate::ScimService;
+use crate::{RequestCtx, ScimService};
+use scim_core::filter::{lower, Filter};
 use scim_core::resource::{normalize, ResourceId};
 use scim_core::tolerance::Tolerances;
 use scim_core::{ScimError, ScimResult};
 use scim_store::index::keys;
 use scim_store::{
-    Load, NewRecord, Provenance, Record, ResourceKind, StoreError, Tenant, Trashed, Update,
+    Load, NewRecord, PageRequest, Provenance, Query, Record, ResourceKind, StoreError, Tenant,
+    Trashed, Update,
 };
 use serde_json::{Map, Value};
 
@@ -79,6 +81,46 @@ impl ScimService {
             Err(StoreError::Uniqueness(m)) => Ok(Imported::Skipped(m)),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// A tenant's resources of a kind matching an optional SCIM filter, as
+    /// SCIM JSON, at most 10 000 (for the CLI).
+    pub async fn admin_list(
+        &self,
+        tenant: &str,
+        kind: ResourceKind,
+        filter: Option<&str>,
+        ctx: &RequestCtx,
+    ) -> ScimResult<Vec<Value>> {
+        let t = self.tenant_named(tenant).await?;
+        let view = self.view(kind)?;
+        let filter = filter
+            .map(|f| Filter::parse(f).and_then(|f| lower(&f, &view)))
+            .transpose()?;
+        let store = self.store.resources(t.id);
+        let mut out = Vec::new();
+        let mut page = PageRequest::Cursor(None);
+        while out.len() < 10_000 {
+            let q = Query {
+                filter: filter.clone(),
+                sort: None,
+                page,
+                limit: 500,
+                load: Load::NONE,
+            };
+            let result = store.query(kind, &q).await?;
+            out.extend(
+                result
+                    .records
+                    .iter()
+                    .map(|r| resource_json(r, &ctx.base_url)),
+            );
+            match result.next_cursor {
+                Some(c) => page = PageRequest::Cursor(Some(c)),
+                None => break,
+            }
+        }
+        Ok(out)
     }
 
     /// A resource of a tenant as SCIM JSON (for the CLI).

@@ -64,7 +64,7 @@ impl Default for ConnectionPolicy {
             deactivate: DeactivatePolicy::Disable,
             delete: DeletePolicy::Delete,
             ownership: Ownership::Shared,
-            max_active_tokens: 2,
+            max_active_tokens: 3,
         }
     }
 }

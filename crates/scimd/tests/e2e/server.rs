@@ -124,6 +124,40 @@ impl Server {
         )
     }
 
+    /// A new token of a connection, from the CLI.
+    pub fn token_for(&self, tenant: &str, connection: &str) -> String {
+        let (ok, out, err) = self.cli(&[
+            "token",
+            "create",
+            "--tenant",
+            tenant,
+            "--connection",
+            connection,
+        ]);
+        assert!(ok, "{err}");
+        out.lines().last().unwrap().trim().to_string()
+    }
+
+    /// A request with another token.
+    pub fn req_as(&self, token: &str, method: &str, path: &str, body: Option<&Value>) -> Resp {
+        self.raw(
+            method,
+            path,
+            body.map(|b| b.to_string()),
+            &[
+                ("Authorization", &format!("Bearer {token}")),
+                ("Content-Type", "application/scim+json"),
+            ],
+        )
+    }
+
+    /// Runs a CLI command that must succeed; returns its stdout.
+    pub fn cli_ok(&self, args: &[&str]) -> String {
+        let (ok, out, err) = self.cli(args);
+        assert!(ok, "scimd {args:?} failed: {err}");
+        out
+    }
+
     /// A request with this server's token.
     pub fn req(&self, method: &str, path: &str, body: Option<&Value>) -> Resp {
         self.raw(
