@@ -9,7 +9,7 @@
 //! - soft-deleted resources are listed, restored and purged from the trash.
 
 use crate::provenance::LOCAL_PROVIDER;
-use crate::render::resource_json;
+use crate::render::{resource_json, with_provenance};
 use crate::resource::{kind_of, parse_id};
 use crate::{RequestCtx, ScimService};
 use scim_core::filter::{lower, Filter};
@@ -113,7 +113,7 @@ impl ScimService {
                 result
                     .records
                     .iter()
-                    .map(|r| resource_json(r, &ctx.base_url)),
+                    .map(|r| with_provenance(resource_json(r, &ctx.base_url), r)),
             );
             match result.next_cursor {
                 Some(c) => page = PageRequest::Cursor(Some(c)),
@@ -134,7 +134,7 @@ impl ScimService {
             .get(kind, &rid, Load::ALL)
             .await?
             .ok_or_else(|| crate::resource::not_found(kind, id))?;
-        Ok(resource_json(&r, ""))
+        Ok(with_provenance(resource_json(&r, ""), &r))
     }
 
     /// Changes a resource locally: refused (403) while SCIM manages it,

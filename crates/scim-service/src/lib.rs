@@ -54,7 +54,10 @@ pub fn registry() -> ScimResult<SchemaRegistry> {
     reg.mark_external(GROUP_SCHEMA, "members")?;
     let provenance =
         provenance::schema_json().map_err(|e| internal(&format!("provenance schema: {e}")))?;
-    reg.add_extension(&provenance, "User", false)?;
+    // Published in /Schemas but not a resource-type extension: its values
+    // are server-set and returned only when asked for by name, so clients
+    // that validate or exercise every declared extension never meet it.
+    reg.publish(&provenance)?;
     Ok(reg)
 }
 

@@ -86,6 +86,12 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (tenant_id, kind, id)
     );
     CREATE INDEX trash_purge ON trash (purge_after);
+    CREATE TABLE deprovisions (
+        connection_id INTEGER NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX deprovisions_connection ON deprovisions (connection_id, at);
+    CREATE INDEX deprovisions_at ON deprovisions (at);
     "#,
 ];
 

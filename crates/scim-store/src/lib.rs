@@ -84,6 +84,16 @@ pub trait Store: Send + Sync + 'static {
     /// Sets when a token of the tenant expires; `false` if there is none.
     async fn expire_token(&self, tenant: TenantId, token: i64, at: Timestamp) -> StoreResult<bool>;
 
+    /// Records that a connection deprovisioned a user at `at`, forgets
+    /// older records than `since`, and returns how many remain (this one
+    /// included): the circuit breaker's count for its window.
+    async fn note_deprovision(
+        &self,
+        connection: ConnectionId,
+        at: Timestamp,
+        since: Timestamp,
+    ) -> StoreResult<u64>;
+
     /// Purges soft-deleted resources of every tenant whose retention ended
     /// at `now`; returns how many.
     async fn purge_trash(&self, now: Timestamp) -> StoreResult<u64>;

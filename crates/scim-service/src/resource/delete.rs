@@ -10,7 +10,8 @@
 //!
 //! Ownership between connections applies as for any write.
 
-use super::guard::hold_active;
+use super::breaker::check_not_paused;
+use super::guard::Deprovisioning;
 use super::{not_found, parse_id, Preconditions, Reply};
 use crate::{Principal, ScimService};
 use scim_core::timestamp::Timestamp;
@@ -38,8 +39,9 @@ impl ScimService {
             (p, _) => p,
         };
         if policy == DeletePolicy::Disable {
-            let (deactivate, by, now) =
-                (who.policy().deactivate, who.connection(), self.clock.now());
+            let (by, now) = (who.connection(), self.clock.now());
+            let deprov = Deprovisioning::of(who);
+            let seen = deprov.clone();
             let pre = pre.clone();
             let unique_groups = self.config.unique_group_names;
             let update = Box::new(move |current: &Record| {
@@ -47,7 +49,7 @@ impl ScimService {
                 observed.recheck(current)?;
                 let mut doc = current.doc.clone();
                 doc.insert("active".into(), Value::Bool(false));
-                hold_active(deactivate, kind, &current.doc, &mut doc);
+                deprov.apply(kind, &current.doc, &mut doc)?;
                 let changed = doc != current.doc;
                 let k = keys(kind, &doc, unique_groups);
                 Ok(Update {
@@ -60,7 +62,13 @@ impl ScimService {
                 .update(kind, &rid, Load::NONE, update)
                 .await?
                 .ok_or_else(|| not_found(kind, id))?;
+            if seen.happened() {
+                self.after_deprovision(who).await;
+            }
             return Ok(Reply::no_content());
+        }
+        if kind == ResourceKind::User {
+            check_not_paused(who)?;
         }
         if pre.if_match.is_some() {
             let current = store
@@ -85,6 +93,9 @@ impl ScimService {
             store.delete(kind, &rid).await?
         };
         if gone {
+            if kind == ResourceKind::User {
+                self.after_deprovision(who).await;
+            }
             Ok(Reply::no_content())
         } else {
             Err(not_found(kind, id))

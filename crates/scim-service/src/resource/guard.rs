@@ -13,6 +13,8 @@ use scim_core::resource::ResourceId;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{DeactivatePolicy, Load, Ownership, Record, ResourceKind};
 use serde_json::{Map, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// The creator a write observed before its transaction; the transaction
 /// checks it is still the creator.
@@ -37,23 +39,56 @@ pub(crate) fn is_active(doc: &Map<String, Value>) -> bool {
     doc.get("active").and_then(Value::as_bool).unwrap_or(true)
 }
 
-/// Applies the deactivation policy to a new document: under `acknowledge`
-/// a deactivation is undone. Returns whether it was.
-pub(crate) fn hold_active(
+/// What a write's deactivation policy needs to know, captured for the
+/// transaction: the policy, whether the breaker paused the connection, and
+/// a flag the transaction sets when it deactivated a user.
+#[derive(Clone)]
+pub(crate) struct Deprovisioning {
     policy: DeactivatePolicy,
-    kind: ResourceKind,
-    current: &Map<String, Value>,
-    doc: &mut Map<String, Value>,
-) -> bool {
-    let deactivates = kind == ResourceKind::User && is_active(current) && !is_active(doc);
-    if deactivates && policy == DeactivatePolicy::Acknowledge {
-        match current.get("active") {
-            Some(v) => doc.insert("active".into(), v.clone()),
-            None => doc.shift_remove("active"),
-        };
-        return true;
+    paused: Option<ScimError>,
+    happened: Arc<AtomicBool>,
+}
+
+impl Deprovisioning {
+    pub(crate) fn of(who: &Principal) -> Deprovisioning {
+        Deprovisioning {
+            policy: who.policy().deactivate,
+            paused: super::breaker::check_not_paused(who).err(),
+            happened: Arc::new(AtomicBool::new(false)),
+        }
     }
-    false
+
+    /// Applies the deactivation policy to a new document: under
+    /// `acknowledge` a deactivation is undone; while the breaker is
+    /// tripped it is refused (503).
+    pub(crate) fn apply(
+        &self,
+        kind: ResourceKind,
+        current: &Map<String, Value>,
+        doc: &mut Map<String, Value>,
+    ) -> ScimResult<()> {
+        let deactivates = kind == ResourceKind::User && is_active(current) && !is_active(doc);
+        if !deactivates {
+            return Ok(());
+        }
+        if self.policy == DeactivatePolicy::Acknowledge {
+            match current.get("active") {
+                Some(v) => doc.insert("active".into(), v.clone()),
+                None => doc.shift_remove("active"),
+            };
+            return Ok(());
+        }
+        if let Some(e) = &self.paused {
+            return Err(e.clone());
+        }
+        self.happened.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Whether the transaction deactivated a user.
+    pub(crate) fn happened(&self) -> bool {
+        self.happened.load(Ordering::SeqCst)
+    }
 }
 
 impl ScimService {

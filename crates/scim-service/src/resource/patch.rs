@@ -4,7 +4,7 @@
 //! changes. A PATCH that changes nothing keeps the version. Answers 200 with
 //! the resource, or 204 for group PATCH when the IdP profile prefers it.
 
-use super::guard::hold_active;
+use super::guard::Deprovisioning;
 use super::{member_ids, not_found, parse_id, strip_provenance, Preconditions, Reply, RequestCtx};
 use crate::{Principal, ScimService};
 use scim_core::patch::{apply, filter_value_ids, ExternalOp, PatchRequest};
@@ -81,7 +81,9 @@ impl ScimService {
             groups: shown.groups,
         };
         let observed = self.check_ownership(who, kind, &rid).await?;
-        let (deactivate, by) = (who.policy().deactivate, who.connection());
+        let by = who.connection();
+        let deprov = Deprovisioning::of(who);
+        let seen = deprov.clone();
         let registry = self.registry.clone();
         let unique_groups = self.config.unique_group_names;
         let now = self.clock.now();
@@ -96,7 +98,7 @@ impl ScimService {
             let mut doc = out.doc;
             doc.shift_remove("password");
             strip_provenance(&mut doc);
-            hold_active(deactivate, kind, &current.doc, &mut doc);
+            deprov.apply(kind, &current.doc, &mut doc)?;
             let members = member_changes(out.external, current)?;
             let changed = doc != current.doc;
             let k = keys(kind, &doc, unique_groups);
@@ -113,6 +115,9 @@ impl ScimService {
             .update(kind, &rid, load, update)
             .await?
             .ok_or_else(|| not_found(kind, id))?;
+        if seen.happened() {
+            self.after_deprovision(who).await;
+        }
         if no_content {
             return Ok(Reply {
                 status: 204,

@@ -3,7 +3,7 @@
 //! keep their value; a group's members become exactly those listed. Runs as
 //! one atomic read-modify-write, with `If-Match` checked inside it.
 
-use super::guard::hold_active;
+use super::guard::Deprovisioning;
 use super::{not_found, parse_id, Preconditions, Reply, RequestCtx};
 use crate::{Principal, ScimService};
 use scim_core::project::Projection;
@@ -30,7 +30,9 @@ impl ScimService {
         let tol = who.profile().tolerances();
         let (mut doc, members) = self.prepare(kind, body, &tol)?;
         let observed = self.check_ownership(who, kind, &rid).await?;
-        let (deactivate, by) = (who.policy().deactivate, who.connection());
+        let by = who.connection();
+        let deprov = Deprovisioning::of(who);
+        let seen = deprov.clone();
         let registry = self.registry.clone();
         let unique_groups = self.config.unique_group_names;
         let now = self.clock.now();
@@ -43,7 +45,7 @@ impl ScimService {
                 .view(kind.name())
                 .ok_or_else(|| crate::internal("resource type missing"))?;
             apply_replace_rules(&current.doc, &mut doc, &view)?;
-            hold_active(deactivate, kind, &current.doc, &mut doc);
+            deprov.apply(kind, &current.doc, &mut doc)?;
             let members = if kind == ResourceKind::Group {
                 vec![MemberChange::ReplaceAll(members)]
             } else {
@@ -63,6 +65,9 @@ impl ScimService {
             .update(kind, &rid, load, update)
             .await?
             .ok_or_else(|| not_found(kind, id))?;
+        if seen.happened() {
+            self.after_deprovision(who).await;
+        }
         self.reply(&updated.record, ctx, projection, 200)
     }
 }

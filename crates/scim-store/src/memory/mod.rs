@@ -37,6 +37,8 @@ struct State {
     members: BTreeSet<(i64, i64)>,
     /// Soft-deleted resources.
     trash: Vec<(TenantId, Trashed)>,
+    /// Deprovisionings by connection, for the circuit breaker.
+    deprovisions: Vec<(ConnectionId, Timestamp)>,
 }
 
 impl State {
@@ -294,6 +296,21 @@ impl Store for MemoryStore {
             }
             None => Ok(false),
         }
+    }
+
+    async fn note_deprovision(
+        &self,
+        connection: ConnectionId,
+        at: Timestamp,
+        since: Timestamp,
+    ) -> StoreResult<u64> {
+        let mut s = lock(&self.state)?;
+        s.deprovisions.retain(|(_, t)| *t >= since);
+        s.deprovisions.push((connection, at));
+        Ok(s.deprovisions
+            .iter()
+            .filter(|(c, _)| *c == connection)
+            .count() as u64)
     }
 
     async fn purge_trash(&self, now: Timestamp) -> StoreResult<u64> {

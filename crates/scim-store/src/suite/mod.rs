@@ -39,7 +39,7 @@ macro_rules! storage_suite {
             filters, sorting_and_paging, cursor_paging, counts, concurrent_creates_yield_one,
             concurrent_member_adds_all_survive, settings_connections_and_token_expiry,
             provenance_is_kept, seats_are_enforced, concurrent_creates_respect_seats,
-            trash_restore_and_purge);
+            trash_restore_and_purge, deprovisions_are_counted_per_window);
     };
     (@cases $make:expr; $($name:ident),* $(,)?) => {
         $(

@@ -434,3 +434,27 @@ pub async fn trash_restore_and_purge(store: Arc<dyn Store>) {
     assert_eq!(left[0].id.as_str(), "u2");
     assert!(r.list_trash(ResourceKind::Group).await.unwrap().is_empty());
 }
+
+pub async fn deprovisions_are_counted_per_window(store: Arc<dyn Store>) {
+    let a = store.create_tenant("a", t(0)).await.unwrap();
+    let c1 = store
+        .create_connection(a.id, "one", "auto", t(0))
+        .await
+        .unwrap();
+    let c2 = store
+        .create_connection(a.id, "two", "auto", t(0))
+        .await
+        .unwrap();
+    assert_eq!(store.note_deprovision(c1.id, t(10), t(0)).await.unwrap(), 1);
+    assert_eq!(store.note_deprovision(c1.id, t(11), t(0)).await.unwrap(), 2);
+    assert_eq!(store.note_deprovision(c2.id, t(12), t(0)).await.unwrap(), 1);
+    // The window moves on: older deprovisionings no longer count.
+    assert_eq!(
+        store.note_deprovision(c1.id, t(20), t(11)).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        store.note_deprovision(c1.id, t(30), t(25)).await.unwrap(),
+        1
+    );
+}
