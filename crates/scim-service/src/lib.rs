@@ -19,6 +19,7 @@ pub mod clock;
 pub mod config;
 pub mod discovery;
 pub mod ids;
+pub mod journal;
 pub mod profile;
 pub mod provenance;
 pub mod ratelimit;

@@ -8,7 +8,8 @@
 //! - **provenance**: every change by a connection records who made it.
 
 use super::not_found;
-use crate::{Principal, ScimService};
+use crate::journal::Origin;
+use crate::{Principal, RequestCtx, ScimService};
 use scim_core::resource::ResourceId;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{DeactivatePolicy, Load, Ownership, Record, ResourceKind};
@@ -59,30 +60,30 @@ impl Deprovisioning {
     }
 
     /// Applies the deactivation policy to a new document: under
-    /// `acknowledge` a deactivation is undone; while the breaker is
-    /// tripped it is refused (503).
+    /// `acknowledge` a deactivation is undone (and `true` returned, for the
+    /// audit log); while the breaker is tripped it is refused (503).
     pub(crate) fn apply(
         &self,
         kind: ResourceKind,
         current: &Map<String, Value>,
         doc: &mut Map<String, Value>,
-    ) -> ScimResult<()> {
+    ) -> ScimResult<bool> {
         let deactivates = kind == ResourceKind::User && is_active(current) && !is_active(doc);
         if !deactivates {
-            return Ok(());
+            return Ok(false);
         }
         if self.policy == DeactivatePolicy::Acknowledge {
             match current.get("active") {
                 Some(v) => doc.insert("active".into(), v.clone()),
                 None => doc.shift_remove("active"),
             };
-            return Ok(());
+            return Ok(true);
         }
         if let Some(e) = &self.paused {
             return Err(e.clone());
         }
         self.happened.store(true, Ordering::SeqCst);
-        Ok(())
+        Ok(false)
     }
 
     /// Whether the transaction deactivated a user.
@@ -99,7 +100,7 @@ impl ScimService {
         who: &Principal,
         kind: ResourceKind,
         rid: &ResourceId,
-    ) -> ScimResult<Observed> {
+    ) -> ScimResult<(Observed, Record)> {
         let current = self
             .store
             .resources(who.tenant())
@@ -121,6 +122,32 @@ impl ScimService {
                 }
             }
         }
-        Ok(Observed(current.provenance.created_by))
+        Ok((Observed(current.provenance.created_by), current))
+    }
+
+    /// Records a refused write in the audit log (a write that succeeded
+    /// recorded its entry in its own transaction). Never fails the request.
+    pub(crate) async fn audit_refusal<T>(
+        &self,
+        who: &Principal,
+        ctx: &RequestCtx,
+        kind: ResourceKind,
+        id: Option<&str>,
+        result: &ScimResult<T>,
+    ) {
+        let Err(e) = result else { return };
+        let origin = Origin::of(who, ctx);
+        let entry = origin.entry(
+            self.clock.now(),
+            e.status(),
+            "refused",
+            Some(kind),
+            id,
+            Some(e.detail().to_string()),
+            Vec::new(),
+        );
+        if let Err(err) = self.store.append_audit(who.tenant(), entry).await {
+            tracing::warn!(error = %err, "cannot record a refused request in the audit log");
+        }
     }
 }

@@ -32,6 +32,11 @@ pub struct RequestCtx {
     pub user_agent: Option<String>,
     /// Whether the request carries Entra's `aadOptscim062020` flag.
     pub entra_flag: bool,
+    /// The correlation id (`X-Request-Id`), recorded in the audit log.
+    pub request_id: String,
+    /// The HTTP method and path, for the audit log.
+    pub method: String,
+    pub path: String,
 }
 
 impl RequestCtx {
@@ -41,6 +46,9 @@ impl RequestCtx {
             base_url: base_url.to_string(),
             user_agent: None,
             entra_flag: false,
+            request_id: String::new(),
+            method: String::new(),
+            path: String::new(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! evaluated with the core's in-memory evaluator. It defines the reference
 //! behaviour the SQL backends must match (the storage suite runs on all).
 
+mod events;
 mod resources;
 
 pub use resources::{evaluation_view, unique_message};
@@ -39,6 +40,8 @@ struct State {
     trash: Vec<(TenantId, Trashed)>,
     /// Deprovisionings by connection, for the circuit breaker.
     deprovisions: Vec<(ConnectionId, Timestamp)>,
+    /// The audit log, events and webhooks.
+    journals: events::Journals,
 }
 
 impl State {

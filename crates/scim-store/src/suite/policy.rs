@@ -3,6 +3,7 @@
 //! the write transaction, and the soft-delete trash.
 
 use super::{doc, id, set_doc, t, tenant, user};
+use crate::events::Journal;
 use crate::index::keys;
 use crate::model::*;
 use crate::policy::{ConnectionPolicy, DeletePolicy, Ownership, Provenance, TenantSettings};
@@ -255,7 +256,10 @@ pub async fn seats_are_enforced(store: Arc<dyn Store>) {
         .unwrap()
         .unwrap();
     assert_eq!(r.count(ResourceKind::User, true).await.unwrap(), 2);
-    assert!(r.delete(ResourceKind::User, &id("u2")).await.unwrap());
+    assert!(r
+        .delete(ResourceKind::User, &id("u2"), Journal::default())
+        .await
+        .unwrap());
     r.insert(user("u4", json!({"userName": "d", "active": true})))
         .await
         .unwrap();
@@ -322,11 +326,23 @@ pub async fn trash_restore_and_purge(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert!(r
-        .trash(ResourceKind::User, &id("u1"), t(10), t(20))
+        .trash(
+            ResourceKind::User,
+            &id("u1"),
+            t(10),
+            t(20),
+            Journal::default()
+        )
         .await
         .unwrap());
     assert!(!r
-        .trash(ResourceKind::User, &id("u1"), t(10), t(20))
+        .trash(
+            ResourceKind::User,
+            &id("u1"),
+            t(10),
+            t(20),
+            Journal::default()
+        )
         .await
         .unwrap());
     assert!(r
@@ -375,12 +391,16 @@ pub async fn trash_restore_and_purge(store: Arc<dyn Store>) {
             &id("u1"),
             k.clone(),
             x.provenance.clone(),
-            t(12)
+            t(12),
+            Journal::default()
         )
         .await,
         Err(StoreError::Uniqueness(_))
     ));
-    assert!(r.delete(ResourceKind::User, &id("u3")).await.unwrap());
+    assert!(r
+        .delete(ResourceKind::User, &id("u3"), Journal::default())
+        .await
+        .unwrap());
     // ... and restoring takes it back, with a newer version.
     let back = r
         .restore(
@@ -389,6 +409,7 @@ pub async fn trash_restore_and_purge(store: Arc<dyn Store>) {
             k.clone(),
             x.provenance.clone(),
             t(12),
+            Journal::default(),
         )
         .await
         .unwrap()
@@ -411,22 +432,41 @@ pub async fn trash_restore_and_purge(store: Arc<dyn Store>) {
             &id("u1"),
             k,
             Provenance::default(),
-            t(13)
+            t(13),
+            Journal::default()
         )
         .await
         .unwrap()
         .is_none());
 
     // Purging removes only what is past its retention, in every tenant.
-    r.trash(ResourceKind::User, &id("u1"), t(30), t(40))
-        .await
-        .unwrap();
-    r.trash(ResourceKind::User, &id("u2"), t(30), t(50))
-        .await
-        .unwrap();
-    r.trash(ResourceKind::Group, &id("g1"), t(30), t(40))
-        .await
-        .unwrap();
+    r.trash(
+        ResourceKind::User,
+        &id("u1"),
+        t(30),
+        t(40),
+        Journal::default(),
+    )
+    .await
+    .unwrap();
+    r.trash(
+        ResourceKind::User,
+        &id("u2"),
+        t(30),
+        t(50),
+        Journal::default(),
+    )
+    .await
+    .unwrap();
+    r.trash(
+        ResourceKind::Group,
+        &id("g1"),
+        t(30),
+        t(40),
+        Journal::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(store.purge_trash(t(39)).await.unwrap(), 0);
     assert_eq!(store.purge_trash(t(45)).await.unwrap(), 2);
     let left = r.list_trash(ResourceKind::User).await.unwrap();
