@@ -25,6 +25,7 @@ pub mod provenance;
 pub mod ratelimit;
 pub mod render;
 pub mod resource;
+pub mod set;
 
 pub use auth::Principal;
 pub use clock::{Clock, ManualClock, SystemClock};
