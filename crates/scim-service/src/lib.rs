@@ -11,6 +11,7 @@
 //! [`IdGenerator`], so tests control both.
 
 pub mod admin;
+pub mod admin_audit;
 pub mod admin_connections;
 pub mod admin_users;
 pub mod auth;
@@ -18,6 +19,7 @@ pub mod bulk;
 pub mod clock;
 pub mod config;
 pub mod discovery;
+pub mod feed;
 pub mod ids;
 pub mod journal;
 pub mod profile;

@@ -217,3 +217,35 @@ pub struct RotateArgs {
     #[arg(long)]
     pub expires_in_days: Option<u32>,
 }
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[arg(long)]
+    pub tenant: String,
+    /// Only entries about this user id.
+    #[arg(long, conflicts_with = "group")]
+    pub user: Option<String>,
+    /// Only entries about this group id.
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Only requests through this connection.
+    #[arg(long)]
+    pub connection: Option<String>,
+    /// From this time (RFC 3339).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Before this time (RFC 3339).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only refused requests.
+    #[arg(long, conflicts_with = "succeeded")]
+    pub refused: bool,
+    /// Only requests that succeeded.
+    #[arg(long)]
+    pub succeeded: bool,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u64,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
