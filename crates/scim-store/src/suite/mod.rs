@@ -10,9 +10,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod admin;
 mod events;
 mod policy;
 
+pub use admin::*;
 pub use events::*;
 pub use policy::*;
 
@@ -43,7 +45,8 @@ macro_rules! storage_suite {
             concurrent_member_adds_all_survive, settings_connections_and_token_expiry,
             provenance_is_kept, seats_are_enforced, concurrent_creates_respect_seats,
             trash_restore_and_purge, deprovisions_are_counted_per_window,
-            journals_commit_with_their_writes, webhooks_leases_and_dead_letters);
+            journals_commit_with_their_writes, webhooks_leases_and_dead_letters,
+            admin_accounts, admin_sessions);
     };
     (@cases $make:expr; $($name:ident),* $(,)?) => {
         $(
