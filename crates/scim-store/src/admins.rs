@@ -95,8 +95,7 @@ pub trait AdminStore: Send + Sync {
     /// Stores a session.
     async fn create_session(&self, session: AdminSession) -> StoreResult<()>;
     /// The session with this token hash, unless it expired at `now`.
-    async fn find_session(&self, hash: &[u8], now: Timestamp)
-        -> StoreResult<Option<AdminSession>>;
+    async fn find_session(&self, hash: &[u8], now: Timestamp) -> StoreResult<Option<AdminSession>>;
     /// Deletes a session; `false` if there is none.
     async fn delete_session(&self, hash: &[u8]) -> StoreResult<bool>;
     /// Deletes sessions that expired at `now`; returns how many.

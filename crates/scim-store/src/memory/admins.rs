@@ -89,11 +89,7 @@ impl AdminStore for MemoryStore {
         Ok(())
     }
 
-    async fn find_session(
-        &self,
-        hash: &[u8],
-        now: Timestamp,
-    ) -> StoreResult<Option<AdminSession>> {
+    async fn find_session(&self, hash: &[u8], now: Timestamp) -> StoreResult<Option<AdminSession>> {
         let s = lock(&self.state)?;
         Ok(s.admins
             .sessions

@@ -62,7 +62,10 @@ pub async fn admin_accounts(store: Arc<dyn Store>) {
             .collect::<Vec<_>>(),
         ["ann", "root"]
     );
-    assert!(store.set_admin_password(ann.id, "$argon2id$new").await.unwrap());
+    assert!(store
+        .set_admin_password(ann.id, "$argon2id$new")
+        .await
+        .unwrap());
     assert_eq!(
         store.admin(ann.id).await.unwrap().unwrap().password_hash,
         "$argon2id$new"
@@ -84,9 +87,15 @@ pub async fn admin_sessions(store: Arc<dyn Store>) {
         .create_admin(new_admin("root", AdminRole::Owner, None))
         .await
         .unwrap();
-    store.create_session(session(1, root.id, 100)).await.unwrap();
+    store
+        .create_session(session(1, root.id, 100))
+        .await
+        .unwrap();
     store.create_session(session(2, root.id, 10)).await.unwrap();
-    assert!(store.create_session(session(1, root.id, 100)).await.is_err());
+    assert!(store
+        .create_session(session(1, root.id, 100))
+        .await
+        .is_err());
 
     let s = store.find_session(&[1; 32], t(5)).await.unwrap().unwrap();
     assert_eq!(s, session(1, root.id, 100));
