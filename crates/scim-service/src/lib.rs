@@ -2,7 +2,7 @@
 //!
 //! [`ScimService`] authenticates callers ([`auth`]), administers tenants and
 //! tokens ([`admin`]), serves SCIM resources ([`resource`]), Bulk ([`bulk`])
-//! and discovery ([`discovery`]). Handlers call one method and map its
+//! and discovery ([`discovery`]), and the admin console ([`console`]). Handlers call one method and map its
 //! result; business rules live here, SQL lives in the stores.
 //!
 //! Invariant: every resource access goes through `store.resources(tenant)`
@@ -18,6 +18,7 @@ pub mod auth;
 pub mod bulk;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod discovery;
 pub mod feed;
 pub mod ids;
@@ -50,6 +51,7 @@ pub struct ScimService {
     pub(crate) ids: Arc<dyn IdGenerator>,
     pub(crate) config: Arc<ServiceConfig>,
     pub(crate) limiter: Arc<ratelimit::Limiter>,
+    pub(crate) login_limiter: Arc<console::limit::LoginLimiter>,
 }
 
 /// The registry scimd serves: RFC 7643 schemas, group members stored apart.
@@ -79,6 +81,7 @@ impl ScimService {
         ids: Arc<dyn IdGenerator>,
     ) -> ScimResult<ScimService> {
         let limiter = Arc::new(ratelimit::Limiter::new(config.rate_limits));
+        let login_limiter = Arc::new(console::limit::LoginLimiter::new(config.login_limits));
         Ok(ScimService {
             store,
             registry: Arc::new(registry()?),
@@ -86,6 +89,7 @@ impl ScimService {
             ids,
             config: Arc::new(config),
             limiter,
+            login_limiter,
         })
     }
 
