@@ -73,18 +73,14 @@ impl Console<'_> {
     }
 
     /// Changes a tenant's settings (seat limit, matching, retention, breaker).
+    /// `edit` receives the current settings; the result is validated.
     pub async fn update_settings(
         &self,
         tenant: &str,
-        settings: TenantSettings,
+        edit: impl FnOnce(&mut TenantSettings) -> ScimResult<()>,
     ) -> ScimResult<TenantSettings> {
         self.who.check_change(tenant)?;
-        self.svc
-            .update_tenant_settings(tenant, move |s| {
-                *s = settings;
-                Ok(())
-            })
-            .await
+        self.svc.update_tenant_settings(tenant, edit).await
     }
 
     /// A tenant's connections with their tokens.

@@ -232,9 +232,12 @@ async fn roles_are_enforced() {
         c.issue_token("acme", "okta", "", None).await.map(|_| ()),
         c.rotate_token("acme", "okta", 0).await.map(|_| ()),
         c.revoke_token("acme", issued.record.id).await,
-        c.update_settings("acme", TenantSettings::default())
-            .await
-            .map(|_| ()),
+        c.update_settings("acme", |s| {
+            *s = TenantSettings::default();
+            Ok(())
+        })
+        .await
+        .map(|_| ()),
         c.set_active("acme", "id-1", false).await.map(|_| ()),
         c.delete_resource("acme", ResourceKind::User, "id-1").await,
         c.unmanage("acme", ResourceKind::User, "id-1")
