@@ -70,7 +70,7 @@ fn nav_html(nav: &Nav<'_>) -> String {
             ("connections", "connections", "Connections"),
             ("users", "users", "Users"),
             ("groups", "groups", "Groups"),
-            ("seats", "seats", "Seats & settings"),
+            ("seats", "seats", "Seats &amp; settings"),
             ("breaker", "breaker", "Circuit breaker"),
             ("audit", "audit", "Audit log"),
         ] {

@@ -1,5 +1,6 @@
 //! The subcommands, one per file, and the wiring they share.
 
+mod admin;
 mod audit;
 mod check;
 mod connection;
@@ -36,6 +37,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Trash(c) => trash::run(&open_at(&db, trash::clock(c)?)?, c).await,
         Command::Import(args) => import::run(&open(&db)?, args).await,
         Command::Audit(args) => audit::run(&open(&db)?, args).await,
+        Command::Admin(c) => admin::run(&open(&db)?, c).await,
         Command::Replay(args) => replay::run(args),
     }
 }
