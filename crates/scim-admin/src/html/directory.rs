@@ -77,7 +77,11 @@ fn pager(base: &str, q: &QueryPairs, p: &SearchPage) -> String {
         .iter()
         .filter_map(|k| q.get(k).map(|v| format!("&{k}={}", url(v))))
         .collect();
-    let end = p.start + p.items.len() as u64 - u64::from(!p.items.is_empty());
+    let end = if p.items.is_empty() {
+        0
+    } else {
+        p.start + p.items.len() as u64 - 1
+    };
     let mut out = format!(
         r#"<nav class="pager" aria-label="Pages"><span>{}–{} of {}</span>"#,
         if p.items.is_empty() { 0 } else { p.start },
@@ -90,7 +94,7 @@ fn pager(base: &str, q: &QueryPairs, p: &SearchPage) -> String {
             r#"<a href="{base}?startIndex={prev}{keep}" rel="prev">← Previous</a>"#
         ));
     }
-    if end < p.total {
+    if end > 0 && end < p.total {
         out.push_str(&format!(
             r#"<a href="{base}?startIndex={}{keep}" rel="next">Next →</a>"#,
             end + 1
