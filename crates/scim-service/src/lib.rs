@@ -13,6 +13,7 @@
 pub mod admin;
 pub mod admin_connections;
 pub mod admin_users;
+pub mod admin_webhooks;
 pub mod auth;
 pub mod bulk;
 pub mod clock;

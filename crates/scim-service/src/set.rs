@@ -12,6 +12,9 @@ use serde_json::{json, Map, Value};
 /// The URN prefix of provisioning events.
 pub const PROV: &str = "urn:ietf:params:scim:event:prov:";
 
+/// The event of `scimd webhook test` (not a provisioning event).
+pub const TEST_EVENT: &str = "urn:scimd:event:test";
+
 /// Every event URI scimd emits (advertised in ServiceProviderConfig).
 pub fn event_uris() -> Vec<String> {
     let mut v = Vec::new();
@@ -49,7 +52,10 @@ pub fn security_event(e: &StoredEvent, issuer: &str, audience: &str, full: bool)
     };
     let mut sub = Map::new();
     sub.insert("format".into(), json!("scim"));
-    sub.insert("uri".into(), json!(format!("/{endpoint}/{}", ev.resource_id)));
+    sub.insert(
+        "uri".into(),
+        json!(format!("/{endpoint}/{}", ev.resource_id)),
+    );
     if let Some(x) = &ev.external_id {
         sub.insert("externalId".into(), json!(x));
     }
@@ -93,7 +99,12 @@ mod tests {
 
     #[test]
     fn full_and_notice_forms() {
-        let full = security_event(&stored("create"), "https://scim.example.com/scim/v2", "https://hook", true);
+        let full = security_event(
+            &stored("create"),
+            "https://scim.example.com/scim/v2",
+            "https://hook",
+            true,
+        );
         assert_eq!(
             full,
             json!({
@@ -109,7 +120,10 @@ mod tests {
             json!({"attributes": ["userName"]})
         );
         let off = security_event(&stored("deactivate"), "i", "a", true);
-        assert_eq!(off["events"]["urn:ietf:params:scim:event:prov:deactivate"], json!({}));
+        assert_eq!(
+            off["events"]["urn:ietf:params:scim:event:prov:deactivate"],
+            json!({})
+        );
         assert_eq!(event_uris().len(), 9);
     }
 }
