@@ -3,6 +3,7 @@
 //! win over the config file, which wins over the defaults.
 
 pub use crate::cli_policy::*;
+pub use crate::cli_webhook::*;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -49,6 +50,9 @@ pub enum Command {
     Trash(TrashCommand),
     /// Import local accounts from CSV or JSON.
     Import(ImportArgs),
+    /// Manage a tenant's webhooks and their dead letters.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// Replay an identity provider's documented request sequence against a
     /// SCIM server and report check by check (`N passed, M failed`).
     Replay(ReplayArgs),
@@ -105,6 +109,8 @@ pub struct ServeArgs {
     /// Seconds a request may take before it is abandoned with 503.
     #[arg(long, env = "SCIMD_REQUEST_TIMEOUT")]
     pub request_timeout: Option<u64>,
+    #[command(flatten)]
+    pub webhooks: WebhookServeArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -27,6 +27,12 @@ pub struct FileConfig {
     pub tls_key: Option<String>,
     pub http_listen: Option<String>,
     pub http_mode: Option<String>,
+    pub webhook_poll_ms: Option<u64>,
+    pub webhook_retry_base_ms: Option<u64>,
+    pub webhook_retry_max_ms: Option<u64>,
+    pub webhook_max_attempts: Option<u32>,
+    pub webhook_lease_ms: Option<u64>,
+    pub webhook_timeout_ms: Option<u64>,
 }
 
 impl FileConfig {
@@ -92,6 +98,57 @@ pub struct ServeConfig {
     pub tls_key: Option<String>,
     pub http_listen: Option<String>,
     pub http_mode: String,
+    pub webhooks: WebhookSettings,
+}
+
+/// Webhook delivery settings of `serve`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookSettings {
+    pub poll: std::time::Duration,
+    pub lease: std::time::Duration,
+    pub timeout: std::time::Duration,
+    pub backoff: scim_webhooks::Backoff,
+    pub max_attempts: u32,
+}
+
+impl WebhookSettings {
+    fn resolve(a: &crate::cli::WebhookServeArgs, f: &FileConfig) -> WebhookSettings {
+        let ms = std::time::Duration::from_millis;
+        let base = a
+            .webhook_retry_base_ms
+            .or(f.webhook_retry_base_ms)
+            .unwrap_or(1_000);
+        WebhookSettings {
+            poll: ms(a
+                .webhook_poll_ms
+                .or(f.webhook_poll_ms)
+                .unwrap_or(1_000)
+                .max(10)),
+            lease: ms(a
+                .webhook_lease_ms
+                .or(f.webhook_lease_ms)
+                .unwrap_or(30_000)
+                .max(100)),
+            timeout: ms(a
+                .webhook_timeout_ms
+                .or(f.webhook_timeout_ms)
+                .unwrap_or(10_000)
+                .max(100)),
+            backoff: scim_webhooks::Backoff {
+                base_ms: base,
+                cap_ms: a
+                    .webhook_retry_max_ms
+                    .or(f.webhook_retry_max_ms)
+                    .unwrap_or(600_000)
+                    .max(base),
+            },
+            max_attempts: a
+                .webhook_max_attempts
+                .or(f.webhook_max_attempts)
+                .unwrap_or(8)
+                .max(1),
+        }
+    }
 }
 
 fn rate(per_second: f64) -> scim_service::ratelimit::Rate {
@@ -130,6 +187,7 @@ impl ServeConfig {
                 .clone()
                 .or_else(|| file.http_mode.clone())
                 .unwrap_or_else(|| "redirect".into()),
+            webhooks: WebhookSettings::resolve(&args.webhooks, file),
             service: {
                 let mut c = scim_service::ServiceConfig::default();
                 if let Some(r) = args.rate_limit_token.or(file.rate_limit_token) {

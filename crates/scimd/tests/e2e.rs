@@ -40,3 +40,5 @@ mod policies;
 mod replay;
 #[path = "e2e/tls.rs"]
 mod tls;
+#[path = "e2e/webhooks.rs"]
+mod webhooks;

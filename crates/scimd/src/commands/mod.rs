@@ -10,6 +10,7 @@ mod tenant;
 mod token;
 mod trash;
 mod user;
+mod webhook;
 
 use crate::cli::{Cli, Command};
 use crate::config::{database, Database, FileConfig};
@@ -34,6 +35,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::User(c) => user::run(&open(&db)?, c).await,
         Command::Trash(c) => trash::run(&open_at(&db, trash::clock(c)?)?, c).await,
         Command::Import(args) => import::run(&open(&db)?, args).await,
+        Command::Webhook(c) => webhook::run(&open(&db)?, c).await,
         Command::Replay(args) => replay::run(args),
     }
 }

@@ -62,8 +62,13 @@ impl Server {
 
     /// Kills the process with SIGKILL and starts a new one on the same database.
     pub fn restart(&mut self) {
+        self.restart_with(&[]);
+    }
+
+    /// [`Server::restart`] with extra `serve` flags.
+    pub fn restart_with(&mut self, extra: &[&str]) {
         self.kill();
-        let (child, base, _) = spawn(&self.db_path(), &[]);
+        let (child, base, _) = spawn(&self.db_path(), extra);
         self.child = child;
         self.base = base;
     }
