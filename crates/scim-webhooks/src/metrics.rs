@@ -15,6 +15,9 @@ struct Hook {
     failures: u64,
 }
 
+/// A metric family: name, type, help, and its value for a webhook.
+type Family = (&'static str, &'static str, &'static str, fn(&Hook) -> u64);
+
 /// The delivery metrics of one process.
 #[derive(Debug, Default)]
 pub struct WebhookMetrics {
@@ -56,7 +59,7 @@ impl WebhookMetrics {
     /// Appends the exposition text.
     pub fn render(&self, out: &mut String) {
         let Ok(m) = self.hooks.lock() else { return };
-        let families: [(&str, &str, &str, fn(&Hook) -> u64); 4] = [
+        let families: [Family; 4] = [
             (
                 "scimd_webhook_pending",
                 "gauge",
