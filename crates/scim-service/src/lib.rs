@@ -99,6 +99,13 @@ impl ScimService {
         &self.config
     }
 
+    /// Whether group names are unique in a tenant with these settings.
+    pub(crate) fn unique_groups(&self, settings: &scim_store::TenantSettings) -> bool {
+        settings
+            .unique_group_names
+            .unwrap_or(self.config.unique_group_names)
+    }
+
     /// The store (for the binary's administrative commands).
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
