@@ -198,6 +198,17 @@ impl PostgresStore {
         client.batch_execute("ANALYZE").await.map_err(backend)
     }
 
+    /// `scim_fold` evaluated by the server (to test that it agrees with
+    /// `scim_core::filter::fold`).
+    pub async fn fold_in_sql(&self, s: &str) -> StoreResult<String> {
+        let client = self.client().await?;
+        client
+            .query_one("SELECT scim_fold($1)", &[&s])
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(backend)
+    }
+
     /// The pool's size and idle connections (for metrics).
     pub fn pool_status(&self) -> (usize, usize) {
         let s = self.pool.status();

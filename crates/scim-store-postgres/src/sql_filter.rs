@@ -204,7 +204,15 @@ fn compare_attr(attr: &LAttr, op: CompareOp, value: &LValue, ctx: Ctx<'_>, sql: 
         Ctx::Top { kind, tenant } => {
             if attr.ext_urn.is_none() {
                 match (attr.name.as_str(), attr.sub.as_deref()) {
-                    ("id", None) => return compare_text("r.id", true, op, value, sql),
+                    ("id", None) => {
+                        if let (CompareOp::Eq, LValue::Str(s)) = (op, value) {
+                            // A key lookup (`r.id` is never NULL): no wrapper, so the index applies.
+                            sql.push("r.id = ");
+                            sql.param(P::Text(s.clone()));
+                            return;
+                        }
+                        return compare_text("r.id", true, op, value, sql);
+                    }
                     ("meta", Some("created")) => return compare_millis("r.created", op, value, sql),
                     ("meta", Some("lastModified")) => {
                         return compare_millis("r.last_modified", op, value, sql)
