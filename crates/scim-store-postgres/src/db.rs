@@ -87,11 +87,7 @@ impl Fail {
 /// A database error as a backend failure (for logs; clients see a generic 500).
 pub fn backend(e: tokio_postgres::Error) -> StoreError {
     match e.as_db_error() {
-        Some(d) => StoreError::Backend(format!(
-            "postgres: {} ({})",
-            d.message(),
-            d.code().code()
-        )),
+        Some(d) => StoreError::Backend(format!("postgres: {} ({})", d.message(), d.code().code())),
         None => StoreError::Backend(format!("postgres: {e}")),
     }
 }

@@ -289,7 +289,11 @@ impl ResourceStore for PgResources {
         id: &ResourceId,
         load: Load,
     ) -> StoreResult<Option<Record>> {
-        let client = self.pool.get().await.map_err(|e| Fail::from(e).into_store(String::new))?;
+        let client = self
+            .pool
+            .get()
+            .await
+            .map_err(|e| Fail::from(e).into_store(String::new))?;
         rows::by_id(&client, self.tenant, kind, id.as_str(), load, false)
             .await
             .map(|r| r.map(|(_, r)| r))
@@ -330,14 +334,22 @@ impl ResourceStore for PgResources {
     }
 
     async fn query(&self, kind: ResourceKind, q: &Query) -> StoreResult<Page> {
-        let client = self.pool.get().await.map_err(|e| Fail::from(e).into_store(String::new))?;
+        let client = self
+            .pool
+            .get()
+            .await
+            .map_err(|e| Fail::from(e).into_store(String::new))?;
         query::run(&client, self.tenant, kind, q)
             .await
             .map_err(|e| e.into_store(String::new))
     }
 
     async fn count(&self, kind: ResourceKind, active_only: bool) -> StoreResult<u64> {
-        let client = self.pool.get().await.map_err(|e| Fail::from(e).into_store(String::new))?;
+        let client = self
+            .pool
+            .get()
+            .await
+            .map_err(|e| Fail::from(e).into_store(String::new))?;
         let sql = format!(
             "SELECT count(*) FROM resources WHERE tenant_id = $1 AND kind = {}{}",
             kind.code(),

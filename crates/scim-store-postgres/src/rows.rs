@@ -71,7 +71,9 @@ pub async fn by_id(
 /// The record with this sequence number.
 pub async fn by_seq(c: &impl GenericClient, seq: i64, load: Load) -> Result<Record, Fail> {
     let stmt = c
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM resources r WHERE r.seq = $1"))
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM resources r WHERE r.seq = $1"
+        ))
         .await?;
     let row = c.query_one(&stmt, &[&seq]).await?;
     let (_, mut r) = record(&row)?;

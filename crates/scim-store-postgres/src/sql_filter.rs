@@ -174,9 +174,7 @@ fn present(attr: &LAttr, ctx: Ctx<'_>, sql: &mut Sql) {
         }
         Ctx::Ref(x) => match attr.name.as_str() {
             "value" | "type" => sql.push("TRUE"),
-            "display" => sql.push(&format!(
-                "({x}.display IS NOT NULL AND {x}.display <> '')"
-            )),
+            "display" => sql.push(&format!("({x}.display IS NOT NULL AND {x}.display <> '')")),
             _ => sql.push("FALSE"),
         },
     }
@@ -213,7 +211,9 @@ fn compare_attr(attr: &LAttr, op: CompareOp, value: &LValue, ctx: Ctx<'_>, sql: 
                         }
                         return compare_text("r.id", true, op, value, sql);
                     }
-                    ("meta", Some("created")) => return compare_millis("r.created", op, value, sql),
+                    ("meta", Some("created")) => {
+                        return compare_millis("r.created", op, value, sql)
+                    }
                     ("meta", Some("lastModified")) => {
                         return compare_millis("r.last_modified", op, value, sql)
                     }
@@ -253,13 +253,9 @@ fn compare_attr(attr: &LAttr, op: CompareOp, value: &LValue, ctx: Ctx<'_>, sql: 
             let top = json_at("r.doc", &top_path(attr));
             match (&attr.sub, attr.multi_valued) {
                 (None, false) => compare_json(&top, attr.case_exact, op, value, sql),
-                (Some(sub), false) => compare_json(
-                    &json_at(&top, &[sub]),
-                    attr.case_exact,
-                    op,
-                    value,
-                    sql,
-                ),
+                (Some(sub), false) => {
+                    compare_json(&json_at(&top, &[sub]), attr.case_exact, op, value, sql)
+                }
                 (sub, true) => {
                     let e = sql.alias();
                     sql.push(&elems_exists(&top, &e));

@@ -20,12 +20,10 @@ fn typed(v: &str, kind: AttrType, case_exact: bool) -> String {
         AttrType::DateTime => {
             format!("(CASE WHEN jsonb_typeof({v}) = 'string' THEN scim_ts({v} #>> '{{}}') END)")
         }
-        _ if case_exact => format!(
-            "(CASE WHEN jsonb_typeof({v}) = 'string' THEN ({v} #>> '{{}}') END)"
-        ),
-        _ => format!(
-            "(CASE WHEN jsonb_typeof({v}) = 'string' THEN scim_fold({v} #>> '{{}}') END)"
-        ),
+        _ if case_exact => {
+            format!("(CASE WHEN jsonb_typeof({v}) = 'string' THEN ({v} #>> '{{}}') END)")
+        }
+        _ => format!("(CASE WHEN jsonb_typeof({v}) = 'string' THEN scim_fold({v} #>> '{{}}') END)"),
     }
 }
 

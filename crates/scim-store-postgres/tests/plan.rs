@@ -30,7 +30,12 @@ fn admin() -> Option<String> {
     }
 }
 
-fn record(kind: ResourceKind, id: String, doc: serde_json::Value, members: Vec<ResourceId>) -> NewRecord {
+fn record(
+    kind: ResourceKind,
+    id: String,
+    doc: serde_json::Value,
+    members: Vec<ResourceId>,
+) -> NewRecord {
     let doc = doc.as_object().unwrap().clone();
     NewRecord {
         kind,
@@ -100,25 +105,44 @@ async fn idp_lookups_use_indexes() {
     let cases: &[(ResourceKind, &str)] = &[
         (ResourceKind::User, r#"userName eq "USER17@t4.example.com""#),
         (ResourceKind::User, r#"externalId eq "ext-4-17""#),
-        (ResourceKind::User, r#"emails.value eq "user17@t4.example.com""#),
-        (ResourceKind::User, r#"emails[type eq "work"].value eq "user17@t4.example.com""#),
+        (
+            ResourceKind::User,
+            r#"emails.value eq "user17@t4.example.com""#,
+        ),
+        (
+            ResourceKind::User,
+            r#"emails[type eq "work"].value eq "user17@t4.example.com""#,
+        ),
         (ResourceKind::User, r#"displayName eq "User 17""#),
-        (ResourceKind::User, r#"userName eq "a" and externalId eq "b""#),
+        (
+            ResourceKind::User,
+            r#"userName eq "a" and externalId eq "b""#,
+        ),
         (ResourceKind::User, r#"id eq "u4-17""#),
         (ResourceKind::Group, r#"displayName eq "Group 3""#),
         (ResourceKind::Group, r#"externalId eq "gext-3""#),
         (ResourceKind::Group, r#"members eq "u4-17""#),
         (ResourceKind::Group, r#"members.value eq "u4-17""#),
-        (ResourceKind::Group, r#"id eq "g4-0" and members eq "u4-17""#),
+        (
+            ResourceKind::Group,
+            r#"id eq "g4-0" and members eq "u4-17""#,
+        ),
     ];
     for (kind, filter) in cases {
-        let lowered = lower(&Filter::parse(filter).unwrap(), &reg.view(kind.name()).unwrap()).unwrap();
+        let lowered = lower(
+            &Filter::parse(filter).unwrap(),
+            &reg.view(kind.name()).unwrap(),
+        )
+        .unwrap();
         let plan = store.explain(tenant, *kind, lowered.clone()).await.unwrap();
         println!("{filter}:\n{plan}\n");
         assert!(!plan.contains("Seq Scan"), "{filter} scans:\n{plan}");
         assert!(plan.contains("Index"), "{filter} uses no index:\n{plan}");
         if filter.starts_with("id eq") {
-            assert!(plan.contains("resources_id"), "{filter} is not a key lookup:\n{plan}");
+            assert!(
+                plan.contains("resources_id"),
+                "{filter} is not a key lookup:\n{plan}"
+            );
         }
         // And the lookup finds what it should.
         let page = store
@@ -146,9 +170,32 @@ async fn sql_fold_agrees_with_core_fold() {
     let store = PostgresStore::open_fresh(&admin).await.unwrap();
     let store = Arc::new(store);
     for s in [
-        "", "abc", "ABC", "Zoë", "ZOË", "İstanbul", "ΣΑΣ", "ΌΣΟΣ σ", "Straße", "STRASSE",
-        "ǅemal", "ǅ", "Ⅻ", "ⅻ", "Ⓐbc", "ÅNGSTRÖM", "ǈ and Ǉ", "ﬀ", "Ꭰ", "ꭰ", "Ａ", "Ω",
-        "K", "\u{1E9E}", "O'Malley", "🄰",
+        "",
+        "abc",
+        "ABC",
+        "Zoë",
+        "ZOË",
+        "İstanbul",
+        "ΣΑΣ",
+        "ΌΣΟΣ σ",
+        "Straße",
+        "STRASSE",
+        "ǅemal",
+        "ǅ",
+        "Ⅻ",
+        "ⅻ",
+        "Ⓐbc",
+        "ÅNGSTRÖM",
+        "ǈ and Ǉ",
+        "ﬀ",
+        "Ꭰ",
+        "ꭰ",
+        "Ａ",
+        "Ω",
+        "K",
+        "\u{1E9E}",
+        "O'Malley",
+        "🄰",
     ] {
         assert_eq!(
             store.fold_in_sql(s).await.unwrap(),
