@@ -18,7 +18,7 @@
 use tokio_postgres::GenericClient;
 
 /// The advisory lock key of migrations ("scimd" in ASCII).
-const LOCK_KEY: i64 = 0x7363_696d_64;
+const LOCK_KEY: i64 = 0x73_6369_6d64;
 
 /// Each entry moves the database from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[

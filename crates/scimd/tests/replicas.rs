@@ -38,7 +38,7 @@ fn replicas() -> Option<(Server, Server)> {
 }
 
 fn pick<'a>(a: &'a Server, b: &'a Server, i: usize) -> &'a Server {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         a
     } else {
         b
