@@ -20,21 +20,45 @@ use scim_store_postgres::testing::admin_url;
 use serde_json::{json, Value};
 use server::*;
 
-/// Two replicas on a fresh database, or `None` (skipped).
-fn replicas() -> Option<(Server, Server)> {
+const UNLIMITED: [&str; 4] = ["--rate-limit-token", "0", "--rate-limit-tenant", "0"];
+
+/// Whether Postgres tests run (panics when they must but cannot).
+fn enabled() -> bool {
     match admin_url() {
-        Ok(_) => {}
+        Ok(_) => true,
         Err((true, why)) => panic!("{why}, but SCIMD_REQUIRE_POSTGRES=1"),
         Err((false, why)) => {
             eprintln!("note: {why}");
-            return None;
+            false
         }
     }
-    let unlimited = ["--rate-limit-token", "0", "--rate-limit-tenant", "0"];
-    let a = Server::start_on(Some(fresh_postgres()), &unlimited);
-    let b = a.replica(&unlimited);
+}
+
+/// Two replicas on a fresh database, or `None` (skipped).
+fn replicas() -> Option<(Server, Server)> {
+    if !enabled() {
+        return None;
+    }
+    let a = Server::start_on(Some(fresh_postgres()), &UNLIMITED);
+    let b = a.replica(&UNLIMITED);
     assert_ne!(a.base, b.base);
     Some((a, b))
+}
+
+#[test]
+fn replicas_starting_at_once_migrate_and_bootstrap_once() {
+    if !enabled() {
+        return;
+    }
+    let (a, b, tokens) = Server::start_pair_at_once(fresh_postgres(), &UNLIMITED);
+    assert_eq!(
+        tokens, 1,
+        "exactly one replica bootstraps the empty database"
+    );
+    let id = a.create_user("first");
+    assert_eq!(b.get(&format!("/Users/{id}")).status, 200);
+    let (ok, out, _) = b.cli(&["check"]);
+    assert!(ok && out.trim() == "ok", "{out}");
 }
 
 fn pick<'a>(a: &'a Server, b: &'a Server, i: usize) -> &'a Server {

@@ -89,6 +89,33 @@ impl Server {
         }
     }
 
+    /// Two replicas started at the same moment on one empty database: both
+    /// migrate and bootstrap at once; returns them and how many printed a
+    /// bootstrap token.
+    pub fn start_pair_at_once(pg: Arc<TestDb>, extra: &[&str]) -> (Server, Server, usize) {
+        let url = pg.url.clone();
+        let (first, second) = std::thread::scope(|scope| {
+            let a = scope.spawn(|| spawn(&url, extra));
+            let b = scope.spawn(|| spawn(&url, extra));
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        let tokens = [&first.2, &second.2].iter().filter(|t| t.is_some()).count();
+        let token = first
+            .2
+            .clone()
+            .or(second.2.clone())
+            .expect("no bootstrap token");
+        let make = |(child, base, _): (Child, String, Option<String>)| Server {
+            child,
+            base,
+            token: token.clone(),
+            dir: tempfile::tempdir().unwrap(),
+            agent: agent(),
+            pg: Some(pg.clone()),
+        };
+        (make(first), make(second), tokens)
+    }
+
     /// Another scimd process on the same database (a replica), with this
     /// server's token.
     pub fn replica(&self, extra: &[&str]) -> Server {
