@@ -19,7 +19,7 @@ pub struct IssuedToken {
     pub tenant: Tenant,
 }
 
-fn check_name(kind: &str, name: &str) -> ScimResult<()> {
+pub(crate) fn check_name(kind: &str, name: &str) -> ScimResult<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name
@@ -75,25 +75,14 @@ impl ScimService {
         expires_in_days: Option<u32>,
     ) -> ScimResult<IssuedToken> {
         let t = self.tenant_named(tenant).await?;
-        let wanted = connection.unwrap_or(DEFAULT_CONNECTION);
         let conn = self
-            .store
-            .list_connections(t.id)
-            .await?
-            .into_iter()
-            .find(|c| c.name == wanted)
-            .ok_or_else(|| {
-                ScimError::NotFound(format!("tenant {tenant:?} has no connection {wanted:?}"))
-            })?;
+            .connection_named(tenant, connection.unwrap_or(DEFAULT_CONNECTION))
+            .await?;
+        self.check_token_cap(&conn, 1).await?;
         let token = generate_token()?;
         let now = self.clock.now();
         let expires = expires_in_days
-            .map(|d| {
-                scim_core::timestamp::Timestamp::from_unix_millis(
-                    now.unix_millis() + i64::from(d) * 86_400_000,
-                )
-            })
-            .map(|t| t.ok_or_else(|| ScimError::InvalidValue("expiry out of range".into())))
+            .map(|d| crate::admin_connections::days_after(now, d))
             .transpose()?;
         let record = self
             .store

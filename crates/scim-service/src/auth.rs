@@ -14,7 +14,7 @@ use crate::ids::random_bytes;
 use crate::profile::Profile;
 use crate::ScimService;
 use scim_core::{ScimError, ScimResult};
-use scim_store::{ConnectionId, TenantId};
+use scim_store::{Connection, ConnectionId, ConnectionPolicy, TenantId};
 use sha2::{Digest, Sha256};
 
 /// The prefix of every scimd token.
@@ -24,7 +24,7 @@ pub const TOKEN_PREFIX: &str = "scimd_";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     tenant: TenantId,
-    connection: ConnectionId,
+    connection: Connection,
     token: i64,
     profile: Profile,
 }
@@ -37,7 +37,26 @@ impl Principal {
 
     /// The connection the token belongs to.
     pub fn connection(&self) -> ConnectionId {
-        self.connection
+        self.connection.id
+    }
+
+    /// The connection's name.
+    pub fn connection_name(&self) -> &str {
+        &self.connection.name
+    }
+
+    /// The connection's provisioning policies.
+    pub fn policy(&self) -> &ConnectionPolicy {
+        &self.connection.policy
+    }
+
+    /// The identity provider recorded as a new user's `authProvider`: the
+    /// IdP the profile names or detects, else the connection's name.
+    pub fn auth_provider(&self, user_agent: Option<&str>, entra_flag: bool) -> String {
+        match self.profile.effective(user_agent, entra_flag) {
+            Profile::Auto | Profile::Strict => self.connection.name.clone(),
+            p => p.name().to_string(),
+        }
     }
 
     /// The token's database id (never the token itself).
@@ -144,7 +163,7 @@ impl ScimService {
             .admit(record.id, record.tenant.db_key(), std::time::Instant::now())?;
         Ok(Principal {
             tenant: record.tenant,
-            connection: record.connection,
+            connection,
             token: record.id,
             profile,
         })

@@ -11,6 +11,8 @@
 //! [`IdGenerator`], so tests control both.
 
 pub mod admin;
+pub mod admin_connections;
+pub mod admin_users;
 pub mod auth;
 pub mod bulk;
 pub mod clock;
@@ -18,6 +20,7 @@ pub mod config;
 pub mod discovery;
 pub mod ids;
 pub mod profile;
+pub mod provenance;
 pub mod ratelimit;
 pub mod render;
 pub mod resource;
@@ -49,6 +52,9 @@ pub struct ScimService {
 pub fn registry() -> ScimResult<SchemaRegistry> {
     let mut reg = SchemaRegistry::builtin()?;
     reg.mark_external(GROUP_SCHEMA, "members")?;
+    let provenance =
+        provenance::schema_json().map_err(|e| internal(&format!("provenance schema: {e}")))?;
+    reg.add_extension(&provenance, "User", false)?;
     Ok(reg)
 }
 

@@ -1,7 +1,9 @@
 //! Records as SCIM representations (RFC 7643 §3): `schemas`, `id`, the
 //! attributes, group `members` and user `groups` with `$ref`, `display` and
-//! `type` filled in by the server, and `meta` with `location` and `version`.
+//! `type` filled in by the server, `meta` with `location` and `version`, and
+//! for users the read-only provenance extension ([`crate::provenance`]).
 
+use crate::provenance::{extension, PROVENANCE_SCHEMA};
 use scim_store::{Record, ResourceKind};
 use serde_json::{json, Map, Value};
 
@@ -12,9 +14,17 @@ pub fn location(base: &str, kind: ResourceKind, id: &str) -> String {
 
 /// The full representation of a record (before projection).
 pub fn resource_json(r: &Record, base: &str) -> Value {
-    let mut out = Map::with_capacity(r.doc.len() + 4);
+    let mut out = Map::with_capacity(r.doc.len() + 5);
     if let Some(s) = r.doc.get("schemas") {
-        out.insert("schemas".into(), s.clone());
+        let mut s = s.clone();
+        if r.kind == ResourceKind::User {
+            if let Value::Array(items) = &mut s {
+                if !items.iter().any(|i| i.as_str() == Some(PROVENANCE_SCHEMA)) {
+                    items.push(Value::String(PROVENANCE_SCHEMA.into()));
+                }
+            }
+        }
+        out.insert("schemas".into(), s);
     }
     out.insert("id".into(), Value::String(r.id.to_string()));
     for (k, v) in &r.doc {
@@ -61,6 +71,9 @@ pub fn resource_json(r: &Record, base: &str) -> Value {
                 .collect();
             out.insert("groups".into(), Value::Array(items));
         }
+    }
+    if r.kind == ResourceKind::User {
+        out.insert(PROVENANCE_SCHEMA.into(), extension(&r.provenance));
     }
     out.insert(
         "meta".into(),

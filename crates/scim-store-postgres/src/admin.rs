@@ -6,6 +6,7 @@ use crate::rows::ts;
 use crate::PostgresStore;
 use async_trait::async_trait;
 use scim_core::timestamp::Timestamp;
+use scim_store::policy::{from_text, to_text};
 use scim_store::*;
 use std::sync::Arc;
 use tokio_postgres::types::ToSql;
@@ -15,13 +16,18 @@ fn opt_ts(ms: Option<i64>) -> StoreResult<Option<Timestamp>> {
     ms.map(ts).transpose()
 }
 
+const TENANT_COLUMNS: &str = "id, name, created, settings";
+
 fn tenant_of(r: &Row) -> StoreResult<Tenant> {
     Ok(Tenant {
         id: TenantId::from_db(r.try_get(0).map_err(backend)?),
         name: r.try_get(1).map_err(backend)?,
         created: ts(r.try_get(2).map_err(backend)?)?,
+        settings: from_text(r.try_get(3).map_err(backend)?)?,
     })
 }
+
+const CONNECTION_COLUMNS: &str = "id, tenant_id, name, profile, created, policy";
 
 fn connection_of(r: &Row) -> StoreResult<scim_store::Connection> {
     Ok(scim_store::Connection {
@@ -30,6 +36,7 @@ fn connection_of(r: &Row) -> StoreResult<scim_store::Connection> {
         name: r.try_get(2).map_err(backend)?,
         profile: r.try_get(3).map_err(backend)?,
         created: ts(r.try_get(4).map_err(backend)?)?,
+        policy: from_text(r.try_get(5).map_err(backend)?)?,
     })
 }
 
@@ -77,7 +84,7 @@ impl Store for PostgresStore {
     async fn create_tenant(&self, name: &str, now: Timestamp) -> StoreResult<Tenant> {
         let row = self
             .write_row(
-                "INSERT INTO tenants (name, created) VALUES ($1, $2) RETURNING id, name, created",
+                &format!("INSERT INTO tenants (name, created) VALUES ($1, $2) RETURNING {TENANT_COLUMNS}"),
                 &[&name, &now.unix_millis()],
                 &format!("tenant {name:?} exists"),
             )
@@ -87,7 +94,7 @@ impl Store for PostgresStore {
 
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
         self.rows(
-            "SELECT id, name, created FROM tenants ORDER BY name COLLATE \"C\"",
+            &format!("SELECT {TENANT_COLUMNS} FROM tenants ORDER BY name COLLATE \"C\""),
             &[],
         )
         .await?
@@ -98,7 +105,7 @@ impl Store for PostgresStore {
 
     async fn find_tenant(&self, name: &str) -> StoreResult<Option<Tenant>> {
         self.rows(
-            "SELECT id, name, created FROM tenants WHERE name = $1",
+            &format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE name = $1"),
             &[&name],
         )
         .await?
@@ -109,13 +116,27 @@ impl Store for PostgresStore {
 
     async fn tenant(&self, id: TenantId) -> StoreResult<Option<Tenant>> {
         self.rows(
-            "SELECT id, name, created FROM tenants WHERE id = $1",
+            &format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1"),
             &[&id.db_key()],
         )
         .await?
         .first()
         .map(tenant_of)
         .transpose()
+    }
+
+    async fn update_tenant(&self, id: TenantId, settings: &TenantSettings) -> StoreResult<bool> {
+        let text = to_text(settings)?;
+        let limit = settings
+            .seat_limit
+            .map(|l| i64::try_from(l).unwrap_or(i64::MAX));
+        let rows = self
+            .rows(
+                "UPDATE tenants SET settings = $1, seat_limit = $2 WHERE id = $3 RETURNING id",
+                &[&text, &limit, &id.db_key()],
+            )
+            .await?;
+        Ok(!rows.is_empty())
     }
 
     async fn create_connection(
@@ -127,7 +148,7 @@ impl Store for PostgresStore {
     ) -> StoreResult<scim_store::Connection> {
         let row = self
             .write_row(
-                "INSERT INTO connections (tenant_id, name, profile, created) VALUES ($1, $2, $3, $4) RETURNING id, tenant_id, name, profile, created",
+                &format!("INSERT INTO connections (tenant_id, name, profile, created) VALUES ($1, $2, $3, $4) RETURNING {CONNECTION_COLUMNS}"),
                 &[&tenant.db_key(), &name, &profile, &now.unix_millis()],
                 &format!("connection {name:?} exists"),
             )
@@ -137,7 +158,7 @@ impl Store for PostgresStore {
 
     async fn list_connections(&self, tenant: TenantId) -> StoreResult<Vec<scim_store::Connection>> {
         self.rows(
-            "SELECT id, tenant_id, name, profile, created FROM connections WHERE tenant_id = $1 ORDER BY name COLLATE \"C\"",
+            &format!("SELECT {CONNECTION_COLUMNS} FROM connections WHERE tenant_id = $1 ORDER BY name COLLATE \"C\""),
             &[&tenant.db_key()],
         )
         .await?
@@ -148,13 +169,64 @@ impl Store for PostgresStore {
 
     async fn connection(&self, id: ConnectionId) -> StoreResult<Option<scim_store::Connection>> {
         self.rows(
-            "SELECT id, tenant_id, name, profile, created FROM connections WHERE id = $1",
+            &format!("SELECT {CONNECTION_COLUMNS} FROM connections WHERE id = $1"),
             &[&id.db_key()],
         )
         .await?
         .first()
         .map(connection_of)
         .transpose()
+    }
+
+    async fn update_connection(
+        &self,
+        tenant: TenantId,
+        id: ConnectionId,
+        change: ConnectionUpdate,
+    ) -> StoreResult<Option<scim_store::Connection>> {
+        let policy = to_text(&change.policy)?;
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&format!("UPDATE connections SET name = $1, profile = $2, policy = $3 WHERE tenant_id = $4 AND id = $5 RETURNING {CONNECTION_COLUMNS}"))
+            .await
+            .map_err(backend)?;
+        let row = client
+            .query_opt(
+                &stmt,
+                &[
+                    &change.name,
+                    &change.profile,
+                    &policy,
+                    &tenant.db_key(),
+                    &id.db_key(),
+                ],
+            )
+            .await
+            .map_err(|e| {
+                Fail::Db(e).into_store(|| format!("connection {:?} exists", change.name))
+            })?;
+        row.as_ref().map(connection_of).transpose()
+    }
+
+    async fn delete_connection(&self, tenant: TenantId, id: ConnectionId) -> StoreResult<bool> {
+        // Its tokens first (they reference it), in the same statement.
+        let rows = self
+            .rows(
+                "WITH c AS (SELECT id FROM connections WHERE tenant_id = $1 AND id = $2),
+                      t AS (DELETE FROM tokens WHERE connection_id IN (SELECT id FROM c))
+                 SELECT id FROM c",
+                &[&tenant.db_key(), &id.db_key()],
+            )
+            .await?;
+        if rows.is_empty() {
+            return Ok(false);
+        }
+        self.rows(
+            "DELETE FROM connections WHERE tenant_id = $1 AND id = $2 RETURNING id",
+            &[&tenant.db_key(), &id.db_key()],
+        )
+        .await
+        .map(|r| !r.is_empty())
     }
 
     async fn insert_token(&self, t: NewToken) -> StoreResult<TokenRecord> {
@@ -214,6 +286,23 @@ impl Store for PostgresStore {
             )
             .await?;
         Ok(!rows.is_empty())
+    }
+
+    async fn expire_token(&self, tenant: TenantId, token: i64, at: Timestamp) -> StoreResult<bool> {
+        let rows = self
+            .rows(
+                "UPDATE tokens SET expires = $1 WHERE tenant_id = $2 AND id = $3 RETURNING id",
+                &[&at.unix_millis(), &tenant.db_key(), &token],
+            )
+            .await?;
+        Ok(!rows.is_empty())
+    }
+
+    async fn purge_trash(&self, now: Timestamp) -> StoreResult<u64> {
+        let client = self.client().await?;
+        crate::trash::purge(&client, now)
+            .await
+            .map_err(|e| e.into_store(String::new))
     }
 
     fn resources(&self, tenant: TenantId) -> Arc<dyn ResourceStore> {

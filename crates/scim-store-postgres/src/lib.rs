@@ -24,6 +24,7 @@ mod schema;
 pub mod sql_filter;
 mod sql_sort;
 pub mod testing;
+mod trash;
 
 use db::{backend, Fail};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};

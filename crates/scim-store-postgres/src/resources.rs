@@ -21,6 +21,7 @@ use crate::sql_filter::attr_code;
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Pool};
 use scim_core::resource::{ResourceId, Version};
+use scim_core::timestamp::Timestamp;
 use scim_store::memory::unique_message;
 use scim_store::*;
 use std::collections::HashMap;
@@ -31,12 +32,61 @@ pub struct PgResources {
     pub(crate) pool: Pool,
 }
 
-fn to_json(doc: &serde_json::Map<String, serde_json::Value>) -> Result<String, Fail> {
+/// A policy value as column text.
+pub(crate) fn to_text<T: serde::Serialize>(v: &T) -> Result<String, Fail> {
+    scim_store::policy::to_text(v).map_err(Fail::Store)
+}
+
+/// Fails with [`StoreError::NoSeat`] unless one more user of the tenant may
+/// be active. With a limit, it locks the tenant's row first: every write
+/// that takes a seat holds that lock until it commits, so concurrent writes
+/// through any replica are counted one after another.
+pub(crate) async fn check_seat(c: &impl GenericClient, tenant: i64) -> Result<(), Fail> {
+    let limited = c
+        .prepare_cached("SELECT seat_limit IS NOT NULL FROM tenants WHERE id = $1")
+        .await?;
+    let is_limited: bool = match c.query_opt(&limited, &[&tenant]).await? {
+        Some(row) => row.try_get(0)?,
+        None => false,
+    };
+    if !is_limited {
+        return Ok(());
+    }
+    let lock = c
+        .prepare_cached("SELECT seat_limit FROM tenants WHERE id = $1 FOR NO KEY UPDATE")
+        .await?;
+    let limit: Option<i64> = match c.query_opt(&lock, &[&tenant]).await? {
+        Some(row) => row.try_get(0)?,
+        None => None,
+    };
+    let Some(limit) = limit else { return Ok(()) };
+    let used = c
+        .prepare_cached(
+            "SELECT count(*) FROM resources WHERE tenant_id = $1 AND kind = 0 AND active",
+        )
+        .await?;
+    let used: i64 = c.query_one(&used, &[&tenant]).await?.try_get(0)?;
+    if used >= limit {
+        return Err(Fail::Store(StoreError::NoSeat(
+            u64::try_from(limit).unwrap_or(0),
+        )));
+    }
+    Ok(())
+}
+
+async fn is_active(c: &impl GenericClient, seq: i64) -> Result<bool, Fail> {
+    let stmt = c
+        .prepare_cached("SELECT active FROM resources WHERE seq = $1")
+        .await?;
+    Ok(c.query_one(&stmt, &[&seq]).await?.try_get(0)?)
+}
+
+pub(crate) fn to_json(doc: &serde_json::Map<String, serde_json::Value>) -> Result<String, Fail> {
     serde_json::to_string(doc)
         .map_err(|e| Fail::Store(StoreError::Backend(format!("cannot encode document: {e}"))))
 }
 
-async fn write_index(
+pub(crate) async fn write_index(
     c: &impl GenericClient,
     tenant: i64,
     kind: ResourceKind,
@@ -141,10 +191,13 @@ impl PgResources {
         let tx = client.transaction().await?;
         let kind = rec.kind;
         let ms = rec.created.unix_millis();
+        if kind == ResourceKind::User && rec.keys.active {
+            check_seat(&tx, self.tenant).await?;
+        }
         let stmt = tx
             .prepare_cached(&format!(
-                "INSERT INTO resources (tenant_id, kind, id, version, created, last_modified, unique_key, display, active, body)
-                 VALUES ($1, {}, $2, 1, $3, $3, $4, $5, $6, $7) RETURNING seq",
+                "INSERT INTO resources (tenant_id, kind, id, version, created, last_modified, unique_key, display, active, body, provenance)
+                 VALUES ($1, {}, $2, 1, $3, $3, $4, $5, $6, $7, $8) RETURNING seq",
                 kind.code()
             ))
             .await?;
@@ -159,6 +212,7 @@ impl PgResources {
                     &rec.keys.display,
                     &rec.keys.active,
                     &to_json(&rec.doc)?,
+                    &to_text(&rec.provenance)?,
                 ],
             )
             .await?
@@ -179,6 +233,7 @@ impl PgResources {
             version: Version::FIRST,
             created: rec.created,
             last_modified: rec.created,
+            provenance: rec.provenance.clone(),
             doc: rec.doc.clone(),
             members: None,
             groups: None,
@@ -222,6 +277,9 @@ impl PgResources {
         let now = update.now.unix_millis();
         match &update.doc {
             Some((doc, keys)) if *doc != current.doc => {
+                if kind == ResourceKind::User && keys.active && !is_active(&tx, seq).await? {
+                    check_seat(&tx, self.tenant).await?;
+                }
                 tx.execute("DELETE FROM idx WHERE seq = $1", &[&seq])
                     .await?;
                 write_index(&tx, self.tenant, kind, seq, keys).await?;
@@ -242,13 +300,20 @@ impl PgResources {
                 .await?;
                 changed = true;
             }
-            _ if changed => {
+            _ if changed || update.force => {
                 let stmt = tx
                     .prepare_cached("UPDATE resources SET version = version + 1, last_modified = $1 WHERE seq = $2")
                     .await?;
                 tx.execute(&stmt, &[&now, &seq]).await?;
+                changed = true;
             }
             _ => {}
+        }
+        if let (true, Some(p)) = (changed, &update.provenance) {
+            let stmt = tx
+                .prepare_cached("UPDATE resources SET provenance = $1 WHERE seq = $2")
+                .await?;
+            tx.execute(&stmt, &[&to_text(p)?, &seq]).await?;
         }
         let record = rows::by_seq(&tx, seq, load).await?;
         tx.commit().await?;
@@ -342,6 +407,37 @@ impl ResourceStore for PgResources {
         query::run(&client, self.tenant, kind, q)
             .await
             .map_err(|e| e.into_store(String::new))
+    }
+
+    async fn trash(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        deleted: Timestamp,
+        purge_after: Timestamp,
+    ) -> StoreResult<bool> {
+        crate::trash::trash(self, kind, id.as_str(), deleted, purge_after)
+            .await
+            .map_err(|e| e.into_store(String::new))
+    }
+
+    async fn list_trash(&self, kind: ResourceKind) -> StoreResult<Vec<Trashed>> {
+        crate::trash::list(self, kind)
+            .await
+            .map_err(|e| e.into_store(String::new))
+    }
+
+    async fn restore(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        keys: IndexKeys,
+        provenance: Provenance,
+        now: Timestamp,
+    ) -> StoreResult<Option<Record>> {
+        crate::trash::restore(self, kind, id.as_str(), &keys, &provenance, now)
+            .await
+            .map_err(|e| e.into_store(|| unique_message(kind)))
     }
 
     async fn count(&self, kind: ResourceKind, active_only: bool) -> StoreResult<u64> {

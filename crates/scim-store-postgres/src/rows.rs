@@ -10,7 +10,8 @@ use serde_json::{Map, Value};
 use tokio_postgres::Row;
 
 /// The columns [`record`] reads, in order.
-pub const COLUMNS: &str = "r.seq, r.kind, r.id, r.version, r.created, r.last_modified, r.body";
+pub const COLUMNS: &str =
+    "r.seq, r.kind, r.id, r.version, r.created, r.last_modified, r.body, r.provenance";
 
 pub fn ts(ms: i64) -> StoreResult<Timestamp> {
     Timestamp::from_unix_millis(ms)
@@ -37,6 +38,7 @@ pub fn record(row: &Row) -> Result<(i64, Record), Fail> {
             version: Version(u64::try_from(version).unwrap_or(0)),
             created: ts(row.try_get(4)?)?,
             last_modified: ts(row.try_get(5)?)?,
+            provenance: scim_store::policy::from_text(row.try_get(7)?)?,
             doc,
             members: None,
             groups: None,

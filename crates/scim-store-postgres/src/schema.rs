@@ -123,6 +123,28 @@ const MIGRATIONS: &[&str] = &[
     END
     $do$;
     "#,
+    // 2: provisioning policies: tenant settings and seat limit, connection
+    // policies, resource provenance, and the soft-delete trash.
+    r#"
+    ALTER TABLE tenants ADD COLUMN settings text NOT NULL DEFAULT '{}';
+    ALTER TABLE tenants ADD COLUMN seat_limit bigint;
+    ALTER TABLE connections ADD COLUMN policy text NOT NULL DEFAULT '{}';
+    ALTER TABLE resources ADD COLUMN provenance text NOT NULL DEFAULT '{}';
+    CREATE TABLE trash (
+        tenant_id bigint NOT NULL,
+        kind smallint NOT NULL,
+        id text COLLATE "C" NOT NULL,
+        display text,
+        created bigint NOT NULL,
+        version bigint NOT NULL,
+        deleted bigint NOT NULL,
+        purge_after bigint NOT NULL,
+        body text NOT NULL,
+        provenance text NOT NULL,
+        PRIMARY KEY (tenant_id, kind, id)
+    );
+    CREATE INDEX trash_purge ON trash (purge_after);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -41,6 +41,7 @@ fn record(
         kind,
         id: ResourceId::parse(&id).unwrap(),
         created: Timestamp::from_unix_millis(1_700_000_000_000).unwrap(),
+        provenance: scim_store::Provenance::default(),
         keys: keys(kind, &doc, true),
         doc,
         members,

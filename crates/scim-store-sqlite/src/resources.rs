@@ -6,10 +6,12 @@ use crate::sql_filter::attr_code;
 use crate::sql_query::{count_statement, page_statement, where_clause};
 use crate::writer::{backend, Writer};
 use async_trait::async_trait;
-use rusqlite::{params, params_from_iter, Connection, ErrorCode};
+use rusqlite::{params, params_from_iter, Connection, ErrorCode, OptionalExtension};
 use scim_core::resource::{ResourceId, Version};
+use scim_core::timestamp::Timestamp;
 use scim_store::index::keys as index_keys;
 use scim_store::memory::unique_message;
+use scim_store::policy::to_text;
 use scim_store::query::cursor::{self, Position};
 use scim_store::*;
 
@@ -24,7 +26,7 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation)
 }
 
-fn map_write(kind: ResourceKind) -> impl Fn(rusqlite::Error) -> StoreError {
+pub(crate) fn map_write(kind: ResourceKind) -> impl Fn(rusqlite::Error) -> StoreError {
     move |e| {
         if is_unique_violation(&e) {
             StoreError::Uniqueness(unique_message(kind))
@@ -34,7 +36,7 @@ fn map_write(kind: ResourceKind) -> impl Fn(rusqlite::Error) -> StoreError {
     }
 }
 
-fn write_index(
+pub(crate) fn write_index(
     conn: &Connection,
     tenant: i64,
     kind: ResourceKind,
@@ -77,7 +79,7 @@ fn member_seqs(conn: &Connection, tenant: i64, ids: &[ResourceId]) -> StoreResul
         .collect()
 }
 
-fn to_json(doc: &serde_json::Map<String, serde_json::Value>) -> StoreResult<String> {
+pub(crate) fn to_json(doc: &serde_json::Map<String, serde_json::Value>) -> StoreResult<String> {
     serde_json::to_string(doc)
         .map_err(|e| StoreError::Backend(format!("cannot encode document: {e}")))
 }
@@ -159,14 +161,18 @@ impl ResourceStore for SqliteResources {
             .write(move |conn| {
                 let kind = rec.kind;
                 let doc = to_json(&rec.doc)?;
+                let provenance = to_text(&rec.provenance)?;
                 let ms = rec.created.unix_millis();
+                if kind == ResourceKind::User && rec.keys.active {
+                    check_seat(conn, tenant)?;
+                }
                 let mut stmt = conn
                     .prepare_cached(
-                        "INSERT INTO resources (tenant_id, kind, id, version, created, last_modified, unique_key, display, active, doc)
-                         VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5, ?6, ?7, ?8)",
+                        "INSERT INTO resources (tenant_id, kind, id, version, created, last_modified, unique_key, display, active, doc, provenance)
+                         VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5, ?6, ?7, ?8, ?9)",
                     )
                     .map_err(backend)?;
-                stmt.execute(params![tenant, kind.code(), rec.id.as_str(), ms, rec.keys.unique, rec.keys.display, rec.keys.active, doc])
+                stmt.execute(params![tenant, kind.code(), rec.id.as_str(), ms, rec.keys.unique, rec.keys.display, rec.keys.active, doc, provenance])
                     .map_err(|e| {
                         if is_unique_violation(&e) && e.to_string().contains("resources.id") {
                             StoreError::Uniqueness(format!("id {} exists", rec.id))
@@ -185,6 +191,7 @@ impl ResourceStore for SqliteResources {
                     version: Version::FIRST,
                     created: rec.created,
                     last_modified: rec.created,
+                    provenance: rec.provenance,
                     doc: rec.doc,
                     members: None,
                     groups: None,
@@ -222,6 +229,9 @@ impl ResourceStore for SqliteResources {
                 let mut changed = apply_members(conn, tenant, seq, &update.members)?;
                 if let Some((doc, keys)) = &update.doc {
                     if *doc != current.doc {
+                        if kind == ResourceKind::User && keys.active && !is_active(conn, seq)? {
+                            check_seat(conn, tenant)?;
+                        }
                         let old_keys = index_keys(kind, &current.doc, false);
                         write_index(conn, tenant, kind, seq, &old_keys, false)?;
                         write_index(conn, tenant, kind, seq, keys, true)?;
@@ -232,11 +242,18 @@ impl ResourceStore for SqliteResources {
                         changed = true;
                     }
                 }
-                if changed {
+                if changed || update.force {
                     conn.prepare_cached("UPDATE resources SET version = version + 1, last_modified = ?1 WHERE seq = ?2")
                         .map_err(backend)?
                         .execute(params![update.now.unix_millis(), seq])
                         .map_err(backend)?;
+                    if let Some(p) = &update.provenance {
+                        conn.prepare_cached("UPDATE resources SET provenance = ?1 WHERE seq = ?2")
+                            .map_err(backend)?
+                            .execute(params![to_text(p)?, seq])
+                            .map_err(backend)?;
+                    }
+                    changed = true;
                 }
                 let Some((_, record)) = rows::by_id(conn, tenant, kind, &id, load)? else {
                     return Err(StoreError::Backend("updated row vanished".into()));
@@ -249,22 +266,7 @@ impl ResourceStore for SqliteResources {
     async fn delete(&self, kind: ResourceKind, id: &ResourceId) -> StoreResult<bool> {
         let (tenant, id) = (self.tenant, id.to_string());
         self.writer
-            .write(move |conn| {
-                let found: Option<(i64, String)> = conn
-                    .prepare_cached("SELECT seq, doc FROM resources WHERE tenant_id = ?1 AND kind = ?2 AND id = ?3")
-                    .map_err(backend)?
-                    .query_row(params![tenant, kind.code(), id], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .map(Some)
-                    .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })
-                    .map_err(backend)?;
-                let Some((seq, doc)) = found else { return Ok(false) };
-                let doc = serde_json::from_str(&doc).map_err(|e| StoreError::Backend(format!("bad document: {e}")))?;
-                write_index(conn, tenant, kind, seq, &index_keys(kind, &doc, false), false)?;
-                conn.prepare_cached("DELETE FROM members WHERE group_seq = ?1").map_err(backend)?.execute([seq]).map_err(backend)?;
-                conn.prepare_cached("DELETE FROM members WHERE member_seq = ?1").map_err(backend)?.execute([seq]).map_err(backend)?;
-                conn.prepare_cached("DELETE FROM resources WHERE seq = ?1").map_err(backend)?.execute([seq]).map_err(backend)?;
-                Ok(true)
-            })
+            .write(move |conn| Ok(remove(conn, tenant, kind, &id)?.is_some()))
             .await
     }
 
@@ -302,6 +304,130 @@ impl ResourceStore for SqliteResources {
             })
             .await
     }
+
+    async fn trash(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        deleted: Timestamp,
+        purge_after: Timestamp,
+    ) -> StoreResult<bool> {
+        let (tenant, id) = (self.tenant, id.to_string());
+        self.writer
+            .write(move |conn| crate::trash::trash(conn, tenant, kind, &id, deleted, purge_after))
+            .await
+    }
+
+    async fn list_trash(&self, kind: ResourceKind) -> StoreResult<Vec<Trashed>> {
+        let tenant = self.tenant;
+        self.readers
+            .read(move |conn| crate::trash::list(conn, tenant, kind))
+            .await
+    }
+
+    async fn restore(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        keys: IndexKeys,
+        provenance: Provenance,
+        now: Timestamp,
+    ) -> StoreResult<Option<Record>> {
+        let (tenant, id) = (self.tenant, id.to_string());
+        self.writer
+            .write(move |conn| {
+                crate::trash::restore(conn, tenant, kind, &id, &keys, &provenance, now)
+            })
+            .await
+    }
+}
+
+/// Fails with [`StoreError::NoSeat`] unless one more user of the tenant may
+/// be active. Runs inside the writer's transaction, so concurrent creates
+/// are counted one after another.
+pub(crate) fn check_seat(conn: &Connection, tenant: i64) -> StoreResult<()> {
+    let limit: Option<i64> = conn
+        .prepare_cached("SELECT seat_limit FROM tenants WHERE id = ?1")
+        .map_err(backend)?
+        .query_row([tenant], |r| r.get(0))
+        .optional()
+        .map_err(backend)?
+        .flatten();
+    let Some(limit) = limit else { return Ok(()) };
+    let used: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM resources WHERE tenant_id = ?1 AND kind = 0 AND active = 1",
+        )
+        .map_err(backend)?
+        .query_row([tenant], |r| r.get(0))
+        .map_err(backend)?;
+    if used >= limit {
+        return Err(StoreError::NoSeat(u64::try_from(limit).unwrap_or(0)));
+    }
+    Ok(())
+}
+
+fn is_active(conn: &Connection, seq: i64) -> StoreResult<bool> {
+    conn.prepare_cached("SELECT active FROM resources WHERE seq = ?1")
+        .map_err(backend)?
+        .query_row([seq], |r| r.get(0))
+        .map_err(backend)
+}
+
+/// A removed resource: what the trash keeps of it.
+pub(crate) struct Removed {
+    pub seq: i64,
+    pub display: Option<String>,
+    pub created: i64,
+    pub version: i64,
+    pub doc: String,
+    pub provenance: String,
+}
+
+/// Removes a resource, its index entries and memberships; returns its row.
+pub(crate) fn remove(
+    conn: &Connection,
+    tenant: i64,
+    kind: ResourceKind,
+    id: &str,
+) -> StoreResult<Option<Removed>> {
+    let found = conn
+        .prepare_cached("SELECT seq, display, created, version, doc, provenance FROM resources WHERE tenant_id = ?1 AND kind = ?2 AND id = ?3")
+        .map_err(backend)?
+        .query_row(params![tenant, kind.code(), id], |r| {
+            Ok(Removed {
+                seq: r.get(0)?,
+                display: r.get(1)?,
+                created: r.get(2)?,
+                version: r.get(3)?,
+                doc: r.get(4)?,
+                provenance: r.get(5)?,
+            })
+        })
+        .optional()
+        .map_err(backend)?;
+    let Some(row) = found else { return Ok(None) };
+    let doc = serde_json::from_str(&row.doc)
+        .map_err(|e| StoreError::Backend(format!("bad document: {e}")))?;
+    write_index(
+        conn,
+        tenant,
+        kind,
+        row.seq,
+        &index_keys(kind, &doc, false),
+        false,
+    )?;
+    for sql in [
+        "DELETE FROM members WHERE group_seq = ?1",
+        "DELETE FROM members WHERE member_seq = ?1",
+        "DELETE FROM resources WHERE seq = ?1",
+    ] {
+        conn.prepare_cached(sql)
+            .map_err(backend)?
+            .execute([row.seq])
+            .map_err(backend)?;
+    }
+    Ok(Some(row))
 }
 
 fn run_query(conn: &Connection, tenant: i64, kind: ResourceKind, q: &Query) -> StoreResult<Page> {

@@ -10,7 +10,8 @@ use scim_store::{GroupRef, Load, MemberRef, Record, ResourceKind, StoreError, St
 use serde_json::{Map, Value};
 
 /// The columns [`record`] reads, in order.
-pub const COLUMNS: &str = "r.seq, r.kind, r.id, r.version, r.created, r.last_modified, r.doc";
+pub const COLUMNS: &str =
+    "r.seq, r.kind, r.id, r.version, r.created, r.last_modified, r.doc, r.provenance";
 
 fn ts(ms: i64) -> StoreResult<Timestamp> {
     Timestamp::from_unix_millis(ms)
@@ -28,6 +29,7 @@ pub fn record(row: &Row<'_>) -> rusqlite::Result<(i64, RawRecord)> {
             created: row.get(4)?,
             last_modified: row.get(5)?,
             doc: row.get(6)?,
+            provenance: row.get(7)?,
         },
     ))
 }
@@ -40,6 +42,7 @@ pub struct RawRecord {
     created: i64,
     last_modified: i64,
     doc: String,
+    provenance: String,
 }
 
 impl RawRecord {
@@ -55,6 +58,7 @@ impl RawRecord {
             version: Version(u64::try_from(self.version).unwrap_or(0)),
             created: ts(self.created)?,
             last_modified: ts(self.last_modified)?,
+            provenance: scim_store::policy::from_text(&self.provenance)?,
             doc,
             members: None,
             groups: None,

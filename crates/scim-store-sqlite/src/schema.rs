@@ -65,6 +65,28 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX members_member ON members (member_seq, group_seq);
     "#,
+    // 2: provisioning policies: tenant settings and seat limit, connection
+    // policies, resource provenance, and the soft-delete trash.
+    r#"
+    ALTER TABLE tenants ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE tenants ADD COLUMN seat_limit INTEGER;
+    ALTER TABLE connections ADD COLUMN policy TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE resources ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE trash (
+        tenant_id INTEGER NOT NULL,
+        kind INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        display TEXT,
+        created INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        deleted INTEGER NOT NULL,
+        purge_after INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        provenance TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, kind, id)
+    );
+    CREATE INDEX trash_purge ON trash (purge_after);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -13,6 +13,8 @@ pub enum StoreError {
     MissingMember(String),
     /// A cursor that this store did not issue, or that no longer applies.
     InvalidCursor(String),
+    /// The write would make more users active than the tenant's seat limit.
+    NoSeat(u64),
     /// The update function refused the change.
     Rejected(ScimError),
     /// The database failed. The message is for logs only.
@@ -28,6 +30,7 @@ impl fmt::Display for StoreError {
             StoreError::Uniqueness(m) => write!(f, "uniqueness: {m}"),
             StoreError::MissingMember(m) => write!(f, "no such member: {m}"),
             StoreError::InvalidCursor(m) => write!(f, "invalid cursor: {m}"),
+            StoreError::NoSeat(limit) => write!(f, "seat limit {limit} reached"),
             StoreError::Rejected(e) => write!(f, "rejected: {e}"),
             StoreError::Backend(m) => write!(f, "backend: {m}"),
         }
@@ -44,6 +47,9 @@ impl From<StoreError> for ScimError {
                 ScimError::InvalidValue(format!("member {m:?} does not exist"))
             }
             StoreError::InvalidCursor(m) => ScimError::InvalidCursor(m),
+            StoreError::NoSeat(limit) => ScimError::Forbidden(format!(
+                "no licence seat available: all {limit} seats of this tenant are held by active users"
+            )),
             StoreError::Rejected(e) => e,
             StoreError::Backend(m) => ScimError::Internal(m),
         }

@@ -16,12 +16,17 @@ pub mod error;
 pub mod index;
 pub mod memory;
 pub mod model;
+pub mod policy;
 pub mod query;
 #[cfg(feature = "suite")]
 pub mod suite;
 
 pub use error::{StoreError, StoreResult};
 pub use model::*;
+pub use policy::{
+    ConnectionPolicy, DeactivatePolicy, DeletePolicy, MatchAction, MatchKey, Ownership, Provenance,
+    TenantSettings,
+};
 pub use query::{Page, PageRequest, Query};
 
 use async_trait::async_trait;
@@ -40,6 +45,8 @@ pub trait Store: Send + Sync + 'static {
     async fn find_tenant(&self, name: &str) -> StoreResult<Option<Tenant>>;
     /// The tenant with this id.
     async fn tenant(&self, id: TenantId) -> StoreResult<Option<Tenant>>;
+    /// Replaces a tenant's settings; `false` if there is no such tenant.
+    async fn update_tenant(&self, id: TenantId, settings: &TenantSettings) -> StoreResult<bool>;
 
     /// Creates a connection; its name is unique within the tenant.
     async fn create_connection(
@@ -53,6 +60,17 @@ pub trait Store: Send + Sync + 'static {
     async fn list_connections(&self, tenant: TenantId) -> StoreResult<Vec<Connection>>;
     /// The connection with this id.
     async fn connection(&self, id: ConnectionId) -> StoreResult<Option<Connection>>;
+    /// Changes a connection of the tenant; `None` if there is none. A taken
+    /// name is [`StoreError::Uniqueness`].
+    async fn update_connection(
+        &self,
+        tenant: TenantId,
+        id: ConnectionId,
+        change: ConnectionUpdate,
+    ) -> StoreResult<Option<Connection>>;
+    /// Deletes a connection of the tenant and its tokens; `false` if there
+    /// is none. Resources it created keep their provenance.
+    async fn delete_connection(&self, tenant: TenantId, id: ConnectionId) -> StoreResult<bool>;
 
     /// Stores a token's hash.
     async fn insert_token(&self, token: NewToken) -> StoreResult<TokenRecord>;
@@ -63,6 +81,12 @@ pub trait Store: Send + Sync + 'static {
     /// Revokes a token of the tenant; `false` if there is no such token.
     async fn revoke_token(&self, tenant: TenantId, token: i64, now: Timestamp)
         -> StoreResult<bool>;
+    /// Sets when a token of the tenant expires; `false` if there is none.
+    async fn expire_token(&self, tenant: TenantId, token: i64, at: Timestamp) -> StoreResult<bool>;
+
+    /// Purges soft-deleted resources of every tenant whose retention ended
+    /// at `now`; returns how many.
+    async fn purge_trash(&self, now: Timestamp) -> StoreResult<u64>;
 
     /// The resources of one tenant.
     fn resources(&self, tenant: TenantId) -> Arc<dyn ResourceStore>;
@@ -72,7 +96,8 @@ pub trait Store: Send + Sync + 'static {
 #[async_trait]
 pub trait ResourceStore: Send + Sync {
     /// Inserts a resource; a taken unique key is [`StoreError::Uniqueness`],
-    /// an unknown initial member [`StoreError::MissingMember`].
+    /// an unknown initial member [`StoreError::MissingMember`], an active
+    /// user beyond the tenant's seat limit [`StoreError::NoSeat`].
     async fn insert(&self, record: NewRecord) -> StoreResult<Record>;
     /// The resource with this id.
     async fn get(
@@ -82,6 +107,7 @@ pub trait ResourceStore: Send + Sync {
         load: Load,
     ) -> StoreResult<Option<Record>>;
     /// Applies `f` to the current record atomically; `None` if there is none.
+    /// Activating a user beyond the seat limit is [`StoreError::NoSeat`].
     async fn update(
         &self,
         kind: ResourceKind,
@@ -95,4 +121,27 @@ pub trait ResourceStore: Send + Sync {
     async fn query(&self, kind: ResourceKind, query: &Query) -> StoreResult<Page>;
     /// How many resources of this kind exist (active ones only when `active_only`).
     async fn count(&self, kind: ResourceKind, active_only: bool) -> StoreResult<u64>;
+
+    /// Soft-deletes a resource: removes it (and its memberships) from SCIM
+    /// and keeps it in the trash until `purge_after`; `false` if there is none.
+    async fn trash(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        deleted: Timestamp,
+        purge_after: Timestamp,
+    ) -> StoreResult<bool>;
+    /// The soft-deleted resources, newest first.
+    async fn list_trash(&self, kind: ResourceKind) -> StoreResult<Vec<Trashed>>;
+    /// Brings a soft-deleted resource back with the given keys and
+    /// provenance, its version moved on; `None` if it is not in the trash.
+    /// Its old group memberships are not restored.
+    async fn restore(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        keys: IndexKeys,
+        provenance: Provenance,
+        now: Timestamp,
+    ) -> StoreResult<Option<Record>>;
 }

@@ -1,5 +1,6 @@
 //! Records the stores keep: tenants, connections, tokens and resources.
 
+use crate::policy::{ConnectionPolicy, Provenance, TenantSettings};
 use scim_core::resource::{ResourceId, Version};
 use scim_core::timestamp::Timestamp;
 use scim_core::ScimError;
@@ -44,17 +45,27 @@ pub struct Tenant {
     pub id: TenantId,
     pub name: String,
     pub created: Timestamp,
+    pub settings: TenantSettings,
 }
 
 /// An IdP connection of a tenant. Tokens belong to connections.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connection {
     pub id: ConnectionId,
     pub tenant: TenantId,
     pub name: String,
     /// The IdP profile: `auto`, `entra`, `okta`, `onelogin`, `jumpcloud`, `strict`.
     pub profile: String,
+    pub policy: ConnectionPolicy,
     pub created: Timestamp,
+}
+
+/// A connection's changeable fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectionUpdate {
+    pub name: String,
+    pub profile: String,
+    pub policy: ConnectionPolicy,
 }
 
 /// A bearer token as stored: only its hash, never the secret.
@@ -196,6 +207,8 @@ pub struct Record {
     pub version: Version,
     pub created: Timestamp,
     pub last_modified: Timestamp,
+    /// Who created and who last changed it.
+    pub provenance: Provenance,
     /// The canonical document (without `id`, `meta` and external attributes).
     pub doc: Map<String, Value>,
     /// A group's members, when loaded.
@@ -210,6 +223,7 @@ pub struct NewRecord {
     pub kind: ResourceKind,
     pub id: ResourceId,
     pub created: Timestamp,
+    pub provenance: Provenance,
     pub doc: Map<String, Value>,
     pub keys: IndexKeys,
     /// Initial members of a group.
@@ -233,6 +247,41 @@ pub struct Update {
     pub members: Vec<MemberChange>,
     /// The time to record as `lastModified` if anything changed.
     pub now: Timestamp,
+    /// The provenance to record if anything changed (who changed it).
+    pub provenance: Option<Provenance>,
+    /// Record `provenance` (and move the version) even if nothing else
+    /// changed: adoption and unmanaging change only the provenance.
+    pub force: bool,
+}
+
+impl Update {
+    /// An update that changes nothing.
+    pub fn none(now: Timestamp) -> Update {
+        Update {
+            doc: None,
+            members: Vec::new(),
+            now,
+            provenance: None,
+            force: false,
+        }
+    }
+}
+
+/// A soft-deleted resource, hidden from SCIM until restored or purged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trashed {
+    pub kind: ResourceKind,
+    pub id: ResourceId,
+    pub display: Option<String>,
+    pub created: Timestamp,
+    /// The version it had when it was deleted.
+    pub version: Version,
+    pub deleted: Timestamp,
+    /// When the purge may remove it for good.
+    pub purge_after: Timestamp,
+    /// The document as it was, with its provenance.
+    pub doc: Map<String, Value>,
+    pub provenance: Provenance,
 }
 
 /// Computes an [`Update`] from the current record, inside the store's

@@ -2,6 +2,7 @@
 //! and `--config`; flags win over environment variables (`SCIMD_*`), which
 //! win over the config file, which wins over the defaults.
 
+pub use crate::cli_policy::*;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -38,6 +39,17 @@ pub enum Command {
     /// Manage bearer tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage a tenant's IdP connections and their policies.
+    #[command(subcommand)]
+    Connection(ConnectionCommand),
+    /// Administer users and groups locally.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Soft-deleted resources: list, restore, purge.
+    #[command(subcommand)]
+    Trash(TrashCommand),
+    /// Import local accounts from CSV or JSON.
+    Import(ImportArgs),
     /// Replay an identity provider's documented request sequence against a
     /// SCIM server and report check by check (`N passed, M failed`).
     Replay(ReplayArgs),
@@ -102,6 +114,10 @@ pub enum TenantCommand {
     Create { name: String },
     /// List tenants.
     List,
+    /// Show a tenant's settings and seat usage.
+    Show { name: String },
+    /// Change a tenant's settings.
+    Set(TenantSetArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,6 +141,8 @@ pub enum TokenCommand {
         #[arg(long)]
         tenant: String,
     },
+    /// Issue a new token for a connection and retire its old ones.
+    Rotate(RotateArgs),
     /// Revoke a token by id.
     Revoke {
         #[arg(long)]

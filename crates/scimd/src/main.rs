@@ -2,6 +2,7 @@
 //! (one file per command under `commands/`).
 
 mod cli;
+mod cli_policy;
 mod commands;
 mod config;
 mod replay;

@@ -34,6 +34,8 @@ mod membership;
 mod ops;
 #[path = "e2e/patch.rs"]
 mod patch;
+#[path = "e2e/policies.rs"]
+mod policies;
 #[path = "e2e/replay.rs"]
 mod replay;
 #[path = "e2e/tls.rs"]

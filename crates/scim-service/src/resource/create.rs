@@ -1,13 +1,15 @@
 //! Create a resource: `POST /Users`, `POST /Groups` (RFC 7644 §3.3).
 //! Answers 201 with the resource, `Location` and `ETag`; a taken `userName`
-//! (or group name) is 409 `uniqueness`.
+//! (or group name) is 409 `uniqueness`. A new user that matches a local
+//! account is adopted or refused as the tenant's matching policy says
+//! ([`super::adopt`]); an active user needs a free licence seat (403).
 
 use super::{Reply, RequestCtx};
 use crate::{Principal, ScimService};
 use scim_core::project::Projection;
 use scim_core::ScimResult;
 use scim_store::index::keys;
-use scim_store::{NewRecord, ResourceKind};
+use scim_store::{NewRecord, Provenance, ResourceKind};
 use serde_json::Value;
 
 impl ScimService {
@@ -22,10 +24,20 @@ impl ScimService {
     ) -> ScimResult<Reply> {
         let tol = who.profile().tolerances();
         let (doc, members) = self.prepare(kind, body, &tol)?;
+        let now = self.clock.now();
+        let provider = who.auth_provider(ctx.user_agent.as_deref(), ctx.entra_flag);
+        let provenance =
+            Provenance::provisioned(who.connection(), who.connection_name(), &provider, now);
+        if kind == ResourceKind::User {
+            if let Some(adopted) = self.adopt(who, &doc, &provenance, projection).await? {
+                return self.reply(&adopted, ctx, projection, 201);
+            }
+        }
         let record = NewRecord {
             kind,
             id: self.ids.new_id(),
-            created: self.clock.now(),
+            created: now,
+            provenance,
             keys: keys(kind, &doc, self.config.unique_group_names),
             doc,
             members,

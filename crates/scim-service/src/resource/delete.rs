@@ -1,14 +1,28 @@
 //! Delete a resource: `DELETE /Users/{id}`, `DELETE /Groups/{id}`
-//! (RFC 7644 §3.6). Answers 204; a second delete answers 404. Deleting a
-//! user or group removes it from every group.
+//! (RFC 7644 §3.6). Answers 204; a second delete answers 404. What a delete
+//! does is the connection's delete policy (`docs/policies.md`):
+//!
+//! - `delete`: the resource and its memberships are removed;
+//! - `soft-delete`: it moves to the trash, hidden from SCIM, until the
+//!   tenant's retention period ends or an admin restores it;
+//! - `disable`: a user is deactivated instead (`active=false`, itself
+//!   subject to the deactivation policy); a group is deleted.
+//!
+//! Ownership between connections applies as for any write.
 
+use super::guard::hold_active;
 use super::{not_found, parse_id, Preconditions, Reply};
 use crate::{Principal, ScimService};
-use scim_core::ScimResult;
-use scim_store::{Load, ResourceKind};
+use scim_core::timestamp::Timestamp;
+use scim_core::{ScimError, ScimResult};
+use scim_store::index::keys;
+use scim_store::{DeletePolicy, Load, Record, ResourceKind, Update};
+use serde_json::Value;
+
+const DAY_MS: i64 = 86_400_000;
 
 impl ScimService {
-    /// Deletes one resource (honouring `If-Match`).
+    /// Deletes one resource (honouring `If-Match`) as the connection's policy says.
     pub async fn delete(
         &self,
         who: &Principal,
@@ -18,6 +32,36 @@ impl ScimService {
     ) -> ScimResult<Reply> {
         let rid = parse_id(kind, id)?;
         let store = self.store.resources(who.tenant());
+        let observed = self.check_ownership(who, kind, &rid).await?;
+        let policy = match (who.policy().delete, kind) {
+            (DeletePolicy::Disable, ResourceKind::Group) => DeletePolicy::Delete,
+            (p, _) => p,
+        };
+        if policy == DeletePolicy::Disable {
+            let (deactivate, by, now) =
+                (who.policy().deactivate, who.connection(), self.clock.now());
+            let pre = pre.clone();
+            let unique_groups = self.config.unique_group_names;
+            let update = Box::new(move |current: &Record| {
+                pre.check_match(current.version)?;
+                observed.recheck(current)?;
+                let mut doc = current.doc.clone();
+                doc.insert("active".into(), Value::Bool(false));
+                hold_active(deactivate, kind, &current.doc, &mut doc);
+                let changed = doc != current.doc;
+                let k = keys(kind, &doc, unique_groups);
+                Ok(Update {
+                    doc: changed.then_some((doc, k)),
+                    provenance: Some(current.provenance.touched(by, now)),
+                    ..Update::none(now)
+                })
+            });
+            store
+                .update(kind, &rid, Load::NONE, update)
+                .await?
+                .ok_or_else(|| not_found(kind, id))?;
+            return Ok(Reply::no_content());
+        }
         if pre.if_match.is_some() {
             let current = store
                 .get(kind, &rid, Load::NONE)
@@ -25,7 +69,22 @@ impl ScimService {
                 .ok_or_else(|| not_found(kind, id))?;
             pre.check_match(current.version)?;
         }
-        if store.delete(kind, &rid).await? {
+        let gone = if policy == DeletePolicy::SoftDelete {
+            let now = self.clock.now();
+            let tenant = self
+                .store
+                .tenant(who.tenant())
+                .await?
+                .ok_or_else(|| ScimError::Internal("the principal's tenant vanished".into()))?;
+            let purge_after = Timestamp::from_unix_millis(
+                now.unix_millis() + i64::from(tenant.settings.retention_days) * DAY_MS,
+            )
+            .ok_or_else(|| ScimError::Internal("retention out of range".into()))?;
+            store.trash(kind, &rid, now, purge_after).await?
+        } else {
+            store.delete(kind, &rid).await?
+        };
+        if gone {
             Ok(Reply::no_content())
         } else {
             Err(not_found(kind, id))

@@ -1,9 +1,11 @@
 //! SCIM resource use cases (RFC 7644 §3): one file per operation, sharing
 //! the request preparation and reply building here.
 
+mod adopt;
 mod create;
 mod delete;
 mod get;
+mod guard;
 mod list;
 mod patch;
 mod replace;
@@ -131,6 +133,7 @@ impl ScimService {
         let mut doc = normalize(body, &view, tol)?;
         // scimd keeps no passwords: applications sign users in through their IdP.
         doc.shift_remove("password");
+        strip_provenance(&mut doc);
         let members = match doc.shift_remove("members") {
             Some(Value::Array(items)) => member_ids(&items)?,
             _ => Vec::new(),
@@ -154,6 +157,15 @@ impl ScimService {
             etag: Some(record.version.etag()),
             location: Some(location(&ctx.base_url, record.kind, record.id.as_str())),
         })
+    }
+}
+
+/// Removes the server-set provenance extension a client echoed back.
+pub(crate) fn strip_provenance(doc: &mut Map<String, Value>) {
+    let urn = crate::provenance::PROVENANCE_SCHEMA;
+    doc.retain(|k, _| !k.eq_ignore_ascii_case(urn));
+    if let Some(Value::Array(items)) = doc.get_mut("schemas") {
+        items.retain(|i| !i.as_str().is_some_and(|s| s.eq_ignore_ascii_case(urn)));
     }
 }
 

@@ -4,7 +4,8 @@
 //! changes. A PATCH that changes nothing keeps the version. Answers 200 with
 //! the resource, or 204 for group PATCH when the IdP profile prefers it.
 
-use super::{member_ids, not_found, parse_id, Preconditions, Reply, RequestCtx};
+use super::guard::hold_active;
+use super::{member_ids, not_found, parse_id, strip_provenance, Preconditions, Reply, RequestCtx};
 use crate::{Principal, ScimService};
 use scim_core::patch::{apply, filter_value_ids, ExternalOp, PatchRequest};
 use scim_core::project::Projection;
@@ -79,25 +80,31 @@ impl ScimService {
             members: shown.members || needs_members(&request),
             groups: shown.groups,
         };
+        let observed = self.check_ownership(who, kind, &rid).await?;
+        let (deactivate, by) = (who.policy().deactivate, who.connection());
         let registry = self.registry.clone();
         let unique_groups = self.config.unique_group_names;
         let now = self.clock.now();
         let pre = pre.clone();
         let update = Box::new(move |current: &Record| {
             pre.check_match(current.version)?;
+            observed.recheck(current)?;
             let view = registry
                 .view(kind.name())
                 .ok_or_else(|| crate::internal("resource type missing"))?;
             let out = apply(&current.doc, &request, &view, &tol)?;
             let mut doc = out.doc;
             doc.shift_remove("password");
+            strip_provenance(&mut doc);
+            hold_active(deactivate, kind, &current.doc, &mut doc);
             let members = member_changes(out.external, current)?;
             let changed = doc != current.doc;
             let k = keys(kind, &doc, unique_groups);
             Ok(Update {
                 doc: changed.then_some((doc, k)),
                 members,
-                now,
+                provenance: Some(current.provenance.touched(by, now)),
+                ..Update::none(now)
             })
         });
         let updated = self

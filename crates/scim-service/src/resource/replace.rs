@@ -3,6 +3,7 @@
 //! keep their value; a group's members become exactly those listed. Runs as
 //! one atomic read-modify-write, with `If-Match` checked inside it.
 
+use super::guard::hold_active;
 use super::{not_found, parse_id, Preconditions, Reply, RequestCtx};
 use crate::{Principal, ScimService};
 use scim_core::project::Projection;
@@ -28,6 +29,8 @@ impl ScimService {
         let rid = parse_id(kind, id)?;
         let tol = who.profile().tolerances();
         let (mut doc, members) = self.prepare(kind, body, &tol)?;
+        let observed = self.check_ownership(who, kind, &rid).await?;
+        let (deactivate, by) = (who.policy().deactivate, who.connection());
         let registry = self.registry.clone();
         let unique_groups = self.config.unique_group_names;
         let now = self.clock.now();
@@ -35,10 +38,12 @@ impl ScimService {
         let load = self.load_for(kind, projection)?;
         let update = Box::new(move |current: &Record| {
             pre.check_match(current.version)?;
+            observed.recheck(current)?;
             let view = registry
                 .view(kind.name())
                 .ok_or_else(|| crate::internal("resource type missing"))?;
             apply_replace_rules(&current.doc, &mut doc, &view)?;
+            hold_active(deactivate, kind, &current.doc, &mut doc);
             let members = if kind == ResourceKind::Group {
                 vec![MemberChange::ReplaceAll(members)]
             } else {
@@ -48,7 +53,8 @@ impl ScimService {
             Ok(Update {
                 doc: Some((doc, k)),
                 members,
-                now,
+                provenance: Some(current.provenance.touched(by, now)),
+                ..Update::none(now)
             })
         });
         let updated = self

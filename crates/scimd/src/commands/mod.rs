@@ -1,11 +1,15 @@
 //! The subcommands, one per file, and the wiring they share.
 
 mod check;
+mod connection;
+mod import;
 mod migrate;
 mod replay;
 mod serve;
 mod tenant;
 mod token;
+mod trash;
+mod user;
 
 use crate::cli::{Cli, Command};
 use crate::config::{database, Database, FileConfig};
@@ -28,6 +32,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Check => check::run(&db).await,
         Command::Tenant(c) => tenant::run(&open(&db).await?, c).await,
         Command::Token(c) => token::run(&open(&db).await?, c).await,
+        Command::Connection(c) => connection::run(&open(&db).await?, c).await,
+        Command::User(c) => user::run(&open(&db).await?, c).await,
+        Command::Trash(c) => trash::run(&open_at(&db, trash::clock(c)?).await?, c).await,
+        Command::Import(args) => import::run(&open(&db).await?, args).await,
         Command::Replay(args) => replay::run(args),
     }
 }
@@ -36,6 +44,24 @@ pub async fn run(cli: Cli) -> Result<(), String> {
 /// replicas starting at once) and builds the service on it.
 pub async fn open(db: &Database) -> Result<ScimService, String> {
     open_with(db, ServiceConfig::default()).await
+}
+
+/// [`open`] with a fixed clock when one is given (`trash purge --at`).
+pub async fn open_at(
+    db: &Database,
+    at: Option<scim_core::timestamp::Timestamp>,
+) -> Result<ScimService, String> {
+    let service = open(db).await?;
+    match at {
+        None => Ok(service),
+        Some(t) => ScimService::with(
+            service.store().clone(),
+            ServiceConfig::default(),
+            Arc::new(scim_service::ManualClock::at(t.unix_millis())),
+            Arc::new(scim_service::UuidV4),
+        )
+        .map_err(|e| e.to_string()),
+    }
 }
 
 /// [`open`] with explicit service settings.

@@ -51,6 +51,22 @@ async fn shutdown_signal() {
 /// The most request headers accepted (hyper answers 431 beyond).
 const MAX_HEADERS: usize = 100;
 
+/// Purges soft-deleted resources past their retention, at start and then
+/// hourly. With several replicas each purges; the deletes are idempotent.
+fn spawn_purger(service: scim_service::ScimService) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match service.purge_trash().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(purged = n, "purged soft-deleted resources past retention"),
+                Err(e) => tracing::warn!(error = %e, "purging the trash failed"),
+            }
+        }
+    });
+}
+
 pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(), String> {
     let cfg = ServeConfig::resolve(args, file);
     init_logging(&cfg);
@@ -79,6 +95,7 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
         println!("Bearer token (shown once; keep it secret):");
         println!("{}", issued.token);
     }
+    spawn_purger(service.clone());
     let state = AppState {
         service,
         public_url: cfg.public_url.clone(),

@@ -1,25 +1,87 @@
-//! `scimd tenant create NAME`, `scimd tenant list`.
+//! `scimd tenant create NAME`, `list`, `show NAME` (settings and seat
+//! usage) and `set NAME …` (seat limit, account matching, soft-delete
+//! retention, circuit breaker; `docs/policies.md`).
 
-use crate::cli::TenantCommand;
+use super::connection::parse_value;
+use crate::cli::{TenantCommand, TenantSetArgs};
 use scim_service::ScimService;
+use scim_store::{MatchKey, TenantSettings};
+
+fn set(args: &TenantSetArgs, s: &mut TenantSettings) -> Result<(), String> {
+    if let Some(v) = &args.seat_limit {
+        s.seat_limit = match v.trim() {
+            "none" | "unlimited" => None,
+            n => Some(
+                n.parse()
+                    .map_err(|_| format!("invalid --seat-limit {v:?}: a number or none"))?,
+            ),
+        };
+    }
+    if let Some(v) = &args.match_action {
+        s.matching.action = parse_value("match", v, "adopt or conflict")?;
+    }
+    if let Some(v) = &args.match_order {
+        s.matching.order = v
+            .split(',')
+            .filter(|k| !k.trim().is_empty())
+            .map(|k| parse_value::<MatchKey>("match-order", k, "externalId, email, userName"))
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(v) = args.keep_auth_provider {
+        s.matching.keep_auth_provider = v;
+    }
+    if let Some(v) = args.retention_days {
+        s.retention_days = v;
+    }
+    if let Some(v) = args.breaker {
+        s.breaker.enabled = v;
+    }
+    if let Some(v) = args.breaker_percent {
+        s.breaker.percent = v;
+    }
+    if let Some(v) = args.breaker_window_minutes {
+        s.breaker.window_minutes = v;
+    }
+    if let Some(v) = args.breaker_minimum {
+        s.breaker.minimum = v;
+    }
+    Ok(())
+}
+
+fn print_settings(s: &TenantSettings) {
+    let json = serde_json::to_string_pretty(s).unwrap_or_default();
+    println!("{json}");
+}
 
 pub async fn run(service: &ScimService, cmd: &TenantCommand) -> Result<(), String> {
+    let err = |e: scim_core::ScimError| e.detail().to_string();
     match cmd {
         TenantCommand::Create { name } => {
-            let t = service
-                .create_tenant(name)
-                .await
-                .map_err(|e| e.detail().to_string())?;
+            let t = service.create_tenant(name).await.map_err(err)?;
             println!("created tenant {} (connection \"default\")", t.name);
         }
         TenantCommand::List => {
-            for t in service
-                .list_tenants()
-                .await
-                .map_err(|e| e.detail().to_string())?
-            {
+            for t in service.list_tenants().await.map_err(err)? {
                 println!("{}\tcreated {}", t.name, t.created);
             }
+        }
+        TenantCommand::Show { name } => {
+            let seats = service.seats(name).await.map_err(err)?;
+            let limit = seats
+                .limit
+                .map_or("unlimited".to_string(), |l| l.to_string());
+            println!("seats: {} used of {limit}", seats.used);
+            print_settings(&service.tenant_settings(name).await.map_err(err)?);
+        }
+        TenantCommand::Set(args) => {
+            let s = service
+                .update_tenant_settings(&args.name, |s| {
+                    set(args, s).map_err(scim_core::ScimError::InvalidValue)
+                })
+                .await
+                .map_err(err)?;
+            println!("updated tenant {}", args.name);
+            print_settings(&s);
         }
     }
     Ok(())

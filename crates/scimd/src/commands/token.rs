@@ -1,4 +1,4 @@
-//! `scimd token create|list|revoke`. A new token is printed once, alone on
+//! `scimd token create|rotate|list|revoke`. A new token is printed once, alone on
 //! the last line of stdout; only its hash is stored.
 
 use crate::cli::TokenCommand;
@@ -27,15 +27,47 @@ pub async fn run(service: &ScimService, cmd: &TokenCommand) -> Result<(), String
             );
             println!("{}", issued.token);
         }
+        TokenCommand::Rotate(a) => {
+            let issued = service
+                .rotate_token(
+                    &a.tenant,
+                    &a.connection,
+                    &a.name,
+                    a.overlap_days,
+                    a.expires_in_days,
+                )
+                .await
+                .map_err(err)?;
+            let old = if a.overlap_days == 0 {
+                "older tokens of the connection are revoked".to_string()
+            } else {
+                format!("older tokens stay valid for {} day(s)", a.overlap_days)
+            };
+            println!(
+                "token {} for connection {} of tenant {}; {old}; it is shown only now:",
+                issued.record.id, a.connection, issued.tenant.name
+            );
+            println!("{}", issued.token);
+        }
         TokenCommand::List { tenant } => {
-            println!("id\tname\tprefix\tcreated\texpires\trevoked");
+            let names: std::collections::HashMap<i64, String> = service
+                .list_connections(tenant)
+                .await
+                .map_err(err)?
+                .into_iter()
+                .map(|c| (c.id.db_key(), c.name))
+                .collect();
+            println!("id\tconnection\tname\tprefix\tcreated\texpires\trevoked");
             for t in service.list_tokens(tenant).await.map_err(err)? {
                 let opt = |v: Option<scim_core::timestamp::Timestamp>| {
                     v.map_or("-".to_string(), |t| t.to_string())
                 };
                 println!(
-                    "{}\t{}\t{}…\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}…\t{}\t{}\t{}",
                     t.id,
+                    names
+                        .get(&t.connection.db_key())
+                        .map_or("-", String::as_str),
                     t.name,
                     t.prefix,
                     t.created,

@@ -30,7 +30,7 @@ fn service_provider_config_states_capabilities() {
 fn schemas_and_resource_types_by_id() {
     let s = Server::start();
     let list = s.get("/Schemas");
-    assert_eq!(list.body["totalResults"], 6);
+    assert_eq!(list.body["totalResults"], 7);
     let user = s.get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User");
     assert_eq!(user.status, 200);
     assert_eq!(user.body["id"], USER);
@@ -46,6 +46,12 @@ fn schemas_and_resource_types_by_id() {
     let rt = s.get("/ResourceTypes/User");
     assert_eq!(rt.body["endpoint"], "/Users");
     assert_eq!(rt.body["schemaExtensions"][0]["schema"], ENT);
+    assert_eq!(rt.body["schemaExtensions"][1]["schema"], PROVENANCE);
+    assert_eq!(rt.body["schemaExtensions"][1]["required"], false);
+    let p = s.get(&format!("/Schemas/{PROVENANCE}"));
+    assert_eq!(p.status, 200);
+    assert_eq!(p.body["attributes"][0]["name"], "authProvider");
+    assert_eq!(p.body["attributes"][0]["mutability"], "readOnly");
     assert_eq!(s.get("/ResourceTypes/Group").body["schema"], GROUP);
     assert_error(&s.get("/ResourceTypes/Device"), 404, None);
 }

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 pub const ENT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub const PROVENANCE: &str = "urn:scimd:schemas:extension:provenance:2.0:User";
 pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 pub struct Server {
@@ -201,6 +202,40 @@ impl Server {
             String::from_utf8_lossy(&out.stdout).into_owned(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
+    }
+
+    /// A new token of a connection, from the CLI.
+    pub fn token_for(&self, tenant: &str, connection: &str) -> String {
+        let (ok, out, err) = self.cli(&[
+            "token",
+            "create",
+            "--tenant",
+            tenant,
+            "--connection",
+            connection,
+        ]);
+        assert!(ok, "{err}");
+        out.lines().last().unwrap().trim().to_string()
+    }
+
+    /// A request with another token.
+    pub fn req_as(&self, token: &str, method: &str, path: &str, body: Option<&Value>) -> Resp {
+        self.raw(
+            method,
+            path,
+            body.map(|b| b.to_string()),
+            &[
+                ("Authorization", &format!("Bearer {token}")),
+                ("Content-Type", "application/scim+json"),
+            ],
+        )
+    }
+
+    /// Runs a CLI command that must succeed; returns its stdout.
+    pub fn cli_ok(&self, args: &[&str]) -> String {
+        let (ok, out, err) = self.cli(args);
+        assert!(ok, "scimd {args:?} failed: {err}");
+        out
     }
 
     /// A request with this server's token.

@@ -10,6 +10,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod policy;
+
+pub use policy::*;
+
 use crate::index::keys;
 use crate::model::*;
 use crate::query::{PageRequest, Query};
@@ -42,7 +46,9 @@ macro_rules! storage_suite {
             tenants_are_isolated, updates_bump_versions_only_on_change, rejected_updates_change_nothing,
             updates_keep_unique_keys, group_membership, nested_groups, deleting_removes_memberships,
             filters, sorting_and_paging, cursor_paging, counts, concurrent_creates_yield_one,
-            concurrent_member_adds_all_survive);
+            concurrent_member_adds_all_survive, settings_connections_and_token_expiry,
+            provenance_is_kept, seats_are_enforced, concurrent_creates_respect_seats,
+            trash_restore_and_purge);
     };
     (@optional $var:literal, $require:literal, $make:expr; $($name:ident),* $(,)?) => {
         $(
@@ -80,70 +86,70 @@ pub fn optional_env(var: &str, require: &str) -> Option<String> {
     }
 }
 
-fn t(s: u32) -> Timestamp {
+pub(crate) fn t(s: u32) -> Timestamp {
     Timestamp::from_unix_millis(1_700_000_000_000 + i64::from(s) * 1000).unwrap()
 }
 
-fn id(s: &str) -> ResourceId {
+pub(crate) fn id(s: &str) -> ResourceId {
     ResourceId::parse(s).unwrap()
 }
 
-fn doc(v: Value) -> Map<String, Value> {
+pub(crate) fn doc(v: Value) -> Map<String, Value> {
     v.as_object().unwrap().clone()
 }
 
-fn user(rid: &str, body: Value) -> NewRecord {
+pub(crate) fn user(rid: &str, body: Value) -> NewRecord {
     let d = doc(body);
     NewRecord {
         kind: ResourceKind::User,
         id: id(rid),
         created: t(0),
+        provenance: Default::default(),
         keys: keys(ResourceKind::User, &d, true),
         doc: d,
         members: vec![],
     }
 }
 
-fn group(rid: &str, name: &str, members: &[&str]) -> NewRecord {
+pub(crate) fn group(rid: &str, name: &str, members: &[&str]) -> NewRecord {
     let d = doc(json!({"schemas": [GROUP_SCHEMA], "displayName": name}));
     NewRecord {
         kind: ResourceKind::Group,
         id: id(rid),
         created: t(0),
+        provenance: Default::default(),
         keys: keys(ResourceKind::Group, &d, true),
         doc: d,
         members: members.iter().map(|m| id(m)).collect(),
     }
 }
 
-async fn tenant(store: &Arc<dyn Store>, name: &str) -> Arc<dyn ResourceStore> {
+pub(crate) async fn tenant(store: &Arc<dyn Store>, name: &str) -> Arc<dyn ResourceStore> {
     let t = store.create_tenant(name, t(0)).await.unwrap();
     store.resources(t.id)
 }
 
-fn set_doc(body: Value, now: u32) -> UpdateFn {
+pub(crate) fn set_doc(body: Value, now: u32) -> UpdateFn {
     Box::new(move |_r: &Record| {
         let d = doc(body);
         let k = keys(ResourceKind::User, &d, true);
         Ok(Update {
             doc: Some((d, k)),
-            members: vec![],
-            now: t(now),
+            ..Update::none(t(now))
         })
     })
 }
 
-fn members_change(changes: Vec<MemberChange>, now: u32) -> UpdateFn {
+pub(crate) fn members_change(changes: Vec<MemberChange>, now: u32) -> UpdateFn {
     Box::new(move |_r: &Record| {
         Ok(Update {
-            doc: None,
             members: changes,
-            now: t(now),
+            ..Update::none(t(now))
         })
     })
 }
 
-fn member_ids(r: &Record) -> Vec<String> {
+pub(crate) fn member_ids(r: &Record) -> Vec<String> {
     let mut v: Vec<String> = r
         .members
         .as_ref()

@@ -1,224 +1,35 @@
-//! The in-memory fake store: every operation under one mutex, filters
-//! evaluated with the core's in-memory evaluator. It defines the reference
-//! behaviour the SQL backends must match (the storage suite runs on all).
+//! The in-memory resource store of one tenant, with its trash.
 
+use super::{lock, Row, State};
 use crate::error::{StoreError, StoreResult};
 use crate::model::*;
+use crate::policy::Provenance;
 use crate::query::{cursor, Page, PageRequest, Query};
-use crate::{ResourceStore, Store};
+use crate::ResourceStore;
 use async_trait::async_trait;
 use scim_core::resource::{ResourceId, Version};
 use scim_core::timestamp::Timestamp;
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 
-#[derive(Debug, Clone)]
-struct Row {
-    tenant: TenantId,
-    kind: ResourceKind,
-    record: Record,
-    keys: IndexKeys,
-}
-
-#[derive(Default)]
-struct State {
-    tenants: Vec<Tenant>,
-    connections: Vec<Connection>,
-    tokens: Vec<TokenRecord>,
-    next_key: i64,
-    /// Resources by insertion sequence.
-    rows: BTreeMap<i64, Row>,
-    by_id: HashMap<(TenantId, ResourceKind, String), i64>,
-    unique: HashMap<(TenantId, ResourceKind, String), i64>,
-    /// (group seq, member seq).
-    members: BTreeSet<(i64, i64)>,
-}
-
-impl State {
-    fn key(&mut self) -> i64 {
-        self.next_key += 1;
-        self.next_key
-    }
-}
-
-/// The in-memory store.
-#[derive(Clone, Default)]
-pub struct MemoryStore {
-    state: Arc<Mutex<State>>,
-}
-
-impl MemoryStore {
-    /// An empty store.
-    pub fn new() -> MemoryStore {
-        MemoryStore::default()
-    }
-}
-
-fn lock(m: &Mutex<State>) -> StoreResult<MutexGuard<'_, State>> {
-    m.lock()
-        .map_err(|_| StoreError::Backend("memory store lock poisoned".into()))
-}
-
-#[async_trait]
-impl Store for MemoryStore {
-    async fn create_tenant(&self, name: &str, now: Timestamp) -> StoreResult<Tenant> {
-        let mut s = lock(&self.state)?;
-        if s.tenants.iter().any(|t| t.name == name) {
-            return Err(StoreError::Uniqueness(format!("tenant {name:?} exists")));
-        }
-        let t = Tenant {
-            id: TenantId::from_db(s.key()),
-            name: name.to_string(),
-            created: now,
-        };
-        s.tenants.push(t.clone());
-        Ok(t)
-    }
-
-    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
-        let mut v = lock(&self.state)?.tenants.clone();
-        v.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(v)
-    }
-
-    async fn find_tenant(&self, name: &str) -> StoreResult<Option<Tenant>> {
-        Ok(lock(&self.state)?
-            .tenants
-            .iter()
-            .find(|t| t.name == name)
-            .cloned())
-    }
-
-    async fn tenant(&self, id: TenantId) -> StoreResult<Option<Tenant>> {
-        Ok(lock(&self.state)?
-            .tenants
-            .iter()
-            .find(|t| t.id == id)
-            .cloned())
-    }
-
-    async fn create_connection(
-        &self,
-        tenant: TenantId,
-        name: &str,
-        profile: &str,
-        now: Timestamp,
-    ) -> StoreResult<Connection> {
-        let mut s = lock(&self.state)?;
-        if s.connections
-            .iter()
-            .any(|c| c.tenant == tenant && c.name == name)
-        {
-            return Err(StoreError::Uniqueness(format!(
-                "connection {name:?} exists"
-            )));
-        }
-        let c = Connection {
-            id: ConnectionId::from_db(s.key()),
-            tenant,
-            name: name.into(),
-            profile: profile.into(),
-            created: now,
-        };
-        s.connections.push(c.clone());
-        Ok(c)
-    }
-
-    async fn list_connections(&self, tenant: TenantId) -> StoreResult<Vec<Connection>> {
-        let mut v: Vec<Connection> = lock(&self.state)?
-            .connections
-            .iter()
-            .filter(|c| c.tenant == tenant)
-            .cloned()
-            .collect();
-        v.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(v)
-    }
-
-    async fn connection(&self, id: ConnectionId) -> StoreResult<Option<Connection>> {
-        Ok(lock(&self.state)?
-            .connections
-            .iter()
-            .find(|c| c.id == id)
-            .cloned())
-    }
-
-    async fn insert_token(&self, t: NewToken) -> StoreResult<TokenRecord> {
-        let mut s = lock(&self.state)?;
-        if s.tokens.iter().any(|x| x.hash == t.hash) {
-            return Err(StoreError::Uniqueness("token hash exists".into()));
-        }
-        let rec = TokenRecord {
-            id: s.key(),
-            tenant: t.tenant,
-            connection: t.connection,
-            name: t.name,
-            prefix: t.prefix,
-            hash: t.hash,
-            created: t.created,
-            expires: t.expires,
-            revoked: None,
-        };
-        s.tokens.push(rec.clone());
-        Ok(rec)
-    }
-
-    async fn find_token(&self, hash: &[u8]) -> StoreResult<Option<TokenRecord>> {
-        Ok(lock(&self.state)?
-            .tokens
-            .iter()
-            .find(|t| t.hash == hash)
-            .cloned())
-    }
-
-    async fn list_tokens(&self, tenant: TenantId) -> StoreResult<Vec<TokenRecord>> {
-        let mut v: Vec<TokenRecord> = lock(&self.state)?
-            .tokens
-            .iter()
-            .filter(|t| t.tenant == tenant)
-            .cloned()
-            .collect();
-        v.sort_by_key(|t| std::cmp::Reverse(t.id));
-        Ok(v)
-    }
-
-    async fn revoke_token(
-        &self,
-        tenant: TenantId,
-        token: i64,
-        now: Timestamp,
-    ) -> StoreResult<bool> {
-        let mut s = lock(&self.state)?;
-        match s
-            .tokens
-            .iter_mut()
-            .find(|t| t.tenant == tenant && t.id == token)
-        {
-            Some(t) => {
-                if t.revoked.is_none() {
-                    t.revoked = Some(now);
-                }
-                Ok(true)
-            }
-            None => Ok(false),
-        }
-    }
-
-    fn resources(&self, tenant: TenantId) -> Arc<dyn ResourceStore> {
-        Arc::new(MemoryResources {
-            state: self.state.clone(),
-            tenant,
-        })
-    }
-}
-
-struct MemoryResources {
-    state: Arc<Mutex<State>>,
-    tenant: TenantId,
+pub(super) struct MemoryResources {
+    pub(super) state: Arc<Mutex<State>>,
+    pub(super) tenant: TenantId,
 }
 
 impl MemoryResources {
+    /// Removes a resource and its memberships, returning its row.
+    fn remove(&self, s: &mut State, kind: ResourceKind, id: &ResourceId) -> Option<Row> {
+        let seq = s.by_id.remove(&(self.tenant, kind, id.to_string()))?;
+        let row = s.rows.remove(&seq)?;
+        if let Some(u) = &row.keys.unique {
+            s.unique.remove(&(self.tenant, kind, u.clone()));
+        }
+        s.members.retain(|(g, m)| *g != seq && *m != seq);
+        Some(row)
+    }
+
     fn seq(&self, s: &State, kind: ResourceKind, id: &str) -> Option<i64> {
         s.by_id.get(&(self.tenant, kind, id.to_string())).copied()
     }
@@ -314,6 +125,9 @@ impl ResourceStore for MemoryResources {
             }
         }
         let member_seqs = self.resolve_members(&s, &rec.members)?;
+        if rec.kind == ResourceKind::User && rec.keys.active {
+            s.check_seat(self.tenant)?;
+        }
         let seq = s.key();
         let record = Record {
             kind: rec.kind,
@@ -321,6 +135,7 @@ impl ResourceStore for MemoryResources {
             version: Version::FIRST,
             created: rec.created,
             last_modified: rec.created,
+            provenance: rec.provenance,
             doc: rec.doc,
             members: None,
             groups: None,
@@ -414,6 +229,13 @@ impl ResourceStore for MemoryResources {
                 .get(&seq)
                 .ok_or_else(|| StoreError::Backend("row vanished".into()))?;
             if row.record.doc != doc {
+                if kind == ResourceKind::User && keys.active && !row.keys.active {
+                    s.check_seat(self.tenant)?;
+                }
+                let row = s
+                    .rows
+                    .get(&seq)
+                    .ok_or_else(|| StoreError::Backend("row vanished".into()))?;
                 let old_unique = row.keys.unique.clone();
                 if keys.unique != old_unique {
                     if let Some(u) = &keys.unique {
@@ -445,11 +267,15 @@ impl ResourceStore for MemoryResources {
             s.members.extend(new_members);
             changed = true;
         }
-        if changed {
+        if changed || update.force {
             if let Some(row) = s.rows.get_mut(&seq) {
                 row.record.version = row.record.version.next();
                 row.record.last_modified = update.now;
+                if let Some(p) = update.provenance {
+                    row.record.provenance = p;
+                }
             }
+            changed = true;
         }
         let record = self
             .load(&s, seq, load)
@@ -459,16 +285,100 @@ impl ResourceStore for MemoryResources {
 
     async fn delete(&self, kind: ResourceKind, id: &ResourceId) -> StoreResult<bool> {
         let mut s = lock(&self.state)?;
-        let Some(seq) = s.by_id.remove(&(self.tenant, kind, id.to_string())) else {
+        Ok(self.remove(&mut s, kind, id).is_some())
+    }
+
+    async fn trash(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        deleted: Timestamp,
+        purge_after: Timestamp,
+    ) -> StoreResult<bool> {
+        let mut s = lock(&self.state)?;
+        let Some(row) = self.remove(&mut s, kind, id) else {
             return Ok(false);
         };
-        if let Some(row) = s.rows.remove(&seq) {
-            if let Some(u) = row.keys.unique {
-                s.unique.remove(&(self.tenant, kind, u));
+        s.trash.push((
+            self.tenant,
+            Trashed {
+                kind,
+                id: row.record.id,
+                display: row.keys.display,
+                created: row.record.created,
+                version: row.record.version,
+                deleted,
+                purge_after,
+                doc: row.record.doc,
+                provenance: row.record.provenance,
+            },
+        ));
+        Ok(true)
+    }
+
+    async fn list_trash(&self, kind: ResourceKind) -> StoreResult<Vec<Trashed>> {
+        let s = lock(&self.state)?;
+        let mut v: Vec<Trashed> = s
+            .trash
+            .iter()
+            .filter(|(t, x)| *t == self.tenant && x.kind == kind)
+            .map(|(_, x)| x.clone())
+            .collect();
+        v.sort_by(|a, b| b.deleted.cmp(&a.deleted).then(a.id.cmp(&b.id)));
+        Ok(v)
+    }
+
+    async fn restore(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        keys: IndexKeys,
+        provenance: Provenance,
+        now: Timestamp,
+    ) -> StoreResult<Option<Record>> {
+        let mut s = lock(&self.state)?;
+        let Some(pos) = s
+            .trash
+            .iter()
+            .position(|(t, x)| *t == self.tenant && x.kind == kind && x.id == *id)
+        else {
+            return Ok(None);
+        };
+        if let Some(u) = &keys.unique {
+            if s.unique.contains_key(&(self.tenant, kind, u.clone())) {
+                return Err(StoreError::Uniqueness(unique_message(kind)));
             }
         }
-        s.members.retain(|(g, m)| *g != seq && *m != seq);
-        Ok(true)
+        if kind == ResourceKind::User && keys.active {
+            s.check_seat(self.tenant)?;
+        }
+        let (_, trashed) = s.trash.remove(pos);
+        let seq = s.key();
+        if let Some(u) = &keys.unique {
+            s.unique.insert((self.tenant, kind, u.clone()), seq);
+        }
+        s.by_id.insert((self.tenant, kind, id.to_string()), seq);
+        let record = Record {
+            kind,
+            id: trashed.id,
+            version: trashed.version.next(),
+            created: trashed.created,
+            last_modified: now,
+            provenance,
+            doc: trashed.doc,
+            members: None,
+            groups: None,
+        };
+        s.rows.insert(
+            seq,
+            Row {
+                tenant: self.tenant,
+                kind,
+                record,
+                keys,
+            },
+        );
+        Ok(self.load(&s, seq, Load::NONE))
     }
 
     async fn query(&self, kind: ResourceKind, q: &Query) -> StoreResult<Page> {

@@ -1,0 +1,219 @@
+//! Administration of a tenant's IdP connections, its settings and seats, and
+//! token rotation (the CLI's `connection`, `tenant settings` and
+//! `token rotate` commands; `docs/policies.md`).
+//!
+//! - A connection has a profile, a deprovisioning policy, an ownership mode
+//!   and a cap on active tokens.
+//! - Rotation is overlap-free (old tokens are revoked at once) or
+//!   overlapping (old tokens expire after the overlap), as the admin
+//!   chooses; the cap holds either way.
+
+use crate::admin::{check_name, IssuedToken};
+use crate::profile::Profile;
+use crate::ScimService;
+use scim_core::timestamp::Timestamp;
+use scim_core::{ScimError, ScimResult};
+use scim_store::{
+    Connection, ConnectionPolicy, ConnectionUpdate, ResourceKind, TenantSettings, TokenRecord,
+};
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Seat usage of a tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seats {
+    pub used: u64,
+    pub limit: Option<u64>,
+}
+
+/// `now` plus whole days.
+pub(crate) fn days_after(now: Timestamp, days: u32) -> ScimResult<Timestamp> {
+    Timestamp::from_unix_millis(now.unix_millis() + i64::from(days) * DAY_MS)
+        .ok_or_else(|| ScimError::InvalidValue("date out of range".into()))
+}
+
+fn is_live(t: &TokenRecord, now: Timestamp) -> bool {
+    t.revoked.is_none() && t.expires.is_none_or(|e| e > now)
+}
+
+impl ScimService {
+    /// The connection of a tenant with this name, or 404.
+    pub async fn connection_named(&self, tenant: &str, name: &str) -> ScimResult<Connection> {
+        let t = self.tenant_named(tenant).await?;
+        self.store
+            .list_connections(t.id)
+            .await?
+            .into_iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| {
+                ScimError::NotFound(format!("tenant {tenant:?} has no connection {name:?}"))
+            })
+    }
+
+    /// Creates a connection with a profile and policies.
+    pub async fn create_connection(
+        &self,
+        tenant: &str,
+        name: &str,
+        profile: &str,
+        policy: ConnectionPolicy,
+    ) -> ScimResult<Connection> {
+        check_name("connection", name)?;
+        let profile = Profile::parse(profile)?;
+        check_policy(&policy)?;
+        let t = self.tenant_named(tenant).await?;
+        let c = self
+            .store
+            .create_connection(t.id, name, profile.name(), self.clock.now())
+            .await?;
+        self.store
+            .update_connection(
+                t.id,
+                c.id,
+                ConnectionUpdate {
+                    name: c.name.clone(),
+                    profile: c.profile.clone(),
+                    policy,
+                },
+            )
+            .await?
+            .ok_or_else(|| ScimError::Internal("new connection vanished".into()))
+    }
+
+    /// Changes a connection: `edit` receives its current fields.
+    pub async fn update_connection(
+        &self,
+        tenant: &str,
+        name: &str,
+        edit: impl FnOnce(&mut ConnectionUpdate) -> ScimResult<()>,
+    ) -> ScimResult<Connection> {
+        let c = self.connection_named(tenant, name).await?;
+        let mut change = ConnectionUpdate {
+            name: c.name.clone(),
+            profile: c.profile.clone(),
+            policy: c.policy.clone(),
+        };
+        edit(&mut change)?;
+        check_name("connection", &change.name)?;
+        change.profile = Profile::parse(&change.profile)?.name().to_string();
+        check_policy(&change.policy)?;
+        self.store
+            .update_connection(c.tenant, c.id, change)
+            .await?
+            .ok_or_else(|| ScimError::NotFound(format!("no connection {name:?}")))
+    }
+
+    /// Deletes a connection and its tokens; what it provisioned stays.
+    pub async fn delete_connection(&self, tenant: &str, name: &str) -> ScimResult<()> {
+        let c = self.connection_named(tenant, name).await?;
+        if self.store.delete_connection(c.tenant, c.id).await? {
+            Ok(())
+        } else {
+            Err(ScimError::NotFound(format!("no connection {name:?}")))
+        }
+    }
+
+    /// A tenant's settings.
+    pub async fn tenant_settings(&self, tenant: &str) -> ScimResult<TenantSettings> {
+        Ok(self.tenant_named(tenant).await?.settings)
+    }
+
+    /// Changes a tenant's settings: `edit` receives the current ones.
+    pub async fn update_tenant_settings(
+        &self,
+        tenant: &str,
+        edit: impl FnOnce(&mut TenantSettings) -> ScimResult<()>,
+    ) -> ScimResult<TenantSettings> {
+        let t = self.tenant_named(tenant).await?;
+        let mut settings = t.settings.clone();
+        edit(&mut settings)?;
+        if settings.matching.order.is_empty() {
+            return Err(ScimError::InvalidValue(
+                "the match order needs at least one key".into(),
+            ));
+        }
+        if settings.breaker.enabled && !(1..=100).contains(&settings.breaker.percent) {
+            return Err(ScimError::InvalidValue(
+                "the breaker's share is a percentage from 1 to 100".into(),
+            ));
+        }
+        self.store.update_tenant(t.id, &settings).await?;
+        Ok(settings)
+    }
+
+    /// Seats in use (active users) and the limit.
+    pub async fn seats(&self, tenant: &str) -> ScimResult<Seats> {
+        let t = self.tenant_named(tenant).await?;
+        let used = self
+            .store
+            .resources(t.id)
+            .count(ResourceKind::User, true)
+            .await?;
+        Ok(Seats {
+            used,
+            limit: t.settings.seat_limit,
+        })
+    }
+
+    /// The live tokens of a connection.
+    async fn live_tokens(&self, c: &Connection) -> ScimResult<Vec<TokenRecord>> {
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .list_tokens(c.tenant)
+            .await?
+            .into_iter()
+            .filter(|t| t.connection == c.id && is_live(t, now))
+            .collect())
+    }
+
+    /// 409 unless the connection may hold `extra` more live tokens.
+    pub(crate) async fn check_token_cap(&self, c: &Connection, extra: usize) -> ScimResult<()> {
+        let live = self.live_tokens(c).await?.len();
+        let max = usize::try_from(c.policy.max_active_tokens).unwrap_or(usize::MAX);
+        if live + extra > max {
+            return Err(ScimError::Conflict(format!(
+                "connection {:?} already has {live} active token(s), its maximum is {max}: revoke one, or rotate",
+                c.name
+            )));
+        }
+        Ok(())
+    }
+
+    /// Issues a new token for a connection and retires its live ones:
+    /// revoked at once (`overlap_days` 0), or expiring after the overlap.
+    pub async fn rotate_token(
+        &self,
+        tenant: &str,
+        connection: &str,
+        label: &str,
+        overlap_days: u32,
+        expires_in_days: Option<u32>,
+    ) -> ScimResult<IssuedToken> {
+        let c = self.connection_named(tenant, connection).await?;
+        let old = self.live_tokens(&c).await?;
+        let now = self.clock.now();
+        if overlap_days == 0 {
+            for t in &old {
+                self.store.revoke_token(c.tenant, t.id, now).await?;
+            }
+        } else {
+            self.check_token_cap(&c, 1).await?;
+            let until = days_after(now, overlap_days)?;
+            for t in old.iter().filter(|t| t.expires.is_none_or(|e| e > until)) {
+                self.store.expire_token(c.tenant, t.id, until).await?;
+            }
+        }
+        self.issue_token(tenant, Some(connection), label, expires_in_days)
+            .await
+    }
+}
+
+fn check_policy(p: &ConnectionPolicy) -> ScimResult<()> {
+    if p.max_active_tokens == 0 {
+        return Err(ScimError::InvalidValue(
+            "a connection needs at least one active token: max-tokens must be 1 or more".into(),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! The provenance extension: every user carries, read-only, the IdP that
+//! provisioned it (`authProvider`, or `local`), the connection
+//! (`provisionedBy`), when a connection last changed it (`lastSyncedAt`) and
+//! whether SCIM manages it (`managed`). The schema is published in
+//! `/Schemas` (RFC 7643 §7) and listed in the User resource type's
+//! `schemaExtensions` (§6); values come from the record's
+//! [`scim_store::Provenance`], never from clients.
+
+use scim_store::Provenance;
+use serde_json::{Map, Value};
+
+/// The schema URN of the extension.
+pub const PROVENANCE_SCHEMA: &str = "urn:scimd:schemas:extension:provenance:2.0:User";
+
+/// The `authProvider` of an account created locally (import, admin CLI).
+pub const LOCAL_PROVIDER: &str = "local";
+
+/// The schema document.
+pub fn schema_json() -> Result<Value, serde_json::Error> {
+    serde_json::from_str(include_str!("../schemas/provenance.json"))
+}
+
+/// The extension object of a user.
+pub fn extension(p: &Provenance) -> Value {
+    let mut m = Map::new();
+    let provider = if p.auth_provider.is_empty() {
+        LOCAL_PROVIDER
+    } else {
+        p.auth_provider.as_str()
+    };
+    m.insert("authProvider".into(), Value::String(provider.to_string()));
+    if let Some(by) = &p.provisioned_by {
+        m.insert("provisionedBy".into(), Value::String(by.clone()));
+    }
+    if let Some(at) = p.last_synced_at() {
+        m.insert("lastSyncedAt".into(), Value::String(at.to_string()));
+    }
+    m.insert("managed".into(), Value::Bool(p.managed));
+    Value::Object(m)
+}

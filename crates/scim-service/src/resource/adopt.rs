@@ -1,0 +1,172 @@
+//! Account matching and adoption (`docs/policies.md`). A tenant may hold
+//! local accounts that predate SCIM (imported, or created by the admin
+//! CLI). When a connection creates a user that matches one, by the
+//! tenant's match keys in order (externalId, then the primary email, then
+//! userName by default), the matching policy decides:
+//!
+//! - `adopt`: the account is linked to the connection, replaced by the
+//!   IdP's representation (RFC 7644 §3.5.1 rules) and answered with 201 and
+//!   its existing id; it keeps its `authProvider` unless the policy says
+//!   otherwise;
+//! - `conflict`: 409 `uniqueness`.
+//!
+//! Accounts a connection already manages are never adopted: those collide
+//! on `userName` as usual.
+//!
+//! Invariant: adoption is one atomic read-modify-write that re-checks the
+//! account is still local, so two concurrent creates adopt it at most once.
+
+use crate::{Principal, ScimService};
+use scim_core::filter::{lower, Filter};
+use scim_core::project::Projection;
+use scim_core::resource::apply_replace_rules;
+use scim_core::{ScimError, ScimResult};
+use scim_store::index::keys;
+use scim_store::{
+    Load, MatchAction, MatchKey, PageRequest, Provenance, Query, Record, ResourceKind, Update,
+};
+use serde_json::{Map, Value};
+
+/// The value a document offers for a match key.
+fn key_value(doc: &Map<String, Value>, key: MatchKey) -> Option<String> {
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+    match key {
+        MatchKey::ExternalId => text(doc.get("externalId")),
+        MatchKey::UserName => text(doc.get("userName")),
+        MatchKey::Email => {
+            let emails = doc.get("emails").and_then(Value::as_array)?;
+            let primary = emails
+                .iter()
+                .find(|e| e.get("primary").and_then(Value::as_bool) == Some(true))
+                .or_else(|| emails.first());
+            text(primary.and_then(|e| e.get("value")))
+        }
+    }
+}
+
+fn key_path(key: MatchKey) -> &'static str {
+    match key {
+        MatchKey::ExternalId => "externalId",
+        MatchKey::Email => "emails.value",
+        MatchKey::UserName => "userName",
+    }
+}
+
+fn key_name(key: MatchKey) -> &'static str {
+    match key {
+        MatchKey::ExternalId => "externalId",
+        MatchKey::Email => "email",
+        MatchKey::UserName => "userName",
+    }
+}
+
+impl ScimService {
+    /// Finds the local account a new user matches, by the policy's keys in
+    /// order, with one indexed query.
+    async fn local_match(
+        &self,
+        who: &Principal,
+        doc: &Map<String, Value>,
+        order: &[MatchKey],
+    ) -> ScimResult<Option<(Record, MatchKey)>> {
+        let wanted: Vec<(MatchKey, String)> = order
+            .iter()
+            .filter_map(|k| key_value(doc, *k).map(|v| (*k, v)))
+            .collect();
+        if wanted.is_empty() {
+            return Ok(None);
+        }
+        let text = wanted
+            .iter()
+            .map(|(k, v)| format!("{} eq {}", key_path(*k), Value::String(v.clone())))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let view = self.view(ResourceKind::User)?;
+        let filter = lower(&Filter::parse(&text)?, &view)?;
+        let query = Query {
+            filter: Some(filter),
+            sort: None,
+            page: PageRequest::Offset(0),
+            limit: 20,
+            load: Load::NONE,
+        };
+        let page = self
+            .store
+            .resources(who.tenant())
+            .query(ResourceKind::User, &query)
+            .await?;
+        for (key, value) in &wanted {
+            let hit = page.records.iter().find(|r| {
+                !r.provenance.managed
+                    && key_value(&r.doc, *key).is_some_and(|v| match key {
+                        MatchKey::ExternalId => v == *value,
+                        _ => v.to_lowercase() == value.to_lowercase(),
+                    })
+            });
+            if let Some(r) = hit {
+                return Ok(Some((r.clone(), *key)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Applies the matching policy to a new user: the adopted account, or
+    /// `None` to create a new one; 409 under the `conflict` policy.
+    pub(crate) async fn adopt(
+        &self,
+        who: &Principal,
+        doc: &Map<String, Value>,
+        provenance: &Provenance,
+        projection: &Projection,
+    ) -> ScimResult<Option<Record>> {
+        let tenant = self
+            .store
+            .tenant(who.tenant())
+            .await?
+            .ok_or_else(|| ScimError::Internal("the principal's tenant vanished".into()))?;
+        let policy = tenant.settings.matching;
+        let Some((found, key)) = self.local_match(who, doc, &policy.order).await? else {
+            return Ok(None);
+        };
+        if policy.action == MatchAction::Conflict {
+            return Err(ScimError::Uniqueness(format!(
+                "a local account matches this user by {}; the tenant's matching policy is \"conflict\"",
+                key_name(key)
+            )));
+        }
+        let registry = self.registry.clone();
+        let unique_groups = self.config.unique_group_names;
+        let mut new_doc = doc.clone();
+        let mut linked = provenance.clone();
+        let keep = policy.keep_auth_provider;
+        let now = self.clock.now();
+        let update = Box::new(move |current: &Record| {
+            if current.provenance.managed {
+                return Err(ScimError::Uniqueness(
+                    "the matching account was just linked to a connection".into(),
+                ));
+            }
+            let view = registry
+                .view(ResourceKind::User.name())
+                .ok_or_else(|| crate::internal("resource type missing"))?;
+            apply_replace_rules(&current.doc, &mut new_doc, &view)?;
+            if keep && !current.provenance.auth_provider.is_empty() {
+                linked.auth_provider = current.provenance.auth_provider.clone();
+            }
+            let k = keys(ResourceKind::User, &new_doc, unique_groups);
+            Ok(Update {
+                doc: Some((new_doc, k)),
+                provenance: Some(linked),
+                force: true,
+                ..Update::none(now)
+            })
+        });
+        let load = self.load_for(ResourceKind::User, projection)?;
+        let updated = self
+            .store
+            .resources(who.tenant())
+            .update(ResourceKind::User, &found.id, load, update)
+            .await?;
+        Ok(updated.map(|u| u.record))
+    }
+}

@@ -1,0 +1,91 @@
+//! Policy checks shared by the write operations (`docs/policies.md`):
+//!
+//! - **ownership**: a resource created by a connection whose ownership is
+//!   `exclusive` may be changed or deleted only through that connection;
+//!   others get 403;
+//! - **deactivation**: under the `acknowledge` policy, `active=false` is
+//!   answered as a success and changes nothing;
+//! - **provenance**: every change by a connection records who made it.
+
+use super::not_found;
+use crate::{Principal, ScimService};
+use scim_core::resource::ResourceId;
+use scim_core::{ScimError, ScimResult};
+use scim_store::{DeactivatePolicy, Load, Ownership, Record, ResourceKind};
+use serde_json::{Map, Value};
+
+/// The creator a write observed before its transaction; the transaction
+/// checks it is still the creator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Observed(Option<i64>);
+
+impl Observed {
+    /// 409 if the resource changed hands since it was observed.
+    pub(crate) fn recheck(self, current: &Record) -> ScimResult<()> {
+        if current.provenance.created_by == self.0 {
+            Ok(())
+        } else {
+            Err(ScimError::Conflict(
+                "the resource changed owner while it was being modified; retry".into(),
+            ))
+        }
+    }
+}
+
+/// Whether a user document says active (absent means active).
+pub(crate) fn is_active(doc: &Map<String, Value>) -> bool {
+    doc.get("active").and_then(Value::as_bool).unwrap_or(true)
+}
+
+/// Applies the deactivation policy to a new document: under `acknowledge`
+/// a deactivation is undone. Returns whether it was.
+pub(crate) fn hold_active(
+    policy: DeactivatePolicy,
+    kind: ResourceKind,
+    current: &Map<String, Value>,
+    doc: &mut Map<String, Value>,
+) -> bool {
+    let deactivates = kind == ResourceKind::User && is_active(current) && !is_active(doc);
+    if deactivates && policy == DeactivatePolicy::Acknowledge {
+        match current.get("active") {
+            Some(v) => doc.insert("active".into(), v.clone()),
+            None => doc.shift_remove("active"),
+        };
+        return true;
+    }
+    false
+}
+
+impl ScimService {
+    /// Reads who created a resource and refuses (403) a write through
+    /// another connection when the creator's ownership is `exclusive`.
+    pub(crate) async fn check_ownership(
+        &self,
+        who: &Principal,
+        kind: ResourceKind,
+        rid: &ResourceId,
+    ) -> ScimResult<Observed> {
+        let current = self
+            .store
+            .resources(who.tenant())
+            .get(kind, rid, Load::NONE)
+            .await?
+            .ok_or_else(|| not_found(kind, rid.as_str()))?;
+        let creator = current.provenance.creator();
+        if let Some(owner) = creator.filter(|c| *c != who.connection()) {
+            // A deleted connection no longer owns anything.
+            if let Some(c) = self.store.connection(owner).await? {
+                if c.tenant == who.tenant() && c.policy.ownership == Ownership::Exclusive {
+                    return Err(ScimError::Forbidden(format!(
+                        "{} {} is managed exclusively by connection {:?}; connection {:?} may not modify it",
+                        kind.name(),
+                        rid,
+                        c.name,
+                        who.connection_name()
+                    )));
+                }
+            }
+        }
+        Ok(Observed(current.provenance.created_by))
+    }
+}

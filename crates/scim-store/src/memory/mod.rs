@@ -1,0 +1,312 @@
+//! The in-memory fake store: every operation under one mutex, filters
+//! evaluated with the core's in-memory evaluator. It defines the reference
+//! behaviour the SQL backends must match (the storage suite runs on all).
+
+mod resources;
+
+pub use resources::{evaluation_view, unique_message};
+
+use crate::error::{StoreError, StoreResult};
+use crate::model::*;
+use crate::policy::{ConnectionPolicy, TenantSettings};
+use crate::{ResourceStore, Store};
+use async_trait::async_trait;
+use scim_core::timestamp::Timestamp;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+#[derive(Debug, Clone)]
+struct Row {
+    tenant: TenantId,
+    kind: ResourceKind,
+    record: Record,
+    keys: IndexKeys,
+}
+
+#[derive(Default)]
+struct State {
+    tenants: Vec<Tenant>,
+    connections: Vec<Connection>,
+    tokens: Vec<TokenRecord>,
+    next_key: i64,
+    /// Resources by insertion sequence.
+    rows: BTreeMap<i64, Row>,
+    by_id: HashMap<(TenantId, ResourceKind, String), i64>,
+    unique: HashMap<(TenantId, ResourceKind, String), i64>,
+    /// (group seq, member seq).
+    members: BTreeSet<(i64, i64)>,
+    /// Soft-deleted resources.
+    trash: Vec<(TenantId, Trashed)>,
+}
+
+impl State {
+    fn key(&mut self) -> i64 {
+        self.next_key += 1;
+        self.next_key
+    }
+
+    /// Fails with [`StoreError::NoSeat`] unless one more user may be active.
+    fn check_seat(&self, tenant: TenantId) -> StoreResult<()> {
+        let limit = self
+            .tenants
+            .iter()
+            .find(|t| t.id == tenant)
+            .and_then(|t| t.settings.seat_limit);
+        if let Some(limit) = limit {
+            let used = self
+                .rows
+                .values()
+                .filter(|r| r.tenant == tenant && r.kind == ResourceKind::User && r.keys.active)
+                .count() as u64;
+            if used >= limit {
+                return Err(StoreError::NoSeat(limit));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The in-memory store.
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    state: Arc<Mutex<State>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+}
+
+fn lock(m: &Mutex<State>) -> StoreResult<MutexGuard<'_, State>> {
+    m.lock()
+        .map_err(|_| StoreError::Backend("memory store lock poisoned".into()))
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn create_tenant(&self, name: &str, now: Timestamp) -> StoreResult<Tenant> {
+        let mut s = lock(&self.state)?;
+        if s.tenants.iter().any(|t| t.name == name) {
+            return Err(StoreError::Uniqueness(format!("tenant {name:?} exists")));
+        }
+        let t = Tenant {
+            id: TenantId::from_db(s.key()),
+            name: name.to_string(),
+            created: now,
+            settings: TenantSettings::default(),
+        };
+        s.tenants.push(t.clone());
+        Ok(t)
+    }
+
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
+        let mut v = lock(&self.state)?.tenants.clone();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(v)
+    }
+
+    async fn find_tenant(&self, name: &str) -> StoreResult<Option<Tenant>> {
+        Ok(lock(&self.state)?
+            .tenants
+            .iter()
+            .find(|t| t.name == name)
+            .cloned())
+    }
+
+    async fn tenant(&self, id: TenantId) -> StoreResult<Option<Tenant>> {
+        Ok(lock(&self.state)?
+            .tenants
+            .iter()
+            .find(|t| t.id == id)
+            .cloned())
+    }
+
+    async fn update_tenant(&self, id: TenantId, settings: &TenantSettings) -> StoreResult<bool> {
+        let mut s = lock(&self.state)?;
+        match s.tenants.iter_mut().find(|t| t.id == id) {
+            Some(t) => {
+                t.settings = settings.clone();
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn create_connection(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        profile: &str,
+        now: Timestamp,
+    ) -> StoreResult<Connection> {
+        let mut s = lock(&self.state)?;
+        if s.connections
+            .iter()
+            .any(|c| c.tenant == tenant && c.name == name)
+        {
+            return Err(StoreError::Uniqueness(format!(
+                "connection {name:?} exists"
+            )));
+        }
+        let c = Connection {
+            id: ConnectionId::from_db(s.key()),
+            tenant,
+            name: name.into(),
+            profile: profile.into(),
+            policy: ConnectionPolicy::default(),
+            created: now,
+        };
+        s.connections.push(c.clone());
+        Ok(c)
+    }
+
+    async fn list_connections(&self, tenant: TenantId) -> StoreResult<Vec<Connection>> {
+        let mut v: Vec<Connection> = lock(&self.state)?
+            .connections
+            .iter()
+            .filter(|c| c.tenant == tenant)
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(v)
+    }
+
+    async fn connection(&self, id: ConnectionId) -> StoreResult<Option<Connection>> {
+        Ok(lock(&self.state)?
+            .connections
+            .iter()
+            .find(|c| c.id == id)
+            .cloned())
+    }
+
+    async fn update_connection(
+        &self,
+        tenant: TenantId,
+        id: ConnectionId,
+        change: ConnectionUpdate,
+    ) -> StoreResult<Option<Connection>> {
+        let mut s = lock(&self.state)?;
+        if s.connections
+            .iter()
+            .any(|c| c.tenant == tenant && c.id != id && c.name == change.name)
+        {
+            return Err(StoreError::Uniqueness(format!(
+                "connection {:?} exists",
+                change.name
+            )));
+        }
+        Ok(s.connections
+            .iter_mut()
+            .find(|c| c.tenant == tenant && c.id == id)
+            .map(|c| {
+                c.name = change.name;
+                c.profile = change.profile;
+                c.policy = change.policy;
+                c.clone()
+            }))
+    }
+
+    async fn delete_connection(&self, tenant: TenantId, id: ConnectionId) -> StoreResult<bool> {
+        let mut s = lock(&self.state)?;
+        let before = s.connections.len();
+        s.connections
+            .retain(|c| !(c.tenant == tenant && c.id == id));
+        if s.connections.len() == before {
+            return Ok(false);
+        }
+        s.tokens.retain(|t| t.connection != id);
+        Ok(true)
+    }
+
+    async fn insert_token(&self, t: NewToken) -> StoreResult<TokenRecord> {
+        let mut s = lock(&self.state)?;
+        if s.tokens.iter().any(|x| x.hash == t.hash) {
+            return Err(StoreError::Uniqueness("token hash exists".into()));
+        }
+        let rec = TokenRecord {
+            id: s.key(),
+            tenant: t.tenant,
+            connection: t.connection,
+            name: t.name,
+            prefix: t.prefix,
+            hash: t.hash,
+            created: t.created,
+            expires: t.expires,
+            revoked: None,
+        };
+        s.tokens.push(rec.clone());
+        Ok(rec)
+    }
+
+    async fn find_token(&self, hash: &[u8]) -> StoreResult<Option<TokenRecord>> {
+        Ok(lock(&self.state)?
+            .tokens
+            .iter()
+            .find(|t| t.hash == hash)
+            .cloned())
+    }
+
+    async fn list_tokens(&self, tenant: TenantId) -> StoreResult<Vec<TokenRecord>> {
+        let mut v: Vec<TokenRecord> = lock(&self.state)?
+            .tokens
+            .iter()
+            .filter(|t| t.tenant == tenant)
+            .cloned()
+            .collect();
+        v.sort_by_key(|t| std::cmp::Reverse(t.id));
+        Ok(v)
+    }
+
+    async fn revoke_token(
+        &self,
+        tenant: TenantId,
+        token: i64,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let mut s = lock(&self.state)?;
+        match s
+            .tokens
+            .iter_mut()
+            .find(|t| t.tenant == tenant && t.id == token)
+        {
+            Some(t) => {
+                if t.revoked.is_none() {
+                    t.revoked = Some(now);
+                }
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn expire_token(&self, tenant: TenantId, token: i64, at: Timestamp) -> StoreResult<bool> {
+        let mut s = lock(&self.state)?;
+        match s
+            .tokens
+            .iter_mut()
+            .find(|t| t.tenant == tenant && t.id == token)
+        {
+            Some(t) => {
+                t.expires = Some(at);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn purge_trash(&self, now: Timestamp) -> StoreResult<u64> {
+        let mut s = lock(&self.state)?;
+        let before = s.trash.len();
+        s.trash.retain(|(_, t)| t.purge_after > now);
+        Ok((before - s.trash.len()) as u64)
+    }
+
+    fn resources(&self, tenant: TenantId) -> Arc<dyn ResourceStore> {
+        Arc::new(resources::MemoryResources {
+            state: self.state.clone(),
+            tenant,
+        })
+    }
+}

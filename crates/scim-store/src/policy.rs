@@ -1,0 +1,264 @@
+//! Provisioning policies as the stores keep them: per tenant
+//! ([`TenantSettings`]), per connection ([`ConnectionPolicy`]), and per
+//! resource ([`Provenance`]). Stores persist them as JSON text and never
+//! interpret them, except the seat limit, which they enforce inside the write
+//! transaction. Their meaning is documented in `docs/policies.md`; the
+//! service applies them.
+//!
+//! Invariant: every field has a default, so a settings document written by
+//! an older build (or an empty `{}`) reads as the defaults.
+
+use crate::model::ConnectionId;
+use scim_core::timestamp::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// What `active=false` does (per connection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeactivatePolicy {
+    /// Keep the user, marked inactive (the default).
+    #[default]
+    Disable,
+    /// Answer success but change nothing; the event is recorded.
+    Acknowledge,
+}
+
+/// What `DELETE` does (per connection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeletePolicy {
+    /// Remove the resource (the default).
+    #[default]
+    Delete,
+    /// Hide it from SCIM, keep it for the retention period, then purge it.
+    SoftDelete,
+    /// Treat a user's DELETE as `active=false` (groups are deleted).
+    Disable,
+}
+
+/// Whether other connections may modify what this connection created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ownership {
+    /// Any connection of the tenant may modify it (the default).
+    #[default]
+    Shared,
+    /// Only this connection may modify or delete it: others get 403.
+    Exclusive,
+}
+
+/// A connection's policies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ConnectionPolicy {
+    pub deactivate: DeactivatePolicy,
+    pub delete: DeletePolicy,
+    pub ownership: Ownership,
+    /// How many unrevoked, unexpired tokens the connection may hold.
+    pub max_active_tokens: u32,
+}
+
+impl Default for ConnectionPolicy {
+    fn default() -> Self {
+        ConnectionPolicy {
+            deactivate: DeactivatePolicy::Disable,
+            delete: DeletePolicy::Delete,
+            ownership: Ownership::Shared,
+            max_active_tokens: 3,
+        }
+    }
+}
+
+/// What a SCIM create does when it matches a local account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MatchAction {
+    /// Link the account to the connection, update it, answer 201 with its id.
+    #[default]
+    Adopt,
+    /// Answer 409 `uniqueness`.
+    Conflict,
+}
+
+/// An attribute account matching compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MatchKey {
+    ExternalId,
+    Email,
+    UserName,
+}
+
+/// Account matching and adoption (per tenant).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct MatchPolicy {
+    pub action: MatchAction,
+    /// Tried in order; the first key that finds a local account wins.
+    pub order: Vec<MatchKey>,
+    /// Whether an adopted account keeps its auth provider (`true`, the
+    /// default) or takes the connection's IdP.
+    pub keep_auth_provider: bool,
+}
+
+impl Default for MatchPolicy {
+    fn default() -> Self {
+        MatchPolicy {
+            action: MatchAction::Adopt,
+            order: vec![MatchKey::ExternalId, MatchKey::Email, MatchKey::UserName],
+            keep_auth_provider: true,
+        }
+    }
+}
+
+/// The mass-deprovisioning circuit breaker (per tenant).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct BreakerPolicy {
+    pub enabled: bool,
+    /// Trips when one connection deprovisions more than this share (percent)
+    /// of the tenant's users within the window.
+    pub percent: u32,
+    pub window_minutes: u32,
+    /// Below this many deprovisionings in the window it never trips.
+    pub minimum: u32,
+}
+
+impl Default for BreakerPolicy {
+    fn default() -> Self {
+        BreakerPolicy {
+            enabled: false,
+            percent: 20,
+            window_minutes: 60,
+            minimum: 10,
+        }
+    }
+}
+
+/// A tenant's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TenantSettings {
+    /// Active users allowed; `None` is unlimited. Stores enforce it in the
+    /// write transaction.
+    pub seat_limit: Option<u64>,
+    pub matching: MatchPolicy,
+    /// Days a soft-deleted resource is kept before it is purged.
+    pub retention_days: u32,
+    pub breaker: BreakerPolicy,
+}
+
+impl Default for TenantSettings {
+    fn default() -> Self {
+        TenantSettings {
+            seat_limit: None,
+            matching: MatchPolicy::default(),
+            retention_days: 30,
+            breaker: BreakerPolicy::default(),
+        }
+    }
+}
+
+/// Who created and who last changed a resource.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Provenance {
+    /// The connection that created (or adopted) it; `None` for a local account.
+    pub created_by: Option<i64>,
+    /// The name the creating connection had then (for display).
+    pub provisioned_by: Option<String>,
+    /// The connection that last changed it; `None` when that was local.
+    pub modified_by: Option<i64>,
+    /// `local`, or the IdP of the connection that provisioned it.
+    pub auth_provider: String,
+    /// Whether a SCIM connection manages it: local administration may not
+    /// edit or delete it.
+    pub managed: bool,
+    /// When a connection last changed it (Unix milliseconds).
+    pub last_synced: Option<i64>,
+}
+
+impl Provenance {
+    /// A local account (created by import or the admin CLI).
+    pub fn local(auth_provider: &str) -> Provenance {
+        Provenance {
+            auth_provider: auth_provider.to_string(),
+            ..Provenance::default()
+        }
+    }
+
+    /// A resource a connection (`by`, named `name`) provisions now.
+    pub fn provisioned(
+        by: ConnectionId,
+        name: &str,
+        auth_provider: &str,
+        now: Timestamp,
+    ) -> Provenance {
+        Provenance {
+            created_by: Some(by.db_key()),
+            provisioned_by: Some(name.to_string()),
+            modified_by: Some(by.db_key()),
+            auth_provider: auth_provider.to_string(),
+            managed: true,
+            last_synced: Some(now.unix_millis()),
+        }
+    }
+
+    /// This provenance after a change by `by` at `now`.
+    pub fn touched(&self, by: ConnectionId, now: Timestamp) -> Provenance {
+        Provenance {
+            modified_by: Some(by.db_key()),
+            last_synced: Some(now.unix_millis()),
+            ..self.clone()
+        }
+    }
+
+    /// The creating connection.
+    pub fn creator(&self) -> Option<ConnectionId> {
+        self.created_by.map(ConnectionId::from_db)
+    }
+
+    /// When a connection last changed it.
+    pub fn last_synced_at(&self) -> Option<Timestamp> {
+        self.last_synced.and_then(Timestamp::from_unix_millis)
+    }
+}
+
+/// Encodes a policy value for a text column.
+pub fn to_text<T: Serialize>(value: &T) -> crate::StoreResult<String> {
+    serde_json::to_string(value)
+        .map_err(|e| crate::StoreError::Backend(format!("cannot encode settings: {e}")))
+}
+
+/// Decodes a policy value from a text column; unknown fields are ignored and
+/// missing ones take their defaults.
+pub fn from_text<T: for<'de> Deserialize<'de>>(text: &str) -> crate::StoreResult<T> {
+    serde_json::from_str(text)
+        .map_err(|e| crate::StoreError::Backend(format!("bad settings column: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_documents_read_as_defaults() {
+        let t: TenantSettings = from_text("{}").unwrap();
+        assert_eq!(t, TenantSettings::default());
+        let c: ConnectionPolicy = from_text("{}").unwrap();
+        assert_eq!(c, ConnectionPolicy::default());
+        let p: Provenance = from_text("{}").unwrap();
+        assert_eq!(p, Provenance::default());
+    }
+
+    #[test]
+    fn round_trip_uses_readable_names() {
+        let c = ConnectionPolicy {
+            delete: DeletePolicy::SoftDelete,
+            ..ConnectionPolicy::default()
+        };
+        let text = to_text(&c).unwrap();
+        assert!(text.contains("\"soft-delete\""), "{text}");
+        assert_eq!(from_text::<ConnectionPolicy>(&text).unwrap(), c);
+    }
+}

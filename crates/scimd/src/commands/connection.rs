@@ -1,0 +1,103 @@
+//! `scimd connection create|list|update|delete --tenant T`: a tenant's IdP
+//! connections, each with a profile, deprovisioning policies, an ownership
+//! mode and a cap on active tokens (`docs/policies.md`).
+
+use crate::cli::{ConnectionCommand, ConnectionFlags};
+use scim_service::ScimService;
+use scim_store::{Connection, ConnectionPolicy};
+use serde::de::DeserializeOwned;
+
+/// Parses a policy value by the name the settings use.
+pub fn parse_value<T: DeserializeOwned>(
+    flag: &str,
+    value: &str,
+    choices: &str,
+) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(value.trim().to_string()))
+        .map_err(|_| format!("invalid --{flag} {value:?}: use {choices}"))
+}
+
+fn apply(flags: &ConnectionFlags, policy: &mut ConnectionPolicy) -> Result<(), String> {
+    if let Some(v) = &flags.deactivate {
+        policy.deactivate = parse_value("deactivate", v, "disable or acknowledge")?;
+    }
+    if let Some(v) = &flags.delete {
+        policy.delete = parse_value("delete", v, "delete, soft-delete or disable")?;
+    }
+    if let Some(v) = &flags.ownership {
+        policy.ownership = parse_value("ownership", v, "shared or exclusive")?;
+    }
+    if let Some(n) = flags.max_tokens {
+        policy.max_active_tokens = n;
+    }
+    Ok(())
+}
+
+fn name_of<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn describe(c: &Connection) -> String {
+    format!(
+        "{}\tprofile={}\tdeactivate={}\tdelete={}\townership={}\tmax-tokens={}",
+        c.name,
+        c.profile,
+        name_of(&c.policy.deactivate),
+        name_of(&c.policy.delete),
+        name_of(&c.policy.ownership),
+        c.policy.max_active_tokens
+    )
+}
+
+pub async fn run(service: &ScimService, cmd: &ConnectionCommand) -> Result<(), String> {
+    let err = |e: scim_core::ScimError| e.detail().to_string();
+    match cmd {
+        ConnectionCommand::Create {
+            tenant,
+            name,
+            flags,
+        } => {
+            let mut policy = ConnectionPolicy::default();
+            apply(flags, &mut policy)?;
+            let profile = flags.profile.as_deref().unwrap_or("auto");
+            let c = service
+                .create_connection(tenant, name, profile, policy)
+                .await
+                .map_err(err)?;
+            println!("created connection {}", describe(&c));
+        }
+        ConnectionCommand::List { tenant } => {
+            for c in service.list_connections(tenant).await.map_err(err)? {
+                println!("{}", describe(&c));
+            }
+        }
+        ConnectionCommand::Update {
+            tenant,
+            name,
+            rename,
+            flags,
+        } => {
+            let c = service
+                .update_connection(tenant, name, |change| {
+                    if let Some(n) = rename {
+                        change.name = n.clone();
+                    }
+                    if let Some(p) = &flags.profile {
+                        change.profile = p.clone();
+                    }
+                    apply(flags, &mut change.policy).map_err(scim_core::ScimError::InvalidValue)
+                })
+                .await
+                .map_err(err)?;
+            println!("updated connection {}", describe(&c));
+        }
+        ConnectionCommand::Delete { tenant, name } => {
+            service.delete_connection(tenant, name).await.map_err(err)?;
+            println!("deleted connection {name} and its tokens");
+        }
+    }
+    Ok(())
+}

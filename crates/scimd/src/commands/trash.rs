@@ -1,0 +1,43 @@
+//! `scimd trash list|restore --tenant T` and `scimd trash purge`: resources
+//! soft-deleted under a connection's `soft-delete` policy.
+
+use crate::cli::TrashCommand;
+use scim_core::timestamp::Timestamp;
+use scim_service::ScimService;
+
+/// The time `trash purge --at` asks for.
+pub fn clock(cmd: &TrashCommand) -> Result<Option<Timestamp>, String> {
+    match cmd {
+        TrashCommand::Purge { at: Some(at) } => Timestamp::parse(at)
+            .map(Some)
+            .ok_or_else(|| format!("invalid --at {at:?}: use an RFC 3339 time")),
+        _ => Ok(None),
+    }
+}
+
+pub async fn run(service: &ScimService, cmd: &TrashCommand) -> Result<(), String> {
+    let err = |e: scim_core::ScimError| e.detail().to_string();
+    match cmd {
+        TrashCommand::List { tenant, kind } => {
+            println!("id\tname\tdeleted\tpurge-after");
+            for t in service.list_trash(tenant, kind).await.map_err(err)? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    t.id,
+                    t.display.as_deref().unwrap_or(""),
+                    t.deleted,
+                    t.purge_after
+                );
+            }
+        }
+        TrashCommand::Restore { tenant, kind, id } => {
+            let r = service.restore(tenant, kind, id).await.map_err(err)?;
+            println!("restored {kind} {} (version {})", r.id, r.version.etag());
+        }
+        TrashCommand::Purge { .. } => {
+            let n = service.purge_trash().await.map_err(err)?;
+            println!("purged {n} resource(s) past their retention");
+        }
+    }
+    Ok(())
+}

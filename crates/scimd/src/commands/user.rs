@@ -1,0 +1,93 @@
+//! `scimd user list|show|create|enable|disable|delete|unmanage --tenant T`:
+//! local administration of users and groups. Resources a SCIM connection
+//! manages are read-only here until unmanaged (`docs/policies.md`).
+
+use crate::cli::UserCommand;
+use scim_service::{RequestCtx, ScimService};
+use scim_store::ResourceKind;
+use serde_json::{json, Value};
+
+fn show(v: &Value) {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
+
+pub async fn run(service: &ScimService, cmd: &UserCommand) -> Result<(), String> {
+    let err = |e: scim_core::ScimError| e.detail().to_string();
+    match cmd {
+        UserCommand::List { tenant, filter } => {
+            let users = service
+                .admin_list(
+                    tenant,
+                    ResourceKind::User,
+                    filter.as_deref(),
+                    &RequestCtx::new(""),
+                )
+                .await
+                .map_err(err)?;
+            println!("id\tuserName\tactive\tauthProvider\tmanaged");
+            for u in users {
+                let p = &u[scim_service::provenance::PROVENANCE_SCHEMA];
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    u["id"].as_str().unwrap_or(""),
+                    u["userName"].as_str().unwrap_or(""),
+                    u["active"].as_bool().unwrap_or(true),
+                    p["authProvider"].as_str().unwrap_or(""),
+                    p["managed"].as_bool().unwrap_or(false)
+                );
+            }
+        }
+        UserCommand::Show { tenant, kind, id } => {
+            show(&service.admin_get(tenant, kind, id).await.map_err(err)?);
+        }
+        UserCommand::Create {
+            tenant,
+            user_name,
+            email,
+            external_id,
+            auth_provider,
+        } => {
+            let mut body = json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": user_name,
+                "active": true,
+            });
+            if let Some(e) = email {
+                body["emails"] = json!([{"value": e, "type": "work", "primary": true}]);
+            }
+            if let Some(x) = external_id {
+                body["externalId"] = json!(x);
+            }
+            let t = service.tenant_named(tenant).await.map_err(err)?;
+            match service
+                .import_user(&t, &body, auth_provider.as_deref())
+                .await
+                .map_err(err)?
+            {
+                scim_service::admin_users::Imported::Created(id) => {
+                    println!("created local user {id}")
+                }
+                scim_service::admin_users::Imported::Skipped(why) => return Err(why),
+            }
+        }
+        UserCommand::Enable { tenant, id } | UserCommand::Disable { tenant, id } => {
+            let active = matches!(cmd, UserCommand::Enable { .. });
+            service
+                .admin_set_active(tenant, id, active)
+                .await
+                .map_err(err)?;
+            println!("{} user {id}", if active { "enabled" } else { "disabled" });
+        }
+        UserCommand::Delete { tenant, kind, id } => {
+            service.admin_delete(tenant, kind, id).await.map_err(err)?;
+            println!("deleted {kind} {id}");
+        }
+        UserCommand::Unmanage { tenant, kind, id } => {
+            service.unmanage(tenant, kind, id).await.map_err(err)?;
+            println!(
+                "{kind} {id} is no longer managed by SCIM; local administration may change it"
+            );
+        }
+    }
+    Ok(())
+}
