@@ -194,10 +194,18 @@ impl FromRequestParts<AppState> for Ctx {
                     .is_some_and(|k| k.eq_ignore_ascii_case("aadOptscim062020"))
             })
         });
+        let request_id = parts
+            .extensions
+            .get::<crate::observe::RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
         Ok(Ctx(RequestCtx {
             base_url,
             user_agent,
             entra_flag,
+            request_id,
+            method: parts.method.as_str().to_string(),
+            path: parts.uri.path().to_string(),
         }))
     }
 }

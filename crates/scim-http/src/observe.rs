@@ -50,10 +50,15 @@ fn client_request_id(req: &Request) -> Option<String> {
     ok.then(|| v.to_string())
 }
 
+/// The request's correlation id, for handlers (and the audit log).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
 /// The middleware.
-pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     let id = client_request_id(&req).unwrap_or_else(new_request_id);
+    req.extensions_mut().insert(RequestId(id.clone()));
     let route = req
         .extensions()
         .get::<MatchedPath>()

@@ -8,8 +8,9 @@
 //!   deletes are refused with 403 until an admin explicitly unmanages one;
 //! - soft-deleted resources are listed, restored and purged from the trash.
 
+use crate::journal::{change, Origin};
 use crate::provenance::LOCAL_PROVIDER;
-use crate::render::resource_json;
+use crate::render::{resource_json, with_provenance};
 use crate::resource::{kind_of, parse_id};
 use crate::{RequestCtx, ScimService};
 use scim_core::filter::{lower, Filter};
@@ -67,14 +68,28 @@ impl ScimService {
             .filter(|p| !p.is_empty())
             .unwrap_or(LOCAL_PROVIDER);
         let id = self.ids.new_id();
+        let now = self.clock.now();
+        let journal = change(
+            &Origin::local("import"),
+            now,
+            201,
+            "create-local",
+            "create",
+            ResourceKind::User,
+            id.as_str(),
+            None,
+            Some(&doc),
+            &[],
+        );
         let record = NewRecord {
             kind: ResourceKind::User,
             id: id.clone(),
-            created: self.clock.now(),
+            created: now,
             provenance: Provenance::local(provider),
             keys: keys(ResourceKind::User, &doc, self.config.unique_group_names),
             doc,
             members: Vec::new(),
+            journal,
         };
         match self.store.resources(tenant.id).insert(record).await {
             Ok(_) => Ok(Imported::Created(id)),
@@ -113,7 +128,7 @@ impl ScimService {
                 result
                     .records
                     .iter()
-                    .map(|r| resource_json(r, &ctx.base_url)),
+                    .map(|r| with_provenance(resource_json(r, &ctx.base_url), r)),
             );
             match result.next_cursor {
                 Some(c) => page = PageRequest::Cursor(Some(c)),
@@ -134,7 +149,7 @@ impl ScimService {
             .get(kind, &rid, Load::ALL)
             .await?
             .ok_or_else(|| crate::resource::not_found(kind, id))?;
-        Ok(resource_json(&r, ""))
+        Ok(with_provenance(resource_json(&r, ""), &r))
     }
 
     /// Changes a resource locally: refused (403) while SCIM manages it,
@@ -183,9 +198,27 @@ impl ScimService {
                 let k = keys(ResourceKind::User, &doc, unique_groups);
                 let mut p = current.provenance.clone();
                 p.modified_by = None;
+                let action = if active {
+                    "enable-local"
+                } else {
+                    "disable-local"
+                };
+                let journal = change(
+                    &Origin::local(action),
+                    now,
+                    200,
+                    action,
+                    "patch",
+                    ResourceKind::User,
+                    current.id.as_str(),
+                    Some(&current.doc),
+                    Some(&doc),
+                    &[],
+                );
                 Ok(Update {
                     doc: Some((doc, k)),
                     provenance: Some(p),
+                    journal,
                     ..Update::none(now)
                 })
             },
@@ -206,9 +239,16 @@ impl ScimService {
             move |current| {
                 let mut p = current.provenance.clone();
                 p.managed = false;
+                let origin = Origin::local("unmanage");
+                let diff = vec![serde_json::json!({"op": "replace", "path": "managed", "old": true, "new": false})];
+                let journal = scim_store::Journal {
+                    audit: Some(origin.entry(now, 200, "unmanage", Some(kind), Some(current.id.as_str()), None, diff)),
+                    events: Vec::new(),
+                };
                 Ok(Update {
                     provenance: Some(p),
                     force: true,
+                    journal,
                     ..Update::none(now)
                 })
             },
@@ -230,7 +270,19 @@ impl ScimService {
         if current.provenance.managed {
             return Err(managed_error(kind, &current));
         }
-        store.delete(kind, &rid).await?;
+        let journal = change(
+            &Origin::local("delete"),
+            self.clock.now(),
+            204,
+            "delete-local",
+            "delete",
+            kind,
+            id,
+            Some(&current.doc),
+            None,
+            &[],
+        );
+        store.delete(kind, &rid, journal).await?;
         Ok(())
     }
 
@@ -257,8 +309,21 @@ impl ScimService {
                 ScimError::NotFound(format!("{} {id:?} is not in the trash", kind.name()))
             })?;
         let k = keys(kind, &trashed.doc, self.config.unique_group_names);
+        let now = self.clock.now();
+        let journal = change(
+            &Origin::local("restore"),
+            now,
+            200,
+            "restore",
+            "create",
+            kind,
+            id,
+            None,
+            Some(&trashed.doc),
+            &[],
+        );
         store
-            .restore(kind, &rid, k, trashed.provenance, self.clock.now())
+            .restore(kind, &rid, k, trashed.provenance, now, journal)
             .await?
             .ok_or_else(|| {
                 ScimError::NotFound(format!("{} {id:?} is not in the trash", kind.name()))

@@ -268,11 +268,16 @@ impl ScimService {
             if_none_match: None,
         };
         let none = Projection::default();
+        // The audit log records each operation with its own method and path.
+        let mut op_ctx = ctx.clone();
+        op_ctx.method = format!("BULK {}", op.method);
+        op_ctx.path = path.clone();
+        let ctx = &op_ctx;
         match (op.method.as_str(), segs.as_slice()) {
             ("POST", [_]) => self.create(who, kind, &data, ctx, &none).await,
             ("PUT", [_, id]) => self.replace(who, kind, id, &data, ctx, &none, &pre).await,
             ("PATCH", [_, id]) => self.patch(who, kind, id, &data, ctx, &none, &pre).await,
-            ("DELETE", [_, id]) => self.delete(who, kind, id, &pre).await,
+            ("DELETE", [_, id]) => self.delete(who, kind, id, &pre, ctx).await,
             ("POST" | "PUT" | "PATCH" | "DELETE", _) => Err(bad_path()),
             (m, _) => Err(ScimError::InvalidValue(format!(
                 "bulk method {m:?} is not POST, PUT, PATCH or DELETE"

@@ -19,11 +19,13 @@ pub mod clock;
 pub mod config;
 pub mod discovery;
 pub mod ids;
+pub mod journal;
 pub mod profile;
 pub mod provenance;
 pub mod ratelimit;
 pub mod render;
 pub mod resource;
+pub mod set;
 
 pub use auth::Principal;
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -54,7 +56,10 @@ pub fn registry() -> ScimResult<SchemaRegistry> {
     reg.mark_external(GROUP_SCHEMA, "members")?;
     let provenance =
         provenance::schema_json().map_err(|e| internal(&format!("provenance schema: {e}")))?;
-    reg.add_extension(&provenance, "User", false)?;
+    // Published in /Schemas but not a resource-type extension: its values
+    // are server-set and returned only when asked for by name, so clients
+    // that validate or exercise every declared extension never meet it.
+    reg.publish(&provenance)?;
     Ok(reg)
 }
 

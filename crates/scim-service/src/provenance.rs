@@ -2,9 +2,13 @@
 //! provisioned it (`authProvider`, or `local`), the connection
 //! (`provisionedBy`), when a connection last changed it (`lastSyncedAt`) and
 //! whether SCIM manages it (`managed`). The schema is published in
-//! `/Schemas` (RFC 7643 §7) and listed in the User resource type's
-//! `schemaExtensions` (§6); values come from the record's
-//! [`scim_store::Provenance`], never from clients.
+//! `/Schemas` (RFC 7643 §7). A response carries it (and its URN in
+//! `schemas`) when the client asks for it by name, e.g.
+//! `?attributes=userName,urn:scimd:schemas:extension:provenance:2.0:User`
+//! (RFC 7644 §3.9); it is not among the User resource type's
+//! `schemaExtensions` (§6), which clients may write, since its values come
+//! only from the record's [`scim_store::Provenance`] (a client's copy is
+//! stripped from request bodies).
 
 use scim_store::Provenance;
 use serde_json::{Map, Value};

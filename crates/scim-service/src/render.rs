@@ -1,9 +1,11 @@
 //! Records as SCIM representations (RFC 7643 §3): `schemas`, `id`, the
 //! attributes, group `members` and user `groups` with `$ref`, `display` and
 //! `type` filled in by the server, `meta` with `location` and `version`, and
-//! for users the read-only provenance extension ([`crate::provenance`]).
+//! for users, when asked for, the provenance extension ([`crate::provenance`]).
 
 use crate::provenance::{extension, PROVENANCE_SCHEMA};
+use scim_core::project::Projection;
+use scim_core::schema::ResourceSchema;
 use scim_store::{Record, ResourceKind};
 use serde_json::{json, Map, Value};
 
@@ -12,19 +14,54 @@ pub fn location(base: &str, kind: ResourceKind, id: &str) -> String {
     format!("{}{}/{}", base.trim_end_matches('/'), kind.endpoint(), id)
 }
 
-/// The full representation of a record (before projection).
-pub fn resource_json(r: &Record, base: &str) -> Value {
-    let mut out = Map::with_capacity(r.doc.len() + 5);
-    if let Some(s) = r.doc.get("schemas") {
-        let mut s = s.clone();
-        if r.kind == ResourceKind::User {
-            if let Value::Array(items) = &mut s {
-                if !items.iter().any(|i| i.as_str() == Some(PROVENANCE_SCHEMA)) {
-                    items.push(Value::String(PROVENANCE_SCHEMA.into()));
-                }
-            }
+/// Whether a projection asks for the provenance extension by name
+/// (`attributes=urn:scimd:…:User` or one of its attributes).
+pub fn wants_provenance(projection: &Projection) -> bool {
+    projection.attributes.iter().any(|p| {
+        p.as_schema_urn()
+            .is_some_and(|u| u.eq_ignore_ascii_case(PROVENANCE_SCHEMA))
+            || p.urn
+                .as_deref()
+                .is_some_and(|u| u.eq_ignore_ascii_case(PROVENANCE_SCHEMA))
+    })
+}
+
+/// Adds a user's provenance extension (and its URN in `schemas`).
+pub fn with_provenance(mut resource: Value, r: &Record) -> Value {
+    if r.kind != ResourceKind::User {
+        return resource;
+    }
+    if let Some(obj) = resource.as_object_mut() {
+        if let Some(Value::Array(items)) = obj.get_mut("schemas") {
+            items.push(Value::String(PROVENANCE_SCHEMA.into()));
         }
-        out.insert("schemas".into(), s);
+        obj.insert(PROVENANCE_SCHEMA.into(), extension(&r.provenance));
+    }
+    resource
+}
+
+/// A record as a client asked for it: projected, with the provenance
+/// extension only when requested by name.
+pub fn projected(
+    r: &Record,
+    base: &str,
+    projection: &Projection,
+    view: &ResourceSchema<'_>,
+) -> Value {
+    let out = projection.apply(&resource_json(r, base), view);
+    if wants_provenance(projection) {
+        with_provenance(out, r)
+    } else {
+        out
+    }
+}
+
+/// The full representation of a record (before projection), without the
+/// provenance extension.
+pub fn resource_json(r: &Record, base: &str) -> Value {
+    let mut out = Map::with_capacity(r.doc.len() + 4);
+    if let Some(s) = r.doc.get("schemas") {
+        out.insert("schemas".into(), s.clone());
     }
     out.insert("id".into(), Value::String(r.id.to_string()));
     for (k, v) in &r.doc {
@@ -71,9 +108,6 @@ pub fn resource_json(r: &Record, base: &str) -> Value {
                 .collect();
             out.insert("groups".into(), Value::Array(items));
         }
-    }
-    if r.kind == ResourceKind::User {
-        out.insert(PROVENANCE_SCHEMA.into(), extension(&r.provenance));
     }
     out.insert(
         "meta".into(),

@@ -17,6 +17,7 @@
 
 mod admin;
 mod db;
+mod journal;
 mod query;
 mod resources;
 mod rows;
@@ -112,7 +113,7 @@ impl PostgresStore {
         Ok(store)
     }
 
-    async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
+    pub(crate) async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
         self.pool
             .get()
             .await

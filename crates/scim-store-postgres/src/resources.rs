@@ -15,6 +15,7 @@
 //!   still has the version it saw, and fails otherwise.
 
 use crate::db::{backend, Fail, MAX_TRIES};
+use crate::journal::write_journal;
 use crate::query;
 use crate::rows;
 use crate::sql_filter::attr_code;
@@ -243,6 +244,7 @@ impl PgResources {
             groups: false,
         };
         rows::complete(&tx, seq, &mut record, load).await?;
+        write_journal(&tx, self.tenant, &rec.journal, true).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -316,19 +318,31 @@ impl PgResources {
             tx.execute(&stmt, &[&to_text(p)?, &seq]).await?;
         }
         let record = rows::by_seq(&tx, seq, load).await?;
+        write_journal(&tx, self.tenant, &update.journal, changed).await?;
         tx.commit().await?;
         Ok(Some(Updated { record, changed }))
     }
 
-    async fn try_delete(&self, kind: ResourceKind, id: &str) -> Result<bool, Fail> {
-        let client = self.pool.get().await?;
-        let stmt = client
+    async fn try_delete(
+        &self,
+        kind: ResourceKind,
+        id: &str,
+        journal: &Journal,
+    ) -> Result<bool, Fail> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let stmt = tx
             .prepare_cached(&format!(
                 "DELETE FROM resources WHERE tenant_id = $1 AND kind = {} AND id = $2",
                 kind.code()
             ))
             .await?;
-        Ok(client.execute(&stmt, &[&self.tenant, &id]).await? > 0)
+        let gone = tx.execute(&stmt, &[&self.tenant, &id]).await? > 0;
+        if gone {
+            write_journal(&tx, self.tenant, journal, true).await?;
+        }
+        tx.commit().await?;
+        Ok(gone)
     }
 }
 
@@ -387,11 +401,16 @@ impl ResourceStore for PgResources {
         }
     }
 
-    async fn delete(&self, kind: ResourceKind, id: &ResourceId) -> StoreResult<bool> {
+    async fn delete(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        journal: Journal,
+    ) -> StoreResult<bool> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.try_delete(kind, id.as_str()).await {
+            match self.try_delete(kind, id.as_str(), &journal).await {
                 Err(e) if e.retryable() && attempt < MAX_TRIES => continue,
                 other => return other.map_err(|e| e.into_store(String::new)),
             }
@@ -415,8 +434,9 @@ impl ResourceStore for PgResources {
         id: &ResourceId,
         deleted: Timestamp,
         purge_after: Timestamp,
+        journal: Journal,
     ) -> StoreResult<bool> {
-        crate::trash::trash(self, kind, id.as_str(), deleted, purge_after)
+        crate::trash::trash(self, kind, id.as_str(), deleted, purge_after, &journal)
             .await
             .map_err(|e| e.into_store(String::new))
     }
@@ -434,8 +454,9 @@ impl ResourceStore for PgResources {
         keys: IndexKeys,
         provenance: Provenance,
         now: Timestamp,
+        journal: Journal,
     ) -> StoreResult<Option<Record>> {
-        crate::trash::restore(self, kind, id.as_str(), &keys, &provenance, now)
+        crate::trash::restore(self, kind, id.as_str(), &keys, &provenance, now, &journal)
             .await
             .map_err(|e| e.into_store(|| unique_message(kind)))
     }

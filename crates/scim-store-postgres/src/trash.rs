@@ -5,6 +5,7 @@
 //! creation time and a newer version. Memberships are not kept.
 
 use crate::db::Fail;
+use crate::journal::write_journal;
 use crate::resources::{check_seat, to_json, to_text, write_index, PgResources};
 use crate::rows::{self, ts};
 use deadpool_postgres::GenericClient;
@@ -21,9 +22,11 @@ pub async fn trash(
     id: &str,
     deleted: Timestamp,
     purge_after: Timestamp,
+    journal: &Journal,
 ) -> Result<bool, Fail> {
-    let client = r.pool.get().await?;
-    let stmt = client
+    let mut client = r.pool.get().await?;
+    let tx = client.transaction().await?;
+    let stmt = tx
         .prepare_cached(&format!(
             "WITH gone AS (
                 DELETE FROM resources WHERE tenant_id = $1 AND kind = {k} AND id = $2
@@ -38,7 +41,7 @@ pub async fn trash(
             k = kind.code()
         ))
         .await?;
-    let n = client
+    let n = tx
         .execute(
             &stmt,
             &[
@@ -49,6 +52,10 @@ pub async fn trash(
             ],
         )
         .await?;
+    if n > 0 {
+        write_journal(&tx, r.tenant, journal, true).await?;
+    }
+    tx.commit().await?;
     Ok(n > 0)
 }
 
@@ -97,6 +104,7 @@ pub async fn restore(
     keys: &IndexKeys,
     provenance: &Provenance,
     now: Timestamp,
+    journal: &Journal,
 ) -> Result<Option<Record>, Fail> {
     let mut client = r.pool.get().await?;
     let tx = client.transaction().await?;
@@ -141,6 +149,7 @@ pub async fn restore(
         .try_get(0)?;
     write_index(&tx, r.tenant, kind, seq, keys).await?;
     let record = rows::by_seq(&tx, seq, Load::NONE).await?;
+    write_journal(&tx, r.tenant, journal, true).await?;
     tx.commit().await?;
     Ok(Some(record))
 }

@@ -45,6 +45,7 @@ fn record(
         keys: keys(kind, &doc, true),
         doc,
         members,
+        journal: scim_store::Journal::default(),
     }
 }
 

@@ -13,6 +13,7 @@
 
 mod admin;
 mod functions;
+mod journal;
 mod readers;
 mod resources;
 mod rows;

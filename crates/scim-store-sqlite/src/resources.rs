@@ -1,5 +1,6 @@
 //! The tenant-scoped resource store on SQLite.
 
+use crate::journal::write_journal;
 use crate::readers::Readers;
 use crate::rows;
 use crate::sql_filter::attr_code;
@@ -182,6 +183,7 @@ impl ResourceStore for SqliteResources {
                     })?;
                 let seq = conn.last_insert_rowid();
                 write_index(conn, tenant, kind, seq, &rec.keys, true)?;
+                write_journal(conn, tenant, &rec.journal, true)?;
                 if !rec.members.is_empty() {
                     apply_members(conn, tenant, seq, &[MemberChange::Add(rec.members.clone())])?;
                 }
@@ -255,6 +257,7 @@ impl ResourceStore for SqliteResources {
                     }
                     changed = true;
                 }
+                write_journal(conn, tenant, &update.journal, changed)?;
                 let Some((_, record)) = rows::by_id(conn, tenant, kind, &id, load)? else {
                     return Err(StoreError::Backend("updated row vanished".into()));
                 };
@@ -263,10 +266,21 @@ impl ResourceStore for SqliteResources {
             .await
     }
 
-    async fn delete(&self, kind: ResourceKind, id: &ResourceId) -> StoreResult<bool> {
+    async fn delete(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        journal: Journal,
+    ) -> StoreResult<bool> {
         let (tenant, id) = (self.tenant, id.to_string());
         self.writer
-            .write(move |conn| Ok(remove(conn, tenant, kind, &id)?.is_some()))
+            .write(move |conn| {
+                let gone = remove(conn, tenant, kind, &id)?.is_some();
+                if gone {
+                    write_journal(conn, tenant, &journal, true)?;
+                }
+                Ok(gone)
+            })
             .await
     }
 
@@ -311,10 +325,17 @@ impl ResourceStore for SqliteResources {
         id: &ResourceId,
         deleted: Timestamp,
         purge_after: Timestamp,
+        journal: Journal,
     ) -> StoreResult<bool> {
         let (tenant, id) = (self.tenant, id.to_string());
         self.writer
-            .write(move |conn| crate::trash::trash(conn, tenant, kind, &id, deleted, purge_after))
+            .write(move |conn| {
+                let gone = crate::trash::trash(conn, tenant, kind, &id, deleted, purge_after)?;
+                if gone {
+                    write_journal(conn, tenant, &journal, true)?;
+                }
+                Ok(gone)
+            })
             .await
     }
 
@@ -332,11 +353,16 @@ impl ResourceStore for SqliteResources {
         keys: IndexKeys,
         provenance: Provenance,
         now: Timestamp,
+        journal: Journal,
     ) -> StoreResult<Option<Record>> {
         let (tenant, id) = (self.tenant, id.to_string());
         self.writer
             .write(move |conn| {
-                crate::trash::restore(conn, tenant, kind, &id, &keys, &provenance, now)
+                let back = crate::trash::restore(conn, tenant, kind, &id, &keys, &provenance, now)?;
+                if back.is_some() {
+                    write_journal(conn, tenant, &journal, true)?;
+                }
+                Ok(back)
             })
             .await
     }

@@ -86,6 +86,59 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (tenant_id, kind, id)
     );
     CREATE INDEX trash_purge ON trash (purge_after);
+    CREATE TABLE deprovisions (
+        connection_id INTEGER NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX deprovisions_connection ON deprovisions (connection_id, at);
+    CREATE INDEX deprovisions_at ON deprovisions (at);
+    "#,
+    // 3: the audit log, the event outbox, webhooks and dead letters.
+    r#"
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        connection_id INTEGER,
+        status INTEGER NOT NULL,
+        resource_kind TEXT,
+        resource_id TEXT,
+        entry TEXT NOT NULL
+    );
+    CREATE INDEX audit_tenant ON audit (tenant_id, seq);
+    CREATE INDEX audit_resource ON audit (tenant_id, resource_id, seq);
+    CREATE INDEX audit_at ON audit (at);
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        event TEXT NOT NULL
+    );
+    CREATE INDEX events_tenant ON events (tenant_id, seq);
+    CREATE TABLE webhooks (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        format TEXT NOT NULL,
+        full INTEGER NOT NULL,
+        created INTEGER NOT NULL,
+        cursor INTEGER NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_attempt INTEGER,
+        lease_owner TEXT,
+        lease_until INTEGER
+    );
+    CREATE TABLE dead_letters (
+        webhook_id INTEGER NOT NULL,
+        event_seq INTEGER NOT NULL,
+        tenant_id INTEGER NOT NULL,
+        error TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        requeued INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (webhook_id, event_seq)
+    );
     "#,
 ];
 

@@ -8,11 +8,15 @@
 //! Invariant: resources are reached only through [`Store::resources`], which
 //! binds a tenant into the handle; no resource method takes a tenant.
 //!
+//! Invariant: a write's [`Journal`] (audit entry and events) commits in the
+//! write's own transaction, or not at all.
+//!
 //! Invariant: filters arrive lowered ([`scim_core::filter::Lowered`]); a
 //! backend translates them into its own query language and must agree with
 //! the in-memory evaluator, which the suite checks.
 
 pub mod error;
+pub mod events;
 pub mod index;
 pub mod memory;
 pub mod model;
@@ -22,6 +26,10 @@ pub mod query;
 pub mod suite;
 
 pub use error::{StoreError, StoreResult};
+pub use events::{
+    AuditEntry, AuditQuery, AuditRecord, ChangeEvent, DeadLetter, DeliveryProgress, EventStore,
+    Journal, NewWebhook, StoredEvent, Webhook, WebhookFormat,
+};
 pub use model::*;
 pub use policy::{
     ConnectionPolicy, DeactivatePolicy, DeletePolicy, MatchAction, MatchKey, Ownership, Provenance,
@@ -36,7 +44,7 @@ use std::sync::Arc;
 
 /// A database holding every tenant.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: EventStore + Send + Sync + 'static {
     /// Creates a tenant; its name is unique.
     async fn create_tenant(&self, name: &str, now: Timestamp) -> StoreResult<Tenant>;
     /// All tenants, by name.
@@ -84,6 +92,16 @@ pub trait Store: Send + Sync + 'static {
     /// Sets when a token of the tenant expires; `false` if there is none.
     async fn expire_token(&self, tenant: TenantId, token: i64, at: Timestamp) -> StoreResult<bool>;
 
+    /// Records that a connection deprovisioned a user at `at`, forgets
+    /// older records than `since`, and returns how many remain (this one
+    /// included): the circuit breaker's count for its window.
+    async fn note_deprovision(
+        &self,
+        connection: ConnectionId,
+        at: Timestamp,
+        since: Timestamp,
+    ) -> StoreResult<u64>;
+
     /// Purges soft-deleted resources of every tenant whose retention ended
     /// at `now`; returns how many.
     async fn purge_trash(&self, now: Timestamp) -> StoreResult<u64>;
@@ -116,7 +134,12 @@ pub trait ResourceStore: Send + Sync {
         f: UpdateFn,
     ) -> StoreResult<Option<Updated>>;
     /// Deletes a resource and its memberships; `false` if there is none.
-    async fn delete(&self, kind: ResourceKind, id: &ResourceId) -> StoreResult<bool>;
+    async fn delete(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        journal: Journal,
+    ) -> StoreResult<bool>;
     /// A page of resources matching a query.
     async fn query(&self, kind: ResourceKind, query: &Query) -> StoreResult<Page>;
     /// How many resources of this kind exist (active ones only when `active_only`).
@@ -130,6 +153,7 @@ pub trait ResourceStore: Send + Sync {
         id: &ResourceId,
         deleted: Timestamp,
         purge_after: Timestamp,
+        journal: Journal,
     ) -> StoreResult<bool>;
     /// The soft-deleted resources, newest first.
     async fn list_trash(&self, kind: ResourceKind) -> StoreResult<Vec<Trashed>>;
@@ -143,5 +167,6 @@ pub trait ResourceStore: Send + Sync {
         keys: IndexKeys,
         provenance: Provenance,
         now: Timestamp,
+        journal: Journal,
     ) -> StoreResult<Option<Record>>;
 }

@@ -1,5 +1,6 @@
 //! Records the stores keep: tenants, connections, tokens and resources.
 
+use crate::events::Journal;
 use crate::policy::{ConnectionPolicy, Provenance, TenantSettings};
 use scim_core::resource::{ResourceId, Version};
 use scim_core::timestamp::Timestamp;
@@ -228,6 +229,8 @@ pub struct NewRecord {
     pub keys: IndexKeys,
     /// Initial members of a group.
     pub members: Vec<ResourceId>,
+    /// The audit entry and events committed with the insert.
+    pub journal: Journal,
 }
 
 /// A change to a group's membership, applied in O(Δ).
@@ -252,6 +255,9 @@ pub struct Update {
     /// Record `provenance` (and move the version) even if nothing else
     /// changed: adoption and unmanaging change only the provenance.
     pub force: bool,
+    /// Committed with the update: the audit entry always, the events only
+    /// if something changed.
+    pub journal: Journal,
 }
 
 impl Update {
@@ -263,6 +269,7 @@ impl Update {
             now,
             provenance: None,
             force: false,
+            journal: Journal::default(),
         }
     }
 }

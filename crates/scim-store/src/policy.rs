@@ -56,6 +56,12 @@ pub struct ConnectionPolicy {
     pub ownership: Ownership,
     /// How many unrevoked, unexpired tokens the connection may hold.
     pub max_active_tokens: u32,
+    /// Set when the circuit breaker paused the connection's deprovisioning
+    /// (Unix milliseconds); cleared when an admin confirms or rejects.
+    pub paused_since: Option<i64>,
+    /// When an admin last released the breaker: deprovisionings before it
+    /// no longer count.
+    pub released_at: Option<i64>,
 }
 
 impl Default for ConnectionPolicy {
@@ -65,6 +71,8 @@ impl Default for ConnectionPolicy {
             delete: DeletePolicy::Delete,
             ownership: Ownership::Shared,
             max_active_tokens: 3,
+            paused_since: None,
+            released_at: None,
         }
     }
 }

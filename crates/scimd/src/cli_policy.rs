@@ -52,6 +52,18 @@ pub enum ConnectionCommand {
         #[command(flatten)]
         flags: ConnectionFlags,
     },
+    /// Release a connection the circuit breaker paused: --confirm resumes
+    /// deprovisioning; --reject re-enables the users it deactivated in the
+    /// window, then resumes.
+    Release {
+        #[arg(long)]
+        tenant: String,
+        name: String,
+        #[arg(long, conflicts_with = "reject", required_unless_present = "reject")]
+        confirm: bool,
+        #[arg(long)]
+        reject: bool,
+    },
     /// Delete a connection and its tokens (what it provisioned stays).
     Delete {
         #[arg(long)]

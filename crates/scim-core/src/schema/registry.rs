@@ -97,6 +97,21 @@ impl SchemaRegistry {
         Ok(())
     }
 
+    /// Publishes a schema in `/Schemas` without making it an extension of a
+    /// resource type: for server-set, read-only data that clients read but
+    /// never write (request bodies carrying it are stripped by the server).
+    pub fn publish(&mut self, schema_json: &serde_json::Value) -> ScimResult<()> {
+        let schema = Schema::from_json(schema_json)?;
+        if self.schema(&schema.id).is_some() {
+            return Err(ScimError::Uniqueness(format!(
+                "schema {} already registered",
+                schema.id
+            )));
+        }
+        self.schemas.push(schema);
+        Ok(())
+    }
+
     /// Marks an attribute as stored outside the resource document (for
     /// example group `members`, kept in a membership table). The PATCH engine
     /// turns operations on such attributes into [`crate::patch::ExternalOp`]s.

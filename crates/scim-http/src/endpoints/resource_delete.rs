@@ -1,7 +1,7 @@
 //! `DELETE /Users/{id}`, `DELETE /Groups/{id}` (RFC 7644 §3.6): 204, then 404.
 
 use super::kind;
-use crate::extract::{Auth, Conditions};
+use crate::extract::{Auth, Conditions, Ctx};
 use crate::response::{ApiReply, ApiResult};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -11,7 +11,10 @@ pub async fn handler(
     Path((rt, id)): Path<(String, String)>,
     Auth(who): Auth,
     Conditions(pre): Conditions,
+    Ctx(ctx): Ctx,
 ) -> ApiResult<ApiReply> {
     let kind = kind(&rt)?;
-    Ok(ApiReply(state.service.delete(&who, kind, &id, &pre).await?))
+    Ok(ApiReply(
+        state.service.delete(&who, kind, &id, &pre, &ctx).await?,
+    ))
 }

@@ -16,7 +16,8 @@
 //! Invariant: adoption is one atomic read-modify-write that re-checks the
 //! account is still local, so two concurrent creates adopt it at most once.
 
-use crate::{Principal, ScimService};
+use crate::journal::{change, Origin};
+use crate::{Principal, RequestCtx, ScimService};
 use scim_core::filter::{lower, Filter};
 use scim_core::project::Projection;
 use scim_core::resource::apply_replace_rules;
@@ -117,6 +118,7 @@ impl ScimService {
         who: &Principal,
         doc: &Map<String, Value>,
         provenance: &Provenance,
+        ctx: &RequestCtx,
         projection: &Projection,
     ) -> ScimResult<Option<Record>> {
         let tenant = self
@@ -140,6 +142,7 @@ impl ScimService {
         let mut linked = provenance.clone();
         let keep = policy.keep_auth_provider;
         let now = self.clock.now();
+        let origin = Origin::of(who, ctx);
         let update = Box::new(move |current: &Record| {
             if current.provenance.managed {
                 return Err(ScimError::Uniqueness(
@@ -154,10 +157,24 @@ impl ScimService {
                 linked.auth_provider = current.provenance.auth_provider.clone();
             }
             let k = keys(ResourceKind::User, &new_doc, unique_groups);
+            let id = current.id.as_str();
+            let journal = change(
+                &origin,
+                now,
+                201,
+                "adopt",
+                "put",
+                ResourceKind::User,
+                id,
+                Some(&current.doc),
+                Some(&new_doc),
+                &[],
+            );
             Ok(Update {
                 doc: Some((new_doc, k)),
                 provenance: Some(linked),
                 force: true,
+                journal,
                 ..Update::none(now)
             })
         });

@@ -5,6 +5,7 @@
 //! ([`super::adopt`]); an active user needs a free licence seat (403).
 
 use super::{Reply, RequestCtx};
+use crate::journal::{change, Origin};
 use crate::{Principal, ScimService};
 use scim_core::project::Projection;
 use scim_core::ScimResult;
@@ -22,6 +23,19 @@ impl ScimService {
         ctx: &RequestCtx,
         projection: &Projection,
     ) -> ScimResult<Reply> {
+        let result = self.create_inner(who, kind, body, ctx, projection).await;
+        self.audit_refusal(who, ctx, kind, None, &result).await;
+        result
+    }
+
+    async fn create_inner(
+        &self,
+        who: &Principal,
+        kind: ResourceKind,
+        body: &Value,
+        ctx: &RequestCtx,
+        projection: &Projection,
+    ) -> ScimResult<Reply> {
         let tol = who.profile().tolerances();
         let (doc, members) = self.prepare(kind, body, &tol)?;
         let now = self.clock.now();
@@ -29,18 +43,37 @@ impl ScimService {
         let provenance =
             Provenance::provisioned(who.connection(), who.connection_name(), &provider, now);
         if kind == ResourceKind::User {
-            if let Some(adopted) = self.adopt(who, &doc, &provenance, projection).await? {
+            if let Some(adopted) = self.adopt(who, &doc, &provenance, ctx, projection).await? {
                 return self.reply(&adopted, ctx, projection, 201);
             }
         }
+        let id = self.ids.new_id();
+        let extra: &[&str] = if members.is_empty() {
+            &[]
+        } else {
+            &["members"]
+        };
+        let journal = change(
+            &Origin::of(who, ctx),
+            now,
+            201,
+            "create",
+            "create",
+            kind,
+            id.as_str(),
+            None,
+            Some(&doc),
+            extra,
+        );
         let record = NewRecord {
             kind,
-            id: self.ids.new_id(),
+            id,
             created: now,
             provenance,
             keys: keys(kind, &doc, self.config.unique_group_names),
             doc,
             members,
+            journal,
         };
         let stored = self.store.resources(who.tenant()).insert(record).await?;
         self.reply(&stored, ctx, projection, 201)

@@ -10,9 +10,11 @@
 //!
 //! Ownership between connections applies as for any write.
 
-use super::guard::hold_active;
+use super::breaker::check_not_paused;
+use super::guard::Deprovisioning;
 use super::{not_found, parse_id, Preconditions, Reply};
-use crate::{Principal, ScimService};
+use crate::journal::{change, Origin};
+use crate::{Principal, RequestCtx, ScimService};
 use scim_core::timestamp::Timestamp;
 use scim_core::{ScimError, ScimResult};
 use scim_store::index::keys;
@@ -29,17 +31,33 @@ impl ScimService {
         kind: ResourceKind,
         id: &str,
         pre: &Preconditions,
+        ctx: &RequestCtx,
+    ) -> ScimResult<Reply> {
+        let result = self.delete_inner(who, kind, id, pre, ctx).await;
+        self.audit_refusal(who, ctx, kind, Some(id), &result).await;
+        result
+    }
+
+    async fn delete_inner(
+        &self,
+        who: &Principal,
+        kind: ResourceKind,
+        id: &str,
+        pre: &Preconditions,
+        ctx: &RequestCtx,
     ) -> ScimResult<Reply> {
         let rid = parse_id(kind, id)?;
         let store = self.store.resources(who.tenant());
-        let observed = self.check_ownership(who, kind, &rid).await?;
+        let (observed, before) = self.check_ownership(who, kind, &rid).await?;
+        let origin = Origin::of(who, ctx);
         let policy = match (who.policy().delete, kind) {
             (DeletePolicy::Disable, ResourceKind::Group) => DeletePolicy::Delete,
             (p, _) => p,
         };
         if policy == DeletePolicy::Disable {
-            let (deactivate, by, now) =
-                (who.policy().deactivate, who.connection(), self.clock.now());
+            let (by, now) = (who.connection(), self.clock.now());
+            let deprov = Deprovisioning::of(who);
+            let seen = deprov.clone();
             let pre = pre.clone();
             let unique_groups = self.config.unique_group_names;
             let update = Box::new(move |current: &Record| {
@@ -47,12 +65,30 @@ impl ScimService {
                 observed.recheck(current)?;
                 let mut doc = current.doc.clone();
                 doc.insert("active".into(), Value::Bool(false));
-                hold_active(deactivate, kind, &current.doc, &mut doc);
+                let acknowledged = deprov.apply(kind, &current.doc, &mut doc)?;
                 let changed = doc != current.doc;
                 let k = keys(kind, &doc, unique_groups);
+                let action = if acknowledged {
+                    "acknowledge-deactivation"
+                } else {
+                    "delete-as-disable"
+                };
+                let journal = change(
+                    &origin,
+                    now,
+                    204,
+                    action,
+                    "patch",
+                    kind,
+                    current.id.as_str(),
+                    Some(&current.doc),
+                    Some(&doc),
+                    &[],
+                );
                 Ok(Update {
                     doc: changed.then_some((doc, k)),
                     provenance: Some(current.provenance.touched(by, now)),
+                    journal,
                     ..Update::none(now)
                 })
             });
@@ -60,7 +96,13 @@ impl ScimService {
                 .update(kind, &rid, Load::NONE, update)
                 .await?
                 .ok_or_else(|| not_found(kind, id))?;
+            if seen.happened() {
+                self.after_deprovision(who).await;
+            }
             return Ok(Reply::no_content());
+        }
+        if kind == ResourceKind::User {
+            check_not_paused(who)?;
         }
         if pre.if_match.is_some() {
             let current = store
@@ -69,8 +111,25 @@ impl ScimService {
                 .ok_or_else(|| not_found(kind, id))?;
             pre.check_match(current.version)?;
         }
+        let now = self.clock.now();
+        let action = if policy == DeletePolicy::SoftDelete {
+            "soft-delete"
+        } else {
+            "delete"
+        };
+        let journal = change(
+            &origin,
+            now,
+            204,
+            action,
+            "delete",
+            kind,
+            id,
+            Some(&before.doc),
+            None,
+            &[],
+        );
         let gone = if policy == DeletePolicy::SoftDelete {
-            let now = self.clock.now();
             let tenant = self
                 .store
                 .tenant(who.tenant())
@@ -80,11 +139,14 @@ impl ScimService {
                 now.unix_millis() + i64::from(tenant.settings.retention_days) * DAY_MS,
             )
             .ok_or_else(|| ScimError::Internal("retention out of range".into()))?;
-            store.trash(kind, &rid, now, purge_after).await?
+            store.trash(kind, &rid, now, purge_after, journal).await?
         } else {
-            store.delete(kind, &rid).await?
+            store.delete(kind, &rid, journal).await?
         };
         if gone {
+            if kind == ResourceKind::User {
+                self.after_deprovision(who).await;
+            }
             Ok(Reply::no_content())
         } else {
             Err(not_found(kind, id))

@@ -8,11 +8,14 @@
 //! - **provenance**: every change by a connection records who made it.
 
 use super::not_found;
-use crate::{Principal, ScimService};
+use crate::journal::Origin;
+use crate::{Principal, RequestCtx, ScimService};
 use scim_core::resource::ResourceId;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{DeactivatePolicy, Load, Ownership, Record, ResourceKind};
 use serde_json::{Map, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// The creator a write observed before its transaction; the transaction
 /// checks it is still the creator.
@@ -37,23 +40,56 @@ pub(crate) fn is_active(doc: &Map<String, Value>) -> bool {
     doc.get("active").and_then(Value::as_bool).unwrap_or(true)
 }
 
-/// Applies the deactivation policy to a new document: under `acknowledge`
-/// a deactivation is undone. Returns whether it was.
-pub(crate) fn hold_active(
+/// What a write's deactivation policy needs to know, captured for the
+/// transaction: the policy, whether the breaker paused the connection, and
+/// a flag the transaction sets when it deactivated a user.
+#[derive(Clone)]
+pub(crate) struct Deprovisioning {
     policy: DeactivatePolicy,
-    kind: ResourceKind,
-    current: &Map<String, Value>,
-    doc: &mut Map<String, Value>,
-) -> bool {
-    let deactivates = kind == ResourceKind::User && is_active(current) && !is_active(doc);
-    if deactivates && policy == DeactivatePolicy::Acknowledge {
-        match current.get("active") {
-            Some(v) => doc.insert("active".into(), v.clone()),
-            None => doc.shift_remove("active"),
-        };
-        return true;
+    paused: Option<ScimError>,
+    happened: Arc<AtomicBool>,
+}
+
+impl Deprovisioning {
+    pub(crate) fn of(who: &Principal) -> Deprovisioning {
+        Deprovisioning {
+            policy: who.policy().deactivate,
+            paused: super::breaker::check_not_paused(who).err(),
+            happened: Arc::new(AtomicBool::new(false)),
+        }
     }
-    false
+
+    /// Applies the deactivation policy to a new document: under
+    /// `acknowledge` a deactivation is undone (and `true` returned, for the
+    /// audit log); while the breaker is tripped it is refused (503).
+    pub(crate) fn apply(
+        &self,
+        kind: ResourceKind,
+        current: &Map<String, Value>,
+        doc: &mut Map<String, Value>,
+    ) -> ScimResult<bool> {
+        let deactivates = kind == ResourceKind::User && is_active(current) && !is_active(doc);
+        if !deactivates {
+            return Ok(false);
+        }
+        if self.policy == DeactivatePolicy::Acknowledge {
+            match current.get("active") {
+                Some(v) => doc.insert("active".into(), v.clone()),
+                None => doc.shift_remove("active"),
+            };
+            return Ok(true);
+        }
+        if let Some(e) = &self.paused {
+            return Err(e.clone());
+        }
+        self.happened.store(true, Ordering::SeqCst);
+        Ok(false)
+    }
+
+    /// Whether the transaction deactivated a user.
+    pub(crate) fn happened(&self) -> bool {
+        self.happened.load(Ordering::SeqCst)
+    }
 }
 
 impl ScimService {
@@ -64,7 +100,7 @@ impl ScimService {
         who: &Principal,
         kind: ResourceKind,
         rid: &ResourceId,
-    ) -> ScimResult<Observed> {
+    ) -> ScimResult<(Observed, Record)> {
         let current = self
             .store
             .resources(who.tenant())
@@ -86,6 +122,32 @@ impl ScimService {
                 }
             }
         }
-        Ok(Observed(current.provenance.created_by))
+        Ok((Observed(current.provenance.created_by), current))
+    }
+
+    /// Records a refused write in the audit log (a write that succeeded
+    /// recorded its entry in its own transaction). Never fails the request.
+    pub(crate) async fn audit_refusal<T>(
+        &self,
+        who: &Principal,
+        ctx: &RequestCtx,
+        kind: ResourceKind,
+        id: Option<&str>,
+        result: &ScimResult<T>,
+    ) {
+        let Err(e) = result else { return };
+        let origin = Origin::of(who, ctx);
+        let entry = origin.entry(
+            self.clock.now(),
+            e.status(),
+            "refused",
+            Some(kind),
+            id,
+            Some(e.detail().to_string()),
+            Vec::new(),
+        );
+        if let Err(err) = self.store.append_audit(who.tenant(), entry).await {
+            tracing::warn!(error = %err, "cannot record a refused request in the audit log");
+        }
     }
 }

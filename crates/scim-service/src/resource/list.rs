@@ -3,7 +3,7 @@
 //! filter, sort, index or cursor (RFC 9865) pagination, and projection.
 
 use super::{Reply, RequestCtx};
-use crate::render::resource_json;
+use crate::render::projected;
 use crate::{Principal, ScimService};
 use scim_core::filter::{lower, Lowered};
 use scim_core::list::{list_response, ListQuery, Paging};
@@ -92,7 +92,7 @@ impl ScimService {
             skip = skip.saturating_sub(result.total);
             next_cursor = result.next_cursor;
             for r in &result.records {
-                resources.push(q.projection.apply(&resource_json(r, &ctx.base_url), &view));
+                resources.push(projected(r, &ctx.base_url, &q.projection, &view));
             }
         }
         let body = list_response(resources, total, &q.paging, next_cursor, None);

@@ -2,6 +2,7 @@
 //! the request preparation and reply building here.
 
 mod adopt;
+pub mod breaker;
 mod create;
 mod delete;
 mod get;
@@ -12,7 +13,7 @@ mod replace;
 
 pub use list::ListSource;
 
-use crate::render::{location, resource_json};
+use crate::render::{location, projected};
 use crate::{internal, ScimService};
 use scim_core::project::Projection;
 use scim_core::resource::{normalize, EtagCondition, ResourceId, Version};
@@ -31,6 +32,11 @@ pub struct RequestCtx {
     pub user_agent: Option<String>,
     /// Whether the request carries Entra's `aadOptscim062020` flag.
     pub entra_flag: bool,
+    /// The correlation id (`X-Request-Id`), recorded in the audit log.
+    pub request_id: String,
+    /// The HTTP method and path, for the audit log.
+    pub method: String,
+    pub path: String,
 }
 
 impl RequestCtx {
@@ -40,6 +46,9 @@ impl RequestCtx {
             base_url: base_url.to_string(),
             user_agent: None,
             entra_flag: false,
+            request_id: String::new(),
+            method: String::new(),
+            path: String::new(),
         }
     }
 }
@@ -150,10 +159,9 @@ impl ScimService {
         status: u16,
     ) -> ScimResult<Reply> {
         let view = self.view(record.kind)?;
-        let full = resource_json(record, &ctx.base_url);
         Ok(Reply {
             status,
-            body: Some(projection.apply(&full, &view)),
+            body: Some(projected(record, &ctx.base_url, projection, &view)),
             etag: Some(record.version.etag()),
             location: Some(location(&ctx.base_url, record.kind, record.id.as_str())),
         })

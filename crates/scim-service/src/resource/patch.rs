@@ -4,8 +4,9 @@
 //! changes. A PATCH that changes nothing keeps the version. Answers 200 with
 //! the resource, or 204 for group PATCH when the IdP profile prefers it.
 
-use super::guard::hold_active;
+use super::guard::Deprovisioning;
 use super::{member_ids, not_found, parse_id, strip_provenance, Preconditions, Reply, RequestCtx};
+use crate::journal::{change, Origin};
 use crate::{Principal, ScimService};
 use scim_core::patch::{apply, filter_value_ids, ExternalOp, PatchRequest};
 use scim_core::project::Projection;
@@ -64,6 +65,24 @@ impl ScimService {
         projection: &Projection,
         pre: &Preconditions,
     ) -> ScimResult<Reply> {
+        let result = self
+            .patch_inner(who, kind, id, body, ctx, projection, pre)
+            .await;
+        self.audit_refusal(who, ctx, kind, Some(id), &result).await;
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn patch_inner(
+        &self,
+        who: &Principal,
+        kind: ResourceKind,
+        id: &str,
+        body: &Value,
+        ctx: &RequestCtx,
+        projection: &Projection,
+        pre: &Preconditions,
+    ) -> ScimResult<Reply> {
         let rid = parse_id(kind, id)?;
         let tol = who.profile().tolerances();
         let request = PatchRequest::parse(body, &tol)?;
@@ -80,8 +99,12 @@ impl ScimService {
             members: shown.members || needs_members(&request),
             groups: shown.groups,
         };
-        let observed = self.check_ownership(who, kind, &rid).await?;
-        let (deactivate, by) = (who.policy().deactivate, who.connection());
+        let (observed, _) = self.check_ownership(who, kind, &rid).await?;
+        let by = who.connection();
+        let origin = Origin::of(who, ctx);
+        let status = if no_content { 204 } else { 200 };
+        let deprov = Deprovisioning::of(who);
+        let seen = deprov.clone();
         let registry = self.registry.clone();
         let unique_groups = self.config.unique_group_names;
         let now = self.clock.now();
@@ -96,14 +119,37 @@ impl ScimService {
             let mut doc = out.doc;
             doc.shift_remove("password");
             strip_provenance(&mut doc);
-            hold_active(deactivate, kind, &current.doc, &mut doc);
+            let acknowledged = deprov.apply(kind, &current.doc, &mut doc)?;
             let members = member_changes(out.external, current)?;
             let changed = doc != current.doc;
             let k = keys(kind, &doc, unique_groups);
+            let action = if acknowledged {
+                "acknowledge-deactivation"
+            } else {
+                "patch"
+            };
+            let extra: &[&str] = if members.is_empty() {
+                &[]
+            } else {
+                &["members"]
+            };
+            let journal = change(
+                &origin,
+                now,
+                status,
+                action,
+                "patch",
+                kind,
+                current.id.as_str(),
+                Some(&current.doc),
+                Some(&doc),
+                extra,
+            );
             Ok(Update {
                 doc: changed.then_some((doc, k)),
                 members,
                 provenance: Some(current.provenance.touched(by, now)),
+                journal,
                 ..Update::none(now)
             })
         });
@@ -113,6 +159,9 @@ impl ScimService {
             .update(kind, &rid, load, update)
             .await?
             .ok_or_else(|| not_found(kind, id))?;
+        if seen.happened() {
+            self.after_deprovision(who).await;
+        }
         if no_content {
             return Ok(Reply {
                 status: 204,

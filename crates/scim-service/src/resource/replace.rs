@@ -3,8 +3,9 @@
 //! keep their value; a group's members become exactly those listed. Runs as
 //! one atomic read-modify-write, with `If-Match` checked inside it.
 
-use super::guard::hold_active;
+use super::guard::Deprovisioning;
 use super::{not_found, parse_id, Preconditions, Reply, RequestCtx};
+use crate::journal::{change, Origin};
 use crate::{Principal, ScimService};
 use scim_core::project::Projection;
 use scim_core::resource::apply_replace_rules;
@@ -26,11 +27,32 @@ impl ScimService {
         projection: &Projection,
         pre: &Preconditions,
     ) -> ScimResult<Reply> {
+        let result = self
+            .replace_inner(who, kind, id, body, ctx, projection, pre)
+            .await;
+        self.audit_refusal(who, ctx, kind, Some(id), &result).await;
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn replace_inner(
+        &self,
+        who: &Principal,
+        kind: ResourceKind,
+        id: &str,
+        body: &Value,
+        ctx: &RequestCtx,
+        projection: &Projection,
+        pre: &Preconditions,
+    ) -> ScimResult<Reply> {
         let rid = parse_id(kind, id)?;
         let tol = who.profile().tolerances();
         let (mut doc, members) = self.prepare(kind, body, &tol)?;
-        let observed = self.check_ownership(who, kind, &rid).await?;
-        let (deactivate, by) = (who.policy().deactivate, who.connection());
+        let (observed, _) = self.check_ownership(who, kind, &rid).await?;
+        let by = who.connection();
+        let origin = Origin::of(who, ctx);
+        let deprov = Deprovisioning::of(who);
+        let seen = deprov.clone();
         let registry = self.registry.clone();
         let unique_groups = self.config.unique_group_names;
         let now = self.clock.now();
@@ -43,17 +65,40 @@ impl ScimService {
                 .view(kind.name())
                 .ok_or_else(|| crate::internal("resource type missing"))?;
             apply_replace_rules(&current.doc, &mut doc, &view)?;
-            hold_active(deactivate, kind, &current.doc, &mut doc);
+            let acknowledged = deprov.apply(kind, &current.doc, &mut doc)?;
             let members = if kind == ResourceKind::Group {
                 vec![MemberChange::ReplaceAll(members)]
             } else {
                 Vec::new()
             };
             let k = keys(kind, &doc, unique_groups);
+            let action = if acknowledged {
+                "acknowledge-deactivation"
+            } else {
+                "replace"
+            };
+            let extra: &[&str] = if kind == ResourceKind::Group {
+                &["members"]
+            } else {
+                &[]
+            };
+            let journal = change(
+                &origin,
+                now,
+                200,
+                action,
+                "put",
+                kind,
+                current.id.as_str(),
+                Some(&current.doc),
+                Some(&doc),
+                extra,
+            );
             Ok(Update {
                 doc: Some((doc, k)),
                 members,
                 provenance: Some(current.provenance.touched(by, now)),
+                journal,
                 ..Update::none(now)
             })
         });
@@ -63,6 +108,9 @@ impl ScimService {
             .update(kind, &rid, load, update)
             .await?
             .ok_or_else(|| not_found(kind, id))?;
+        if seen.happened() {
+            self.after_deprovision(who).await;
+        }
         self.reply(&updated.record, ctx, projection, 200)
     }
 }

@@ -2,6 +2,7 @@
 //! evaluated with the core's in-memory evaluator. It defines the reference
 //! behaviour the SQL backends must match (the storage suite runs on all).
 
+mod events;
 mod resources;
 
 pub use resources::{evaluation_view, unique_message};
@@ -37,6 +38,10 @@ struct State {
     members: BTreeSet<(i64, i64)>,
     /// Soft-deleted resources.
     trash: Vec<(TenantId, Trashed)>,
+    /// Deprovisionings by connection, for the circuit breaker.
+    deprovisions: Vec<(ConnectionId, Timestamp)>,
+    /// The audit log, events and webhooks.
+    journals: events::Journals,
 }
 
 impl State {
@@ -294,6 +299,21 @@ impl Store for MemoryStore {
             }
             None => Ok(false),
         }
+    }
+
+    async fn note_deprovision(
+        &self,
+        connection: ConnectionId,
+        at: Timestamp,
+        since: Timestamp,
+    ) -> StoreResult<u64> {
+        let mut s = lock(&self.state)?;
+        s.deprovisions.retain(|(_, t)| *t >= since);
+        s.deprovisions.push((connection, at));
+        Ok(s.deprovisions
+            .iter()
+            .filter(|(c, _)| *c == connection)
+            .count() as u64)
     }
 
     async fn purge_trash(&self, now: Timestamp) -> StoreResult<u64> {

@@ -2,6 +2,7 @@
 
 use super::{lock, Row, State};
 use crate::error::{StoreError, StoreResult};
+use crate::events::Journal;
 use crate::model::*;
 use crate::policy::Provenance;
 use crate::query::{cursor, Page, PageRequest, Query};
@@ -128,6 +129,7 @@ impl ResourceStore for MemoryResources {
         if rec.kind == ResourceKind::User && rec.keys.active {
             s.check_seat(self.tenant)?;
         }
+        s.journals.record(self.tenant, rec.journal, true);
         let seq = s.key();
         let record = Record {
             kind: rec.kind,
@@ -277,15 +279,25 @@ impl ResourceStore for MemoryResources {
             }
             changed = true;
         }
+        s.journals.record(self.tenant, update.journal, changed);
         let record = self
             .load(&s, seq, load)
             .ok_or_else(|| StoreError::Backend("row vanished".into()))?;
         Ok(Some(Updated { record, changed }))
     }
 
-    async fn delete(&self, kind: ResourceKind, id: &ResourceId) -> StoreResult<bool> {
+    async fn delete(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        journal: Journal,
+    ) -> StoreResult<bool> {
         let mut s = lock(&self.state)?;
-        Ok(self.remove(&mut s, kind, id).is_some())
+        let gone = self.remove(&mut s, kind, id).is_some();
+        if gone {
+            s.journals.record(self.tenant, journal, true);
+        }
+        Ok(gone)
     }
 
     async fn trash(
@@ -294,11 +306,13 @@ impl ResourceStore for MemoryResources {
         id: &ResourceId,
         deleted: Timestamp,
         purge_after: Timestamp,
+        journal: Journal,
     ) -> StoreResult<bool> {
         let mut s = lock(&self.state)?;
         let Some(row) = self.remove(&mut s, kind, id) else {
             return Ok(false);
         };
+        s.journals.record(self.tenant, journal, true);
         s.trash.push((
             self.tenant,
             Trashed {
@@ -335,6 +349,7 @@ impl ResourceStore for MemoryResources {
         keys: IndexKeys,
         provenance: Provenance,
         now: Timestamp,
+        journal: Journal,
     ) -> StoreResult<Option<Record>> {
         let mut s = lock(&self.state)?;
         let Some(pos) = s
@@ -353,6 +368,7 @@ impl ResourceStore for MemoryResources {
             s.check_seat(self.tenant)?;
         }
         let (_, trashed) = s.trash.remove(pos);
+        s.journals.record(self.tenant, journal, true);
         let seq = s.key();
         if let Some(u) = &keys.unique {
             s.unique.insert((self.tenant, kind, u.clone()), seq);

@@ -10,10 +10,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod events;
 mod policy;
 
+pub use events::*;
 pub use policy::*;
 
+use crate::events::Journal;
 use crate::index::keys;
 use crate::model::*;
 use crate::query::{PageRequest, Query};
@@ -48,7 +51,8 @@ macro_rules! storage_suite {
             filters, sorting_and_paging, cursor_paging, counts, concurrent_creates_yield_one,
             concurrent_member_adds_all_survive, settings_connections_and_token_expiry,
             provenance_is_kept, seats_are_enforced, concurrent_creates_respect_seats,
-            trash_restore_and_purge);
+            trash_restore_and_purge, deprovisions_are_counted_per_window,
+            journals_commit_with_their_writes, webhooks_leases_and_dead_letters);
     };
     (@optional $var:literal, $require:literal, $make:expr; $($name:ident),* $(,)?) => {
         $(
@@ -108,6 +112,7 @@ pub(crate) fn user(rid: &str, body: Value) -> NewRecord {
         keys: keys(ResourceKind::User, &d, true),
         doc: d,
         members: vec![],
+        journal: Journal::default(),
     }
 }
 
@@ -121,6 +126,7 @@ pub(crate) fn group(rid: &str, name: &str, members: &[&str]) -> NewRecord {
         keys: keys(ResourceKind::Group, &d, true),
         doc: d,
         members: members.iter().map(|m| id(m)).collect(),
+        journal: Journal::default(),
     }
 }
 
@@ -252,8 +258,14 @@ pub async fn insert_get_delete(store: Arc<dyn Store>) {
         .await
         .unwrap()
         .is_none());
-    assert!(r.delete(ResourceKind::User, &id("u1")).await.unwrap());
-    assert!(!r.delete(ResourceKind::User, &id("u1")).await.unwrap());
+    assert!(r
+        .delete(ResourceKind::User, &id("u1"), Journal::default())
+        .await
+        .unwrap());
+    assert!(!r
+        .delete(ResourceKind::User, &id("u1"), Journal::default())
+        .await
+        .unwrap());
     assert!(r
         .get(ResourceKind::User, &id("u1"), Load::NONE)
         .await
@@ -289,7 +301,9 @@ pub async fn user_names_are_unique_without_case(store: Arc<dyn Store>) {
         Err(StoreError::Uniqueness(_))
     ));
     // After a delete the name is free again.
-    r.delete(ResourceKind::User, &id("u1")).await.unwrap();
+    r.delete(ResourceKind::User, &id("u1"), Journal::default())
+        .await
+        .unwrap();
     r.insert(user("u3", json!({"userName": "ALICE@example.com"})))
         .await
         .unwrap();
@@ -316,7 +330,10 @@ pub async fn tenants_are_isolated(store: Arc<dyn Store>) {
         .await
         .unwrap()
         .is_none());
-    assert!(!b.delete(ResourceKind::User, &id("u1")).await.unwrap());
+    assert!(!b
+        .delete(ResourceKind::User, &id("u1"), Journal::default())
+        .await
+        .unwrap());
     let q = Query {
         filter: None,
         sort: None,
@@ -612,7 +629,9 @@ pub async fn deleting_removes_memberships(store: Arc<dyn Store>) {
         .unwrap();
     r.insert(group("g1", "G1", &["u1", "u2"])).await.unwrap();
     r.insert(group("g2", "G2", &["u1", "g1"])).await.unwrap();
-    r.delete(ResourceKind::User, &id("u1")).await.unwrap();
+    r.delete(ResourceKind::User, &id("u1"), Journal::default())
+        .await
+        .unwrap();
     let all = Load {
         members: true,
         groups: false,
@@ -626,7 +645,9 @@ pub async fn deleting_removes_memberships(store: Arc<dyn Store>) {
         ),
         ["u2"]
     );
-    r.delete(ResourceKind::Group, &id("g1")).await.unwrap();
+    r.delete(ResourceKind::Group, &id("g1"), Journal::default())
+        .await
+        .unwrap();
     assert!(member_ids(
         &r.get(ResourceKind::Group, &id("g2"), all)
             .await
@@ -914,7 +935,9 @@ pub async fn cursor_paging(store: Arc<dyn Store>) {
         seen.extend(p.records.iter().map(|x| x.id.to_string()));
         // A resource created mid-listing does not disturb the pages already served.
         if seen.len() == 3 {
-            r.delete(ResourceKind::User, &id("u1")).await.unwrap();
+            r.delete(ResourceKind::User, &id("u1"), Journal::default())
+                .await
+                .unwrap();
         }
         match p.next_cursor {
             Some(c) => cursor = Some(c),

@@ -3,6 +3,7 @@
 //! the write transaction, and the soft-delete trash.
 
 use super::{doc, id, set_doc, t, tenant, user};
+use crate::events::Journal;
 use crate::index::keys;
 use crate::model::*;
 use crate::policy::{ConnectionPolicy, DeletePolicy, Ownership, Provenance, TenantSettings};
@@ -255,7 +256,10 @@ pub async fn seats_are_enforced(store: Arc<dyn Store>) {
         .unwrap()
         .unwrap();
     assert_eq!(r.count(ResourceKind::User, true).await.unwrap(), 2);
-    assert!(r.delete(ResourceKind::User, &id("u2")).await.unwrap());
+    assert!(r
+        .delete(ResourceKind::User, &id("u2"), Journal::default())
+        .await
+        .unwrap());
     r.insert(user("u4", json!({"userName": "d", "active": true})))
         .await
         .unwrap();
@@ -322,11 +326,23 @@ pub async fn trash_restore_and_purge(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert!(r
-        .trash(ResourceKind::User, &id("u1"), t(10), t(20))
+        .trash(
+            ResourceKind::User,
+            &id("u1"),
+            t(10),
+            t(20),
+            Journal::default()
+        )
         .await
         .unwrap());
     assert!(!r
-        .trash(ResourceKind::User, &id("u1"), t(10), t(20))
+        .trash(
+            ResourceKind::User,
+            &id("u1"),
+            t(10),
+            t(20),
+            Journal::default()
+        )
         .await
         .unwrap());
     assert!(r
@@ -375,12 +391,16 @@ pub async fn trash_restore_and_purge(store: Arc<dyn Store>) {
             &id("u1"),
             k.clone(),
             x.provenance.clone(),
-            t(12)
+            t(12),
+            Journal::default()
         )
         .await,
         Err(StoreError::Uniqueness(_))
     ));
-    assert!(r.delete(ResourceKind::User, &id("u3")).await.unwrap());
+    assert!(r
+        .delete(ResourceKind::User, &id("u3"), Journal::default())
+        .await
+        .unwrap());
     // ... and restoring takes it back, with a newer version.
     let back = r
         .restore(
@@ -389,6 +409,7 @@ pub async fn trash_restore_and_purge(store: Arc<dyn Store>) {
             k.clone(),
             x.provenance.clone(),
             t(12),
+            Journal::default(),
         )
         .await
         .unwrap()
@@ -411,26 +432,69 @@ pub async fn trash_restore_and_purge(store: Arc<dyn Store>) {
             &id("u1"),
             k,
             Provenance::default(),
-            t(13)
+            t(13),
+            Journal::default()
         )
         .await
         .unwrap()
         .is_none());
 
     // Purging removes only what is past its retention, in every tenant.
-    r.trash(ResourceKind::User, &id("u1"), t(30), t(40))
-        .await
-        .unwrap();
-    r.trash(ResourceKind::User, &id("u2"), t(30), t(50))
-        .await
-        .unwrap();
-    r.trash(ResourceKind::Group, &id("g1"), t(30), t(40))
-        .await
-        .unwrap();
+    r.trash(
+        ResourceKind::User,
+        &id("u1"),
+        t(30),
+        t(40),
+        Journal::default(),
+    )
+    .await
+    .unwrap();
+    r.trash(
+        ResourceKind::User,
+        &id("u2"),
+        t(30),
+        t(50),
+        Journal::default(),
+    )
+    .await
+    .unwrap();
+    r.trash(
+        ResourceKind::Group,
+        &id("g1"),
+        t(30),
+        t(40),
+        Journal::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(store.purge_trash(t(39)).await.unwrap(), 0);
     assert_eq!(store.purge_trash(t(45)).await.unwrap(), 2);
     let left = r.list_trash(ResourceKind::User).await.unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].id.as_str(), "u2");
     assert!(r.list_trash(ResourceKind::Group).await.unwrap().is_empty());
+}
+
+pub async fn deprovisions_are_counted_per_window(store: Arc<dyn Store>) {
+    let a = store.create_tenant("a", t(0)).await.unwrap();
+    let c1 = store
+        .create_connection(a.id, "one", "auto", t(0))
+        .await
+        .unwrap();
+    let c2 = store
+        .create_connection(a.id, "two", "auto", t(0))
+        .await
+        .unwrap();
+    assert_eq!(store.note_deprovision(c1.id, t(10), t(0)).await.unwrap(), 1);
+    assert_eq!(store.note_deprovision(c1.id, t(11), t(0)).await.unwrap(), 2);
+    assert_eq!(store.note_deprovision(c2.id, t(12), t(0)).await.unwrap(), 1);
+    // The window moves on: older deprovisionings no longer count.
+    assert_eq!(
+        store.note_deprovision(c1.id, t(20), t(11)).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        store.note_deprovision(c1.id, t(30), t(25)).await.unwrap(),
+        1
+    );
 }

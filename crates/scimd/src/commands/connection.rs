@@ -41,8 +41,15 @@ fn name_of<T: serde::Serialize>(v: &T) -> String {
 }
 
 fn describe(c: &Connection) -> String {
+    let paused = c
+        .policy
+        .paused_since
+        .and_then(scim_core::timestamp::Timestamp::from_unix_millis)
+        .map_or(String::new(), |t| {
+            format!("\tPAUSED by the circuit breaker since {t}")
+        });
     format!(
-        "{}\tprofile={}\tdeactivate={}\tdelete={}\townership={}\tmax-tokens={}",
+        "{}\tprofile={}\tdeactivate={}\tdelete={}\townership={}\tmax-tokens={}{paused}",
         c.name,
         c.profile,
         name_of(&c.policy.deactivate),
@@ -93,6 +100,28 @@ pub async fn run(service: &ScimService, cmd: &ConnectionCommand) -> Result<(), S
                 .await
                 .map_err(err)?;
             println!("updated connection {}", describe(&c));
+        }
+        ConnectionCommand::Release {
+            tenant,
+            name,
+            confirm,
+            ..
+        } => {
+            let r = service
+                .release_breaker(tenant, name, *confirm)
+                .await
+                .map_err(err)?;
+            if *confirm {
+                println!("confirmed: deprovisioning through {name} resumes");
+            } else {
+                println!(
+                    "rejected: re-enabled {} user(s); deprovisioning through {name} resumes",
+                    r.reenabled.len()
+                );
+                for id in r.reenabled {
+                    println!("re-enabled {id}");
+                }
+            }
         }
         ConnectionCommand::Delete { tenant, name } => {
             service.delete_connection(tenant, name).await.map_err(err)?;

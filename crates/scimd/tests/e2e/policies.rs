@@ -14,6 +14,25 @@ fn patch_body(ops: Value) -> Value {
     json!({"schemas": [PATCH_OP], "Operations": ops})
 }
 
+/// A user's provenance extension, which is returned when asked for by name.
+fn provenance(s: &Server, token: &str, id: &str) -> Value {
+    let r = s.req_as(
+        token,
+        "GET",
+        &format!("/Users/{id}?attributes=userName,{PROVENANCE}"),
+        None,
+    );
+    assert!(
+        r.body["schemas"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(PROVENANCE)),
+        "{}",
+        r.text
+    );
+    r.body[PROVENANCE].clone()
+}
+
 fn deactivate() -> Value {
     patch_body(json!([{"op": "replace", "path": "active", "value": false}]))
 }
@@ -57,15 +76,16 @@ fn connections_own_what_they_create() {
     );
     assert_eq!(r.status, 201, "{}", r.text);
     let id = r.body["id"].as_str().unwrap().to_string();
-    let p = &r.body[PROVENANCE];
+    assert!(
+        r.body.get(PROVENANCE).is_none(),
+        "only when asked for: {}",
+        r.text
+    );
+    let p = provenance(&s, &entra, &id);
     assert_eq!(p["authProvider"], "entra");
     assert_eq!(p["provisionedBy"], "entra");
     assert_eq!(p["managed"], true);
     assert!(p["lastSyncedAt"].is_string());
-    assert!(r.body["schemas"]
-        .as_array()
-        .unwrap()
-        .contains(&json!(PROVENANCE)));
 
     // Another connection may read but not write it.
     let path = format!("/Users/{id}");
@@ -113,15 +133,18 @@ fn connections_own_what_they_create() {
         Some(&user_body("ann@example.com", true)),
     );
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body[PROVENANCE]["provisionedBy"], "entra");
+    assert_eq!(provenance(&s, &okta, &id)["provisionedBy"], "entra");
 
     // A client cannot set the read-only provenance.
     let mut forged = user_body("bob@example.com", true);
     forged[PROVENANCE] = json!({"authProvider": "forged", "managed": false});
     let r = s.req_as(&okta, "POST", "/Users", Some(&forged));
     assert_eq!(r.status, 201, "{}", r.text);
-    assert_eq!(r.body[PROVENANCE]["authProvider"], "okta");
-    assert_eq!(r.body[PROVENANCE]["managed"], true);
+    let p = provenance(&s, &okta, r.body["id"].as_str().unwrap());
+    assert_eq!(
+        (&p["authProvider"], &p["managed"]),
+        (&json!("okta"), &json!(true))
+    );
 
     // Deleting a connection revokes its tokens.
     s.cli_ok(&["connection", "delete", "--tenant", "default", "okta"]);
@@ -454,8 +477,11 @@ fn local_accounts_are_adopted_or_conflict() {
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["id"], jo.as_str());
     assert_eq!(r.body["userName"], "jo@example.com");
-    assert_eq!(r.body[PROVENANCE]["authProvider"], "saml");
-    assert_eq!(r.body[PROVENANCE]["managed"], true);
+    let p = provenance(&s, &s.token, &jo);
+    assert_eq!(
+        (&p["authProvider"], &p["managed"]),
+        (&json!("saml"), &json!(true))
+    );
     // Now managed, it is not adopted twice: a second create collides as usual.
     assert_error(&s.post("/Users", &body), 409, Some("uniqueness"));
 
@@ -501,14 +527,8 @@ fn managed_users_are_read_only_locally() {
     assert!(shown.contains("\"managed\": true"), "{shown}");
     s.cli_ok(&["user", "unmanage", "--tenant", "default", &id]);
     s.cli_ok(&["user", "disable", "--tenant", "default", &id]);
-    let r = s.get(&format!("/Users/{id}"));
-    assert_eq!(
-        (
-            r.body["active"].clone(),
-            r.body[PROVENANCE]["managed"].clone()
-        ),
-        (json!(false), json!(false))
-    );
+    assert_eq!(s.get(&format!("/Users/{id}")).body["active"], false);
+    assert_eq!(provenance(&s, &s.token, &id)["managed"], false);
     s.cli_ok(&["user", "delete", "--tenant", "default", &id]);
     assert_error(&s.get(&format!("/Users/{id}")), 404, None);
     // A local account made by the CLI is editable at once.
@@ -557,8 +577,85 @@ fn import_accounts_for_every_row() {
         err.contains("[##############################] 5/5"),
         "{err}"
     );
-    let r = s.get("/Users?filter=userName%20eq%20%22two@example.com%22");
+    let r = s.get(&format!(
+        "/Users?filter=userName%20eq%20%22two@example.com%22&attributes={PROVENANCE}"
+    ));
     assert_eq!(r.body["Resources"][0][PROVENANCE]["authProvider"], "google");
     let (ok, _, err) = s.cli(&["import", "--tenant", "nope", file.to_str().unwrap()]);
     assert!(!ok && err.contains("no tenant"), "{err}");
+}
+
+#[test]
+fn the_breaker_pauses_mass_deprovisioning() {
+    let s = Server::start();
+    s.cli_ok(&[
+        "tenant",
+        "set",
+        "default",
+        "--breaker",
+        "true",
+        "--breaker-percent",
+        "20",
+        "--breaker-window-minutes",
+        "60",
+        "--breaker-minimum",
+        "2",
+    ]);
+    let ids: Vec<String> = (0..10)
+        .map(|i| s.create_user(&format!("u{i}@example.com")))
+        .collect();
+    let off = json!([{"op": "replace", "path": "active", "value": false}]);
+    // 20% of 10 users: two deprovisionings pass, the third trips the breaker.
+    for id in &ids[..3] {
+        assert_eq!(s.patch(&format!("/Users/{id}"), off.clone()).status, 200);
+    }
+    let list = s.cli_ok(&["connection", "list", "--tenant", "default"]);
+    assert!(list.contains("PAUSED"), "{list}");
+    let r = s.patch(&format!("/Users/{}", ids[3]), off.clone());
+    assert_error(&r, 503, None);
+    assert!(r.header("retry-after").is_some());
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("circuit breaker"),
+        "{}",
+        r.text
+    );
+    assert_error(&s.delete(&format!("/Users/{}", ids[4])), 503, None);
+    // Everything else still works while paused.
+    let r = s.patch(
+        &format!("/Users/{}", ids[3]),
+        json!([{"op": "replace", "path": "title", "value": "x"}]),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(s.create_user("new@example.com").len(), 36);
+    // Rejecting re-enables what the connection deactivated in the window.
+    let out = s.cli_ok(&[
+        "connection",
+        "release",
+        "--tenant",
+        "default",
+        "default",
+        "--reject",
+    ]);
+    assert!(out.contains("re-enabled 3 user(s)"), "{out}");
+    assert_eq!(
+        s.get("/Users?filter=active%20eq%20false").body["totalResults"],
+        0
+    );
+    // After release the window restarts; confirming lets a deprovisioning through.
+    assert_eq!(
+        s.patch(&format!("/Users/{}", ids[3]), off.clone()).status,
+        200
+    );
+    let (ok, _, err) = s.cli(&[
+        "connection",
+        "release",
+        "--tenant",
+        "default",
+        "default",
+        "--confirm",
+    ]);
+    assert!(!ok && err.contains("not paused"), "{err}");
 }

@@ -1,0 +1,126 @@
+//! Security Event Tokens (RFC 8417) for scimd's change events, in the
+//! RFC 9967 provisioning profile (§2.4): `prov:create`, `prov:patch`,
+//! `prov:put`, `prov:delete`, `prov:activate`, `prov:deactivate`, with the
+//! `full` (the resource in `data`) or `notice` (the changed `attributes`)
+//! form for the first three. The `txn` claim is the correlation id of the
+//! request that caused the change; `jti` is unique per event and stable, so
+//! a receiver can drop duplicates after a redelivery.
+
+use scim_store::{ResourceKind, StoredEvent};
+use serde_json::{json, Map, Value};
+
+/// The URN prefix of provisioning events.
+pub const PROV: &str = "urn:ietf:params:scim:event:prov:";
+
+/// Every event URI scimd emits (advertised in ServiceProviderConfig).
+pub fn event_uris() -> Vec<String> {
+    let mut v = Vec::new();
+    for e in ["create", "patch", "put"] {
+        v.push(format!("{PROV}{e}:full"));
+        v.push(format!("{PROV}{e}:notice"));
+    }
+    for e in ["delete", "activate", "deactivate"] {
+        v.push(format!("{PROV}{e}"));
+    }
+    v
+}
+
+/// The SET of a stored event. `issuer` is the SCIM base URL; `audience`
+/// names the receiver (a webhook URL, or the feed).
+pub fn security_event(e: &StoredEvent, issuer: &str, audience: &str, full: bool) -> Value {
+    let ev = &e.event;
+    let with_form = matches!(ev.event.as_str(), "create" | "patch" | "put");
+    let payload = if !with_form {
+        json!({})
+    } else if full {
+        json!({"data": ev.data.clone().unwrap_or_else(|| json!({}))})
+    } else {
+        json!({"attributes": ev.attributes})
+    };
+    let uri = match (with_form, full) {
+        (false, _) => format!("{PROV}{}", ev.event),
+        (true, true) => format!("{PROV}{}:full", ev.event),
+        (true, false) => format!("{PROV}{}:notice", ev.event),
+    };
+    let endpoint = if ev.resource_type == ResourceKind::Group.name() {
+        "Groups"
+    } else {
+        "Users"
+    };
+    let mut sub = Map::new();
+    sub.insert("format".into(), json!("scim"));
+    sub.insert(
+        "uri".into(),
+        json!(format!("/{endpoint}/{}", ev.resource_id)),
+    );
+    if let Some(x) = &ev.external_id {
+        sub.insert("externalId".into(), json!(x));
+    }
+    let mut events = Map::new();
+    events.insert(uri, payload);
+    let mut set = json!({
+        "jti": format!("scimd-{}-{}", e.tenant.db_key(), e.seq),
+        "iat": ev.at / 1000,
+        "iss": issuer,
+        "aud": [audience],
+        "sub_id": Value::Object(sub),
+        "events": Value::Object(events),
+    });
+    if !ev.request_id.is_empty() {
+        set["txn"] = json!(ev.request_id);
+    }
+    set
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scim_store::{ChangeEvent, TenantId};
+
+    fn stored(event: &str) -> StoredEvent {
+        StoredEvent {
+            seq: 42,
+            tenant: TenantId::from_db(3),
+            event: ChangeEvent {
+                event: event.into(),
+                resource_type: "User".into(),
+                resource_id: "u1".into(),
+                external_id: Some("jdoe".into()),
+                at: 1_458_496_404_000,
+                request_id: "req-1".into(),
+                data: Some(json!({"userName": "jdoe", "id": "u1"})),
+                attributes: vec!["userName".into()],
+            },
+        }
+    }
+
+    #[test]
+    fn full_and_notice_forms() {
+        let full = security_event(
+            &stored("create"),
+            "https://scim.example.com/scim/v2",
+            "https://hook",
+            true,
+        );
+        assert_eq!(
+            full,
+            json!({
+                "jti": "scimd-3-42", "iat": 1_458_496_404, "iss": "https://scim.example.com/scim/v2",
+                "aud": ["https://hook"], "txn": "req-1",
+                "sub_id": {"format": "scim", "uri": "/Users/u1", "externalId": "jdoe"},
+                "events": {"urn:ietf:params:scim:event:prov:create:full": {"data": {"userName": "jdoe", "id": "u1"}}}
+            })
+        );
+        let notice = security_event(&stored("patch"), "i", "a", false);
+        assert_eq!(
+            notice["events"]["urn:ietf:params:scim:event:prov:patch:notice"],
+            json!({"attributes": ["userName"]})
+        );
+        let off = security_event(&stored("deactivate"), "i", "a", true);
+        assert_eq!(
+            off["events"]["urn:ietf:params:scim:event:prov:deactivate"],
+            json!({})
+        );
+        assert_eq!(event_uris().len(), 9);
+    }
+}

@@ -1,0 +1,404 @@
+//! The audit log, event outbox and webhook delivery state on SQLite: the
+//! [`EventStore`] half of the store. A write's [`Journal`] is written by
+//! [`write_journal`] inside the write's own transaction (the writer
+//! thread's batch), so events commit exactly when their change does.
+
+use crate::writer::backend;
+use crate::{opt_ts, ts, SqliteStore};
+use async_trait::async_trait;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+use scim_core::timestamp::Timestamp;
+use scim_store::policy::{from_text, to_text};
+use scim_store::*;
+
+/// Writes a journal: the audit entry always, the events when `changed`.
+pub fn write_journal(
+    conn: &Connection,
+    tenant: i64,
+    journal: &Journal,
+    changed: bool,
+) -> StoreResult<()> {
+    if let Some(e) = &journal.audit {
+        conn.prepare_cached(
+            "INSERT INTO audit (tenant_id, at, connection_id, status, resource_kind, resource_id, entry)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .map_err(backend)?
+        .execute(params![
+            tenant,
+            e.at,
+            e.connection,
+            e.status,
+            e.resource_type,
+            e.resource_id,
+            to_text(e)?
+        ])
+        .map_err(backend)?;
+    }
+    if changed {
+        let mut stmt = conn
+            .prepare_cached("INSERT INTO events (tenant_id, at, event) VALUES (?1, ?2, ?3)")
+            .map_err(backend)?;
+        for ev in &journal.events {
+            stmt.execute(params![tenant, ev.at, to_text(ev)?])
+                .map_err(backend)?;
+        }
+    }
+    Ok(())
+}
+
+fn audit_row(r: &Row<'_>) -> rusqlite::Result<(i64, i64, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+}
+
+fn event_row(r: &Row<'_>) -> rusqlite::Result<(i64, i64, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+}
+
+const HOOK_COLUMNS: &str = "h.id, h.tenant_id, h.url, h.secret, h.format, h.full, h.created, h.cursor, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id)";
+
+type HookRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    bool,
+    i64,
+    i64,
+    i64,
+    Option<String>,
+    Option<i64>,
+    i64,
+);
+
+fn hook_row(r: &Row<'_>) -> rusqlite::Result<HookRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+        r.get(11)?,
+    ))
+}
+
+fn hook_of(h: HookRow) -> StoreResult<Webhook> {
+    let (id, tenant, url, secret, format, full, created, cursor, failures, last_error, next, dead) =
+        h;
+    Ok(Webhook {
+        id,
+        tenant: TenantId::from_db(tenant),
+        url,
+        secret,
+        format: from_text(&format!("{format:?}"))?,
+        full,
+        created: ts(created)?,
+        cursor,
+        failures: u32::try_from(failures).unwrap_or(u32::MAX),
+        last_error,
+        next_attempt: opt_ts(next)?,
+        dead: u64::try_from(dead).unwrap_or(0),
+    })
+}
+
+fn format_name(f: WebhookFormat) -> StoreResult<String> {
+    Ok(to_text(&f)?.trim_matches('"').to_string())
+}
+
+#[async_trait]
+impl EventStore for SqliteStore {
+    async fn append_audit(&self, tenant: TenantId, entry: AuditEntry) -> StoreResult<()> {
+        let journal = Journal {
+            audit: Some(entry),
+            events: Vec::new(),
+        };
+        self.writer
+            .write(move |c| write_journal(c, tenant.db_key(), &journal, false))
+            .await
+    }
+
+    async fn audit(&self, tenant: TenantId, q: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
+        let q = q.clone();
+        self.readers
+            .read(move |c| {
+                let mut sql =
+                    String::from("SELECT seq, tenant_id, entry FROM audit WHERE tenant_id = ?");
+                let mut args: Vec<rusqlite::types::Value> = vec![tenant.db_key().into()];
+                if let Some((kind, id)) = &q.resource {
+                    sql.push_str(" AND resource_id = ? AND resource_kind = ?");
+                    args.push(id.clone().into());
+                    args.push(kind.name().to_string().into());
+                }
+                if let Some(conn) = q.connection {
+                    sql.push_str(" AND connection_id = ?");
+                    args.push(conn.db_key().into());
+                }
+                if let Some(t) = q.since {
+                    sql.push_str(" AND at >= ?");
+                    args.push(t.unix_millis().into());
+                }
+                if let Some(t) = q.until {
+                    sql.push_str(" AND at < ?");
+                    args.push(t.unix_millis().into());
+                }
+                match q.succeeded {
+                    Some(true) => sql.push_str(" AND status BETWEEN 200 AND 299"),
+                    Some(false) => sql.push_str(" AND status NOT BETWEEN 200 AND 299"),
+                    None => {}
+                }
+                if let Some(b) = q.before_seq {
+                    sql.push_str(" AND seq < ?");
+                    args.push(b.into());
+                }
+                sql.push_str(" ORDER BY seq DESC LIMIT ?");
+                args.push(i64::try_from(q.limit).unwrap_or(i64::MAX).into());
+                let mut stmt = c.prepare_cached(&sql).map_err(backend)?;
+                let rows = stmt
+                    .query_map(params_from_iter(args.iter()), audit_row)
+                    .map_err(backend)?;
+                rows.map(|r| {
+                    let (seq, tenant, entry) = r.map_err(backend)?;
+                    Ok(AuditRecord {
+                        seq,
+                        tenant: TenantId::from_db(tenant),
+                        entry: from_text(&entry)?,
+                    })
+                })
+                .collect()
+            })
+            .await
+    }
+
+    async fn purge_audit(&self, before: Timestamp) -> StoreResult<u64> {
+        self.writer
+            .write(move |c| {
+                let n = c
+                    .execute("DELETE FROM audit WHERE at < ?1", [before.unix_millis()])
+                    .map_err(backend)?;
+                Ok(n as u64)
+            })
+            .await
+    }
+
+    async fn events(
+        &self,
+        tenant: Option<TenantId>,
+        after: i64,
+        limit: u64,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.readers
+            .read(move |c| {
+                let (sql, args): (&str, Vec<i64>) = match tenant {
+                    Some(t) => (
+                        "SELECT seq, tenant_id, event FROM events WHERE tenant_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                        vec![t.db_key(), after, limit],
+                    ),
+                    None => (
+                        "SELECT seq, tenant_id, event FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                        vec![after, limit],
+                    ),
+                };
+                let mut stmt = c.prepare_cached(sql).map_err(backend)?;
+                let rows = stmt
+                    .query_map(params_from_iter(args.iter()), event_row)
+                    .map_err(backend)?;
+                rows.map(|r| {
+                    let (seq, tenant, event) = r.map_err(backend)?;
+                    Ok(StoredEvent {
+                        seq,
+                        tenant: TenantId::from_db(tenant),
+                        event: from_text(&event)?,
+                    })
+                })
+                .collect()
+            })
+            .await
+    }
+
+    async fn purge_events(&self, before: Timestamp) -> StoreResult<u64> {
+        self.writer
+            .write(move |c| {
+                let n = c
+                    .execute(
+                        "DELETE FROM events WHERE at < ?1 AND seq <= coalesce(
+                            (SELECT min(h.cursor) FROM webhooks h WHERE h.tenant_id = events.tenant_id),
+                            9223372036854775807)",
+                        [before.unix_millis()],
+                    )
+                    .map_err(backend)?;
+                Ok(n as u64)
+            })
+            .await
+    }
+
+    async fn create_webhook(&self, h: NewWebhook) -> StoreResult<Webhook> {
+        let format = format_name(h.format)?;
+        self.writer
+            .write(move |c| {
+                let cursor: i64 = c
+                    .query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))
+                    .map_err(backend)?;
+                c.execute(
+                    "INSERT INTO webhooks (tenant_id, url, secret, format, full, created, cursor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![h.tenant.db_key(), h.url, h.secret, format, h.full, h.created.unix_millis(), cursor],
+                )
+                .map_err(backend)?;
+                let id = c.last_insert_rowid();
+                c.query_row(&format!("SELECT {HOOK_COLUMNS} FROM webhooks h WHERE h.id = ?1"), [id], hook_row)
+                    .map_err(backend)
+                    .and_then(hook_of)
+            })
+            .await
+    }
+
+    async fn list_webhooks(&self, tenant: Option<TenantId>) -> StoreResult<Vec<Webhook>> {
+        self.readers
+            .read(move |c| {
+                let sql = format!(
+                    "SELECT {HOOK_COLUMNS} FROM webhooks h WHERE ?1 IS NULL OR h.tenant_id = ?1 ORDER BY h.id"
+                );
+                let mut stmt = c.prepare_cached(&sql).map_err(backend)?;
+                let rows = stmt
+                    .query_map([tenant.map(TenantId::db_key)], hook_row)
+                    .map_err(backend)?;
+                rows.map(|r| r.map_err(backend).and_then(hook_of)).collect()
+            })
+            .await
+    }
+
+    async fn delete_webhook(&self, tenant: TenantId, id: i64) -> StoreResult<bool> {
+        self.writer
+            .write(move |c| {
+                let n = c
+                    .execute(
+                        "DELETE FROM webhooks WHERE tenant_id = ?1 AND id = ?2",
+                        params![tenant.db_key(), id],
+                    )
+                    .map_err(backend)?;
+                if n > 0 {
+                    c.execute("DELETE FROM dead_letters WHERE webhook_id = ?1", [id])
+                        .map_err(backend)?;
+                }
+                Ok(n > 0)
+            })
+            .await
+    }
+
+    async fn claim_webhook(
+        &self,
+        id: i64,
+        owner: &str,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let owner = owner.to_string();
+        self.writer
+            .write(move |c| {
+                let n = c
+                    .execute(
+                        "UPDATE webhooks SET lease_owner = ?1, lease_until = ?2
+                         WHERE id = ?3 AND (lease_owner IS NULL OR lease_owner = ?1 OR lease_until <= ?4)",
+                        params![owner, until.unix_millis(), id, now.unix_millis()],
+                    )
+                    .map_err(backend)?;
+                Ok(n > 0)
+            })
+            .await
+    }
+
+    async fn save_delivery(&self, id: i64, owner: &str, p: DeliveryProgress) -> StoreResult<bool> {
+        let owner = owner.to_string();
+        self.writer
+            .write(move |c| {
+                let n = c
+                    .execute(
+                        "UPDATE webhooks SET cursor = ?1, failures = ?2, last_error = ?3, next_attempt = ?4
+                         WHERE id = ?5 AND lease_owner = ?6",
+                        params![p.cursor, p.failures, p.last_error, p.next_attempt.map(|t| t.unix_millis()), id, owner],
+                    )
+                    .map_err(backend)?;
+                Ok(n > 0)
+            })
+            .await
+    }
+
+    async fn dead_letter(&self, d: DeadLetter) -> StoreResult<()> {
+        self.writer
+            .write(move |c| {
+                let tenant: Option<i64> = c
+                    .query_row("SELECT tenant_id FROM webhooks WHERE id = ?1", [d.webhook], |r| r.get(0))
+                    .optional()
+                    .map_err(backend)?;
+                let Some(tenant) = tenant else {
+                    return Err(StoreError::Backend(format!("no webhook {}", d.webhook)));
+                };
+                c.execute(
+                    "INSERT OR REPLACE INTO dead_letters (webhook_id, event_seq, tenant_id, error, at, requeued) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![d.webhook, d.event_seq, tenant, d.error, d.at.unix_millis(), d.requeued],
+                )
+                .map_err(backend)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn dead_letters(&self, webhook: i64) -> StoreResult<Vec<DeadLetter>> {
+        self.readers
+            .read(move |c| {
+                let mut stmt = c
+                    .prepare_cached("SELECT event_seq, error, at, requeued FROM dead_letters WHERE webhook_id = ?1 ORDER BY event_seq")
+                    .map_err(backend)?;
+                let rows = stmt
+                    .query_map([webhook], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, bool>(3)?))
+                    })
+                    .map_err(backend)?;
+                rows.map(|r| {
+                    let (event_seq, error, at, requeued) = r.map_err(backend)?;
+                    Ok(DeadLetter { webhook, event_seq, error, at: ts(at)?, requeued })
+                })
+                .collect()
+            })
+            .await
+    }
+
+    async fn requeue_dead_letters(
+        &self,
+        tenant: TenantId,
+        webhook: i64,
+        event_seq: Option<i64>,
+    ) -> StoreResult<u64> {
+        self.writer
+            .write(move |c| {
+                let n = c
+                    .execute(
+                        "UPDATE dead_letters SET requeued = 1 WHERE tenant_id = ?1 AND webhook_id = ?2 AND (?3 IS NULL OR event_seq = ?3)",
+                        params![tenant.db_key(), webhook, event_seq],
+                    )
+                    .map_err(backend)?;
+                Ok(n as u64)
+            })
+            .await
+    }
+
+    async fn resolve_dead_letter(&self, webhook: i64, event_seq: i64) -> StoreResult<()> {
+        self.writer
+            .write(move |c| {
+                c.execute(
+                    "DELETE FROM dead_letters WHERE webhook_id = ?1 AND event_seq = ?2",
+                    params![webhook, event_seq],
+                )
+                .map_err(backend)?;
+                Ok(())
+            })
+            .await
+    }
+}

@@ -1,0 +1,236 @@
+//! What stores record about changes: the audit log, the event outbox, and
+//! webhook endpoints with their delivery progress (`docs/events.md`).
+//!
+//! A write carries a [`Journal`]; the store commits its audit entry and its
+//! events in the same transaction as the change (the transactional
+//! outbox), so an acknowledged change always has its events, and a change
+//! that rolled back has none. Stores keep the payloads as JSON text.
+
+use crate::error::StoreResult;
+use crate::model::{ConnectionId, ResourceKind, TenantId};
+use async_trait::async_trait;
+use scim_core::timestamp::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One audit log entry: what a connection asked for and what happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AuditEntry {
+    /// Unix milliseconds.
+    pub at: i64,
+    pub connection: Option<i64>,
+    /// The correlation id, also sent to the client as `X-Request-Id`.
+    pub request_id: String,
+    pub method: String,
+    pub path: String,
+    /// The IdP profile in effect.
+    pub profile: String,
+    /// The HTTP status answered.
+    pub status: u16,
+    /// What scimd did: `create`, `adopt`, `replace`, `patch`, `delete`,
+    /// `soft-delete`, `deactivate`, `acknowledge`, `refused`, `restore`,
+    /// `unmanage` …
+    pub action: String,
+    /// `User` or `Group`, when a resource is concerned.
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    /// Why a request was refused (the SCIM error detail).
+    pub detail: Option<String>,
+    /// The structured diff of what changed (`password` redacted): a list of
+    /// `{"op": "add"|"remove"|"replace", "path": …, "old": …, "new": …}`.
+    pub diff: Value,
+}
+
+impl AuditEntry {
+    /// Whether the request succeeded (2xx).
+    pub fn succeeded(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// A stored audit entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub tenant: TenantId,
+    pub entry: AuditEntry,
+}
+
+/// Which audit entries to read (all conditions must hold), newest first.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AuditQuery {
+    pub resource: Option<(ResourceKind, String)>,
+    pub connection: Option<ConnectionId>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    /// `Some(true)`: succeeded only; `Some(false)`: refused only.
+    pub succeeded: Option<bool>,
+    /// Entries older than this sequence number (paging backwards).
+    pub before_seq: Option<i64>,
+    pub limit: u64,
+}
+
+/// A change event (RFC 9967 provisioning event) before it is stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ChangeEvent {
+    /// `create`, `put`, `patch`, `delete`, `activate` or `deactivate`
+    /// (the `urn:ietf:params:scim:event:prov:` suffix).
+    pub event: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub external_id: Option<String>,
+    /// Unix milliseconds.
+    pub at: i64,
+    /// The correlation id of the request that caused it (the SET `txn`).
+    pub request_id: String,
+    /// The resource's attributes after the change (the "full" form).
+    pub data: Option<Value>,
+    /// The attributes the change touched (the "notice" form).
+    pub attributes: Vec<String>,
+}
+
+/// A stored event: its sequence number orders events of all tenants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub tenant: TenantId,
+    pub event: ChangeEvent,
+}
+
+/// What one write records, in the write's own transaction.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Journal {
+    /// Written whether or not anything changed.
+    pub audit: Option<AuditEntry>,
+    /// Written only when something changed.
+    pub events: Vec<ChangeEvent>,
+}
+
+/// How a webhook receives events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WebhookFormat {
+    /// A JSON batch signed with HMAC-SHA256 (`X-Scimd-Signature`).
+    #[default]
+    Signed,
+    /// One SET per request, `application/secevent+jwt` (RFC 8935), unsigned
+    /// JWS ("alg": "none") with an HMAC header as above.
+    Set,
+}
+
+/// A webhook endpoint of a tenant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Webhook {
+    pub id: i64,
+    pub tenant: TenantId,
+    pub url: String,
+    /// The HMAC key (shown once at creation).
+    pub secret: String,
+    pub format: WebhookFormat,
+    /// Whether SETs carry the resource (`full`) or only attribute names.
+    pub full: bool,
+    pub created: Timestamp,
+    /// The last event delivered (or dead-lettered); delivery resumes after it.
+    pub cursor: i64,
+    /// Consecutive failures of the event at the head of the queue.
+    pub failures: u32,
+    pub last_error: Option<String>,
+    /// When the next attempt may run (back-off).
+    pub next_attempt: Option<Timestamp>,
+    /// Events that exhausted their retries.
+    pub dead: u64,
+}
+
+/// A new webhook endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewWebhook {
+    pub tenant: TenantId,
+    pub url: String,
+    pub secret: String,
+    pub format: WebhookFormat,
+    pub full: bool,
+    pub created: Timestamp,
+}
+
+/// Delivery progress of a webhook, written by the replica holding its lease.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryProgress {
+    pub cursor: i64,
+    pub failures: u32,
+    pub last_error: Option<String>,
+    pub next_attempt: Option<Timestamp>,
+}
+
+/// An event whose delivery to a webhook exhausted its retries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadLetter {
+    pub webhook: i64,
+    pub event_seq: i64,
+    pub error: String,
+    pub at: Timestamp,
+    /// An admin asked for it to be delivered again.
+    pub requeued: bool,
+}
+
+/// The audit log, the event outbox and webhook delivery state of a store
+/// (every [`crate::Store`] is one).
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Appends an audit entry on its own (a refused request changes nothing).
+    async fn append_audit(&self, tenant: TenantId, entry: AuditEntry) -> StoreResult<()>;
+    /// A tenant's audit entries matching a query, newest first.
+    async fn audit(&self, tenant: TenantId, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>>;
+    /// Deletes audit entries older than `before`; returns how many.
+    async fn purge_audit(&self, before: Timestamp) -> StoreResult<u64>;
+    /// Events after sequence number `after`, oldest first, of one tenant
+    /// (or of all tenants).
+    async fn events(
+        &self,
+        tenant: Option<TenantId>,
+        after: i64,
+        limit: u64,
+    ) -> StoreResult<Vec<StoredEvent>>;
+    /// Deletes events older than `before` that every webhook of their
+    /// tenant has passed; returns how many.
+    async fn purge_events(&self, before: Timestamp) -> StoreResult<u64>;
+
+    /// Adds a webhook; its cursor starts at the newest event, so it
+    /// receives what happens from now on.
+    async fn create_webhook(&self, hook: NewWebhook) -> StoreResult<Webhook>;
+    /// A tenant's webhooks (every tenant's with `None`).
+    async fn list_webhooks(&self, tenant: Option<TenantId>) -> StoreResult<Vec<Webhook>>;
+    /// Deletes a webhook of the tenant and its dead letters.
+    async fn delete_webhook(&self, tenant: TenantId, id: i64) -> StoreResult<bool>;
+    /// Takes the delivery lease of a webhook until `until` unless another
+    /// owner holds an unexpired one: one replica delivers each webhook.
+    async fn claim_webhook(
+        &self,
+        id: i64,
+        owner: &str,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Saves delivery progress if `owner` still holds the lease.
+    async fn save_delivery(
+        &self,
+        id: i64,
+        owner: &str,
+        progress: DeliveryProgress,
+    ) -> StoreResult<bool>;
+    /// Records (or re-records) an event that exhausted its retries.
+    async fn dead_letter(&self, letter: DeadLetter) -> StoreResult<()>;
+    /// A webhook's dead letters.
+    async fn dead_letters(&self, webhook: i64) -> StoreResult<Vec<DeadLetter>>;
+    /// Marks a dead letter for redelivery (all of the webhook's with `None`);
+    /// returns how many.
+    async fn requeue_dead_letters(
+        &self,
+        tenant: TenantId,
+        webhook: i64,
+        event_seq: Option<i64>,
+    ) -> StoreResult<u64>;
+    /// Removes a dead letter once redelivered.
+    async fn resolve_dead_letter(&self, webhook: i64, event_seq: i64) -> StoreResult<()>;
+}

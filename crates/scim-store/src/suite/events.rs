@@ -1,0 +1,348 @@
+//! Storage suite cases for the audit log, the event outbox and webhook
+//! delivery state: journals commit with their writes (and only then),
+//! audit queries, event paging, leases, dead letters and purges.
+
+use super::{doc, id, t, tenant, user};
+use crate::events::*;
+use crate::index::keys;
+use crate::model::*;
+use crate::{Store, StoreError};
+use serde_json::json;
+use std::sync::Arc;
+
+fn entry(action: &str, status: u16, rid: &str, at: u32, conn: i64) -> AuditEntry {
+    AuditEntry {
+        at: t(at).unix_millis(),
+        connection: Some(conn),
+        request_id: format!("req-{at}"),
+        method: "POST".into(),
+        path: "/Users".into(),
+        profile: "auto".into(),
+        status,
+        action: action.into(),
+        resource_type: Some("User".into()),
+        resource_id: Some(rid.into()),
+        detail: None,
+        diff: json!([{"op": "add", "path": "userName", "new": rid}]),
+    }
+}
+
+fn event(kind: &str, rid: &str, at: u32) -> ChangeEvent {
+    ChangeEvent {
+        event: kind.into(),
+        resource_type: "User".into(),
+        resource_id: rid.into(),
+        at: t(at).unix_millis(),
+        request_id: format!("req-{at}"),
+        attributes: vec!["userName".into()],
+        ..ChangeEvent::default()
+    }
+}
+
+fn journal(action: &str, status: u16, rid: &str, at: u32, conn: i64) -> Journal {
+    Journal {
+        audit: Some(entry(action, status, rid, at, conn)),
+        events: vec![event(action, rid, at)],
+    }
+}
+
+async fn seqs(store: &Arc<dyn Store>, tenant: Option<TenantId>) -> Vec<String> {
+    store
+        .events(tenant, 0, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| format!("{}:{}", e.event.event, e.event.resource_id))
+        .collect()
+}
+
+pub async fn journals_commit_with_their_writes(store: Arc<dyn Store>) {
+    let tn = store.create_tenant("t", t(0)).await.unwrap();
+    let r = store.resources(tn.id);
+    let mut u = user("u1", json!({"userName": "a"}));
+    u.journal = journal("create", 201, "u1", 1, 7);
+    r.insert(u).await.unwrap();
+    // A failed write leaves no trace.
+    let mut dup = user("u2", json!({"userName": "A"}));
+    dup.journal = journal("create", 201, "u2", 2, 7);
+    assert!(matches!(
+        r.insert(dup).await,
+        Err(StoreError::Uniqueness(_))
+    ));
+    // An update that changes nothing is audited but emits no event.
+    let unchanged = Box::new(|cur: &Record| {
+        Ok(Update {
+            doc: Some((cur.doc.clone(), keys(ResourceKind::User, &cur.doc, true))),
+            journal: journal("patch", 200, "u1", 3, 7),
+            ..Update::none(t(3))
+        })
+    });
+    r.update(ResourceKind::User, &id("u1"), Load::NONE, unchanged)
+        .await
+        .unwrap();
+    let changed = Box::new(|_cur: &Record| {
+        let d = doc(json!({"userName": "a", "active": false}));
+        let k = keys(ResourceKind::User, &d, true);
+        Ok(Update {
+            doc: Some((d, k)),
+            journal: journal("deactivate", 200, "u1", 4, 8),
+            ..Update::none(t(4))
+        })
+    });
+    r.update(ResourceKind::User, &id("u1"), Load::NONE, changed)
+        .await
+        .unwrap();
+    // A rejected update leaves no trace either.
+    let rejected =
+        Box::new(|_cur: &Record| Err(scim_core::ScimError::PreconditionFailed("no".into())));
+    assert!(r
+        .update(ResourceKind::User, &id("u1"), Load::NONE, rejected)
+        .await
+        .is_err());
+    assert!(r
+        .delete(
+            ResourceKind::User,
+            &id("u1"),
+            journal("delete", 204, "u1", 5, 7)
+        )
+        .await
+        .unwrap());
+    assert!(!r
+        .delete(
+            ResourceKind::User,
+            &id("u1"),
+            journal("delete", 204, "u1", 6, 7)
+        )
+        .await
+        .unwrap());
+    store
+        .append_audit(tn.id, entry("refused", 403, "u9", 7, 8))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        seqs(&store, Some(tn.id)).await,
+        ["create:u1", "deactivate:u1", "delete:u1"]
+    );
+    let all = store
+        .audit(
+            tn.id,
+            &AuditQuery {
+                limit: 100,
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    let actions: Vec<&str> = all.iter().map(|a| a.entry.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["refused", "delete", "deactivate", "patch", "create"],
+        "newest first"
+    );
+    assert!(all.windows(2).all(|w| w[0].seq > w[1].seq));
+    assert_eq!(all[4].entry, entry("create", 201, "u1", 1, 7));
+
+    let q = |f: fn(&mut AuditQuery)| {
+        let mut q = AuditQuery {
+            limit: 100,
+            ..AuditQuery::default()
+        };
+        f(&mut q);
+        q
+    };
+    let count = |q: AuditQuery| {
+        let store = store.clone();
+        async move { store.audit(tn.id, &q).await.unwrap().len() }
+    };
+    assert_eq!(
+        count(q(|q| q.resource = Some((ResourceKind::User, "u1".into())))).await,
+        4
+    );
+    assert_eq!(
+        count(q(|q| q.connection = Some(ConnectionId::from_db(8)))).await,
+        2
+    );
+    assert_eq!(count(q(|q| q.succeeded = Some(false))).await, 1);
+    assert_eq!(count(q(|q| q.succeeded = Some(true))).await, 4);
+    assert_eq!(
+        count(q(|q| {
+            q.since = Some(t(3));
+            q.until = Some(t(5));
+        }))
+        .await,
+        2
+    );
+    assert_eq!(count(q(|q| q.limit = 2)).await, 2);
+    let before = all[1].seq;
+    let older = store
+        .audit(
+            tn.id,
+            &AuditQuery {
+                before_seq: Some(before),
+                limit: 100,
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(older.len(), 3);
+
+    // Another tenant sees none of it.
+    let other = tenant(&store, "other").await;
+    let other_id = store.find_tenant("other").await.unwrap().unwrap().id;
+    let mut u = user("o1", json!({"userName": "o"}));
+    u.journal = journal("create", 201, "o1", 8, 9);
+    other.insert(u).await.unwrap();
+    assert_eq!(store.audit(other_id, &q(|_| {})).await.unwrap().len(), 1);
+    assert_eq!(seqs(&store, Some(other_id)).await, ["create:o1"]);
+    assert_eq!(seqs(&store, None).await.len(), 4);
+    let first = store.events(None, 0, 1).await.unwrap();
+    let rest = store.events(None, first[0].seq, 100).await.unwrap();
+    assert_eq!(rest.len(), 3, "paging resumes after the cursor");
+
+    assert_eq!(store.purge_audit(t(4)).await.unwrap(), 2);
+    assert_eq!(count(q(|_| {})).await, 3);
+}
+
+pub async fn webhooks_leases_and_dead_letters(store: Arc<dyn Store>) {
+    let a = store.create_tenant("a", t(0)).await.unwrap();
+    let b = store.create_tenant("b", t(0)).await.unwrap();
+    let r = store.resources(a.id);
+    let mut u = user("u1", json!({"userName": "a"}));
+    u.journal = journal("create", 201, "u1", 1, 1);
+    r.insert(u).await.unwrap();
+    let hook = store
+        .create_webhook(NewWebhook {
+            tenant: a.id,
+            url: "http://127.0.0.1:1/hook".into(),
+            secret: "s3cret".into(),
+            format: WebhookFormat::Signed,
+            full: true,
+            created: t(2),
+        })
+        .await
+        .unwrap();
+    let latest = store
+        .events(None, 0, 100)
+        .await
+        .unwrap()
+        .last()
+        .unwrap()
+        .seq;
+    assert_eq!(
+        hook.cursor, latest,
+        "a new webhook starts at the newest event"
+    );
+    assert_eq!(
+        store.list_webhooks(Some(a.id)).await.unwrap(),
+        vec![hook.clone()]
+    );
+    assert!(store.list_webhooks(Some(b.id)).await.unwrap().is_empty());
+    assert_eq!(store.list_webhooks(None).await.unwrap().len(), 1);
+
+    // One replica at a time holds the lease.
+    assert!(store
+        .claim_webhook(hook.id, "r1", t(10), t(3))
+        .await
+        .unwrap());
+    assert!(!store
+        .claim_webhook(hook.id, "r2", t(10), t(4))
+        .await
+        .unwrap());
+    assert!(
+        store
+            .claim_webhook(hook.id, "r1", t(12), t(5))
+            .await
+            .unwrap(),
+        "renewal"
+    );
+    let progress = DeliveryProgress {
+        cursor: latest,
+        failures: 2,
+        last_error: Some("HTTP 500".into()),
+        next_attempt: Some(t(20)),
+    };
+    assert!(!store
+        .save_delivery(hook.id, "r2", progress.clone())
+        .await
+        .unwrap());
+    assert!(store.save_delivery(hook.id, "r1", progress).await.unwrap());
+    // The lease expires; another replica takes over, the first may not write.
+    assert!(store
+        .claim_webhook(hook.id, "r2", t(30), t(13))
+        .await
+        .unwrap());
+    let stale = DeliveryProgress {
+        cursor: 0,
+        failures: 0,
+        last_error: None,
+        next_attempt: None,
+    };
+    assert!(!store.save_delivery(hook.id, "r1", stale).await.unwrap());
+    let w = &store.list_webhooks(Some(a.id)).await.unwrap()[0];
+    assert_eq!(
+        (
+            w.cursor,
+            w.failures,
+            w.last_error.as_deref(),
+            w.next_attempt
+        ),
+        (latest, 2, Some("HTTP 500"), Some(t(20)))
+    );
+
+    for seq in [3, 4] {
+        store
+            .dead_letter(DeadLetter {
+                webhook: hook.id,
+                event_seq: seq,
+                error: "HTTP 500".into(),
+                at: t(14),
+                requeued: false,
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.list_webhooks(Some(a.id)).await.unwrap()[0].dead, 2);
+    assert_eq!(
+        store
+            .requeue_dead_letters(b.id, hook.id, None)
+            .await
+            .unwrap(),
+        0,
+        "not another tenant's"
+    );
+    assert_eq!(
+        store
+            .requeue_dead_letters(a.id, hook.id, Some(4))
+            .await
+            .unwrap(),
+        1
+    );
+    let dead = store.dead_letters(hook.id).await.unwrap();
+    assert_eq!(
+        dead.iter()
+            .map(|d| (d.event_seq, d.requeued))
+            .collect::<Vec<_>>(),
+        [(3, false), (4, true)]
+    );
+    store.resolve_dead_letter(hook.id, 4).await.unwrap();
+    assert_eq!(store.dead_letters(hook.id).await.unwrap().len(), 1);
+
+    // Events are purged only once every webhook of their tenant passed them.
+    let mut u = user("u2", json!({"userName": "b"}));
+    u.journal = journal("create", 201, "u2", 40, 1);
+    r.insert(u).await.unwrap();
+    assert_eq!(
+        store.purge_events(t(100)).await.unwrap(),
+        1,
+        "only the one behind the cursor"
+    );
+    assert_eq!(seqs(&store, Some(a.id)).await, ["create:u2"]);
+
+    assert!(!store.delete_webhook(b.id, hook.id).await.unwrap());
+    assert!(store.delete_webhook(a.id, hook.id).await.unwrap());
+    assert!(store.list_webhooks(None).await.unwrap().is_empty());
+    assert!(store.dead_letters(hook.id).await.unwrap().is_empty());
+    assert_eq!(store.purge_events(t(100)).await.unwrap(), 1);
+}
