@@ -50,6 +50,8 @@ pub enum Command {
     Trash(TrashCommand),
     /// Import local accounts from CSV or JSON.
     Import(ImportArgs),
+    /// Read a tenant's audit log, newest first.
+    Audit(AuditArgs),
     /// Replay an identity provider's documented request sequence against a
     /// SCIM server and report check by check (`N passed, M failed`).
     Replay(ReplayArgs),
@@ -106,6 +108,12 @@ pub struct ServeArgs {
     /// Seconds a request may take before it is abandoned with 503.
     #[arg(long, env = "SCIMD_REQUEST_TIMEOUT")]
     pub request_timeout: Option<u64>,
+    /// Days audit entries are kept (default 365).
+    #[arg(long, env = "SCIMD_AUDIT_RETENTION_DAYS")]
+    pub audit_retention_days: Option<u32>,
+    /// Days change events are kept for the feed once every webhook has them (default 30).
+    #[arg(long, env = "SCIMD_EVENT_RETENTION_DAYS")]
+    pub event_retention_days: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

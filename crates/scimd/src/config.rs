@@ -27,6 +27,8 @@ pub struct FileConfig {
     pub tls_key: Option<String>,
     pub http_listen: Option<String>,
     pub http_mode: Option<String>,
+    pub audit_retention_days: Option<u32>,
+    pub event_retention_days: Option<u32>,
 }
 
 impl FileConfig {
@@ -140,6 +142,12 @@ impl ServeConfig {
                 }
                 if let Some(r) = args.rate_limit_tenant.or(file.rate_limit_tenant) {
                     c.rate_limits.per_tenant = rate(r);
+                }
+                if let Some(d) = args.audit_retention_days.or(file.audit_retention_days) {
+                    c.audit_retention_days = d;
+                }
+                if let Some(d) = args.event_retention_days.or(file.event_retention_days) {
+                    c.event_retention_days = d;
                 }
                 c
             },

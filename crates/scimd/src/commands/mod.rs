@@ -1,5 +1,6 @@
 //! The subcommands, one per file, and the wiring they share.
 
+mod audit;
 mod check;
 mod connection;
 mod import;
@@ -36,6 +37,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::User(c) => user::run(&open(&db).await?, c).await,
         Command::Trash(c) => trash::run(&open_at(&db, trash::clock(c)?).await?, c).await,
         Command::Import(args) => import::run(&open(&db).await?, args).await,
+        Command::Audit(args) => audit::run(&open(&db).await?, args).await,
         Command::Replay(args) => replay::run(args),
     }
 }
