@@ -10,7 +10,8 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "scimd", version, about)]
 pub struct Cli {
-    /// Database URL: `sqlite://PATH` (default `sqlite://scimd.db`).
+    /// Database URL: `sqlite://PATH` (default `sqlite://scimd.db`) or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DB[?pool_size=N]`.
     #[arg(long, global = true, env = "SCIMD_DATABASE_URL")]
     pub database: Option<String>,
 

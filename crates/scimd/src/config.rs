@@ -47,11 +47,13 @@ impl FileConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Database {
     Sqlite(PathBuf),
+    /// A `postgres://` (or `postgresql://`) URL, with scimd's optional `?pool_size=N`.
+    Postgres(String),
 }
 
 impl Database {
     /// Parses `sqlite://PATH` (relative to the working directory),
-    /// `sqlite:///ABS/PATH`, or a bare path.
+    /// `sqlite:///ABS/PATH`, a bare path, or `postgres://…`.
     pub fn parse(url: &str) -> Result<Database, String> {
         if let Some(rest) = url.strip_prefix("sqlite://") {
             if rest.is_empty() {
@@ -60,11 +62,12 @@ impl Database {
             return Ok(Database::Sqlite(PathBuf::from(rest)));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err("this build of scimd supports SQLite only (sqlite://PATH)".into());
+            scim_store_postgres::split_pool_size(url)?;
+            return Ok(Database::Postgres(url.to_string()));
         }
         if url.contains("://") {
             return Err(format!(
-                "unsupported database URL {url:?}: use sqlite://PATH"
+                "unsupported database URL {url:?}: use sqlite://PATH or postgres://…"
             ));
         }
         Ok(Database::Sqlite(PathBuf::from(url)))
@@ -180,6 +183,13 @@ mod tests {
             Database::parse("data.db"),
             Ok(Database::Sqlite("data.db".into()))
         );
+        assert_eq!(
+            Database::parse("postgres://u@h:5432/scimd?pool_size=8"),
+            Ok(Database::Postgres(
+                "postgres://u@h:5432/scimd?pool_size=8".into()
+            ))
+        );
+        assert!(Database::parse("postgres://h/db?pool_size=x").is_err());
         assert!(Database::parse("mysql://x").is_err());
         assert!(Database::parse("sqlite://").is_err());
     }

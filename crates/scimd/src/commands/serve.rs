@@ -82,7 +82,7 @@ fn spawn_purger(service: scim_service::ScimService) {
 pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(), String> {
     let cfg = ServeConfig::resolve(args, file);
     init_logging(&cfg);
-    let service = super::open_with(db, cfg.service.clone())?;
+    let service = super::open_with(db, cfg.service.clone()).await?;
     let tls = match (&cfg.tls_cert, &cfg.tls_key) {
         (Some(cert), Some(key)) => Some(TlsFiles {
             cert: cert.into(),
