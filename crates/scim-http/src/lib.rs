@@ -80,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .route("/Schemas", with_405(get(schemas_list::handler)))
         .route("/Schemas/{id}", with_405(get(schema_get::handler)))
         .route("/Bulk", with_405(post(bulk::handler)))
+        .route("/Events", with_405(get(events::handler)))
         .route("/.search", with_405(post(search::root)))
         .route("/Me", any(me::handler))
         .route("/Me/{*rest}", any(me::handler))

@@ -31,6 +31,10 @@ pub struct ServiceConfig {
     pub documentation_uri: Option<String>,
     /// Request rate limits per token and per tenant.
     pub rate_limits: crate::ratelimit::RateLimits,
+    /// Days audit entries are kept.
+    pub audit_retention_days: u32,
+    /// Days change events are kept (never before every webhook has them).
+    pub event_retention_days: u32,
 }
 
 impl Default for ServiceConfig {
@@ -41,6 +45,8 @@ impl Default for ServiceConfig {
             unique_group_names: true,
             documentation_uri: None,
             rate_limits: crate::ratelimit::RateLimits::default(),
+            audit_retention_days: 365,
+            event_retention_days: 30,
         }
     }
 }

@@ -11,6 +11,7 @@
 //! [`IdGenerator`], so tests control both.
 
 pub mod admin;
+pub mod admin_audit;
 pub mod admin_connections;
 pub mod admin_users;
 pub mod admin_webhooks;
@@ -19,6 +20,7 @@ pub mod bulk;
 pub mod clock;
 pub mod config;
 pub mod discovery;
+pub mod feed;
 pub mod ids;
 pub mod journal;
 pub mod profile;
@@ -96,6 +98,13 @@ impl ScimService {
     /// The service configuration.
     pub fn config(&self) -> &ServiceConfig {
         &self.config
+    }
+
+    /// Whether group names are unique in a tenant with these settings.
+    pub(crate) fn unique_groups(&self, settings: &scim_store::TenantSettings) -> bool {
+        settings
+            .unique_group_names
+            .unwrap_or(self.config.unique_group_names)
     }
 
     /// The store (for the binary's administrative commands).

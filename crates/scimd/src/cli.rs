@@ -11,7 +11,8 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "scimd", version, about)]
 pub struct Cli {
-    /// Database URL: `sqlite://PATH` (default `sqlite://scimd.db`).
+    /// Database URL: `sqlite://PATH` (default `sqlite://scimd.db`) or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DB[?pool_size=N]`.
     #[arg(long, global = true, env = "SCIMD_DATABASE_URL")]
     pub database: Option<String>,
 
@@ -53,6 +54,8 @@ pub enum Command {
     /// Manage a tenant's webhooks and their dead letters.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// Read a tenant's audit log, newest first.
+    Audit(AuditArgs),
     /// Replay an identity provider's documented request sequence against a
     /// SCIM server and report check by check (`N passed, M failed`).
     Replay(ReplayArgs),
@@ -111,6 +114,12 @@ pub struct ServeArgs {
     pub request_timeout: Option<u64>,
     #[command(flatten)]
     pub webhooks: WebhookServeArgs,
+    /// Days audit entries are kept (default 365).
+    #[arg(long, env = "SCIMD_AUDIT_RETENTION_DAYS")]
+    pub audit_retention_days: Option<u32>,
+    /// Days change events are kept for the feed once every webhook has them (default 30).
+    #[arg(long, env = "SCIMD_EVENT_RETENTION_DAYS")]
+    pub event_retention_days: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

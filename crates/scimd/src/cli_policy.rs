@@ -103,6 +103,9 @@ pub struct TenantSetArgs {
     /// Below this many deprovisionings in the window the breaker never trips.
     #[arg(long)]
     pub breaker_minimum: Option<u32>,
+    /// Whether group displayNames must be unique: true, false, or default (the server's setting).
+    #[arg(long)]
+    pub unique_group_names: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -216,4 +219,36 @@ pub struct RotateArgs {
     pub name: String,
     #[arg(long)]
     pub expires_in_days: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[arg(long)]
+    pub tenant: String,
+    /// Only entries about this user id.
+    #[arg(long, conflicts_with = "group")]
+    pub user: Option<String>,
+    /// Only entries about this group id.
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Only requests through this connection.
+    #[arg(long)]
+    pub connection: Option<String>,
+    /// From this time (RFC 3339).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Before this time (RFC 3339).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only refused requests.
+    #[arg(long, conflicts_with = "succeeded")]
+    pub refused: bool,
+    /// Only requests that succeeded.
+    #[arg(long)]
+    pub succeeded: bool,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u64,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }

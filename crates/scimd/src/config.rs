@@ -33,6 +33,8 @@ pub struct FileConfig {
     pub webhook_max_attempts: Option<u32>,
     pub webhook_lease_ms: Option<u64>,
     pub webhook_timeout_ms: Option<u64>,
+    pub audit_retention_days: Option<u32>,
+    pub event_retention_days: Option<u32>,
 }
 
 impl FileConfig {
@@ -51,11 +53,13 @@ impl FileConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Database {
     Sqlite(PathBuf),
+    /// A `postgres://` (or `postgresql://`) URL, with scimd's optional `?pool_size=N`.
+    Postgres(String),
 }
 
 impl Database {
     /// Parses `sqlite://PATH` (relative to the working directory),
-    /// `sqlite:///ABS/PATH`, or a bare path.
+    /// `sqlite:///ABS/PATH`, a bare path, or `postgres://…`.
     pub fn parse(url: &str) -> Result<Database, String> {
         if let Some(rest) = url.strip_prefix("sqlite://") {
             if rest.is_empty() {
@@ -64,11 +68,12 @@ impl Database {
             return Ok(Database::Sqlite(PathBuf::from(rest)));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err("this build of scimd supports SQLite only (sqlite://PATH)".into());
+            scim_store_postgres::split_pool_size(url)?;
+            return Ok(Database::Postgres(url.to_string()));
         }
         if url.contains("://") {
             return Err(format!(
-                "unsupported database URL {url:?}: use sqlite://PATH"
+                "unsupported database URL {url:?}: use sqlite://PATH or postgres://…"
             ));
         }
         Ok(Database::Sqlite(PathBuf::from(url)))
@@ -196,6 +201,12 @@ impl ServeConfig {
                 if let Some(r) = args.rate_limit_tenant.or(file.rate_limit_tenant) {
                     c.rate_limits.per_tenant = rate(r);
                 }
+                if let Some(d) = args.audit_retention_days.or(file.audit_retention_days) {
+                    c.audit_retention_days = d;
+                }
+                if let Some(d) = args.event_retention_days.or(file.event_retention_days) {
+                    c.event_retention_days = d;
+                }
                 c
             },
             http: {
@@ -230,6 +241,13 @@ mod tests {
             Database::parse("data.db"),
             Ok(Database::Sqlite("data.db".into()))
         );
+        assert_eq!(
+            Database::parse("postgres://u@h:5432/scimd?pool_size=8"),
+            Ok(Database::Postgres(
+                "postgres://u@h:5432/scimd?pool_size=8".into()
+            ))
+        );
+        assert!(Database::parse("postgres://h/db?pool_size=x").is_err());
         assert!(Database::parse("mysql://x").is_err());
         assert!(Database::parse("sqlite://").is_err());
     }

@@ -2,6 +2,7 @@
 //! service method and maps the result.
 
 pub mod bulk;
+pub mod events;
 pub mod me;
 pub mod not_allowed;
 pub mod ops;

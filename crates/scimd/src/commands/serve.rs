@@ -51,17 +51,29 @@ async fn shutdown_signal() {
 /// The most request headers accepted (hyper answers 431 beyond).
 const MAX_HEADERS: usize = 100;
 
-/// Purges soft-deleted resources past their retention, at start and then
-/// hourly. With several replicas each purges; the deletes are idempotent.
+/// Purges soft-deleted resources, audit entries and events past their
+/// retention, at start and then hourly. With several replicas each purges;
+/// the deletes are idempotent.
 fn spawn_purger(service: scim_service::ScimService) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        let (audit_days, event_days) = (
+            service.config().audit_retention_days,
+            service.config().event_retention_days,
+        );
         loop {
             tick.tick().await;
             match service.purge_trash().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(purged = n, "purged soft-deleted resources past retention"),
                 Err(e) => tracing::warn!(error = %e, "purging the trash failed"),
+            }
+            match service.expire_journal(audit_days, event_days).await {
+                Ok((0, 0)) => {}
+                Ok((a, e)) => {
+                    tracing::info!(audit = a, events = e, "expired audit entries and events")
+                }
+                Err(e) => tracing::warn!(error = %e, "expiring the audit log failed"),
             }
         }
     });
@@ -97,7 +109,7 @@ fn spawn_webhooks(
 pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(), String> {
     let cfg = ServeConfig::resolve(args, file);
     init_logging(&cfg);
-    let service = super::open_with(db, cfg.service.clone())?;
+    let service = super::open_with(db, cfg.service.clone()).await?;
     let tls = match (&cfg.tls_cert, &cfg.tls_key) {
         (Some(cert), Some(key)) => Some(TlsFiles {
             cert: cert.into(),
