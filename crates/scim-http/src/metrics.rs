@@ -25,12 +25,16 @@ struct Inner {
     latency: BTreeMap<String, Histogram>,
 }
 
+/// Appends more metric families to the exposition text.
+type Source = Box<dyn Fn(&mut String) + Send + Sync>;
+
 /// The metrics of one process.
 #[derive(Default)]
 pub struct Metrics {
     inner: Mutex<Inner>,
     in_flight: AtomicI64,
     rate_limited: AtomicU64,
+    sources: Mutex<Vec<Source>>,
 }
 
 fn escape(v: &str) -> String {
@@ -40,6 +44,14 @@ fn escape(v: &str) -> String {
 }
 
 impl Metrics {
+    /// Adds metric families kept elsewhere (webhook delivery), rendered
+    /// after the HTTP ones.
+    pub fn add_source(&self, source: impl Fn(&mut String) + Send + Sync + 'static) {
+        if let Ok(mut s) = self.sources.lock() {
+            s.push(Box::new(source));
+        }
+    }
+
     /// A request started.
     pub fn start(&self) {
         self.in_flight.fetch_add(1, Ordering::Relaxed);
@@ -129,6 +141,11 @@ impl Metrics {
             let _ = writeln!(out, "# TYPE {name} gauge");
             let _ = writeln!(out, "{name} {value}");
         }
+        if let Ok(sources) = self.sources.lock() {
+            for source in sources.iter() {
+                source(&mut out);
+            }
+        }
         out
     }
 }
@@ -151,5 +168,7 @@ mod tests {
         assert!(text.contains("scimd_rate_limited_total 1"));
         assert!(text.contains("scimd_http_requests_in_flight 0"));
         assert!(text.contains("scimd_up 1"));
+        m.add_source(|out| out.push_str("scimd_extra 2\n"));
+        assert!(m.render(&[]).ends_with("scimd_extra 2\n"));
     }
 }

@@ -122,12 +122,17 @@ impl ScimService {
     }
 
     /// On an empty database: creates the `default` tenant and a first token.
-    /// Returns `None` when any tenant exists.
+    /// Returns `None` when any tenant exists, also when another replica
+    /// created it at the same moment (the tenant name is unique).
     pub async fn bootstrap(&self) -> ScimResult<Option<IssuedToken>> {
         if !self.store.list_tenants().await?.is_empty() {
             return Ok(None);
         }
-        self.create_tenant(DEFAULT_TENANT).await?;
+        match self.create_tenant(DEFAULT_TENANT).await {
+            Ok(_) => {}
+            Err(ScimError::Uniqueness(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        }
         self.issue_token(DEFAULT_TENANT, None, "bootstrap", None)
             .await
             .map(Some)

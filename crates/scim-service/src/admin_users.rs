@@ -308,7 +308,7 @@ impl ScimService {
             .ok_or_else(|| {
                 ScimError::NotFound(format!("{} {id:?} is not in the trash", kind.name()))
             })?;
-        let k = keys(kind, &trashed.doc, self.config.unique_group_names);
+        let k = keys(kind, &trashed.doc, self.unique_groups(&t.settings));
         let now = self.clock.now();
         let journal = change(
             &Origin::local("restore"),

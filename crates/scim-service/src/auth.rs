@@ -14,7 +14,7 @@ use crate::ids::random_bytes;
 use crate::profile::Profile;
 use crate::ScimService;
 use scim_core::{ScimError, ScimResult};
-use scim_store::{Connection, ConnectionId, ConnectionPolicy, TenantId};
+use scim_store::{Connection, ConnectionId, ConnectionPolicy, TenantId, TenantSettings};
 use sha2::{Digest, Sha256};
 
 /// The prefix of every scimd token.
@@ -24,6 +24,7 @@ pub const TOKEN_PREFIX: &str = "scimd_";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     tenant: TenantId,
+    settings: TenantSettings,
     connection: Connection,
     token: i64,
     profile: Profile,
@@ -33,6 +34,11 @@ impl Principal {
     /// The tenant every access of this principal is confined to.
     pub fn tenant(&self) -> TenantId {
         self.tenant
+    }
+
+    /// The tenant's settings, as loaded for this request.
+    pub fn settings(&self) -> &TenantSettings {
+        &self.settings
     }
 
     /// The connection the token belongs to.
@@ -158,11 +164,20 @@ impl ScimService {
             .ok_or_else(|| {
                 ScimError::Unauthorized("the bearer token's connection no longer exists".into())
             })?;
+        let settings = self
+            .store
+            .tenant(record.tenant)
+            .await?
+            .ok_or_else(|| {
+                ScimError::Unauthorized("the bearer token's tenant no longer exists".into())
+            })?
+            .settings;
         let profile = Profile::parse(&connection.profile).unwrap_or(Profile::Auto);
         self.limiter
             .admit(record.id, record.tenant.db_key(), std::time::Instant::now())?;
         Ok(Principal {
             tenant: record.tenant,
+            settings,
             connection,
             token: record.id,
             profile,

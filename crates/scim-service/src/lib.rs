@@ -14,6 +14,7 @@ pub mod admin;
 pub mod admin_audit;
 pub mod admin_connections;
 pub mod admin_users;
+pub mod admin_webhooks;
 pub mod auth;
 pub mod bulk;
 pub mod clock;
@@ -101,6 +102,13 @@ impl ScimService {
     /// The service configuration.
     pub fn config(&self) -> &ServiceConfig {
         &self.config
+    }
+
+    /// Whether group names are unique in a tenant with these settings.
+    pub(crate) fn unique_groups(&self, settings: &scim_store::TenantSettings) -> bool {
+        settings
+            .unique_group_names
+            .unwrap_or(self.config.unique_group_names)
     }
 
     /// The store (for the binary's administrative commands).

@@ -12,6 +12,9 @@ use serde_json::{json, Map, Value};
 /// The URN prefix of provisioning events.
 pub const PROV: &str = "urn:ietf:params:scim:event:prov:";
 
+/// The event of `scimd webhook test` (not a provisioning event).
+pub const TEST_EVENT: &str = "urn:scimd:event:test";
+
 /// Every event URI scimd emits (advertised in ServiceProviderConfig).
 pub fn event_uris() -> Vec<String> {
     let mut v = Vec::new();

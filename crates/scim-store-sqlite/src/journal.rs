@@ -223,6 +223,22 @@ impl EventStore for SqliteStore {
             .await
     }
 
+    async fn count_events(&self, tenant: TenantId, after: i64, cap: u64) -> StoreResult<u64> {
+        let cap = i64::try_from(cap).unwrap_or(i64::MAX);
+        self.readers
+            .read(move |c| {
+                let n: i64 = c
+                    .prepare_cached(
+                        "SELECT count(*) FROM (SELECT 1 FROM events WHERE tenant_id = ?1 AND seq > ?2 LIMIT ?3)",
+                    )
+                    .map_err(backend)?
+                    .query_row([tenant.db_key(), after, cap], |r| r.get(0))
+                    .map_err(backend)?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            })
+            .await
+    }
+
     async fn purge_events(&self, before: Timestamp) -> StoreResult<u64> {
         self.writer
             .write(move |c| {

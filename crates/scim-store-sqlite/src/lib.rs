@@ -20,7 +20,7 @@ mod resources;
 mod rows;
 mod schema;
 pub mod sql_filter;
-mod sql_query;
+pub mod sql_query;
 mod sql_sort;
 mod trash;
 pub mod writer;

@@ -192,6 +192,22 @@ pub trait EventStore: Send + Sync {
         after: i64,
         limit: u64,
     ) -> StoreResult<Vec<StoredEvent>>;
+    /// How many events of a tenant come after `after`, counting at most
+    /// `cap` (a webhook's pending depth). Backends may answer with one
+    /// query; the default pages through [`EventStore::events`].
+    async fn count_events(&self, tenant: TenantId, after: i64, cap: u64) -> StoreResult<u64> {
+        let mut n = 0u64;
+        let mut cursor = after;
+        while n < cap {
+            let page = self
+                .events(Some(tenant), cursor, (cap - n).min(1000))
+                .await?;
+            let Some(last) = page.last() else { break };
+            cursor = last.seq;
+            n += page.len() as u64;
+        }
+        Ok(n)
+    }
     /// Deletes events older than `before` that every webhook of their
     /// tenant has passed; returns how many.
     async fn purge_events(&self, before: Timestamp) -> StoreResult<u64>;

@@ -154,6 +154,9 @@ pub struct TenantSettings {
     /// Days a soft-deleted resource is kept before it is purged.
     pub retention_days: u32,
     pub breaker: BreakerPolicy,
+    /// Whether group displayNames must be unique in the tenant; `None`
+    /// follows the server's default (unique, as Entra's validator expects).
+    pub unique_group_names: Option<bool>,
 }
 
 impl Default for TenantSettings {
@@ -163,6 +166,7 @@ impl Default for TenantSettings {
             matching: MatchPolicy::default(),
             retention_days: 30,
             breaker: BreakerPolicy::default(),
+            unique_group_names: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! win over the config file, which wins over the defaults.
 
 pub use crate::cli_policy::*;
+pub use crate::cli_webhook::*;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -10,7 +11,8 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "scimd", version, about)]
 pub struct Cli {
-    /// Database URL: `sqlite://PATH` (default `sqlite://scimd.db`).
+    /// Database URL: `sqlite://PATH` (default `sqlite://scimd.db`) or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DB[?pool_size=N]`.
     #[arg(long, global = true, env = "SCIMD_DATABASE_URL")]
     pub database: Option<String>,
 
@@ -49,6 +51,9 @@ pub enum Command {
     Trash(TrashCommand),
     /// Import local accounts from CSV or JSON.
     Import(ImportArgs),
+    /// Manage a tenant's webhooks and their dead letters.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// Read a tenant's audit log, newest first.
     Audit(AuditArgs),
     /// Admin console accounts.
@@ -133,6 +138,8 @@ pub struct ServeArgs {
     /// Seconds a request may take before it is abandoned with 503.
     #[arg(long, env = "SCIMD_REQUEST_TIMEOUT")]
     pub request_timeout: Option<u64>,
+    #[command(flatten)]
+    pub webhooks: WebhookServeArgs,
     /// Days audit entries are kept (default 365).
     #[arg(long, env = "SCIMD_AUDIT_RETENTION_DAYS")]
     pub audit_retention_days: Option<u32>,

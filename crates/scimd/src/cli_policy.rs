@@ -103,6 +103,9 @@ pub struct TenantSetArgs {
     /// Below this many deprovisionings in the window the breaker never trips.
     #[arg(long)]
     pub breaker_minimum: Option<u32>,
+    /// Whether group displayNames must be unique: true, false, or default (the server's setting).
+    #[arg(long)]
+    pub unique_group_names: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -27,6 +27,12 @@ pub struct FileConfig {
     pub tls_key: Option<String>,
     pub http_listen: Option<String>,
     pub http_mode: Option<String>,
+    pub webhook_poll_ms: Option<u64>,
+    pub webhook_retry_base_ms: Option<u64>,
+    pub webhook_retry_max_ms: Option<u64>,
+    pub webhook_max_attempts: Option<u32>,
+    pub webhook_lease_ms: Option<u64>,
+    pub webhook_timeout_ms: Option<u64>,
     pub audit_retention_days: Option<u32>,
     pub event_retention_days: Option<u32>,
 }
@@ -47,11 +53,13 @@ impl FileConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Database {
     Sqlite(PathBuf),
+    /// A `postgres://` (or `postgresql://`) URL, with scimd's optional `?pool_size=N`.
+    Postgres(String),
 }
 
 impl Database {
     /// Parses `sqlite://PATH` (relative to the working directory),
-    /// `sqlite:///ABS/PATH`, or a bare path.
+    /// `sqlite:///ABS/PATH`, a bare path, or `postgres://…`.
     pub fn parse(url: &str) -> Result<Database, String> {
         if let Some(rest) = url.strip_prefix("sqlite://") {
             if rest.is_empty() {
@@ -60,11 +68,12 @@ impl Database {
             return Ok(Database::Sqlite(PathBuf::from(rest)));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err("this build of scimd supports SQLite only (sqlite://PATH)".into());
+            scim_store_postgres::split_pool_size(url)?;
+            return Ok(Database::Postgres(url.to_string()));
         }
         if url.contains("://") {
             return Err(format!(
-                "unsupported database URL {url:?}: use sqlite://PATH"
+                "unsupported database URL {url:?}: use sqlite://PATH or postgres://…"
             ));
         }
         Ok(Database::Sqlite(PathBuf::from(url)))
@@ -94,6 +103,57 @@ pub struct ServeConfig {
     pub tls_key: Option<String>,
     pub http_listen: Option<String>,
     pub http_mode: String,
+    pub webhooks: WebhookSettings,
+}
+
+/// Webhook delivery settings of `serve`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookSettings {
+    pub poll: std::time::Duration,
+    pub lease: std::time::Duration,
+    pub timeout: std::time::Duration,
+    pub backoff: scim_webhooks::Backoff,
+    pub max_attempts: u32,
+}
+
+impl WebhookSettings {
+    fn resolve(a: &crate::cli::WebhookServeArgs, f: &FileConfig) -> WebhookSettings {
+        let ms = std::time::Duration::from_millis;
+        let base = a
+            .webhook_retry_base_ms
+            .or(f.webhook_retry_base_ms)
+            .unwrap_or(1_000);
+        WebhookSettings {
+            poll: ms(a
+                .webhook_poll_ms
+                .or(f.webhook_poll_ms)
+                .unwrap_or(1_000)
+                .max(10)),
+            lease: ms(a
+                .webhook_lease_ms
+                .or(f.webhook_lease_ms)
+                .unwrap_or(30_000)
+                .max(100)),
+            timeout: ms(a
+                .webhook_timeout_ms
+                .or(f.webhook_timeout_ms)
+                .unwrap_or(10_000)
+                .max(100)),
+            backoff: scim_webhooks::Backoff {
+                base_ms: base,
+                cap_ms: a
+                    .webhook_retry_max_ms
+                    .or(f.webhook_retry_max_ms)
+                    .unwrap_or(600_000)
+                    .max(base),
+            },
+            max_attempts: a
+                .webhook_max_attempts
+                .or(f.webhook_max_attempts)
+                .unwrap_or(8)
+                .max(1),
+        }
+    }
 }
 
 fn rate(per_second: f64) -> scim_service::ratelimit::Rate {
@@ -132,6 +192,7 @@ impl ServeConfig {
                 .clone()
                 .or_else(|| file.http_mode.clone())
                 .unwrap_or_else(|| "redirect".into()),
+            webhooks: WebhookSettings::resolve(&args.webhooks, file),
             service: {
                 let mut c = scim_service::ServiceConfig::default();
                 if let Some(r) = args.rate_limit_token.or(file.rate_limit_token) {
@@ -180,6 +241,13 @@ mod tests {
             Database::parse("data.db"),
             Ok(Database::Sqlite("data.db".into()))
         );
+        assert_eq!(
+            Database::parse("postgres://u@h:5432/scimd?pool_size=8"),
+            Ok(Database::Postgres(
+                "postgres://u@h:5432/scimd?pool_size=8".into()
+            ))
+        );
+        assert!(Database::parse("postgres://h/db?pool_size=x").is_err());
         assert!(Database::parse("mysql://x").is_err());
         assert!(Database::parse("sqlite://").is_err());
     }

@@ -3,6 +3,7 @@
 
 mod cli;
 mod cli_policy;
+mod cli_webhook;
 mod commands;
 mod config;
 mod replay;

@@ -8,7 +8,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "e2e/server.rs"]
-#[allow(dead_code)]
 mod server;
 #[path = "browser/webdriver.rs"]
 mod webdriver;
@@ -39,11 +38,11 @@ fn browser() -> Option<Driver> {
 
 /// `scimd admin create` with the password on stdin.
 fn create_admin(s: &Server, username: &str, role: &[&str]) {
-    let db = s.db_path();
+    let db = s.db_url();
     let mut child = Command::new(bin())
         .args(["admin", "create", "--username", username, "--role"])
         .args(role)
-        .args(["--password-stdin", "--database", db.to_str().unwrap()])
+        .args(["--password-stdin", "--database", &db])
         .env_remove("SCIMD_DATABASE_URL")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -40,7 +40,11 @@ mod ops;
 mod patch;
 #[path = "e2e/policies.rs"]
 mod policies;
+#[path = "e2e/receiver.rs"]
+mod receiver;
 #[path = "e2e/replay.rs"]
 mod replay;
 #[path = "e2e/tls.rs"]
 mod tls;
+#[path = "e2e/webhooks.rs"]
+mod webhooks;

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod connections;
 pub mod directory;
 pub mod tenants;
+pub mod webhooks;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -13,6 +13,7 @@ pub mod login;
 pub mod resource;
 pub mod seats;
 pub mod tenants;
+pub mod webhooks;
 
 use axum::http::{header, HeaderValue, StatusCode};
 pub use axum::response::Html;
@@ -72,6 +73,7 @@ fn nav_html(nav: &Nav<'_>) -> String {
             ("groups", "groups", "Groups"),
             ("seats", "seats", "Seats &amp; settings"),
             ("breaker", "breaker", "Circuit breaker"),
+            ("webhooks", "webhooks", "Webhooks"),
             ("audit", "audit", "Audit log"),
         ] {
             items.push((key, format!("{base}/{path}"), label));

@@ -221,4 +221,19 @@ impl Console<'_> {
         self.who.check_change(tenant)?;
         self.svc.release_breaker(tenant, connection, confirm).await
     }
+
+    /// A tenant's webhooks with their delivery status.
+    pub async fn webhooks(
+        &self,
+        tenant: &str,
+    ) -> ScimResult<Vec<crate::admin_webhooks::WebhookStatus>> {
+        self.who.check_read(tenant)?;
+        self.svc.list_webhooks(tenant).await
+    }
+
+    /// Queues a webhook's dead letters for redelivery; returns how many.
+    pub async fn redeliver(&self, tenant: &str, webhook: i64) -> ScimResult<u64> {
+        self.who.check_change(tenant)?;
+        self.svc.redeliver(tenant, webhook, None).await
+    }
 }

@@ -244,6 +244,7 @@ async fn roles_are_enforced() {
             .await
             .map(|_| ()),
         c.release_breaker("acme", "okta", true).await.map(|_| ()),
+        c.redeliver("acme", 1).await.map(|_| ()),
     ];
     for r in refused {
         let e = r.unwrap_err();

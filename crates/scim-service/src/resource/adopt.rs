@@ -121,12 +121,7 @@ impl ScimService {
         ctx: &RequestCtx,
         projection: &Projection,
     ) -> ScimResult<Option<Record>> {
-        let tenant = self
-            .store
-            .tenant(who.tenant())
-            .await?
-            .ok_or_else(|| ScimError::Internal("the principal's tenant vanished".into()))?;
-        let policy = tenant.settings.matching;
+        let policy = who.settings().matching.clone();
         let Some((found, key)) = self.local_match(who, doc, &policy.order).await? else {
             return Ok(None);
         };
@@ -137,7 +132,7 @@ impl ScimService {
             )));
         }
         let registry = self.registry.clone();
-        let unique_groups = self.config.unique_group_names;
+        let unique_groups = self.unique_groups(who.settings());
         let mut new_doc = doc.clone();
         let mut linked = provenance.clone();
         let keep = policy.keep_auth_provider;

@@ -182,7 +182,7 @@ impl ScimService {
                 None => break,
             }
         }
-        let unique_groups = self.config.unique_group_names;
+        let unique_groups = self.unique_groups(&t.settings);
         let mut done = Vec::new();
         for id in targets {
             let now = self.clock.now();

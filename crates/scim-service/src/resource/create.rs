@@ -70,7 +70,7 @@ impl ScimService {
             id,
             created: now,
             provenance,
-            keys: keys(kind, &doc, self.config.unique_group_names),
+            keys: keys(kind, &doc, self.unique_groups(who.settings())),
             doc,
             members,
             journal,

@@ -59,7 +59,7 @@ impl ScimService {
             let deprov = Deprovisioning::of(who);
             let seen = deprov.clone();
             let pre = pre.clone();
-            let unique_groups = self.config.unique_group_names;
+            let unique_groups = self.unique_groups(who.settings());
             let update = Box::new(move |current: &Record| {
                 pre.check_match(current.version)?;
                 observed.recheck(current)?;
@@ -130,13 +130,8 @@ impl ScimService {
             &[],
         );
         let gone = if policy == DeletePolicy::SoftDelete {
-            let tenant = self
-                .store
-                .tenant(who.tenant())
-                .await?
-                .ok_or_else(|| ScimError::Internal("the principal's tenant vanished".into()))?;
             let purge_after = Timestamp::from_unix_millis(
-                now.unix_millis() + i64::from(tenant.settings.retention_days) * DAY_MS,
+                now.unix_millis() + i64::from(who.settings().retention_days) * DAY_MS,
             )
             .ok_or_else(|| ScimError::Internal("retention out of range".into()))?;
             store.trash(kind, &rid, now, purge_after, journal).await?

@@ -106,7 +106,7 @@ impl ScimService {
         let deprov = Deprovisioning::of(who);
         let seen = deprov.clone();
         let registry = self.registry.clone();
-        let unique_groups = self.config.unique_group_names;
+        let unique_groups = self.unique_groups(who.settings());
         let now = self.clock.now();
         let pre = pre.clone();
         let update = Box::new(move |current: &Record| {

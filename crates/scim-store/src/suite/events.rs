@@ -333,6 +333,11 @@ pub async fn webhooks_leases_and_dead_letters(store: Arc<dyn Store>) {
     let mut u = user("u2", json!({"userName": "b"}));
     u.journal = journal("create", 201, "u2", 40, 1);
     r.insert(u).await.unwrap();
+    // Pending depth: events of the tenant after a cursor, capped.
+    assert_eq!(store.count_events(a.id, 0, 100).await.unwrap(), 2);
+    assert_eq!(store.count_events(a.id, 0, 1).await.unwrap(), 1);
+    assert_eq!(store.count_events(a.id, latest, 100).await.unwrap(), 1);
+    assert_eq!(store.count_events(b.id, 0, 100).await.unwrap(), 0);
     assert_eq!(
         store.purge_events(t(100)).await.unwrap(),
         1,

@@ -37,7 +37,16 @@ use std::sync::Arc;
 #[macro_export]
 macro_rules! storage_suite {
     ($make:expr) => {
-        $crate::storage_suite!(@cases $make;
+        $crate::storage_suite!(@list [@cases $make;]);
+    };
+    // A backend that needs an external server: the tests skip (with a note)
+    // when `$var` is unset, and fail instead when `$require` is `1`.
+    // `$make` receives the variable's value.
+    (optional: $var:literal, $require:literal, $make:expr) => {
+        $crate::storage_suite!(@list [@optional $var, $require, $make;]);
+    };
+    (@list [$($head:tt)*]) => {
+        $crate::storage_suite!($($head)*
             tenants_connections_tokens, insert_get_delete, user_names_are_unique_without_case,
             tenants_are_isolated, updates_bump_versions_only_on_change, rejected_updates_change_nothing,
             updates_keep_unique_keys, group_membership, nested_groups, deleting_removes_memberships,
@@ -48,6 +57,16 @@ macro_rules! storage_suite {
             journals_commit_with_their_writes, webhooks_leases_and_dead_letters,
             admin_accounts, admin_sessions);
     };
+    (@optional $var:literal, $require:literal, $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let Some(value) = $crate::suite::optional_env($var, $require) else { return };
+                let store: ::std::sync::Arc<dyn $crate::Store> = ($make)(value).await;
+                $crate::suite::$name(store).await;
+            }
+        )*
+    };
     (@cases $make:expr; $($name:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -57,6 +76,21 @@ macro_rules! storage_suite {
             }
         )*
     };
+}
+
+/// The value of `var`, or `None` after a note that the test is skipped;
+/// panics (fails the test) when it is unset and `require` is set to `1`.
+pub fn optional_env(var: &str, require: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ if std::env::var(require).is_ok_and(|r| r == "1") => {
+            panic!("{var} is not set, but {require}=1 requires this test to run")
+        }
+        _ => {
+            eprintln!("note: {var} is not set; test skipped");
+            None
+        }
+    }
 }
 
 pub(crate) fn t(s: u32) -> Timestamp {

@@ -12,10 +12,13 @@ mod tenant;
 mod token;
 mod trash;
 mod user;
+mod webhook;
 
 use crate::cli::{Cli, Command};
 use crate::config::{database, Database, FileConfig};
 use scim_service::{ScimService, ServiceConfig};
+use scim_store::Store;
+use scim_store_postgres::PostgresStore;
 use scim_store_sqlite::SqliteStore;
 use std::sync::Arc;
 
@@ -30,29 +33,31 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve(args) => serve::run(&db, &file, args).await,
         Command::Migrate => migrate::run(&db).await,
         Command::Check => check::run(&db).await,
-        Command::Tenant(c) => tenant::run(&open(&db)?, c).await,
-        Command::Token(c) => token::run(&open(&db)?, c).await,
-        Command::Connection(c) => connection::run(&open(&db)?, c).await,
-        Command::User(c) => user::run(&open(&db)?, c).await,
-        Command::Trash(c) => trash::run(&open_at(&db, trash::clock(c)?)?, c).await,
-        Command::Import(args) => import::run(&open(&db)?, args).await,
-        Command::Audit(args) => audit::run(&open(&db)?, args).await,
-        Command::Admin(c) => admin::run(&open(&db)?, c).await,
+        Command::Tenant(c) => tenant::run(&open(&db).await?, c).await,
+        Command::Token(c) => token::run(&open(&db).await?, c).await,
+        Command::Connection(c) => connection::run(&open(&db).await?, c).await,
+        Command::User(c) => user::run(&open(&db).await?, c).await,
+        Command::Trash(c) => trash::run(&open_at(&db, trash::clock(c)?).await?, c).await,
+        Command::Import(args) => import::run(&open(&db).await?, args).await,
+        Command::Audit(args) => audit::run(&open(&db).await?, args).await,
+        Command::Webhook(c) => webhook::run(&open(&db).await?, c).await,
+        Command::Admin(c) => admin::run(&open(&db).await?, c).await,
         Command::Replay(args) => replay::run(args),
     }
 }
 
-/// Opens the database (applying migrations) and builds the service on it.
-pub fn open(db: &Database) -> Result<ScimService, String> {
-    open_with(db, ServiceConfig::default())
+/// Opens the database (applying pending migrations, safely with other
+/// replicas starting at once) and builds the service on it.
+pub async fn open(db: &Database) -> Result<ScimService, String> {
+    open_with(db, ServiceConfig::default()).await
 }
 
 /// [`open`] with a fixed clock when one is given (`trash purge --at`).
-pub fn open_at(
+pub async fn open_at(
     db: &Database,
     at: Option<scim_core::timestamp::Timestamp>,
 ) -> Result<ScimService, String> {
-    let service = open(db)?;
+    let service = open(db).await?;
     match at {
         None => Ok(service),
         Some(t) => ScimService::with(
@@ -66,11 +71,30 @@ pub fn open_at(
 }
 
 /// [`open`] with explicit service settings.
-pub fn open_with(db: &Database, config: ServiceConfig) -> Result<ScimService, String> {
-    let store = match db {
-        Database::Sqlite(path) => {
-            SqliteStore::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?
-        }
+pub async fn open_with(db: &Database, config: ServiceConfig) -> Result<ScimService, String> {
+    let store: Arc<dyn Store> = match db {
+        Database::Sqlite(path) => Arc::new(
+            SqliteStore::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?,
+        ),
+        Database::Postgres(url) => Arc::new(
+            PostgresStore::open(url)
+                .await
+                .map_err(|e| format!("cannot open {}: {e}", redact(url)))?,
+        ),
     };
-    ScimService::new(Arc::new(store), config).map_err(|e| e.to_string())
+    ScimService::new(store, config).map_err(|e| e.to_string())
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let auth = &url[s + 3..at];
+            match auth.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
 }

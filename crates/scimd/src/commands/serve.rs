@@ -83,10 +83,37 @@ fn spawn_purger(service: scim_service::ScimService) {
     });
 }
 
+/// Starts webhook delivery (`docs/events.md`); its metrics join `/metrics`.
+fn spawn_webhooks(
+    service: &scim_service::ScimService,
+    cfg: &crate::config::WebhookSettings,
+    issuer: &str,
+    metrics: &scim_http::metrics::Metrics,
+) {
+    let counters = std::sync::Arc::new(scim_webhooks::WebhookMetrics::default());
+    let worker = scim_webhooks::Worker::new(
+        service.store().clone(),
+        std::sync::Arc::new(scim_service::SystemClock),
+        std::sync::Arc::new(scim_webhooks::HttpTransport::new(cfg.timeout)),
+        scim_webhooks::WorkerConfig {
+            poll: cfg.poll,
+            lease: cfg.lease,
+            backoff: cfg.backoff,
+            max_attempts: cfg.max_attempts,
+            issuer: issuer.to_string(),
+            ..scim_webhooks::WorkerConfig::default()
+        },
+        counters.clone(),
+    );
+    tracing::info!(owner = worker.owner(), "webhook delivery started");
+    worker.spawn();
+    metrics.add_source(move |out| counters.render(out));
+}
+
 pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(), String> {
     let cfg = ServeConfig::resolve(args, file);
     init_logging(&cfg);
-    let service = super::open_with(db, cfg.service.clone())?;
+    let service = super::open_with(db, cfg.service.clone()).await?;
     let tls = match (&cfg.tls_cert, &cfg.tls_key) {
         (Some(cert), Some(key)) => Some(TlsFiles {
             cert: cert.into(),
@@ -112,12 +139,14 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
         println!("{}", issued.token);
     }
     spawn_purger(service.clone());
+    let metrics: std::sync::Arc<scim_http::metrics::Metrics> = Default::default();
+    spawn_webhooks(&service, &cfg.webhooks, &base, &metrics);
     let state = AppState {
         service,
         public_url: cfg.public_url.clone(),
         scheme,
         limits: cfg.http,
-        metrics: Default::default(),
+        metrics,
     };
     let svc = ServiceExt::<Request<hyper::body::Incoming>>::into_make_service_with_connect_info::<
         std::net::SocketAddr,

@@ -45,6 +45,18 @@ fn set(args: &TenantSetArgs, s: &mut TenantSettings) -> Result<(), String> {
     if let Some(v) = args.breaker_minimum {
         s.breaker.minimum = v;
     }
+    if let Some(v) = &args.unique_group_names {
+        s.unique_group_names = match v.trim() {
+            "true" => Some(true),
+            "false" => Some(false),
+            "default" => None,
+            _ => {
+                return Err(format!(
+                    "invalid --unique-group-names {v:?}: use true, false or default"
+                ))
+            }
+        };
+    }
     Ok(())
 }
 

@@ -12,11 +12,11 @@ use std::process::{Command, Stdio};
 const PW: &str = "an admin password";
 
 fn create_admin(s: &Server, args: &[&str]) -> (bool, String) {
-    let db = s.db_path();
+    let db = s.db_url();
     let mut child = Command::new(bin())
         .args(["admin", "create"])
         .args(args)
-        .args(["--database", db.to_str().unwrap()])
+        .args(["--database", &db])
         .env_remove("SCIMD_DATABASE_URL")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

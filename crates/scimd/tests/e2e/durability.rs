@@ -153,9 +153,9 @@ fn acknowledged_writes_survive_sigkill() {
         for t in threads {
             t.join().unwrap();
         }
-        let db = server.lock().unwrap().db_path();
+        let db = server.lock().unwrap().db_url();
         let out = std::process::Command::new(bin())
-            .args(["check", "--database", db.to_str().unwrap()])
+            .args(["check", "--database", &db])
             .output()
             .unwrap();
         assert_eq!(

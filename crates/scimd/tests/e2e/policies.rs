@@ -659,3 +659,17 @@ fn the_breaker_pauses_mass_deprovisioning() {
     ]);
     assert!(!ok && err.contains("not paused"), "{err}");
 }
+
+#[test]
+fn group_name_uniqueness_is_a_tenant_setting() {
+    let s = Server::start();
+    let group = json!({"schemas": [GROUP], "displayName": "Engineering"});
+    assert_eq!(s.post("/Groups", &group).status, 201);
+    assert_error(&s.post("/Groups", &group), 409, Some("uniqueness"));
+    s.cli_ok(&["tenant", "set", "default", "--unique-group-names", "false"]);
+    assert_eq!(s.post("/Groups", &group).status, 201);
+    let r = s.get("/Groups?filter=displayName%20eq%20%22Engineering%22");
+    assert_eq!(r.body["totalResults"], 2);
+    let (ok, _, err) = s.cli(&["tenant", "set", "default", "--unique-group-names", "maybe"]);
+    assert!(!ok && err.contains("true, false or default"), "{err}");
+}

@@ -1,10 +1,17 @@
 //! A real `scimd serve` process on a free port with a fresh database, and a
 //! small HTTP client for it.
+//!
+//! The backend is SQLite (a file in a temp dir) unless
+//! `SCIMD_TEST_BACKEND=postgres`: then each server gets a fresh database on
+//! the cluster of `SCIMD_TEST_POSTGRES_URL`, dropped with the server.
 
+#![allow(dead_code)] // shared by the e2e and replica tests; each uses a part
+
+use scim_store_postgres::testing::{admin_url, TestDb};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -19,6 +26,26 @@ pub struct Server {
     pub token: String,
     pub dir: tempfile::TempDir,
     agent: ureq::Agent,
+    /// The Postgres database, shared by replicas (dropped with the last).
+    pg: Option<Arc<TestDb>>,
+}
+
+/// Whether the e2e tests run on PostgreSQL (`SCIMD_TEST_BACKEND=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("SCIMD_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// A fresh Postgres database; panics if the cluster is not configured.
+pub fn fresh_postgres() -> Arc<TestDb> {
+    let admin = admin_url().unwrap_or_else(|(_, why)| panic!("{why}"));
+    Arc::new(TestDb::create_blocking(&admin).unwrap())
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
 }
 
 pub struct Resp {
@@ -45,33 +72,90 @@ impl Server {
     }
 
     pub fn start_with(extra: &[&str]) -> Server {
+        let pg = on_postgres().then(fresh_postgres);
+        Server::start_on(pg, extra)
+    }
+
+    /// Starts scimd on a given Postgres database (or a new SQLite file).
+    pub fn start_on(pg: Option<Arc<TestDb>>, extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let (child, base, token) = spawn(&dir.path().join("scimd.db"), extra);
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
+        let (child, base, token) = spawn(&url_for(pg.as_deref(), &dir), extra);
         Server {
             child,
             base,
             token: token.expect("no bootstrap token"),
             dir,
-            agent,
+            agent: agent(),
+            pg,
+        }
+    }
+
+    /// Two replicas started at the same moment on one empty database: both
+    /// migrate and bootstrap at once; returns them and how many printed a
+    /// bootstrap token.
+    pub fn start_pair_at_once(pg: Arc<TestDb>, extra: &[&str]) -> (Server, Server, usize) {
+        let url = pg.url.clone();
+        let (first, second) = std::thread::scope(|scope| {
+            let a = scope.spawn(|| spawn(&url, extra));
+            let b = scope.spawn(|| spawn(&url, extra));
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        let tokens = [&first.2, &second.2].iter().filter(|t| t.is_some()).count();
+        let token = first
+            .2
+            .clone()
+            .or(second.2.clone())
+            .expect("no bootstrap token");
+        let make = |(child, base, _): (Child, String, Option<String>)| Server {
+            child,
+            base,
+            token: token.clone(),
+            dir: tempfile::tempdir().unwrap(),
+            agent: agent(),
+            pg: Some(pg.clone()),
+        };
+        (make(first), make(second), tokens)
+    }
+
+    /// Another scimd process on the same database (a replica), with this
+    /// server's token.
+    pub fn replica(&self, extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let (child, base, _) = spawn(&self.db_url(), extra);
+        Server {
+            child,
+            base,
+            token: self.token.clone(),
+            dir,
+            agent: agent(),
+            pg: self.pg.clone(),
         }
     }
 
     /// Kills the process with SIGKILL and starts a new one on the same database.
     pub fn restart(&mut self) {
+        self.restart_with(&[]);
+    }
+
+    /// [`Server::restart`] with extra `serve` flags.
+    pub fn restart_with(&mut self, extra: &[&str]) {
         self.kill();
-        let (child, base, _) = spawn(&self.db_path(), &[]);
+        let (child, base, _) = spawn(&self.db_url(), extra);
         self.child = child;
         self.base = base;
     }
 }
 
-fn spawn(db: &std::path::Path, extra: &[&str]) -> (Child, String, Option<String>) {
+fn url_for(pg: Option<&TestDb>, dir: &tempfile::TempDir) -> String {
+    match pg {
+        Some(db) => db.url.clone(),
+        None => dir.path().join("scimd.db").to_str().unwrap().to_string(),
+    }
+}
+
+fn spawn(db: &str, extra: &[&str]) -> (Child, String, Option<String>) {
     let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--database"];
-    let db_s = db.to_str().unwrap().to_string();
+    let db_s = db.to_string();
     args.push(&db_s);
     args.extend_from_slice(extra);
     let mut child = Command::new(bin())
@@ -102,16 +186,17 @@ fn spawn(db: &std::path::Path, extra: &[&str]) -> (Child, String, Option<String>
 }
 
 impl Server {
-    pub fn db_path(&self) -> PathBuf {
-        self.dir.path().join("scimd.db")
+    /// The database URL: the Postgres database, or the SQLite file.
+    pub fn db_url(&self) -> String {
+        url_for(self.pg.as_deref(), &self.dir)
     }
 
     /// Runs a CLI command against this server's database.
     pub fn cli(&self, args: &[&str]) -> (bool, String, String) {
-        let db = self.db_path();
+        let db = self.db_url();
         let mut all: Vec<&str> = args.to_vec();
         all.push("--database");
-        all.push(db.to_str().unwrap());
+        all.push(&db);
         let out = Command::new(bin())
             .args(&all)
             .env_remove("SCIMD_DATABASE_URL")

@@ -1,0 +1,201 @@
+//! Administration of a tenant's webhooks (the CLI's `webhook` commands;
+//! `docs/events.md`): create with a random secret shown once, list with
+//! delivery status (pending depth, failures, last error, dead letters),
+//! delete, dead letters and their redelivery, and the test event.
+//!
+//! Delivery itself is the `scim-webhooks` worker's; this module only reads
+//! and changes what the store records.
+
+use crate::ScimService;
+use scim_core::{ScimError, ScimResult};
+use scim_store::{DeadLetter, NewWebhook, Webhook, WebhookFormat};
+use serde_json::{json, Value};
+
+/// Pending depths are counted up to this many events.
+pub const PENDING_CAP: u64 = 1_000_000;
+
+/// A webhook with its delivery status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookStatus {
+    pub hook: Webhook,
+    /// Events of the tenant after the webhook's cursor (at most [`PENDING_CAP`]).
+    pub pending: u64,
+}
+
+/// Parses `signed` or `set`.
+pub fn parse_format(s: &str) -> ScimResult<WebhookFormat> {
+    match s.to_ascii_lowercase().as_str() {
+        "signed" => Ok(WebhookFormat::Signed),
+        "set" => Ok(WebhookFormat::Set),
+        _ => Err(ScimError::InvalidValue(format!(
+            "unknown webhook format {s:?}: use signed or set"
+        ))),
+    }
+}
+
+/// The name of a format (`signed`, `set`).
+pub fn format_name(f: WebhookFormat) -> &'static str {
+    match f {
+        WebhookFormat::Signed => "signed",
+        WebhookFormat::Set => "set",
+    }
+}
+
+/// Checks that a webhook URL is an absolute http(s) URL with a host.
+pub fn check_url(url: &str) -> ScimResult<()> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
+    let ok = host
+        .is_some_and(|h| !h.is_empty() && !h.contains('@') && !h.chars().any(char::is_whitespace))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(())
+    } else {
+        Err(ScimError::InvalidValue(format!(
+            "invalid webhook URL {url:?}: use http://host/… or https://host/…"
+        )))
+    }
+}
+
+/// A new webhook secret: `whsec_` and 256 random bits in hex.
+fn new_secret() -> ScimResult<String> {
+    let mut b = [0u8; 32];
+    crate::ids::random_bytes(&mut b).map_err(ScimError::Internal)?;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    Ok(format!("whsec_{hex}"))
+}
+
+impl ScimService {
+    /// Adds a webhook to a tenant; the returned record carries the secret,
+    /// which is shown only now. It receives events from now on.
+    pub async fn create_webhook(
+        &self,
+        tenant: &str,
+        url: &str,
+        format: WebhookFormat,
+        full: bool,
+    ) -> ScimResult<Webhook> {
+        check_url(url)?;
+        let t = self.tenant_named(tenant).await?;
+        Ok(self
+            .store
+            .create_webhook(NewWebhook {
+                tenant: t.id,
+                url: url.to_string(),
+                secret: new_secret()?,
+                format,
+                full,
+                created: self.clock.now(),
+            })
+            .await?)
+    }
+
+    /// A tenant's webhook by id, or 404.
+    pub async fn webhook(&self, tenant: &str, id: i64) -> ScimResult<Webhook> {
+        let t = self.tenant_named(tenant).await?;
+        self.store
+            .list_webhooks(Some(t.id))
+            .await?
+            .into_iter()
+            .find(|h| h.id == id)
+            .ok_or_else(|| ScimError::NotFound(format!("tenant {tenant:?} has no webhook {id}")))
+    }
+
+    /// A tenant's webhooks with their delivery status.
+    pub async fn list_webhooks(&self, tenant: &str) -> ScimResult<Vec<WebhookStatus>> {
+        let t = self.tenant_named(tenant).await?;
+        let hooks = self.store.list_webhooks(Some(t.id)).await?;
+        self.with_status(hooks).await
+    }
+
+    /// Every tenant's webhooks with their delivery status (metrics).
+    pub async fn all_webhooks(&self) -> ScimResult<Vec<WebhookStatus>> {
+        let hooks = self.store.list_webhooks(None).await?;
+        self.with_status(hooks).await
+    }
+
+    async fn with_status(&self, hooks: Vec<Webhook>) -> ScimResult<Vec<WebhookStatus>> {
+        let mut out = Vec::with_capacity(hooks.len());
+        for hook in hooks {
+            let pending = self
+                .store
+                .count_events(hook.tenant, hook.cursor, PENDING_CAP)
+                .await?;
+            out.push(WebhookStatus { hook, pending });
+        }
+        Ok(out)
+    }
+
+    /// Deletes a webhook and its dead letters.
+    pub async fn delete_webhook(&self, tenant: &str, id: i64) -> ScimResult<()> {
+        let t = self.tenant_named(tenant).await?;
+        if self.store.delete_webhook(t.id, id).await? {
+            Ok(())
+        } else {
+            Err(ScimError::NotFound(format!(
+                "tenant {tenant:?} has no webhook {id}"
+            )))
+        }
+    }
+
+    /// A webhook's dead letters, oldest event first.
+    pub async fn webhook_dead_letters(&self, tenant: &str, id: i64) -> ScimResult<Vec<DeadLetter>> {
+        let hook = self.webhook(tenant, id).await?;
+        Ok(self.store.dead_letters(hook.id).await?)
+    }
+
+    /// Queues dead letters for redelivery (one event, or all of the
+    /// webhook's); returns how many. The worker delivers them before the
+    /// queue and removes each once delivered.
+    pub async fn redeliver(&self, tenant: &str, id: i64, event: Option<i64>) -> ScimResult<u64> {
+        let hook = self.webhook(tenant, id).await?;
+        let n = self
+            .store
+            .requeue_dead_letters(hook.tenant, hook.id, event)
+            .await?;
+        match (n, event) {
+            (0, Some(seq)) => Err(ScimError::NotFound(format!(
+                "webhook {id} has no dead letter for event {seq}"
+            ))),
+            _ => Ok(n),
+        }
+    }
+
+    /// The SET of a test event for a webhook (`webhook test`): it names no
+    /// resource and its `jti` is fresh, so receivers can tell it apart.
+    pub fn test_event(&self, hook: &Webhook, issuer: &str) -> ScimResult<Value> {
+        let mut b = [0u8; 8];
+        crate::ids::random_bytes(&mut b).map_err(ScimError::Internal)?;
+        let nonce: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        let now = self.clock.now().unix_millis();
+        Ok(json!({
+            "jti": format!("scimd-test-{nonce}"),
+            "iat": now / 1000,
+            "iss": issuer,
+            "aud": [hook.url],
+            "events": {(crate::set::TEST_EVENT): {}},
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_and_formats() {
+        assert!(check_url("http://127.0.0.1:8080/hook").is_ok());
+        assert!(check_url("https://example.com").is_ok());
+        assert!(check_url("ftp://example.com").is_err());
+        assert!(check_url("https://").is_err());
+        assert!(check_url("https://a b/").is_err());
+        assert!(check_url("example.com/hook").is_err());
+        assert_eq!(parse_format("SET").ok(), Some(WebhookFormat::Set));
+        assert!(parse_format("xml").is_err());
+        assert_eq!(format_name(WebhookFormat::Signed), "signed");
+        let s = new_secret().unwrap_or_default();
+        assert_eq!(s.len(), 6 + 64);
+    }
+}

@@ -1,0 +1,245 @@
+//! The PostgreSQL backend of scimd, for scale-out: several stateless scimd
+//! replicas behind a load balancer share one database (issue 4).
+//!
+//! - **Correctness across replicas.** Uniqueness is enforced by unique
+//!   indexes; read-modify-write runs under a row lock (`FOR NO KEY UPDATE`)
+//!   in one transaction ([`resources`]); cursors carry only positions, so any
+//!   replica continues a listing ([`query`]).
+//! - **Migrations** are versioned, in [`schema`], and applied under an
+//!   advisory lock: replicas starting together are safe.
+//! - **Lookups** by `userName`, `externalId`, `emails.value`, `displayName`
+//!   and membership are index lookups ([`sql_filter`]); `EXPLAIN` is checked
+//!   in the tests.
+//! - **Connections**: a deadpool pool, `pool_size` from the URL's
+//!   `?pool_size=N` (default [`DEFAULT_POOL_SIZE`]). TLS to the database is
+//!   not supported yet (`NoTls`): run scimd next to the database or through
+//!   a TLS tunnel.
+
+mod admin;
+mod admins;
+mod db;
+mod journal;
+mod query;
+mod resources;
+mod rows;
+mod schema;
+pub mod sql_filter;
+mod sql_sort;
+pub mod testing;
+mod trash;
+
+use db::{backend, Fail};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use resources::PgResources;
+use scim_store::{ResourceKind, StoreError, StoreResult, TenantId};
+use tokio_postgres::NoTls;
+
+/// Connections per replica unless the URL says `?pool_size=N`.
+pub const DEFAULT_POOL_SIZE: usize = 16;
+
+/// The PostgreSQL store.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+    /// Dropped with the last clone: a test database to remove.
+    _guard: Option<std::sync::Arc<testing::TestDb>>,
+}
+
+/// Splits scimd's own `pool_size` parameter off a database URL.
+pub fn split_pool_size(url: &str) -> Result<(String, Option<usize>), String> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_string(), None));
+    };
+    let mut size = None;
+    let mut rest = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("pool_size", n)) => {
+                let n: usize = n
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("pool_size must be a positive number, not {n:?}"))?;
+                size = Some(n);
+            }
+            _ => rest.push(pair),
+        }
+    }
+    let url = if rest.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    Ok((url, size))
+}
+
+impl PostgresStore {
+    /// Connects (without migrating) to `postgres://…`, with a pool of
+    /// `?pool_size=N` connections.
+    pub async fn connect(url: &str) -> StoreResult<PostgresStore> {
+        let (url, size) = split_pool_size(url).map_err(StoreError::Backend)?;
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::Backend(format!("invalid database URL: {e}")))?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(size.unwrap_or(DEFAULT_POOL_SIZE))
+            .build()
+            .map_err(|e| StoreError::Backend(format!("cannot build the pool: {e}")))?;
+        let store = PostgresStore { pool, _guard: None };
+        let client = store.client().await?;
+        let encoding: String = client
+            .query_one("SHOW server_encoding", &[])
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(backend)?;
+        if encoding != "UTF8" {
+            return Err(StoreError::Backend(format!(
+                "the database encoding is {encoding}; scimd needs UTF8"
+            )));
+        }
+        Ok(store)
+    }
+
+    /// Connects and applies pending migrations (what `serve` does).
+    pub async fn open(url: &str) -> StoreResult<PostgresStore> {
+        let store = PostgresStore::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub(crate) async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
+        self.pool
+            .get()
+            .await
+            .map_err(|e| Fail::from(e).into_store(String::new))
+    }
+
+    /// Applies pending migrations; returns the schema version.
+    pub async fn migrate(&self) -> StoreResult<i64> {
+        let mut client = self.client().await?;
+        let c: &mut tokio_postgres::Client = &mut client;
+        schema::migrate(c).await.map_err(backend)
+    }
+
+    /// The schema version of the database.
+    pub async fn current_version(&self) -> StoreResult<i64> {
+        let client = self.client().await?;
+        schema::current(&**client).await.map_err(backend)
+    }
+
+    /// The schema version of this build.
+    pub fn schema_version() -> i64 {
+        schema::latest()
+    }
+
+    /// Consistency checks for `scimd check`: the problems found (none when sound).
+    pub async fn check(&self) -> StoreResult<Vec<String>> {
+        let mut problems = Vec::new();
+        let version = self.current_version().await?;
+        if version < schema::latest() {
+            problems.push(format!(
+                "schema version {version}, this build needs {} (run scimd migrate)",
+                schema::latest()
+            ));
+        }
+        if version == 0 {
+            return Ok(problems);
+        }
+        let client = self.client().await?;
+        let checks: &[(&str, &str)] = &[
+            ("memberships across tenants", "SELECT count(*) FROM members m JOIN resources g ON g.seq = m.group_seq JOIN resources x ON x.seq = m.member_seq WHERE g.tenant_id <> x.tenant_id OR g.kind <> 1"),
+            ("index entries of another tenant or kind", "SELECT count(*) FROM idx i JOIN resources r ON r.seq = i.seq WHERE i.tenant_id <> r.tenant_id OR i.kind <> r.kind"),
+            ("users without a unique key", "SELECT count(*) FROM resources WHERE kind = 0 AND unique_key IS NULL"),
+            ("users whose userName is not indexed", "SELECT count(*) FROM resources r WHERE r.kind = 0 AND NOT EXISTS (SELECT 1 FROM idx i WHERE i.seq = r.seq AND i.attr = 0)"),
+            ("resources of unknown tenants", "SELECT count(*) FROM resources r WHERE NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = r.tenant_id)"),
+        ];
+        for (what, sql) in checks {
+            let n: i64 = client
+                .query_one(*sql, &[])
+                .await
+                .and_then(|r| r.try_get(0))
+                .map_err(backend)?;
+            if n > 0 {
+                problems.push(format!("{n} {what}"));
+            }
+        }
+        Ok(problems)
+    }
+
+    /// `EXPLAIN` of the page statement of a list query (for tests and diagnostics).
+    pub async fn explain(
+        &self,
+        tenant: TenantId,
+        kind: ResourceKind,
+        filter: scim_core::filter::Lowered,
+    ) -> StoreResult<String> {
+        let client = self.client().await?;
+        let w = query::where_clause(tenant.db_key(), kind, Some(&filter));
+        let sql = query::page_statement(&w, None, None, 101, 0);
+        let rows = client
+            .query(format!("EXPLAIN {sql}").as_str(), &w.args())
+            .await
+            .map_err(backend)?;
+        let lines: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get::<_, String>(0))
+            .collect::<Result<_, _>>()
+            .map_err(backend)?;
+        Ok(lines.join("\n"))
+    }
+
+    /// Runs `ANALYZE` (planner statistics; for tests after bulk seeding).
+    pub async fn analyze(&self) -> StoreResult<()> {
+        let client = self.client().await?;
+        client.batch_execute("ANALYZE").await.map_err(backend)
+    }
+
+    /// `scim_fold` evaluated by the server (to test that it agrees with
+    /// `scim_core::filter::fold`).
+    pub async fn fold_in_sql(&self, s: &str) -> StoreResult<String> {
+        let client = self.client().await?;
+        client
+            .query_one("SELECT scim_fold($1)", &[&s])
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(backend)
+    }
+
+    /// The pool's size and idle connections (for metrics).
+    pub fn pool_status(&self) -> (usize, usize) {
+        let s = self.pool.status();
+        (s.size, s.available)
+    }
+
+    pub(crate) fn resources_of(&self, tenant: TenantId) -> PgResources {
+        PgResources {
+            tenant: tenant.db_key(),
+            pool: self.pool.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_pool_size;
+
+    #[test]
+    fn pool_size_is_ours() {
+        assert_eq!(
+            split_pool_size("postgres://h/db?pool_size=4&sslmode=disable"),
+            Ok(("postgres://h/db?sslmode=disable".to_string(), Some(4)))
+        );
+        assert_eq!(
+            split_pool_size("postgres://h/db"),
+            Ok(("postgres://h/db".to_string(), None))
+        );
+        assert!(split_pool_size("postgres://h/db?pool_size=0").is_err());
+    }
+}

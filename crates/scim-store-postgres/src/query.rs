@@ -1,0 +1,117 @@
+//! List queries: the WHERE clause (tenant, kind, filter), the page with its
+//! order, keyset position and limits, and the total. Cursors are those of
+//! `scim_store::query::cursor` (`k<seq>` for the default order, `o<offset>`
+//! for a sorted listing), the same as SQLite's, so that whichever replica
+//! receives the next request continues the listing.
+
+use crate::db::Fail;
+use crate::rows::{self, COLUMNS};
+use crate::sql_filter::{condition, Sql, P};
+use crate::sql_sort::order_by;
+use deadpool_postgres::GenericClient;
+use scim_core::filter::Lowered;
+use scim_core::sort::SortSpec;
+use scim_store::query::cursor::{self, Position};
+use scim_store::{Page, PageRequest, Query, ResourceKind, StoreError};
+
+/// `WHERE` text and parameters selecting the resources a query may return.
+pub fn where_clause(tenant: i64, kind: ResourceKind, filter: Option<&Lowered>) -> Sql {
+    let mut sql = Sql::default();
+    sql.push("r.tenant_id = ");
+    sql.param(P::Int(tenant));
+    sql.push(&format!(" AND r.kind = {}", kind.code()));
+    if let Some(f) = filter {
+        sql.push(" AND ");
+        condition(f, kind, tenant, &mut sql);
+    }
+    sql
+}
+
+/// The page statement: after `after_seq` (keyset, only without a sort),
+/// `limit` rows from `offset`.
+pub fn page_statement(
+    w: &Sql,
+    sort: Option<&SortSpec>,
+    after_seq: Option<i64>,
+    limit: u64,
+    offset: u64,
+) -> String {
+    let mut text = w.text.clone();
+    if let Some(s) = after_seq {
+        text.push_str(&format!(" AND r.seq > {s}"));
+    }
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+    format!(
+        "SELECT {COLUMNS} FROM resources r WHERE {text} {} LIMIT {limit} OFFSET {offset}",
+        order_by(sort)
+    )
+}
+
+/// Runs a list query.
+pub async fn run(
+    c: &impl GenericClient,
+    tenant: i64,
+    kind: ResourceKind,
+    q: &Query,
+) -> Result<Page, Fail> {
+    let filter = where_clause(tenant, kind, q.filter.as_ref());
+    let (offset, after_seq, keyset) = match &q.page {
+        PageRequest::Offset(o) => (*o, None, false),
+        PageRequest::Cursor(None) => (0, None, q.sort.is_none()),
+        PageRequest::Cursor(Some(c)) => match cursor::decode(c)? {
+            Position::AfterSeq(s) if q.sort.is_none() => (0, Some(s), true),
+            Position::Offset(o) if q.sort.is_some() => (o, None, false),
+            _ => {
+                return Err(Fail::Store(StoreError::InvalidCursor(
+                    "the cursor belongs to a listing with another order".into(),
+                )))
+            }
+        },
+    };
+    let sql = page_statement(
+        &filter,
+        q.sort.as_ref(),
+        after_seq,
+        q.limit.saturating_add(1),
+        offset,
+    );
+    let args = filter.args();
+    let rows = c.query(sql.as_str(), &args).await?;
+    let mut records = Vec::new();
+    let mut last_seq = None;
+    let mut more = false;
+    for row in &rows {
+        if records.len() as u64 == q.limit {
+            more = true;
+            break;
+        }
+        let (seq, mut r) = rows::record(row)?;
+        rows::complete(c, seq, &mut r, q.load).await?;
+        records.push(r);
+        last_seq = Some(seq);
+    }
+    let next_cursor = match (&q.page, more) {
+        (PageRequest::Cursor(_), true) if keyset => {
+            last_seq.map(|s| cursor::encode(Position::AfterSeq(s)))
+        }
+        (PageRequest::Cursor(_), true) => Some(cursor::encode(Position::Offset(
+            offset + records.len() as u64,
+        ))),
+        _ => None,
+    };
+    // A page that ends the listing tells the total without counting.
+    let from_start = offset == 0 && after_seq.is_none();
+    let total = if !more && (from_start || !records.is_empty()) && after_seq.is_none() {
+        offset + records.len() as u64
+    } else {
+        let count = format!("SELECT count(*) FROM resources r WHERE {}", filter.text);
+        let n: i64 = c.query_one(count.as_str(), &args).await?.try_get(0)?;
+        u64::try_from(n).unwrap_or(0)
+    };
+    Ok(Page {
+        records,
+        total,
+        next_cursor,
+    })
+}

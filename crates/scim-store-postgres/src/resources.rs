@@ -1,0 +1,483 @@
+//! The tenant-scoped resource store on PostgreSQL.
+//!
+//! - Uniqueness (userName, group names, ids) is the unique indexes' job:
+//!   of concurrent inserts of one key, every replica's but one fail with a
+//!   unique violation, which is [`StoreError::Uniqueness`].
+//! - An update locks its row (`SELECT … FOR NO KEY UPDATE`) before it reads
+//!   the record for the update function, so read-modify-write is atomic
+//!   across connections and replicas; membership inserts only take key-share
+//!   locks on members, which do not conflict with it.
+//! - Memberships and index entries reference `resources(seq)` with
+//!   `ON DELETE CASCADE`: a member deleted concurrently with its addition is
+//!   a foreign-key violation, reported as [`StoreError::MissingMember`].
+//! - Deadlocks and serialization failures are retried ([`MAX_TRIES`]). An
+//!   update function runs once; a retry reuses its result if the record
+//!   still has the version it saw, and fails otherwise.
+
+use crate::db::{backend, Fail, MAX_TRIES};
+use crate::journal::write_journal;
+use crate::query;
+use crate::rows;
+use crate::sql_filter::attr_code;
+use async_trait::async_trait;
+use deadpool_postgres::{GenericClient, Pool};
+use scim_core::resource::{ResourceId, Version};
+use scim_core::timestamp::Timestamp;
+use scim_store::memory::unique_message;
+use scim_store::*;
+use std::collections::HashMap;
+
+/// One tenant's resources.
+pub struct PgResources {
+    pub(crate) tenant: i64,
+    pub(crate) pool: Pool,
+}
+
+/// A policy value as column text.
+pub(crate) fn to_text<T: serde::Serialize>(v: &T) -> Result<String, Fail> {
+    scim_store::policy::to_text(v).map_err(Fail::Store)
+}
+
+/// Fails with [`StoreError::NoSeat`] unless one more user of the tenant may
+/// be active. With a limit, it locks the tenant's row first: every write
+/// that takes a seat holds that lock until it commits, so concurrent writes
+/// through any replica are counted one after another.
+pub(crate) async fn check_seat(c: &impl GenericClient, tenant: i64) -> Result<(), Fail> {
+    let limited = c
+        .prepare_cached("SELECT seat_limit IS NOT NULL FROM tenants WHERE id = $1")
+        .await?;
+    let is_limited: bool = match c.query_opt(&limited, &[&tenant]).await? {
+        Some(row) => row.try_get(0)?,
+        None => false,
+    };
+    if !is_limited {
+        return Ok(());
+    }
+    let lock = c
+        .prepare_cached("SELECT seat_limit FROM tenants WHERE id = $1 FOR NO KEY UPDATE")
+        .await?;
+    let limit: Option<i64> = match c.query_opt(&lock, &[&tenant]).await? {
+        Some(row) => row.try_get(0)?,
+        None => None,
+    };
+    let Some(limit) = limit else { return Ok(()) };
+    let used = c
+        .prepare_cached(
+            "SELECT count(*) FROM resources WHERE tenant_id = $1 AND kind = 0 AND active",
+        )
+        .await?;
+    let used: i64 = c.query_one(&used, &[&tenant]).await?.try_get(0)?;
+    if used >= limit {
+        return Err(Fail::Store(StoreError::NoSeat(
+            u64::try_from(limit).unwrap_or(0),
+        )));
+    }
+    Ok(())
+}
+
+async fn is_active(c: &impl GenericClient, seq: i64) -> Result<bool, Fail> {
+    let stmt = c
+        .prepare_cached("SELECT active FROM resources WHERE seq = $1")
+        .await?;
+    Ok(c.query_one(&stmt, &[&seq]).await?.try_get(0)?)
+}
+
+pub(crate) fn to_json(doc: &serde_json::Map<String, serde_json::Value>) -> Result<String, Fail> {
+    serde_json::to_string(doc)
+        .map_err(|e| Fail::Store(StoreError::Backend(format!("cannot encode document: {e}"))))
+}
+
+pub(crate) async fn write_index(
+    c: &impl GenericClient,
+    tenant: i64,
+    kind: ResourceKind,
+    seq: i64,
+    keys: &IndexKeys,
+) -> Result<(), Fail> {
+    let (mut attrs, mut values): (Vec<i16>, Vec<&str>) = (Vec::new(), Vec::new());
+    for (path, value) in &keys.entries {
+        if let Some(code) = attr_code(kind, path) {
+            attrs.push(code);
+            values.push(value);
+        }
+    }
+    if attrs.is_empty() {
+        return Ok(());
+    }
+    let stmt = c
+        .prepare_cached(&format!(
+            "INSERT INTO idx (tenant_id, kind, attr, value, seq) SELECT $1, {}, a, v, $2 FROM unnest($3::smallint[], $4::text[]) AS t(a, v) ON CONFLICT DO NOTHING",
+            kind.code()
+        ))
+        .await?;
+    c.execute(&stmt, &[&tenant, &seq, &attrs, &values]).await?;
+    Ok(())
+}
+
+/// Resolves member ids to sequence numbers within the tenant.
+async fn member_seqs(
+    c: &impl GenericClient,
+    tenant: i64,
+    ids: &[ResourceId],
+) -> Result<Vec<i64>, Fail> {
+    let wanted: Vec<&str> = ids.iter().map(ResourceId::as_str).collect();
+    let stmt = c
+        .prepare_cached(
+            "SELECT id, seq FROM resources WHERE tenant_id = $1 AND kind IN (0, 1) AND id = ANY($2::text[])",
+        )
+        .await?;
+    let found: HashMap<String, i64> = c
+        .query(&stmt, &[&tenant, &wanted])
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get::<_, String>(0)?, r.try_get(1)?)))
+        .collect::<Result<_, tokio_postgres::Error>>()?;
+    ids.iter()
+        .map(|id| {
+            found
+                .get(id.as_str())
+                .copied()
+                .ok_or_else(|| Fail::Store(StoreError::MissingMember(id.to_string())))
+        })
+        .collect()
+}
+
+/// Applies membership changes; returns whether anything changed.
+async fn apply_members(
+    c: &impl GenericClient,
+    tenant: i64,
+    group: i64,
+    changes: &[MemberChange],
+) -> Result<bool, Fail> {
+    let mut changed = 0u64;
+    let add = "INSERT INTO members (group_seq, member_seq) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING";
+    for change in changes {
+        match change {
+            MemberChange::Add(ids) => {
+                let seqs = member_seqs(c, tenant, ids).await?;
+                changed += c.execute(add, &[&group, &seqs]).await?;
+            }
+            MemberChange::Remove(ids) => {
+                let ids: Vec<&str> = ids.iter().map(ResourceId::as_str).collect();
+                changed += c
+                    .execute(
+                        "DELETE FROM members m USING resources x WHERE m.group_seq = $1 AND x.seq = m.member_seq AND x.id = ANY($2::text[])",
+                        &[&group, &ids],
+                    )
+                    .await?;
+            }
+            MemberChange::RemoveAll => {
+                changed += c
+                    .execute("DELETE FROM members WHERE group_seq = $1", &[&group])
+                    .await?;
+            }
+            MemberChange::ReplaceAll(ids) => {
+                let seqs = member_seqs(c, tenant, ids).await?;
+                changed += c
+                    .execute(
+                        "DELETE FROM members WHERE group_seq = $1 AND NOT (member_seq = ANY($2::bigint[]))",
+                        &[&group, &seqs],
+                    )
+                    .await?;
+                changed += c.execute(add, &[&group, &seqs]).await?;
+            }
+        }
+    }
+    Ok(changed > 0)
+}
+
+impl PgResources {
+    async fn try_insert(&self, rec: &NewRecord) -> Result<Record, Fail> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let kind = rec.kind;
+        let ms = rec.created.unix_millis();
+        if kind == ResourceKind::User && rec.keys.active {
+            check_seat(&tx, self.tenant).await?;
+        }
+        let stmt = tx
+            .prepare_cached(&format!(
+                "INSERT INTO resources (tenant_id, kind, id, version, created, last_modified, unique_key, display, active, body, provenance)
+                 VALUES ($1, {}, $2, 1, $3, $3, $4, $5, $6, $7, $8) RETURNING seq",
+                kind.code()
+            ))
+            .await?;
+        let seq: i64 = tx
+            .query_one(
+                &stmt,
+                &[
+                    &self.tenant,
+                    &rec.id.as_str(),
+                    &ms,
+                    &rec.keys.unique,
+                    &rec.keys.display,
+                    &rec.keys.active,
+                    &to_json(&rec.doc)?,
+                    &to_text(&rec.provenance)?,
+                ],
+            )
+            .await?
+            .try_get(0)?;
+        write_index(&tx, self.tenant, kind, seq, &rec.keys).await?;
+        if !rec.members.is_empty() {
+            apply_members(
+                &tx,
+                self.tenant,
+                seq,
+                &[MemberChange::Add(rec.members.clone())],
+            )
+            .await?;
+        }
+        let mut record = Record {
+            kind,
+            id: rec.id.clone(),
+            version: Version::FIRST,
+            created: rec.created,
+            last_modified: rec.created,
+            provenance: rec.provenance.clone(),
+            doc: rec.doc.clone(),
+            members: None,
+            groups: None,
+        };
+        let load = Load {
+            members: kind == ResourceKind::Group,
+            groups: false,
+        };
+        rows::complete(&tx, seq, &mut record, load).await?;
+        write_journal(&tx, self.tenant, &rec.journal, true).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn try_update(
+        &self,
+        kind: ResourceKind,
+        id: &str,
+        load: Load,
+        f: &mut Option<UpdateFn>,
+        planned: &mut Option<(Version, Update)>,
+    ) -> Result<Option<Updated>, Fail> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let Some((seq, current)) = rows::by_id(&tx, self.tenant, kind, id, load, true).await?
+        else {
+            return Ok(None);
+        };
+        if let Some(func) = f.take() {
+            let update = func(&current).map_err(StoreError::Rejected)?;
+            *planned = Some((current.version, update));
+        }
+        let Some((seen, update)) = planned.as_ref() else {
+            return Err(Fail::Store(StoreError::Backend("no update planned".into())));
+        };
+        if *seen != current.version {
+            return Err(Fail::Store(StoreError::Backend(
+                "the resource changed while its update was retried".into(),
+            )));
+        }
+        let mut changed = apply_members(&tx, self.tenant, seq, &update.members).await?;
+        let now = update.now.unix_millis();
+        match &update.doc {
+            Some((doc, keys)) if *doc != current.doc => {
+                if kind == ResourceKind::User && keys.active && !is_active(&tx, seq).await? {
+                    check_seat(&tx, self.tenant).await?;
+                }
+                tx.execute("DELETE FROM idx WHERE seq = $1", &[&seq])
+                    .await?;
+                write_index(&tx, self.tenant, kind, seq, keys).await?;
+                let stmt = tx
+                    .prepare_cached("UPDATE resources SET body = $1, unique_key = $2, display = $3, active = $4, version = version + 1, last_modified = $5 WHERE seq = $6")
+                    .await?;
+                tx.execute(
+                    &stmt,
+                    &[
+                        &to_json(doc)?,
+                        &keys.unique,
+                        &keys.display,
+                        &keys.active,
+                        &now,
+                        &seq,
+                    ],
+                )
+                .await?;
+                changed = true;
+            }
+            _ if changed || update.force => {
+                let stmt = tx
+                    .prepare_cached("UPDATE resources SET version = version + 1, last_modified = $1 WHERE seq = $2")
+                    .await?;
+                tx.execute(&stmt, &[&now, &seq]).await?;
+                changed = true;
+            }
+            _ => {}
+        }
+        if let (true, Some(p)) = (changed, &update.provenance) {
+            let stmt = tx
+                .prepare_cached("UPDATE resources SET provenance = $1 WHERE seq = $2")
+                .await?;
+            tx.execute(&stmt, &[&to_text(p)?, &seq]).await?;
+        }
+        let record = rows::by_seq(&tx, seq, load).await?;
+        write_journal(&tx, self.tenant, &update.journal, changed).await?;
+        tx.commit().await?;
+        Ok(Some(Updated { record, changed }))
+    }
+
+    async fn try_delete(
+        &self,
+        kind: ResourceKind,
+        id: &str,
+        journal: &Journal,
+    ) -> Result<bool, Fail> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let stmt = tx
+            .prepare_cached(&format!(
+                "DELETE FROM resources WHERE tenant_id = $1 AND kind = {} AND id = $2",
+                kind.code()
+            ))
+            .await?;
+        let gone = tx.execute(&stmt, &[&self.tenant, &id]).await? > 0;
+        if gone {
+            write_journal(&tx, self.tenant, journal, true).await?;
+        }
+        tx.commit().await?;
+        Ok(gone)
+    }
+}
+
+#[async_trait]
+impl ResourceStore for PgResources {
+    async fn insert(&self, rec: NewRecord) -> StoreResult<Record> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.try_insert(&rec).await {
+                Err(e) if e.retryable() && attempt < MAX_TRIES => continue,
+                Err(e) if e.is_unique_violation() && e.constraint() == Some("resources_id") => {
+                    return Err(StoreError::Uniqueness(format!("id {} exists", rec.id)))
+                }
+                other => return other.map_err(|e| e.into_store(|| unique_message(rec.kind))),
+            }
+        }
+    }
+
+    async fn get(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        load: Load,
+    ) -> StoreResult<Option<Record>> {
+        let client = self
+            .pool
+            .get()
+            .await
+            .map_err(|e| Fail::from(e).into_store(String::new))?;
+        rows::by_id(&client, self.tenant, kind, id.as_str(), load, false)
+            .await
+            .map(|r| r.map(|(_, r)| r))
+            .map_err(|e| e.into_store(String::new))
+    }
+
+    async fn update(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        load: Load,
+        f: UpdateFn,
+    ) -> StoreResult<Option<Updated>> {
+        let mut f = Some(f);
+        let mut planned = None;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self
+                .try_update(kind, id.as_str(), load, &mut f, &mut planned)
+                .await
+            {
+                Err(e) if e.retryable() && attempt < MAX_TRIES => continue,
+                other => return other.map_err(|e| e.into_store(|| unique_message(kind))),
+            }
+        }
+    }
+
+    async fn delete(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        journal: Journal,
+    ) -> StoreResult<bool> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.try_delete(kind, id.as_str(), &journal).await {
+                Err(e) if e.retryable() && attempt < MAX_TRIES => continue,
+                other => return other.map_err(|e| e.into_store(String::new)),
+            }
+        }
+    }
+
+    async fn query(&self, kind: ResourceKind, q: &Query) -> StoreResult<Page> {
+        let client = self
+            .pool
+            .get()
+            .await
+            .map_err(|e| Fail::from(e).into_store(String::new))?;
+        query::run(&client, self.tenant, kind, q)
+            .await
+            .map_err(|e| e.into_store(String::new))
+    }
+
+    async fn trash(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        deleted: Timestamp,
+        purge_after: Timestamp,
+        journal: Journal,
+    ) -> StoreResult<bool> {
+        crate::trash::trash(self, kind, id.as_str(), deleted, purge_after, &journal)
+            .await
+            .map_err(|e| e.into_store(String::new))
+    }
+
+    async fn list_trash(&self, kind: ResourceKind) -> StoreResult<Vec<Trashed>> {
+        crate::trash::list(self, kind)
+            .await
+            .map_err(|e| e.into_store(String::new))
+    }
+
+    async fn restore(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        keys: IndexKeys,
+        provenance: Provenance,
+        now: Timestamp,
+        journal: Journal,
+    ) -> StoreResult<Option<Record>> {
+        crate::trash::restore(self, kind, id.as_str(), &keys, &provenance, now, &journal)
+            .await
+            .map_err(|e| e.into_store(|| unique_message(kind)))
+    }
+
+    async fn count(&self, kind: ResourceKind, active_only: bool) -> StoreResult<u64> {
+        let client = self
+            .pool
+            .get()
+            .await
+            .map_err(|e| Fail::from(e).into_store(String::new))?;
+        let sql = format!(
+            "SELECT count(*) FROM resources WHERE tenant_id = $1 AND kind = {}{}",
+            kind.code(),
+            if active_only { " AND active" } else { "" }
+        );
+        let stmt = client.prepare_cached(&sql).await.map_err(backend)?;
+        let n: i64 = client
+            .query_one(&stmt, &[&self.tenant])
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(backend)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}

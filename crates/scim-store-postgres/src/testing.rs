@@ -1,0 +1,131 @@
+//! Fresh databases for tests: each test creates `scimd_test_<random>` from
+//! the admin URL in `SCIMD_TEST_POSTGRES_URL` and drops it when its
+//! [`TestDb`] goes away, so tests share no state.
+//!
+//! [`admin_url`] decides whether Postgres tests run: without the variable
+//! they are skipped with a note, unless `SCIMD_REQUIRE_POSTGRES=1`, which
+//! makes a missing database a failure (the test script sets both).
+
+use crate::PostgresStore;
+use scim_store::{StoreError, StoreResult};
+use std::sync::Arc;
+use tokio_postgres::NoTls;
+
+/// The variable naming the admin URL of a test cluster.
+pub const URL_VAR: &str = "SCIMD_TEST_POSTGRES_URL";
+/// The variable that turns a missing cluster from a skip into a failure.
+pub const REQUIRE_VAR: &str = "SCIMD_REQUIRE_POSTGRES";
+
+/// The admin URL, or `Err` with the reason to skip; `Err` also when the
+/// variable is missing although required, for the caller to fail on.
+pub fn admin_url() -> Result<String, (bool, String)> {
+    match std::env::var(URL_VAR) {
+        Ok(u) if !u.is_empty() => Ok(u),
+        _ => {
+            let required = std::env::var(REQUIRE_VAR).is_ok_and(|v| v == "1");
+            Err((
+                required,
+                format!("{URL_VAR} is not set: PostgreSQL test skipped"),
+            ))
+        }
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (head, query) = match url.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (url, None),
+    };
+    let after_scheme = head.find("://").map_or(0, |i| i + 3);
+    let base = match head[after_scheme..].find('/') {
+        Some(slash) => &head[..after_scheme + slash],
+        None => head,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("test database: {e}"))
+}
+
+async fn admin_exec(admin: &str, sql: &str) -> StoreResult<()> {
+    let (client, conn) = tokio_postgres::connect(admin, NoTls).await.map_err(err)?;
+    let task = tokio::spawn(conn);
+    let result = client.batch_execute(sql).await.map_err(err);
+    drop(client);
+    let _ = task.await;
+    result
+}
+
+/// A database created for one test, dropped with this value.
+#[derive(Debug)]
+pub struct TestDb {
+    admin: String,
+    name: String,
+    /// The database's URL.
+    pub url: String,
+}
+
+impl TestDb {
+    /// Creates a fresh database on the cluster of `admin`.
+    pub async fn create(admin: &str) -> StoreResult<TestDb> {
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).map_err(err)?;
+        let name = format!("scimd_test_{:016x}", u64::from_le_bytes(bytes));
+        admin_exec(admin, &format!("CREATE DATABASE {name}")).await?;
+        Ok(TestDb {
+            admin: admin.to_string(),
+            url: with_database(admin, &name),
+            name,
+        })
+    }
+
+    /// [`TestDb::create`] from synchronous code.
+    pub fn create_blocking(admin: &str) -> StoreResult<TestDb> {
+        let admin = admin.to_string();
+        on_own_runtime(async move { TestDb::create(&admin).await })
+    }
+}
+
+/// Runs a future on a runtime of its own thread (usable from sync code and
+/// from inside another runtime, e.g. in `Drop`).
+fn on_own_runtime<T: Send + 'static>(
+    f: impl std::future::Future<Output = StoreResult<T>> + Send + 'static,
+) -> StoreResult<T> {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(err)?
+            .block_on(f)
+    })
+    .join()
+    .map_err(|_| err("the helper thread failed"))?
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        let _ = on_own_runtime(async move {
+            admin_exec(
+                &admin,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .await
+        });
+    }
+}
+
+impl PostgresStore {
+    /// A migrated store on a fresh database that is dropped with the store.
+    pub async fn open_fresh(admin: &str) -> StoreResult<PostgresStore> {
+        let db = TestDb::create(admin).await?;
+        let mut store = PostgresStore::open(&format!("{}?pool_size=8", db.url)).await?;
+        store._guard = Some(Arc::new(db));
+        Ok(store)
+    }
+}

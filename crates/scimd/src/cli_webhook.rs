@@ -1,0 +1,80 @@
+//! Command-line arguments of `scimd webhook` and the delivery flags of
+//! `scimd serve` (`docs/events.md`).
+
+use clap::{Args, Subcommand};
+
+/// Webhook delivery settings of `serve`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct WebhookServeArgs {
+    /// Milliseconds between delivery passes (default 1000).
+    #[arg(long, env = "SCIMD_WEBHOOK_POLL_MS")]
+    pub webhook_poll_ms: Option<u64>,
+    /// First retry back-off in milliseconds, doubled per failure, with full jitter (default 1000).
+    #[arg(long, env = "SCIMD_WEBHOOK_RETRY_BASE_MS")]
+    pub webhook_retry_base_ms: Option<u64>,
+    /// Longest retry back-off in milliseconds (default 600000).
+    #[arg(long, env = "SCIMD_WEBHOOK_RETRY_MAX_MS")]
+    pub webhook_retry_max_ms: Option<u64>,
+    /// Attempts of one event before it is dead-lettered (default 8).
+    #[arg(long, env = "SCIMD_WEBHOOK_MAX_ATTEMPTS")]
+    pub webhook_max_attempts: Option<u32>,
+    /// Milliseconds a replica keeps a webhook without renewing its lease (default 30000).
+    #[arg(long, env = "SCIMD_WEBHOOK_LEASE_MS")]
+    pub webhook_lease_ms: Option<u64>,
+    /// Milliseconds a receiver may take to answer (default 10000).
+    #[arg(long, env = "SCIMD_WEBHOOK_TIMEOUT_MS")]
+    pub webhook_timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Add a webhook to a tenant; its secret is printed once, alone on the last line.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        /// Where to POST events (http:// or https://).
+        #[arg(long)]
+        url: String,
+        /// `signed` (JSON batches, HMAC-signed) or `set` (RFC 8935 SET push).
+        #[arg(long, default_value = "signed")]
+        format: String,
+        /// Send the notice form (changed attribute names) instead of the full resource.
+        #[arg(long)]
+        notice: bool,
+    },
+    /// List a tenant's webhooks with their delivery status.
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Delete a webhook (and its dead letters).
+    Delete {
+        #[arg(long)]
+        tenant: String,
+        id: i64,
+    },
+    /// Send a test event now; prints the receiver's status.
+    Test {
+        #[arg(long)]
+        tenant: String,
+        id: i64,
+        /// The `iss` of the test SET (default `scimd`).
+        #[arg(long, default_value = "scimd")]
+        issuer: String,
+    },
+    /// List the events whose delivery exhausted its retries.
+    DeadLetters {
+        #[arg(long)]
+        tenant: String,
+        id: i64,
+    },
+    /// Deliver dead letters again (all, or one event), before the queue.
+    Redeliver {
+        #[arg(long)]
+        tenant: String,
+        id: i64,
+        /// The event's sequence number (default: every dead letter).
+        #[arg(long)]
+        event: Option<i64>,
+    },
+}

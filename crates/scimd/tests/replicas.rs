@@ -1,0 +1,271 @@
+//! Correctness across replicas (issue 4): two real `scimd serve` processes
+//! on one PostgreSQL database, spoken to over HTTP at the same time.
+//!
+//! - concurrent creates of one userName through both: one 201, the rest 409;
+//! - If-Match across replicas: 412 for the loser, and no lost update;
+//! - concurrent membership PATCHes through both: every member survives;
+//! - a Bulk stopped by `failOnErrors` leaves nothing of its failed or
+//!   unprocessed operations, seen from the other replica;
+//! - a cursor listing continues on the other replica.
+//!
+//! Skipped without `SCIMD_TEST_POSTGRES_URL`, failed without it under
+//! `SCIMD_REQUIRE_POSTGRES=1`. Loops are bounded; no sleeps, no fixed ports.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "e2e/server.rs"]
+mod server;
+
+use scim_store_postgres::testing::admin_url;
+use serde_json::{json, Value};
+use server::*;
+
+const UNLIMITED: [&str; 4] = ["--rate-limit-token", "0", "--rate-limit-tenant", "0"];
+
+/// Whether Postgres tests run (panics when they must but cannot).
+fn enabled() -> bool {
+    match admin_url() {
+        Ok(_) => true,
+        Err((true, why)) => panic!("{why}, but SCIMD_REQUIRE_POSTGRES=1"),
+        Err((false, why)) => {
+            eprintln!("note: {why}");
+            false
+        }
+    }
+}
+
+/// Two replicas on a fresh database, or `None` (skipped).
+fn replicas() -> Option<(Server, Server)> {
+    if !enabled() {
+        return None;
+    }
+    let a = Server::start_on(Some(fresh_postgres()), &UNLIMITED);
+    let b = a.replica(&UNLIMITED);
+    assert_ne!(a.base, b.base);
+    Some((a, b))
+}
+
+#[test]
+fn replicas_starting_at_once_migrate_and_bootstrap_once() {
+    if !enabled() {
+        return;
+    }
+    let (a, b, tokens) = Server::start_pair_at_once(fresh_postgres(), &UNLIMITED);
+    assert_eq!(
+        tokens, 1,
+        "exactly one replica bootstraps the empty database"
+    );
+    let id = a.create_user("first");
+    assert_eq!(b.get(&format!("/Users/{id}")).status, 200);
+    let (ok, out, _) = b.cli(&["check"]);
+    assert!(ok && out.trim() == "ok", "{out}");
+}
+
+fn pick<'a>(a: &'a Server, b: &'a Server, i: usize) -> &'a Server {
+    if i.is_multiple_of(2) {
+        a
+    } else {
+        b
+    }
+}
+
+#[test]
+fn concurrent_creates_of_one_user_name_yield_one_201() {
+    let Some((a, b)) = replicas() else { return };
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..16)
+            .map(|i| {
+                let s = pick(&a, &b, i);
+                scope.spawn(move || {
+                    s.post(
+                        "/Users",
+                        &json!({"schemas": [USER], "userName": "same@example.com"}),
+                    )
+                    .status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        15,
+        "{statuses:?}"
+    );
+    for s in [&a, &b] {
+        let found = s.get("/Users?filter=userName%20eq%20%22SAME@example.com%22");
+        assert_eq!(found.body["totalResults"], 1);
+    }
+}
+
+fn patch_title(s: &Server, id: &str, etag: &str, title: &str) -> Resp {
+    let body = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": title}]});
+    s.raw(
+        "PATCH",
+        &format!("/Users/{id}"),
+        Some(body.to_string()),
+        &[
+            ("Authorization", &format!("Bearer {}", s.token)),
+            ("Content-Type", "application/scim+json"),
+            ("If-Match", etag),
+        ],
+    )
+}
+
+#[test]
+fn if_match_conflicts_across_replicas_lose_no_update() {
+    let Some((a, b)) = replicas() else { return };
+    let id = a.create_user("counter");
+    // Same ETag through both replicas: exactly one wins, the other is 412.
+    let etag = a
+        .get(&format!("/Users/{id}"))
+        .header("etag")
+        .unwrap()
+        .to_string();
+    let (ra, rb) = std::thread::scope(|scope| {
+        let ta = scope.spawn(|| patch_title(&a, &id, &etag, "from-a").status);
+        let tb = scope.spawn(|| patch_title(&b, &id, &etag, "from-b").status);
+        (ta.join().unwrap(), tb.join().unwrap())
+    });
+    let mut got = [ra, rb];
+    got.sort_unstable();
+    assert_eq!(got, [200, 412]);
+    // Read-modify-write increments with If-Match through both replicas: none lost.
+    const PER_WRITER: usize = 10;
+    a.put(
+        &format!("/Users/{id}"),
+        &json!({"schemas": [USER], "userName": "counter", "title": "0"}),
+    );
+    std::thread::scope(|scope| {
+        for w in 0..2 {
+            let s = pick(&a, &b, w);
+            let id = &id;
+            scope.spawn(move || {
+                let mut done = 0;
+                for _ in 0..500 {
+                    if done == PER_WRITER {
+                        break;
+                    }
+                    let cur = s.get(&format!("/Users/{id}"));
+                    let n: usize = cur.body["title"].as_str().unwrap().parse().unwrap();
+                    let etag = cur.header("etag").unwrap().to_string();
+                    match patch_title(s, id, &etag, &(n + 1).to_string()).status {
+                        200 => done += 1,
+                        412 => {}
+                        other => panic!("unexpected {other}"),
+                    }
+                }
+                assert_eq!(done, PER_WRITER, "writer {w} did not finish");
+            });
+        }
+    });
+    let end = b.get(&format!("/Users/{id}"));
+    assert_eq!(end.body["title"], (2 * PER_WRITER).to_string());
+}
+
+#[test]
+fn concurrent_membership_patches_keep_every_member() {
+    let Some((a, b)) = replicas() else { return };
+    let users: Vec<String> = (0..24)
+        .map(|i| pick(&a, &b, i).create_user(&format!("m{i}")))
+        .collect();
+    let gid = a.create_group("Everyone", &[]);
+    std::thread::scope(|scope| {
+        for (i, u) in users.iter().enumerate() {
+            let s = pick(&a, &b, i);
+            let gid = &gid;
+            scope.spawn(move || {
+                let r = s.patch(
+                    &format!("/Groups/{gid}"),
+                    json!([{"op": "add", "path": "members", "value": [{"value": u}]}]),
+                );
+                assert!(r.status == 200 || r.status == 204, "{}", r.text);
+            });
+        }
+    });
+    let members: Vec<String> = b.get(&format!("/Groups/{gid}")).body["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["value"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(members.len(), users.len());
+    for u in &users {
+        assert!(members.contains(u), "member {u} lost");
+    }
+}
+
+#[test]
+fn failed_bulk_leaves_no_partial_state() {
+    let Some((a, b)) = replicas() else { return };
+    let r = a.post("/Bulk", &json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+        "failOnErrors": 1,
+        "Operations": [
+            {"method": "POST", "path": "/Users", "bulkId": "ok", "data": {"schemas": [USER], "userName": "bulk-ok"}},
+            {"method": "POST", "path": "/Groups", "bulkId": "bad", "data": {"schemas": [GROUP], "displayName": "bulk-bad", "members": [{"value": "no-such-user"}]}},
+            {"method": "POST", "path": "/Users", "bulkId": "never", "data": {"schemas": [USER], "userName": "bulk-never"}}
+        ]
+    }));
+    assert_eq!(r.status, 200, "{}", r.text);
+    let ops = r.body["Operations"].as_array().unwrap();
+    assert_eq!(
+        ops.len(),
+        2,
+        "processing stops at the first error: {}",
+        r.text
+    );
+    assert_eq!(ops[0]["status"], "201");
+    assert!(
+        ops[1]["status"].as_str().unwrap().starts_with('4'),
+        "{}",
+        r.text
+    );
+    // Seen from the other replica: the operation before the error stands
+    // (RFC 7644 §3.7.3), the failed one left nothing, the rest never ran.
+    let count = |path: &str| b.get(path).body["totalResults"].as_u64().unwrap();
+    assert_eq!(count("/Users?filter=userName%20eq%20%22bulk-ok%22"), 1);
+    assert_eq!(count("/Groups?filter=displayName%20eq%20%22bulk-bad%22"), 0);
+    assert_eq!(count("/Users?filter=userName%20eq%20%22bulk-never%22"), 0);
+    assert_eq!(count("/Groups"), 0);
+}
+
+#[test]
+fn cursor_pagination_continues_on_the_other_replica() {
+    let Some((a, b)) = replicas() else { return };
+    let mut created: Vec<String> = (0..9).map(|i| a.create_user(&format!("page{i}"))).collect();
+    for sorted in [false, true] {
+        let mut seen = Vec::new();
+        let mut next = String::new();
+        for i in 0..20 {
+            let s = pick(&a, &b, i);
+            let sort = if sorted {
+                "&sortBy=userName&sortOrder=descending"
+            } else {
+                ""
+            };
+            let r = s.get(&format!("/Users?count=2&cursor={next}{sort}"));
+            assert_eq!(r.status, 200, "{}", r.text);
+            seen.extend(
+                r.body["Resources"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|u| u["id"].as_str().unwrap().to_string()),
+            );
+            match r.body.get("nextCursor").and_then(Value::as_str) {
+                Some(c) => next = c.to_string(),
+                None => break,
+            }
+        }
+        if sorted {
+            created.reverse();
+        }
+        assert_eq!(seen, created, "sorted: {sorted}");
+    }
+}
