@@ -70,7 +70,15 @@ pub fn token(t: &TokenRecord) -> Value {
 
 pub fn connection_view(v: &ConnectionView) -> Value {
     let mut c = connection(&v.connection);
-    c["tokens"] = v.tokens.iter().map(token).collect();
+    c["tokens"] = v
+        .tokens
+        .iter()
+        .map(|t| {
+            let mut j = token(&t.record);
+            j["state"] = json!(t.state.name());
+            j
+        })
+        .collect();
     c
 }
 

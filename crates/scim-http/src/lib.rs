@@ -91,7 +91,10 @@ impl Route {
     }
 }
 
-/// The SCIM routes under `/scim/v2`.
+/// Where the SCIM API is served.
+pub const SCIM_BASE: &str = "/scim/v2";
+
+/// The SCIM routes under `/scim/v2` (full paths).
 pub fn scim_routes() -> Vec<Route> {
     let r = |path, methods, handler| Route::new("SCIM", path, methods, with_405(handler));
     vec![
@@ -206,8 +209,15 @@ pub fn router(state: AppState) -> Router {
 /// [`router`] plus `extra` routes (the admin console and API), under the
 /// same observation layer and 404 fallback.
 pub fn router_with(state: AppState, extra: Vec<Route>) -> Router {
-    let mut r = Router::new();
-    for route in scim_routes().into_iter().chain(ops_routes()).chain(extra) {
+    // The SCIM routes are nested, so handlers see paths relative to the
+    // base URL (`/Users/…`, as the audit log records them).
+    let mut scim = Router::new();
+    for route in scim_routes() {
+        let relative = route.path.strip_prefix(SCIM_BASE).unwrap_or(route.path);
+        scim = scim.route(relative, route.handler);
+    }
+    let mut r = Router::new().nest(SCIM_BASE, scim);
+    for route in ops_routes().into_iter().chain(extra) {
         r = r.route(route.path, route.handler);
     }
     r.fallback(not_allowed::path)

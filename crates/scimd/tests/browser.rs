@@ -163,7 +163,7 @@ fn connection_token_user_and_timeline() {
     let timeline = d.text("#timeline + table");
     assert!(timeline.contains("okta-prod"), "{timeline}");
     assert!(
-        timeline.contains("create") && timeline.contains("POST /scim/v2/Users"),
+        timeline.contains("create") && timeline.contains("POST /Users"),
         "{timeline}"
     );
     assert!(

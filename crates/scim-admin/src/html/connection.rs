@@ -5,7 +5,7 @@
 //! `POST /admin/t/{tenant}/connections/{name}/delete` and
 //! `POST /admin/t/{tenant}/tokens/{id}/revoke`.
 
-use super::connections::{choice_name, live, policy_fields};
+use super::connections::{choice_name, policy_fields};
 use super::{csrf, esc, input, note, ok, or_dash, see_other, url, Nav};
 use crate::error::PageError;
 use crate::params::connection_form;
@@ -15,20 +15,19 @@ use axum::response::Response;
 use scim_core::ScimError;
 use scim_http::extract::Ctx;
 use scim_http::AppState;
-use scim_service::console::{AdminPrincipal, ConnectionView};
+use scim_service::console::{AdminPrincipal, ConnectionView, TokenState};
 
 fn tokens_table(who: &AdminPrincipal, tenant: &str, v: &ConnectionView) -> String {
     let can = who.check_change(tenant).is_ok();
     let rows: String = v
         .tokens
         .iter()
-        .map(|t| {
-            let state = if t.revoked.is_some() {
-                r#"<span class="badge bad">revoked</span>"#
-            } else if live(t) {
-                r#"<span class="badge ok">active</span>"#
-            } else {
-                r#"<span class="badge warn">expired</span>"#
+        .map(|tv| {
+            let t = &tv.record;
+            let state = match tv.state {
+                TokenState::Revoked => r#"<span class="badge bad">revoked</span>"#,
+                TokenState::Active => r#"<span class="badge ok">active</span>"#,
+                TokenState::Expired => r#"<span class="badge warn">expired</span>"#,
             };
             let action = if can && t.revoked.is_none() {
                 format!(

@@ -8,10 +8,9 @@ use crate::params::connection_form;
 use crate::session::{PageAdmin, PageForm};
 use axum::extract::{Path, State};
 use axum::response::Response;
-use scim_core::timestamp::Timestamp;
 use scim_http::AppState;
 use scim_service::console::{AdminPrincipal, ConnectionView};
-use scim_store::{Connection, TokenRecord};
+use scim_store::Connection;
 
 /// Profiles a connection may have.
 pub const PROFILES: &[&str] = &["auto", "entra", "okta", "onelogin", "jumpcloud", "strict"];
@@ -22,11 +21,6 @@ pub fn choice_name<T: serde::Serialize>(v: &T) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
-}
-
-pub fn live(t: &TokenRecord) -> bool {
-    let now = Timestamp::now_utc();
-    t.revoked.is_none() && t.expires.is_none_or(|e| e > now)
 }
 
 /// The connection's policy fields (empty for a new one).
@@ -78,7 +72,7 @@ pub fn policy_fields(c: Option<&Connection>) -> String {
 fn row(tenant: &str, v: &ConnectionView) -> String {
     let c = &v.connection;
     let p = &c.policy;
-    let live = v.tokens.iter().filter(|t| live(t)).count();
+    let live = v.live_tokens();
     let paused = if p.paused_since.is_some() {
         format!(
             r#" <a class="badge bad" href="/admin/t/{}/breaker">deprovisioning paused</a>"#,

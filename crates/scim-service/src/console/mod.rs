@@ -21,7 +21,7 @@ pub mod tenants;
 
 pub use accounts::{AdminKind, LoginOutcome, SESSION_COOKIE};
 pub use directory::{ResourceDetail, SearchPage, SearchParams, Timeline};
-pub use tenants::{ConnectionForm, ConnectionView, TenantView};
+pub use tenants::{ConnectionForm, ConnectionView, TenantView, TokenState, TokenView};
 
 use crate::ScimService;
 use scim_core::{ScimError, ScimResult};

@@ -19,11 +19,47 @@ pub struct TenantView {
     pub connections: Vec<Connection>,
 }
 
-/// A connection with its tokens (metadata only).
+/// Whether a token authenticates now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenState {
+    Active,
+    Expired,
+    Revoked,
+}
+
+impl TokenState {
+    /// `active`, `expired` or `revoked`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenState::Active => "active",
+            TokenState::Expired => "expired",
+            TokenState::Revoked => "revoked",
+        }
+    }
+}
+
+/// A token's metadata (never its secret) and its state.
+#[derive(Debug, Clone)]
+pub struct TokenView {
+    pub record: TokenRecord,
+    pub state: TokenState,
+}
+
+/// A connection with its tokens.
 #[derive(Debug, Clone)]
 pub struct ConnectionView {
     pub connection: Connection,
-    pub tokens: Vec<TokenRecord>,
+    pub tokens: Vec<TokenView>,
+}
+
+impl ConnectionView {
+    /// How many of its tokens authenticate now.
+    pub fn live_tokens(&self) -> usize {
+        self.tokens
+            .iter()
+            .filter(|t| t.state == TokenState::Active)
+            .count()
+    }
 }
 
 /// A connection's editable fields.
@@ -86,7 +122,23 @@ impl Console<'_> {
     /// A tenant's connections with their tokens.
     pub async fn connections(&self, tenant: &str) -> ScimResult<Vec<ConnectionView>> {
         self.who.check_read(tenant)?;
-        let tokens = self.svc.list_tokens(tenant).await?;
+        let now = self.svc.clock.now();
+        let tokens: Vec<TokenView> = self
+            .svc
+            .list_tokens(tenant)
+            .await?
+            .into_iter()
+            .map(|record| TokenView {
+                state: if record.revoked.is_some() {
+                    TokenState::Revoked
+                } else if record.expires.is_some_and(|e| e <= now) {
+                    TokenState::Expired
+                } else {
+                    TokenState::Active
+                },
+                record,
+            })
+            .collect();
         Ok(self
             .svc
             .list_connections(tenant)
@@ -95,7 +147,7 @@ impl Console<'_> {
             .map(|c| ConnectionView {
                 tokens: tokens
                     .iter()
-                    .filter(|t| t.connection == c.id)
+                    .filter(|t| t.record.connection == c.id)
                     .cloned()
                     .collect(),
                 connection: c,
