@@ -51,6 +51,8 @@ pub struct ScimService {
     pub(crate) ids: Arc<dyn IdGenerator>,
     pub(crate) config: Arc<ServiceConfig>,
     pub(crate) limiter: Arc<ratelimit::Limiter>,
+    /// Circuit-breaker trips by this process (for `/metrics`).
+    pub(crate) breaker_trips: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// The registry scimd serves: RFC 7643 schemas, group members stored apart.
@@ -87,6 +89,7 @@ impl ScimService {
             ids,
             config: Arc::new(config),
             limiter,
+            breaker_trips: Arc::default(),
         })
     }
 
@@ -105,6 +108,12 @@ impl ScimService {
         settings
             .unique_group_names
             .unwrap_or(self.config.unique_group_names)
+    }
+
+    /// How many times this process tripped a circuit breaker.
+    pub fn breaker_trips(&self) -> u64 {
+        self.breaker_trips
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The store (for the binary's administrative commands).
