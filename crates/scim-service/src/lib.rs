@@ -53,6 +53,8 @@ pub struct ScimService {
     pub(crate) config: Arc<ServiceConfig>,
     pub(crate) limiter: Arc<ratelimit::Limiter>,
     pub(crate) login_limiter: Arc<console::limit::LoginLimiter>,
+    /// Circuit-breaker trips by this process (for `/metrics`).
+    pub(crate) breaker_trips: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// The registry scimd serves: RFC 7643 schemas, group members stored apart.
@@ -91,6 +93,7 @@ impl ScimService {
             config: Arc::new(config),
             limiter,
             login_limiter,
+            breaker_trips: Arc::default(),
         })
     }
 
@@ -109,6 +112,12 @@ impl ScimService {
         settings
             .unique_group_names
             .unwrap_or(self.config.unique_group_names)
+    }
+
+    /// How many times this process tripped a circuit breaker.
+    pub fn breaker_trips(&self) -> u64 {
+        self.breaker_trips
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The store (for the binary's administrative commands).

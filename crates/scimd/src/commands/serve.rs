@@ -141,6 +141,12 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
     spawn_purger(service.clone());
     let metrics: std::sync::Arc<scim_http::metrics::Metrics> = Default::default();
     spawn_webhooks(&service, &cfg.webhooks, &base, &metrics);
+    let trips = service.clone();
+    metrics.add_source(move |out| {
+        out.push_str("# HELP scimd_breaker_trips_total Mass-deprovisioning circuit breakers this process tripped.\n");
+        out.push_str("# TYPE scimd_breaker_trips_total counter\n");
+        out.push_str(&format!("scimd_breaker_trips_total {}\n", trips.breaker_trips()));
+    });
     let state = AppState {
         service,
         public_url: cfg.public_url.clone(),
