@@ -32,6 +32,9 @@ pub fn event_uris() -> Vec<String> {
 /// names the receiver (a webhook URL, or the feed).
 pub fn security_event(e: &StoredEvent, issuer: &str, audience: &str, full: bool) -> Value {
     let ev = &e.event;
+    if ev.event.starts_with("urn:") {
+        return alert(e, issuer, audience);
+    }
     let with_form = matches!(ev.event.as_str(), "create" | "patch" | "put");
     let payload = if !with_form {
         json!({})
@@ -73,6 +76,27 @@ pub fn security_event(e: &StoredEvent, issuer: &str, audience: &str, full: bool)
         set["txn"] = json!(ev.request_id);
     }
     set
+}
+
+/// The URI of scimd's circuit-breaker alert (not an RFC 9967 event).
+pub const BREAKER_TRIPPED: &str = "urn:scimd:event:breaker:tripped";
+
+/// A scimd alert event: its URI and data as recorded, about a connection.
+fn alert(e: &StoredEvent, issuer: &str, audience: &str) -> Value {
+    let ev = &e.event;
+    let mut events = Map::new();
+    events.insert(
+        ev.event.clone(),
+        ev.data.clone().unwrap_or_else(|| json!({})),
+    );
+    json!({
+        "jti": format!("scimd-{}-{}", e.tenant.db_key(), e.seq),
+        "iat": ev.at / 1000,
+        "iss": issuer,
+        "aud": [audience],
+        "sub_id": {"format": "opaque", "id": format!("{}/{}", ev.resource_type, ev.resource_id)},
+        "events": Value::Object(events),
+    })
 }
 
 #[cfg(test)]

@@ -130,6 +130,15 @@ impl EventStore for PostgresStore {
             .map_err(fail)
     }
 
+    async fn append_journal(&self, tenant: TenantId, journal: Journal) -> StoreResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        write_journal(&tx, tenant.db_key(), &journal, true)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(backend)
+    }
+
     async fn audit(&self, tenant: TenantId, q: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
         let mut sql = Sql::default();
         sql.push("SELECT seq, tenant_id, entry FROM audit WHERE tenant_id = ");

@@ -124,6 +124,12 @@ impl EventStore for SqliteStore {
             .await
     }
 
+    async fn append_journal(&self, tenant: TenantId, journal: Journal) -> StoreResult<()> {
+        self.writer
+            .write(move |c| write_journal(c, tenant.db_key(), &journal, true))
+            .await
+    }
+
     async fn audit(&self, tenant: TenantId, q: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
         let q = q.clone();
         self.readers

@@ -180,6 +180,10 @@ pub struct DeadLetter {
 pub trait EventStore: Send + Sync {
     /// Appends an audit entry on its own (a refused request changes nothing).
     async fn append_audit(&self, tenant: TenantId, entry: AuditEntry) -> StoreResult<()>;
+    /// Commits a journal that belongs to no resource write (an alert such as
+    /// a tripped circuit breaker): its audit entry and its events, in one
+    /// transaction.
+    async fn append_journal(&self, tenant: TenantId, journal: Journal) -> StoreResult<()>;
     /// A tenant's audit entries matching a query, newest first.
     async fn audit(&self, tenant: TenantId, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>>;
     /// Deletes audit entries older than `before`; returns how many.

@@ -112,10 +112,25 @@ impl ScimService {
                     "breaker-tripped",
                     None,
                     None,
-                    Some(detail),
+                    Some(detail.clone()),
                     Vec::new(),
                 );
-                self.store.append_audit(c.tenant, entry).await?;
+                let alert = scim_store::ChangeEvent {
+                    event: crate::set::BREAKER_TRIPPED.into(),
+                    resource_type: "Connection".into(),
+                    resource_id: c.name.clone(),
+                    at: now.unix_millis(),
+                    data: Some(serde_json::json!({
+                        "connection": c.name, "deprovisioned": count,
+                        "windowMinutes": b.window_minutes, "allowed": allowed, "detail": detail
+                    })),
+                    ..scim_store::ChangeEvent::default()
+                };
+                let journal = scim_store::Journal {
+                    audit: Some(entry),
+                    events: vec![alert],
+                };
+                self.store.append_journal(c.tenant, journal).await?;
                 tracing::warn!(
                     tenant = %tenant.name,
                     connection = %c.name,

@@ -81,6 +81,11 @@ impl EventStore for MemoryStore {
         Ok(())
     }
 
+    async fn append_journal(&self, tenant: TenantId, journal: Journal) -> StoreResult<()> {
+        lock(&self.state)?.journals.record(tenant, journal, true);
+        Ok(())
+    }
+
     async fn audit(&self, tenant: TenantId, q: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
         let s = lock(&self.state)?;
         Ok(s.journals

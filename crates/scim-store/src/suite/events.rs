@@ -201,8 +201,15 @@ pub async fn journals_commit_with_their_writes(store: Arc<dyn Store>) {
     let rest = store.events(None, first[0].seq, 100).await.unwrap();
     assert_eq!(rest.len(), 3, "paging resumes after the cursor");
 
+    // A journal of its own (an alert) commits its audit entry and events.
+    store
+        .append_journal(tn.id, journal("alert", 503, "u9", 9, 8))
+        .await
+        .unwrap();
+    assert_eq!(seqs(&store, Some(tn.id)).await.last().unwrap(), "alert:u9");
+    assert_eq!(count(q(|q| q.succeeded = Some(false))).await, 2);
     assert_eq!(store.purge_audit(t(4)).await.unwrap(), 2);
-    assert_eq!(count(q(|_| {})).await, 3);
+    assert_eq!(count(q(|_| {})).await, 4);
 }
 
 pub async fn webhooks_leases_and_dead_letters(store: Arc<dyn Store>) {

@@ -617,6 +617,27 @@ fn the_breaker_pauses_mass_deprovisioning() {
     let root = s.base.trim_end_matches("/scim/v2").to_string();
     let metrics = s.raw("GET", &format!("{root}/metrics"), None, &[]).text;
     assert!(metrics.contains("scimd_breaker_trips_total 1"), "{metrics}");
+    // ... and in the event stream.
+    let feed = s.get("/Events?count=1000").body;
+    let alert = feed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|e| e["events"].get("urn:scimd:event:breaker:tripped"))
+        .unwrap_or_else(|| {
+            panic!(
+                "no alert event in {}",
+                feed["events"].as_array().unwrap().last().unwrap()
+            )
+        })
+        .clone();
+    assert_eq!(
+        (
+            alert["connection"].as_str(),
+            alert["deprovisioned"].as_u64()
+        ),
+        (Some("default"), Some(3))
+    );
     let r = s.patch(&format!("/Users/{}", ids[3]), off.clone());
     assert_error(&r, 503, None);
     assert!(r.header("retry-after").is_some());
