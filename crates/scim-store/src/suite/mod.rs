@@ -52,7 +52,8 @@ macro_rules! storage_suite {
             concurrent_member_adds_all_survive, settings_connections_and_token_expiry,
             provenance_is_kept, seats_are_enforced, concurrent_creates_respect_seats,
             trash_restore_and_purge, deprovisions_are_counted_per_window,
-            journals_commit_with_their_writes, webhooks_leases_and_dead_letters);
+            journals_commit_with_their_writes, webhooks_leases_and_dead_letters,
+            dead_letters_survive_event_retention);
     };
     (@optional $var:literal, $require:literal, $make:expr; $($name:ident),* $(,)?) => {
         $(
