@@ -35,6 +35,19 @@ use scim_store::{ResourceKind, StoreError, StoreResult, TenantId};
 /// Connections per replica unless the URL says `?pool_size=N`.
 pub const DEFAULT_POOL_SIZE: usize = 16;
 
+/// The state of a store's connection pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// `pool_size`: the most connections the pool opens.
+    pub max_size: usize,
+    /// Connections open now (in use or idle).
+    pub size: usize,
+    /// Idle connections.
+    pub available: usize,
+    /// Requests waiting for a connection.
+    pub waiting: usize,
+}
+
 /// The PostgreSQL store.
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -204,10 +217,15 @@ impl PostgresStore {
             .map_err(backend)
     }
 
-    /// The pool's size and idle connections (for metrics).
-    pub fn pool_status(&self) -> (usize, usize) {
+    /// The connection pool's state (for metrics).
+    pub fn pool_status(&self) -> PoolStatus {
         let s = self.pool.status();
-        (s.size, s.available)
+        PoolStatus {
+            max_size: s.max_size,
+            size: s.size,
+            available: s.available,
+            waiting: s.waiting,
+        }
     }
 
     /// Whether this store's connections use TLS (`pg_stat_ssl`).
