@@ -15,11 +15,20 @@ cargo fmt --all --check
 step "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "browser for the console tests: chromium and chromedriver (apt)"
+if ! command -v chromedriver >/dev/null || ! { command -v chromium >/dev/null || command -v chromium-browser >/dev/null; }; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+# The browser tests skip without Chromium locally; here they must run.
+export SCIMD_REQUIRE_BROWSER=1
+
 step "PostgreSQL: a throwaway cluster"
 # shellcheck source=scripts/postgres.sh
 source scripts/postgres.sh
 
-step "tests (storage suite on every backend, e2e on SQLite, replicas on PostgreSQL)"
+step "tests (storage suite on every backend, e2e on SQLite, replicas on PostgreSQL, browser screenshots in target/screenshots/)"
 cargo test --workspace
 
 step "end-to-end tests on PostgreSQL"

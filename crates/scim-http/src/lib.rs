@@ -62,48 +62,165 @@ fn with_405(r: MethodRouter<AppState>) -> MethodRouter<AppState> {
     r.fallback(not_allowed::method)
 }
 
-/// The SCIM routes under `/scim/v2`.
+/// One route: its path, the methods it serves (each with a one-line
+/// summary), an OpenAPI tag, and its handlers. Routers are built only from
+/// these tables, so the OpenAPI document made from them lists exactly the
+/// served routes.
+pub struct Route {
+    pub path: &'static str,
+    pub tag: &'static str,
+    /// (method, summary) pairs, methods in upper case.
+    pub methods: &'static [(&'static str, &'static str)],
+    pub handler: MethodRouter<AppState>,
+}
+
+impl Route {
+    /// A route of `tag`.
+    pub fn new(
+        tag: &'static str,
+        path: &'static str,
+        methods: &'static [(&'static str, &'static str)],
+        handler: MethodRouter<AppState>,
+    ) -> Route {
+        Route {
+            path,
+            tag,
+            methods,
+            handler,
+        }
+    }
+}
+
+/// Where the SCIM API is served.
+pub const SCIM_BASE: &str = "/scim/v2";
+
+/// The SCIM routes under `/scim/v2` (full paths).
+pub fn scim_routes() -> Vec<Route> {
+    let r = |path, methods, handler| Route::new("SCIM", path, methods, with_405(handler));
+    vec![
+        r(
+            "/scim/v2/ServiceProviderConfig",
+            &[("GET", "The service provider's configuration (RFC 7644 §4)")],
+            get(service_provider_config::handler),
+        ),
+        r(
+            "/scim/v2/ResourceTypes",
+            &[("GET", "The resource types")],
+            get(resource_types_list::handler),
+        ),
+        r(
+            "/scim/v2/ResourceTypes/{id}",
+            &[("GET", "One resource type")],
+            get(resource_type_get::handler),
+        ),
+        r(
+            "/scim/v2/Schemas",
+            &[("GET", "The schemas")],
+            get(schemas_list::handler),
+        ),
+        r(
+            "/scim/v2/Schemas/{id}",
+            &[("GET", "One schema")],
+            get(schema_get::handler),
+        ),
+        r(
+            "/scim/v2/Bulk",
+            &[("POST", "Several operations in one request (RFC 7644 §3.7)")],
+            post(bulk::handler),
+        ),
+        r(
+            "/scim/v2/Events",
+            &[("GET", "The change feed: RFC 9967 SETs after a cursor")],
+            get(events::handler),
+        ),
+        r(
+            "/scim/v2/.search",
+            &[("POST", "Search every resource type")],
+            post(search::root),
+        ),
+        Route::new("SCIM", "/scim/v2/Me", ME_METHODS, any(me::handler)),
+        Route::new("SCIM", "/scim/v2/Me/{*rest}", ME_METHODS, any(me::handler)),
+        r(
+            "/scim/v2/{resource}",
+            &[
+                ("GET", "List or filter Users or Groups"),
+                ("POST", "Create a User or Group"),
+            ],
+            get(resource_list::handler).post(resource_create::handler),
+        ),
+        r(
+            "/scim/v2/{resource}/.search",
+            &[("POST", "Search Users or Groups")],
+            post(search::typed),
+        ),
+        r(
+            "/scim/v2/{resource}/{id}",
+            &[
+                ("GET", "Read a User or Group"),
+                ("PUT", "Replace a User or Group"),
+                ("PATCH", "Modify a User or Group (RFC 7644 §3.5.2)"),
+                ("DELETE", "Delete (or deprovision) a User or Group"),
+            ],
+            get(resource_get::handler)
+                .put(resource_replace::handler)
+                .patch(resource_patch::handler)
+                .delete(resource_delete::handler),
+        ),
+    ]
+}
+
+const ME_METHODS: &[(&str, &str)] = &[
+    ("GET", "/Me is not supported (501)"),
+    ("POST", "/Me is not supported (501)"),
+    ("PUT", "/Me is not supported (501)"),
+    ("PATCH", "/Me is not supported (501)"),
+    ("DELETE", "/Me is not supported (501)"),
+];
+
+/// The operations routes: health, readiness, metrics.
+pub fn ops_routes() -> Vec<Route> {
+    vec![
+        Route::new(
+            "Operations",
+            "/healthz",
+            &[("GET", "Liveness")],
+            get(ops::healthz),
+        ),
+        Route::new(
+            "Operations",
+            "/readyz",
+            &[("GET", "Readiness: the database answers")],
+            get(ops::readyz),
+        ),
+        Route::new(
+            "Operations",
+            "/metrics",
+            &[("GET", "Prometheus metrics")],
+            get(ops::metrics),
+        ),
+    ]
+}
+
+/// The SCIM routes under `/scim/v2` and the operations routes.
 pub fn router(state: AppState) -> Router {
-    let scim = Router::new()
-        .route(
-            "/ServiceProviderConfig",
-            with_405(get(service_provider_config::handler)),
-        )
-        .route(
-            "/ResourceTypes",
-            with_405(get(resource_types_list::handler)),
-        )
-        .route(
-            "/ResourceTypes/{id}",
-            with_405(get(resource_type_get::handler)),
-        )
-        .route("/Schemas", with_405(get(schemas_list::handler)))
-        .route("/Schemas/{id}", with_405(get(schema_get::handler)))
-        .route("/Bulk", with_405(post(bulk::handler)))
-        .route("/Events", with_405(get(events::handler)))
-        .route("/.search", with_405(post(search::root)))
-        .route("/Me", any(me::handler))
-        .route("/Me/{*rest}", any(me::handler))
-        .route(
-            "/{resource}",
-            with_405(get(resource_list::handler).post(resource_create::handler)),
-        )
-        .route("/{resource}/.search", with_405(post(search::typed)))
-        .route(
-            "/{resource}/{id}",
-            with_405(
-                get(resource_get::handler)
-                    .put(resource_replace::handler)
-                    .patch(resource_patch::handler)
-                    .delete(resource_delete::handler),
-            ),
-        );
-    Router::new()
-        .nest("/scim/v2", scim)
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
-        .fallback(not_allowed::path)
+    router_with(state, Vec::new())
+}
+
+/// [`router`] plus `extra` routes (the admin console and API), under the
+/// same observation layer and 404 fallback.
+pub fn router_with(state: AppState, extra: Vec<Route>) -> Router {
+    // The SCIM routes are nested, so handlers see paths relative to the
+    // base URL (`/Users/…`, as the audit log records them).
+    let mut scim = Router::new();
+    for route in scim_routes() {
+        let relative = route.path.strip_prefix(SCIM_BASE).unwrap_or(route.path);
+        scim = scim.route(relative, route.handler);
+    }
+    let mut r = Router::new().nest(SCIM_BASE, scim);
+    for route in ops_routes().into_iter().chain(extra) {
+        r = r.route(route.path, route.handler);
+    }
+    r.fallback(not_allowed::path)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             observe::observe,
@@ -117,8 +234,17 @@ pub fn router(state: AppState) -> Router {
 pub fn app<B>(
     state: AppState,
 ) -> tower::util::MapRequest<Router, fn(axum::http::Request<B>) -> axum::http::Request<B>> {
+    app_with(state, Vec::new())
+}
+
+/// [`app`] with `extra` routes (see [`router_with`]).
+#[allow(clippy::type_complexity)]
+pub fn app_with<B>(
+    state: AppState,
+    extra: Vec<Route>,
+) -> tower::util::MapRequest<Router, fn(axum::http::Request<B>) -> axum::http::Request<B>> {
     let layer = tower::util::MapRequestLayer::new(
         normalize::rewrite::<B> as fn(axum::http::Request<B>) -> axum::http::Request<B>,
     );
-    layer.layer(router(state))
+    layer.layer(router_with(state, extra))
 }

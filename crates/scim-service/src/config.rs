@@ -35,6 +35,10 @@ pub struct ServiceConfig {
     pub audit_retention_days: u32,
     /// Days change events are kept (never before every webhook has them).
     pub event_retention_days: u32,
+    /// Hours an admin console session lasts.
+    pub session_hours: u32,
+    /// Console sign-in attempts per username and per client address.
+    pub login_limits: crate::console::limit::LoginLimits,
 }
 
 impl Default for ServiceConfig {
@@ -47,6 +51,8 @@ impl Default for ServiceConfig {
             rate_limits: crate::ratelimit::RateLimits::default(),
             audit_retention_days: 365,
             event_retention_days: 30,
+            session_hours: 12,
+            login_limits: crate::console::limit::LoginLimits::default(),
         }
     }
 }

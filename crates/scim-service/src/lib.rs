@@ -2,7 +2,7 @@
 //!
 //! [`ScimService`] authenticates callers ([`auth`]), administers tenants and
 //! tokens ([`admin`]), serves SCIM resources ([`resource`]), Bulk ([`bulk`])
-//! and discovery ([`discovery`]). Handlers call one method and map its
+//! and discovery ([`discovery`]), and the admin console ([`console`]). Handlers call one method and map its
 //! result; business rules live here, SQL lives in the stores.
 //!
 //! Invariant: every resource access goes through `store.resources(tenant)`
@@ -19,6 +19,7 @@ pub mod auth;
 pub mod bulk;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod discovery;
 pub mod feed;
 pub mod ids;
@@ -51,6 +52,9 @@ pub struct ScimService {
     pub(crate) ids: Arc<dyn IdGenerator>,
     pub(crate) config: Arc<ServiceConfig>,
     pub(crate) limiter: Arc<ratelimit::Limiter>,
+    pub(crate) login_limiter: Arc<console::limit::LoginLimiter>,
+    /// Circuit-breaker trips by this process (for `/metrics`).
+    pub(crate) breaker_trips: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// The registry scimd serves: RFC 7643 schemas, group members stored apart.
@@ -80,6 +84,7 @@ impl ScimService {
         ids: Arc<dyn IdGenerator>,
     ) -> ScimResult<ScimService> {
         let limiter = Arc::new(ratelimit::Limiter::new(config.rate_limits));
+        let login_limiter = Arc::new(console::limit::LoginLimiter::new(config.login_limits));
         Ok(ScimService {
             store,
             registry: Arc::new(registry()?),
@@ -87,6 +92,8 @@ impl ScimService {
             ids,
             config: Arc::new(config),
             limiter,
+            login_limiter,
+            breaker_trips: Arc::default(),
         })
     }
 
@@ -105,6 +112,12 @@ impl ScimService {
         settings
             .unique_group_names
             .unwrap_or(self.config.unique_group_names)
+    }
+
+    /// How many times this process tripped a circuit breaker.
+    pub fn breaker_trips(&self) -> u64 {
+        self.breaker_trips
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The store (for the binary's administrative commands).

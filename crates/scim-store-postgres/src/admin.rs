@@ -58,13 +58,17 @@ fn token_of(r: &Row) -> StoreResult<TokenRecord> {
 }
 
 impl PostgresStore {
-    async fn rows(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Vec<Row>> {
+    pub(crate) async fn rows(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> StoreResult<Vec<Row>> {
         let client = self.client().await?;
         let stmt = client.prepare_cached(sql).await.map_err(backend)?;
         client.query(&stmt, params).await.map_err(backend)
     }
 
-    async fn write_row(
+    pub(crate) async fn write_row(
         &self,
         sql: &str,
         params: &[&(dyn ToSql + Sync)],

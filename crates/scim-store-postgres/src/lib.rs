@@ -15,6 +15,7 @@
 //!   libpq's `sslmode` and `sslrootcert` ([`tls`]).
 
 mod admin;
+mod admins;
 mod db;
 mod journal;
 mod query;

@@ -102,7 +102,7 @@ fn token_of(t: TokenRow) -> StoreResult<TokenRecord> {
     })
 }
 
-fn unique_or(what: String) -> impl Fn(rusqlite::Error) -> StoreError {
+pub(crate) fn unique_or(what: String) -> impl Fn(rusqlite::Error) -> StoreError {
     move |e| match &e {
         rusqlite::Error::SqliteFailure(f, _)
             if f.code == rusqlite::ErrorCode::ConstraintViolation =>

@@ -12,6 +12,7 @@
 //!   checked in the tests.
 
 mod admin;
+mod admins;
 mod functions;
 mod journal;
 mod readers;

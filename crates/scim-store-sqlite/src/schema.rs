@@ -140,6 +140,26 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (webhook_id, event_seq)
     );
     "#,
+    // 4: admin accounts and console sessions (only token hashes).
+    r#"
+    CREATE TABLE admins (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL,
+        tenant_id INTEGER,
+        created INTEGER NOT NULL
+    );
+    CREATE TABLE admin_sessions (
+        hash BLOB PRIMARY KEY,
+        admin_id INTEGER NOT NULL,
+        csrf TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        expires INTEGER NOT NULL
+    );
+    CREATE INDEX admin_sessions_admin ON admin_sessions (admin_id);
+    CREATE INDEX admin_sessions_expires ON admin_sessions (expires);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -1,7 +1,7 @@
 //! The storage port of scimd.
 //!
 //! [`Store`] is what the service needs from a database: tenant, connection
-//! and token administration, and a tenant-scoped [`ResourceStore`] handle for
+//! and token administration, admin accounts and sessions ([`admins`]), and a tenant-scoped [`ResourceStore`] handle for
 //! resources. Backends (SQLite, PostgreSQL, the in-memory [`memory`] fake)
 //! implement both and must pass the [`suite`] of storage tests.
 //!
@@ -15,6 +15,7 @@
 //! backend translates them into its own query language and must agree with
 //! the in-memory evaluator, which the suite checks.
 
+pub mod admins;
 pub mod error;
 pub mod events;
 pub mod index;
@@ -25,6 +26,7 @@ pub mod query;
 #[cfg(feature = "suite")]
 pub mod suite;
 
+pub use admins::{AdminAccount, AdminRole, AdminSession, AdminStore, NewAdmin};
 pub use error::{StoreError, StoreResult};
 pub use events::{
     AuditEntry, AuditQuery, AuditRecord, ChangeEvent, DeadLetter, DeliveryProgress, EventStore,
@@ -44,7 +46,7 @@ use std::sync::Arc;
 
 /// A database holding every tenant.
 #[async_trait]
-pub trait Store: EventStore + Send + Sync + 'static {
+pub trait Store: AdminStore + EventStore + Send + Sync + 'static {
     /// Creates a tenant; its name is unique.
     async fn create_tenant(&self, name: &str, now: Timestamp) -> StoreResult<Tenant>;
     /// All tenants, by name.

@@ -56,9 +56,35 @@ pub enum Command {
     Webhook(WebhookCommand),
     /// Read a tenant's audit log, newest first.
     Audit(AuditArgs),
+    /// Admin console accounts.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Replay an identity provider's documented request sequence against a
     /// SCIM server and report check by check (`N passed, M failed`).
     Replay(ReplayArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an admin account; the password is read from stdin.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// The tenant an owner or viewer is confined to (none for `super`;
+        /// a viewer without one reads every tenant).
+        #[arg(long)]
+        tenant: Option<String>,
+        /// owner (everything in the tenant), viewer (read only) or super
+        /// (every tenant, and tenants themselves).
+        #[arg(long, value_parser = ["owner", "viewer", "super"])]
+        role: String,
+        /// Read the password from the first line of stdin (the default;
+        /// the flag makes scripts explicit).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List admin accounts.
+    List,
 }
 
 #[derive(Debug, Args)]

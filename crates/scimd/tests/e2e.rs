@@ -6,6 +6,8 @@
 #[path = "e2e/server.rs"]
 mod server;
 
+#[path = "e2e/admin.rs"]
+mod admin;
 #[path = "e2e/audit.rs"]
 mod audit;
 #[path = "e2e/bulk.rs"]

@@ -98,6 +98,24 @@ impl ScimService {
                     policy,
                 };
                 self.store.update_connection(c.tenant, c.id, change).await?;
+                self.breaker_trips
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let detail = format!(
+                    "circuit breaker tripped: connection {:?} deprovisioned {count} users within {} minutes (allowed {allowed}); deprovisioning through it is paused until an admin confirms or rejects",
+                    c.name, b.window_minutes
+                );
+                let mut origin = crate::journal::Origin::local("breaker");
+                origin.connection = Some(c.id.db_key());
+                let entry = origin.entry(
+                    now,
+                    503,
+                    "breaker-tripped",
+                    None,
+                    None,
+                    Some(detail),
+                    Vec::new(),
+                );
+                self.store.append_audit(c.tenant, entry).await?;
                 tracing::warn!(
                     tenant = %tenant.name,
                     connection = %c.name,
@@ -145,6 +163,16 @@ impl ScimService {
             policy,
         };
         self.store.update_connection(c.tenant, c.id, change).await?;
+        let action = if confirm {
+            "breaker-confirmed"
+        } else {
+            "breaker-rejected"
+        };
+        let mut origin = crate::journal::Origin::local("breaker");
+        origin.connection = Some(c.id.db_key());
+        let detail = format!("re-enabled {} user(s)", reenabled.len());
+        let entry = origin.entry(now, 200, action, None, None, Some(detail), Vec::new());
+        self.store.append_audit(c.tenant, entry).await?;
         Ok(Released { reenabled })
     }
 

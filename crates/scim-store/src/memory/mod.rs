@@ -2,6 +2,7 @@
 //! evaluated with the core's in-memory evaluator. It defines the reference
 //! behaviour the SQL backends must match (the storage suite runs on all).
 
+mod admins;
 mod events;
 mod resources;
 
@@ -42,6 +43,8 @@ struct State {
     deprovisions: Vec<(ConnectionId, Timestamp)>,
     /// The audit log, events and webhooks.
     journals: events::Journals,
+    /// Admin accounts and console sessions.
+    admins: admins::Admins,
 }
 
 impl State {

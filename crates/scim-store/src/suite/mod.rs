@@ -10,9 +10,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod admin;
 mod events;
 mod policy;
 
+pub use admin::*;
 pub use events::*;
 pub use policy::*;
 
@@ -53,7 +55,7 @@ macro_rules! storage_suite {
             provenance_is_kept, seats_are_enforced, concurrent_creates_respect_seats,
             trash_restore_and_purge, deprovisions_are_counted_per_window,
             journals_commit_with_their_writes, webhooks_leases_and_dead_letters,
-            dead_letters_survive_event_retention);
+            dead_letters_survive_event_retention, admin_accounts, admin_sessions);
     };
     (@optional $var:literal, $require:literal, $make:expr; $($name:ident),* $(,)?) => {
         $(

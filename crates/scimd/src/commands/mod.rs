@@ -1,5 +1,6 @@
 //! The subcommands, one per file, and the wiring they share.
 
+mod admin;
 mod audit;
 mod check;
 mod connection;
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Import(args) => import::run(&open(&db).await?, args).await,
         Command::Audit(args) => audit::run(&open(&db).await?, args).await,
         Command::Webhook(c) => webhook::run(&open(&db).await?, c).await,
+        Command::Admin(c) => admin::run(&open(&db).await?, c).await,
         Command::Replay(args) => replay::run(args),
     }
 }

@@ -1,5 +1,6 @@
 //! `scimd serve`: binds the listener, bootstraps an empty database, serves
-//! the SCIM API until SIGINT or SIGTERM, then drains in-flight requests.
+//! the SCIM API, the admin console and API (`/admin`) and `/openapi.json`
+//! until SIGINT or SIGTERM, then drains in-flight requests.
 //!
 //! Stdout carries what a person needs (the base URL, a first token);
 //! logs go to stderr. `/metrics` adds the webhook gauges and, on
@@ -10,7 +11,7 @@ use crate::config::{Database, FileConfig, ServeConfig};
 use crate::tls::{PlainMode, TlsFiles};
 use axum::http::Request;
 use axum::ServiceExt;
-use scim_http::{app, AppState};
+use scim_http::{app_with, AppState};
 use std::io::Write;
 use tokio::net::TcpListener;
 
@@ -68,6 +69,9 @@ fn spawn_purger(service: scim_service::ScimService) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(purged = n, "purged soft-deleted resources past retention"),
                 Err(e) => tracing::warn!(error = %e, "purging the trash failed"),
+            }
+            if let Err(e) = service.purge_admin_sessions().await {
+                tracing::warn!(error = %e, "purging expired admin sessions failed");
             }
             match service.expire_journal(audit_days, event_days).await {
                 Ok((0, 0)) => {}
@@ -175,6 +179,12 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
     if let Some(pg) = postgres {
         metrics.add_source(move |out| pool_metrics(&pg.pool_status(), out));
     }
+    let trips = service.clone();
+    metrics.add_source(move |out| {
+        out.push_str("# HELP scimd_breaker_trips_total Mass-deprovisioning circuit breakers this process tripped.\n");
+        out.push_str("# TYPE scimd_breaker_trips_total counter\n");
+        out.push_str(&format!("scimd_breaker_trips_total {}\n", trips.breaker_trips()));
+    });
     let state = AppState {
         service,
         public_url: cfg.public_url.clone(),
@@ -182,9 +192,12 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
         limits: cfg.http,
         metrics,
     };
-    let svc = ServiceExt::<Request<hyper::body::Incoming>>::into_make_service(app::<
-        hyper::body::Incoming,
-    >(state));
+    let svc = ServiceExt::<Request<hyper::body::Incoming>>::into_make_service_with_connect_info::<
+        std::net::SocketAddr,
+    >(app_with::<hyper::body::Incoming>(
+        state,
+        scim_admin::routes(),
+    ));
     let handle = axum_server::Handle::new();
     let shutdown = handle.clone();
     tokio::spawn(async move {
@@ -208,6 +221,7 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
             let _ = axum::serve(plain, router).await;
         });
     }
+    println!("scimd admin console on {public}/admin");
     println!("scimd listening on {scheme}://{addr}/scim/v2");
     let _ = std::io::stdout().flush();
     tracing::info!(%addr, scheme, "listening");

@@ -164,3 +164,26 @@ fn the_change_feed_resumes_at_its_cursor() {
     let r = s.req_as(&other, "GET", "/Events", None);
     assert_eq!(r.body["events"].as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn security_events_are_advertised_once_configured() {
+    let s = Server::start();
+    assert!(s
+        .get("/ServiceProviderConfig")
+        .body
+        .get("securityEvents")
+        .is_none());
+    s.cli_ok(&[
+        "webhook",
+        "create",
+        "--tenant",
+        "default",
+        "--url",
+        "http://127.0.0.1:9/hook",
+    ]);
+    let spc = s.get("/ServiceProviderConfig").body;
+    assert_eq!(spc["securityEvents"]["asyncRequest"], "none");
+    let uris = spc["securityEvents"]["eventUris"].as_array().unwrap();
+    assert!(uris.contains(&json!("urn:ietf:params:scim:event:prov:create:full")));
+    assert!(uris.contains(&json!("urn:ietf:params:scim:event:prov:deactivate")));
+}

@@ -611,6 +611,12 @@ fn the_breaker_pauses_mass_deprovisioning() {
     }
     let list = s.cli_ok(&["connection", "list", "--tenant", "default"]);
     assert!(list.contains("PAUSED"), "{list}");
+    // The admin is alerted in the audit log and in metrics.
+    let audit = s.cli_ok(&["audit", "--tenant", "default", "--refused"]);
+    assert!(audit.contains("breaker-tripped"), "{audit}");
+    let root = s.base.trim_end_matches("/scim/v2").to_string();
+    let metrics = s.raw("GET", &format!("{root}/metrics"), None, &[]).text;
+    assert!(metrics.contains("scimd_breaker_trips_total 1"), "{metrics}");
     let r = s.patch(&format!("/Users/{}", ids[3]), off.clone());
     assert_error(&r, 503, None);
     assert!(r.header("retry-after").is_some());

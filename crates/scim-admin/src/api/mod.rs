@@ -1,0 +1,182 @@
+//! The admin JSON API under `/admin/api` (`docs/admin.md`). Sign in with
+//! `POST /admin/api/login`; the session cookie authenticates later calls,
+//! and every change carries the session's CSRF token in `X-CSRF-Token`
+//! (returned by login and `GET /admin/api/me`).
+
+pub mod auth;
+pub mod connections;
+pub mod directory;
+pub mod tenants;
+pub mod webhooks;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use scim_http::Route;
+use serde_json::Value;
+
+/// A JSON response that is never cached.
+pub fn json_reply(status: StatusCode, body: &Value) -> Response {
+    (
+        status,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// 200 with a JSON body.
+pub fn ok(body: Value) -> Response {
+    json_reply(StatusCode::OK, &body)
+}
+
+/// 201 with a JSON body.
+pub fn created(body: Value) -> Response {
+    json_reply(StatusCode::CREATED, &body)
+}
+
+/// The admin API's routes.
+pub fn routes() -> Vec<Route> {
+    let r = |path, methods, handler| Route::new("Admin API", path, methods, handler);
+    vec![
+        r(
+            "/admin/api/login",
+            &[(
+                "POST",
+                "Sign in: sets the session cookie, returns the CSRF token",
+            )],
+            post(auth::login),
+        ),
+        r(
+            "/admin/api/logout",
+            &[("POST", "Sign out: ends the session")],
+            post(auth::logout),
+        ),
+        r(
+            "/admin/api/me",
+            &[("GET", "The signed-in admin and the session's CSRF token")],
+            get(auth::me),
+        ),
+        r(
+            "/admin/api/tenants",
+            &[
+                ("GET", "The tenants this admin reaches"),
+                ("POST", "Create a tenant (super-admin)"),
+            ],
+            get(tenants::list).post(tenants::create),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}",
+            &[("GET", "A tenant: settings, seats, connections")],
+            get(tenants::show),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/settings",
+            &[(
+                "PUT",
+                "Replace the tenant's settings (seat limit, matching, retention, breaker)",
+            )],
+            put(tenants::settings),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/seats",
+            &[("GET", "Seat usage against the limit")],
+            get(tenants::seats),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/audit",
+            &[("GET", "The audit log, newest first, with filters")],
+            get(directory::audit),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/connections",
+            &[
+                ("GET", "Connections with their policies and tokens"),
+                ("POST", "Create a connection"),
+            ],
+            get(connections::list).post(connections::create),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/connections/{name}",
+            &[
+                ("GET", "A connection with its tokens"),
+                ("PUT", "Change a connection's profile and policies"),
+                ("DELETE", "Delete a connection and its tokens"),
+            ],
+            get(connections::show)
+                .put(connections::update)
+                .delete(connections::remove),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/connections/{name}/tokens",
+            &[(
+                "POST",
+                "Issue a token: the secret is in this response only, with the SCIM base URL",
+            )],
+            post(connections::issue),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/connections/{name}/rotate",
+            &[("POST", "Issue a token and retire the live ones")],
+            post(connections::rotate),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/connections/{name}/breaker",
+            &[("POST", "Confirm or reject a paused mass deprovisioning")],
+            post(connections::breaker),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/tokens/{id}",
+            &[("DELETE", "Revoke a token")],
+            delete(connections::revoke),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/users",
+            &[("GET", "Search users: SCIM filter, quick search, paging")],
+            get(directory::users),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/groups",
+            &[("GET", "Search groups: SCIM filter, quick search, paging")],
+            get(directory::groups),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/users/{id}",
+            &[
+                (
+                    "GET",
+                    "A user: attributes, memberships, provenance, timeline",
+                ),
+                ("DELETE", "Delete a local user (403 for a managed one)"),
+            ],
+            get(directory::user).delete(directory::delete_user),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/groups/{id}",
+            &[
+                ("GET", "A group: attributes, members, timeline"),
+                ("DELETE", "Delete a local group (403 for a managed one)"),
+            ],
+            get(directory::group).delete(directory::delete_group),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/users/{id}/active",
+            &[(
+                "PUT",
+                "Enable or disable a local user (403 for a managed one)",
+            )],
+            put(directory::set_active),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/users/{id}/timeline",
+            &[("GET", "The user's audit timeline")],
+            get(directory::user_timeline),
+        ),
+    ]
+}

@@ -1,0 +1,152 @@
+//! Query parameters and bodies shared by the admin API and the console:
+//! searches, audit filters, connection forms.
+
+use scim_core::timestamp::Timestamp;
+use scim_core::{ScimError, ScimResult};
+use scim_http::extract::QueryPairs;
+use scim_service::admin_audit::AuditFilter;
+use scim_service::console::{ConnectionForm, SearchParams};
+use scim_store::{DeactivatePolicy, DeletePolicy, Ownership};
+use serde::Deserialize;
+
+/// The page size when none is asked for.
+pub const PAGE: u64 = 25;
+
+fn number<T: std::str::FromStr>(q: &QueryPairs, name: &str) -> ScimResult<Option<T>> {
+    q.get(name)
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| {
+            v.trim()
+                .parse()
+                .map_err(|_| ScimError::InvalidValue(format!("{name} must be a number")))
+        })
+        .transpose()
+}
+
+fn time(q: &QueryPairs, name: &str) -> ScimResult<Option<Timestamp>> {
+    q.get(name)
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| {
+            Timestamp::parse(v).ok_or_else(|| {
+                ScimError::InvalidValue(format!(
+                    "{name} must be a date and time such as 2026-01-31T12:00:00Z"
+                ))
+            })
+        })
+        .transpose()
+}
+
+fn text(q: &QueryPairs, name: &str) -> Option<String> {
+    q.get(name)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+/// `filter`, `q` (quick search), `startIndex`, `count`.
+pub fn search(q: &QueryPairs) -> ScimResult<SearchParams> {
+    Ok(SearchParams {
+        filter: text(q, "filter"),
+        quick: text(q, "q"),
+        start: number(q, "startIndex")?.unwrap_or(1),
+        count: number(q, "count")?.unwrap_or(PAGE),
+    })
+}
+
+/// `connection`, `since`, `until`, `outcome` (`succeeded` | `refused`),
+/// `resourceType` with `resourceId`, `before` (a sequence number), `limit`.
+pub fn audit(q: &QueryPairs) -> ScimResult<AuditFilter> {
+    let succeeded = match q.get("outcome").unwrap_or("") {
+        "" | "any" => None,
+        "succeeded" => Some(true),
+        "refused" => Some(false),
+        other => {
+            return Err(ScimError::InvalidValue(format!(
+                "unknown outcome {other:?}: use succeeded or refused"
+            )))
+        }
+    };
+    let resource = match (text(q, "resourceType"), text(q, "resourceId")) {
+        (Some(k), Some(id)) => Some((k.to_lowercase(), id)),
+        (None, None) => None,
+        _ => {
+            return Err(ScimError::InvalidValue(
+                "resourceType and resourceId go together".into(),
+            ))
+        }
+    };
+    Ok(AuditFilter {
+        resource,
+        connection: text(q, "connection"),
+        since: time(q, "since")?,
+        until: time(q, "until")?,
+        succeeded,
+        before_seq: number(q, "before")?,
+        limit: number(q, "limit")?.unwrap_or(50),
+    })
+}
+
+fn default_profile() -> String {
+    "auto".into()
+}
+
+fn default_max_tokens() -> u32 {
+    3
+}
+
+/// A connection as the API and the console forms send it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionBody {
+    pub name: String,
+    #[serde(default = "default_profile")]
+    pub profile: String,
+    #[serde(default)]
+    pub deactivate: DeactivatePolicy,
+    #[serde(default)]
+    pub delete: DeletePolicy,
+    #[serde(default)]
+    pub ownership: Ownership,
+    #[serde(default = "default_max_tokens")]
+    pub max_tokens: u32,
+}
+
+impl ConnectionBody {
+    pub fn form(self) -> ConnectionForm {
+        ConnectionForm {
+            name: self.name,
+            profile: self.profile,
+            deactivate: self.deactivate,
+            delete: self.delete,
+            ownership: self.ownership,
+            max_tokens: self.max_tokens,
+        }
+    }
+}
+
+fn choice<T: for<'de> Deserialize<'de> + Default>(v: Option<&str>) -> ScimResult<T> {
+    match v.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(T::default()),
+        Some(v) => serde_json::from_value(serde_json::Value::String(v.to_string()))
+            .map_err(|_| ScimError::InvalidValue(format!("unknown choice {v:?}"))),
+    }
+}
+
+/// A connection from console form fields.
+pub fn connection_form(f: &crate::session::Form) -> ScimResult<ConnectionForm> {
+    Ok(ConnectionForm {
+        name: f.text("name"),
+        profile: Some(f.text("profile"))
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(default_profile),
+        deactivate: choice(f.get("deactivate"))?,
+        delete: choice(f.get("delete"))?,
+        ownership: choice(f.get("ownership"))?,
+        max_tokens: match f.text("max_tokens").as_str() {
+            "" => default_max_tokens(),
+            n => n
+                .parse()
+                .map_err(|_| ScimError::InvalidValue("max tokens must be a number".into()))?,
+        },
+    })
+}

@@ -1,0 +1,142 @@
+//! The admin console's use cases (`docs/admin.md`): admin accounts,
+//! sign-in and sessions ([`accounts`]), login rate limiting ([`limit`]),
+//! and everything the console and the admin API do, as methods of
+//! [`Console`], the service seen by one signed-in admin.
+//!
+//! - An [`AdminPrincipal`] is only made by [`ScimService::admin_login`] and
+//!   [`ScimService::admin_session`]; it carries the admin's role and tenant
+//!   scope.
+//! - Every [`Console`] method checks access first: a tenant-scoped admin
+//!   reaches only its tenant, a `viewer` changes nothing, only a
+//!   super-admin (an owner of every tenant) creates tenants.
+//!
+//! Invariant: authorisation lives here, never in handlers: a handler gets
+//! a principal from [`ScimService::admin_session`] and calls one
+//! [`Console`] method.
+
+pub mod accounts;
+pub mod directory;
+pub mod limit;
+pub mod tenants;
+
+pub use accounts::{AdminKind, LoginOutcome, SESSION_COOKIE};
+pub use directory::{ResourceDetail, SearchPage, SearchParams, Timeline};
+pub use tenants::{ConnectionForm, ConnectionView, TenantView, TokenState, TokenView};
+
+use crate::ScimService;
+use scim_core::{ScimError, ScimResult};
+use scim_store::{AdminRole, TenantId};
+
+/// A signed-in admin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminPrincipal {
+    id: i64,
+    username: String,
+    role: AdminRole,
+    /// The tenant (id, name) the admin is confined to; `None`: every tenant.
+    scope: Option<(TenantId, String)>,
+    csrf: String,
+}
+
+impl AdminPrincipal {
+    /// The account's id.
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    /// The account's username.
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// What the admin may do within its scope.
+    pub fn role(&self) -> AdminRole {
+        self.role
+    }
+
+    /// Whether the admin reaches every tenant.
+    pub fn is_super(&self) -> bool {
+        self.scope.is_none()
+    }
+
+    /// The one tenant a scoped admin reaches.
+    pub fn tenant_name(&self) -> Option<&str> {
+        self.scope.as_ref().map(|(_, n)| n.as_str())
+    }
+
+    /// The session's CSRF token, which every change must carry.
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
+
+    /// Whether the admin may change things (an owner).
+    pub fn can_change(&self) -> bool {
+        self.role == AdminRole::Owner
+    }
+
+    /// 403 unless the admin may read this tenant.
+    pub fn check_read(&self, tenant: &str) -> ScimResult<()> {
+        match &self.scope {
+            Some((_, name)) if name != tenant => Err(ScimError::Forbidden(format!(
+                "admin {:?} has no access to tenant {tenant:?}",
+                self.username
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// 403 unless the admin may change this tenant.
+    pub fn check_change(&self, tenant: &str) -> ScimResult<()> {
+        self.check_read(tenant)?;
+        if self.can_change() {
+            Ok(())
+        } else {
+            Err(viewer_error(&self.username))
+        }
+    }
+
+    /// 403 unless the admin manages tenants (a super-admin owner).
+    pub fn check_super(&self) -> ScimResult<()> {
+        if !self.is_super() {
+            return Err(ScimError::Forbidden(format!(
+                "admin {:?} is confined to one tenant; only a super-admin manages tenants",
+                self.username
+            )));
+        }
+        if !self.can_change() {
+            return Err(viewer_error(&self.username));
+        }
+        Ok(())
+    }
+}
+
+fn viewer_error(username: &str) -> ScimError {
+    ScimError::Forbidden(format!(
+        "admin {username:?} is a viewer and may not change anything"
+    ))
+}
+
+/// The service as one signed-in admin sees it: every method checks the
+/// admin's access before it acts.
+#[derive(Clone, Copy)]
+pub struct Console<'a> {
+    pub(crate) svc: &'a ScimService,
+    pub(crate) who: &'a AdminPrincipal,
+}
+
+impl ScimService {
+    /// The console operations available to `who`.
+    pub fn console<'a>(&'a self, who: &'a AdminPrincipal) -> Console<'a> {
+        Console { svc: self, who }
+    }
+}
+
+impl Console<'_> {
+    /// The signed-in admin.
+    pub fn me(&self) -> &AdminPrincipal {
+        self.who
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,217 @@
+//! The admin API end to end against the real binary: `scimd admin create`
+//! with the password on stdin, sign-in over HTTP with a session cookie,
+//! a connection and its token, a user provisioned through SCIM with that
+//! token found by search with its timeline, a managed user's edit refused,
+//! a tenant viewer refused, and the circuit breaker confirmed.
+
+use crate::server::*;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+const PW: &str = "an admin password";
+
+fn create_admin(s: &Server, args: &[&str]) -> (bool, String) {
+    let db = s.db_url();
+    let mut child = Command::new(bin())
+        .args(["admin", "create"])
+        .args(args)
+        .args(["--database", &db])
+        .env_remove("SCIMD_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PW}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+struct Session<'a> {
+    s: &'a Server,
+    cookie: String,
+    csrf: String,
+}
+
+impl Session<'_> {
+    fn login<'a>(s: &'a Server, user: &str) -> Session<'a> {
+        let r = s.raw(
+            "POST",
+            &format!("{}/admin/api/login", origin(s)),
+            Some(json!({"username": user, "password": PW}).to_string()),
+            &[("Content-Type", "application/json")],
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        let set = r.header("set-cookie").unwrap();
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+            "{set}"
+        );
+        Session {
+            s,
+            cookie: set.split(';').next().unwrap().to_string(),
+            csrf: r.body["csrfToken"].as_str().unwrap().to_string(),
+        }
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
+        self.s.raw(
+            method,
+            &format!("{}/admin/api{path}", origin(self.s)),
+            body.map(|b| b.to_string()),
+            &[
+                ("Content-Type", "application/json"),
+                ("Cookie", &self.cookie),
+                ("X-CSRF-Token", &self.csrf),
+            ],
+        )
+    }
+}
+
+fn origin(s: &Server) -> String {
+    s.base.trim_end_matches("/scim/v2").to_string()
+}
+
+#[test]
+fn the_admin_api_over_http() {
+    let s = Server::start();
+    let (ok, out) = create_admin(&s, &["--username", "root", "--role", "super"]);
+    assert!(ok && out.contains("Created admin"), "{out}");
+    let (ok, out) = create_admin(&s, &["--username", "root", "--role", "super"]);
+    assert!(!ok && out.contains("exists"), "{out}");
+    let (ok, _) = create_admin(
+        &s,
+        &[
+            "--username",
+            "eve",
+            "--role",
+            "viewer",
+            "--tenant",
+            "default",
+        ],
+    );
+    assert!(ok);
+    let list = s.cli_ok(&["admin", "list"]);
+    assert!(list.contains("eve\trole=viewer\ttenant=default"), "{list}");
+
+    let root = Session::login(&s, "root");
+    let r = root.call(
+        "POST",
+        "/tenants/default/connections",
+        Some(json!({"name": "entra", "profile": "entra", "ownership": "exclusive"})),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = root.call(
+        "POST",
+        "/tenants/default/connections/entra/tokens",
+        Some(json!({"name": "prod"})),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["baseUrl"], s.base.as_str());
+    let token = r.body["token"].as_str().unwrap().to_string();
+
+    let r = s.req_as(
+        &token,
+        "POST",
+        "/Users",
+        Some(&json!({"schemas": [USER], "userName": "grace@example.com"})),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let r = root.call(
+        "GET",
+        "/tenants/default/users?filter=userName%20sw%20%22grace%22&count=5",
+        None,
+    );
+    assert_eq!(r.body["totalResults"], 1, "{}", r.text);
+    let r = root.call("GET", &format!("/tenants/default/users/{id}"), None);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["managed"], true);
+    assert_eq!(r.body["provisionedBy"], "entra");
+    assert_eq!(r.body["authProvider"], "entra");
+    assert_eq!(r.body["timeline"][0]["action"], "create");
+    assert_eq!(r.body["timeline"][0]["connection"], "entra");
+    let r = root.call(
+        "PUT",
+        &format!("/tenants/default/users/{id}/active"),
+        Some(json!({"active": false})),
+    );
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("managed"),
+        "{}",
+        r.text
+    );
+    let r = root.call("GET", "/tenants/default/audit?outcome=succeeded", None);
+    assert_eq!(r.body["entries"].as_array().unwrap().len(), 1, "{}", r.text);
+
+    // A viewer of the tenant reads and changes nothing.
+    let eve = Session::login(&s, "eve");
+    assert_eq!(
+        eve.call("GET", "/tenants/default/connections", None).status,
+        200
+    );
+    let r = eve.call("DELETE", "/tenants/default/connections/entra", None);
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert_eq!(
+        eve.call("GET", "/tenants", None)
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // The breaker: tripped through SCIM, confirmed through the admin API.
+    s.cli_ok(&[
+        "tenant",
+        "set",
+        "default",
+        "--breaker",
+        "true",
+        "--breaker-percent",
+        "10",
+        "--breaker-minimum",
+        "1",
+    ]);
+    let ids: Vec<String> = (0..4)
+        .map(|i| {
+            let r = s.req_as(
+                &token,
+                "POST",
+                "/Users",
+                Some(&json!({"schemas": [USER], "userName": format!("b{i}@example.com")})),
+            );
+            r.body["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let mut paused = false;
+    for id in &ids {
+        let r = s.req_as(&token, "DELETE", &format!("/Users/{id}"), None);
+        if r.status == 503 {
+            paused = true;
+            break;
+        }
+    }
+    assert!(paused, "the breaker never tripped");
+    let r = root.call("GET", "/tenants/default/connections/entra", None);
+    assert_eq!(r.body["paused"], true, "{}", r.text);
+    let r = root.call(
+        "POST",
+        "/tenants/default/connections/entra/breaker",
+        Some(json!({"decision": "confirm"})),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = root.call("GET", "/tenants/default/connections/entra", None);
+    assert_eq!(r.body["paused"], false);
+
+    // Sign-out: the cookie no longer works.
+    assert_eq!(root.call("POST", "/logout", None).status, 204);
+    assert_eq!(root.call("GET", "/me", None).status, 401);
+    let doc = s.get(&format!("{}/openapi.json", origin(&s)));
+    assert!(doc.body["paths"]["/admin/api/login"]["post"].is_object());
+}
