@@ -6,6 +6,10 @@
 #   SCIMD_TEST_POSTGRES_URL  admin URL of the cluster (tests create a database each)
 #   SCIMD_REQUIRE_POSTGRES=1 Postgres tests fail instead of skipping without it
 #   SCIMD_PG_BIN             the cluster's bin directory (createdb, psql)
+#   SCIMD_TEST_POSTGRES_CA   the CA (PEM) of the cluster's TLS certificate
+# The cluster serves TLS (ssl=on) with a certificate for localhost and
+# 127.0.0.1 signed by a throwaway CA made here with openssl; plain
+# connections stay allowed (the tests pick with sslmode).
 
 pg_find_bin() {
   ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
@@ -31,6 +35,27 @@ pg_as() {
   fi
 }
 
+# A CA and a server certificate (localhost, 127.0.0.1) signed by it, in $1.
+pg_tls() {
+  local dir="$1"
+  if ! command -v openssl >/dev/null; then
+    apt-get install -y -qq openssl >/dev/null
+  fi
+  mkdir -p "$dir"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 \
+    -subj "/CN=scimd test CA" -keyout "$dir/ca.key" -out "$dir/ca.crt" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -subj "/CN=localhost" -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' >"$dir/ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+    -days 7 -extfile "$dir/ext" -out "$dir/server.crt" 2>/dev/null
+  chmod 600 "$dir/server.key"
+  [ "$(id -u)" = 0 ] && chown -R postgres "$dir"
+  chmod 644 "$dir/ca.crt"
+  export SCIMD_TEST_POSTGRES_CA="$dir/ca.crt"
+}
+
 pg_start() {
   local bin
   bin="$(pg_find_bin)"
@@ -52,11 +77,12 @@ pg_start() {
   [ "$(id -u)" = 0 ] && chown -R postgres "$SCIMD_PG_DIR"
   trap pg_stop EXIT
   pg_as "$bin/initdb" -D "$SCIMD_PG_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  pg_tls "$SCIMD_PG_DIR/tls"
   local port
   port="$(pg_free_port)"
   # Durability is the cluster's, not the code's, concern in tests: fsync off.
   pg_as "$bin/pg_ctl" -D "$SCIMD_PG_DIR/data" -l "$SCIMD_PG_DIR/log" -w start \
-    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$SCIMD_PG_DIR -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$SCIMD_PG_DIR -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c ssl=on -c ssl_cert_file=$SCIMD_PG_DIR/tls/server.crt -c ssl_key_file=$SCIMD_PG_DIR/tls/server.key" >/dev/null
   export SCIMD_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
   export SCIMD_REQUIRE_POSTGRES=1
   echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port ($SCIMD_PG_DIR)"

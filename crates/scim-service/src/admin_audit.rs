@@ -51,7 +51,8 @@ impl ScimService {
     }
 
     /// Deletes audit entries older than `audit_days` and events older than
-    /// `event_days` that every webhook has passed; returns both counts.
+    /// `event_days` that every webhook has passed and no dead letter holds;
+    /// returns both counts.
     pub async fn expire_journal(&self, audit_days: u32, event_days: u32) -> ScimResult<(u64, u64)> {
         let now = self.clock.now();
         let audit = self

@@ -88,6 +88,17 @@ impl Fail {
 pub fn backend(e: tokio_postgres::Error) -> StoreError {
     match e.as_db_error() {
         Some(d) => StoreError::Backend(format!("postgres: {} ({})", d.message(), d.code().code())),
-        None => StoreError::Backend(format!("postgres: {e}")),
+        None => {
+            // Connection errors keep their cause (a refused certificate,
+            // a connection refused) in the source chain.
+            let mut text = format!("postgres: {e}");
+            let mut source = std::error::Error::source(&e);
+            for _ in 0..8 {
+                let Some(s) = source else { break };
+                text.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            StoreError::Backend(text)
+        }
     }
 }

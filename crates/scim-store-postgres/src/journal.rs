@@ -226,7 +226,8 @@ impl EventStore for PostgresStore {
         self.exec(
             "DELETE FROM events e WHERE e.at < $1 AND e.seq <= coalesce(
                 (SELECT min(h.cursor) FROM webhooks h WHERE h.tenant_id = e.tenant_id),
-                9223372036854775807)",
+                9223372036854775807)
+             AND e.seq NOT IN (SELECT event_seq FROM dead_letters)",
             &[&before.unix_millis()],
         )
         .await

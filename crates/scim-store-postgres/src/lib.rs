@@ -11,9 +11,8 @@
 //!   and membership are index lookups ([`sql_filter`]); `EXPLAIN` is checked
 //!   in the tests.
 //! - **Connections**: a deadpool pool, `pool_size` from the URL's
-//!   `?pool_size=N` (default [`DEFAULT_POOL_SIZE`]). TLS to the database is
-//!   not supported yet (`NoTls`): run scimd next to the database or through
-//!   a TLS tunnel.
+//!   `?pool_size=N` (default [`DEFAULT_POOL_SIZE`]); TLS with rustls after
+//!   libpq's `sslmode` and `sslrootcert` ([`tls`]).
 
 mod admin;
 mod admins;
@@ -26,16 +25,29 @@ mod schema;
 pub mod sql_filter;
 mod sql_sort;
 pub mod testing;
+pub mod tls;
 mod trash;
 
 use db::{backend, Fail};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use resources::PgResources;
 use scim_store::{ResourceKind, StoreError, StoreResult, TenantId};
-use tokio_postgres::NoTls;
 
 /// Connections per replica unless the URL says `?pool_size=N`.
 pub const DEFAULT_POOL_SIZE: usize = 16;
+
+/// The state of a store's connection pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// `pool_size`: the most connections the pool opens.
+    pub max_size: usize,
+    /// Connections open now (in use or idle).
+    pub size: usize,
+    /// Idle connections.
+    pub available: usize,
+    /// Requests waiting for a connection.
+    pub waiting: usize,
+}
 
 /// The PostgreSQL store.
 #[derive(Clone)]
@@ -45,51 +57,45 @@ pub struct PostgresStore {
     _guard: Option<std::sync::Arc<testing::TestDb>>,
 }
 
-/// Splits scimd's own `pool_size` parameter off a database URL.
+/// Splits scimd's own parameters (`pool_size`, and the TLS parameters it
+/// handles itself) off a database URL and validates them; returns the rest
+/// of the URL and the pool size.
 pub fn split_pool_size(url: &str) -> Result<(String, Option<usize>), String> {
-    let Some((base, query)) = url.split_once('?') else {
-        return Ok((url.to_string(), None));
-    };
+    let (rest, params) = tls::split_params(url)?;
     let mut size = None;
-    let mut rest = Vec::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        match pair.split_once('=') {
-            Some(("pool_size", n)) => {
-                let n: usize = n
+    for (k, v) in params {
+        match k.as_str() {
+            "pool_size" => {
+                let n: usize = v
                     .parse()
                     .ok()
                     .filter(|n| *n > 0)
-                    .ok_or_else(|| format!("pool_size must be a positive number, not {n:?}"))?;
+                    .ok_or_else(|| format!("pool_size must be a positive number, not {v:?}"))?;
                 size = Some(n);
             }
-            _ => rest.push(pair),
+            "sslmode" => {
+                tls::SslMode::parse(&v)?;
+            }
+            _ => {}
         }
     }
-    let url = if rest.is_empty() {
-        base.to_string()
-    } else {
-        format!("{base}?{}", rest.join("&"))
-    };
-    Ok((url, size))
+    Ok((rest, size))
 }
 
 impl PostgresStore {
     /// Connects (without migrating) to `postgres://…`, with a pool of
     /// `?pool_size=N` connections.
     pub async fn connect(url: &str) -> StoreResult<PostgresStore> {
-        let (url, size) = split_pool_size(url).map_err(StoreError::Backend)?;
-        let config: tokio_postgres::Config = url
-            .parse()
-            .map_err(|e| StoreError::Backend(format!("invalid database URL: {e}")))?;
+        let opts = tls::parse_url(url).map_err(StoreError::Backend)?;
         let manager = Manager::from_config(
-            config,
-            NoTls,
+            opts.config,
+            opts.tls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
         );
         let pool = Pool::builder(manager)
-            .max_size(size.unwrap_or(DEFAULT_POOL_SIZE))
+            .max_size(opts.pool_size.unwrap_or(DEFAULT_POOL_SIZE))
             .build()
             .map_err(|e| StoreError::Backend(format!("cannot build the pool: {e}")))?;
         let store = PostgresStore { pool, _guard: None };
@@ -212,10 +218,21 @@ impl PostgresStore {
             .map_err(backend)
     }
 
-    /// The pool's size and idle connections (for metrics).
-    pub fn pool_status(&self) -> (usize, usize) {
+    /// The connection pool's state (for metrics).
+    pub fn pool_status(&self) -> PoolStatus {
         let s = self.pool.status();
-        (s.size, s.available)
+        PoolStatus {
+            max_size: s.max_size,
+            size: s.size,
+            available: s.available,
+            waiting: s.waiting,
+        }
+    }
+
+    /// Whether this store's connections use TLS (`pg_stat_ssl`).
+    pub async fn uses_tls(&self) -> StoreResult<bool> {
+        let client = self.client().await?;
+        tls::in_use(&client).await.map_err(backend)
     }
 
     pub(crate) fn resources_of(&self, tenant: TenantId) -> PgResources {
@@ -233,13 +250,14 @@ mod tests {
     #[test]
     fn pool_size_is_ours() {
         assert_eq!(
-            split_pool_size("postgres://h/db?pool_size=4&sslmode=disable"),
-            Ok(("postgres://h/db?sslmode=disable".to_string(), Some(4)))
+            split_pool_size("postgres://h/db?pool_size=4&sslmode=disable&application_name=x"),
+            Ok(("postgres://h/db?application_name=x".to_string(), Some(4)))
         );
         assert_eq!(
             split_pool_size("postgres://h/db"),
             Ok(("postgres://h/db".to_string(), None))
         );
         assert!(split_pool_size("postgres://h/db?pool_size=0").is_err());
+        assert!(split_pool_size("postgres://h/db?sslmode=sometimes").is_err());
     }
 }

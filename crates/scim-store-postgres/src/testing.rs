@@ -9,7 +9,6 @@
 use crate::PostgresStore;
 use scim_store::{StoreError, StoreResult};
 use std::sync::Arc;
-use tokio_postgres::NoTls;
 
 /// The variable naming the admin URL of a test cluster.
 pub const URL_VAR: &str = "SCIMD_TEST_POSTGRES_URL";
@@ -53,7 +52,8 @@ fn err(e: impl std::fmt::Display) -> StoreError {
 }
 
 async fn admin_exec(admin: &str, sql: &str) -> StoreResult<()> {
-    let (client, conn) = tokio_postgres::connect(admin, NoTls).await.map_err(err)?;
+    let opts = crate::tls::parse_url(admin).map_err(err)?;
+    let (client, conn) = opts.config.connect(opts.tls).await.map_err(err)?;
     let task = tokio::spawn(conn);
     let result = client.batch_execute(sql).await.map_err(err);
     drop(client);
@@ -124,7 +124,8 @@ impl PostgresStore {
     /// A migrated store on a fresh database that is dropped with the store.
     pub async fn open_fresh(admin: &str) -> StoreResult<PostgresStore> {
         let db = TestDb::create(admin).await?;
-        let mut store = PostgresStore::open(&format!("{}?pool_size=8", db.url)).await?;
+        let sep = if db.url.contains('?') { '&' } else { '?' };
+        let mut store = PostgresStore::open(&format!("{}{sep}pool_size=8", db.url)).await?;
         store._guard = Some(Arc::new(db));
         Ok(store)
     }

@@ -252,7 +252,8 @@ impl EventStore for SqliteStore {
                     .execute(
                         "DELETE FROM events WHERE at < ?1 AND seq <= coalesce(
                             (SELECT min(h.cursor) FROM webhooks h WHERE h.tenant_id = events.tenant_id),
-                            9223372036854775807)",
+                            9223372036854775807)
+                         AND seq NOT IN (SELECT event_seq FROM dead_letters)",
                         [before.unix_millis()],
                     )
                     .map_err(backend)?;

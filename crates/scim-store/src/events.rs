@@ -213,7 +213,9 @@ pub trait EventStore: Send + Sync {
         Ok(n)
     }
     /// Deletes events older than `before` that every webhook of their
-    /// tenant has passed; returns how many.
+    /// tenant has passed and that no dead letter names (a dead letter keeps
+    /// its event until it is redelivered or its webhook deleted); returns
+    /// how many.
     async fn purge_events(&self, before: Timestamp) -> StoreResult<u64>;
 
     /// Adds a webhook; its cursor starts at the newest event, so it

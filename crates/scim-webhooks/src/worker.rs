@@ -2,8 +2,9 @@
 //! per `serve` process. Each tick, for every webhook:
 //!
 //! 1. refresh its metrics; skip it while its back-off runs;
-//! 2. take its lease (`claim_webhook`), so one replica delivers it; renew
-//!    the lease before every request;
+//! 2. take its lease (`claim_webhook`), so one replica delivers it, and
+//!    re-read its state (the previous holder may have saved progress after
+//!    the list was read); renew the lease before every request;
 //! 3. deliver requeued dead letters first, resolving each on success;
 //! 4. deliver the events after its cursor in order, saving progress after
 //!    each success (a batch in the `signed` format, one SET per request in
@@ -169,6 +170,22 @@ impl Worker {
             return Ok(0);
         }
         if !self.claim(hook).await? {
+            return Ok(0);
+        }
+        // The list was read before the claim: the previous holder may have
+        // saved progress since. Once claimed, nobody else can save, so this
+        // read is the state to continue from (no event delivered twice).
+        let Some(fresh) = self
+            .store
+            .list_webhooks(Some(hook.tenant))
+            .await?
+            .into_iter()
+            .find(|h| h.id == hook.id)
+        else {
+            return Ok(0);
+        };
+        let hook = &fresh;
+        if hook.next_attempt.is_some_and(|t| t > self.clock.now()) {
             return Ok(0);
         }
         let mut sent = self.redeliver(hook).await?;

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 #[command(name = "scimd", version, about)]
 pub struct Cli {
     /// Database URL: `sqlite://PATH` (default `sqlite://scimd.db`) or
-    /// `postgres://USER:PASSWORD@HOST:PORT/DB[?pool_size=N]`.
+    /// `postgres://USER:PASSWORD@HOST:PORT/DB[?pool_size=N][&sslmode=verify-full&sslrootcert=CA.pem]`.
     #[arg(long, global = true, env = "SCIMD_DATABASE_URL")]
     pub database: Option<String>,
 

@@ -131,13 +131,17 @@ impl EventStore for MemoryStore {
             .iter()
             .map(|h| (h.hook.tenant, h.hook.cursor))
             .collect();
+        let dead: Vec<i64> = s.journals.dead.iter().map(|(_, d)| d.event_seq).collect();
         let n = s.journals.events.len();
         s.journals.events.retain(|e| {
             let passed = hooks
                 .iter()
                 .filter(|(t, _)| *t == e.tenant)
                 .all(|(_, c)| *c >= e.seq);
-            !(e.event.at < before.unix_millis() && passed)
+            // A dead letter keeps its event until it is redelivered or its
+            // webhook deleted.
+            let kept = dead.contains(&e.seq);
+            !(e.event.at < before.unix_millis() && passed && !kept)
         });
         Ok((n - s.journals.events.len()) as u64)
     }

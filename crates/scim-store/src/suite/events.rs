@@ -358,3 +358,71 @@ pub async fn webhooks_leases_and_dead_letters(store: Arc<dyn Store>) {
     assert!(store.dead_letters(hook.id).await.unwrap().is_empty());
     assert_eq!(store.purge_events(t(100)).await.unwrap(), 1);
 }
+
+pub async fn dead_letters_survive_event_retention(store: Arc<dyn Store>) {
+    let a = store.create_tenant("a", t(0)).await.unwrap();
+    let r = store.resources(a.id);
+    let hook = store
+        .create_webhook(NewWebhook {
+            tenant: a.id,
+            url: "http://127.0.0.1:1/hook".into(),
+            secret: "s3cret".into(),
+            format: WebhookFormat::Signed,
+            full: true,
+            created: t(0),
+        })
+        .await
+        .unwrap();
+    for (n, rid) in ["u1", "u2", "u3", "u4"].into_iter().enumerate() {
+        let mut u = user(rid, json!({"userName": rid}));
+        let at = u32::try_from(n).unwrap() + 1;
+        u.journal = journal("create", 201, rid, at, 1);
+        r.insert(u).await.unwrap();
+    }
+    let events = store.events(Some(a.id), 0, 100).await.unwrap();
+    let seq: Vec<i64> = events.iter().map(|e| e.seq).collect();
+    assert_eq!(seq.len(), 4);
+    // u2 and u3 exhausted their retries; u3 was queued for redelivery; the
+    // cursor moved past all four.
+    assert!(store
+        .claim_webhook(hook.id, "r1", t(60), t(5))
+        .await
+        .unwrap());
+    for (s, requeued) in [(seq[1], false), (seq[2], true)] {
+        store
+            .dead_letter(DeadLetter {
+                webhook: hook.id,
+                event_seq: s,
+                error: "HTTP 500".into(),
+                at: t(5),
+                requeued,
+            })
+            .await
+            .unwrap();
+    }
+    let done = DeliveryProgress {
+        cursor: seq[3],
+        failures: 0,
+        last_error: None,
+        next_attempt: None,
+    };
+    assert!(store.save_delivery(hook.id, "r1", done).await.unwrap());
+
+    assert_eq!(
+        store.purge_events(t(100)).await.unwrap(),
+        2,
+        "a dead letter keeps its event"
+    );
+    assert_eq!(seqs(&store, Some(a.id)).await, ["create:u2", "create:u3"]);
+    let kept = store.events(Some(a.id), seq[1] - 1, 1).await.unwrap();
+    assert_eq!(kept[0].seq, seq[1], "redelivery finds the event");
+
+    // Once redelivered (resolved), the event may go.
+    store.resolve_dead_letter(hook.id, seq[2]).await.unwrap();
+    assert_eq!(store.purge_events(t(100)).await.unwrap(), 1);
+    assert_eq!(seqs(&store, Some(a.id)).await, ["create:u2"]);
+    // Deleting the webhook deletes its dead letters, and then the event.
+    assert!(store.delete_webhook(a.id, hook.id).await.unwrap());
+    assert_eq!(store.purge_events(t(100)).await.unwrap(), 1);
+    assert!(seqs(&store, Some(a.id)).await.is_empty());
+}

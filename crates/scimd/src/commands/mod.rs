@@ -72,17 +72,28 @@ pub async fn open_at(
 
 /// [`open`] with explicit service settings.
 pub async fn open_with(db: &Database, config: ServiceConfig) -> Result<ScimService, String> {
-    let store: Arc<dyn Store> = match db {
-        Database::Sqlite(path) => Arc::new(
-            SqliteStore::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?,
-        ),
-        Database::Postgres(url) => Arc::new(
-            PostgresStore::open(url)
-                .await
-                .map_err(|e| format!("cannot open {}: {e}", redact(url)))?,
-        ),
-    };
+    let (store, _) = open_store(db).await?;
     ScimService::new(store, config).map_err(|e| e.to_string())
+}
+
+/// Opens (and migrates) the database; for PostgreSQL also returns the
+/// store itself, whose pool `serve` reports in `/metrics`.
+pub async fn open_store(db: &Database) -> Result<(Arc<dyn Store>, Option<PostgresStore>), String> {
+    Ok(match db {
+        Database::Sqlite(path) => (
+            Arc::new(
+                SqliteStore::open(path)
+                    .map_err(|e| format!("cannot open {}: {e}", path.display()))?,
+            ),
+            None,
+        ),
+        Database::Postgres(url) => {
+            let pg = PostgresStore::open(url)
+                .await
+                .map_err(|e| format!("cannot open {}: {e}", redact(url)))?;
+            (Arc::new(pg.clone()), Some(pg))
+        }
+    })
 }
 
 /// A database URL without its password, for messages.

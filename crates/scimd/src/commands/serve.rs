@@ -3,7 +3,8 @@
 //! until SIGINT or SIGTERM, then drains in-flight requests.
 //!
 //! Stdout carries what a person needs (the base URL, a first token);
-//! logs go to stderr.
+//! logs go to stderr. `/metrics` adds the webhook gauges and, on
+//! PostgreSQL, the connection pool's (`scimd_db_pool_*`).
 
 use crate::cli::ServeArgs;
 use crate::config::{Database, FileConfig, ServeConfig};
@@ -110,10 +111,44 @@ fn spawn_webhooks(
     metrics.add_source(move |out| counters.render(out));
 }
 
+/// The PostgreSQL connection pool's gauges, in the Prometheus text format.
+fn pool_metrics(s: &scim_store_postgres::PoolStatus, out: &mut String) {
+    use std::fmt::Write;
+    let gauges = [
+        (
+            "scimd_db_pool_max_connections",
+            "Connections the pool may open (pool_size).",
+            s.max_size,
+        ),
+        (
+            "scimd_db_pool_connections",
+            "Database connections open (in use or idle).",
+            s.size,
+        ),
+        (
+            "scimd_db_pool_available",
+            "Idle database connections.",
+            s.available,
+        ),
+        (
+            "scimd_db_pool_waiting",
+            "Requests waiting for a database connection.",
+            s.waiting,
+        ),
+    ];
+    for (name, help, value) in gauges {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} gauge");
+        let _ = writeln!(out, "{name} {value}");
+    }
+}
+
 pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(), String> {
     let cfg = ServeConfig::resolve(args, file);
     init_logging(&cfg);
-    let service = super::open_with(db, cfg.service.clone()).await?;
+    let (store, postgres) = super::open_store(db).await?;
+    let service =
+        scim_service::ScimService::new(store, cfg.service.clone()).map_err(|e| e.to_string())?;
     let tls = match (&cfg.tls_cert, &cfg.tls_key) {
         (Some(cert), Some(key)) => Some(TlsFiles {
             cert: cert.into(),
@@ -141,6 +176,9 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
     spawn_purger(service.clone());
     let metrics: std::sync::Arc<scim_http::metrics::Metrics> = Default::default();
     spawn_webhooks(&service, &cfg.webhooks, &base, &metrics);
+    if let Some(pg) = postgres {
+        metrics.add_source(move |out| pool_metrics(&pg.pool_status(), out));
+    }
     let trips = service.clone();
     metrics.add_source(move |out| {
         out.push_str("# HELP scimd_breaker_trips_total Mass-deprovisioning circuit breakers this process tripped.\n");

@@ -122,6 +122,9 @@ fn acknowledged_writes_survive_sigkill() {
     let server = Arc::new(Mutex::new(Server::start()));
     let group = server.lock().unwrap().create_group("durable", &[]);
     let mut checked = 0usize;
+    // Acknowledged writes verified: deletes of deleted users; creates,
+    // title PATCHes and memberships of the others.
+    let mut writes = 0usize;
     for round in 0..rounds {
         let (base, token) = {
             let s = server.lock().unwrap();
@@ -190,6 +193,7 @@ fn acknowledged_writes_survive_sigkill() {
                             !members.contains(id),
                             "round {round}: deleted {name} still a member"
                         );
+                        writes += 1;
                         continue;
                     }
                     if u.delete_in_flight && by_id.status == 404 {
@@ -216,10 +220,14 @@ fn acknowledged_writes_survive_sigkill() {
                         );
                     }
                     checked += 1;
+                    writes += 1 + usize::from(u.title.is_some()) + usize::from(u.member);
                 }
             }
         }
     }
     assert!(checked > 0);
-    println!("durability: {rounds} rounds, {checked} acknowledged users verified");
+    let backend = if on_postgres() { "postgres" } else { "sqlite" };
+    println!(
+        "durability ({backend}): {rounds} rounds, {writes} acknowledged writes and {checked} surviving users verified"
+    );
 }

@@ -47,6 +47,22 @@ fn health_ready_metrics_and_request_ids() {
         .text
         .contains("scimd_http_request_duration_seconds_bucket"));
     assert!(!m.text.contains(&s.token));
+    // The PostgreSQL connection pool (SQLite has none to report).
+    let gauge = |name: &str| {
+        m.text
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .map(|v| v.parse::<u64>().unwrap())
+    };
+    if on_postgres() {
+        assert_eq!(gauge("scimd_db_pool_max_connections"), Some(16));
+        let open = gauge("scimd_db_pool_connections").unwrap();
+        assert!((1..=16).contains(&open), "{open}");
+        assert!(gauge("scimd_db_pool_available").unwrap() <= open);
+        assert!(gauge("scimd_db_pool_waiting").is_some());
+    } else {
+        assert_eq!(gauge("scimd_db_pool_connections"), None);
+    }
 }
 
 fn other_tenant_token(s: &Server) -> String {
