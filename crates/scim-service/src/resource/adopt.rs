@@ -77,25 +77,27 @@ impl ScimService {
         if wanted.is_empty() {
             return Ok(None);
         }
-        let text = wanted
-            .iter()
-            .map(|(k, v)| format!("{} eq {}", key_path(*k), Value::String(v.clone())))
-            .collect::<Vec<_>>()
-            .join(" or ");
+        // One indexed point query per key (an `or` of them would not be
+        // driven by a single index and could scan the tenant).
         let view = self.view(ResourceKind::User)?;
-        let filter = lower(&Filter::parse(&text)?, &view)?;
-        let query = Query {
-            filter: Some(filter),
-            sort: None,
-            page: PageRequest::Offset(0),
-            limit: 20,
-            load: Load::NONE,
+        let store = self.store.resources(who.tenant());
+        let mut records = Vec::new();
+        for (k, v) in &wanted {
+            let text = format!("{} eq {}", key_path(*k), Value::String(v.clone()));
+            let query = Query {
+                filter: Some(lower(&Filter::parse(&text)?, &view)?),
+                sort: None,
+                page: PageRequest::Offset(0),
+                limit: 20,
+                load: Load::NONE,
+            };
+            records.extend(store.query(ResourceKind::User, &query).await?.records);
+        }
+        let page = scim_store::Page {
+            records,
+            total: 0,
+            next_cursor: None,
         };
-        let page = self
-            .store
-            .resources(who.tenant())
-            .query(ResourceKind::User, &query)
-            .await?;
         for (key, value) in &wanted {
             let hit = page.records.iter().find(|r| {
                 !r.provenance.managed
