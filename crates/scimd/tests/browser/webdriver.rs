@@ -116,6 +116,11 @@ impl Driver {
     }
 
     fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.try_cmd(method, path, body)
+            .unwrap_or_else(|e| panic!("webdriver {method} {path}: {e}"))
+    }
+
+    fn try_cmd(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, Value> {
         let url = format!("{}/session/{}{path}", self.base, self.session);
         let v = match (method, body) {
             ("GET", _) => read(self.agent.get(&url).call()),
@@ -123,9 +128,26 @@ impl Driver {
             (_, b) => post_json(&self.agent, &url, &b.unwrap_or(json!({}))),
         };
         if v["value"]["error"].is_string() {
-            panic!("webdriver {method} {path}: {}", v["value"]);
+            return Err(v["value"].clone());
         }
-        v["value"].clone()
+        Ok(v["value"].clone())
+    }
+
+    /// Runs an element command on the element matching `css`, finding it
+    /// again when the page replaced it in between (a navigation or a
+    /// re-render makes the old reference stale).
+    fn on_element(&self, css: &str, method: &str, action: &str, body: Option<Value>) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let id = self.find(css);
+            match self.try_cmd(method, &format!("/element/{id}{action}"), body.clone()) {
+                Ok(v) => return v,
+                Err(e) if e["error"] == "stale element reference" && Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(e) => panic!("webdriver {method} {css}{action}: {e}"),
+            }
+        }
     }
 
     pub fn goto(&self, url: &str) {
@@ -168,23 +190,16 @@ impl Driver {
     }
 
     pub fn click(&self, css: &str) {
-        let id = self.find(css);
-        self.cmd("POST", &format!("/element/{id}/click"), Some(json!({})));
+        self.on_element(css, "POST", "/click", Some(json!({})));
     }
 
     pub fn type_into(&self, css: &str, text: &str) {
-        let id = self.find(css);
-        self.cmd("POST", &format!("/element/{id}/clear"), Some(json!({})));
-        self.cmd(
-            "POST",
-            &format!("/element/{id}/value"),
-            Some(json!({"text": text})),
-        );
+        self.on_element(css, "POST", "/clear", Some(json!({})));
+        self.on_element(css, "POST", "/value", Some(json!({"text": text})));
     }
 
     pub fn text(&self, css: &str) -> String {
-        let id = self.find(css);
-        self.cmd("GET", &format!("/element/{id}/text"), None)
+        self.on_element(css, "GET", "/text", None)
             .as_str()
             .unwrap_or("")
             .to_string()
