@@ -7,6 +7,8 @@
 //! - a Bulk stopped by `failOnErrors` leaves nothing of its failed or
 //!   unprocessed operations, seen from the other replica;
 //! - a cursor listing continues on the other replica;
+//! - licence seats: concurrent creates and re-activations through both
+//!   replicas never take more seats than the tenant's limit;
 //! - webhooks: both replicas run the delivery worker, every event arrives,
 //!   none is delivered by both; when the delivering replica dies, the other
 //!   takes over from the saved cursor.
@@ -108,6 +110,58 @@ fn concurrent_creates_of_one_user_name_yield_one_201() {
         let found = s.get("/Users?filter=userName%20eq%20%22SAME@example.com%22");
         assert_eq!(found.body["totalResults"], 1);
     }
+}
+
+#[test]
+fn seats_are_never_exceeded_across_replicas() {
+    let Some((a, b)) = replicas() else { return };
+    a.cli_ok(&["tenant", "set", "default", "--seat-limit", "5"]);
+    // Six inactive users hold no seat; they are created before the race.
+    let sleepers: Vec<String> = (0..6)
+        .map(|i| {
+            let r = a.post(
+                "/Users",
+                &json!({"schemas": [USER], "userName": format!("idle{i}@example.com"), "active": false}),
+            );
+            assert_eq!(r.status, 201, "{}", r.body);
+            r.body["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    // Through both replicas at once: 14 creates of active users and 6
+    // re-activations, all competing for 5 seats.
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let mut handles = Vec::new();
+        for i in 0..20 {
+            let s = pick(&a, &b, i);
+            let sleeper = sleepers.get(i).cloned();
+            handles.push(scope.spawn(move || match sleeper {
+                Some(id) => {
+                    s.patch(
+                        &format!("/Users/{id}"),
+                        json!([{"op": "replace", "path": "active", "value": true}]),
+                    )
+                    .status
+                }
+                None => {
+                    s.post(
+                        "/Users",
+                        &json!({"schemas": [USER], "userName": format!("u{i}@example.com"), "active": true}),
+                    )
+                    .status
+                }
+            }));
+        }
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let granted = statuses.iter().filter(|&&c| c == 200 || c == 201).count();
+    let refused = statuses.iter().filter(|&&c| c == 403).count();
+    assert_eq!((granted, refused), (5, 15), "{statuses:?}");
+    for s in [&a, &b] {
+        let active = s.get("/Users?filter=active%20eq%20true");
+        assert_eq!(active.body["totalResults"], 5, "{}", active.body);
+    }
+    let (ok, out, _) = b.cli(&["tenant", "show", "default"]);
+    assert!(ok && out.contains("seats: 5 used of 5"), "{out}");
 }
 
 fn patch_title(s: &Server, id: &str, etag: &str, title: &str) -> Resp {
