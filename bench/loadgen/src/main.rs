@@ -81,6 +81,7 @@ struct Cfg {
     label: String,
     tag: String,
     enterprise: bool,
+    users_file: Option<String>,
 }
 
 fn usage() -> ! {
@@ -90,7 +91,8 @@ fn usage() -> ! {
          \x20 [--lookups 20000] [--patches 10000] [--pages 2000] [--groups 100] [--group-members 100]\n\
          \x20 [--batch 50] [--verify 200] [--seed-secs 300] [--phase-secs 30] [--mixed-secs 20]\n\
          \x20 [--mixed-max 5000000] [--get-path /ServiceProviderConfig] [--get-secs 10] [--get-max 5000000]\n\
-         \x20 [--no-enterprise (omit the enterprise extension from user bodies)] [--timeout-ms 30000] [--pid SERVER_PID] [--json OUT.json] [--label NAME] [--threads T]"
+         \x20 [--no-enterprise (omit the enterprise extension from user bodies)] [--timeout-ms 30000] [--pid SERVER_PID] [--json OUT.json] [--label NAME] [--threads T]\n\
+         \x20 [--users-file F (seed writes the tag and the created ids there; without seed they are read back, to run later phases on an existing database)]"
     );
     std::process::exit(2)
 }
@@ -131,6 +133,7 @@ fn parse_args() -> Cfg {
         label: env("LABEL").unwrap_or_else(|| "target".into()),
         tag: String::new(),
         enterprise: true,
+        users_file: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -169,6 +172,7 @@ fn parse_args() -> Cfg {
             "--json" => cfg.json_out = Some(val(&mut i)),
             "--label" => cfg.label = val(&mut i),
             "--no-enterprise" => cfg.enterprise = false,
+            "--users-file" => cfg.users_file = Some(val(&mut i)),
             "-h" | "--help" => usage(),
             other => {
                 eprintln!("unknown argument {other}");
@@ -212,6 +216,13 @@ fn parse_args() -> Cfg {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64;
     let mut r = fastrand::Rng::with_seed(now ^ std::process::id() as u64);
     cfg.tag = (0..5).map(|_| r.lowercase()).collect();
+    if !cfg.phases.iter().any(|p| p == "seed") {
+        if let Some(f) = &cfg.users_file {
+            if let Ok(text) = std::fs::read_to_string(f) {
+                cfg.tag = text.lines().next().unwrap_or_default().trim().to_string();
+            }
+        }
+    }
     cfg
 }
 
@@ -952,6 +963,25 @@ async fn real_main(cfg: Cfg) {
             .enumerate()
             .filter_map(|(i, id)| id.get().map(|id| User { idx: i as u64, id: id.clone() }))
             .collect();
+        if let Some(f) = &cfg.users_file {
+            let mut out = format!("{}\n", cfg.tag);
+            for u in &users {
+                out.push_str(&format!("{} {}\n", u.idx, u.id));
+            }
+            std::fs::write(f, out).unwrap();
+        }
+        rn.users = Arc::new(users);
+    } else if let Some(f) = &cfg.users_file {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        let users: Vec<User> = text
+            .lines()
+            .skip(1)
+            .filter_map(|l| {
+                let (idx, id) = l.split_once(' ')?;
+                Some(User { idx: idx.parse().ok()?, id: id.into() })
+            })
+            .collect();
+        println!("# {} users read from {f} (tag {})", users.len(), cfg.tag);
         rn.users = Arc::new(users);
     }
     let need_users = |rn: &Runner, name: &str| -> bool {
