@@ -10,13 +10,22 @@
 # The server is pinned to CPU 0 and the load generator to CPU 1.
 # CARGO_TARGET_DIR, when set, is where scimd is built and looked for.
 #
+# After the phases it restarts scimd on the same database and reports the
+# start-up time (until /healthz answers).
+#
 # Usage: scripts/bench.sh [-n USERS] [--phases LIST] [--reference] [--out DIR]
+#                         [--db FILE] [load generator flags...]
+#   --db FILE  keep the SQLite database in FILE (and the seeded ids in
+#              FILE.users); a later run with the same FILE skips the seed,
+#              so that a 1M-user database is seeded once:
+#                scripts/bench.sh -n 1000000 --db /var/tmp/m1.db --seed-secs 3600
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 N=10000
-PHASES="seed,lookup,patch,list,groups,mixed"
+PHASES="seed,lookup,patch,list,groups,members,pages,mixed"
 REFERENCE=0
+KEEP_DB=""
 OUT=target/bench-results
 EXTRA=()
 while [ $# -gt 0 ]; do
@@ -25,6 +34,7 @@ while [ $# -gt 0 ]; do
     --phases) PHASES="$2"; shift 2 ;;
     --reference) REFERENCE=1; shift ;;
     --out) OUT="$2"; shift 2 ;;
+    --db) KEEP_DB="$2"; shift 2 ;;
     *) EXTRA+=("$1"); shift ;;
   esac
 done
@@ -65,8 +75,24 @@ $PIN_LOAD "$LOADGEN" --base-url "http://127.0.0.1:$PORT" --phases get --label ba
   --json "$OUT/ceiling.json" | tee "$OUT/ceiling.txt"
 kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
 
-run_scimd() { # label database-url
-  local label="$1" db="$2" port token
+# Seconds from spawning `scimd serve` on the database until /healthz
+# answers 200; the server is stopped again.
+startup_secs() { # database-url
+  local port t0 pid
+  port=$(free_port)
+  t0=$(date +%s%N)
+  SCIMD_LOG=warn $PIN_SERVER "$SCIMD" serve --listen "127.0.0.1:$port" --database "$1" >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 1 2000); do
+    if curl -fs -o /dev/null --max-time 1 "http://127.0.0.1:$port/healthz"; then break; fi
+    sleep 0.005
+  done
+  echo "scale=3; ($(date +%s%N) - $t0) / 1000000000" | bc
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+run_scimd() { # label database-url [users-file]
+  local label="$1" db="$2" users="${3:-}" port token phases="$PHASES"
   port=$(free_port)
   step "scimd on $label, N=$N"
   SCIMD_LOG=warn $PIN_SERVER "$SCIMD" serve --listen "127.0.0.1:$port" \
@@ -75,20 +101,37 @@ run_scimd() { # label database-url
   wait_port "$port"
   token=$(grep -m1 '^scimd_' "$OUT/scimd-$label.out" || true)
   if [ -z "$token" ]; then
-    token=$("$SCIMD" token create --tenant default --name bench --database "$db" | tail -n 1)
+    # A kept database already has its bootstrap token shown once; each run
+    # takes a token of a connection of its own (a connection holds 3 at most).
+    local conn="bench-$(date +%s)-$$"
+    "$SCIMD" connection create --tenant default "$conn" --database "$db" >/dev/null
+    token=$("$SCIMD" token create --tenant default --connection "$conn" --name bench \
+      --database "$db" | tail -n 1)
+  fi
+  local keep=()
+  if [ -n "$users" ]; then
+    keep=(--users-file "$users")
+    # A kept database that was seeded already goes straight to the other phases.
+    if [ -s "$users" ]; then phases=$(echo ",$phases," | sed 's/,seed,/,/; s/^,//; s/,$//'); fi
   fi
   $PIN_LOAD "$LOADGEN" --base-url "http://127.0.0.1:$port/scim/v2" --token "$token" \
-    -n "$N" -c 32 --pid "$pid" --phases "$PHASES" --label "scimd-$label" \
+    -n "$N" -c 32 --pid "$pid" --phases "$phases" --label "scimd-$label" "${keep[@]}" \
     --json "$OUT/scimd-$label.json" "${EXTRA[@]}" | tee "$OUT/scimd-$label.txt"
   kill "$pid"; wait "$pid" 2>/dev/null || true
+  step "scimd on $label: start-up on the database just used"
+  echo "startup_secs=$(startup_secs "$db")" | tee -a "$OUT/scimd-$label.txt"
 }
 
-DB_DIR=$(mktemp -d)
-run_scimd sqlite "sqlite://$DB_DIR/bench.db"
+if [ -n "$KEEP_DB" ]; then
+  run_scimd sqlite "sqlite://$KEEP_DB" "$KEEP_DB.users"
+else
+  DB_DIR=$(mktemp -d)
+  run_scimd sqlite "sqlite://$DB_DIR/bench.db"
+  rm -rf "$DB_DIR"
+fi
 if [ -n "${SCIMD_BENCH_POSTGRES_URL:-}" ]; then
   run_scimd postgres "$SCIMD_BENCH_POSTGRES_URL"
 fi
-rm -rf "$DB_DIR"
 
 if [ "$REFERENCE" = 1 ]; then
   # scim2-server's CLI (scim2_server.testserver.cli) takes --hostname/--port,

@@ -9,6 +9,8 @@
 //!   groups  POST /Groups x G, then PATCH add members in batches (two result lines), then GET-verify
 //!   mixed   70% lookup / 20% patch / 10% create for a fixed duration
 //!   get     GET --get-path (only 200 checked; used for ceiling measurements)
+//!   members latency probe: ±1 member on a group of --big-group members vs a group of 10 (probes.rs)
+//!   pages   latency probe: a deep startIndex page vs page 1, and a deep cursor page vs the first
 //!
 //! Each phase is bounded by a request count AND a wall-clock cap. Every worker owns one
 //! HTTP/1.1 keep-alive connection (reconnecting when the server closes it).
@@ -25,6 +27,8 @@ use hyper::{Method, Request, Version};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
+
+mod probes;
 
 const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENT_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -80,8 +84,15 @@ struct Cfg {
     json_out: Option<String>,
     label: String,
     tag: String,
+    /// Names what this run creates besides the seeded users (groups, mixed
+    /// creates): fresh every run, also when `tag` comes from a users file.
+    run_tag: String,
     enterprise: bool,
     users_file: Option<String>,
+    big_group: u64,
+    probe_reps: u64,
+    deep_index: u64,
+    cursor_depth: u64,
 }
 
 fn usage() -> ! {
@@ -92,7 +103,8 @@ fn usage() -> ! {
          \x20 [--batch 50] [--verify 200] [--seed-secs 300] [--phase-secs 30] [--mixed-secs 20]\n\
          \x20 [--mixed-max 5000000] [--get-path /ServiceProviderConfig] [--get-secs 10] [--get-max 5000000]\n\
          \x20 [--no-enterprise (omit the enterprise extension from user bodies)] [--timeout-ms 30000] [--pid SERVER_PID] [--json OUT.json] [--label NAME] [--threads T]\n\
-         \x20 [--users-file F (seed writes the tag and the created ids there; without seed they are read back, to run later phases on an existing database)]"
+         \x20 [--users-file F (seed writes the tag and the created ids there; without seed they are read back, to run later phases on an existing database)]\n\
+         \x20 [--big-group 100000] [--probe-reps 200] [--deep-index 900001] [--cursor-depth 500] (the members and pages probes)"
     );
     std::process::exit(2)
 }
@@ -132,8 +144,13 @@ fn parse_args() -> Cfg {
         json_out: None,
         label: env("LABEL").unwrap_or_else(|| "target".into()),
         tag: String::new(),
+        run_tag: String::new(),
         enterprise: true,
         users_file: None,
+        big_group: 100_000,
+        probe_reps: 200,
+        deep_index: 900_001,
+        cursor_depth: 500,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -173,6 +190,10 @@ fn parse_args() -> Cfg {
             "--label" => cfg.label = val(&mut i),
             "--no-enterprise" => cfg.enterprise = false,
             "--users-file" => cfg.users_file = Some(val(&mut i)),
+            "--big-group" => cfg.big_group = num(val(&mut i)),
+            "--probe-reps" => cfg.probe_reps = num(val(&mut i)),
+            "--deep-index" => cfg.deep_index = num(val(&mut i)),
+            "--cursor-depth" => cfg.cursor_depth = num(val(&mut i)),
             "-h" | "--help" => usage(),
             other => {
                 eprintln!("unknown argument {other}");
@@ -216,6 +237,7 @@ fn parse_args() -> Cfg {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64;
     let mut r = fastrand::Rng::with_seed(now ^ std::process::id() as u64);
     cfg.tag = (0..5).map(|_| r.lowercase()).collect();
+    cfg.run_tag = cfg.tag.clone();
     if !cfg.phases.iter().any(|p| p == "seed") {
         if let Some(f) = &cfg.users_file {
             if let Ok(text) = std::fs::read_to_string(f) {
@@ -522,8 +544,8 @@ async fn exec(ctx: &PhaseCtx, cl: &mut Client, seq: u64, rng: &mut fastrand::Rng
         }
         Kind::GroupCreate => {
             let g = seq as usize;
-            let name = format!("grp-{g:03}-{}", cfg.tag);
-            let body = json!({"schemas": [GROUP_SCHEMA], "displayName": name, "externalId": format!("g-{g}-{}", cfg.tag), "members": []});
+            let name = format!("grp-{g:03}-{}", cfg.run_tag);
+            let body = json!({"schemas": [GROUP_SCHEMA], "displayName": name, "externalId": format!("g-{g}-{}", cfg.run_tag), "members": []});
             let r: Result<(), Fail> = async {
                 let (st, b) = cl
                     .request(Method::POST, &format!("{p}/Groups"), Some(Bytes::from(serde_json::to_vec(&body).unwrap())))
@@ -607,7 +629,7 @@ async fn exec(ctx: &PhaseCtx, cl: &mut Client, seq: u64, rng: &mut fastrand::Rng
 }
 
 async fn create_user(ctx: &PhaseCtx, cl: &mut Client, idx: u64, store: bool) -> Result<(), Fail> {
-    let tag = &ctx.cfg.tag;
+    let tag = if store { &ctx.cfg.tag } else { &ctx.cfg.run_tag };
     let (st, b) = cl
         .request(Method::POST, &format!("{}/Users", ctx.cfg.prefix), Some(user_body(idx, tag, ctx.cfg.enterprise)))
         .await?;
@@ -1023,6 +1045,18 @@ async fn real_main(cfg: Cfg) {
             r.bad += v.bad + v.err;
             r.notes.extend(v.notes);
             rn.report(r);
+        }
+    }
+    if has("members") && need_users(&rn, "members") {
+        match probes::members(&cfg, &rn.users).await {
+            Ok(lines) => lines.iter().for_each(|l| println!("{l}")),
+            Err(e) => println!("members        FAILED: {e}"),
+        }
+    }
+    if has("pages") && need_users(&rn, "pages") {
+        match probes::pages(&cfg, rn.users.len()).await {
+            Ok(lines) => lines.iter().for_each(|l| println!("{l}")),
+            Err(e) => println!("pages          FAILED: {e}"),
         }
     }
     if has("mixed") && need_users(&rn, "mixed") {

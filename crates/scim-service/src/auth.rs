@@ -14,7 +14,9 @@ use crate::ids::random_bytes;
 use crate::profile::Profile;
 use crate::ScimService;
 use scim_core::{ScimError, ScimResult};
-use scim_store::{Connection, ConnectionId, ConnectionPolicy, TenantId, TenantSettings};
+use scim_store::{
+    Connection, ConnectionId, ConnectionPolicy, Credential, TenantId, TenantSettings,
+};
 use sha2::{Digest, Sha256};
 
 /// The prefix of every scimd token.
@@ -141,11 +143,15 @@ impl ScimService {
                 })?
         };
         let hash = hash_token(token);
-        let record = self
+        let Credential {
+            token: record,
+            connection,
+            tenant,
+        } = self
             .store
-            .find_token(&hash)
+            .credential(&hash)
             .await?
-            .filter(|r| constant_time_eq(&r.hash, &hash))
+            .filter(|c| constant_time_eq(&c.token.hash, &hash))
             .ok_or_else(|| ScimError::Unauthorized("the bearer token is not valid".into()))?;
         if record.revoked.is_some() {
             return Err(ScimError::Unauthorized(
@@ -157,21 +163,7 @@ impl ScimService {
                 "the bearer token has expired".into(),
             ));
         }
-        let connection = self
-            .store
-            .connection(record.connection)
-            .await?
-            .ok_or_else(|| {
-                ScimError::Unauthorized("the bearer token's connection no longer exists".into())
-            })?;
-        let settings = self
-            .store
-            .tenant(record.tenant)
-            .await?
-            .ok_or_else(|| {
-                ScimError::Unauthorized("the bearer token's tenant no longer exists".into())
-            })?
-            .settings;
+        let settings = tenant.settings;
         let profile = Profile::parse(&connection.profile).unwrap_or(Profile::Auto);
         self.limiter
             .admit(record.id, record.tenant.db_key(), std::time::Instant::now())?;

@@ -34,7 +34,7 @@ pub mod set;
 pub use auth::Principal;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::ServiceConfig;
-pub use ids::{IdGenerator, Sequential, UuidV4};
+pub use ids::{IdGenerator, Sequential, UuidV7};
 pub use profile::Profile;
 pub use resource::{Reply, RequestCtx};
 
@@ -73,7 +73,7 @@ pub fn registry() -> ScimResult<SchemaRegistry> {
 impl ScimService {
     /// A service over `store` with the system clock and random ids.
     pub fn new(store: Arc<dyn Store>, config: ServiceConfig) -> ScimResult<ScimService> {
-        ScimService::with(store, config, Arc::new(SystemClock), Arc::new(UuidV4))
+        ScimService::with(store, config, Arc::new(SystemClock), Arc::new(UuidV7))
     }
 
     /// A service with an explicit clock and id generator.

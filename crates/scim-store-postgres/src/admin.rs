@@ -19,24 +19,32 @@ fn opt_ts(ms: Option<i64>) -> StoreResult<Option<Timestamp>> {
 const TENANT_COLUMNS: &str = "id, name, created, settings";
 
 fn tenant_of(r: &Row) -> StoreResult<Tenant> {
+    tenant_at(r, 0)
+}
+
+fn tenant_at(r: &Row, o: usize) -> StoreResult<Tenant> {
     Ok(Tenant {
-        id: TenantId::from_db(r.try_get(0).map_err(backend)?),
-        name: r.try_get(1).map_err(backend)?,
-        created: ts(r.try_get(2).map_err(backend)?)?,
-        settings: from_text(r.try_get(3).map_err(backend)?)?,
+        id: TenantId::from_db(r.try_get(o).map_err(backend)?),
+        name: r.try_get(o + 1).map_err(backend)?,
+        created: ts(r.try_get(o + 2).map_err(backend)?)?,
+        settings: from_text(r.try_get(o + 3).map_err(backend)?)?,
     })
 }
 
 const CONNECTION_COLUMNS: &str = "id, tenant_id, name, profile, created, policy";
 
 fn connection_of(r: &Row) -> StoreResult<scim_store::Connection> {
+    connection_at(r, 0)
+}
+
+fn connection_at(r: &Row, o: usize) -> StoreResult<scim_store::Connection> {
     Ok(scim_store::Connection {
-        id: ConnectionId::from_db(r.try_get(0).map_err(backend)?),
-        tenant: TenantId::from_db(r.try_get(1).map_err(backend)?),
-        name: r.try_get(2).map_err(backend)?,
-        profile: r.try_get(3).map_err(backend)?,
-        created: ts(r.try_get(4).map_err(backend)?)?,
-        policy: from_text(r.try_get(5).map_err(backend)?)?,
+        id: ConnectionId::from_db(r.try_get(o).map_err(backend)?),
+        tenant: TenantId::from_db(r.try_get(o + 1).map_err(backend)?),
+        name: r.try_get(o + 2).map_err(backend)?,
+        profile: r.try_get(o + 3).map_err(backend)?,
+        created: ts(r.try_get(o + 4).map_err(backend)?)?,
+        policy: from_text(r.try_get(o + 5).map_err(backend)?)?,
     })
 }
 
@@ -44,16 +52,20 @@ const TOKEN_COLUMNS: &str =
     "id, tenant_id, connection_id, name, prefix, hash, created, expires, revoked";
 
 fn token_of(r: &Row) -> StoreResult<TokenRecord> {
+    token_at(r, 0)
+}
+
+fn token_at(r: &Row, o: usize) -> StoreResult<TokenRecord> {
     Ok(TokenRecord {
-        id: r.try_get(0).map_err(backend)?,
-        tenant: TenantId::from_db(r.try_get(1).map_err(backend)?),
-        connection: ConnectionId::from_db(r.try_get(2).map_err(backend)?),
-        name: r.try_get(3).map_err(backend)?,
-        prefix: r.try_get(4).map_err(backend)?,
-        hash: r.try_get(5).map_err(backend)?,
-        created: ts(r.try_get(6).map_err(backend)?)?,
-        expires: opt_ts(r.try_get(7).map_err(backend)?)?,
-        revoked: opt_ts(r.try_get(8).map_err(backend)?)?,
+        id: r.try_get(o).map_err(backend)?,
+        tenant: TenantId::from_db(r.try_get(o + 1).map_err(backend)?),
+        connection: ConnectionId::from_db(r.try_get(o + 2).map_err(backend)?),
+        name: r.try_get(o + 3).map_err(backend)?,
+        prefix: r.try_get(o + 4).map_err(backend)?,
+        hash: r.try_get(o + 5).map_err(backend)?,
+        created: ts(r.try_get(o + 6).map_err(backend)?)?,
+        expires: opt_ts(r.try_get(o + 7).map_err(backend)?)?,
+        revoked: opt_ts(r.try_get(o + 8).map_err(backend)?)?,
     })
 }
 
@@ -260,6 +272,28 @@ impl Store for PostgresStore {
         .await?
         .first()
         .map(token_of)
+        .transpose()
+    }
+
+    async fn credential(&self, hash: &[u8]) -> StoreResult<Option<Credential>> {
+        self.rows(
+            "SELECT k.id, k.tenant_id, k.connection_id, k.name, k.prefix, k.hash, \
+             k.created, k.expires, k.revoked, \
+             c.id, c.tenant_id, c.name, c.profile, c.created, c.policy, \
+             n.id, n.name, n.created, n.settings \
+             FROM tokens k JOIN connections c ON c.id = k.connection_id \
+             JOIN tenants n ON n.id = k.tenant_id WHERE k.hash = $1",
+            &[&hash],
+        )
+        .await?
+        .first()
+        .map(|r| {
+            Ok(Credential {
+                token: token_at(r, 0)?,
+                connection: connection_at(r, 9)?,
+                tenant: tenant_at(r, 15)?,
+            })
+        })
         .transpose()
     }
 

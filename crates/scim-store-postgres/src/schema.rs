@@ -218,6 +218,10 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX admin_sessions_admin ON admin_sessions (admin_id);
     CREATE INDEX admin_sessions_expires ON admin_sessions (expires);
     "#,
+    // 5: an index on event time, so that expiring events never scans the outbox.
+    r#"
+    CREATE INDEX events_at ON events (at);
+    "#,
 ];
 
 /// The schema version this build writes.

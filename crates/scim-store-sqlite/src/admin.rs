@@ -16,7 +16,11 @@ use std::sync::Arc;
 const TENANT_COLUMNS: &str = "id, name, created, settings";
 
 fn tenant_row(r: &Row<'_>) -> rusqlite::Result<(i64, String, i64, String)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    tenant_row_at(r, 0)
+}
+
+fn tenant_row_at(r: &Row<'_>, o: usize) -> rusqlite::Result<(i64, String, i64, String)> {
+    Ok((r.get(o)?, r.get(o + 1)?, r.get(o + 2)?, r.get(o + 3)?))
 }
 
 fn tenant_of((id, name, created, settings): (i64, String, i64, String)) -> StoreResult<Tenant> {
@@ -33,13 +37,17 @@ type ConnRow = (i64, i64, String, String, i64, String);
 const CONNECTION_COLUMNS: &str = "id, tenant_id, name, profile, created, policy";
 
 fn connection_row(r: &Row<'_>) -> rusqlite::Result<ConnRow> {
+    connection_row_at(r, 0)
+}
+
+fn connection_row_at(r: &Row<'_>, o: usize) -> rusqlite::Result<ConnRow> {
     Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
+        r.get(o)?,
+        r.get(o + 1)?,
+        r.get(o + 2)?,
+        r.get(o + 3)?,
+        r.get(o + 4)?,
+        r.get(o + 5)?,
     ))
 }
 
@@ -72,6 +80,16 @@ type TokenRow = (
 
 const TOKEN_COLUMNS: &str =
     "id, tenant_id, connection_id, name, prefix, hash, created, expires, revoked";
+
+/// A token with its connection and tenant, in one statement (one read
+/// transaction per authenticated request instead of three).
+const CREDENTIAL_SQL: &str =
+    "SELECT k.id, k.tenant_id, k.connection_id, k.name, k.prefix, k.hash, \
+     k.created, k.expires, k.revoked, \
+     c.id, c.tenant_id, c.name, c.profile, c.created, c.policy, \
+     n.id, n.name, n.created, n.settings \
+     FROM tokens k JOIN connections c ON c.id = k.connection_id \
+     JOIN tenants n ON n.id = k.tenant_id WHERE k.hash = ?1";
 
 fn token_row(r: &Row<'_>) -> rusqlite::Result<TokenRow> {
     Ok((
@@ -325,6 +343,32 @@ impl Store for SqliteStore {
                 .optional()
                 .map_err(backend)?;
             row.map(token_of).transpose()
+        })
+    }
+
+    async fn credential(&self, hash: &[u8]) -> StoreResult<Option<Credential>> {
+        let hash = hash.to_vec();
+        self.readers.read_now(move |c| {
+            let row = c
+                .prepare_cached(CREDENTIAL_SQL)
+                .map_err(backend)?
+                .query_row([hash], |r| {
+                    Ok((
+                        token_row(r)?,
+                        connection_row_at(r, 9)?,
+                        tenant_row_at(r, 15)?,
+                    ))
+                })
+                .optional()
+                .map_err(backend)?;
+            row.map(|(t, c, n)| {
+                Ok(Credential {
+                    token: token_of(t)?,
+                    connection: connection_of(c)?,
+                    tenant: tenant_of(n)?,
+                })
+            })
+            .transpose()
         })
     }
 

@@ -112,6 +112,34 @@ fn format_name(f: WebhookFormat) -> StoreResult<String> {
     Ok(to_text(&f)?.trim_matches('"').to_string())
 }
 
+/// Rows one purge transaction deletes at most: a long backlog is removed in
+/// many short write transactions, so that the writer (and the IdP's writes
+/// queued behind it) never waits on one huge delete.
+const PURGE_CHUNK: i64 = 5_000;
+
+impl SqliteStore {
+    /// Runs `sql` (parameters: the cut-off time, the chunk size) until it
+    /// deletes fewer rows than a chunk; the number deleted.
+    async fn purge_in_chunks(&self, sql: &'static str, before: Timestamp) -> StoreResult<u64> {
+        let mut total = 0;
+        loop {
+            let n = self
+                .writer
+                .write(move |c| {
+                    c.prepare_cached(sql)
+                        .map_err(backend)?
+                        .execute(params![before.unix_millis(), PURGE_CHUNK])
+                        .map_err(backend)
+                })
+                .await?;
+            total += n as u64;
+            if (n as i64) < PURGE_CHUNK {
+                return Ok(total);
+            }
+        }
+    }
+}
+
 #[async_trait]
 impl EventStore for SqliteStore {
     async fn append_audit(&self, tenant: TenantId, entry: AuditEntry) -> StoreResult<()> {
@@ -183,14 +211,11 @@ impl EventStore for SqliteStore {
     }
 
     async fn purge_audit(&self, before: Timestamp) -> StoreResult<u64> {
-        self.writer
-            .write(move |c| {
-                let n = c
-                    .execute("DELETE FROM audit WHERE at < ?1", [before.unix_millis()])
-                    .map_err(backend)?;
-                Ok(n as u64)
-            })
-            .await
+        self.purge_in_chunks(
+            "DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at < ?1 LIMIT ?2)",
+            before,
+        )
+        .await
     }
 
     async fn events(
@@ -246,20 +271,15 @@ impl EventStore for SqliteStore {
     }
 
     async fn purge_events(&self, before: Timestamp) -> StoreResult<u64> {
-        self.writer
-            .write(move |c| {
-                let n = c
-                    .execute(
-                        "DELETE FROM events WHERE at < ?1 AND seq <= coalesce(
-                            (SELECT min(h.cursor) FROM webhooks h WHERE h.tenant_id = events.tenant_id),
-                            9223372036854775807)
-                         AND seq NOT IN (SELECT event_seq FROM dead_letters)",
-                        [before.unix_millis()],
-                    )
-                    .map_err(backend)?;
-                Ok(n as u64)
-            })
-            .await
+        self.purge_in_chunks(
+            "DELETE FROM events WHERE seq IN (SELECT e.seq FROM events e WHERE e.at < ?1
+                AND e.seq <= coalesce(
+                    (SELECT min(h.cursor) FROM webhooks h WHERE h.tenant_id = e.tenant_id),
+                    9223372036854775807)
+                AND e.seq NOT IN (SELECT event_seq FROM dead_letters) LIMIT ?2)",
+            before,
+        )
+        .await
     }
 
     async fn create_webhook(&self, h: NewWebhook) -> StoreResult<Webhook> {

@@ -59,7 +59,7 @@ impl SqliteStore {
              PRAGMA synchronous = FULL;
              PRAGMA busy_timeout = 5000;
              PRAGMA foreign_keys = OFF;
-             PRAGMA cache_size = -32000;
+             PRAGMA cache_size = -16000;
              PRAGMA temp_store = MEMORY;
              PRAGMA wal_autocheckpoint = 4000;",
         )

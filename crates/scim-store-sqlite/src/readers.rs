@@ -87,7 +87,7 @@ pub fn open_reader(path: &PathBuf) -> StoreResult<Connection> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(backend)?;
-    conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -8000;")
+    conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -2000;")
         .map_err(backend)?;
     conn.set_prepared_statement_cache_capacity(64);
     crate::functions::register(&conn).map_err(backend)?;

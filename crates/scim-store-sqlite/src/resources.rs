@@ -510,6 +510,15 @@ fn run_query(conn: &Connection, tenant: i64, kind: ResourceKind, q: &Query) -> S
     let from_start = offset == 0 && after_seq.is_none();
     let total = if !more && (from_start || !records.is_empty()) && after_seq.is_none() {
         offset + records.len() as u64
+    } else if q.filter.is_none() {
+        // Unfiltered: the count the triggers keep (schema migration 5).
+        let n: Option<i64> = conn
+            .prepare_cached("SELECT n FROM resource_counts WHERE tenant_id = ?1 AND kind = ?2")
+            .map_err(backend)?
+            .query_row(params![tenant, kind.code()], |r| r.get(0))
+            .optional()
+            .map_err(backend)?;
+        u64::try_from(n.unwrap_or(0)).unwrap_or(0)
     } else {
         let n: i64 = conn
             .prepare_cached(&count_statement(&filter))

@@ -86,6 +86,26 @@ pub trait Store: AdminStore + EventStore + Send + Sync + 'static {
     async fn insert_token(&self, token: NewToken) -> StoreResult<TokenRecord>;
     /// The token with this SHA-256 hash, revoked or not.
     async fn find_token(&self, hash: &[u8]) -> StoreResult<Option<TokenRecord>>;
+    /// The token with this hash together with its connection and tenant:
+    /// what authenticating a request needs. Backends answer it in one
+    /// round trip; `None` when the token, or its connection or tenant, is
+    /// gone.
+    async fn credential(&self, hash: &[u8]) -> StoreResult<Option<Credential>> {
+        let Some(token) = self.find_token(hash).await? else {
+            return Ok(None);
+        };
+        let Some(connection) = self.connection(token.connection).await? else {
+            return Ok(None);
+        };
+        let Some(tenant) = self.tenant(token.tenant).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Credential {
+            token,
+            connection,
+            tenant,
+        }))
+    }
     /// A tenant's tokens, newest first.
     async fn list_tokens(&self, tenant: TenantId) -> StoreResult<Vec<TokenRecord>>;
     /// Revokes a token of the tenant; `false` if there is no such token.

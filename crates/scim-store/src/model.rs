@@ -85,6 +85,14 @@ pub struct TokenRecord {
     pub revoked: Option<Timestamp>,
 }
 
+/// A token with the connection and tenant it belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Credential {
+    pub token: TokenRecord,
+    pub connection: Connection,
+    pub tenant: Tenant,
+}
+
 /// A new token to store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewToken {

@@ -12,6 +12,12 @@ mod tls;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// mimalloc instead of the system allocator: a request allocates and frees
+/// many small values (JSON trees, strings), and glibc's malloc took 13 % of
+/// the server's CPU under lookup load (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

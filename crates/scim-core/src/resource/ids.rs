@@ -23,8 +23,20 @@ impl ResourceId {
     }
 
     /// A UUID id from 16 bytes, stamped as version 4 (random) per RFC 9562.
-    pub fn from_uuid(mut b: [u8; 16]) -> ResourceId {
-        b[6] = (b[6] & 0x0f) | 0x40;
+    pub fn from_uuid(b: [u8; 16]) -> ResourceId {
+        Self::uuid_with_version(b, 4)
+    }
+
+    /// A time-ordered (version 7, RFC 9562 §5.7) UUID from 16 bytes whose
+    /// first six are the Unix time in milliseconds, big-endian, and the
+    /// rest random. Ids issued one after another sort one after another, so
+    /// an index over them grows at its end instead of at random pages.
+    pub fn from_time_ordered_uuid(b: [u8; 16]) -> ResourceId {
+        Self::uuid_with_version(b, 7)
+    }
+
+    fn uuid_with_version(mut b: [u8; 16], version: u8) -> ResourceId {
+        b[6] = (b[6] & 0x0f) | (version << 4);
         b[8] = (b[8] & 0x3f) | 0x80;
         let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
         ResourceId(format!(

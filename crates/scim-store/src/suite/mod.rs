@@ -50,7 +50,8 @@ macro_rules! storage_suite {
             tenants_connections_tokens, insert_get_delete, user_names_are_unique_without_case,
             tenants_are_isolated, updates_bump_versions_only_on_change, rejected_updates_change_nothing,
             updates_keep_unique_keys, group_membership, nested_groups, deleting_removes_memberships,
-            filters, sorting_and_paging, cursor_paging, counts, concurrent_creates_yield_one,
+            filters, sorting_and_paging, cursor_paging, counts, listing_totals_follow_writes,
+            concurrent_creates_yield_one,
             concurrent_member_adds_all_survive, settings_connections_and_token_expiry,
             provenance_is_kept, seats_are_enforced, concurrent_creates_respect_seats,
             trash_restore_and_purge, deprovisions_are_counted_per_window,
@@ -227,6 +228,15 @@ pub async fn tenants_connections_tokens(store: Arc<dyn Store>) {
         (tok.id, a.id, c.id, Some(t(99)))
     );
     assert!(store.find_token(&[8; 32]).await.unwrap().is_none());
+    // The credential joins the token with its connection and tenant.
+    let cred = store.credential(&[7; 32]).await.unwrap().unwrap();
+    assert_eq!(cred.token, found);
+    assert_eq!(
+        cred.connection,
+        store.connection(c.id).await.unwrap().unwrap()
+    );
+    assert_eq!(cred.tenant, store.tenant(a.id).await.unwrap().unwrap());
+    assert!(store.credential(&[8; 32]).await.unwrap().is_none());
     assert_eq!(store.list_tokens(a.id).await.unwrap().len(), 1);
     assert!(store.list_tokens(b.id).await.unwrap().is_empty());
     assert!(
@@ -236,6 +246,16 @@ pub async fn tenants_connections_tokens(store: Arc<dyn Store>) {
     assert!(store.revoke_token(a.id, tok.id, t(4)).await.unwrap());
     assert_eq!(
         store.find_token(&[7; 32]).await.unwrap().unwrap().revoked,
+        Some(t(4))
+    );
+    assert_eq!(
+        store
+            .credential(&[7; 32])
+            .await
+            .unwrap()
+            .unwrap()
+            .token
+            .revoked,
         Some(t(4))
     );
 }
@@ -993,6 +1013,72 @@ pub async fn counts(store: Arc<dyn Store>) {
     .await
     .unwrap();
     assert_eq!(r.count(ResourceKind::User, true).await.unwrap(), 1);
+}
+
+/// The total of an unfiltered listing whose page does not reach its end
+/// (backends may keep it rather than count): it follows every insert,
+/// delete, trash and restore, per tenant and kind.
+pub async fn listing_totals_follow_writes(store: Arc<dyn Store>) {
+    let a = tenant(&store, "a").await;
+    let b = tenant(&store, "b").await;
+    let total = |r: Arc<dyn ResourceStore>, kind: ResourceKind| async move {
+        let q = Query {
+            filter: None,
+            sort: None,
+            page: PageRequest::Offset(0),
+            limit: 1,
+            load: Load::NONE,
+        };
+        r.query(kind, &q).await.unwrap().total
+    };
+    for n in 1..=4 {
+        a.insert(user(&format!("u{n}"), json!({"userName": format!("u{n}")})))
+            .await
+            .unwrap();
+    }
+    b.insert(user("x1", json!({"userName": "x1"})))
+        .await
+        .unwrap();
+    b.insert(user("x2", json!({"userName": "x2"})))
+        .await
+        .unwrap();
+    a.insert(group("g1", "G1", &["u1"])).await.unwrap();
+    a.insert(group("g2", "G2", &[])).await.unwrap();
+    assert_eq!(total(a.clone(), ResourceKind::User).await, 4);
+    assert_eq!(total(a.clone(), ResourceKind::Group).await, 2);
+    assert_eq!(total(b.clone(), ResourceKind::User).await, 2);
+    assert!(a
+        .delete(ResourceKind::User, &id("u4"), Journal::default())
+        .await
+        .unwrap());
+    assert!(a
+        .trash(
+            ResourceKind::User,
+            &id("u3"),
+            t(1),
+            t(9),
+            Journal::default()
+        )
+        .await
+        .unwrap());
+    assert_eq!(total(a.clone(), ResourceKind::User).await, 2);
+    let trashed = a.list_trash(ResourceKind::User).await.unwrap();
+    let x = &trashed[0];
+    assert!(a
+        .restore(
+            ResourceKind::User,
+            &id("u3"),
+            keys(ResourceKind::User, &x.doc, true),
+            x.provenance.clone(),
+            t(2),
+            Journal::default()
+        )
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(total(a.clone(), ResourceKind::User).await, 3);
+    assert_eq!(total(a.clone(), ResourceKind::Group).await, 2);
+    assert_eq!(total(b.clone(), ResourceKind::User).await, 2);
 }
 
 pub async fn concurrent_creates_yield_one(store: Arc<dyn Store>) {

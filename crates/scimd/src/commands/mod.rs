@@ -64,7 +64,7 @@ pub async fn open_at(
             service.store().clone(),
             ServiceConfig::default(),
             Arc::new(scim_service::ManualClock::at(t.unix_millis())),
-            Arc::new(scim_service::UuidV4),
+            Arc::new(scim_service::UuidV7),
         )
         .map_err(|e| e.to_string()),
     }
