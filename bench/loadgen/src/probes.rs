@@ -168,10 +168,9 @@ pub async fn pages(cfg: &Cfg, seeded: usize) -> Result<Vec<String>, String> {
     }
     // A cursor walk: the first page, then every page down to the depth.
     let depth = cfg.cursor_depth.max(2) as usize;
-    let (mut c_first, mut c_deep) = (Lat::default(), Lat::default());
+    let mut walk = Lat::default();
     let walk_stop = Instant::now() + Duration::from_secs_f64(cfg.phase_secs * 2.0);
     let mut cursor = String::new();
-    let mut walked = 0;
     for page in 0..depth {
         if Instant::now() > walk_stop {
             break;
@@ -179,23 +178,22 @@ pub async fn pages(cfg: &Cfg, seeded: usize) -> Result<Vec<String>, String> {
         let path = if page == 0 { format!("{p}/Users?cursor&count=100") } else { format!("{p}/Users?cursor={}&count=100", pct(&cursor)) };
         let t = Instant::now();
         let v = send(&mut cl, Method::GET, &path, None).await?;
-        if page < 20 {
-            c_first.push(t);
-        } else if page >= depth.saturating_sub(20) {
-            c_deep.push(t);
-        }
-        walked = page + 1;
+        walk.push(t);
         match v["nextCursor"].as_str() {
             Some(c) => cursor = c.to_string(),
             None => break,
         }
     }
+    let walked = walk.0.len();
+    let edge = (walked / 2).min(20);
+    let c_first = Lat(walk.0[..edge].to_vec());
+    let c_deep = Lat(walk.0[walked - edge..].to_vec());
     Ok(vec![
         first.line("page.index.1", "GET /Users?startIndex=1&count=100"),
         deep_lat.line(&format!("page.index.{deep}"), &format!("GET /Users?startIndex={deep}&count=100")),
         format!("page.index.ratio       {:.2}x (mean, startIndex {deep} / startIndex 1)", deep_lat.mean_ms() / first.mean_ms()),
-        c_first.line("page.cursor.first20", "the first 20 pages of a cursor walk (count=100)"),
-        c_deep.line("page.cursor.last20", &format!("the last 20 of {walked} pages walked ({} users deep)", walked * 100)),
-        format!("page.cursor.ratio      {:.2}x (mean, last 20 / first 20)", c_deep.mean_ms() / c_first.mean_ms()),
+        c_first.line("page.cursor.first", &format!("the first {edge} pages of a cursor walk (count=100)")),
+        c_deep.line("page.cursor.last", &format!("the last {edge} of {walked} pages walked ({} users deep)", walked * 100)),
+        format!("page.cursor.ratio      {:.2}x (mean, last {edge} / first {edge})", c_deep.mean_ms() / c_first.mean_ms()),
     ])
 }

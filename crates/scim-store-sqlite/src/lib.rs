@@ -32,6 +32,12 @@ use scim_store::*;
 use std::path::{Path, PathBuf};
 use writer::{backend, Writer};
 
+/// Reads that run on the blocking pool at once (listings, scans); point
+/// reads run inline and do not count. Each holds a connection with a 2 MB
+/// page cache and a thread's allocations, so more of them buy little on a
+/// small machine and cost memory (docs/performance.md: RSS at 1M users).
+const READERS: usize = 4;
+
 /// The SQLite store.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -68,7 +74,7 @@ impl SqliteStore {
         schema::migrate(&mut conn).map_err(backend)?;
         Ok(SqliteStore {
             writer: Writer::spawn(conn)?,
-            readers: Readers::new(path.clone(), 8),
+            readers: Readers::new(path.clone(), READERS),
             path,
         })
     }
