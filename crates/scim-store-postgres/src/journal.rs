@@ -53,14 +53,26 @@ pub async fn write_journal(
         .await?;
     }
     if changed && !journal.events.is_empty() {
-        c.execute("SELECT pg_advisory_xact_lock($1)", &[&EVENTS_LOCK])
-            .await?;
+        // The lock and every event in one statement, so that the lock is
+        // held for this round trip and the commit's only: each round trip
+        // inside it is paid by every writer queued behind it.
         let stmt = c
-            .prepare_cached("INSERT INTO events (tenant_id, at, event) VALUES ($1, $2, $3)")
+            .prepare_cached(
+                "INSERT INTO events (tenant_id, at, event)
+                 SELECT $1, t.at, t.event
+                 FROM (SELECT pg_advisory_xact_lock($2)) AS l,
+                      unnest($3::bigint[], $4::text[]) WITH ORDINALITY AS t(at, event, n)
+                 ORDER BY t.n",
+            )
             .await?;
-        for ev in &journal.events {
-            c.execute(&stmt, &[&tenant, &ev.at, &to_text(ev)?]).await?;
-        }
+        let at: Vec<i64> = journal.events.iter().map(|e| e.at).collect();
+        let text = journal
+            .events
+            .iter()
+            .map(to_text)
+            .collect::<Result<Vec<String>, _>>()?;
+        c.execute(&stmt, &[&tenant, &EVENTS_LOCK, &at, &text])
+            .await?;
     }
     Ok(())
 }

@@ -207,6 +207,20 @@ impl PostgresStore {
         client.batch_execute("ANALYZE").await.map_err(backend)
     }
 
+    /// Turns autovacuum (and so automatic `ANALYZE`) off for the resource
+    /// tables, so that a test can plan queries against statistics that lag
+    /// the data, as they do during an IdP's initial sync.
+    pub async fn pause_autovacuum(&self) -> StoreResult<()> {
+        let client = self.client().await?;
+        client
+            .batch_execute(
+                "ALTER TABLE resources SET (autovacuum_enabled = false);
+                 ALTER TABLE idx SET (autovacuum_enabled = false);",
+            )
+            .await
+            .map_err(backend)
+    }
+
     /// `scim_fold` evaluated by the server (to test that it agrees with
     /// `scim_core::filter::fold`).
     pub async fn fold_in_sql(&self, s: &str) -> StoreResult<String> {

@@ -6,7 +6,7 @@
 
 use crate::db::Fail;
 use crate::rows::{self, COLUMNS};
-use crate::sql_filter::{condition, Sql, P};
+use crate::sql_filter::{condition, driven_by_index, Sql, P};
 use crate::sql_sort::order_by;
 use deadpool_postgres::GenericClient;
 use scim_core::filter::Lowered;
@@ -15,11 +15,29 @@ use scim_store::query::cursor::{self, Position};
 use scim_store::{Page, PageRequest, Query, ResourceKind, StoreError};
 
 /// `WHERE` text and parameters selecting the resources a query may return.
+///
+/// With an index lookup in the filter, the tenant and kind are compared as
+/// expressions (`r.tenant_id + 0`), which no index serves: the planner can
+/// then only start from `idx`. Otherwise statistics that lag a fast-growing
+/// tenant (an IdP's initial sync into an empty one: a few rows when last
+/// analysed, thousands now) make walking the tenant's listing index look as
+/// cheap as the lookup, and every create's account matching and every
+/// lookup scans the tenant (seen with auto_explain during a 6 000-user seed:
+/// 8 ms per account-matching query; 93 creates/s before, 526 after).
 pub fn where_clause(tenant: i64, kind: ResourceKind, filter: Option<&Lowered>) -> Sql {
     let mut sql = Sql::default();
-    sql.push("r.tenant_id = ");
+    let by_index = filter.is_some_and(|f| driven_by_index(f, kind));
+    sql.push(if by_index {
+        "(r.tenant_id + 0) = "
+    } else {
+        "r.tenant_id = "
+    });
     sql.param(P::Int(tenant));
-    sql.push(&format!(" AND r.kind = {}", kind.code()));
+    sql.push(&if by_index {
+        format!(" AND (r.kind + 0) = {}", kind.code())
+    } else {
+        format!(" AND r.kind = {}", kind.code())
+    });
     if let Some(f) = filter {
         sql.push(" AND ");
         condition(f, kind, tenant, &mut sql);

@@ -305,6 +305,26 @@ fn index_lookup(kind: ResourceKind, tenant: i64, dotted: &str, value: &str, sql:
     sql.push(")");
 }
 
+/// Whether `f` has a conjunct that one lookup in `idx` answers (an `eq` on
+/// an indexed attribute, or a value-path `eq` on one), so that the query
+/// should start from `idx` rather than from the tenant's listing.
+pub fn driven_by_index(f: &Lowered, kind: ResourceKind) -> bool {
+    match f {
+        Lowered::Cmp {
+            attr,
+            op: CompareOp::Eq,
+            value: LValue::Str(_),
+        } => is_indexed(kind, attr),
+        Lowered::And(parts) => parts.iter().any(|p| driven_by_index(p, kind)),
+        Lowered::Any { attr, filter } => {
+            attr.ext_urn.is_none()
+                && value_eq(filter).is_some()
+                && attr_code(kind, &format!("{}.value", attr.name)).is_some()
+        }
+        _ => false,
+    }
+}
+
 /// The index attribute code of a path (its position in `indexed(kind)`).
 pub fn attr_code(kind: ResourceKind, dotted: &str) -> Option<i16> {
     indexed(kind)

@@ -1,7 +1,9 @@
 //! The IdP lookups use indexes on PostgreSQL: with ~5000 users across
 //! tenants and fresh statistics (`ANALYZE`), `EXPLAIN` of the Entra and Okta
 //! lookups shows index scans and no sequential scan of `resources` or `idx`.
-//! Also: `scim_fold` in SQL agrees with the core's `fold`.
+//! The same with statistics taken when the tenant was nearly empty (an
+//! IdP's initial sync). Also: `scim_fold` in SQL agrees with the core's
+//! `fold`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -163,6 +165,57 @@ async fn idp_lookups_use_indexes() {
             .unwrap();
         let want = if filter.contains("\"a\"") { 0 } else { 1 };
         assert_eq!(page.total, want, "{filter}");
+    }
+}
+
+/// During an IdP's initial sync the statistics describe a nearly empty
+/// tenant while it already holds thousands of users. The lookups must
+/// still start from the index, not walk the tenant's listing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idp_lookups_use_indexes_with_stale_statistics() {
+    let Some(admin) = admin() else { return };
+    let store = PostgresStore::open_fresh(&admin).await.unwrap();
+    let tenant = store
+        .create_tenant("t", Timestamp::from_unix_millis(0).unwrap())
+        .await
+        .unwrap();
+    let r = store.resources(tenant.id);
+    let user = |i: usize| {
+        let name = format!("user{i}@example.com");
+        record(
+            ResourceKind::User,
+            format!("u-{i}"),
+            json!({"schemas": [USER_SCHEMA], "userName": name, "externalId": format!("ext-{i}"),
+                   "emails": [{"value": name, "type": "work"}]}),
+            vec![],
+        )
+    };
+    r.insert(user(0)).await.unwrap();
+    store.analyze().await.unwrap();
+    store.pause_autovacuum().await.unwrap();
+    for i in 1..2000 {
+        r.insert(user(i)).await.unwrap();
+    }
+    let reg = SchemaRegistry::builtin().unwrap();
+    for filter in [
+        r#"userName eq "user1500@example.com""#,
+        r#"externalId eq "ext-1500""#,
+        r#"emails[type eq "work"].value eq "user1500@example.com""#,
+    ] {
+        let lowered = lower(&Filter::parse(filter).unwrap(), &reg.view("User").unwrap()).unwrap();
+        let plan = store
+            .explain(tenant.id, ResourceKind::User, lowered)
+            .await
+            .unwrap();
+        println!("{filter}:\n{plan}\n");
+        assert!(
+            !plan.contains("resources_list") && !plan.contains("resources_active"),
+            "{filter} walks the tenant:\n{plan}"
+        );
+        assert!(
+            plan.contains("idx_pkey"),
+            "{filter} skips the index:\n{plan}"
+        );
     }
 }
 
