@@ -6,11 +6,12 @@
 
 use crate::db::Fail;
 use crate::rows::{self, COLUMNS};
-use crate::sql_filter::{condition, driven_by_index, Sql, P};
+use crate::sql_filter::{condition, Sql, P};
 use crate::sql_sort::order_by;
 use deadpool_postgres::GenericClient;
 use scim_core::filter::Lowered;
 use scim_core::sort::SortSpec;
+use scim_store::index::driven_by_index;
 use scim_store::query::cursor::{self, Position};
 use scim_store::{Page, PageRequest, Query, ResourceKind, StoreError};
 

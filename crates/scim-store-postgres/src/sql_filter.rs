@@ -19,7 +19,7 @@
 //! attribute codes are written as literals.
 
 use scim_core::filter::{fold, CompareOp, LAttr, LValue, Lowered};
-use scim_store::index::{index_value, indexed, is_indexed};
+use scim_store::index::{attr_position, index_value, indexed, is_indexed, value_eq};
 use scim_store::ResourceKind;
 use tokio_postgres::types::ToSql;
 
@@ -305,32 +305,9 @@ fn index_lookup(kind: ResourceKind, tenant: i64, dotted: &str, value: &str, sql:
     sql.push(")");
 }
 
-/// Whether `f` has a conjunct that one lookup in `idx` answers (an `eq` on
-/// an indexed attribute, or a value-path `eq` on one), so that the query
-/// should start from `idx` rather than from the tenant's listing.
-pub fn driven_by_index(f: &Lowered, kind: ResourceKind) -> bool {
-    match f {
-        Lowered::Cmp {
-            attr,
-            op: CompareOp::Eq,
-            value: LValue::Str(_),
-        } => is_indexed(kind, attr),
-        Lowered::And(parts) => parts.iter().any(|p| driven_by_index(p, kind)),
-        Lowered::Any { attr, filter } => {
-            attr.ext_urn.is_none()
-                && value_eq(filter).is_some()
-                && attr_code(kind, &format!("{}.value", attr.name)).is_some()
-        }
-        _ => false,
-    }
-}
-
 /// The index attribute code of a path (its position in `indexed(kind)`).
 pub fn attr_code(kind: ResourceKind, dotted: &str) -> Option<i16> {
-    indexed(kind)
-        .iter()
-        .position(|(p, _)| *p == dotted)
-        .and_then(|i| i16::try_from(i).ok())
+    attr_position(kind, dotted).and_then(|i| i16::try_from(i).ok())
 }
 
 fn sym(op: CompareOp) -> &'static str {
@@ -471,17 +448,4 @@ fn any(attr: &LAttr, filter: &Lowered, ctx: Ctx<'_>, sql: &mut Sql) {
     sql.push(&elems_exists(&top, &e));
     cond(filter, Ctx::Elem(&e), sql);
     sql.push("))");
-}
-
-/// The string a value filter requires `value` to equal, if it does.
-fn value_eq(f: &Lowered) -> Option<&str> {
-    match f {
-        Lowered::Cmp {
-            attr,
-            op: CompareOp::Eq,
-            value: LValue::Str(s),
-        } if attr.name == "value" => Some(s),
-        Lowered::And(parts) => parts.iter().find_map(value_eq),
-        _ => None,
-    }
 }

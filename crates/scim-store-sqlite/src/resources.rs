@@ -291,7 +291,7 @@ impl ResourceStore for SqliteResources {
         let point = q
             .filter
             .as_ref()
-            .is_some_and(|f| crate::sql_filter::driven_by_index(f, kind))
+            .is_some_and(|f| scim_store::index::driven_by_index(f, kind))
             && q.sort.is_none();
         if point {
             return self

@@ -13,7 +13,7 @@
 
 use rusqlite::types::Value as SqlValue;
 use scim_core::filter::{fold, CompareOp, LAttr, LValue, Lowered};
-use scim_store::index::{index_value, indexed, is_indexed};
+use scim_store::index::{attr_position, index_value, indexed, is_indexed, value_eq};
 use scim_store::ResourceKind;
 
 /// SQL text with positional parameters.
@@ -69,25 +69,6 @@ fn top_path(attr: &LAttr) -> Vec<&str> {
     }
     parts.push(&attr.name);
     parts
-}
-
-/// Whether `f` requires a match from the `idx` lookup table, so that the
-/// query should be driven from `idx` rather than from the tenant's listing.
-pub fn driven_by_index(f: &Lowered, kind: ResourceKind) -> bool {
-    match f {
-        Lowered::Cmp {
-            attr,
-            op: CompareOp::Eq,
-            value: LValue::Str(_),
-        } => is_indexed(kind, attr),
-        Lowered::And(parts) => parts.iter().any(|p| driven_by_index(p, kind)),
-        Lowered::Any { attr, filter } => {
-            attr.ext_urn.is_none()
-                && value_eq(filter).is_some()
-                && attr_code(kind, &format!("{}.value", attr.name)).is_some()
-        }
-        _ => false,
-    }
 }
 
 /// Appends the condition for `f` to `sql`.
@@ -318,10 +299,7 @@ fn index_lookup(kind: ResourceKind, tenant: i64, dotted: &str, value: &str, sql:
 
 /// The index attribute code of a path (its position in `indexed(kind)`).
 pub fn attr_code(kind: ResourceKind, dotted: &str) -> Option<i64> {
-    indexed(kind)
-        .iter()
-        .position(|(p, _)| *p == dotted)
-        .map(|i| i as i64)
+    attr_position(kind, dotted).and_then(|i| i64::try_from(i).ok())
 }
 
 fn compare_expr(expr: &str, case_exact: bool, op: CompareOp, value: &LValue, sql: &mut Sql) {
@@ -420,17 +398,4 @@ fn any(attr: &LAttr, filter: &Lowered, ctx: Ctx<'_>, sql: &mut Sql) {
     let alias = e.clone();
     cond(filter, Ctx::Elem(&alias), sql);
     sql.push(")");
-}
-
-/// The string a value filter requires `value` to equal, if it does.
-fn value_eq(f: &Lowered) -> Option<&str> {
-    match f {
-        Lowered::Cmp {
-            attr,
-            op: CompareOp::Eq,
-            value: LValue::Str(s),
-        } if attr.name == "value" => Some(s),
-        Lowered::And(parts) => parts.iter().find_map(value_eq),
-        _ => None,
-    }
 }

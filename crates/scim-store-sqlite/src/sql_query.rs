@@ -3,11 +3,12 @@
 //! parameters, so that prepared statements are reused across pages.
 
 use crate::rows::COLUMNS;
-use crate::sql_filter::{condition, driven_by_index, Sql};
+use crate::sql_filter::{condition, Sql};
 use crate::sql_sort::order_by;
 use rusqlite::types::Value as SqlValue;
 use scim_core::filter::Lowered;
 use scim_core::sort::SortSpec;
+use scim_store::index::driven_by_index;
 use scim_store::ResourceKind;
 
 /// `WHERE` text and parameters selecting the resources a query may return.

@@ -7,7 +7,7 @@
 //! are folded with [`fold`], the same function the in-memory evaluator uses.
 
 use crate::model::{IndexKeys, ResourceKind};
-use scim_core::filter::{fold, LAttr};
+use scim_core::filter::{fold, CompareOp, LAttr, LValue, Lowered};
 use serde_json::{Map, Value};
 
 /// `(dotted path, caseExact)` of the indexed attributes of a kind.
@@ -92,5 +92,46 @@ pub fn keys(kind: ResourceKind, doc: &Map<String, Value>, unique_group_names: bo
             display: first("displayName"),
             active: true,
         },
+    }
+}
+
+/// The position of a dotted path among the indexed attributes of `kind`:
+/// the `attr` code of its rows in a backend's lookup table.
+pub fn attr_position(kind: ResourceKind, dotted: &str) -> Option<usize> {
+    indexed(kind).iter().position(|(p, _)| *p == dotted)
+}
+
+/// The string a value filter (`emails[type eq "work" and value eq "…"]`)
+/// requires `value` to equal, if it does.
+pub fn value_eq(f: &Lowered) -> Option<&str> {
+    match f {
+        Lowered::Cmp {
+            attr,
+            op: CompareOp::Eq,
+            value: LValue::Str(s),
+        } if attr.name == "value" => Some(s),
+        Lowered::And(parts) => parts.iter().find_map(value_eq),
+        _ => None,
+    }
+}
+
+/// Whether `f` has a conjunct that one lookup of the index answers (an `eq`
+/// on an indexed attribute, or a value path with a `value eq` on one), so
+/// that a backend should start the query from its lookup table rather than
+/// from the tenant's listing.
+pub fn driven_by_index(f: &Lowered, kind: ResourceKind) -> bool {
+    match f {
+        Lowered::Cmp {
+            attr,
+            op: CompareOp::Eq,
+            value: LValue::Str(_),
+        } => is_indexed(kind, attr),
+        Lowered::And(parts) => parts.iter().any(|p| driven_by_index(p, kind)),
+        Lowered::Any { attr, filter } => {
+            attr.ext_urn.is_none()
+                && value_eq(filter).is_some()
+                && attr_position(kind, &format!("{}.value", attr.name)).is_some()
+        }
+        _ => false,
     }
 }
