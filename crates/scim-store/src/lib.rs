@@ -87,9 +87,9 @@ pub trait Store: AdminStore + EventStore + Send + Sync + 'static {
     /// The token with this SHA-256 hash, revoked or not.
     async fn find_token(&self, hash: &[u8]) -> StoreResult<Option<TokenRecord>>;
     /// The token with this hash together with its connection and tenant:
-    /// what authenticating a request needs. Backends answer it in one
-    /// round trip; `None` when the token, or its connection or tenant, is
-    /// gone.
+    /// what authenticating a request needs. The SQL backends answer it with
+    /// one statement (this default takes three lookups); `None` when the
+    /// token, or its connection or tenant, is gone.
     async fn credential(&self, hash: &[u8]) -> StoreResult<Option<Credential>> {
         let Some(token) = self.find_token(hash).await? else {
             return Ok(None);

@@ -12,10 +12,12 @@
 
 mod admin;
 mod events;
+mod listing;
 mod policy;
 
 pub use admin::*;
 pub use events::*;
+pub use listing::*;
 pub use policy::*;
 
 use crate::events::Journal;
@@ -24,10 +26,8 @@ use crate::model::*;
 use crate::query::{PageRequest, Query};
 use crate::{ResourceStore, Store, StoreError};
 use scim_core::filter::{lower, Filter};
-use scim_core::path::AttrPath;
 use scim_core::resource::{ResourceId, Version};
 use scim_core::schema::{SchemaRegistry, GROUP_SCHEMA};
-use scim_core::sort::SortSpec;
 use scim_core::timestamp::Timestamp;
 use scim_core::ScimError;
 use serde_json::{json, Map, Value};
@@ -690,7 +690,7 @@ pub async fn deleting_removes_memberships(store: Arc<dyn Store>) {
 
 const ENT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
-async fn filter_fixture(store: &Arc<dyn Store>) -> Arc<dyn ResourceStore> {
+pub(crate) async fn filter_fixture(store: &Arc<dyn Store>) -> Arc<dyn ResourceStore> {
     let r = tenant(store, "t").await;
     r.insert(user("1", json!({"userName": "bjensen", "externalId": "Ext-1", "displayName": "Babs Jensen", "title": "Tour Guide", "userType": "Employee", "active": true,
         "name": {"givenName": "Barbara", "familyName": "Jensen"}, "emails": [{"value": "bjensen@example.com", "type": "work", "primary": true}, {"value": "babs@jensen.org", "type": "home"}],
@@ -815,270 +815,6 @@ pub async fn filters(store: Arc<dyn Store>) {
     for (f, want) in group_cases {
         assert_eq!(ids(&r, ResourceKind::Group, f).await, *want, "filter: {f}");
     }
-}
-
-fn sort_query(by: &str, order: Option<&str>, page: PageRequest, limit: u64) -> Query {
-    let reg = SchemaRegistry::builtin().unwrap();
-    let view = reg.view("User").unwrap();
-    let sort = SortSpec::resolve(&AttrPath::parse(by).unwrap(), order, &view).unwrap();
-    Query {
-        filter: None,
-        sort: Some(sort),
-        page,
-        limit,
-        load: Load::NONE,
-    }
-}
-
-fn page_ids(p: &crate::Page) -> String {
-    p.records
-        .iter()
-        .map(|r| r.id.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-pub async fn sorting_and_paging(store: Arc<dyn Store>) {
-    let r = filter_fixture(&store).await;
-    let q = |by, order, off, lim| sort_query(by, order, PageRequest::Offset(off), lim);
-    assert_eq!(
-        page_ids(
-            &r.query(ResourceKind::User, &q("userName", None, 0, 10))
-                .await
-                .unwrap()
-        ),
-        "1,2,3"
-    );
-    assert_eq!(
-        page_ids(
-            &r.query(
-                ResourceKind::User,
-                &q("userName", Some("descending"), 0, 10)
-            )
-            .await
-            .unwrap()
-        ),
-        "3,2,1"
-    );
-    // Missing values last when ascending, first when descending.
-    assert_eq!(
-        page_ids(
-            &r.query(ResourceKind::User, &q("title", None, 0, 10))
-                .await
-                .unwrap()
-        ),
-        "3,1,2"
-    );
-    assert_eq!(
-        page_ids(
-            &r.query(ResourceKind::User, &q("title", Some("descending"), 0, 10))
-                .await
-                .unwrap()
-        ),
-        "2,1,3"
-    );
-    assert_eq!(
-        page_ids(
-            &r.query(
-                ResourceKind::User,
-                &q("meta.created", Some("descending"), 0, 10)
-            )
-            .await
-            .unwrap()
-        ),
-        "3,2,1"
-    );
-    assert_eq!(
-        page_ids(
-            &r.query(ResourceKind::User, &q("emails", None, 0, 10))
-                .await
-                .unwrap()
-        ),
-        "1,2,3"
-    );
-    assert_eq!(
-        page_ids(
-            &r.query(ResourceKind::User, &q("name.familyName", None, 0, 10))
-                .await
-                .unwrap()
-        ),
-        "1,2,3"
-    );
-    let p = r
-        .query(ResourceKind::User, &q("userName", None, 1, 1))
-        .await
-        .unwrap();
-    assert_eq!((page_ids(&p), p.total), ("2".to_string(), 3));
-    let p = r
-        .query(ResourceKind::User, &q("userName", None, 5, 10))
-        .await
-        .unwrap();
-    assert_eq!((page_ids(&p), p.total), (String::new(), 3));
-    let p = r
-        .query(ResourceKind::User, &q("userName", None, 0, 0))
-        .await
-        .unwrap();
-    assert_eq!((page_ids(&p), p.total), (String::new(), 3));
-    // The default order is insertion order.
-    let plain = Query {
-        filter: None,
-        sort: None,
-        page: PageRequest::Offset(1),
-        limit: 5,
-        load: Load::NONE,
-    };
-    assert_eq!(
-        page_ids(&r.query(ResourceKind::User, &plain).await.unwrap()),
-        "2,3"
-    );
-}
-
-pub async fn cursor_paging(store: Arc<dyn Store>) {
-    let r = tenant(&store, "t").await;
-    for i in 0..7 {
-        r.insert(user(
-            &format!("u{i}"),
-            json!({"userName": format!("n{}", 7 - i)}),
-        ))
-        .await
-        .unwrap();
-    }
-    let mut seen = Vec::new();
-    let mut cursor = None;
-    loop {
-        let q = Query {
-            filter: None,
-            sort: None,
-            page: PageRequest::Cursor(cursor.clone()),
-            limit: 3,
-            load: Load::NONE,
-        };
-        let p = r.query(ResourceKind::User, &q).await.unwrap();
-        assert_eq!(p.total, if seen.is_empty() { 7 } else { 6 });
-        seen.extend(p.records.iter().map(|x| x.id.to_string()));
-        // A resource created mid-listing does not disturb the pages already served.
-        if seen.len() == 3 {
-            r.delete(ResourceKind::User, &id("u1"), Journal::default())
-                .await
-                .unwrap();
-        }
-        match p.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
-    assert_eq!(seen, ["u0", "u1", "u2", "u3", "u4", "u5", "u6"]);
-    // Sorted cursor listings.
-    let mut seen = Vec::new();
-    let mut cursor = None;
-    loop {
-        let p = r
-            .query(
-                ResourceKind::User,
-                &sort_query("userName", None, PageRequest::Cursor(cursor.clone()), 4),
-            )
-            .await
-            .unwrap();
-        seen.extend(p.records.iter().map(|x| x.id.to_string()));
-        match p.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
-    assert_eq!(seen, ["u6", "u5", "u4", "u3", "u2", "u0"]);
-    let bad = Query {
-        filter: None,
-        sort: None,
-        page: PageRequest::Cursor(Some("garbage".into())),
-        limit: 3,
-        load: Load::NONE,
-    };
-    assert!(matches!(
-        r.query(ResourceKind::User, &bad).await,
-        Err(StoreError::InvalidCursor(_))
-    ));
-}
-
-pub async fn counts(store: Arc<dyn Store>) {
-    let r = filter_fixture(&store).await;
-    assert_eq!(r.count(ResourceKind::User, false).await.unwrap(), 3);
-    assert_eq!(r.count(ResourceKind::User, true).await.unwrap(), 2);
-    assert_eq!(r.count(ResourceKind::Group, false).await.unwrap(), 2);
-    r.update(
-        ResourceKind::User,
-        &id("1"),
-        Load::NONE,
-        set_doc(json!({"userName": "bjensen", "active": false}), 1),
-    )
-    .await
-    .unwrap();
-    assert_eq!(r.count(ResourceKind::User, true).await.unwrap(), 1);
-}
-
-/// The total of an unfiltered listing whose page does not reach its end
-/// (backends may keep it rather than count): it follows every insert,
-/// delete, trash and restore, per tenant and kind.
-pub async fn listing_totals_follow_writes(store: Arc<dyn Store>) {
-    let a = tenant(&store, "a").await;
-    let b = tenant(&store, "b").await;
-    let total = |r: Arc<dyn ResourceStore>, kind: ResourceKind| async move {
-        let q = Query {
-            filter: None,
-            sort: None,
-            page: PageRequest::Offset(0),
-            limit: 1,
-            load: Load::NONE,
-        };
-        r.query(kind, &q).await.unwrap().total
-    };
-    for n in 1..=4 {
-        a.insert(user(&format!("u{n}"), json!({"userName": format!("u{n}")})))
-            .await
-            .unwrap();
-    }
-    b.insert(user("x1", json!({"userName": "x1"})))
-        .await
-        .unwrap();
-    b.insert(user("x2", json!({"userName": "x2"})))
-        .await
-        .unwrap();
-    a.insert(group("g1", "G1", &["u1"])).await.unwrap();
-    a.insert(group("g2", "G2", &[])).await.unwrap();
-    assert_eq!(total(a.clone(), ResourceKind::User).await, 4);
-    assert_eq!(total(a.clone(), ResourceKind::Group).await, 2);
-    assert_eq!(total(b.clone(), ResourceKind::User).await, 2);
-    assert!(a
-        .delete(ResourceKind::User, &id("u4"), Journal::default())
-        .await
-        .unwrap());
-    assert!(a
-        .trash(
-            ResourceKind::User,
-            &id("u3"),
-            t(1),
-            t(9),
-            Journal::default()
-        )
-        .await
-        .unwrap());
-    assert_eq!(total(a.clone(), ResourceKind::User).await, 2);
-    let trashed = a.list_trash(ResourceKind::User).await.unwrap();
-    let x = &trashed[0];
-    assert!(a
-        .restore(
-            ResourceKind::User,
-            &id("u3"),
-            keys(ResourceKind::User, &x.doc, true),
-            x.provenance.clone(),
-            t(2),
-            Journal::default()
-        )
-        .await
-        .unwrap()
-        .is_some());
-    assert_eq!(total(a.clone(), ResourceKind::User).await, 3);
-    assert_eq!(total(a.clone(), ResourceKind::Group).await, 2);
-    assert_eq!(total(b.clone(), ResourceKind::User).await, 2);
 }
 
 pub async fn concurrent_creates_yield_one(store: Arc<dyn Store>) {
