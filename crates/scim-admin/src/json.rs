@@ -109,6 +109,7 @@ pub fn audit_entry(r: &AuditRecord, t: &Timeline) -> Value {
         "requestId": e.request_id,
         "method": e.method,
         "path": e.path,
+        "profile": e.profile,
         "status": e.status,
         "action": e.action,
         "resourceType": e.resource_type,

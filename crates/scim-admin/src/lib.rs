@@ -129,6 +129,19 @@ pub fn console_routes() -> Vec<Route> {
             post(breaker::decide),
         ),
         r(
+            "/admin/t/{tenant}/webhooks",
+            &[(
+                "GET",
+                "Webhooks: pending, failures, last error, dead letters",
+            )],
+            get(webhooks::show),
+        ),
+        r(
+            "/admin/t/{tenant}/webhooks/{id}/redeliver",
+            &[("POST", "Redeliver a webhook's dead letters")],
+            post(webhooks::redeliver),
+        ),
+        r(
             "/admin/t/{tenant}/audit",
             &[("GET", "The audit log")],
             get(audit::show),

@@ -1,8 +1,10 @@
 //! The OpenAPI document against the real router: every documented
 //! operation is served (neither the 404 fallback nor 405), every other
 //! method of a documented path is 405, and the document lists exactly the
-//! routes of the tables the router is built from. Plus the admin API's
-//! HTTP plumbing: cookie flags, CSRF header, roles, login rate limiting.
+//! routes of the tables the router is built from; every link of the
+//! console's navigation answers. Plus the admin API's HTTP plumbing: cookie
+//! flags, CSRF header, roles, login rate limiting; and webhook delivery
+//! status with redelivery of dead letters, over the API and the console.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -10,10 +12,12 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use scim_admin::openapi;
+use scim_core::timestamp::Timestamp;
 use scim_http::{router_with, AppState};
 use scim_service::console::AdminKind;
 use scim_service::ScimService;
 use scim_store::memory::MemoryStore;
+use scim_store::{DeadLetter, DeliveryProgress, EventStore, WebhookFormat};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -22,7 +26,11 @@ use tower::ServiceExt;
 const PW: &str = "correct horse battery";
 
 async fn state(scheme: &'static str) -> AppState {
-    let service = ScimService::new(Arc::new(MemoryStore::new()), Default::default()).unwrap();
+    state_on(scheme, Arc::new(MemoryStore::new())).await
+}
+
+async fn state_on(scheme: &'static str, store: Arc<MemoryStore>) -> AppState {
+    let service = ScimService::new(store, Default::default()).unwrap();
     service.bootstrap().await.unwrap();
     AppState {
         service,
@@ -104,6 +112,13 @@ async fn the_document_matches_the_router() {
         ),
         ("/admin/api/tenants/{tenant}/users/{id}/timeline", "GET"),
         ("/admin/t/{tenant}/users/{id}", "GET"),
+        ("/admin/t/{tenant}/webhooks", "GET"),
+        ("/admin/t/{tenant}/webhooks/{id}/redeliver", "POST"),
+        ("/admin/api/tenants/{tenant}/webhooks", "GET"),
+        (
+            "/admin/api/tenants/{tenant}/webhooks/{id}/redeliver",
+            "POST",
+        ),
         ("/openapi.json", "GET"),
     ] {
         assert!(
@@ -327,4 +342,181 @@ async fn api_login_is_rate_limited() {
         }
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// The `href`s of the console's main navigation in a page.
+fn nav_links(page: &str) -> Vec<String> {
+    let nav = page
+        .split(r#"<nav aria-label="Main">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</nav>").next())
+        .unwrap_or_else(|| panic!("no main navigation in {page}"));
+    nav.split(r#"href=""#)
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_console_nav_link_answers_for_an_owner() {
+    let st = state("http").await;
+    st.service
+        .create_admin("own", PW, AdminKind::Owner, Some("default"))
+        .await
+        .unwrap();
+    let (cookie, _) = login(&st, "own").await;
+    let start = call(&st, get("/admin/t/default/users", Some(&cookie))).await;
+    assert_eq!(start.status, 200, "{}", start.text);
+    let links = nav_links(&start.text);
+    let tenant_links = links
+        .iter()
+        .filter(|l| l.starts_with("/admin/t/default/"))
+        .count();
+    assert!(tenant_links >= 7, "{links:?}");
+    assert!(links.contains(&"/admin/t/default/webhooks".to_string()));
+    for link in &links {
+        let page = call(&st, get(link, Some(&cookie))).await;
+        assert_eq!(page.status, 200, "{link}: {}", page.text);
+        // The page is the one the link names: it marks itself current.
+        if link.starts_with("/admin/t/") {
+            assert!(
+                page.text
+                    .contains(&format!(r#"<a href="{link}" aria-current="page">"#)),
+                "{link} does not mark itself current"
+            );
+        }
+    }
+}
+
+fn form(path: &str, cookie: &str, body: &str) -> Request<Body> {
+    Request::post(path)
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn webhook_status_and_redelivery() {
+    let store = Arc::new(MemoryStore::new());
+    let st = state_on("http", store.clone()).await;
+    let svc = &st.service;
+    svc.create_admin("own", PW, AdminKind::Owner, Some("default"))
+        .await
+        .unwrap();
+    svc.create_admin("view", PW, AdminKind::Viewer, Some("default"))
+        .await
+        .unwrap();
+    let hook = svc
+        .create_webhook(
+            "default",
+            "http://127.0.0.1:9/hook",
+            WebhookFormat::Signed,
+            true,
+        )
+        .await
+        .unwrap();
+    // The worker's state after two failed attempts and one dead letter.
+    let now = Timestamp::from_unix_millis(1_700_000_000_000).unwrap();
+    assert!(store
+        .claim_webhook(
+            hook.id,
+            "w",
+            Timestamp::from_unix_millis(4_000_000_000_000).unwrap(),
+            now
+        )
+        .await
+        .unwrap());
+    assert!(store
+        .save_delivery(
+            hook.id,
+            "w",
+            DeliveryProgress {
+                cursor: hook.cursor,
+                failures: 2,
+                last_error: Some("HTTP 503".into()),
+                next_attempt: None,
+            },
+        )
+        .await
+        .unwrap());
+    let dead = DeadLetter {
+        webhook: hook.id,
+        event_seq: 7,
+        error: "HTTP 500".into(),
+        at: now,
+        requeued: false,
+    };
+    store.dead_letter(dead.clone()).await.unwrap();
+    let requeued = || async { store.dead_letters(hook.id).await.unwrap()[0].requeued };
+
+    // The API: status for both roles, never the secret.
+    let (own, csrf) = login(&st, "own").await;
+    let (view, vcsrf) = login(&st, "view").await;
+    let list = "/admin/api/tenants/default/webhooks";
+    for cookie in [&own, &view] {
+        let r = call(&st, get(list, Some(cookie))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let w = &r.body[0];
+        assert_eq!(w["id"], hook.id);
+        assert_eq!(
+            (
+                &w["pending"],
+                &w["failures"],
+                &w["lastError"],
+                &w["deadLetters"]
+            ),
+            (&json!(0), &json!(2), &json!("HTTP 503"), &json!(1)),
+            "{}",
+            r.text
+        );
+        assert!(!r.text.contains(&hook.secret), "{}", r.text);
+    }
+    let redeliver = format!("/admin/api/tenants/default/webhooks/{}/redeliver", hook.id);
+    let r = call(&st, post(&redeliver, &view, Some(&vcsrf), json!({}))).await;
+    assert_eq!(r.status, 403, "a viewer: {}", r.text);
+    let r = call(&st, post(&redeliver, &own, None, json!({}))).await;
+    assert_eq!(r.status, 403, "no CSRF token: {}", r.text);
+    assert!(!requeued().await);
+    let r = call(&st, post(&redeliver, &own, Some(&csrf), json!({}))).await;
+    assert_eq!(
+        (r.status, &r.body),
+        (StatusCode::OK, &json!({"requeued": 1}))
+    );
+    assert!(requeued().await);
+    let missing = "/admin/api/tenants/default/webhooks/999/redeliver";
+    let r = call(&st, post(missing, &own, Some(&csrf), json!({}))).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+
+    // The console: the same status; the owner's form redelivers.
+    store.dead_letter(dead).await.unwrap();
+    let page = "/admin/t/default/webhooks";
+    let action = format!("/admin/t/default/webhooks/{}/redeliver", hook.id);
+    let r = call(&st, get(page, Some(&own))).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    for text in [
+        "HTTP 503",
+        "http://127.0.0.1:9/hook",
+        "Redeliver 1 dead letter",
+        &action,
+    ] {
+        assert!(r.text.contains(text), "{text} missing: {}", r.text);
+    }
+    assert!(!r.text.contains(&hook.secret));
+    let r = call(&st, get(page, Some(&view))).await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.text.contains("HTTP 503") && !r.text.contains(&action),
+        "{}",
+        r.text
+    );
+    let r = call(&st, form(&action, &view, &format!("csrf={vcsrf}"))).await;
+    assert_eq!(r.status, 403, "a viewer: {}", r.text);
+    let r = call(&st, form(&action, &own, "")).await;
+    assert_eq!(r.status, 403, "no CSRF field: {}", r.text);
+    assert!(!requeued().await);
+    let r = call(&st, form(&action, &own, &format!("csrf={csrf}"))).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    assert_eq!(r.headers["location"], page);
+    assert!(requeued().await);
 }

@@ -15,7 +15,9 @@ pub const PROV: &str = "urn:ietf:params:scim:event:prov:";
 /// The event of `scimd webhook test` (not a provisioning event).
 pub const TEST_EVENT: &str = "urn:scimd:event:test";
 
-/// Every event URI scimd emits (advertised in ServiceProviderConfig).
+/// Every event URI scimd emits on its SET streams (webhooks and the change
+/// feed), advertised in ServiceProviderConfig: the RFC 9967 events and
+/// scimd's alert. (The test event is only sent on request.)
 pub fn event_uris() -> Vec<String> {
     let mut v = Vec::new();
     for e in ["create", "patch", "put"] {
@@ -25,6 +27,7 @@ pub fn event_uris() -> Vec<String> {
     for e in ["delete", "activate", "deactivate"] {
         v.push(format!("{PROV}{e}"));
     }
+    v.push(BREAKER_TRIPPED.to_string());
     v
 }
 
@@ -148,6 +151,7 @@ mod tests {
             off["events"]["urn:ietf:params:scim:event:prov:deactivate"],
             json!({})
         );
-        assert_eq!(event_uris().len(), 9);
+        assert_eq!(event_uris().len(), 10);
+        assert!(event_uris().contains(&BREAKER_TRIPPED.to_string()));
     }
 }

@@ -1,16 +1,26 @@
 //! Webhook delivery metrics in the Prometheus text format, appended to
-//! `/metrics` by the server: per webhook, the pending depth and dead
-//! letters (gauges, refreshed every tick), and events delivered and
-//! failed attempts (counters of this process).
+//! `/metrics` by the server. Per webhook:
+//!
+//! - gauges read from the database every tick (so every replica reports the
+//!   same values, whoever delivers): the pending depth, dead letters, the
+//!   consecutive failures of the event at the head of the queue, and the
+//!   last error (an info gauge whose `error` label is the error text);
+//! - counters of this process: events delivered and failed attempts.
 
+use scim_store::Webhook;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+/// The longest error text put in a label.
+const ERROR_LABEL_MAX: usize = 200;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 struct Hook {
     pending: u64,
     dead: u64,
+    consecutive: u64,
+    last_error: Option<String>,
     delivered: u64,
     failures: u64,
 }
@@ -24,6 +34,22 @@ pub struct WebhookMetrics {
     hooks: Mutex<BTreeMap<i64, Hook>>,
 }
 
+/// A Prometheus label value: escaped, on one line, at most
+/// [`ERROR_LABEL_MAX`] characters.
+fn label_value(s: &str) -> String {
+    let mut out = String::with_capacity(s.len().min(ERROR_LABEL_MAX));
+    for c in s.chars().take(ERROR_LABEL_MAX) {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 impl WebhookMetrics {
     fn with(&self, id: i64, f: impl FnOnce(&mut Hook)) {
         if let Ok(mut m) = self.hooks.lock() {
@@ -31,11 +57,13 @@ impl WebhookMetrics {
         }
     }
 
-    /// Sets a webhook's gauges.
-    pub fn status(&self, id: i64, pending: u64, dead: u64) {
-        self.with(id, |h| {
+    /// Sets a webhook's gauges from its stored state and pending depth.
+    pub fn status(&self, hook: &Webhook, pending: u64) {
+        self.with(hook.id, |h| {
             h.pending = pending;
-            h.dead = dead;
+            h.dead = hook.dead;
+            h.consecutive = u64::from(hook.failures);
+            h.last_error.clone_from(&hook.last_error);
         });
     }
 
@@ -59,7 +87,7 @@ impl WebhookMetrics {
     /// Appends the exposition text.
     pub fn render(&self, out: &mut String) {
         let Ok(m) = self.hooks.lock() else { return };
-        let families: [Family; 4] = [
+        let families: [Family; 5] = [
             (
                 "scimd_webhook_pending",
                 "gauge",
@@ -71,6 +99,12 @@ impl WebhookMetrics {
                 "gauge",
                 "Events whose delivery exhausted its retries, per webhook.",
                 |h| h.dead,
+            ),
+            (
+                "scimd_webhook_consecutive_failures",
+                "gauge",
+                "Consecutive failed attempts of the event at the head of the queue (0 once delivered), per webhook.",
+                |h| h.consecutive,
             ),
             (
                 "scimd_webhook_delivered_total",
@@ -92,28 +126,85 @@ impl WebhookMetrics {
                 let _ = writeln!(out, "{name}{{webhook=\"{id}\"}} {}", value(h));
             }
         }
+        let name = "scimd_webhook_last_error_info";
+        let _ = writeln!(
+            out,
+            "# HELP {name} The last delivery error of a webhook (kept after recovery), in the error label; always 1."
+        );
+        let _ = writeln!(out, "# TYPE {name} gauge");
+        for (id, h) in m.iter() {
+            if let Some(e) = &h.last_error {
+                let _ = writeln!(
+                    out,
+                    "{name}{{webhook=\"{id}\",error=\"{}\"}} 1",
+                    label_value(e)
+                );
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::WebhookMetrics;
+    use scim_core::timestamp::Timestamp;
+    use scim_store::{TenantId, Webhook, WebhookFormat};
+
+    fn hook(id: i64, failures: u32, last_error: Option<&str>, dead: u64) -> Webhook {
+        Webhook {
+            id,
+            tenant: TenantId::from_db(1),
+            url: "http://127.0.0.1:9/hook".into(),
+            secret: "whsec_x".into(),
+            format: WebhookFormat::Signed,
+            full: true,
+            created: Timestamp::from_unix_millis(0).unwrap(),
+            cursor: 0,
+            failures,
+            last_error: last_error.map(String::from),
+            next_attempt: None,
+            dead,
+        }
+    }
 
     #[test]
     fn exposition() {
         let m = WebhookMetrics::default();
-        m.status(3, 5, 1);
+        m.status(&hook(3, 4, Some("connect: \"refused\"\nby peer"), 1), 5);
         m.delivered(3, 2);
         m.failed(3);
-        m.status(4, 0, 0);
-        m.retain(&[3]);
+        m.status(&hook(4, 0, None, 0), 0);
+        m.status(&hook(5, 0, Some("HTTP 500"), 0), 0);
+        m.retain(&[3, 5]);
         let mut out = String::new();
         m.render(&mut out);
-        assert!(out.contains("scimd_webhook_pending{webhook=\"3\"} 5\n"));
-        assert!(out.contains("scimd_webhook_dead_letters{webhook=\"3\"} 1\n"));
-        assert!(out.contains("scimd_webhook_delivered_total{webhook=\"3\"} 2\n"));
-        assert!(out.contains("scimd_webhook_failures_total{webhook=\"3\"} 1\n"));
-        assert!(out.contains("# TYPE scimd_webhook_failures_total counter\n"));
+        for line in [
+            "scimd_webhook_pending{webhook=\"3\"} 5\n",
+            "scimd_webhook_dead_letters{webhook=\"3\"} 1\n",
+            "scimd_webhook_consecutive_failures{webhook=\"3\"} 4\n",
+            "scimd_webhook_consecutive_failures{webhook=\"5\"} 0\n",
+            "scimd_webhook_delivered_total{webhook=\"3\"} 2\n",
+            "scimd_webhook_failures_total{webhook=\"3\"} 1\n",
+            "# TYPE scimd_webhook_failures_total counter\n",
+            "# TYPE scimd_webhook_consecutive_failures gauge\n",
+            "scimd_webhook_last_error_info{webhook=\"3\",error=\"connect: \\\"refused\\\"\\nby peer\"} 1\n",
+            "scimd_webhook_last_error_info{webhook=\"5\",error=\"HTTP 500\"} 1\n",
+        ] {
+            assert!(out.contains(line), "{line:?} missing from\n{out}");
+        }
         assert!(!out.contains("webhook=\"4\""));
+        // The gauges follow the stored state: a recovery clears the count.
+        m.status(&hook(3, 0, Some("HTTP 500"), 0), 0);
+        let mut out = String::new();
+        m.render(&mut out);
+        assert!(out.contains("scimd_webhook_consecutive_failures{webhook=\"3\"} 0\n"));
+        assert!(out.contains("scimd_webhook_last_error_info{webhook=\"3\",error=\"HTTP 500\"} 1\n"));
+        assert!(!out.contains("refused"));
+    }
+
+    #[test]
+    fn long_errors_are_cut() {
+        let long = "x".repeat(1000);
+        assert_eq!(super::label_value(&long).len(), super::ERROR_LABEL_MAX);
     }
 }

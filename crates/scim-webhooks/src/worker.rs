@@ -1,7 +1,7 @@
 //! The delivery worker (`docs/events.md`, "Delivery guarantees"): one loop
 //! per `serve` process. Each tick, for every webhook:
 //!
-//! 1. refresh its metrics; skip it while its back-off runs;
+//! 1. skip it while its back-off runs;
 //! 2. take its lease (`claim_webhook`), so one replica delivers it, and
 //!    re-read its state (the previous holder may have saved progress after
 //!    the list was read); renew the lease before every request;
@@ -11,6 +11,8 @@
 //!    the `set` format and while retrying, so a failing event is isolated);
 //! 5. on failure, back off (exponential, full jitter); after
 //!    `max_attempts` failures dead-letter the head event and move past it.
+//!
+//! After the pass, every webhook's gauges are refreshed from the database.
 //!
 //! Everything is in the store, so delivery resumes after a restart, from
 //! the last saved cursor: an event may be delivered twice, never lost.
@@ -137,7 +139,8 @@ impl Worker {
         Ok(sent)
     }
 
-    /// Sets every webhook's pending depth and dead letters.
+    /// Sets every webhook's gauges from the database: pending depth, dead
+    /// letters, consecutive failures and last error.
     async fn refresh_metrics(&self) -> StoreResult<()> {
         let hooks = self.store.list_webhooks(None).await?;
         let ids: Vec<i64> = hooks.iter().map(|h| h.id).collect();
@@ -147,7 +150,7 @@ impl Worker {
                 .store
                 .count_events(hook.tenant, hook.cursor, PENDING_CAP)
                 .await?;
-            self.metrics.status(hook.id, pending, hook.dead);
+            self.metrics.status(&hook, pending);
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! The delivery worker on the in-memory store with a scripted transport and
 //! a manual clock: order and batching, back-off, dead letters and their
-//! redelivery, and leases between replicas.
+//! redelivery, leases between replicas, and gauges read from the store.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -89,6 +89,10 @@ async fn fixture(format: WebhookFormat) -> Fixture {
 
 impl Fixture {
     fn worker(&self, max_attempts: u32) -> Worker {
+        self.worker_with(max_attempts, Arc::new(WebhookMetrics::default()))
+    }
+
+    fn worker_with(&self, max_attempts: u32, metrics: Arc<WebhookMetrics>) -> Worker {
         let config = WorkerConfig {
             backoff: Backoff {
                 base_ms: 1_000,
@@ -103,7 +107,7 @@ impl Fixture {
             self.clock.clone(),
             self.script.clone(),
             config,
-            Arc::new(WebhookMetrics::default()),
+            metrics,
         )
     }
 
@@ -244,4 +248,54 @@ async fn one_replica_holds_the_lease() {
     f.users(&["c"]).await;
     assert_eq!(w2.tick().await.unwrap(), 1);
     assert_eq!(f.script.jtis().concat().len(), 3, "each event once");
+}
+
+fn exposition(m: &WebhookMetrics) -> String {
+    let mut out = String::new();
+    m.render(&mut out);
+    out
+}
+
+#[tokio::test]
+async fn every_replica_reports_the_stored_failures() {
+    let f = fixture(WebhookFormat::Signed).await;
+    let (m1, m2) = (
+        Arc::new(WebhookMetrics::default()),
+        Arc::new(WebhookMetrics::default()),
+    );
+    let (w1, w2) = (f.worker_with(5, m1.clone()), f.worker_with(5, m2.clone()));
+    f.users(&["a"]).await;
+    f.script.fail(2);
+    w1.tick().await.unwrap();
+    // w2 holds no lease and attempts nothing, yet reports what w1 stored.
+    w2.tick().await.unwrap();
+    assert_eq!(f.script.jtis().len(), 1);
+    let id = f.hook;
+    for (m, attempts) in [(&m1, 1), (&m2, 0)] {
+        let out = exposition(m);
+        for line in [
+            format!("scimd_webhook_consecutive_failures{{webhook=\"{id}\"}} 1\n"),
+            format!("scimd_webhook_last_error_info{{webhook=\"{id}\",error=\"HTTP 500\"}} 1\n"),
+            format!("scimd_webhook_pending{{webhook=\"{id}\"}} 1\n"),
+            format!("scimd_webhook_failures_total{{webhook=\"{id}\"}} {attempts}\n"),
+        ] {
+            assert!(out.contains(&line), "{line:?} missing from\n{out}");
+        }
+    }
+    f.clock.advance(8_001);
+    w1.tick().await.unwrap();
+    assert_eq!(f.hook().await.failures, 2);
+    f.clock.advance(8_001);
+    assert_eq!(w1.tick().await.unwrap(), 1, "recovered");
+    w2.tick().await.unwrap();
+    for m in [&m1, &m2] {
+        let out = exposition(m);
+        for line in [
+            format!("scimd_webhook_consecutive_failures{{webhook=\"{id}\"}} 0\n"),
+            format!("scimd_webhook_last_error_info{{webhook=\"{id}\",error=\"HTTP 500\"}} 1\n"),
+            format!("scimd_webhook_pending{{webhook=\"{id}\"}} 0\n"),
+        ] {
+            assert!(out.contains(&line), "{line:?} missing from\n{out}");
+        }
+    }
 }

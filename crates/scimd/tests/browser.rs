@@ -7,15 +7,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[allow(dead_code)] // the browser tests use only the receiver itself
+#[path = "e2e/receiver.rs"]
+mod receiver;
 #[path = "e2e/server.rs"]
 mod server;
 #[path = "browser/webdriver.rs"]
 mod webdriver;
 
+use receiver::{wait_for, Receiver};
 use serde_json::json;
 use server::*;
 use std::io::Write;
 use std::process::{Command, Stdio};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 use webdriver::Driver;
 
 const PASSWORD: &str = "a long console password";
@@ -60,6 +66,20 @@ fn create_admin(s: &Server, username: &str, role: &[&str]) {
 
 fn origin(s: &Server) -> String {
     s.base.trim_end_matches("/scim/v2").to_string()
+}
+
+/// Loads `url` until its text contains `needle` (bounded); returns the text.
+fn reload_until(d: &Driver, url: &str, needle: &str) -> String {
+    let mut body = String::new();
+    for _ in 0..100 {
+        d.goto(url);
+        body = d.text("body");
+        if body.contains(needle) {
+            return body;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{url} never showed {needle:?}; it shows:\n{body}");
 }
 
 fn sign_in(d: &Driver, s: &Server, user: &str) {
@@ -208,8 +228,12 @@ fn connection_token_user_and_timeline() {
 #[test]
 fn confirm_a_paused_mass_deactivation() {
     let Some(d) = browser() else { return };
-    let s = Server::start();
+    // Each failed delivery dead-letters its event at once.
+    let s = Server::start_with(&["--webhook-poll-ms", "100", "--webhook-max-attempts", "1"]);
     create_admin(&s, "owner", &["owner", "--tenant", "default"]);
+    let rx = Receiver::start();
+    rx.down.store(true, Ordering::SeqCst);
+    s.cli_ok(&["webhook", "create", "--tenant", "default", "--url", &rx.url]);
     s.cli_ok(&[
         "tenant",
         "set",
@@ -249,4 +273,25 @@ fn confirm_a_paused_mass_deactivation() {
     // The seats page shows usage.
     d.goto(&format!("{home}/admin/t/default/seats"));
     d.wait_text("6 active users");
+
+    // The webhooks page, from the navigation: the receiver answers 500, so
+    // the events are dead letters; the owner queues them again.
+    d.click("header nav a[href$='/webhooks']");
+    let page = d.wait_text("Dead letters");
+    assert!(page.contains(&rx.url) && page.contains("Pending"), "{page}");
+    let page = reload_until(&d, &format!("{home}/admin/t/default/webhooks"), "HTTP 500");
+    assert!(
+        page.contains("dead letters") && page.contains("Redeliver"),
+        "{page}"
+    );
+    d.screenshot("08-webhooks-dead-letters");
+    assert!(rx.delivered().is_empty());
+    rx.down.store(false, Ordering::SeqCst);
+    d.click("form[action$='/redeliver'] button[type=submit]");
+    d.wait_text("Webhooks");
+    assert!(
+        wait_for(20, || !rx.delivered().is_empty()),
+        "{:?}",
+        rx.requests()
+    );
 }

@@ -137,6 +137,19 @@ pub fn routes() -> Vec<Route> {
             delete(connections::revoke),
         ),
         r(
+            "/admin/api/tenants/{tenant}/webhooks",
+            &[(
+                "GET",
+                "Webhooks with their delivery status: pending, failures, last error, dead letters (never the secret)",
+            )],
+            get(webhooks::list),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/webhooks/{id}/redeliver",
+            &[("POST", "Queue a webhook's dead letters for redelivery")],
+            post(webhooks::redeliver),
+        ),
+        r(
             "/admin/api/tenants/{tenant}/users",
             &[("GET", "Search users: SCIM filter, quick search, paging")],
             get(directory::users),

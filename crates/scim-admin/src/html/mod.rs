@@ -59,7 +59,7 @@ pub struct Nav<'a> {
     pub who: &'a AdminPrincipal,
     pub tenant: Option<&'a str>,
     /// The current section: `tenants`, `connections`, `users`, `groups`,
-    /// `seats`, `breaker`, `audit`.
+    /// `seats`, `breaker`, `webhooks`, `audit`.
     pub section: &'a str,
 }
 

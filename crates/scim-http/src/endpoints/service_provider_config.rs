@@ -9,12 +9,11 @@ use axum::response::Response;
 
 pub async fn handler(
     State(state): State<AppState>,
-    Auth(who): Auth,
+    Auth(_): Auth,
     Ctx(ctx): Ctx,
 ) -> ApiResult<Response> {
-    let config = state
-        .service
-        .tenant_service_provider_config(&who, &ctx)
-        .await?;
-    Ok(json_response(StatusCode::OK, &config))
+    Ok(json_response(
+        StatusCode::OK,
+        &state.service.service_provider_config(&ctx),
+    ))
 }

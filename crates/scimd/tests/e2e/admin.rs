@@ -2,12 +2,17 @@
 //! with the password on stdin, sign-in over HTTP with a session cookie,
 //! a connection and its token, a user provisioned through SCIM with that
 //! token found by search with its timeline, a managed user's edit refused,
-//! a tenant viewer refused, and the circuit breaker confirmed.
+//! a tenant viewer refused, and the circuit breaker confirmed; webhook
+//! delivery status against a failing receiver, and redelivery of a dead
+//! letter through the admin API.
 
+use crate::receiver::{wait_for, Receiver};
 use crate::server::*;
+use crate::webhooks::{create_hook, patient, FAST};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::process::{Command, Stdio};
+use std::sync::atomic::Ordering;
 
 const PW: &str = "an admin password";
 
@@ -135,6 +140,14 @@ fn the_admin_api_over_http() {
     assert_eq!(r.body["authProvider"], "entra");
     assert_eq!(r.body["timeline"][0]["action"], "create");
     assert_eq!(r.body["timeline"][0]["connection"], "entra");
+    assert_eq!(r.body["timeline"][0]["profile"], "entra", "{}", r.text);
+    let cli = s.cli_ok(&["audit", "--tenant", "default", "--json", "--user", &id]);
+    let entry: Value = serde_json::from_str(cli.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (&entry["profile"], &entry["action"]),
+        (&json!("entra"), &json!("create")),
+        "{entry}"
+    );
     let r = root.call(
         "PUT",
         &format!("/tenants/default/users/{id}/active"),
@@ -214,4 +227,103 @@ fn the_admin_api_over_http() {
     assert_eq!(root.call("GET", "/me", None).status, 401);
     let doc = s.get(&format!("{}/openapi.json", origin(&s)));
     assert!(doc.body["paths"]["/admin/api/login"]["post"].is_object());
+}
+
+#[test]
+fn webhook_status_and_redelivery_through_the_admin_api() {
+    let mut s = Server::start_with(&patient());
+    for args in [
+        [
+            "--username",
+            "own",
+            "--role",
+            "owner",
+            "--tenant",
+            "default",
+        ],
+        [
+            "--username",
+            "eve",
+            "--role",
+            "viewer",
+            "--tenant",
+            "default",
+        ],
+    ] {
+        let (ok, out) = create_admin(&s, &args);
+        assert!(ok, "{out}");
+    }
+    let rx = Receiver::start();
+    rx.down.store(true, Ordering::SeqCst);
+    let (id, secret) = create_hook(&s, &rx.url, &[]);
+    let uid = s.create_user("hank");
+
+    // While the receiver fails: one event pending, failures counted, the
+    // last error shown; never the secret.
+    let own = Session::login(&s, "own");
+    let list = "/tenants/default/webhooks";
+    let hook = |who: &Session| {
+        let r = who.call("GET", list, None);
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(!r.text.contains(&secret));
+        r.body.as_array().unwrap()[0].clone()
+    };
+    assert!(
+        wait_for(20, || hook(&own)["failures"].as_u64().unwrap() >= 2),
+        "{}",
+        hook(&own)
+    );
+    let h = hook(&own);
+    assert_eq!(h["id"].to_string(), id);
+    assert_eq!(
+        (&h["pending"], &h["lastError"], &h["deadLetters"]),
+        (&json!(1), &json!("HTTP 500"), &json!(0)),
+        "{h}"
+    );
+    drop(own);
+
+    // Restarted with a single attempt per event: the next one dead-letters.
+    let mut flags = FAST.to_vec();
+    flags.extend_from_slice(&["--webhook-max-attempts", "1"]);
+    s.restart_with(&flags);
+    let own = Session::login(&s, "own");
+    assert!(
+        wait_for(20, || hook(&own)["deadLetters"] == 1),
+        "{}",
+        hook(&own)
+    );
+    let h = hook(&own);
+    assert_eq!(
+        (&h["pending"], &h["failures"], &h["lastError"]),
+        (&json!(0), &json!(0), &json!("HTTP 500")),
+        "{h}"
+    );
+
+    // A viewer sees the status and cannot redeliver; the owner can.
+    let eve = Session::login(&s, "eve");
+    assert_eq!(hook(&eve)["deadLetters"], 1);
+    let redeliver = format!("/tenants/default/webhooks/{id}/redeliver");
+    let r = eve.call("POST", &redeliver, None);
+    assert_eq!(r.status, 403, "{}", r.text);
+    rx.down.store(false, Ordering::SeqCst);
+    assert!(rx.delivered().is_empty());
+    let r = own.call("POST", &redeliver, None);
+    assert_eq!(
+        (r.status, &r.body),
+        (200, &json!({"requeued": 1})),
+        "{}",
+        r.text
+    );
+    assert!(
+        wait_for(20, || rx.delivered().len() == 1),
+        "{:?}",
+        rx.requests()
+    );
+    let set = &rx.delivered()[0];
+    assert_eq!(set["sub_id"]["uri"], format!("/Users/{uid}"), "{set}");
+    assert!(
+        wait_for(10, || hook(&own)["deadLetters"] == 0),
+        "{}",
+        hook(&own)
+    );
 }
