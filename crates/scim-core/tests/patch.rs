@@ -420,6 +420,32 @@ fn entra_forms() {
         json!([{"op": "Add", "path": "roles", "value": "[{\"value\":\"{\\\"id\\\":\\\"r1\\\"}\",\"primary\":false}]"}]),
         json!({"doc": {"userName": "a", "roles": [{"value": "{\"id\":\"r1\"}", "primary": false}]}, "changed": true}),
     );
+    // Microsoft's app-role shapes ("Customize user provisioning attribute-mappings",
+    // SingleAppRoleAssignment): the POST carries a role object, the PATCH adds a
+    // role whose value is JSON inside a string, stored as sent.
+    let role =
+        r#"{"id":"06b07648-ecfe-589f-9d2f-6325724a46ee","value":"25","displayName":"Role1234"}"#;
+    let admin =
+        json!({"primary": true, "type": "WindowsAzureActiveDirectoryRole", "value": "Admin"});
+    check(
+        "User",
+        json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "externalId": "alias",
+               "userName": "alias@contoso.OnMicrosoft.com", "active": true, "displayName": "First Name Last Name",
+               "meta": {"resourceType": "User"}, "roles": [admin]}),
+        json!([{"op": "Add", "path": "roles", "value": [{"value": role}]}]),
+        json!({"doc": {"externalId": "alias", "userName": "alias@contoso.OnMicrosoft.com", "active": true,
+            "displayName": "First Name Last Name", "roles": [admin, {"value": role}]}, "changed": true}),
+    );
+    // The POST's role is RFC-shaped: strict stores it as sent too.
+    let reg = registry();
+    let strict = normalize(
+        &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "alias",
+        "meta": {"resourceType": "User"}, "roles": [admin]}),
+        &reg.view("User").unwrap(),
+        &Tolerances::strict(),
+    )
+    .unwrap();
+    assert_eq!(strict["roles"], json!([admin]));
     // Capitalised sub-attribute names.
     check(
         "User",

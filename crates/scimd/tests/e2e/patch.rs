@@ -1,7 +1,7 @@
 //! PATCH (RFC 7644 §3.5.2) over HTTP, including IdP dialects.
 
 use crate::server::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[test]
 fn patch_answers_200_with_the_resource() {
@@ -123,4 +123,98 @@ fn entra_patch_dialects() {
     assert_eq!(f.body["totalResults"], 1);
     let m = s.patch(&path, json!([{"op": "Replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", "value": ""}]));
     assert!(m.body[ENT].get("manager").is_none(), "{}", m.text);
+}
+
+/// A PATCH that sends exactly the User-Agent given (none when `None`);
+/// returns the status and the body text.
+fn patch_as(s: &Server, token: &str, path: &str, ua: Option<&str>, ops: Value) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .user_agent(ureq::config::AutoHeaderValue::None)
+        .build()
+        .into();
+    let body = json!({"schemas": [PATCH_OP], "Operations": ops}).to_string();
+    let mut req = ureq::http::Request::builder()
+        .method("PATCH")
+        .uri(format!("{}{path}", s.base))
+        .header("Authorization", format!("Bearer {token}"))
+        .header("Content-Type", "application/scim+json");
+    if let Some(ua) = ua {
+        req = req.header("User-Agent", ua);
+    }
+    let mut resp = agent.run(req.body(body).unwrap()).unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.body_mut().read_to_string().unwrap_or_default())
+}
+
+#[test]
+fn entra_group_patch_answers_204_by_profile_flag_and_user_agent() {
+    let s = Server::start();
+    let mut tokens = std::collections::HashMap::from([("auto", s.token.clone())]);
+    for profile in ["entra", "okta", "strict"] {
+        s.cli_ok(&[
+            "connection",
+            "create",
+            "--tenant",
+            "default",
+            profile,
+            "--profile",
+            profile,
+        ]);
+        tokens.insert(profile, s.token_for("default", profile));
+    }
+    let group = s.create_group("entra-204", &[]);
+    let user = s.create_user("entra-204-user");
+    let entra_ua = Some("Microsoft Azure AD SCIM Client");
+    let okta_ua = Some("Okta SCIM Client 1.0.0");
+    let flag = "?aadOptscim062020";
+    // (connection profile, resource, query, User-Agent, expected status)
+    let table: &[(&str, &str, &str, Option<&str>, u16)] = &[
+        ("auto", "Groups", flag, None, 204),
+        ("auto", "Groups", "", entra_ua, 204),
+        (
+            "auto",
+            "Groups",
+            "",
+            Some("Microsoft Azure AD SCIM provisioning 1.0.0"),
+            204,
+        ),
+        ("auto", "Groups", "", okta_ua, 200),
+        ("auto", "Groups", "", None, 200),
+        // A word that merely contains "entra" is not Entra.
+        ("auto", "Groups", "", Some("Central Provisioning/1.0"), 200),
+        ("entra", "Groups", "", None, 204),
+        ("entra", "Groups", "", okta_ua, 204),
+        ("strict", "Groups", flag, entra_ua, 200),
+        ("okta", "Groups", flag, None, 200),
+        // Only group PATCH answers 204; a user PATCH shows the user.
+        ("auto", "Users", flag, entra_ua, 200),
+        ("entra", "Users", "", None, 200),
+    ];
+    for (i, (profile, kind, query, ua, want)) in table.iter().enumerate() {
+        let (id, attr) = if *kind == "Groups" {
+            (&group, "displayName")
+        } else {
+            (&user, "title")
+        };
+        let value = format!("v{i}");
+        let ops = json!([{"op": "replace", "path": attr, "value": value}]);
+        let path = format!("/{kind}/{id}{query}");
+        let (status, text) = patch_as(&s, &tokens[profile], &path, *ua, ops);
+        let row = format!("row {i}: {profile} {path} {ua:?}: {status} {text}");
+        assert_eq!(status, *want, "{row}");
+        if *want == 204 {
+            assert!(text.is_empty(), "{row}");
+        } else {
+            let body: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(body["id"], id.as_str(), "{row}");
+            assert_eq!(body[attr], value.as_str(), "{row}");
+        }
+        // Applied either way.
+        assert_eq!(
+            s.get(&format!("/{kind}/{id}")).body[attr],
+            value.as_str(),
+            "{row}"
+        );
+    }
 }

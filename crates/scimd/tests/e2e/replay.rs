@@ -1,10 +1,13 @@
 //! `scimd replay`: every IdP profile's documented sequence passes against
-//! scimd, and a broken deployment is reported as failures.
+//! scimd on a connection with that profile, `auto` passes all of them, and
+//! a broken deployment or a mismatched profile is reported as failures.
 
 use crate::server::*;
 use std::process::Command;
 
-fn replay(s: &Server, profile: &str, token: &str) -> (bool, String) {
+/// Runs `scimd replay`; returns the exit status, stdout and the tally of
+/// its last line (`N passed, M failed`).
+fn replay(s: &Server, profile: &str, token: &str) -> (bool, String, (usize, usize)) {
     let out = Command::new(bin())
         .args([
             "replay",
@@ -17,22 +20,56 @@ fn replay(s: &Server, profile: &str, token: &str) -> (bool, String) {
         ])
         .output()
         .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let last = stdout.lines().last().unwrap_or("").to_string();
+    let words: Vec<&str> = last.split(' ').collect();
+    let tally = match words.as_slice() {
+        [p, "passed,", f, "failed"] => (p.parse().unwrap(), f.parse().unwrap()),
+        _ => panic!("{profile}: no tally in {last:?}\n{stdout}"),
+    };
+    (out.status.success(), stdout, tally)
+}
+
+/// A new connection of the default tenant with `profile`, and its token.
+fn connection(s: &Server, name: &str, profile: &str) -> String {
+    let out = s.cli_ok(&[
+        "connection",
+        "create",
+        "--tenant",
+        "default",
+        name,
+        "--profile",
+        profile,
+    ]);
+    assert!(out.contains(&format!("profile={profile}")), "{out}");
+    s.token_for("default", name)
 }
 
 #[test]
-fn every_profile_replays_cleanly() {
+fn every_profile_replays_cleanly_on_its_own_connection() {
     let s = Server::start();
-    for profile in ["entra", "okta", "onelogin", "jumpcloud", "strict"] {
-        let (ok, out) = replay(&s, profile, &s.token);
-        let last = out.lines().last().unwrap_or("");
-        assert!(ok, "{profile}:\n{out}");
-        assert!(last.ends_with(" passed, 0 failed"), "{profile}: {last}");
-        let passed: usize = last.split(' ').next().unwrap().parse().unwrap();
-        assert!(passed >= 10, "{profile}: {last}");
+    // (profile, the connection's token, the fewest checks its replay runs)
+    let mut runs: Vec<(&str, String, usize)> = Vec::new();
+    for (profile, least) in [
+        ("entra", 56),
+        ("okta", 28),
+        ("onelogin", 13),
+        ("jumpcloud", 19),
+        ("strict", 19),
+    ] {
+        runs.push((
+            profile,
+            connection(&s, &format!("{profile}-conn"), profile),
+            least,
+        ));
+    }
+    // `auto` replays every scenario, on the bootstrap `auto` connection.
+    runs.push(("auto", s.token.clone(), 135));
+    for (profile, token, least) in &runs {
+        let (ok, out, (passed, failed)) = replay(&s, profile, token);
+        assert!(ok && failed == 0, "{profile}:\n{out}");
+        assert!(passed >= *least, "{profile}: {passed} passed\n{out}");
+        assert!(out.contains(&format!("PASS [{profile}]")) || *profile == "auto");
     }
     // Replays clean up after themselves.
     assert_eq!(s.get("/Users").body["totalResults"], 0);
@@ -40,11 +77,34 @@ fn every_profile_replays_cleanly() {
 }
 
 #[test]
+fn a_mismatched_profile_fails_the_replay() {
+    let s = Server::start();
+    let strict = connection(&s, "rfc-only", "strict");
+    // Each IdP's replay against a `strict` connection fails, at least on the
+    // step that needs the IdP's tolerances.
+    for (profile, step) in [
+        ("entra", "Disable user (default dialect"),
+        ("okta", "Membership: remove by filter plus add"),
+        ("onelogin", "Create user from the v2 Enterprise template"),
+        ("jumpcloud", "Only that member is gone"),
+    ] {
+        let (ok, out, (passed, failed)) = replay(&s, profile, &strict);
+        assert!(!ok, "{profile}:\n{out}");
+        assert!(failed > 0 && passed > 0, "{profile}:\n{out}");
+        let prefix = format!("FAIL [{profile}] {step}");
+        assert!(
+            out.lines().any(|l| l.starts_with(&prefix)),
+            "{prefix}:\n{out}"
+        );
+    }
+}
+
+#[test]
 fn a_bad_deployment_fails_the_replay() {
     let s = Server::start();
-    let (ok, out) = replay(&s, "okta", "scimd_not-a-token");
+    let (ok, out, (passed, failed)) = replay(&s, "okta", "scimd_not-a-token");
     assert!(!ok);
-    let last = out.lines().last().unwrap();
-    assert!(last.starts_with("0 passed, "), "{last}");
+    assert_eq!(passed, 0, "{out}");
+    assert!(failed > 0, "{out}");
     assert!(out.contains("FAIL [okta]"));
 }
