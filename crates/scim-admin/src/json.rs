@@ -116,6 +116,9 @@ pub fn audit_entry(r: &AuditRecord, t: &Timeline) -> Value {
         "resourceId": e.resource_id,
         "detail": e.detail,
         "diff": e.diff,
+        "sent": e.sent,
+        "sentTruncated": e.sent_truncated,
+        "admin": e.admin,
     })
 }
 

@@ -6,6 +6,8 @@
 //!   form's `csrf` field. The service decides; these only carry the values.
 //! - The cookie is `HttpOnly`, `SameSite=Strict`, scoped to `/admin`, and
 //!   `Secure` when scimd serves TLS or its public URL is `https`.
+//! - Each principal carries the request's `X-Request-Id`, which the audit
+//!   entries of the admin's changes record.
 
 use crate::error::{ApiError, PageError};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
@@ -13,6 +15,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use scim_core::ScimError;
 use scim_http::extract::read_body;
+use scim_http::observe::RequestId;
 use scim_http::AppState;
 use scim_service::console::{AdminPrincipal, SESSION_COOKIE};
 use serde::de::DeserializeOwned;
@@ -22,6 +25,14 @@ use std::net::SocketAddr;
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// The largest admin request body.
 const MAX_BODY: usize = 64 * 1024;
+
+/// The request's correlation id (`X-Request-Id`, set by the observation layer).
+fn request_id(parts: &Parts) -> &str {
+    parts
+        .extensions
+        .get::<RequestId>()
+        .map_or("", |r| r.0.as_str())
+}
 
 /// The session token from the `Cookie` header.
 pub fn session_token(headers: &HeaderMap) -> Option<String> {
@@ -70,7 +81,8 @@ impl FromRequestParts<AppState> for Admin {
             state
                 .service
                 .admin_session(token.as_deref(), None, false)
-                .await?,
+                .await?
+                .with_request_id(request_id(parts)),
         ))
     }
 }
@@ -91,7 +103,8 @@ impl FromRequestParts<AppState> for AdminChange {
             state
                 .service
                 .admin_session(token.as_deref(), csrf, true)
-                .await?,
+                .await?
+                .with_request_id(request_id(parts)),
         ))
     }
 }
@@ -111,7 +124,8 @@ impl FromRequestParts<AppState> for PageAdmin {
             state
                 .service
                 .admin_session(token.as_deref(), None, false)
-                .await?,
+                .await?
+                .with_request_id(request_id(parts)),
         ))
     }
 }
@@ -151,15 +165,17 @@ impl FromRequest<AppState> for PageForm {
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<PageForm, PageError> {
-        let token = session_token(req.headers());
-        let body = read_body(req.into_body(), MAX_BODY)
+        let (parts, body) = req.into_parts();
+        let token = session_token(&parts.headers);
+        let body = read_body(body, MAX_BODY)
             .await
             .map_err(|e| PageError(e.0))?;
         let form = Form::parse(&body);
         let who = state
             .service
             .admin_session(token.as_deref(), form.get("csrf"), true)
-            .await?;
+            .await?
+            .with_request_id(request_id(&parts));
         Ok(PageForm { who, form })
     }
 }

@@ -2,6 +2,7 @@
 //! media-type check), query pairs, request context and preconditions.
 //! Each failure is a SCIM error.
 
+use crate::refusal::{may_change, request_ctx, Caller, Refusal};
 use crate::response::ApiError;
 use crate::AppState;
 use axum::body::Bytes;
@@ -14,18 +15,28 @@ use scim_service::resource::Preconditions;
 use scim_service::{Principal, RequestCtx};
 use serde_json::Value;
 
-/// The caller, authenticated by bearer token (RFC 6750).
+/// The caller, authenticated by bearer token (RFC 6750). A refusal (401,
+/// 429) goes to the audit layer ([`crate::refusal`]); for requests that
+/// may change something, the caller is kept for the body extractors.
 pub struct Auth(pub Principal);
 
 impl FromRequestParts<AppState> for Auth {
-    type Rejection = ApiError;
+    type Rejection = Refusal;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Auth, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Auth, Refusal> {
         let header = parts
             .headers
             .get(header::AUTHORIZATION)
             .map(|v| v.to_str().unwrap_or(""));
-        Ok(Auth(state.service.authenticate(header).await?))
+        match state.service.authenticate_caller(header).await {
+            Ok(who) => {
+                if may_change(&parts.method) {
+                    parts.extensions.insert(Caller(who.clone()));
+                }
+                Ok(Auth(who))
+            }
+            Err(r) => Err(Refusal::new(r.error, r.caller, parts, state)),
+        }
     }
 }
 
@@ -90,36 +101,46 @@ pub async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, Ap
     Ok(Bytes::from(buf))
 }
 
-async fn read_json(req: Request, limit: usize) -> Result<ScimJson, ApiError> {
-    if !media_type_ok(req.headers()) {
-        return Err(ApiError(ScimError::UnsupportedMediaType(
+async fn read_json(
+    headers: &HeaderMap,
+    body: axum::body::Body,
+    limit: usize,
+) -> Result<ScimJson, ScimError> {
+    if !media_type_ok(headers) {
+        return Err(ScimError::UnsupportedMediaType(
             "send the body as application/scim+json or application/json".into(),
-        )));
+        ));
     }
-    let bytes = read_body(req.into_body(), limit).await?;
-    let value = serde_json::from_slice::<Value>(&bytes).map_err(|e| {
-        ApiError(ScimError::InvalidSyntax(format!(
-            "the body is not valid JSON: {e}"
-        )))
-    })?;
+    let bytes = read_body(body, limit).await.map_err(|e| e.0)?;
+    let value = serde_json::from_slice::<Value>(&bytes)
+        .map_err(|e| ScimError::InvalidSyntax(format!("the body is not valid JSON: {e}")))?;
     Ok(ScimJson {
         value,
         size: bytes.len(),
     })
 }
 
-impl FromRequest<AppState> for ScimJson {
-    type Rejection = ApiError;
+/// Reads a JSON body; a refusal names the caller `Auth` kept, if any.
+async fn refusable_json(req: Request, state: &AppState, limit: usize) -> Result<ScimJson, Refusal> {
+    let (parts, body) = req.into_parts();
+    read_json(&parts.headers, body, limit).await.map_err(|e| {
+        let caller = parts.extensions.get::<Caller>().map(|c| c.0.clone());
+        Refusal::new(e, caller, &parts, state)
+    })
+}
 
-    async fn from_request(req: Request, state: &AppState) -> Result<ScimJson, ApiError> {
-        read_json(req, state.limits.max_body).await
+impl FromRequest<AppState> for ScimJson {
+    type Rejection = Refusal;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<ScimJson, Refusal> {
+        refusable_json(req, state, state.limits.max_body).await
     }
 }
 
 impl FromRequest<AppState> for BulkJson {
-    type Rejection = ApiError;
+    type Rejection = Refusal;
 
-    async fn from_request(req: Request, state: &AppState) -> Result<BulkJson, ApiError> {
+    async fn from_request(req: Request, state: &AppState) -> Result<BulkJson, Refusal> {
         // One byte more than allowed reaches the service, which answers with the advertised limit.
         let limit = state
             .service
@@ -127,7 +148,7 @@ impl FromRequest<AppState> for BulkJson {
             .bulk
             .max_payload_size
             .saturating_add(1);
-        read_json(req, limit).await.map(BulkJson)
+        refusable_json(req, state, limit).await.map(BulkJson)
     }
 }
 
@@ -171,42 +192,7 @@ impl FromRequestParts<AppState> for Ctx {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Ctx, ApiError> {
-        let base_url = match &state.public_url {
-            Some(u) => format!("{}/scim/v2", u.trim_end_matches('/')),
-            None => {
-                let host = parts
-                    .headers
-                    .get(header::HOST)
-                    .and_then(|h| h.to_str().ok())
-                    .unwrap_or("localhost");
-                format!("{}://{host}/scim/v2", state.scheme)
-            }
-        };
-        let user_agent = parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_string);
-        let entra_flag = parts.uri.query().is_some_and(|q| {
-            q.split('&').any(|kv| {
-                kv.split('=')
-                    .next()
-                    .is_some_and(|k| k.eq_ignore_ascii_case("aadOptscim062020"))
-            })
-        });
-        let request_id = parts
-            .extensions
-            .get::<crate::observe::RequestId>()
-            .map(|r| r.0.clone())
-            .unwrap_or_default();
-        Ok(Ctx(RequestCtx {
-            base_url,
-            user_agent,
-            entra_flag,
-            request_id,
-            method: parts.method.as_str().to_string(),
-            path: parts.uri.path().to_string(),
-        }))
+        Ok(Ctx(request_ctx(parts, state)))
     }
 }
 

@@ -13,6 +13,7 @@ pub mod extract;
 pub mod metrics;
 pub mod normalize;
 pub mod observe;
+pub mod refusal;
 pub mod response;
 
 use axum::routing::{any, get, post, MethodRouter};
@@ -216,6 +217,11 @@ pub fn router_with(state: AppState, extra: Vec<Route>) -> Router {
         let relative = route.path.strip_prefix(SCIM_BASE).unwrap_or(route.path);
         scim = scim.route(relative, route.handler);
     }
+    // Refusals before the service (rate limits, bodies) are audited here.
+    let scim = scim.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        refusal::record,
+    ));
     let mut r = Router::new().nest(SCIM_BASE, scim);
     for route in ops_routes().into_iter().chain(extra) {
         r = r.route(route.path, route.handler);

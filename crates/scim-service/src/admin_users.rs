@@ -8,7 +8,7 @@
 //!   deletes are refused with 403 until an admin explicitly unmanages one;
 //! - soft-deleted resources are listed, restored and purged from the trash.
 
-use crate::journal::{change, Origin};
+use crate::journal::{change, LocalActor, Origin};
 use crate::provenance::LOCAL_PROVIDER;
 use crate::render::{resource_json, with_provenance};
 use crate::resource::{kind_of, parse_id};
@@ -186,6 +186,19 @@ impl ScimService {
         id: &str,
         active: bool,
     ) -> ScimResult<Record> {
+        self.admin_set_active_by(&LocalActor::default(), tenant, id, active)
+            .await
+    }
+
+    /// [`ScimService::admin_set_active`] by a named actor (a console admin).
+    pub async fn admin_set_active_by(
+        &self,
+        actor: &LocalActor,
+        tenant: &str,
+        id: &str,
+        active: bool,
+    ) -> ScimResult<Record> {
+        let actor = actor.clone();
         let now = self.clock.now();
         let unique_groups = self.config.unique_group_names;
         self.local_update(
@@ -204,7 +217,7 @@ impl ScimService {
                     "disable-local"
                 };
                 let journal = change(
-                    &Origin::local(action),
+                    &actor.origin(action),
                     now,
                     200,
                     action,
@@ -230,6 +243,19 @@ impl ScimService {
     /// Releases a resource from SCIM management, so local administration
     /// may change it.
     pub async fn unmanage(&self, tenant: &str, kind: &str, id: &str) -> ScimResult<Record> {
+        self.unmanage_by(&LocalActor::default(), tenant, kind, id)
+            .await
+    }
+
+    /// [`ScimService::unmanage`] by a named actor (a console admin).
+    pub async fn unmanage_by(
+        &self,
+        actor: &LocalActor,
+        tenant: &str,
+        kind: &str,
+        id: &str,
+    ) -> ScimResult<Record> {
+        let actor = actor.clone();
         let kind = self.kind_named(kind)?;
         let now = self.clock.now();
         self.local_update(
@@ -239,7 +265,7 @@ impl ScimService {
             move |current| {
                 let mut p = current.provenance.clone();
                 p.managed = false;
-                let origin = Origin::local("unmanage");
+                let origin = actor.origin("unmanage");
                 let diff = vec![serde_json::json!({"op": "replace", "path": "managed", "old": true, "new": false})];
                 let journal = scim_store::Journal {
                     audit: Some(origin.entry(now, 200, "unmanage", Some(kind), Some(current.id.as_str()), None, diff)),
@@ -259,6 +285,18 @@ impl ScimService {
 
     /// Deletes a local resource; refused (403) while SCIM manages it.
     pub async fn admin_delete(&self, tenant: &str, kind: &str, id: &str) -> ScimResult<()> {
+        self.admin_delete_by(&LocalActor::default(), tenant, kind, id)
+            .await
+    }
+
+    /// [`ScimService::admin_delete`] by a named actor (a console admin).
+    pub async fn admin_delete_by(
+        &self,
+        actor: &LocalActor,
+        tenant: &str,
+        kind: &str,
+        id: &str,
+    ) -> ScimResult<()> {
         let t = self.tenant_named(tenant).await?;
         let kind = self.kind_named(kind)?;
         let rid = parse_id(kind, id)?;
@@ -271,7 +309,7 @@ impl ScimService {
             return Err(managed_error(kind, &current));
         }
         let journal = change(
-            &Origin::local("delete"),
+            &actor.origin("delete"),
             self.clock.now(),
             204,
             "delete-local",

@@ -122,9 +122,52 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Why authentication refused a request, with the caller when its token
+/// was valid and only a rate limit refused it (so the refusal can be
+/// audited in the caller's tenant).
+#[derive(Debug, Clone)]
+pub struct AuthRefusal {
+    pub error: ScimError,
+    pub caller: Option<Principal>,
+}
+
+impl From<ScimError> for AuthRefusal {
+    fn from(error: ScimError) -> AuthRefusal {
+        AuthRefusal {
+            error,
+            caller: None,
+        }
+    }
+}
+
 impl ScimService {
     /// Checks an `Authorization` header value and returns the caller.
     pub async fn authenticate(&self, authorization: Option<&str>) -> ScimResult<Principal> {
+        self.authenticate_caller(authorization)
+            .await
+            .map_err(|r| r.error)
+    }
+
+    /// [`ScimService::authenticate`], telling who was refused by a rate limit.
+    pub async fn authenticate_caller(
+        &self,
+        authorization: Option<&str>,
+    ) -> Result<Principal, AuthRefusal> {
+        let who = self.identify(authorization).await?;
+        match self
+            .limiter
+            .admit(who.token, who.tenant.db_key(), std::time::Instant::now())
+        {
+            Ok(()) => Ok(who),
+            Err(error) => Err(AuthRefusal {
+                error,
+                caller: Some(who),
+            }),
+        }
+    }
+
+    /// The caller a valid token names, before rate limiting.
+    async fn identify(&self, authorization: Option<&str>) -> ScimResult<Principal> {
         let header = authorization
             .ok_or_else(|| ScimError::Unauthorized("a bearer token is required".into()))?;
         let header = header.trim();
@@ -165,8 +208,6 @@ impl ScimService {
         }
         let settings = tenant.settings;
         let profile = Profile::parse(&connection.profile).unwrap_or(Profile::Auto);
-        self.limiter
-            .admit(record.id, record.tenant.db_key(), std::time::Instant::now())?;
         Ok(Principal {
             tenant: record.tenant,
             settings,

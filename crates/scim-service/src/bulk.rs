@@ -119,8 +119,24 @@ fn result(
 }
 
 impl ScimService {
-    /// Runs a BulkRequest. `payload_size` is the request body's length in bytes.
+    /// Runs a BulkRequest. `payload_size` is the request body's length in
+    /// bytes. A request refused as a whole is audited, with what it sent.
     pub async fn bulk(
+        &self,
+        who: &Principal,
+        body: &Value,
+        payload_size: usize,
+        ctx: &RequestCtx,
+    ) -> ScimResult<Value> {
+        let result = self.bulk_inner(who, body, payload_size, ctx).await;
+        if let Err(e) = &result {
+            self.record_refusal(who, ctx, None, None, Some(body), e)
+                .await;
+        }
+        result
+    }
+
+    async fn bulk_inner(
         &self,
         who: &Principal,
         body: &Value,

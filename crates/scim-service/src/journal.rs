@@ -5,8 +5,13 @@
 //! (`prov:create`, `prov:put`, `prov:patch`, `prov:delete`,
 //! `prov:activate`, `prov:deactivate`).
 //!
+//! Entries also keep what the client sent ([`sent`]): the request body,
+//! redacted like diffs and capped at [`SENT_CAP`] bytes.
+//!
 //! Invariant: secrets never reach the journal: attributes named like
-//! `password` or `secret` are redacted in diffs and event data.
+//! `password` or `secret` (which covers every writeOnly attribute scimd
+//! publishes; a test checks it) are redacted in diffs, event data and sent
+//! bodies.
 
 use crate::{Principal, RequestCtx};
 use scim_core::timestamp::Timestamp;
@@ -103,6 +108,26 @@ pub fn touched(diff: &[Value]) -> Vec<String> {
     names
 }
 
+/// The most of a sent body's JSON text an audit entry keeps, in bytes.
+pub const SENT_CAP: usize = 16 * 1024;
+
+/// What an audit entry keeps of a body the client sent: the body with
+/// secrets redacted (as in diffs), or, when its JSON text exceeds
+/// [`SENT_CAP`] bytes, a string with the first part of that text and `…`
+/// (and `true`: truncated).
+pub fn sent(body: &Value) -> (Value, bool) {
+    let redacted = redact(body);
+    let text = redacted.to_string();
+    if text.len() <= SENT_CAP {
+        return (redacted, false);
+    }
+    let mut end = SENT_CAP;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    (Value::String(format!("{}…", &text[..end])), true)
+}
+
 /// Who asked, for the entries of one request.
 #[derive(Debug, Clone)]
 pub struct Origin {
@@ -111,6 +136,29 @@ pub struct Origin {
     pub request_id: String,
     pub method: String,
     pub path: String,
+    /// What the client sent (see [`sent`]) and whether it was truncated.
+    pub sent: Option<(Value, bool)>,
+    /// The console admin who acts, for local changes.
+    pub admin: Option<String>,
+}
+
+/// Who makes a local change: the command line (the default), or a
+/// console admin, named, with the correlation id of the admin's request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LocalActor {
+    pub admin: Option<String>,
+    pub request_id: String,
+}
+
+impl LocalActor {
+    /// The origin of a local action by this actor.
+    pub fn origin(&self, action: &str) -> Origin {
+        Origin {
+            admin: self.admin.clone(),
+            request_id: self.request_id.clone(),
+            ..Origin::local(action)
+        }
+    }
 }
 
 impl Origin {
@@ -126,7 +174,15 @@ impl Origin {
             request_id: ctx.request_id.clone(),
             method: ctx.method.clone(),
             path: ctx.path.clone(),
+            sent: None,
+            admin: None,
         }
+    }
+
+    /// This origin, keeping what the client sent.
+    pub fn with_sent(mut self, body: &Value) -> Origin {
+        self.sent = Some(sent(body));
+        self
     }
 
     /// The origin of a local administrative action (CLI, admin API).
@@ -137,6 +193,8 @@ impl Origin {
             request_id: String::new(),
             method: "ADMIN".into(),
             path: action.into(),
+            sent: None,
+            admin: None,
         }
     }
 
@@ -165,6 +223,9 @@ impl Origin {
             resource_id: id.map(str::to_string),
             detail,
             diff: Value::Array(diff),
+            sent: self.sent.as_ref().map(|(v, _)| v.clone()),
+            sent_truncated: self.sent.as_ref().is_some_and(|(_, cut)| *cut),
+            admin: self.admin.clone(),
         }
     }
 
@@ -276,6 +337,71 @@ mod tests {
         );
         assert_eq!(touched(&d), ["name", "active", "password", "title"]);
         assert!(!serde_json::to_string(&d).unwrap().contains("p1"));
+    }
+
+    #[test]
+    fn sent_bodies_are_redacted_and_capped() {
+        let body = json!({"userName": "a", "password": "p1", "x": {"clientSecret": "s"}});
+        let (v, cut) = sent(&body);
+        assert!(!cut);
+        assert_eq!(
+            v,
+            json!({"userName": "a", "password": REDACTED, "x": {"clientSecret": REDACTED}})
+        );
+        let big =
+            json!({"Operations": [{"op": "add", "value": "é".repeat(SENT_CAP)}], "password": "p1"});
+        let (v, cut) = sent(&big);
+        assert!(cut);
+        let text = v.as_str().unwrap();
+        assert!(text.len() <= SENT_CAP + '…'.len_utf8() && text.ends_with('…'));
+        assert!(serde_json::from_str::<Value>(text).is_err());
+        // Redaction happens before the cut.
+        let small_first = json!({"password": "p1", "pad": "x".repeat(SENT_CAP)});
+        assert!(!sent(&small_first).0.as_str().unwrap().contains("p1"));
+    }
+
+    #[test]
+    fn every_write_only_attribute_is_redacted() {
+        fn walk(attrs: &[scim_core::schema::Attribute], out: &mut Vec<String>) {
+            for a in attrs {
+                if a.mutability == scim_core::schema::Mutability::WriteOnly {
+                    out.push(a.name.clone());
+                }
+                walk(&a.sub_attributes, out);
+            }
+        }
+        let reg = crate::registry().unwrap();
+        let mut names = Vec::new();
+        for s in reg.schemas() {
+            walk(&s.attributes, &mut names);
+        }
+        assert!(names.iter().any(|n| n == "password"), "{names:?}");
+        assert!(names.iter().all(|n| secret(n)), "{names:?}");
+    }
+
+    #[test]
+    fn local_actors_name_the_admin() {
+        let at = Timestamp::from_unix_millis(0).unwrap();
+        let cli = LocalActor::default().origin("delete");
+        let e = cli.entry(at, 204, "delete-local", None, None, None, vec![]);
+        assert_eq!((e.admin, e.request_id.as_str()), (None, ""));
+        let console = LocalActor {
+            admin: Some("alice".into()),
+            request_id: "r-1".into(),
+        };
+        let e = console.origin("disable-local").entry(
+            at,
+            200,
+            "disable-local",
+            None,
+            None,
+            None,
+            vec![],
+        );
+        assert_eq!(
+            (e.admin.as_deref(), e.request_id.as_str(), e.path.as_str()),
+            (Some("alice"), "r-1", "disable-local")
+        );
     }
 
     #[test]

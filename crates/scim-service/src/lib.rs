@@ -31,7 +31,7 @@ pub mod render;
 pub mod resource;
 pub mod set;
 
-pub use auth::Principal;
+pub use auth::{AuthRefusal, Principal};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::ServiceConfig;
 pub use ids::{IdGenerator, Sequential, UuidV7};

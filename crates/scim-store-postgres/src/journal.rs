@@ -24,6 +24,32 @@ use tokio_postgres::Row;
 /// The advisory lock that orders event inserts ("events" in ASCII).
 const EVENTS_LOCK: i64 = 0x6576_656e_7473;
 
+/// Writes one audit entry (its `sent` body in a column of its own).
+pub async fn write_audit(c: &impl GenericClient, tenant: i64, e: &AuditEntry) -> Result<(), Fail> {
+    let (entry, sent) = e.stored_texts()?;
+    let stmt = c
+        .prepare_cached(
+            "INSERT INTO audit (tenant_id, at, connection_id, status, resource_kind, resource_id, entry, sent)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .await?;
+    c.execute(
+        &stmt,
+        &[
+            &tenant,
+            &e.at,
+            &e.connection,
+            &i32::from(e.status),
+            &e.resource_type,
+            &e.resource_id,
+            &entry,
+            &sent,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Writes a journal: the audit entry always, the events when `changed`.
 pub async fn write_journal(
     c: &impl GenericClient,
@@ -32,25 +58,7 @@ pub async fn write_journal(
     changed: bool,
 ) -> Result<(), Fail> {
     if let Some(e) = &journal.audit {
-        let stmt = c
-            .prepare_cached(
-                "INSERT INTO audit (tenant_id, at, connection_id, status, resource_kind, resource_id, entry)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .await?;
-        c.execute(
-            &stmt,
-            &[
-                &tenant,
-                &e.at,
-                &e.connection,
-                &i32::from(e.status),
-                &e.resource_type,
-                &e.resource_id,
-                &to_text(e)?,
-            ],
-        )
-        .await?;
+        write_audit(c, tenant, e).await?;
     }
     if changed && !journal.events.is_empty() {
         // The lock and every event in one statement, so that the lock is
@@ -153,7 +161,7 @@ impl EventStore for PostgresStore {
 
     async fn audit(&self, tenant: TenantId, q: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
         let mut sql = Sql::default();
-        sql.push("SELECT seq, tenant_id, entry FROM audit WHERE tenant_id = ");
+        sql.push("SELECT seq, tenant_id, entry, sent FROM audit WHERE tenant_id = ");
         sql.param(P::Int(tenant.db_key()));
         if let Some((kind, id)) = &q.resource {
             sql.push(" AND resource_id = ");
@@ -194,10 +202,12 @@ impl EventStore for PostgresStore {
         rows.iter()
             .map(|r| {
                 let entry: &str = r.try_get(2).map_err(backend)?;
+                let mut entry: AuditEntry = from_text(entry)?;
+                entry.set_sent_text(r.try_get(3).map_err(backend)?);
                 Ok(AuditRecord {
                     seq: r.try_get(0).map_err(backend)?,
                     tenant: TenantId::from_db(r.try_get(1).map_err(backend)?),
-                    entry: from_text(entry)?,
+                    entry,
                 })
             })
             .collect()

@@ -18,6 +18,7 @@ mod admin;
 mod admins;
 mod db;
 mod journal;
+mod members;
 mod query;
 mod resources;
 mod rows;

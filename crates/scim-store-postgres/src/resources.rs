@@ -16,6 +16,7 @@
 
 use crate::db::{backend, Fail, MAX_TRIES};
 use crate::journal::write_journal;
+use crate::members::{apply_members, write_member_entries};
 use crate::query;
 use crate::rows;
 use crate::sql_filter::attr_code;
@@ -25,7 +26,6 @@ use scim_core::resource::{ResourceId, Version};
 use scim_core::timestamp::Timestamp;
 use scim_store::memory::unique_message;
 use scim_store::*;
-use std::collections::HashMap;
 
 /// One tenant's resources.
 pub struct PgResources {
@@ -114,78 +114,6 @@ pub(crate) async fn write_index(
     Ok(())
 }
 
-/// Resolves member ids to sequence numbers within the tenant.
-async fn member_seqs(
-    c: &impl GenericClient,
-    tenant: i64,
-    ids: &[ResourceId],
-) -> Result<Vec<i64>, Fail> {
-    let wanted: Vec<&str> = ids.iter().map(ResourceId::as_str).collect();
-    let stmt = c
-        .prepare_cached(
-            "SELECT id, seq FROM resources WHERE tenant_id = $1 AND kind IN (0, 1) AND id = ANY($2::text[])",
-        )
-        .await?;
-    let found: HashMap<String, i64> = c
-        .query(&stmt, &[&tenant, &wanted])
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get::<_, String>(0)?, r.try_get(1)?)))
-        .collect::<Result<_, tokio_postgres::Error>>()?;
-    ids.iter()
-        .map(|id| {
-            found
-                .get(id.as_str())
-                .copied()
-                .ok_or_else(|| Fail::Store(StoreError::MissingMember(id.to_string())))
-        })
-        .collect()
-}
-
-/// Applies membership changes; returns whether anything changed.
-async fn apply_members(
-    c: &impl GenericClient,
-    tenant: i64,
-    group: i64,
-    changes: &[MemberChange],
-) -> Result<bool, Fail> {
-    let mut changed = 0u64;
-    let add = "INSERT INTO members (group_seq, member_seq) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING";
-    for change in changes {
-        match change {
-            MemberChange::Add(ids) => {
-                let seqs = member_seqs(c, tenant, ids).await?;
-                changed += c.execute(add, &[&group, &seqs]).await?;
-            }
-            MemberChange::Remove(ids) => {
-                let ids: Vec<&str> = ids.iter().map(ResourceId::as_str).collect();
-                changed += c
-                    .execute(
-                        "DELETE FROM members m USING resources x WHERE m.group_seq = $1 AND x.seq = m.member_seq AND x.id = ANY($2::text[])",
-                        &[&group, &ids],
-                    )
-                    .await?;
-            }
-            MemberChange::RemoveAll => {
-                changed += c
-                    .execute("DELETE FROM members WHERE group_seq = $1", &[&group])
-                    .await?;
-            }
-            MemberChange::ReplaceAll(ids) => {
-                let seqs = member_seqs(c, tenant, ids).await?;
-                changed += c
-                    .execute(
-                        "DELETE FROM members WHERE group_seq = $1 AND NOT (member_seq = ANY($2::bigint[]))",
-                        &[&group, &seqs],
-                    )
-                    .await?;
-                changed += c.execute(add, &[&group, &seqs]).await?;
-            }
-        }
-    }
-    Ok(changed > 0)
-}
-
 impl PgResources {
     async fn try_insert(&self, rec: &NewRecord) -> Result<Record, Fail> {
         let mut client = self.pool.get().await?;
@@ -219,15 +147,17 @@ impl PgResources {
             .await?
             .try_get(0)?;
         write_index(&tx, self.tenant, kind, seq, &rec.keys).await?;
-        if !rec.members.is_empty() {
+        let deltas = if rec.members.is_empty() {
+            MemberDeltas::default()
+        } else {
             apply_members(
                 &tx,
                 self.tenant,
                 seq,
                 &[MemberChange::Add(rec.members.clone())],
             )
-            .await?;
-        }
+            .await?
+        };
         let mut record = Record {
             kind,
             id: rec.id.clone(),
@@ -245,6 +175,7 @@ impl PgResources {
         };
         rows::complete(&tx, seq, &mut record, load).await?;
         write_journal(&tx, self.tenant, &rec.journal, true).await?;
+        write_member_entries(&tx, self.tenant, &deltas, &rec.journal, &rec.doc).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -275,7 +206,8 @@ impl PgResources {
                 "the resource changed while its update was retried".into(),
             )));
         }
-        let mut changed = apply_members(&tx, self.tenant, seq, &update.members).await?;
+        let deltas = apply_members(&tx, self.tenant, seq, &update.members).await?;
+        let mut changed = !deltas.is_empty();
         let now = update.now.unix_millis();
         match &update.doc {
             Some((doc, keys)) if *doc != current.doc => {
@@ -319,6 +251,7 @@ impl PgResources {
         }
         let record = rows::by_seq(&tx, seq, load).await?;
         write_journal(&tx, self.tenant, &update.journal, changed).await?;
+        write_member_entries(&tx, self.tenant, &deltas, &update.journal, &record.doc).await?;
         tx.commit().await?;
         Ok(Some(Updated { record, changed }))
     }

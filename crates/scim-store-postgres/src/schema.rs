@@ -222,6 +222,12 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX events_at ON events (at);
     "#,
+    // 6: what the client sent, with each audit entry (redacted and capped
+    // by the service; NULL for entries written before and for requests
+    // without a body).
+    r#"
+    ALTER TABLE audit ADD COLUMN sent text;
+    "#,
 ];
 
 /// The schema version this build writes.

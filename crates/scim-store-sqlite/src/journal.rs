@@ -19,21 +19,7 @@ pub fn write_journal(
     changed: bool,
 ) -> StoreResult<()> {
     if let Some(e) = &journal.audit {
-        conn.prepare_cached(
-            "INSERT INTO audit (tenant_id, at, connection_id, status, resource_kind, resource_id, entry)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )
-        .map_err(backend)?
-        .execute(params![
-            tenant,
-            e.at,
-            e.connection,
-            e.status,
-            e.resource_type,
-            e.resource_id,
-            to_text(e)?
-        ])
-        .map_err(backend)?;
+        write_audit(conn, tenant, e)?;
     }
     if changed {
         let mut stmt = conn
@@ -47,8 +33,32 @@ pub fn write_journal(
     Ok(())
 }
 
-fn audit_row(r: &Row<'_>) -> rusqlite::Result<(i64, i64, String)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+/// Writes one audit entry (its `sent` body in a column of its own).
+pub fn write_audit(conn: &Connection, tenant: i64, e: &AuditEntry) -> StoreResult<()> {
+    let (entry, sent) = e.stored_texts()?;
+    conn.prepare_cached(
+        "INSERT INTO audit (tenant_id, at, connection_id, status, resource_kind, resource_id, entry, sent)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .map_err(backend)?
+    .execute(params![
+        tenant,
+        e.at,
+        e.connection,
+        e.status,
+        e.resource_type,
+        e.resource_id,
+        entry,
+        sent
+    ])
+    .map_err(backend)?;
+    Ok(())
+}
+
+type AuditRow = (i64, i64, String, Option<String>);
+
+fn audit_row(r: &Row<'_>) -> rusqlite::Result<AuditRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
 }
 
 fn event_row(r: &Row<'_>) -> rusqlite::Result<(i64, i64, String)> {
@@ -162,8 +172,9 @@ impl EventStore for SqliteStore {
         let q = q.clone();
         self.readers
             .read(move |c| {
-                let mut sql =
-                    String::from("SELECT seq, tenant_id, entry FROM audit WHERE tenant_id = ?");
+                let mut sql = String::from(
+                    "SELECT seq, tenant_id, entry, sent FROM audit WHERE tenant_id = ?",
+                );
                 let mut args: Vec<rusqlite::types::Value> = vec![tenant.db_key().into()];
                 if let Some((kind, id)) = &q.resource {
                     sql.push_str(" AND resource_id = ? AND resource_kind = ?");
@@ -198,11 +209,13 @@ impl EventStore for SqliteStore {
                     .query_map(params_from_iter(args.iter()), audit_row)
                     .map_err(backend)?;
                 rows.map(|r| {
-                    let (seq, tenant, entry) = r.map_err(backend)?;
+                    let (seq, tenant, entry, sent) = r.map_err(backend)?;
+                    let mut entry: AuditEntry = from_text(&entry)?;
+                    entry.set_sent_text(sent);
                     Ok(AuditRecord {
                         seq,
                         tenant: TenantId::from_db(tenant),
-                        entry: from_text(&entry)?,
+                        entry,
                     })
                 })
                 .collect()

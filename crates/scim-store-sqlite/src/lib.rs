@@ -15,6 +15,7 @@ mod admin;
 mod admins;
 mod functions;
 mod journal;
+mod members;
 mod readers;
 mod resources;
 mod rows;

@@ -1,6 +1,7 @@
 //! The tenant-scoped resource store on SQLite.
 
 use crate::journal::write_journal;
+use crate::members::{apply_members, write_member_entries};
 use crate::readers::Readers;
 use crate::rows;
 use crate::sql_filter::attr_code;
@@ -60,98 +61,9 @@ pub(crate) fn write_index(
     Ok(())
 }
 
-/// Resolves member ids to sequence numbers within the tenant.
-fn member_seqs(conn: &Connection, tenant: i64, ids: &[ResourceId]) -> StoreResult<Vec<i64>> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT seq FROM resources WHERE tenant_id = ?1 AND kind IN (0, 1) AND id = ?2",
-        )
-        .map_err(backend)?;
-    ids.iter()
-        .map(|id| {
-            stmt.query_row(params![tenant, id.as_str()], |r| r.get(0))
-                .map_err(|e| match e {
-                    rusqlite::Error::QueryReturnedNoRows => {
-                        StoreError::MissingMember(id.to_string())
-                    }
-                    other => backend(other),
-                })
-        })
-        .collect()
-}
-
 pub(crate) fn to_json(doc: &serde_json::Map<String, serde_json::Value>) -> StoreResult<String> {
     serde_json::to_string(doc)
         .map_err(|e| StoreError::Backend(format!("cannot encode document: {e}")))
-}
-
-/// Applies membership changes; returns whether anything changed.
-fn apply_members(
-    conn: &Connection,
-    tenant: i64,
-    group: i64,
-    changes: &[MemberChange],
-) -> StoreResult<bool> {
-    let mut changed = 0usize;
-    for change in changes {
-        match change {
-            MemberChange::Add(ids) => {
-                let mut stmt = conn
-                    .prepare_cached(
-                        "INSERT OR IGNORE INTO members (group_seq, member_seq) VALUES (?1, ?2)",
-                    )
-                    .map_err(backend)?;
-                for m in member_seqs(conn, tenant, ids)? {
-                    changed += stmt.execute(params![group, m]).map_err(backend)?;
-                }
-            }
-            MemberChange::Remove(ids) => {
-                let mut stmt = conn
-                    .prepare_cached("DELETE FROM members WHERE group_seq = ?1 AND member_seq IN (SELECT seq FROM resources WHERE tenant_id = ?2 AND kind IN (0, 1) AND id = ?3)")
-                    .map_err(backend)?;
-                for id in ids {
-                    changed += stmt
-                        .execute(params![group, tenant, id.as_str()])
-                        .map_err(backend)?;
-                }
-            }
-            MemberChange::RemoveAll => {
-                changed += conn
-                    .execute("DELETE FROM members WHERE group_seq = ?1", [group])
-                    .map_err(backend)?;
-            }
-            MemberChange::ReplaceAll(ids) => {
-                let wanted = member_seqs(conn, tenant, ids)?;
-                let mut current: Vec<i64> = {
-                    let mut stmt = conn
-                        .prepare_cached("SELECT member_seq FROM members WHERE group_seq = ?1")
-                        .map_err(backend)?;
-                    let rows = stmt.query_map([group], |r| r.get(0)).map_err(backend)?;
-                    rows.collect::<rusqlite::Result<_>>().map_err(backend)?
-                };
-                current.sort_unstable();
-                let mut del = conn
-                    .prepare_cached("DELETE FROM members WHERE group_seq = ?1 AND member_seq = ?2")
-                    .map_err(backend)?;
-                for m in &current {
-                    if !wanted.contains(m) {
-                        changed += del.execute(params![group, m]).map_err(backend)?;
-                    }
-                }
-                let mut ins = conn
-                    .prepare_cached(
-                        "INSERT OR IGNORE INTO members (group_seq, member_seq) VALUES (?1, ?2)",
-                    )
-                    .map_err(backend)?;
-                for m in wanted {
-                    if current.binary_search(&m).is_err() {
-                        changed += ins.execute(params![group, m]).map_err(backend)?;
-                    }
-                }
-            }
-        }
-    }
-    Ok(changed > 0)
 }
 
 #[async_trait]
@@ -185,7 +97,8 @@ impl ResourceStore for SqliteResources {
                 write_index(conn, tenant, kind, seq, &rec.keys, true)?;
                 write_journal(conn, tenant, &rec.journal, true)?;
                 if !rec.members.is_empty() {
-                    apply_members(conn, tenant, seq, &[MemberChange::Add(rec.members.clone())])?;
+                    let deltas = apply_members(conn, tenant, seq, &[MemberChange::Add(rec.members.clone())])?;
+                    write_member_entries(conn, tenant, &deltas, &rec.journal, &rec.doc)?;
                 }
                 let mut record = Record {
                     kind,
@@ -228,7 +141,8 @@ impl ResourceStore for SqliteResources {
             .write(move |conn| {
                 let Some((seq, current)) = rows::by_id(conn, tenant, kind, &id, load)? else { return Ok(None) };
                 let update = f(&current).map_err(StoreError::Rejected)?;
-                let mut changed = apply_members(conn, tenant, seq, &update.members)?;
+                let deltas = apply_members(conn, tenant, seq, &update.members)?;
+                let mut changed = !deltas.is_empty();
                 if let Some((doc, keys)) = &update.doc {
                     if *doc != current.doc {
                         if kind == ResourceKind::User && keys.active && !is_active(conn, seq)? {
@@ -261,6 +175,7 @@ impl ResourceStore for SqliteResources {
                 let Some((_, record)) = rows::by_id(conn, tenant, kind, &id, load)? else {
                     return Err(StoreError::Backend("updated row vanished".into()));
                 };
+                write_member_entries(conn, tenant, &deltas, &update.journal, &record.doc)?;
                 Ok(Some(Updated { record, changed }))
             })
             .await

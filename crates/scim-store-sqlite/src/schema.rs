@@ -184,6 +184,12 @@ const MIGRATIONS: &[&str] = &[
             WHERE tenant_id = OLD.tenant_id AND kind = OLD.kind;
     END;
     "#,
+    // 6: what the client sent, with each audit entry (redacted and capped
+    // by the service; NULL for entries written before and for requests
+    // without a body).
+    r#"
+    ALTER TABLE audit ADD COLUMN sent TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -205,4 +211,32 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<i64> {
         tx.commit()?;
     }
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_5_database_upgrades_and_keeps_its_audit_log() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::functions::register(&conn).unwrap();
+        for (i, sql) in MIGRATIONS.iter().take(5).enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
+                .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO audit (tenant_id, at, status, entry) VALUES (1, 0, 201, '{\"action\": \"create\"}')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), latest());
+        let (entry, sent): (String, Option<String>) = conn
+            .query_row("SELECT entry, sent FROM audit", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((entry.as_str(), sent), ("{\"action\": \"create\"}", None));
+    }
 }

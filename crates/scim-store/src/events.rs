@@ -40,12 +40,164 @@ pub struct AuditEntry {
     /// The structured diff of what changed (`password` redacted): a list of
     /// `{"op": "add"|"remove"|"replace", "path": …, "old": …, "new": …}`.
     pub diff: Value,
+    /// What the client sent: the request body (for Bulk, the operation's
+    /// `data`), secrets redacted as in `diff`. When its JSON text is longer
+    /// than the service's cap, a string holding the first part of that text
+    /// followed by `…`, with `sent_truncated` set. Stores keep it in a
+    /// column of its own (see [`AuditEntry::sent_text`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent: Option<Value>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub sent_truncated: bool,
+    /// The console admin who made a local change (`None` for SCIM
+    /// connections and the command line).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin: Option<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl AuditEntry {
     /// Whether the request succeeded (2xx).
     pub fn succeeded(&self) -> bool {
         (200..300).contains(&self.status)
+    }
+
+    /// The `sent` column of this entry: the JSON text of `sent`, or the
+    /// truncated text itself (which never parses as JSON: it ends inside
+    /// the document, followed by `…`).
+    pub fn sent_text(&self) -> StoreResult<Option<String>> {
+        match (&self.sent, self.sent_truncated) {
+            (None, _) => Ok(None),
+            (Some(Value::String(cut)), true) => Ok(Some(cut.clone())),
+            (Some(v), _) => serde_json::to_string(v)
+                .map(Some)
+                .map_err(|e| crate::StoreError::Backend(format!("cannot encode sent body: {e}"))),
+        }
+    }
+
+    /// Sets `sent` from the column written by [`AuditEntry::sent_text`].
+    pub fn set_sent_text(&mut self, text: Option<String>) {
+        (self.sent, self.sent_truncated) = match text {
+            None => (None, false),
+            Some(t) => match serde_json::from_str::<Value>(&t) {
+                Ok(v) => (Some(v), false),
+                Err(_) => (Some(Value::String(t)), true),
+            },
+        };
+    }
+
+    /// The entry JSON text and the `sent` column: what SQL stores write.
+    pub fn stored_texts(&self) -> StoreResult<(String, Option<String>)> {
+        if self.sent.is_none() {
+            return Ok((crate::policy::to_text(self)?, None));
+        }
+        let sent = self.sent_text()?;
+        let mut rest = self.clone();
+        rest.sent = None;
+        rest.sent_truncated = false;
+        Ok((crate::policy::to_text(&rest)?, sent))
+    }
+
+    /// The entry a group write records on the timeline of one member it
+    /// added or removed: same time, request and outcome; action
+    /// `membership`; the diff is one change of the member's `groups`.
+    pub fn for_member(&self, delta: &MemberDelta, group_display: Option<&str>) -> AuditEntry {
+        let group = serde_json::json!({
+            "value": self.resource_id,
+            "display": group_display,
+        });
+        let change = if delta.added {
+            serde_json::json!({"op": "add", "path": "groups", "new": group})
+        } else {
+            serde_json::json!({"op": "remove", "path": "groups", "old": group})
+        };
+        AuditEntry {
+            at: self.at,
+            connection: self.connection,
+            request_id: self.request_id.clone(),
+            method: self.method.clone(),
+            path: self.path.clone(),
+            profile: self.profile.clone(),
+            status: self.status,
+            action: "membership".into(),
+            resource_type: Some(delta.kind.name().to_string()),
+            resource_id: Some(delta.id.clone()),
+            detail: None,
+            diff: Value::Array(vec![change]),
+            sent: None,
+            sent_truncated: false,
+            admin: self.admin.clone(),
+        }
+    }
+}
+
+/// One member a group write added or removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberDelta {
+    pub kind: ResourceKind,
+    pub id: String,
+    pub added: bool,
+}
+
+/// The members a group write actually added and removed, net: a member
+/// removed and added back in one write (or the reverse) is neither. Each
+/// backend collects them while it applies `MemberChange`s (so their
+/// number is the size of the change, not of the group), and writes one
+/// [`AuditEntry::for_member`] per member in the write's transaction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MemberDeltas(std::collections::BTreeMap<String, (ResourceKind, bool)>);
+
+impl MemberDeltas {
+    fn note(&mut self, kind: ResourceKind, id: &str, added: bool) {
+        match self.0.get(id) {
+            Some((_, was)) if *was != added => {
+                self.0.remove(id);
+            }
+            _ => {
+                self.0.insert(id.to_string(), (kind, added));
+            }
+        }
+    }
+
+    /// A member the write added.
+    pub fn added(&mut self, kind: ResourceKind, id: &str) {
+        self.note(kind, id, true);
+    }
+
+    /// A member the write removed.
+    pub fn removed(&mut self, kind: ResourceKind, id: &str) {
+        self.note(kind, id, false);
+    }
+
+    /// Whether the membership is unchanged.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The changes, by member id.
+    pub fn iter(&self) -> impl Iterator<Item = MemberDelta> + '_ {
+        self.0.iter().map(|(id, (kind, added))| MemberDelta {
+            kind: *kind,
+            id: id.clone(),
+            added: *added,
+        })
+    }
+
+    /// The members' audit entries of a group write's journal (none when
+    /// the journal has no audit entry).
+    pub fn entries(
+        &self,
+        journal: &Journal,
+        group_doc: &serde_json::Map<String, Value>,
+    ) -> Vec<AuditEntry> {
+        let Some(group) = &journal.audit else {
+            return Vec::new();
+        };
+        let display = group_doc.get("displayName").and_then(Value::as_str);
+        self.iter().map(|d| group.for_member(&d, display)).collect()
     }
 }
 

@@ -30,7 +30,7 @@ pub use admins::{AdminAccount, AdminRole, AdminSession, AdminStore, NewAdmin};
 pub use error::{StoreError, StoreResult};
 pub use events::{
     AuditEntry, AuditQuery, AuditRecord, ChangeEvent, DeadLetter, DeliveryProgress, EventStore,
-    Journal, NewWebhook, StoredEvent, Webhook, WebhookFormat,
+    Journal, MemberDelta, MemberDeltas, NewWebhook, StoredEvent, Webhook, WebhookFormat,
 };
 pub use model::*;
 pub use policy::{

@@ -49,6 +49,26 @@ fn diff(d: &Value) -> String {
     format!(r#"<ul class="diff">{lis}</ul>"#)
 }
 
+/// What the client sent, collapsed: the redacted body, pretty-printed
+/// (or the first part of its text when it was too long to keep whole).
+fn sent(e: &scim_store::AuditEntry) -> String {
+    let Some(v) = &e.sent else {
+        return "—".into();
+    };
+    let (text, note) = match (v, e.sent_truncated) {
+        (Value::String(cut), true) => (cut.clone(), " (truncated)"),
+        (other, _) => (
+            serde_json::to_string_pretty(other).unwrap_or_else(|_| other.to_string()),
+            "",
+        ),
+    };
+    format!(
+        r#"<details class="sent"><summary>Sent, {} bytes{note}</summary><pre>{}</pre></details>"#,
+        text.len(),
+        esc(&text)
+    )
+}
+
 /// The timeline table (also used by the audit log page).
 pub fn timeline_table(t: &Timeline, tenant: &str, with_resource: bool) -> String {
     if t.entries.is_empty() {
@@ -66,6 +86,11 @@ pub fn timeline_table(t: &Timeline, tenant: &str, with_resource: bool) -> String
                     .cloned()
                     .unwrap_or_else(|| format!("#{c}"))
             });
+            let by = match (by, &e.admin) {
+                (Some(c), _) => esc(&c),
+                (None, Some(a)) => format!("admin {}", esc(a)),
+                (None, None) => "local".into(),
+            };
             let status = if e.succeeded() {
                 format!(r#"<span class="badge ok">{}</span>"#, e.status)
             } else {
@@ -93,12 +118,12 @@ pub fn timeline_table(t: &Timeline, tenant: &str, with_resource: bool) -> String
                 .map(|d| format!(r#"<div class="muted">{}</div>"#, esc(d)))
                 .unwrap_or_default();
             format!(
-                r#"<tr><td>{}</td><td>{}</td><td>{}</td><td>{status}</td><td><code>{} {}</code></td>{resource}<td>{detail}{}</td></tr>"#,
+                r#"<tr><td>{}</td><td>{by}</td><td>{}</td><td>{status}</td><td><code>{} {}</code></td>{resource}<td>{}</td><td>{detail}{}</td></tr>"#,
                 or_dash(at),
-                by.map_or_else(|| "local".to_string(), |b| esc(&b)),
                 esc(&e.action),
                 esc(&e.method),
                 esc(&e.path),
+                sent(e),
                 diff(&e.diff)
             )
         })
@@ -109,7 +134,7 @@ pub fn timeline_table(t: &Timeline, tenant: &str, with_resource: bool) -> String
         ""
     };
     format!(
-        r#"<table><thead><tr><th scope="col">When</th><th scope="col">Connection</th><th scope="col">Action</th><th scope="col">Status</th><th scope="col">Request</th>{rcol}<th scope="col">What changed</th></tr></thead><tbody>{rows}</tbody></table>"#
+        r#"<table><thead><tr><th scope="col">When</th><th scope="col">Connection</th><th scope="col">Action</th><th scope="col">Status</th><th scope="col">Request</th>{rcol}<th scope="col">Sent</th><th scope="col">Changed</th></tr></thead><tbody>{rows}</tbody></table>"#
     )
 }
 
@@ -281,4 +306,62 @@ pub async fn set_active(
         url(&tenant),
         url(&id)
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scim_store::{AuditEntry, AuditRecord, TenantId};
+    use serde_json::json;
+
+    fn record(seq: i64, entry: AuditEntry) -> AuditRecord {
+        AuditRecord {
+            seq,
+            tenant: TenantId::from_db(1),
+            entry,
+        }
+    }
+
+    #[test]
+    fn the_timeline_shows_what_was_sent_escaped_and_collapsed() {
+        let sent = AuditEntry {
+            at: 0,
+            connection: Some(3),
+            method: "PATCH".into(),
+            path: "/Users/u1".into(),
+            status: 200,
+            action: "patch".into(),
+            sent: Some(json!({"Operations": [{"op": "add", "value": "<script>x</script>"}]})),
+            diff: json!([{"op": "add", "path": "title", "new": "<b>"}]),
+            ..AuditEntry::default()
+        };
+        let cut = AuditEntry {
+            status: 400,
+            action: "refused".into(),
+            sent: Some(json!("{\"userName\": \"<i>…")),
+            sent_truncated: true,
+            admin: Some("alice<".into()),
+            ..AuditEntry::default()
+        };
+        let t = Timeline {
+            entries: vec![record(2, cut), record(1, sent)],
+            connections: [(3, "okta".to_string())].into_iter().collect(),
+        };
+        let html = timeline_table(&t, "acme", false);
+        for want in [
+            r#"<th scope="col">Sent</th><th scope="col">Changed</th>"#,
+            r#"<details class="sent"><summary>Sent, "#,
+            "&lt;script&gt;x&lt;/script&gt;",
+            "&lt;b&gt;",
+            "bytes (truncated)</summary><pre>{&quot;userName&quot;: &quot;&lt;i&gt;…</pre>",
+            "<td>admin alice&lt;</td>",
+            "<td>okta</td>",
+        ] {
+            assert!(html.contains(want), "{want} missing from {html}");
+        }
+        assert!(
+            !html.contains("<script>") && !html.contains("<i>"),
+            "{html}"
+        );
+    }
 }

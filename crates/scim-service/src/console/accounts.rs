@@ -301,6 +301,7 @@ impl ScimService {
             role: a.role,
             scope,
             csrf,
+            request_id: String::new(),
         })
     }
 }

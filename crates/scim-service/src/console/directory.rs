@@ -186,7 +186,9 @@ impl Console<'_> {
     /// Enables or disables a local user; refused (403) for a managed one.
     pub async fn set_active(&self, tenant: &str, id: &str, active: bool) -> ScimResult<Record> {
         self.who.check_change(tenant)?;
-        self.svc.admin_set_active(tenant, id, active).await
+        self.svc
+            .admin_set_active_by(&self.actor(), tenant, id, active)
+            .await
     }
 
     /// Deletes a local user or group; refused (403) for a managed one.
@@ -198,7 +200,7 @@ impl Console<'_> {
     ) -> ScimResult<()> {
         self.who.check_change(tenant)?;
         self.svc
-            .admin_delete(tenant, &kind.name().to_lowercase(), id)
+            .admin_delete_by(&self.actor(), tenant, &kind.name().to_lowercase(), id)
             .await
     }
 
@@ -206,7 +208,7 @@ impl Console<'_> {
     pub async fn unmanage(&self, tenant: &str, kind: ResourceKind, id: &str) -> ScimResult<Record> {
         self.who.check_change(tenant)?;
         self.svc
-            .unmanage(tenant, &kind.name().to_lowercase(), id)
+            .unmanage_by(&self.actor(), tenant, &kind.name().to_lowercase(), id)
             .await
     }
 

@@ -23,6 +23,7 @@ pub use accounts::{AdminKind, LoginOutcome, SESSION_COOKIE};
 pub use directory::{ResourceDetail, SearchPage, SearchParams, Timeline};
 pub use tenants::{ConnectionForm, ConnectionView, TenantView, TokenState, TokenView};
 
+use crate::journal::LocalActor;
 use crate::ScimService;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{AdminRole, TenantId};
@@ -36,6 +37,9 @@ pub struct AdminPrincipal {
     /// The tenant (id, name) the admin is confined to; `None`: every tenant.
     scope: Option<(TenantId, String)>,
     csrf: String,
+    /// The correlation id of the request being served (`X-Request-Id`),
+    /// recorded with the changes the admin makes.
+    request_id: String,
 }
 
 impl AdminPrincipal {
@@ -62,6 +66,19 @@ impl AdminPrincipal {
     /// The one tenant a scoped admin reaches.
     pub fn tenant_name(&self) -> Option<&str> {
         self.scope.as_ref().map(|(_, n)| n.as_str())
+    }
+
+    /// This principal serving the request with correlation id `id` (the
+    /// HTTP layer's `X-Request-Id`), so that the audit entries of the
+    /// admin's changes carry it.
+    pub fn with_request_id(mut self, id: &str) -> AdminPrincipal {
+        self.request_id = id.to_string();
+        self
+    }
+
+    /// The correlation id of the request being served (empty if unknown).
+    pub fn request_id(&self) -> &str {
+        &self.request_id
     }
 
     /// The session's CSRF token, which every change must carry.
@@ -135,6 +152,20 @@ impl Console<'_> {
     /// The signed-in admin.
     pub fn me(&self) -> &AdminPrincipal {
         self.who
+    }
+
+    /// Who the audit log names for this admin's changes: the username and
+    /// the request's correlation id (a new one if the request had none).
+    pub(crate) fn actor(&self) -> LocalActor {
+        let request_id = if self.who.request_id.is_empty() {
+            self.svc.ids.new_id().to_string()
+        } else {
+            self.who.request_id.clone()
+        };
+        LocalActor {
+            admin: Some(self.who.username.clone()),
+            request_id,
+        }
     }
 }
 

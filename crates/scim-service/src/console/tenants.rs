@@ -271,7 +271,9 @@ impl Console<'_> {
         confirm: bool,
     ) -> ScimResult<Released> {
         self.who.check_change(tenant)?;
-        self.svc.release_breaker(tenant, connection, confirm).await
+        self.svc
+            .release_breaker_by(&self.actor(), tenant, connection, confirm)
+            .await
     }
 
     /// A tenant's webhooks with their delivery status.

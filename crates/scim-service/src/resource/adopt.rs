@@ -17,7 +17,7 @@
 //! account is still local, so two concurrent creates adopt it at most once.
 
 use crate::journal::{change, Origin};
-use crate::{Principal, RequestCtx, ScimService};
+use crate::{Principal, ScimService};
 use scim_core::filter::{lower, Filter};
 use scim_core::project::Projection;
 use scim_core::resource::apply_replace_rules;
@@ -120,7 +120,7 @@ impl ScimService {
         who: &Principal,
         doc: &Map<String, Value>,
         provenance: &Provenance,
-        ctx: &RequestCtx,
+        origin: &Origin,
         projection: &Projection,
     ) -> ScimResult<Option<Record>> {
         let policy = who.settings().matching.clone();
@@ -139,7 +139,7 @@ impl ScimService {
         let mut linked = provenance.clone();
         let keep = policy.keep_auth_provider;
         let now = self.clock.now();
-        let origin = Origin::of(who, ctx);
+        let origin = origin.clone();
         let update = Box::new(move |current: &Record| {
             if current.provenance.managed {
                 return Err(ScimError::Uniqueness(

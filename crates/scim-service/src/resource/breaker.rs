@@ -9,6 +9,7 @@
 //! The count lives in the database, so every replica sees it; the pause is
 //! part of the connection, which every request loads.
 
+use crate::journal::LocalActor;
 use crate::{Principal, ScimService};
 use scim_core::timestamp::Timestamp;
 use scim_core::{ScimError, ScimResult};
@@ -152,6 +153,18 @@ impl ScimService {
         connection: &str,
         confirm: bool,
     ) -> ScimResult<Released> {
+        self.release_breaker_by(&LocalActor::default(), tenant, connection, confirm)
+            .await
+    }
+
+    /// [`ScimService::release_breaker`] by a named actor (a console admin).
+    pub async fn release_breaker_by(
+        &self,
+        actor: &LocalActor,
+        tenant: &str,
+        connection: &str,
+        confirm: bool,
+    ) -> ScimResult<Released> {
         let t = self.tenant_named(tenant).await?;
         let c = self.connection_named(tenant, connection).await?;
         let Some(paused) = c.policy.paused_since else {
@@ -183,7 +196,7 @@ impl ScimService {
         } else {
             "breaker-rejected"
         };
-        let mut origin = crate::journal::Origin::local("breaker");
+        let mut origin = actor.origin("breaker");
         origin.connection = Some(c.id.db_key());
         let detail = format!("re-enabled {} user(s)", reenabled.len());
         let entry = origin.entry(now, 200, action, None, None, Some(detail), Vec::new());

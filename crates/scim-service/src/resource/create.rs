@@ -24,7 +24,8 @@ impl ScimService {
         projection: &Projection,
     ) -> ScimResult<Reply> {
         let result = self.create_inner(who, kind, body, ctx, projection).await;
-        self.audit_refusal(who, ctx, kind, None, &result).await;
+        self.audit_refusal(who, ctx, kind, None, Some(body), &result)
+            .await;
         result
     }
 
@@ -42,8 +43,12 @@ impl ScimService {
         let provider = who.auth_provider(ctx.user_agent.as_deref(), ctx.entra_flag);
         let provenance =
             Provenance::provisioned(who.connection(), who.connection_name(), &provider, now);
+        let origin = Origin::of(who, ctx).with_sent(body);
         if kind == ResourceKind::User {
-            if let Some(adopted) = self.adopt(who, &doc, &provenance, ctx, projection).await? {
+            if let Some(adopted) = self
+                .adopt(who, &doc, &provenance, &origin, projection)
+                .await?
+            {
                 return self.reply(&adopted, ctx, projection, 201);
             }
         }
@@ -54,7 +59,7 @@ impl ScimService {
             &["members"]
         };
         let journal = change(
-            &Origin::of(who, ctx),
+            &origin,
             now,
             201,
             "create",

@@ -34,7 +34,8 @@ impl ScimService {
         ctx: &RequestCtx,
     ) -> ScimResult<Reply> {
         let result = self.delete_inner(who, kind, id, pre, ctx).await;
-        self.audit_refusal(who, ctx, kind, Some(id), &result).await;
+        self.audit_refusal(who, ctx, kind, Some(id), None, &result)
+            .await;
         result
     }
 

@@ -126,22 +126,70 @@ impl ScimService {
     }
 
     /// Records a refused write in the audit log (a write that succeeded
-    /// recorded its entry in its own transaction). Never fails the request.
+    /// recorded its entry in its own transaction), with the body the client
+    /// sent. Never fails the request.
     pub(crate) async fn audit_refusal<T>(
         &self,
         who: &Principal,
         ctx: &RequestCtx,
         kind: ResourceKind,
         id: Option<&str>,
+        body: Option<&Value>,
         result: &ScimResult<T>,
     ) {
         let Err(e) = result else { return };
-        let origin = Origin::of(who, ctx);
+        self.record_refusal(who, ctx, Some(kind), id, body, e).await;
+    }
+
+    /// Records a SCIM write request refused before it reached its
+    /// operation: a body that is not JSON, too large or of another media
+    /// type, or a rate limit. The HTTP layer calls this for every request
+    /// it refuses once it knows the caller (a 401 has no tenant to record
+    /// it in). Reads (`GET`, and `POST …/.search`) are not recorded. Never
+    /// fails.
+    pub async fn audit_refused_request(
+        &self,
+        who: &Principal,
+        ctx: &RequestCtx,
+        error: &ScimError,
+    ) {
+        let write = matches!(ctx.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE");
+        let search = ctx
+            .path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.eq_ignore_ascii_case(".search"));
+        if !write || search {
+            return;
+        }
+        let mut segs = ctx.path.trim_matches('/').split('/');
+        let kind = segs
+            .next()
+            .and_then(|s| s.strip_suffix('s'))
+            .and_then(super::kind_of);
+        let id = kind.and(segs.next());
+        self.record_refusal(who, ctx, kind, id, None, error).await;
+    }
+
+    /// Appends the entry of a refused request.
+    pub(crate) async fn record_refusal(
+        &self,
+        who: &Principal,
+        ctx: &RequestCtx,
+        kind: Option<ResourceKind>,
+        id: Option<&str>,
+        body: Option<&Value>,
+        e: &ScimError,
+    ) {
+        let mut origin = Origin::of(who, ctx);
+        if let Some(b) = body {
+            origin = origin.with_sent(b);
+        }
         let entry = origin.entry(
             self.clock.now(),
             e.status(),
             "refused",
-            Some(kind),
+            kind,
             id,
             Some(e.detail().to_string()),
             Vec::new(),

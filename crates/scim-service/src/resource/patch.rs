@@ -68,7 +68,8 @@ impl ScimService {
         let result = self
             .patch_inner(who, kind, id, body, ctx, projection, pre)
             .await;
-        self.audit_refusal(who, ctx, kind, Some(id), &result).await;
+        self.audit_refusal(who, ctx, kind, Some(id), Some(body), &result)
+            .await;
         result
     }
 
@@ -101,7 +102,7 @@ impl ScimService {
         };
         let (observed, _) = self.check_ownership(who, kind, &rid).await?;
         let by = who.connection();
-        let origin = Origin::of(who, ctx);
+        let origin = Origin::of(who, ctx).with_sent(body);
         let status = if no_content { 204 } else { 200 };
         let deprov = Deprovisioning::of(who);
         let seen = deprov.clone();

@@ -30,7 +30,8 @@ impl ScimService {
         let result = self
             .replace_inner(who, kind, id, body, ctx, projection, pre)
             .await;
-        self.audit_refusal(who, ctx, kind, Some(id), &result).await;
+        self.audit_refusal(who, ctx, kind, Some(id), Some(body), &result)
+            .await;
         result
     }
 
@@ -50,7 +51,7 @@ impl ScimService {
         let (mut doc, members) = self.prepare(kind, body, &tol)?;
         let (observed, _) = self.check_ownership(who, kind, &rid).await?;
         let by = who.connection();
-        let origin = Origin::of(who, ctx);
+        let origin = Origin::of(who, ctx).with_sent(body);
         let deprov = Deprovisioning::of(who);
         let seen = deprov.clone();
         let registry = self.registry.clone();

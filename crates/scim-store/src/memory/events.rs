@@ -30,6 +30,14 @@ impl Journals {
         self.seq
     }
 
+    /// Records the audit entries of a group write's members.
+    pub(super) fn record_entries(&mut self, tenant: TenantId, entries: Vec<AuditEntry>) {
+        for entry in entries {
+            let seq = self.next();
+            self.audit.push(AuditRecord { seq, tenant, entry });
+        }
+    }
+
     /// Records a write's journal (events only when something changed).
     pub(super) fn record(&mut self, tenant: TenantId, journal: Journal, changed: bool) {
         if let Some(entry) = journal.audit {

@@ -2,7 +2,7 @@
 
 use super::{lock, Row, State};
 use crate::error::{StoreError, StoreResult};
-use crate::events::Journal;
+use crate::events::{Journal, MemberDeltas};
 use crate::model::*;
 use crate::policy::Provenance;
 use crate::query::{cursor, Page, PageRequest, Query};
@@ -129,7 +129,15 @@ impl ResourceStore for MemoryResources {
         if rec.kind == ResourceKind::User && rec.keys.active {
             s.check_seat(self.tenant)?;
         }
+        let mut deltas = MemberDeltas::default();
+        for m in &member_seqs {
+            if let Some(row) = s.rows.get(m) {
+                deltas.added(row.kind, row.record.id.as_str());
+            }
+        }
+        let companions = deltas.entries(&rec.journal, &rec.doc);
         s.journals.record(self.tenant, rec.journal, true);
+        s.journals.record_entries(self.tenant, companions);
         let seq = s.key();
         let record = Record {
             kind: rec.kind,
@@ -262,6 +270,17 @@ impl ResourceStore for MemoryResources {
                 changed = true;
             }
         }
+        let mut deltas = MemberDeltas::default();
+        for (_, m) in before.difference(&new_members) {
+            if let Some(row) = s.rows.get(m) {
+                deltas.removed(row.kind, row.record.id.as_str());
+            }
+        }
+        for (_, m) in new_members.difference(&before) {
+            if let Some(row) = s.rows.get(m) {
+                deltas.added(row.kind, row.record.id.as_str());
+            }
+        }
         if new_members != before {
             for k in &before {
                 s.members.remove(k);
@@ -279,7 +298,12 @@ impl ResourceStore for MemoryResources {
             }
             changed = true;
         }
+        let companions = match s.rows.get(&seq) {
+            Some(row) => deltas.entries(&update.journal, &row.record.doc),
+            None => Vec::new(),
+        };
         s.journals.record(self.tenant, update.journal, changed);
+        s.journals.record_entries(self.tenant, companions);
         let record = self
             .load(&s, seq, load)
             .ok_or_else(|| StoreError::Backend("row vanished".into()))?;

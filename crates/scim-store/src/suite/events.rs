@@ -2,7 +2,7 @@
 //! delivery state: journals commit with their writes (and only then),
 //! audit queries, event paging, leases, dead letters and purges.
 
-use super::{doc, id, t, tenant, user};
+use super::{doc, group, id, t, tenant, user};
 use crate::events::*;
 use crate::index::keys;
 use crate::model::*;
@@ -24,6 +24,7 @@ fn entry(action: &str, status: u16, rid: &str, at: u32, conn: i64) -> AuditEntry
         resource_id: Some(rid.into()),
         detail: None,
         diff: json!([{"op": "add", "path": "userName", "new": rid}]),
+        ..AuditEntry::default()
     }
 }
 
@@ -425,4 +426,184 @@ pub async fn dead_letters_survive_event_retention(store: Arc<dyn Store>) {
     assert!(store.delete_webhook(a.id, hook.id).await.unwrap());
     assert_eq!(store.purge_events(t(100)).await.unwrap(), 1);
     assert!(seqs(&store, Some(a.id)).await.is_empty());
+}
+
+/// A group write's journal with an audit entry (the group's).
+fn group_journal(gid: &str, at: u32) -> Journal {
+    Journal {
+        audit: Some(AuditEntry {
+            resource_type: Some("Group".into()),
+            path: format!("/Groups/{gid}"),
+            method: "PATCH".into(),
+            ..entry("patch", 200, gid, at, 7)
+        }),
+        events: Vec::new(),
+    }
+}
+
+/// The membership entries on one member's timeline, oldest first:
+/// `(op, group id, request id)`.
+async fn memberships(store: &Arc<dyn Store>, tn: TenantId, member: &str) -> Vec<String> {
+    let q = AuditQuery {
+        resource: Some((ResourceKind::User, member.into())),
+        limit: 100,
+        ..AuditQuery::default()
+    };
+    let mut out: Vec<String> = store
+        .audit(tn, &q)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.entry.action == "membership")
+        .map(|r| {
+            let d = &r.entry.diff[0];
+            let g = if d["op"] == "add" {
+                &d["new"]
+            } else {
+                &d["old"]
+            };
+            format!(
+                "{} {} {} {}",
+                d["op"].as_str().unwrap(),
+                g["value"].as_str().unwrap(),
+                g["display"].as_str().unwrap_or("-"),
+                r.entry.request_id
+            )
+        })
+        .collect();
+    out.reverse();
+    out
+}
+
+pub async fn audit_keeps_what_was_sent_and_member_timelines(store: Arc<dyn Store>) {
+    let tn = store.create_tenant("t", t(0)).await.unwrap();
+    let r = store.resources(tn.id);
+    // What the client sent round-trips, whole or truncated, beside the entry.
+    let mut u = user("u1", json!({"userName": "a"}));
+    let mut sent = entry("create", 201, "u1", 1, 7);
+    sent.sent = Some(json!({"userName": "a", "password": "[redacted]", "n": 1.5}));
+    sent.admin = Some("alice".into());
+    u.journal = Journal {
+        audit: Some(sent.clone()),
+        events: Vec::new(),
+    };
+    r.insert(u).await.unwrap();
+    let mut cut = entry("refused", 400, "u1", 2, 7);
+    cut.sent = Some(json!("{\"userName\": \"a…"));
+    cut.sent_truncated = true;
+    store.append_audit(tn.id, cut.clone()).await.unwrap();
+    let all = store
+        .audit(
+            tn.id,
+            &AuditQuery {
+                limit: 10,
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(all[1].entry, sent);
+    assert_eq!(all[0].entry, cut);
+    assert_eq!(
+        all[0].entry.sent_text().unwrap().unwrap(),
+        "{\"userName\": \"a…"
+    );
+
+    // Membership changes appear on each member's own timeline, in the
+    // group write's transaction, with its request id; only what changed.
+    for m in ["u2", "u3", "u4"] {
+        r.insert(user(m, json!({"userName": m}))).await.unwrap();
+    }
+    let mut g = group("g1", "Staff", &["u2"]);
+    g.journal = group_journal("g1", 3);
+    r.insert(g).await.unwrap();
+    let change = |changes: Vec<MemberChange>, at: u32| -> UpdateFn {
+        Box::new(move |_cur: &Record| {
+            Ok(Update {
+                members: changes,
+                journal: group_journal("g1", at),
+                ..Update::none(t(at))
+            })
+        })
+    };
+    let update = |f: UpdateFn| {
+        let r = r.clone();
+        async move {
+            r.update(ResourceKind::Group, &id("g1"), Load::NONE, f)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    // u2 is already a member: only u3 is added.
+    update(change(vec![MemberChange::Add(vec![id("u2"), id("u3")])], 4)).await;
+    // Removed and added back in one write: no change for u3; u4 absent.
+    update(change(
+        vec![
+            MemberChange::Remove(vec![id("u3"), id("u4")]),
+            MemberChange::Add(vec![id("u3")]),
+        ],
+        5,
+    ))
+    .await;
+    update(change(
+        vec![MemberChange::ReplaceAll(vec![id("u3"), id("u4")])],
+        6,
+    ))
+    .await;
+    update(change(vec![MemberChange::RemoveAll], 7)).await;
+    // A rejected write records nothing.
+    let rejected: UpdateFn =
+        Box::new(|_cur: &Record| Err(scim_core::ScimError::PreconditionFailed("no".into())));
+    assert!(r
+        .update(ResourceKind::Group, &id("g1"), Load::NONE, rejected)
+        .await
+        .is_err());
+    assert_eq!(
+        memberships(&store, tn.id, "u2").await,
+        ["add g1 Staff req-3", "remove g1 Staff req-6"]
+    );
+    assert_eq!(
+        memberships(&store, tn.id, "u3").await,
+        ["add g1 Staff req-4", "remove g1 Staff req-7"]
+    );
+    assert_eq!(
+        memberships(&store, tn.id, "u4").await,
+        ["add g1 Staff req-6", "remove g1 Staff req-7"]
+    );
+    // The group's own timeline has one entry per write.
+    let group_entries = store
+        .audit(
+            tn.id,
+            &AuditQuery {
+                resource: Some((ResourceKind::Group, "g1".into())),
+                limit: 100,
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(group_entries.len(), 5);
+    let companion = &store
+        .audit(
+            tn.id,
+            &AuditQuery {
+                resource: Some((ResourceKind::User, "u4".into())),
+                limit: 1,
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap()[0]
+        .entry;
+    assert_eq!(
+        (
+            companion.method.as_str(),
+            companion.path.as_str(),
+            companion.status,
+            companion.connection,
+            companion.sent.is_none()
+        ),
+        ("PATCH", "/Groups/g1", 200, Some(7), true)
+    );
 }

@@ -55,7 +55,8 @@ macro_rules! storage_suite {
             concurrent_member_adds_all_survive, settings_connections_and_token_expiry,
             provenance_is_kept, seats_are_enforced, concurrent_creates_respect_seats,
             trash_restore_and_purge, deprovisions_are_counted_per_window,
-            journals_commit_with_their_writes, webhooks_leases_and_dead_letters,
+            journals_commit_with_their_writes, audit_keeps_what_was_sent_and_member_timelines,
+            webhooks_leases_and_dead_letters,
             dead_letters_survive_event_retention, admin_accounts, admin_sessions);
     };
     (@optional $var:literal, $require:literal, $make:expr; $($name:ident),* $(,)?) => {

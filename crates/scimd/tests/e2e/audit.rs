@@ -1,9 +1,14 @@
 //! The audit log and the change feed end to end: every write is audited
-//! with its correlation id and a structured diff, refusals too; the feed
-//! serves RFC 9967 SETs and resumes exactly where its cursor left off.
+//! with its correlation id, what the client sent and a structured diff;
+//! refusals too, including those before the service (bodies, media types,
+//! rate limits); group membership changes show on each member's timeline;
+//! console changes name their admin; the feed serves RFC 9967 SETs and
+//! resumes exactly where its cursor left off.
 
 use crate::server::*;
 use serde_json::{json, Value};
+use std::io::Write;
+use std::process::{Command, Stdio};
 
 fn audit(s: &Server, args: &[&str]) -> Vec<Value> {
     let mut all = vec!["audit", "--tenant", "default", "--json"];
@@ -88,6 +93,429 @@ fn every_write_and_refusal_is_audited() {
     assert_eq!(audit(&s, &["--connection", "default"]).len(), 4);
     let table = s.cli_ok(&["audit", "--tenant", "default"]);
     assert!(table.lines().nth(1).unwrap().contains("delete"), "{table}");
+}
+
+/// The newest entry with this correlation id.
+fn entry_of(s: &Server, request_id: &str) -> Option<Value> {
+    audit(s, &["--limit", "1000"])
+        .into_iter()
+        .find(|e| e["requestId"] == request_id)
+}
+
+/// A request as the default connection, with a raw body and content type.
+fn send(s: &Server, method: &str, path: &str, body: &str, ctype: &str, rid: &str) -> Resp {
+    s.raw(
+        method,
+        path,
+        Some(body.to_string()),
+        &[
+            ("Authorization", &format!("Bearer {}", s.token)),
+            ("Content-Type", ctype),
+            ("X-Request-Id", rid),
+        ],
+    )
+}
+
+#[test]
+fn refusals_before_the_service_are_audited() {
+    let s = Server::start();
+    let id = s.create_user("kim");
+    // (method, path, body, content type, request id, status, resource id)
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        u16,
+        Option<&'a str>,
+    );
+    let cases: &[Case] = &[
+        (
+            "POST",
+            "/Users",
+            "{\"userName\": ",
+            "application/scim+json",
+            "bad-json",
+            400,
+            None,
+        ),
+        (
+            "PUT",
+            &format!("/Users/{id}"),
+            "{}",
+            "text/plain",
+            "bad-type",
+            415,
+            Some(&id),
+        ),
+        (
+            "PATCH",
+            &format!("/Users/{id}"),
+            "[1,",
+            "application/json",
+            "bad-patch",
+            400,
+            Some(&id),
+        ),
+        (
+            "POST",
+            "/Bulk",
+            "{\"Operations\": [",
+            "application/scim+json",
+            "bad-bulk",
+            400,
+            None,
+        ),
+    ];
+    for (method, path, body, ctype, rid, status, rid_res) in cases {
+        let r = send(&s, method, path, body, ctype, rid);
+        assert_eq!(r.status, *status, "{method} {path}: {}", r.text);
+        assert_eq!(r.header("x-request-id"), Some(*rid));
+        let e = entry_of(&s, rid).unwrap_or_else(|| panic!("{rid} was not audited"));
+        assert_eq!(
+            (
+                e["action"].as_str(),
+                e["status"].as_u64(),
+                e["method"].as_str(),
+                e["path"].as_str()
+            ),
+            (
+                Some("refused"),
+                Some(u64::from(*status)),
+                Some(*method),
+                Some(*path)
+            ),
+            "{e}"
+        );
+        assert_eq!(e["resourceId"].as_str(), *rid_res, "{e}");
+        assert!(e["connection"].is_i64() && e["detail"].is_string(), "{e}");
+        assert!(
+            e.get("sent").is_none(),
+            "an unreadable body is not kept: {e}"
+        );
+    }
+    // A search is a read: its refusal is not a refused change.
+    let r = send(
+        &s,
+        "POST",
+        "/Users/.search",
+        "{",
+        "application/scim+json",
+        "bad-search",
+    );
+    assert_eq!(r.status, 400);
+    assert!(entry_of(&s, "bad-search").is_none());
+    // A whole Bulk request refused by the service, with what it sent.
+    let bulk = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": "none", "password": "p"});
+    let r = send(
+        &s,
+        "POST",
+        "/Bulk",
+        &bulk.to_string(),
+        "application/scim+json",
+        "bulk-refused",
+    );
+    assert_eq!(r.status, 400, "{}", r.text);
+    let e = entry_of(&s, "bulk-refused").unwrap();
+    assert_eq!(
+        (e["action"].as_str(), e["path"].as_str()),
+        (Some("refused"), Some("/Bulk"))
+    );
+    assert_eq!(e["sent"]["Operations"], "none");
+    assert_eq!(e["sent"]["password"], "[redacted]");
+    // No caller, no tenant: a bad token is not audited anywhere.
+    let before = audit(&s, &["--limit", "1000"]).len();
+    let r = s.raw(
+        "POST",
+        "/Users",
+        Some("{".into()),
+        &[("Authorization", "Bearer scimd_nope")],
+    );
+    assert_eq!(r.status, 401);
+    assert_eq!(audit(&s, &["--limit", "1000"]).len(), before);
+}
+
+#[test]
+fn rate_limited_writes_are_audited() {
+    let s = Server::start_with(&["--rate-limit-token", "3"]);
+    let mut limited = None;
+    for i in 0..40 {
+        let body = json!({"schemas": [USER], "userName": format!("u{i}")}).to_string();
+        let r = send(
+            &s,
+            "POST",
+            "/Users",
+            &body,
+            "application/scim+json",
+            &format!("rl-{i}"),
+        );
+        if r.status == 429 {
+            limited = Some(i);
+            break;
+        }
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let i = limited.expect("the writes were never limited");
+    let e = entry_of(&s, &format!("rl-{i}")).expect("the 429 was not audited");
+    assert_eq!(
+        (
+            e["action"].as_str(),
+            e["status"].as_u64(),
+            e["path"].as_str()
+        ),
+        (Some("refused"), Some(429), Some("/Users")),
+        "{e}"
+    );
+    // A limited read is not a refused change.
+    let mut read_limited = false;
+    for _ in 0..40 {
+        let r = s.raw(
+            "GET",
+            "/Users",
+            None,
+            &[
+                ("Authorization", &format!("Bearer {}", s.token)),
+                ("X-Request-Id", "rl-read"),
+            ],
+        );
+        if r.status == 429 {
+            read_limited = true;
+            break;
+        }
+    }
+    assert!(read_limited);
+    assert!(entry_of(&s, "rl-read").is_none());
+}
+
+#[test]
+fn what_the_idp_sent_is_kept_with_each_entry() {
+    let s = Server::start();
+    let body = json!({"schemas": [USER], "userName": "lee", "password": "hunter2", "title": "Dev"});
+    let r = send(
+        &s,
+        "POST",
+        "/Users",
+        &body.to_string(),
+        "application/scim+json",
+        "sent-create",
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let e = entry_of(&s, "sent-create").unwrap();
+    assert_eq!(
+        e["sent"],
+        json!({"schemas": [USER], "userName": "lee", "password": "[redacted]", "title": "Dev"})
+    );
+    assert!(e.get("sentTruncated").is_none(), "{e}");
+
+    let ops = json!([{"op": "replace", "path": "title", "value": "Lead"}]);
+    let patch = json!({"schemas": [PATCH_OP], "Operations": ops});
+    let path = format!("/Users/{id}");
+    send(
+        &s,
+        "PATCH",
+        &path,
+        &patch.to_string(),
+        "application/scim+json",
+        "sent-patch",
+    );
+    assert_eq!(entry_of(&s, "sent-patch").unwrap()["sent"], patch);
+
+    // A refusal by the service keeps what was sent too.
+    let bad = json!({"schemas": [PATCH_OP], "Operations": [{"op": "jump"}]});
+    let r = send(
+        &s,
+        "PATCH",
+        &path,
+        &bad.to_string(),
+        "application/scim+json",
+        "sent-bad",
+    );
+    assert_eq!(r.status, 400, "{}", r.text);
+    let e = entry_of(&s, "sent-bad").unwrap();
+    assert_eq!((e["action"].as_str(), &e["sent"]), (Some("refused"), &bad));
+
+    // Too long to keep whole: the first 16 KiB, marked truncated.
+    let long = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": "x".repeat(40_000)}]});
+    send(
+        &s,
+        "PATCH",
+        &path,
+        &long.to_string(),
+        "application/scim+json",
+        "sent-long",
+    );
+    let e = entry_of(&s, "sent-long").unwrap();
+    assert_eq!(e["sentTruncated"], true, "{e}");
+    let text = e["sent"].as_str().unwrap();
+    assert!(
+        text.starts_with("{\"schemas\"") && text.ends_with('…'),
+        "{text:.80}"
+    );
+    assert!(text.len() <= 16 * 1024 + 3, "{}", text.len());
+
+    // A Bulk operation keeps its own data.
+    let bulk = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [
+        {"method": "POST", "path": "/Users", "bulkId": "b1", "data": {"schemas": [USER], "userName": "max", "password": "pw"}}
+    ]});
+    let r = send(
+        &s,
+        "POST",
+        "/Bulk",
+        &bulk.to_string(),
+        "application/scim+json",
+        "sent-bulk",
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let e = entry_of(&s, "sent-bulk").unwrap();
+    assert_eq!(e["method"], "BULK POST");
+    assert_eq!(
+        e["sent"],
+        json!({"schemas": [USER], "userName": "max", "password": "[redacted]"})
+    );
+}
+
+#[test]
+fn membership_changes_show_on_the_members_timeline() {
+    let s = Server::start();
+    let a = s.create_user("ann");
+    let b = s.create_user("bob");
+    let g = s.create_group("Staff", &[&a]);
+    let add = json!({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "members", "value": [{"value": b}, {"value": a}]}]});
+    let r = send(
+        &s,
+        "PATCH",
+        &format!("/Groups/{g}"),
+        &add.to_string(),
+        "application/scim+json",
+        "grp-add",
+    );
+    assert!(r.status == 200 || r.status == 204, "{}", r.text);
+    let remove = json!({"schemas": [PATCH_OP], "Operations": [{"op": "remove", "path": format!("members[value eq \"{a}\"]")}]});
+    let r = send(
+        &s,
+        "PATCH",
+        &format!("/Groups/{g}"),
+        &remove.to_string(),
+        "application/scim+json",
+        "grp-remove",
+    );
+    assert!(r.status == 200 || r.status == 204, "{}", r.text);
+    let timeline = |u: &str| -> Vec<(String, String, String)> {
+        audit(&s, &["--user", u])
+            .iter()
+            .filter(|e| e["action"] == "membership")
+            .map(|e| {
+                let d = &e["diff"][0];
+                let grp = if d["op"] == "add" {
+                    &d["new"]
+                } else {
+                    &d["old"]
+                };
+                assert_eq!(grp["value"], g.as_str(), "{e}");
+                assert_eq!(grp["display"], "Staff", "{e}");
+                (
+                    d["op"].as_str().unwrap().to_string(),
+                    e["requestId"].as_str().unwrap().to_string(),
+                    e["path"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let gp = format!("/Groups/{g}");
+    // Newest first; ann was added when the group was created, so the PATCH
+    // that names her again changes nothing for her.
+    let ann = timeline(&a);
+    assert_eq!(ann.len(), 2, "{ann:?}");
+    assert_eq!(
+        (ann[0].0.as_str(), ann[0].1.as_str(), ann[0].2.as_str()),
+        ("remove", "grp-remove", gp.as_str())
+    );
+    assert_eq!((ann[1].0.as_str(), ann[1].2.as_str()), ("add", "/Groups"));
+    let bob = timeline(&b);
+    assert_eq!(
+        bob,
+        [("add".to_string(), "grp-add".to_string(), gp.clone())]
+    );
+}
+
+fn create_admin(s: &Server, username: &str, password: &str) {
+    let db = s.db_url();
+    let mut child = Command::new(bin())
+        .args(["admin", "create", "--username", username, "--role", "super"])
+        .args(["--database", &db])
+        .env_remove("SCIMD_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    assert!(child.wait_with_output().unwrap().status.success());
+}
+
+#[test]
+fn console_changes_name_the_admin() {
+    let s = Server::start();
+    let id = s.create_user("pat");
+    s.cli_ok(&["user", "unmanage", "--tenant", "default", &id]);
+    create_admin(&s, "root", "an admin password");
+    let root = s.base.trim_end_matches("/scim/v2").to_string();
+    let r = s.raw(
+        "POST",
+        &format!("{root}/admin/api/login"),
+        Some(json!({"username": "root", "password": "an admin password"}).to_string()),
+        &[("Content-Type", "application/json")],
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let cookie = r
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = r.body["csrfToken"].as_str().unwrap().to_string();
+    let r = s.raw(
+        "PUT",
+        &format!("{root}/admin/api/tenants/default/users/{id}/active"),
+        Some(json!({"active": false}).to_string()),
+        &[
+            ("Content-Type", "application/json"),
+            ("Cookie", &cookie),
+            ("X-CSRF-Token", &csrf),
+            ("X-Request-Id", "console-disable-1"),
+        ],
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let e = entry_of(&s, "console-disable-1")
+        .expect("the console change is audited with its request id");
+    assert_eq!(
+        (
+            e["action"].as_str(),
+            e["admin"].as_str(),
+            e["resourceId"].as_str()
+        ),
+        (Some("disable-local"), Some("root"), Some(id.as_str())),
+        "{e}"
+    );
+    // The command line's unmanage names no admin.
+    let cli = audit(&s, &["--user", &id])
+        .into_iter()
+        .find(|e| e["action"] == "unmanage")
+        .unwrap();
+    assert!(cli.get("admin").is_none(), "{cli}");
+    // The admin API's timeline shows who it was.
+    let r = s.raw(
+        "GET",
+        &format!("{root}/admin/api/tenants/default/users/{id}/timeline"),
+        None,
+        &[("Cookie", &cookie)],
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["entries"][0]["admin"], "root", "{}", r.text);
+    assert_eq!(r.body["entries"][0]["requestId"], "console-disable-1");
 }
 
 #[test]
