@@ -317,6 +317,9 @@ impl PgResources {
                 .await?;
             tx.execute(&stmt, &[&to_text(p)?, &seq]).await?;
         }
+        if changed {
+            crate::breaker::count(&tx, self.tenant, &update.journal).await?;
+        }
         let record = rows::by_seq(&tx, seq, load).await?;
         write_journal(&tx, self.tenant, &update.journal, changed).await?;
         tx.commit().await?;
@@ -339,6 +342,7 @@ impl PgResources {
             .await?;
         let gone = tx.execute(&stmt, &[&self.tenant, &id]).await? > 0;
         if gone {
+            crate::breaker::count(&tx, self.tenant, journal).await?;
             write_journal(&tx, self.tenant, journal, true).await?;
         }
         tx.commit().await?;

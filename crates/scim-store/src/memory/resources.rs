@@ -234,6 +234,10 @@ impl ResourceStore for MemoryResources {
                 if kind == ResourceKind::User && keys.active && !row.keys.active {
                     s.check_seat(self.tenant)?;
                 }
+                if let Some(d) = &update.journal.deprovision {
+                    let users = s.users(self.tenant);
+                    s.admit_deprovision(d, users)?;
+                }
                 let row = s
                     .rows
                     .get(&seq)
@@ -279,6 +283,9 @@ impl ResourceStore for MemoryResources {
             }
             changed = true;
         }
+        if let (true, Some(d)) = (changed, &update.journal.deprovision) {
+            s.count_deprovision(d);
+        }
         s.journals.record(self.tenant, update.journal, changed);
         let record = self
             .load(&s, seq, load)
@@ -293,8 +300,12 @@ impl ResourceStore for MemoryResources {
         journal: Journal,
     ) -> StoreResult<bool> {
         let mut s = lock(&self.state)?;
+        s.admit_removal(self.tenant, kind, id, &journal)?;
         let gone = self.remove(&mut s, kind, id).is_some();
         if gone {
+            if let Some(d) = &journal.deprovision {
+                s.count_deprovision(d);
+            }
             s.journals.record(self.tenant, journal, true);
         }
         Ok(gone)
@@ -309,9 +320,13 @@ impl ResourceStore for MemoryResources {
         journal: Journal,
     ) -> StoreResult<bool> {
         let mut s = lock(&self.state)?;
+        s.admit_removal(self.tenant, kind, id, &journal)?;
         let Some(row) = self.remove(&mut s, kind, id) else {
             return Ok(false);
         };
+        if let Some(d) = &journal.deprovision {
+            s.count_deprovision(d);
+        }
         s.journals.record(self.tenant, journal, true);
         s.trash.push((
             self.tenant,

@@ -43,6 +43,7 @@ fn journal(action: &str, status: u16, rid: &str, at: u32, conn: i64) -> Journal 
     Journal {
         audit: Some(entry(action, status, rid, at, conn)),
         events: vec![event(action, rid, at)],
+        ..Journal::default()
     }
 }
 
