@@ -39,7 +39,8 @@ pg_as() {
 pg_tls() {
   local dir="$1"
   if ! command -v openssl >/dev/null; then
-    apt-get install -y -qq openssl >/dev/null
+    local SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
   fi
   mkdir -p "$dir"
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 \
@@ -57,18 +58,20 @@ pg_tls() {
 }
 
 pg_start() {
-  local bin
+  local bin SUDO=""
+  # As scripts/test.sh: apt-get through sudo when not root.
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   bin="$(pg_find_bin)"
   if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
     echo "PostgreSQL is missing: installing it from apt"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq postgresql >/dev/null
+    $SUDO apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
     bin="$(pg_find_bin)"
   fi
   export SCIMD_PG_BIN="$bin"
   if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
-    useradd --system --home /var/lib/postgresql postgres
+    $SUDO useradd --system --home /var/lib/postgresql postgres
   fi
   SCIMD_PG_DIR="$(mktemp -d /tmp/scimd-pg.XXXXXX)"
   export SCIMD_PG_DIR

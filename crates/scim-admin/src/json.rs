@@ -137,6 +137,7 @@ pub fn detail(d: &ResourceDetail) -> Value {
         "authProvider": if d.provenance.auth_provider.is_empty() { "local" } else { d.provenance.auth_provider.as_str() },
         "provisionedBy": d.provenance.provisioned_by,
         "lastSyncedAt": d.provenance.last_synced.map_or(Value::Null, at_ms),
+        "lastSyncedBy": d.provenance.last_synced_by(),
         "timeline": timeline(&d.timeline)["entries"],
     })
 }

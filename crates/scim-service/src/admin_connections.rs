@@ -217,3 +217,56 @@ fn check_policy(p: &ConnectionPolicy) -> ScimResult<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+    use crate::{Clock, ManualClock, Sequential, ServiceConfig};
+    use scim_store::memory::MemoryStore;
+    use std::sync::Arc;
+
+    const HOUR_MS: i64 = 3_600_000;
+
+    /// An overlapping rotation keeps the old token for the overlap and
+    /// not an hour longer; the new one outlives it.
+    #[tokio::test]
+    async fn overlapping_rotation_ends_with_the_overlap() {
+        let clock = Arc::new(ManualClock::at(1_700_000_000_000));
+        let svc = ScimService::with(
+            Arc::new(MemoryStore::new()),
+            ServiceConfig::default(),
+            clock.clone(),
+            Arc::new(Sequential::new("id")),
+        )
+        .unwrap();
+        svc.create_tenant("acme").await.unwrap();
+        let old = svc.issue_token("acme", None, "old", None).await.unwrap();
+        let auth = |t: &IssuedToken| format!("Bearer {}", t.token);
+        let new = svc
+            .rotate_token("acme", "default", "new", 7, None)
+            .await
+            .unwrap();
+        for (at_ms, old_works) in [
+            (0, true),
+            (6 * DAY_MS, true),
+            (7 * DAY_MS - HOUR_MS, true),
+            (7 * DAY_MS, false),
+            (8 * DAY_MS, false),
+        ] {
+            let start = clock.now().unix_millis();
+            clock.advance(1_700_000_000_000 + at_ms - start);
+            let r = svc.authenticate(Some(&auth(&old))).await;
+            assert_eq!(r.is_ok(), old_works, "old token at +{at_ms} ms");
+            if let Err(e) = r {
+                assert_eq!(e.status(), 401);
+                assert!(e.detail().contains("expired"), "{}", e.detail());
+            }
+            assert!(
+                svc.authenticate(Some(&auth(&new))).await.is_ok(),
+                "the new token at +{at_ms} ms"
+            );
+        }
+    }
+}

@@ -269,7 +269,7 @@ impl ScimService {
                 let diff = vec![serde_json::json!({"op": "replace", "path": "managed", "old": true, "new": false})];
                 let journal = scim_store::Journal {
                     audit: Some(origin.entry(now, 200, "unmanage", Some(kind), Some(current.id.as_str()), None, diff)),
-                    events: Vec::new(),
+                    ..scim_store::Journal::default()
                 };
                 Ok(Update {
                     provenance: Some(p),
@@ -368,8 +368,19 @@ impl ScimService {
             })
     }
 
-    /// Purges every soft-deleted resource whose retention has ended.
+    /// Purges every soft-deleted resource whose retention has ended; each
+    /// one gets an audit entry (`purge`) in the purge's transaction.
     pub async fn purge_trash(&self) -> ScimResult<u64> {
-        Ok(self.store.purge_trash(self.clock.now()).await?)
+        let now = self.clock.now();
+        let audit = Origin::local("purge").entry(
+            now,
+            200,
+            "purge",
+            None,
+            None,
+            Some("the trash retention period ended".into()),
+            Vec::new(),
+        );
+        Ok(self.store.purge_trash(now, audit).await?)
     }
 }

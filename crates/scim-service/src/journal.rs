@@ -306,6 +306,7 @@ pub fn change(
     Journal {
         audit: Some(origin.entry(at, status, action, Some(kind), Some(id), None, d)),
         events,
+        ..Journal::default()
     }
 }
 

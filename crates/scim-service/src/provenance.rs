@@ -1,7 +1,8 @@
 //! The provenance extension: every user carries, read-only, the IdP that
 //! provisioned it (`authProvider`, or `local`), the connection
-//! (`provisionedBy`), when a connection last changed it (`lastSyncedAt`) and
-//! whether SCIM manages it (`managed`). The schema is published in
+//! (`provisionedBy`), when and through which connection it was last
+//! changed by SCIM (`lastSyncedAt`, `lastSyncedBy`) and whether SCIM
+//! manages it (`managed`). The schema is published in
 //! `/Schemas` (RFC 7643 §7). A response carries it (and its URN in
 //! `schemas`) when the client asks for it by name, e.g.
 //! `?attributes=userName,urn:scimd:schemas:extension:provenance:2.0:User`
@@ -38,6 +39,9 @@ pub fn extension(p: &Provenance) -> Value {
     }
     if let Some(at) = p.last_synced_at() {
         m.insert("lastSyncedAt".into(), Value::String(at.to_string()));
+    }
+    if let Some(by) = p.last_synced_by() {
+        m.insert("lastSyncedBy".into(), Value::String(by.to_string()));
     }
     m.insert("managed".into(), Value::Bool(p.managed));
     Value::Object(m)

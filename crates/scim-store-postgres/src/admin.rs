@@ -336,42 +336,21 @@ impl Store for PostgresStore {
         Ok(!rows.is_empty())
     }
 
-    async fn note_deprovision(
+    async fn pause_connection(
         &self,
         connection: ConnectionId,
         at: Timestamp,
-        since: Timestamp,
-    ) -> StoreResult<u64> {
+        alert: Journal,
+    ) -> StoreResult<bool> {
         let mut client = self.client().await?;
-        let c: &mut tokio_postgres::Client = &mut client;
-        let tx = c.transaction().await.map_err(backend)?;
-        tx.execute(
-            "DELETE FROM deprovisions WHERE at < $1",
-            &[&since.unix_millis()],
-        )
-        .await
-        .map_err(backend)?;
-        tx.execute(
-            "INSERT INTO deprovisions (connection_id, at) VALUES ($1, $2)",
-            &[&connection.db_key(), &at.unix_millis()],
-        )
-        .await
-        .map_err(backend)?;
-        let n: i64 = tx
-            .query_one(
-                "SELECT count(*) FROM deprovisions WHERE connection_id = $1",
-                &[&connection.db_key()],
-            )
+        crate::breaker::pause(&mut client, connection.db_key(), at, &alert)
             .await
-            .and_then(|r| r.try_get(0))
-            .map_err(backend)?;
-        tx.commit().await.map_err(backend)?;
-        Ok(u64::try_from(n).unwrap_or(0))
+            .map_err(|e| e.into_store(String::new))
     }
 
-    async fn purge_trash(&self, now: Timestamp) -> StoreResult<u64> {
-        let client = self.client().await?;
-        crate::trash::purge(&client, now)
+    async fn purge_trash(&self, now: Timestamp, audit: AuditEntry) -> StoreResult<u64> {
+        let mut client = self.client().await?;
+        crate::trash::purge(&mut client, now, &audit)
             .await
             .map_err(|e| e.into_store(String::new))
     }

@@ -144,6 +144,7 @@ impl EventStore for PostgresStore {
         let journal = Journal {
             audit: Some(entry),
             events: Vec::new(),
+            ..Journal::default()
         };
         write_journal(&client, tenant.db_key(), &journal, false)
             .await

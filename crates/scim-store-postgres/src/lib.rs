@@ -16,6 +16,7 @@
 
 mod admin;
 mod admins;
+mod breaker;
 mod db;
 mod journal;
 mod members;

@@ -249,6 +249,9 @@ impl PgResources {
                 .await?;
             tx.execute(&stmt, &[&to_text(p)?, &seq]).await?;
         }
+        if changed {
+            crate::breaker::count(&tx, self.tenant, &update.journal).await?;
+        }
         let record = rows::by_seq(&tx, seq, load).await?;
         write_journal(&tx, self.tenant, &update.journal, changed).await?;
         write_member_entries(&tx, self.tenant, &deltas, &update.journal, &record.doc).await?;
@@ -272,6 +275,7 @@ impl PgResources {
             .await?;
         let gone = tx.execute(&stmt, &[&self.tenant, &id]).await? > 0;
         if gone {
+            crate::breaker::count(&tx, self.tenant, journal).await?;
             write_journal(&tx, self.tenant, journal, true).await?;
         }
         tx.commit().await?;

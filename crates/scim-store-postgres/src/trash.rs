@@ -53,6 +53,7 @@ pub async fn trash(
         )
         .await?;
     if n > 0 {
+        crate::breaker::count(&tx, r.tenant, journal).await?;
         write_journal(&tx, r.tenant, journal, true).await?;
     }
     tx.commit().await?;
@@ -154,10 +155,36 @@ pub async fn restore(
     Ok(Some(record))
 }
 
-/// Removes every trashed resource whose retention ended at `now`.
-pub async fn purge(c: &impl GenericClient, now: Timestamp) -> Result<u64, Fail> {
-    let stmt = c
-        .prepare_cached("DELETE FROM trash WHERE purge_after <= $1")
+/// Removes every trashed resource whose retention ended at `now`, with
+/// an audit entry for each (`audit` completed with its resource), in one
+/// transaction.
+pub async fn purge(
+    c: &mut deadpool_postgres::Object,
+    now: Timestamp,
+    audit: &AuditEntry,
+) -> Result<u64, Fail> {
+    let tx = c.transaction().await?;
+    let stmt = tx
+        .prepare_cached(
+            "DELETE FROM trash WHERE purge_after <= $1 RETURNING tenant_id, kind::bigint, id",
+        )
         .await?;
-    Ok(c.execute(&stmt, &[&now.unix_millis()]).await?)
+    let gone = tx.query(&stmt, &[&now.unix_millis()]).await?;
+    for row in &gone {
+        let tenant: i64 = row.try_get(0)?;
+        let kind: i64 = row.try_get(1)?;
+        let id: &str = row.try_get(2)?;
+        let entry = AuditEntry {
+            resource_type: ResourceKind::from_code(kind).map(|k| k.name().to_string()),
+            resource_id: Some(id.to_string()),
+            ..audit.clone()
+        };
+        let journal = Journal {
+            audit: Some(entry),
+            ..Journal::default()
+        };
+        write_journal(&tx, tenant, &journal, true).await?;
+    }
+    tx.commit().await?;
+    Ok(gone.len() as u64)
 }

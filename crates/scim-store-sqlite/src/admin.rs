@@ -432,39 +432,20 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn note_deprovision(
+    async fn pause_connection(
         &self,
         connection: ConnectionId,
         at: Timestamp,
-        since: Timestamp,
-    ) -> StoreResult<u64> {
+        alert: Journal,
+    ) -> StoreResult<bool> {
         self.writer
-            .write(move |c| {
-                c.execute(
-                    "DELETE FROM deprovisions WHERE at < ?1",
-                    [since.unix_millis()],
-                )
-                .map_err(backend)?;
-                c.execute(
-                    "INSERT INTO deprovisions (connection_id, at) VALUES (?1, ?2)",
-                    params![connection.db_key(), at.unix_millis()],
-                )
-                .map_err(backend)?;
-                let n: i64 = c
-                    .query_row(
-                        "SELECT count(*) FROM deprovisions WHERE connection_id = ?1",
-                        [connection.db_key()],
-                        |r| r.get(0),
-                    )
-                    .map_err(backend)?;
-                Ok(u64::try_from(n).unwrap_or(0))
-            })
+            .write(move |c| crate::breaker::pause(c, connection.db_key(), at, &alert))
             .await
     }
 
-    async fn purge_trash(&self, now: Timestamp) -> StoreResult<u64> {
+    async fn purge_trash(&self, now: Timestamp, audit: AuditEntry) -> StoreResult<u64> {
         self.writer
-            .write(move |c| crate::trash::purge(c, now))
+            .write(move |c| crate::trash::purge(c, now, &audit))
             .await
     }
 

@@ -156,6 +156,7 @@ impl EventStore for SqliteStore {
         let journal = Journal {
             audit: Some(entry),
             events: Vec::new(),
+            ..Journal::default()
         };
         self.writer
             .write(move |c| write_journal(c, tenant.db_key(), &journal, false))

@@ -13,6 +13,7 @@
 
 mod admin;
 mod admins;
+mod breaker;
 mod functions;
 mod journal;
 mod members;

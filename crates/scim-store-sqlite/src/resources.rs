@@ -171,6 +171,9 @@ impl ResourceStore for SqliteResources {
                     }
                     changed = true;
                 }
+                if changed {
+                    crate::breaker::count(conn, tenant, &update.journal)?;
+                }
                 write_journal(conn, tenant, &update.journal, changed)?;
                 let Some((_, record)) = rows::by_id(conn, tenant, kind, &id, load)? else {
                     return Err(StoreError::Backend("updated row vanished".into()));
@@ -192,6 +195,7 @@ impl ResourceStore for SqliteResources {
             .write(move |conn| {
                 let gone = remove(conn, tenant, kind, &id)?.is_some();
                 if gone {
+                    crate::breaker::count(conn, tenant, &journal)?;
                     write_journal(conn, tenant, &journal, true)?;
                 }
                 Ok(gone)
@@ -247,6 +251,7 @@ impl ResourceStore for SqliteResources {
             .write(move |conn| {
                 let gone = crate::trash::trash(conn, tenant, kind, &id, deleted, purge_after)?;
                 if gone {
+                    crate::breaker::count(conn, tenant, &journal)?;
                     write_journal(conn, tenant, &journal, true)?;
                 }
                 Ok(gone)

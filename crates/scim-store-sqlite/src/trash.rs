@@ -3,6 +3,7 @@
 //! document and provenance until `purge_after`, and can be restored with
 //! its id, creation time and a newer version. Memberships are not kept.
 
+use crate::journal::write_journal;
 use crate::resources::{check_seat, map_write, remove, to_json, write_index};
 use crate::rows;
 use crate::ts;
@@ -144,12 +145,33 @@ pub fn restore(
     Ok(rows::by_id(conn, tenant, kind, id, Load::NONE)?.map(|(_, r)| r))
 }
 
-/// Removes every trashed resource whose retention ended at `now`.
-pub fn purge(conn: &Connection, now: Timestamp) -> StoreResult<u64> {
-    let n = conn
-        .prepare_cached("DELETE FROM trash WHERE purge_after <= ?1")
-        .map_err(backend)?
-        .execute([now.unix_millis()])
-        .map_err(backend)?;
-    Ok(n as u64)
+/// Removes every trashed resource whose retention ended at `now`, with
+/// an audit entry for each (`audit` completed with its resource).
+pub fn purge(conn: &Connection, now: Timestamp, audit: &AuditEntry) -> StoreResult<u64> {
+    let gone: Vec<(i64, i64, String)> = {
+        let mut stmt = conn
+            .prepare_cached(
+                "DELETE FROM trash WHERE purge_after <= ?1 RETURNING tenant_id, kind, id",
+            )
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map([now.unix_millis()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(backend)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(backend)?
+    };
+    for (tenant, kind, id) in &gone {
+        let entry = AuditEntry {
+            resource_type: ResourceKind::from_code(*kind).map(|k| k.name().to_string()),
+            resource_id: Some(id.clone()),
+            ..audit.clone()
+        };
+        let journal = Journal {
+            audit: Some(entry),
+            ..Journal::default()
+        };
+        write_journal(conn, *tenant, &journal, true)?;
+    }
+    Ok(gone.len() as u64)
 }

@@ -3,6 +3,10 @@
 use scim_core::ScimError;
 use std::fmt;
 
+/// Seconds an IdP whose deprovisioning the circuit breaker holds is asked
+/// to wait before retrying (`Retry-After`).
+pub const BREAKER_RETRY_AFTER_SECS: u64 = 600;
+
 /// What can go wrong in a store.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StoreError {
@@ -15,6 +19,10 @@ pub enum StoreError {
     InvalidCursor(String),
     /// The write would make more users active than the tenant's seat limit.
     NoSeat(u64),
+    /// The mass-deprovisioning circuit breaker holds a deprovisioning: the
+    /// connection is paused, or it already deprovisioned all that its
+    /// window allows ([`crate::Deprovision`]). Nothing changed.
+    Breaker { deprovisioned: u64, allowed: u64 },
     /// The update function refused the change.
     Rejected(ScimError),
     /// The database failed. The message is for logs only.
@@ -31,6 +39,13 @@ impl fmt::Display for StoreError {
             StoreError::MissingMember(m) => write!(f, "no such member: {m}"),
             StoreError::InvalidCursor(m) => write!(f, "invalid cursor: {m}"),
             StoreError::NoSeat(limit) => write!(f, "seat limit {limit} reached"),
+            StoreError::Breaker {
+                deprovisioned,
+                allowed,
+            } => write!(
+                f,
+                "circuit breaker: {deprovisioned} deprovisioned in the window, {allowed} allowed"
+            ),
             StoreError::Rejected(e) => write!(f, "rejected: {e}"),
             StoreError::Backend(m) => write!(f, "backend: {m}"),
         }
@@ -50,6 +65,10 @@ impl From<StoreError> for ScimError {
             StoreError::NoSeat(limit) => ScimError::Forbidden(format!(
                 "no licence seat available: all {limit} seats of this tenant are held by active users"
             )),
+            StoreError::Breaker { .. } => ScimError::ServiceUnavailable(
+                "deprovisioning through this connection is paused by the mass-deprovisioning circuit breaker until an admin confirms or rejects it".into(),
+                BREAKER_RETRY_AFTER_SECS,
+            ),
             StoreError::Rejected(e) => e,
             StoreError::Backend(m) => ScimError::Internal(m),
         }

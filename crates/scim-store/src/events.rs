@@ -258,6 +258,11 @@ pub struct Journal {
     pub audit: Option<AuditEntry>,
     /// Written only when something changed.
     pub events: Vec<ChangeEvent>,
+    /// A deprovisioning for the circuit breaker to count (and refuse with
+    /// [`crate::StoreError::Breaker`] when over the allowance), by an
+    /// update that changed something, a delete or a trash; `None` for
+    /// every other write.
+    pub deprovision: Option<crate::policy::Deprovision>,
 }
 
 /// How a webhook receives events.

@@ -27,15 +27,15 @@ pub mod query;
 pub mod suite;
 
 pub use admins::{AdminAccount, AdminRole, AdminSession, AdminStore, NewAdmin};
-pub use error::{StoreError, StoreResult};
+pub use error::{StoreError, StoreResult, BREAKER_RETRY_AFTER_SECS};
 pub use events::{
     AuditEntry, AuditQuery, AuditRecord, ChangeEvent, DeadLetter, DeliveryProgress, EventStore,
     Journal, MemberDelta, MemberDeltas, NewWebhook, StoredEvent, Webhook, WebhookFormat,
 };
 pub use model::*;
 pub use policy::{
-    ConnectionPolicy, DeactivatePolicy, DeletePolicy, MatchAction, MatchKey, Ownership, Provenance,
-    TenantSettings,
+    BreakerPolicy, ConnectionPolicy, DeactivatePolicy, DeletePolicy, Deprovision, MatchAction,
+    MatchKey, Ownership, Provenance, TenantSettings,
 };
 pub use query::{Page, PageRequest, Query};
 
@@ -114,19 +114,23 @@ pub trait Store: AdminStore + EventStore + Send + Sync + 'static {
     /// Sets when a token of the tenant expires; `false` if there is none.
     async fn expire_token(&self, tenant: TenantId, token: i64, at: Timestamp) -> StoreResult<bool>;
 
-    /// Records that a connection deprovisioned a user at `at`, forgets
-    /// older records than `since`, and returns how many remain (this one
-    /// included): the circuit breaker's count for its window.
-    async fn note_deprovision(
+    /// Trips the circuit breaker of a connection: pauses its
+    /// deprovisioning (`paused_since` = `at`) unless it is paused already,
+    /// and commits `alert` (audit entry and events) in the same
+    /// transaction. Returns whether it paused it, so concurrent trips
+    /// alert once.
+    async fn pause_connection(
         &self,
         connection: ConnectionId,
         at: Timestamp,
-        since: Timestamp,
-    ) -> StoreResult<u64>;
+        alert: Journal,
+    ) -> StoreResult<bool>;
 
     /// Purges soft-deleted resources of every tenant whose retention ended
-    /// at `now`; returns how many.
-    async fn purge_trash(&self, now: Timestamp) -> StoreResult<u64>;
+    /// at `now`; returns how many. Each purged resource gets an audit
+    /// entry, `audit` with its tenant, resource type and id filled in,
+    /// in the purge's transaction.
+    async fn purge_trash(&self, now: Timestamp, audit: AuditEntry) -> StoreResult<u64>;
 
     /// The resources of one tenant.
     fn resources(&self, tenant: TenantId) -> Arc<dyn ResourceStore>;
@@ -147,7 +151,9 @@ pub trait ResourceStore: Send + Sync {
         load: Load,
     ) -> StoreResult<Option<Record>>;
     /// Applies `f` to the current record atomically; `None` if there is none.
-    /// Activating a user beyond the seat limit is [`StoreError::NoSeat`].
+    /// Activating a user beyond the seat limit is [`StoreError::NoSeat`]; a
+    /// change whose journal carries a [`Deprovision`] the circuit breaker
+    /// holds is [`StoreError::Breaker`] (and changes nothing).
     async fn update(
         &self,
         kind: ResourceKind,
@@ -156,6 +162,7 @@ pub trait ResourceStore: Send + Sync {
         f: UpdateFn,
     ) -> StoreResult<Option<Updated>>;
     /// Deletes a resource and its memberships; `false` if there is none.
+    /// [`StoreError::Breaker`] as for [`ResourceStore::update`].
     async fn delete(
         &self,
         kind: ResourceKind,
@@ -169,6 +176,7 @@ pub trait ResourceStore: Send + Sync {
 
     /// Soft-deletes a resource: removes it (and its memberships) from SCIM
     /// and keeps it in the trash until `purge_after`; `false` if there is none.
+    /// [`StoreError::Breaker`] as for [`ResourceStore::update`].
     async fn trash(
         &self,
         kind: ResourceKind,

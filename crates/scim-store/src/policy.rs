@@ -1,8 +1,8 @@
 //! Provisioning policies as the stores keep them: per tenant
 //! ([`TenantSettings`]), per connection ([`ConnectionPolicy`]), and per
 //! resource ([`Provenance`]). Stores persist them as JSON text and never
-//! interpret them, except the seat limit, which they enforce inside the write
-//! transaction. Their meaning is documented in `docs/policies.md`; the
+//! interpret them, except the seat limit and the circuit breaker's count
+//! ([`Deprovision`]), which they enforce inside the write transaction. Their meaning is documented in `docs/policies.md`; the
 //! service applies them.
 //!
 //! Invariant: every field has a default, so a settings document written by
@@ -143,6 +143,62 @@ impl Default for BreakerPolicy {
     }
 }
 
+/// A deprovisioning (a user deactivated or deleted through a connection)
+/// that the mass-deprovisioning circuit breaker counts. A write carries it
+/// in its [`crate::Journal`]; the store counts it inside the write's
+/// transaction, after reading the connection's pause state there, so
+/// concurrent deprovisionings through any replica are counted one after
+/// another and never pass the allowance (`docs/policies.md`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deprovision {
+    pub connection: ConnectionId,
+    pub at: Timestamp,
+    /// The tenant's breaker settings (enabled).
+    pub breaker: BreakerPolicy,
+}
+
+const MINUTE_MS: i64 = 60_000;
+
+impl Deprovision {
+    /// The first instant (Unix milliseconds) of the counting window:
+    /// `window_minutes` before `at`, or the connection's last release if
+    /// that is later.
+    pub fn window_start(&self, released_at: Option<i64>) -> i64 {
+        let start = self.at.unix_millis() - i64::from(self.breaker.window_minutes) * MINUTE_MS;
+        released_at.map_or(start, |r| start.max(r))
+    }
+
+    /// How many deprovisionings the window allows a connection among
+    /// `users` users: `max(minimum, ⌈percent × users⌉)`.
+    pub fn allowed(&self, users: u64) -> u64 {
+        (users.saturating_mul(u64::from(self.breaker.percent)))
+            .div_ceil(100)
+            .max(u64::from(self.breaker.minimum))
+    }
+
+    /// Whether this deprovisioning may proceed, given the connection's
+    /// policy as read in the transaction, the deprovisionings already
+    /// counted in its window, and the tenant's users: it may not while the
+    /// connection is paused, nor when the window's allowance is used up
+    /// ([`crate::StoreError::Breaker`]; the caller then pauses the
+    /// connection).
+    pub fn admit(
+        &self,
+        policy: &ConnectionPolicy,
+        counted: u64,
+        users: u64,
+    ) -> crate::StoreResult<()> {
+        let allowed = self.allowed(users);
+        if policy.paused_since.is_some() || counted >= allowed {
+            return Err(crate::StoreError::Breaker {
+                deprovisioned: counted,
+                allowed,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// A tenant's settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -188,6 +244,9 @@ pub struct Provenance {
     pub managed: bool,
     /// When a connection last changed it (Unix milliseconds).
     pub last_synced: Option<i64>,
+    /// The name the connection that last changed it had then (for
+    /// display); kept when local administration changes it.
+    pub last_synced_by: Option<String>,
 }
 
 impl Provenance {
@@ -213,15 +272,30 @@ impl Provenance {
             auth_provider: auth_provider.to_string(),
             managed: true,
             last_synced: Some(now.unix_millis()),
+            last_synced_by: Some(name.to_string()),
         }
     }
 
-    /// This provenance after a change by `by` at `now`.
-    pub fn touched(&self, by: ConnectionId, now: Timestamp) -> Provenance {
+    /// This provenance after a change by `by` (named `name`) at `now`.
+    pub fn touched(&self, by: ConnectionId, name: &str, now: Timestamp) -> Provenance {
         Provenance {
             modified_by: Some(by.db_key()),
             last_synced: Some(now.unix_millis()),
+            last_synced_by: Some(name.to_string()),
             ..self.clone()
+        }
+    }
+
+    /// The name of the connection that last changed it. Records written
+    /// before the name was kept fall back to the creator's name when the
+    /// creator made the last change.
+    pub fn last_synced_by(&self) -> Option<&str> {
+        match &self.last_synced_by {
+            Some(n) => Some(n),
+            None if self.modified_by.is_some() && self.modified_by == self.created_by => {
+                self.provisioned_by.as_deref()
+            }
+            None => None,
         }
     }
 
@@ -272,5 +346,38 @@ mod tests {
         let text = to_text(&c).unwrap();
         assert!(text.contains("\"soft-delete\""), "{text}");
         assert_eq!(from_text::<ConnectionPolicy>(&text).unwrap(), c);
+    }
+
+    #[test]
+    fn the_breaker_admits_up_to_its_allowance() {
+        let d = Deprovision {
+            connection: ConnectionId::from_db(1),
+            at: Timestamp::from_unix_millis(10 * MINUTE_MS).unwrap(),
+            breaker: BreakerPolicy {
+                enabled: true,
+                percent: 20,
+                window_minutes: 5,
+                minimum: 2,
+            },
+        };
+        // max(2, ⌈20% of n⌉)
+        for (users, allowed) in [(0, 2), (10, 2), (11, 3), (15, 3), (16, 4), (100, 20)] {
+            assert_eq!(d.allowed(users), allowed, "{users} users");
+        }
+        assert_eq!(d.window_start(None), 5 * MINUTE_MS);
+        assert_eq!(d.window_start(Some(7 * MINUTE_MS)), 7 * MINUTE_MS);
+        assert_eq!(d.window_start(Some(MINUTE_MS)), 5 * MINUTE_MS);
+        let open = ConnectionPolicy::default();
+        assert_eq!(d.admit(&open, 2, 15), Ok(()));
+        let full = crate::StoreError::Breaker {
+            deprovisioned: 3,
+            allowed: 3,
+        };
+        assert_eq!(d.admit(&open, 3, 15), Err(full));
+        let paused = ConnectionPolicy {
+            paused_since: Some(1),
+            ..ConnectionPolicy::default()
+        };
+        assert!(d.admit(&paused, 0, 15).is_err());
     }
 }

@@ -133,6 +133,7 @@ impl Fixture {
                         at: T0,
                         ..ChangeEvent::default()
                     }],
+                    ..Journal::default()
                 },
             };
             self.store

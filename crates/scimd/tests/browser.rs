@@ -249,10 +249,11 @@ fn confirm_a_paused_mass_deactivation() {
         .map(|i| s.create_user(&format!("u{i}@example.com")))
         .collect();
     let off = json!([{"op": "replace", "path": "active", "value": false}]);
-    for id in &ids[..3] {
+    // 20% of 10 users: two pass; the third is held and trips the breaker.
+    for id in &ids[..2] {
         assert_eq!(s.patch(&format!("/Users/{id}"), off.clone()).status, 200);
     }
-    let r = s.patch(&format!("/Users/{}", ids[3]), off.clone());
+    let r = s.patch(&format!("/Users/{}", ids[2]), off.clone());
     assert_eq!(r.status, 503, "{}", r.text);
 
     sign_in(&d, &s, "owner");
@@ -269,10 +270,10 @@ fn confirm_a_paused_mass_deactivation() {
     // Deprovisioning goes on, and what was deactivated stays so.
     assert_eq!(s.patch(&format!("/Users/{}", ids[3]), off).status, 200);
     let r = s.get("/Users?filter=active%20eq%20false");
-    assert_eq!(r.body["totalResults"], 4, "{}", r.text);
+    assert_eq!(r.body["totalResults"], 3, "{}", r.text);
     // The seats page shows usage.
     d.goto(&format!("{home}/admin/t/default/seats"));
-    d.wait_text("6 active users");
+    d.wait_text("7 active users");
 
     // The webhooks page, from the navigation: the receiver answers 500, so
     // the events are dead letters; the owner queues them again.

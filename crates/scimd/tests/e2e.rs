@@ -10,6 +10,8 @@ mod server;
 mod admin;
 #[path = "e2e/audit.rs"]
 mod audit;
+#[path = "e2e/breaker.rs"]
+mod breaker;
 #[path = "e2e/bulk.rs"]
 mod bulk;
 #[path = "e2e/cli.rs"]
@@ -32,6 +34,8 @@ mod http;
 mod isolation;
 #[path = "e2e/list.rs"]
 mod list;
+#[path = "e2e/managed.rs"]
+mod managed;
 #[path = "e2e/membership.rs"]
 mod membership;
 #[path = "e2e/ops.rs"]

@@ -9,6 +9,9 @@
 //! - a cursor listing continues on the other replica;
 //! - licence seats: concurrent creates and re-activations through both
 //!   replicas never take more seats than the tenant's limit;
+//! - the circuit breaker: concurrent deactivations and deletes through
+//!   both replicas never pass its allowance, it trips once, and both
+//!   replicas' `/metrics` show the pause;
 //! - webhooks: both replicas run the delivery worker, every event arrives,
 //!   none is delivered by both; when the delivering replica dies, the other
 //!   takes over from the saved cursor.
@@ -162,6 +165,88 @@ fn seats_are_never_exceeded_across_replicas() {
     }
     let (ok, out, _) = b.cli(&["tenant", "show", "default"]);
     assert!(ok && out.contains("seats: 5 used of 5"), "{out}");
+}
+
+fn metrics(s: &Server) -> String {
+    let root = s.base.trim_end_matches("/scim/v2").to_string();
+    s.raw("GET", &format!("{root}/metrics"), None, &[]).text
+}
+
+#[test]
+fn the_breaker_holds_across_replicas() {
+    let Some((a, b)) = replicas() else { return };
+    // 1% of 30 users rounds up to 1; the minimum allows 5 in the window.
+    a.cli_ok(&[
+        "tenant",
+        "set",
+        "default",
+        "--breaker",
+        "true",
+        "--breaker-percent",
+        "1",
+        "--breaker-minimum",
+        "5",
+    ]);
+    let ids: Vec<String> = (0..30)
+        .map(|i| a.create_user(&format!("k{i}@example.com")))
+        .collect();
+    let replies: Vec<(u16, Option<String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ids[..20]
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let s = pick(&a, &b, i);
+                scope.spawn(move || {
+                    let path = format!("/Users/{id}");
+                    let r = if i % 4 == 1 {
+                        s.delete(&path)
+                    } else {
+                        s.patch(
+                            &path,
+                            json!([{"op": "replace", "path": "active", "value": false}]),
+                        )
+                    };
+                    (r.status, r.header("retry-after").map(str::to_string))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let passed = replies
+        .iter()
+        .filter(|(c, _)| *c == 200 || *c == 204)
+        .count();
+    let held = replies
+        .iter()
+        .filter(|(c, retry)| *c == 503 && retry.as_deref() == Some("600"))
+        .count();
+    assert_eq!((passed, held), (5, 15), "{replies:?}");
+    for s in [&a, &b] {
+        let count = |path: &str| s.get(path).body["totalResults"].as_u64().unwrap();
+        let deleted = 30 - count("/Users");
+        let deactivated = count("/Users?filter=active%20eq%20false");
+        assert_eq!(deleted + deactivated, 5, "five users were deprovisioned");
+        let m = metrics(s);
+        assert!(
+            m.contains("scimd_breaker_paused{tenant=\"default\",connection=\"default\"} 1"),
+            "{m}"
+        );
+    }
+    let (ok, out, _) = b.cli(&["audit", "--tenant", "default", "--refused", "--json"]);
+    assert!(ok);
+    assert_eq!(out.matches("\"breaker-tripped\"").count(), 1, "{out}");
+    b.cli_ok(&[
+        "connection",
+        "release",
+        "--tenant",
+        "default",
+        "default",
+        "--confirm",
+    ]);
+    for s in [&a, &b] {
+        assert!(metrics(s)
+            .contains("scimd_breaker_paused{tenant=\"default\",connection=\"default\"} 0"));
+    }
 }
 
 fn patch_title(s: &Server, id: &str, etag: &str, title: &str) -> Resp {

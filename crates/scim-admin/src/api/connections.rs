@@ -164,9 +164,11 @@ pub async fn breaker(
         .console(&who)
         .release_breaker(&tenant, &name, confirm)
         .await?;
-    Ok(ok(
-        json!({"decision": body.decision, "reenabled": released.reenabled}),
-    ))
+    Ok(ok(json!({
+        "decision": body.decision,
+        "reenabled": released.reenabled,
+        "failed": released.failed.iter().map(|(id, why)| json!({"id": id, "reason": why})).collect::<Vec<_>>(),
+    })))
 }
 
 /// `DELETE /admin/api/tenants/{tenant}/tokens/{id}`.

@@ -1,30 +1,45 @@
 //! The mass-deprovisioning circuit breaker (`docs/policies.md`). When one
-//! connection deprovisions (deactivates or deletes) more than a share of
-//! the tenant's users within the window (a broken IdP scope, say), further
-//! deprovisioning through it is paused: such requests answer 503 with
-//! `Retry-After` (RFC 7644 §3.12), and everything else still works, until
-//! an admin confirms (deprovisioning resumes) or rejects (the users it
-//! deactivated in the window are re-enabled, and it resumes).
+//! connection has deprovisioned (deactivated or deleted) as many users as
+//! its share of the tenant allows within the window (a broken IdP scope,
+//! say), further deprovisioning through it is refused and paused: such
+//! requests answer 503 with `Retry-After` (RFC 7644 §3.12), and
+//! everything else still works, until an admin confirms (deprovisioning
+//! resumes) or rejects (the users it deactivated in the window are
+//! re-enabled, and it resumes).
 //!
-//! The count lives in the database, so every replica sees it; the pause is
-//! part of the connection, which every request loads.
+//! The count lives in the database and is taken inside the deprovisioning
+//! write's transaction ([`scim_store::Deprovision`]): concurrent requests,
+//! through one replica or several, never deprovision more than the window
+//! allows. The pause is part of the connection, so every replica sees it.
 
-use crate::journal::LocalActor;
+use crate::journal::{change, LocalActor, Origin};
 use crate::{Principal, ScimService};
 use scim_core::timestamp::Timestamp;
 use scim_core::{ScimError, ScimResult};
-use scim_store::{ConnectionUpdate, Load, PageRequest, Query, ResourceKind, Update};
+use scim_store::{
+    ConnectionUpdate, Deprovision, Load, PageRequest, Query, ResourceKind, StoreError, StoreResult,
+    Tenant, Update, BREAKER_RETRY_AFTER_SECS,
+};
 use serde_json::Value;
 
-/// Seconds a paused IdP is asked to wait before retrying.
-const RETRY_AFTER_SECS: u64 = 600;
 const MINUTE_MS: i64 = 60_000;
 
 /// What releasing a tripped breaker did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Released {
     /// Users re-enabled (on reject).
     pub reenabled: Vec<String>,
+    /// Users that could not be re-enabled (on reject), with the reason,
+    /// for example no free licence seat.
+    pub failed: Vec<(String, String)>,
+}
+
+/// Whether a connection's deprovisioning is paused (the metrics gauge).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BreakerState {
+    pub tenant: String,
+    pub connection: String,
+    pub paused: bool,
 }
 
 /// 503 for a deprovisioning through a paused connection.
@@ -34,11 +49,12 @@ pub(crate) fn paused_error(who: &Principal) -> ScimError {
             "deprovisioning through connection {:?} is paused by the mass-deprovisioning circuit breaker until an admin confirms or rejects it",
             who.connection_name()
         ),
-        RETRY_AFTER_SECS,
+        BREAKER_RETRY_AFTER_SECS,
     )
 }
 
-/// 503 if deprovisioning through this principal's connection is paused.
+/// 503 if deprovisioning through this principal's connection is paused
+/// (as loaded with the request; the write's transaction checks again).
 pub(crate) fn check_not_paused(who: &Principal) -> ScimResult<()> {
     match who.policy().paused_since {
         Some(_) => Err(paused_error(who)),
@@ -46,107 +62,111 @@ pub(crate) fn check_not_paused(who: &Principal) -> ScimResult<()> {
     }
 }
 
-fn window_start(now: Timestamp, minutes: u32, released: Option<i64>) -> Timestamp {
-    let start = now.unix_millis() - i64::from(minutes) * MINUTE_MS;
-    let start = released.map_or(start, |r| start.max(r));
-    Timestamp::from_unix_millis(start).unwrap_or(now)
+/// What the breaker counts for a deprovisioning through this principal
+/// at `now`, when the tenant has it on.
+pub(crate) fn deprovision(who: &Principal, now: Timestamp) -> Option<Deprovision> {
+    let breaker = who.settings().breaker.clone();
+    breaker.enabled.then(|| Deprovision {
+        connection: who.connection(),
+        at: now,
+        breaker,
+    })
 }
 
 impl ScimService {
-    /// Counts a deprovisioning that just happened and trips the breaker
-    /// when the connection exceeded its share. Never fails the request: the
-    /// change is already committed.
-    pub(crate) async fn after_deprovision(&self, who: &Principal) {
-        if let Err(e) = self.count_deprovision(who).await {
-            tracing::warn!(error = %e, "the circuit breaker could not count a deprovisioning");
+    /// The result of a write that may deprovision: when the circuit
+    /// breaker held it, the breaker trips (once, however many requests
+    /// were held at the same time) and the client gets 503.
+    pub(crate) async fn breaker_held<T>(
+        &self,
+        who: &Principal,
+        result: StoreResult<T>,
+    ) -> ScimResult<T> {
+        match result {
+            Err(StoreError::Breaker {
+                deprovisioned,
+                allowed,
+            }) => {
+                if let Err(e) = self.trip(who, deprovisioned, allowed).await {
+                    tracing::warn!(error = %e, "the circuit breaker could not pause a connection");
+                }
+                Err(paused_error(who))
+            }
+            other => Ok(other?),
         }
     }
 
-    async fn count_deprovision(&self, who: &Principal) -> ScimResult<()> {
-        let tenant = self
-            .store
-            .tenant(who.tenant())
-            .await?
-            .ok_or_else(|| ScimError::Internal("the principal's tenant vanished".into()))?;
-        let b = tenant.settings.breaker;
-        if !b.enabled {
-            return Ok(());
-        }
+    async fn trip(&self, who: &Principal, deprovisioned: u64, allowed: u64) -> ScimResult<()> {
         let now = self.clock.now();
-        let since = window_start(now, b.window_minutes, who.policy().released_at);
-        let count = self
+        let minutes = who.settings().breaker.window_minutes;
+        let name = who.connection_name().to_string();
+        let detail = format!(
+            "circuit breaker tripped: connection {name:?} deprovisioned {deprovisioned} users within {minutes} minutes (allowed {allowed}) and asked for more; deprovisioning through it is paused until an admin confirms or rejects"
+        );
+        let mut origin = Origin::local("breaker");
+        origin.connection = Some(who.connection().db_key());
+        let entry = origin.entry(
+            now,
+            503,
+            "breaker-tripped",
+            None,
+            None,
+            Some(detail.clone()),
+            Vec::new(),
+        );
+        let alert = scim_store::ChangeEvent {
+            event: crate::set::BREAKER_TRIPPED.into(),
+            resource_type: "Connection".into(),
+            resource_id: name.clone(),
+            at: now.unix_millis(),
+            data: Some(serde_json::json!({
+                "connection": name, "deprovisioned": deprovisioned,
+                "windowMinutes": minutes, "allowed": allowed, "detail": detail
+            })),
+            ..scim_store::ChangeEvent::default()
+        };
+        let journal = scim_store::Journal {
+            audit: Some(entry),
+            events: vec![alert],
+            ..scim_store::Journal::default()
+        };
+        if self
             .store
-            .note_deprovision(who.connection(), now, since)
-            .await?;
-        let users = self
-            .store
-            .resources(who.tenant())
-            .count(ResourceKind::User, false)
-            .await?;
-        let allowed = (users * u64::from(b.percent))
-            .div_ceil(100)
-            .max(u64::from(b.minimum));
-        if count > allowed {
-            let Some(c) = self.store.connection(who.connection()).await? else {
-                return Ok(());
-            };
-            if c.policy.paused_since.is_none() {
-                let mut policy = c.policy.clone();
-                policy.paused_since = Some(now.unix_millis());
-                let change = ConnectionUpdate {
-                    name: c.name.clone(),
-                    profile: c.profile.clone(),
-                    policy,
-                };
-                self.store.update_connection(c.tenant, c.id, change).await?;
-                self.breaker_trips
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let detail = format!(
-                    "circuit breaker tripped: connection {:?} deprovisioned {count} users within {} minutes (allowed {allowed}); deprovisioning through it is paused until an admin confirms or rejects",
-                    c.name, b.window_minutes
-                );
-                let mut origin = crate::journal::Origin::local("breaker");
-                origin.connection = Some(c.id.db_key());
-                let entry = origin.entry(
-                    now,
-                    503,
-                    "breaker-tripped",
-                    None,
-                    None,
-                    Some(detail.clone()),
-                    Vec::new(),
-                );
-                let alert = scim_store::ChangeEvent {
-                    event: crate::set::BREAKER_TRIPPED.into(),
-                    resource_type: "Connection".into(),
-                    resource_id: c.name.clone(),
-                    at: now.unix_millis(),
-                    data: Some(serde_json::json!({
-                        "connection": c.name, "deprovisioned": count,
-                        "windowMinutes": b.window_minutes, "allowed": allowed, "detail": detail
-                    })),
-                    ..scim_store::ChangeEvent::default()
-                };
-                let journal = scim_store::Journal {
-                    audit: Some(entry),
-                    events: vec![alert],
-                };
-                self.store.append_journal(c.tenant, journal).await?;
-                tracing::warn!(
-                    tenant = %tenant.name,
-                    connection = %c.name,
-                    deprovisioned = count,
-                    window_minutes = b.window_minutes,
-                    "circuit breaker tripped: deprovisioning through this connection is paused"
-                );
-            }
+            .pause_connection(who.connection(), now, journal)
+            .await?
+        {
+            self.breaker_trips
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            tracing::warn!(
+                connection = %name,
+                deprovisioned,
+                window_minutes = minutes,
+                "circuit breaker tripped: deprovisioning through this connection is paused"
+            );
         }
         Ok(())
     }
 
+    /// Every connection of every tenant with whether the breaker paused
+    /// it, read from the database (so every replica reports the pause).
+    pub async fn breaker_states(&self) -> ScimResult<Vec<BreakerState>> {
+        let mut out = Vec::new();
+        for t in self.store.list_tenants().await? {
+            for c in self.store.list_connections(t.id).await? {
+                out.push(BreakerState {
+                    tenant: t.name.clone(),
+                    connection: c.name,
+                    paused: c.policy.paused_since.is_some(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
     /// Releases a tripped breaker. `confirm` resumes deprovisioning;
     /// otherwise (reject) the users this connection deactivated since the
-    /// window began are re-enabled first.
+    /// window began are re-enabled first: each one is tried and reported,
+    /// and the breaker is released even if some could not be (no seat).
     pub async fn release_breaker(
         &self,
         tenant: &str,
@@ -173,14 +193,15 @@ impl ScimService {
             )));
         };
         let now = self.clock.now();
-        let mut reenabled = Vec::new();
+        let mut released = Released::default();
         if !confirm {
-            let since = window_start(
-                Timestamp::from_unix_millis(paused).unwrap_or(now),
-                t.settings.breaker.window_minutes,
-                c.policy.released_at,
-            );
-            reenabled = self.reenable_since(&t, c.id.db_key(), since).await?;
+            let window = i64::from(t.settings.breaker.window_minutes) * MINUTE_MS;
+            let since = c
+                .policy
+                .released_at
+                .map_or(paused - window, |r| r.max(paused - window));
+            let since = Timestamp::from_unix_millis(since).unwrap_or(now);
+            released = self.reenable_since(&t, c.id.db_key(), since).await?;
         }
         let mut policy = c.policy.clone();
         policy.paused_since = None;
@@ -198,19 +219,24 @@ impl ScimService {
         };
         let mut origin = actor.origin("breaker");
         origin.connection = Some(c.id.db_key());
-        let detail = format!("re-enabled {} user(s)", reenabled.len());
+        let mut detail = format!("re-enabled {} user(s)", released.reenabled.len());
+        if !released.failed.is_empty() {
+            let failed: Vec<String> = released
+                .failed
+                .iter()
+                .map(|(id, why)| format!("{id} ({why})"))
+                .collect();
+            detail.push_str(&format!("; could not re-enable {}", failed.join(", ")));
+        }
         let entry = origin.entry(now, 200, action, None, None, Some(detail), Vec::new());
         self.store.append_audit(c.tenant, entry).await?;
-        Ok(Released { reenabled })
+        Ok(released)
     }
 
-    /// Re-enables users that connection `by` deactivated since `since`.
-    async fn reenable_since(
-        &self,
-        t: &scim_store::Tenant,
-        by: i64,
-        since: Timestamp,
-    ) -> ScimResult<Vec<String>> {
+    /// Re-enables users that connection `by` deactivated since `since`,
+    /// each with its audit entry (`breaker-reenable`, with the diff) and
+    /// provisioning events (`prov:patch`, `prov:activate`).
+    async fn reenable_since(&self, t: &Tenant, by: i64, since: Timestamp) -> ScimResult<Released> {
         let view = self.view(ResourceKind::User)?;
         let filter =
             scim_core::filter::lower(&scim_core::filter::Filter::parse("active eq false")?, &view)?;
@@ -239,26 +265,47 @@ impl ScimService {
             }
         }
         let unique_groups = self.unique_groups(&t.settings);
-        let mut done = Vec::new();
+        let mut origin = Origin::local("breaker");
+        origin.connection = Some(by);
+        let mut out = Released::default();
         for id in targets {
             let now = self.clock.now();
+            let origin = origin.clone();
             let update = Box::new(move |cur: &scim_store::Record| {
                 let mut doc = cur.doc.clone();
                 doc.insert("active".into(), Value::Bool(true));
                 let k = scim_store::index::keys(ResourceKind::User, &doc, unique_groups);
+                let journal = change(
+                    &origin,
+                    now,
+                    200,
+                    "breaker-reenable",
+                    "patch",
+                    ResourceKind::User,
+                    cur.id.as_str(),
+                    Some(&cur.doc),
+                    Some(&doc),
+                    &[],
+                );
                 Ok(Update {
                     doc: Some((doc, k)),
+                    journal,
                     ..Update::none(now)
                 })
             });
-            if store
+            match store
                 .update(ResourceKind::User, &id, Load::NONE, update)
-                .await?
-                .is_some()
+                .await
             {
-                done.push(id.to_string());
+                Ok(Some(_)) => out.reenabled.push(id.to_string()),
+                Ok(None) => {}
+                Err(e) => {
+                    let e = ScimError::from(e);
+                    tracing::warn!(user = %id, error = %e, "the breaker could not re-enable a user");
+                    out.failed.push((id.to_string(), e.detail().to_string()));
+                }
             }
         }
-        Ok(done)
+        Ok(out)
     }
 }

@@ -10,7 +10,7 @@
 //!
 //! Ownership between connections applies as for any write.
 
-use super::breaker::check_not_paused;
+use super::breaker::{check_not_paused, deprovision};
 use super::guard::Deprovisioning;
 use super::{not_found, parse_id, Preconditions, Reply};
 use crate::journal::{change, Origin};
@@ -57,8 +57,8 @@ impl ScimService {
         };
         if policy == DeletePolicy::Disable {
             let (by, now) = (who.connection(), self.clock.now());
-            let deprov = Deprovisioning::of(who);
-            let seen = deprov.clone();
+            let deprov = Deprovisioning::of(who, now);
+            let name = who.connection_name().to_string();
             let pre = pre.clone();
             let unique_groups = self.unique_groups(who.settings());
             let update = Box::new(move |current: &Record| {
@@ -66,15 +66,15 @@ impl ScimService {
                 observed.recheck(current)?;
                 let mut doc = current.doc.clone();
                 doc.insert("active".into(), Value::Bool(false));
-                let acknowledged = deprov.apply(kind, &current.doc, &mut doc)?;
+                let deactivation = deprov.apply(kind, &current.doc, &mut doc)?;
                 let changed = doc != current.doc;
                 let k = keys(kind, &doc, unique_groups);
-                let action = if acknowledged {
+                let action = if deactivation.acknowledged {
                     "acknowledge-deactivation"
                 } else {
                     "delete-as-disable"
                 };
-                let journal = change(
+                let mut journal = change(
                     &origin,
                     now,
                     204,
@@ -86,20 +86,18 @@ impl ScimService {
                     Some(&doc),
                     &[],
                 );
+                journal.deprovision = deactivation.counted;
                 Ok(Update {
                     doc: changed.then_some((doc, k)),
-                    provenance: Some(current.provenance.touched(by, now)),
+                    provenance: Some(current.provenance.touched(by, &name, now)),
                     journal,
                     ..Update::none(now)
                 })
             });
-            store
-                .update(kind, &rid, Load::NONE, update)
+            let result = store.update(kind, &rid, Load::NONE, update).await;
+            self.breaker_held(who, result)
                 .await?
                 .ok_or_else(|| not_found(kind, id))?;
-            if seen.happened() {
-                self.after_deprovision(who).await;
-            }
             return Ok(Reply::no_content());
         }
         if kind == ResourceKind::User {
@@ -118,7 +116,7 @@ impl ScimService {
         } else {
             "delete"
         };
-        let journal = change(
+        let mut journal = change(
             &origin,
             now,
             204,
@@ -130,19 +128,19 @@ impl ScimService {
             None,
             &[],
         );
-        let gone = if policy == DeletePolicy::SoftDelete {
+        if kind == ResourceKind::User {
+            journal.deprovision = deprovision(who, now);
+        }
+        let result = if policy == DeletePolicy::SoftDelete {
             let purge_after = Timestamp::from_unix_millis(
                 now.unix_millis() + i64::from(who.settings().retention_days) * DAY_MS,
             )
             .ok_or_else(|| ScimError::Internal("retention out of range".into()))?;
-            store.trash(kind, &rid, now, purge_after, journal).await?
+            store.trash(kind, &rid, now, purge_after, journal).await
         } else {
-            store.delete(kind, &rid, journal).await?
+            store.delete(kind, &rid, journal).await
         };
-        if gone {
-            if kind == ResourceKind::User {
-                self.after_deprovision(who).await;
-            }
+        if self.breaker_held(who, result).await? {
             Ok(Reply::no_content())
         } else {
             Err(not_found(kind, id))

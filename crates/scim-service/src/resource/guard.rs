@@ -11,11 +11,10 @@ use super::not_found;
 use crate::journal::Origin;
 use crate::{Principal, RequestCtx, ScimService};
 use scim_core::resource::ResourceId;
+use scim_core::timestamp::Timestamp;
 use scim_core::{ScimError, ScimResult};
-use scim_store::{DeactivatePolicy, Load, Ownership, Record, ResourceKind};
+use scim_store::{DeactivatePolicy, Deprovision, Load, Ownership, Record, ResourceKind};
 use serde_json::{Map, Value};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 /// The creator a write observed before its transaction; the transaction
 /// checks it is still the creator.
@@ -41,54 +40,63 @@ pub(crate) fn is_active(doc: &Map<String, Value>) -> bool {
 }
 
 /// What a write's deactivation policy needs to know, captured for the
-/// transaction: the policy, whether the breaker paused the connection, and
-/// a flag the transaction sets when it deactivated a user.
+/// transaction: the policy, whether the breaker paused the connection (as
+/// loaded with the request), and what the breaker counts.
 #[derive(Clone)]
 pub(crate) struct Deprovisioning {
     policy: DeactivatePolicy,
     paused: Option<ScimError>,
-    happened: Arc<AtomicBool>,
+    counted: Option<Deprovision>,
+}
+
+/// What the deactivation policy made of a new document.
+pub(crate) struct Deactivation {
+    /// `acknowledge` undid a deactivation (for the audit log).
+    pub acknowledged: bool,
+    /// A deactivation for the breaker to count in the write's transaction
+    /// (put in its journal).
+    pub counted: Option<Deprovision>,
 }
 
 impl Deprovisioning {
-    pub(crate) fn of(who: &Principal) -> Deprovisioning {
+    pub(crate) fn of(who: &Principal, now: Timestamp) -> Deprovisioning {
         Deprovisioning {
             policy: who.policy().deactivate,
             paused: super::breaker::check_not_paused(who).err(),
-            happened: Arc::new(AtomicBool::new(false)),
+            counted: super::breaker::deprovision(who, now),
         }
     }
 
     /// Applies the deactivation policy to a new document: under
-    /// `acknowledge` a deactivation is undone (and `true` returned, for the
-    /// audit log); while the breaker is tripped it is refused (503).
+    /// `acknowledge` a deactivation is undone; while the breaker is tripped
+    /// it is refused (503); otherwise the breaker counts it.
     pub(crate) fn apply(
         &self,
         kind: ResourceKind,
         current: &Map<String, Value>,
         doc: &mut Map<String, Value>,
-    ) -> ScimResult<bool> {
+    ) -> ScimResult<Deactivation> {
+        let mut out = Deactivation {
+            acknowledged: false,
+            counted: None,
+        };
         let deactivates = kind == ResourceKind::User && is_active(current) && !is_active(doc);
         if !deactivates {
-            return Ok(false);
+            return Ok(out);
         }
         if self.policy == DeactivatePolicy::Acknowledge {
             match current.get("active") {
                 Some(v) => doc.insert("active".into(), v.clone()),
                 None => doc.shift_remove("active"),
             };
-            return Ok(true);
+            out.acknowledged = true;
+            return Ok(out);
         }
         if let Some(e) = &self.paused {
             return Err(e.clone());
         }
-        self.happened.store(true, Ordering::SeqCst);
-        Ok(false)
-    }
-
-    /// Whether the transaction deactivated a user.
-    pub(crate) fn happened(&self) -> bool {
-        self.happened.load(Ordering::SeqCst)
+        out.counted = self.counted.clone();
+        Ok(out)
     }
 }
 

@@ -104,11 +104,11 @@ impl ScimService {
         let by = who.connection();
         let origin = Origin::of(who, ctx).with_sent(body);
         let status = if no_content { 204 } else { 200 };
-        let deprov = Deprovisioning::of(who);
-        let seen = deprov.clone();
         let registry = self.registry.clone();
         let unique_groups = self.unique_groups(who.settings());
         let now = self.clock.now();
+        let deprov = Deprovisioning::of(who, now);
+        let name = who.connection_name().to_string();
         let pre = pre.clone();
         let update = Box::new(move |current: &Record| {
             pre.check_match(current.version)?;
@@ -120,11 +120,11 @@ impl ScimService {
             let mut doc = out.doc;
             doc.shift_remove("password");
             strip_provenance(&mut doc);
-            let acknowledged = deprov.apply(kind, &current.doc, &mut doc)?;
+            let deactivation = deprov.apply(kind, &current.doc, &mut doc)?;
             let members = member_changes(out.external, current)?;
             let changed = doc != current.doc;
             let k = keys(kind, &doc, unique_groups);
-            let action = if acknowledged {
+            let action = if deactivation.acknowledged {
                 "acknowledge-deactivation"
             } else {
                 "patch"
@@ -134,7 +134,7 @@ impl ScimService {
             } else {
                 &["members"]
             };
-            let journal = change(
+            let mut journal = change(
                 &origin,
                 now,
                 status,
@@ -146,23 +146,24 @@ impl ScimService {
                 Some(&doc),
                 extra,
             );
+            journal.deprovision = deactivation.counted;
             Ok(Update {
                 doc: changed.then_some((doc, k)),
                 members,
-                provenance: Some(current.provenance.touched(by, now)),
+                provenance: Some(current.provenance.touched(by, &name, now)),
                 journal,
                 ..Update::none(now)
             })
         });
-        let updated = self
+        let result = self
             .store
             .resources(who.tenant())
             .update(kind, &rid, load, update)
+            .await;
+        let updated = self
+            .breaker_held(who, result)
             .await?
             .ok_or_else(|| not_found(kind, id))?;
-        if seen.happened() {
-            self.after_deprovision(who).await;
-        }
         if no_content {
             return Ok(Reply {
                 status: 204,

@@ -52,11 +52,11 @@ impl ScimService {
         let (observed, _) = self.check_ownership(who, kind, &rid).await?;
         let by = who.connection();
         let origin = Origin::of(who, ctx).with_sent(body);
-        let deprov = Deprovisioning::of(who);
-        let seen = deprov.clone();
         let registry = self.registry.clone();
         let unique_groups = self.unique_groups(who.settings());
         let now = self.clock.now();
+        let deprov = Deprovisioning::of(who, now);
+        let name = who.connection_name().to_string();
         let pre = pre.clone();
         let load = self.load_for(kind, projection)?;
         let update = Box::new(move |current: &Record| {
@@ -66,14 +66,14 @@ impl ScimService {
                 .view(kind.name())
                 .ok_or_else(|| crate::internal("resource type missing"))?;
             apply_replace_rules(&current.doc, &mut doc, &view)?;
-            let acknowledged = deprov.apply(kind, &current.doc, &mut doc)?;
+            let deactivation = deprov.apply(kind, &current.doc, &mut doc)?;
             let members = if kind == ResourceKind::Group {
                 vec![MemberChange::ReplaceAll(members)]
             } else {
                 Vec::new()
             };
             let k = keys(kind, &doc, unique_groups);
-            let action = if acknowledged {
+            let action = if deactivation.acknowledged {
                 "acknowledge-deactivation"
             } else {
                 "replace"
@@ -83,7 +83,7 @@ impl ScimService {
             } else {
                 &[]
             };
-            let journal = change(
+            let mut journal = change(
                 &origin,
                 now,
                 200,
@@ -95,23 +95,24 @@ impl ScimService {
                 Some(&doc),
                 extra,
             );
+            journal.deprovision = deactivation.counted;
             Ok(Update {
                 doc: Some((doc, k)),
                 members,
-                provenance: Some(current.provenance.touched(by, now)),
+                provenance: Some(current.provenance.touched(by, &name, now)),
                 journal,
                 ..Update::none(now)
             })
         });
-        let updated = self
+        let result = self
             .store
             .resources(who.tenant())
             .update(kind, &rid, load, update)
+            .await;
+        let updated = self
+            .breaker_held(who, result)
             .await?
             .ok_or_else(|| not_found(kind, id))?;
-        if seen.happened() {
-            self.after_deprovision(who).await;
-        }
         self.reply(&updated.record, ctx, projection, 200)
     }
 }

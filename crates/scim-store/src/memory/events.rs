@@ -83,6 +83,7 @@ impl EventStore for MemoryStore {
             Journal {
                 audit: Some(entry),
                 events: Vec::new(),
+                ..Journal::default()
             },
             false,
         );

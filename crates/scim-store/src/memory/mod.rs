@@ -9,8 +9,9 @@ mod resources;
 pub use resources::{evaluation_view, unique_message};
 
 use crate::error::{StoreError, StoreResult};
+use crate::events::{AuditEntry, Journal};
 use crate::model::*;
-use crate::policy::{ConnectionPolicy, TenantSettings};
+use crate::policy::{ConnectionPolicy, Deprovision, TenantSettings};
 use crate::{ResourceStore, Store};
 use async_trait::async_trait;
 use scim_core::timestamp::Timestamp;
@@ -51,6 +52,62 @@ impl State {
     fn key(&mut self) -> i64 {
         self.next_key += 1;
         self.next_key
+    }
+
+    /// The circuit breaker's verdict on a deprovisioning, with `users`
+    /// users in the tenant after the write ([`Deprovision::admit`]); it is
+    /// counted by [`State::count_deprovision`] once the write is certain.
+    fn admit_deprovision(&mut self, d: &Deprovision, users: u64) -> StoreResult<()> {
+        let Some(c) = self.connections.iter().find(|c| c.id == d.connection) else {
+            return Ok(());
+        };
+        let since = d.window_start(c.policy.released_at);
+        let policy = c.policy.clone();
+        self.deprovisions
+            .retain(|(k, t)| *k != d.connection || t.unix_millis() >= since);
+        let counted = self
+            .deprovisions
+            .iter()
+            .filter(|(k, _)| *k == d.connection)
+            .count() as u64;
+        d.admit(&policy, counted, users)
+    }
+
+    /// The circuit breaker's verdict on removing a resource whose journal
+    /// carries a deprovisioning, counting the tenant's users after it.
+    fn admit_removal(
+        &mut self,
+        tenant: TenantId,
+        kind: ResourceKind,
+        id: &scim_core::resource::ResourceId,
+        journal: &Journal,
+    ) -> StoreResult<()> {
+        let Some(d) = &journal.deprovision else {
+            return Ok(());
+        };
+        if !self.by_id.contains_key(&(tenant, kind, id.to_string())) {
+            return Ok(());
+        }
+        let users = self.users(tenant);
+        let after = if kind == ResourceKind::User {
+            users.saturating_sub(1)
+        } else {
+            users
+        };
+        self.admit_deprovision(d, after)
+    }
+
+    /// Counts an admitted deprovisioning.
+    fn count_deprovision(&mut self, d: &Deprovision) {
+        self.deprovisions.push((d.connection, d.at));
+    }
+
+    /// The users of a tenant.
+    fn users(&self, tenant: TenantId) -> u64 {
+        self.rows
+            .values()
+            .filter(|r| r.tenant == tenant && r.kind == ResourceKind::User)
+            .count() as u64
     }
 
     /// Fails with [`StoreError::NoSeat`] unless one more user may be active.
@@ -304,26 +361,48 @@ impl Store for MemoryStore {
         }
     }
 
-    async fn note_deprovision(
+    async fn pause_connection(
         &self,
         connection: ConnectionId,
         at: Timestamp,
-        since: Timestamp,
-    ) -> StoreResult<u64> {
+        alert: Journal,
+    ) -> StoreResult<bool> {
         let mut s = lock(&self.state)?;
-        s.deprovisions.retain(|(_, t)| *t >= since);
-        s.deprovisions.push((connection, at));
-        Ok(s.deprovisions
-            .iter()
-            .filter(|(c, _)| *c == connection)
-            .count() as u64)
+        let Some(c) = s
+            .connections
+            .iter_mut()
+            .find(|c| c.id == connection && c.policy.paused_since.is_none())
+        else {
+            return Ok(false);
+        };
+        c.policy.paused_since = Some(at.unix_millis());
+        let tenant = c.tenant;
+        s.journals.record(tenant, alert, true);
+        Ok(true)
     }
 
-    async fn purge_trash(&self, now: Timestamp) -> StoreResult<u64> {
+    async fn purge_trash(&self, now: Timestamp, audit: AuditEntry) -> StoreResult<u64> {
         let mut s = lock(&self.state)?;
-        let before = s.trash.len();
-        s.trash.retain(|(_, t)| t.purge_after > now);
-        Ok((before - s.trash.len()) as u64)
+        let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut s.trash)
+            .into_iter()
+            .partition(|(_, t)| t.purge_after <= now);
+        s.trash = kept;
+        for (tenant, t) in &gone {
+            let entry = AuditEntry {
+                resource_type: Some(t.kind.name().to_string()),
+                resource_id: Some(t.id.to_string()),
+                ..audit.clone()
+            };
+            s.journals.record(
+                *tenant,
+                Journal {
+                    audit: Some(entry),
+                    ..Journal::default()
+                },
+                true,
+            );
+        }
+        Ok(gone.len() as u64)
     }
 
     fn resources(&self, tenant: TenantId) -> Arc<dyn ResourceStore> {

@@ -242,6 +242,10 @@ impl ResourceStore for MemoryResources {
                 if kind == ResourceKind::User && keys.active && !row.keys.active {
                     s.check_seat(self.tenant)?;
                 }
+                if let Some(d) = &update.journal.deprovision {
+                    let users = s.users(self.tenant);
+                    s.admit_deprovision(d, users)?;
+                }
                 let row = s
                     .rows
                     .get(&seq)
@@ -302,6 +306,9 @@ impl ResourceStore for MemoryResources {
             Some(row) => deltas.entries(&update.journal, &row.record.doc),
             None => Vec::new(),
         };
+        if let (true, Some(d)) = (changed, &update.journal.deprovision) {
+            s.count_deprovision(d);
+        }
         s.journals.record(self.tenant, update.journal, changed);
         s.journals.record_entries(self.tenant, companions);
         let record = self
@@ -317,8 +324,12 @@ impl ResourceStore for MemoryResources {
         journal: Journal,
     ) -> StoreResult<bool> {
         let mut s = lock(&self.state)?;
+        s.admit_removal(self.tenant, kind, id, &journal)?;
         let gone = self.remove(&mut s, kind, id).is_some();
         if gone {
+            if let Some(d) = &journal.deprovision {
+                s.count_deprovision(d);
+            }
             s.journals.record(self.tenant, journal, true);
         }
         Ok(gone)
@@ -333,9 +344,13 @@ impl ResourceStore for MemoryResources {
         journal: Journal,
     ) -> StoreResult<bool> {
         let mut s = lock(&self.state)?;
+        s.admit_removal(self.tenant, kind, id, &journal)?;
         let Some(row) = self.remove(&mut s, kind, id) else {
             return Ok(false);
         };
+        if let Some(d) = &journal.deprovision {
+            s.count_deprovision(d);
+        }
         s.journals.record(self.tenant, journal, true);
         s.trash.push((
             self.tenant,

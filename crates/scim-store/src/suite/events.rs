@@ -44,6 +44,7 @@ fn journal(action: &str, status: u16, rid: &str, at: u32, conn: i64) -> Journal 
     Journal {
         audit: Some(entry(action, status, rid, at, conn)),
         events: vec![event(action, rid, at)],
+        ..Journal::default()
     }
 }
 
@@ -438,6 +439,7 @@ fn group_journal(gid: &str, at: u32) -> Journal {
             ..entry("patch", 200, gid, at, 7)
         }),
         events: Vec::new(),
+        ..Journal::default()
     }
 }
 
@@ -485,7 +487,7 @@ pub async fn audit_keeps_what_was_sent_and_member_timelines(store: Arc<dyn Store
     sent.admin = Some("alice".into());
     u.journal = Journal {
         audit: Some(sent.clone()),
-        events: Vec::new(),
+        ..Journal::default()
     };
     r.insert(u).await.unwrap();
     let mut cut = entry("refused", 400, "u1", 2, 7);

@@ -11,11 +11,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod admin;
+mod breaker;
 mod events;
 mod listing;
 mod policy;
 
 pub use admin::*;
+pub use breaker::*;
 pub use events::*;
 pub use listing::*;
 pub use policy::*;
@@ -54,7 +56,8 @@ macro_rules! storage_suite {
             concurrent_creates_yield_one,
             concurrent_member_adds_all_survive, settings_connections_and_token_expiry,
             provenance_is_kept, seats_are_enforced, concurrent_creates_respect_seats,
-            trash_restore_and_purge, deprovisions_are_counted_per_window,
+            trash_restore_and_purge,
+            the_breaker_counts_in_the_write, concurrent_deprovisions_respect_the_breaker,
             journals_commit_with_their_writes, audit_keeps_what_was_sent_and_member_timelines,
             webhooks_leases_and_dead_letters,
             dead_letters_survive_event_retention, admin_accounts, admin_sessions);

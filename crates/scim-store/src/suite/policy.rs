@@ -3,7 +3,7 @@
 //! the write transaction, and the soft-delete trash.
 
 use super::{doc, id, set_doc, t, tenant, user};
-use crate::events::Journal;
+use crate::events::{AuditEntry, AuditQuery, Journal};
 use crate::index::keys;
 use crate::model::*;
 use crate::policy::{ConnectionPolicy, DeletePolicy, Ownership, Provenance, TenantSettings};
@@ -128,7 +128,7 @@ pub async fn provenance_is_kept(store: Arc<dyn Store>) {
     assert_eq!(got.provenance, provenance(11));
 
     // Provenance is recorded only with a change ...
-    let touched = provenance(11).touched(ConnectionId::from_db(12), t(3));
+    let touched = provenance(11).touched(ConnectionId::from_db(12), "okta", t(3));
     let same = touched.clone();
     let up = r
         .update(
@@ -467,34 +467,40 @@ pub async fn trash_restore_and_purge(store: Arc<dyn Store>) {
     )
     .await
     .unwrap();
-    assert_eq!(store.purge_trash(t(39)).await.unwrap(), 0);
-    assert_eq!(store.purge_trash(t(45)).await.unwrap(), 2);
+    let purge = AuditEntry {
+        at: t(45).unix_millis(),
+        action: "purge".into(),
+        status: 200,
+        ..AuditEntry::default()
+    };
+    assert_eq!(store.purge_trash(t(39), purge.clone()).await.unwrap(), 0);
+    assert_eq!(store.purge_trash(t(45), purge).await.unwrap(), 2);
     let left = r.list_trash(ResourceKind::User).await.unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].id.as_str(), "u2");
     assert!(r.list_trash(ResourceKind::Group).await.unwrap().is_empty());
-}
-
-pub async fn deprovisions_are_counted_per_window(store: Arc<dyn Store>) {
-    let a = store.create_tenant("a", t(0)).await.unwrap();
-    let c1 = store
-        .create_connection(a.id, "one", "auto", t(0))
+    // Each purged resource is audited, in its tenant.
+    let tid = store.find_tenant("t").await.unwrap().unwrap().id;
+    let q = AuditQuery {
+        limit: 100,
+        ..AuditQuery::default()
+    };
+    let mut purged: Vec<(String, String)> = store
+        .audit(tid, &q)
         .await
-        .unwrap();
-    let c2 = store
-        .create_connection(a.id, "two", "auto", t(0))
-        .await
-        .unwrap();
-    assert_eq!(store.note_deprovision(c1.id, t(10), t(0)).await.unwrap(), 1);
-    assert_eq!(store.note_deprovision(c1.id, t(11), t(0)).await.unwrap(), 2);
-    assert_eq!(store.note_deprovision(c2.id, t(12), t(0)).await.unwrap(), 1);
-    // The window moves on: older deprovisionings no longer count.
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.entry.action == "purge")
+        .map(|a| {
+            (
+                a.entry.resource_type.unwrap_or_default(),
+                a.entry.resource_id.unwrap_or_default(),
+            )
+        })
+        .collect();
+    purged.sort();
     assert_eq!(
-        store.note_deprovision(c1.id, t(20), t(11)).await.unwrap(),
-        2
-    );
-    assert_eq!(
-        store.note_deprovision(c1.id, t(30), t(25)).await.unwrap(),
-        1
+        purged,
+        [("Group".into(), "g1".into()), ("User".into(), "u1".into())]
     );
 }

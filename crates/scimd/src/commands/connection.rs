@@ -121,6 +121,9 @@ pub async fn run(service: &ScimService, cmd: &ConnectionCommand) -> Result<(), S
                 for id in r.reenabled {
                     println!("re-enabled {id}");
                 }
+                for (id, why) in r.failed {
+                    println!("could not re-enable {id}: {why}");
+                }
             }
         }
         ConnectionCommand::Delete { tenant, name } => {
