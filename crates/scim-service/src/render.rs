@@ -77,7 +77,11 @@ pub fn resource_json(r: &Record, base: &str) -> Value {
                     let mut e = Map::new();
                     e.insert("value".into(), json!(m.id.as_str()));
                     e.insert("$ref".into(), json!(location(base, m.kind, m.id.as_str())));
-                    // RFC 7643 §8.7.1 publishes no members.display, so none is sent.
+                    // RFC 7643 §8.7.1 publishes no members.display, but §2.4
+                    // implies it: the server fills it from the member's name.
+                    if let Some(d) = &m.display {
+                        e.insert("display".into(), json!(d));
+                    }
                     e.insert("type".into(), json!(m.kind.name()));
                     Value::Object(e)
                 })
