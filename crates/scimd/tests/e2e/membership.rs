@@ -1,5 +1,5 @@
-//! Group membership: users and groups as members, server-filled `$ref` and
-//! `type`, computed `User.groups`, and O(Δ) member PATCH.
+//! Group membership: users and groups as members, server-filled `$ref`,
+//! `display` and `type`, computed `User.groups`, and O(Δ) member PATCH.
 
 use crate::server::*;
 use serde_json::json;
@@ -20,8 +20,27 @@ fn members_and_computed_groups() {
         .unwrap();
     assert_eq!(inner_ref["type"], "Group");
     assert_eq!(inner_ref["$ref"], format!("{}/Groups/{inner}", s.base));
+    // display: the member's displayName, else its userName (RFC 7643 §2.4).
+    assert_eq!(inner_ref["display"], "Inner");
     let u2_ref = members.iter().find(|m| m["value"] == u2.as_str()).unwrap();
     assert_eq!(u2_ref["type"], "User");
+    assert_eq!(u2_ref["display"], "u2");
+    assert_eq!(u2_ref["$ref"], format!("{}/Users/{u2}", s.base));
+    // A display the client sends is not stored: the server's stands, and
+    // follows the member's name.
+    let r = s.post("/Groups", &json!({"schemas": [GROUP], "displayName": "Sent", "members": [{"value": u2, "display": "Someone Else"}]}));
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["members"][0]["display"], "u2", "{}", r.text);
+    let sent = r.body["id"].as_str().unwrap().to_string();
+    let r = s.patch(
+        &format!("/Users/{u2}"),
+        json!([{"op": "replace", "path": "displayName", "value": "User Two"}]),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        s.get(&format!("/Groups/{sent}")).body["members"][0]["display"],
+        "User Two"
+    );
     // User.groups: direct and indirect, read-only.
     let u = s.get(&format!("/Users/{u1}"));
     let groups = u.body["groups"].as_array().unwrap();
