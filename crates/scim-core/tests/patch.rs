@@ -273,8 +273,7 @@ fn group_members_are_external() {
         g.clone(),
         json!([{"op": "add", "path": "members", "value": [{"display": "Babs Jensen", "$ref": "https://example.com/v2/Users/2819c223", "value": "2819c223"}]}]),
         // RFC 7643 §8.7.1 publishes no members.display, but §2.4 implies it: it
-        // is kept in the operation (the service stores only the member and
-        // fills display from the member's own name).
+        // is kept in the operation (the service stores only the member).
         json!({"doc": {"displayName": "Tour Guides"}, "changed": false, "external": [{"add": "members", "values": [{"display": "Babs Jensen", "$ref": "https://example.com/v2/Users/2819c223", "value": "2819c223"}]}]}),
     );
     check(
