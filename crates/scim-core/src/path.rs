@@ -198,6 +198,15 @@ mod tests {
             r#"addresses[type eq "work"].streetAddress"#,
             r#"urn=None name=addresses sub=None filter=Some("type eq \"work\"") after=Some("streetAddress")"#,
         );
+        // RFC 7644 §3.10's examples.
+        check(
+            r#"members[value eq "2819c223-7f76-453a-919d-413861904646"].displayName"#,
+            r#"urn=None name=members sub=None filter=Some("value eq \"2819c223-7f76-453a-919d-413861904646\"") after=Some("displayName")"#,
+        );
+        check(
+            r#"addresses[type eq "work"]"#,
+            r#"urn=None name=addresses sub=None filter=Some("type eq \"work\"") after=None"#,
+        );
         check(
             r#"members[value eq"2819c223"]"#,
             r#"urn=None name=members sub=None filter=Some("value eq \"2819c223\"") after=None"#,

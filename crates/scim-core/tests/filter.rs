@@ -341,3 +341,97 @@ fn lowering_errors() {
         r#"error: 400 invalidFilter: unknown attribute "nosuch""#,
     );
 }
+
+#[test]
+fn rfc7644_section_3_4_2_and_3_7_1_examples() {
+    // §3.4.2: a root query over every resource type.
+    check(
+        "(meta.resourceType eq User) or (meta.resourceType eq Group)",
+        r#"meta.resourceType eq "User" or meta.resourceType eq "Group""#,
+    );
+    check_eval(
+        "(meta.resourceType eq User) or (meta.resourceType eq Group)",
+        "1,2,3",
+    );
+    check_eval("meta.resourceType eq Group", "");
+    // The unquoted values are Entra's tolerance; the strict grammar wants quotes.
+    assert!(Filter::parse_with(
+        "(meta.resourceType eq User) or (meta.resourceType eq Group)",
+        &FilterOptions::strict()
+    )
+    .is_err());
+    check_eval(
+        r#"(meta.resourceType eq "User") or (meta.resourceType eq "Group")"#,
+        "1,2,3",
+    );
+    // §3.7.1 writes `displayName sw 'Group'`, but the ABNF's compValue has
+    // only JSON strings (double quotes): a single-quoted value is refused
+    // with 400 invalidFilter at its position, never read as a bare word.
+    check(
+        "displayName sw 'Group'",
+        r#"error: 400 invalidFilter: single quotes do not delimit a string; use "…" at position 16 (near "'Group'")"#,
+    );
+    check(
+        "externalId eq 'abc'",
+        r#"error: 400 invalidFilter: single quotes do not delimit a string; use "…" at position 15 (near "'abc'")"#,
+    );
+    // An apostrophe inside a quoted string is fine.
+    check(
+        r#"displayName sw "O'Malley""#,
+        r#"displayName sw "O'Malley""#,
+    );
+}
+
+const TYPED: &str = "urn:example:scim:typed:1.0:User";
+
+/// Evaluates `filter` over users with integer and decimal extension attributes.
+fn check_typed(filter: &str, expected: &str) {
+    let mut reg = SchemaRegistry::builtin().unwrap();
+    let ext = json!({"id": TYPED, "name": "Typed", "attributes": [
+        {"name": "level", "type": "integer"}, {"name": "score", "type": "decimal"}]});
+    reg.add_extension(&ext, "User", false).unwrap();
+    let view = reg.view("User").unwrap();
+    let users = [
+        json!({"id": "1", "userName": "a", TYPED: {"level": 2, "score": 9.5}}),
+        json!({"id": "2", "userName": "b", TYPED: {"level": 10, "score": 10}}),
+        json!({"id": "3", "userName": "c", TYPED: {"level": -1, "score": -0.25}}),
+        json!({"id": "4", "userName": "d"}),
+    ];
+    let got = match Filter::parse(filter).and_then(|f| lower(&f, &view)) {
+        Ok(l) => users
+            .iter()
+            .filter(|u| l.matches(u))
+            .map(|u| u["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+        Err(e) => format!("error: {e}"),
+    };
+    assert_eq!(got, expected, "filter: {filter}");
+}
+
+#[test]
+fn numeric_comparisons_on_extension_attributes() {
+    // Numbers compare as numbers, not as text ("10" > "2").
+    check_typed("level gt 2", "2");
+    check_typed("level ge 2", "1,2");
+    check_typed("level lt 2", "3");
+    check_typed("level le -1", "3");
+    check_typed(&format!("{TYPED}:level gt 9"), "2");
+    check_typed("level eq 10", "2");
+    check_typed("level ne 10", "1,3,4");
+    check_typed("score gt 9.5", "2");
+    check_typed("score ge 9.5", "1,2");
+    check_typed("score lt 0", "3");
+    check_typed("score le 10", "1,2,3");
+    check_typed("score gt 1e1", "");
+    check_typed("score ge 1e1", "2");
+    check_typed("level pr", "1,2,3");
+    check_typed(
+        "level gt 2.5",
+        "error: 400 invalidFilter: level gt 2.5: expected an integer",
+    );
+    check_typed(
+        "level co 1",
+        "error: 400 invalidFilter: level co 1: the operator is not supported for integer attributes",
+    );
+}

@@ -170,7 +170,7 @@ fn normalize_user(v: Value) -> Map<String, Value> {
 #[test]
 fn replace() {
     // RFC 7644 §3.5.2.3: replace the work address with a value filter. RFC 7643
-    // §8.7.1 publishes no addresses.primary, so that key is dropped.
+    // §8.7.1 publishes no addresses.primary, but §2.4 implies it: it is kept.
     check(
         "User",
         babs(),
@@ -178,7 +178,7 @@ fn replace() {
         "value": {"type": "work", "streetAddress": "911 Universal City Plaza", "locality": "Hollywood", "region": "CA", "postalCode": "91608", "country": "US", "formatted": "911 Universal City Plaza\nHollywood, CA 91608 US", "primary": true}}]),
         json!({"doc": {"userName": "bjensen", "name": {"givenName": "Barbara", "familyName": "Jensen"},
             "emails": [{"value": "bjensen@example.com", "type": "work", "primary": true}],
-            "addresses": [{"type": "work", "streetAddress": "911 Universal City Plaza", "locality": "Hollywood", "region": "CA", "postalCode": "91608", "country": "US", "formatted": "911 Universal City Plaza\nHollywood, CA 91608 US"},
+            "addresses": [{"type": "work", "streetAddress": "911 Universal City Plaza", "locality": "Hollywood", "region": "CA", "postalCode": "91608", "country": "US", "formatted": "911 Universal City Plaza\nHollywood, CA 91608 US", "primary": true},
                           {"type": "home", "streetAddress": "456 Hollywood Blvd"}]}, "changed": true}),
     );
     check(
@@ -272,8 +272,9 @@ fn group_members_are_external() {
         "Group",
         g.clone(),
         json!([{"op": "add", "path": "members", "value": [{"display": "Babs Jensen", "$ref": "https://example.com/v2/Users/2819c223", "value": "2819c223"}]}]),
-        // RFC 7643 §8.7.1 publishes no members.display: it is dropped (the server fills it).
-        json!({"doc": {"displayName": "Tour Guides"}, "changed": false, "external": [{"add": "members", "values": [{"$ref": "https://example.com/v2/Users/2819c223", "value": "2819c223"}]}]}),
+        // RFC 7643 §8.7.1 publishes no members.display, but §2.4 implies it: it
+        // is kept in the operation (the service stores only the member).
+        json!({"doc": {"displayName": "Tour Guides"}, "changed": false, "external": [{"add": "members", "values": [{"display": "Babs Jensen", "$ref": "https://example.com/v2/Users/2819c223", "value": "2819c223"}]}]}),
     );
     check(
         "Group",

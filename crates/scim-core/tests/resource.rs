@@ -76,7 +76,15 @@ fn canonical_documents() {
     check(
         "Group",
         json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "G", "members": [{"value": "u1", "display": "x"}]}),
-        json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "G", "members": [{"value": "u1"}]}),
+        json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "G", "members": [{"value": "u1", "display": "x"}]}),
+    );
+    // The default sub-attributes of RFC 7643 §2.4 that the published schema
+    // omits (addresses.primary) are kept, even by a strict server.
+    check_with(
+        Tolerances::strict(),
+        "User",
+        json!({"schemas": [USER], "userName": "a", "addresses": [{"type": "work", "locality": "Hollywood", "primary": true}, {"type": "home", "primary": false}]}),
+        json!({"schemas": [USER], "userName": "a", "addresses": [{"type": "work", "locality": "Hollywood", "primary": true}, {"type": "home", "primary": false}]}),
     );
 }
 
@@ -298,5 +306,74 @@ fn rendering() {
         "schemas": [USER], "id": "2819c223-7f76-453a-919d-413861904646", "userName": "bjensen",
         "meta": {"resourceType": "User", "created": "2010-01-23T04:56:22.000Z", "lastModified": "2010-01-23T04:56:22.000Z",
                  "location": "https://example.com/scim/v2/Users/2819c223-7f76-453a-919d-413861904646", "version": "W/\"3\""}})
+    );
+}
+
+const TYPED: &str = "urn:example:scim:typed:1.0:User";
+
+/// A registry whose User has an extension with one attribute of each
+/// non-string type (RFC 7643 §2.3).
+fn typed_registry() -> SchemaRegistry {
+    let mut reg = SchemaRegistry::builtin().unwrap();
+    let ext = json!({"id": TYPED, "name": "Typed", "attributes": [
+        {"name": "level", "type": "integer"},
+        {"name": "score", "type": "decimal"},
+        {"name": "hired", "type": "dateTime"},
+        {"name": "photo", "type": "binary"},
+        {"name": "homepage", "type": "reference", "referenceTypes": ["external"]}]});
+    reg.add_extension(&ext, "User", false).unwrap();
+    reg
+}
+
+#[test]
+fn custom_extension_types() {
+    let reg = typed_registry();
+    let view = reg.view("User").unwrap();
+    // (attribute, value, expected: the stored value or the error).
+    let cases = [
+        ("level", json!(3), json!(3)),
+        ("level", json!(-3), json!(-3)),
+        ("level", json!(3.5), json!("error: 400 invalidValue: attribute \"level\" must be an integer")),
+        ("level", json!("3"), json!("error: 400 invalidValue: attribute \"level\" must be an integer")),
+        ("level", json!(true), json!("error: 400 invalidValue: attribute \"level\" must be an integer")),
+        ("score", json!(2.5), json!(2.5)),
+        ("score", json!(7), json!(7)),
+        ("score", json!("2.5"), json!("error: 400 invalidValue: attribute \"score\" must be a decimal number")),
+        ("score", json!([1, 2]), json!("error: 400 invalidValue: attribute \"score\" must be a decimal number")),
+        ("hired", json!("2011-05-13T04:42:34Z"), json!("2011-05-13T04:42:34Z")),
+        ("hired", json!("2011-05-13T06:42:34+02:00"), json!("2011-05-13T06:42:34+02:00")),
+        ("hired", json!("13 May 2011"), json!("error: 400 invalidValue: attribute \"hired\" must be a dateTime such as \"2011-05-13T04:42:34Z\"")),
+        ("hired", json!("2011-02-30T00:00:00Z"), json!("error: 400 invalidValue: attribute \"hired\" must be a dateTime such as \"2011-05-13T04:42:34Z\"")),
+        ("hired", json!(1305261754), json!("error: 400 invalidValue: attribute \"hired\" must be a dateTime such as \"2011-05-13T04:42:34Z\"")),
+        // Base64 (RFC 4648 §4), the URL-safe alphabet (§5), padding optional.
+        ("photo", json!("aGVsbG8="), json!("aGVsbG8=")),
+        ("photo", json!("aGVsbG8"), json!("aGVsbG8")),
+        ("photo", json!("+/+/"), json!("+/+/")),
+        ("photo", json!("-_-_"), json!("-_-_")),
+        ("photo", json!("hello world"), json!("error: 400 invalidValue: attribute \"photo\" must be a base64-encoded string")),
+        ("photo", json!("aGVsbG8=="), json!("error: 400 invalidValue: attribute \"photo\" must be a base64-encoded string")),
+        ("photo", json!("a=bc"), json!("error: 400 invalidValue: attribute \"photo\" must be a base64-encoded string")),
+        ("photo", json!("abcde"), json!("error: 400 invalidValue: attribute \"photo\" must be a base64-encoded string")),
+        ("photo", json!("+/-_"), json!("error: 400 invalidValue: attribute \"photo\" must be a base64-encoded string")),
+        ("photo", json!(42), json!("error: 400 invalidValue: attribute \"photo\" must be a base64-encoded string")),
+        ("homepage", json!("https://example.com/~babs"), json!("https://example.com/~babs")),
+        ("homepage", json!(42), json!("error: 400 invalidValue: attribute \"homepage\" must be a string")),
+        ("homepage", json!({"value": "x"}), json!("error: 400 invalidValue: attribute \"homepage\" must be a string")),
+    ];
+    for tol in [Tolerances::lenient(), Tolerances::strict()] {
+        for (attr, value, expected) in &cases {
+            let body = json!({"schemas": [USER, TYPED], "userName": "a", TYPED: {*attr: value}});
+            let got = match normalize(&body, &view, &tol) {
+                Ok(doc) => doc[TYPED][*attr].clone(),
+                Err(e) => json!(format!("error: {e}")),
+            };
+            assert_eq!(&got, expected, "{attr} = {value}");
+        }
+    }
+    // The built-in binary attribute is checked too: x509Certificates.value.
+    check(
+        "User",
+        json!({"schemas": [USER], "userName": "a", "x509Certificates": [{"value": "not base64!"}]}),
+        json!("error: 400 invalidValue: attribute \"value\" must be a base64-encoded string"),
     );
 }

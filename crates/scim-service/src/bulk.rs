@@ -8,6 +8,7 @@
 //!   never resolve (circular, or to a failed or unknown operation) fail that
 //!   operation with 409.
 //! - `failOnErrors` stops processing after that many errors (§3.7.3).
+//! - Every result but a failed POST carries `location` (§3.7.3).
 //! - `maxOperations` and `maxPayloadSize` are advertised and enforced (413).
 
 use crate::resource::{kind_of, Preconditions, Reply, RequestCtx};
@@ -91,6 +92,26 @@ fn substitute_path(path: &str, ids: &HashMap<String, String>) -> String {
         })
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// The resource an operation other than POST addresses, as a URL: RFC 7644
+/// §3.7.3 requires `location` in every result "except in the event of a
+/// POST failure" (a DELETE, a failed PUT or PATCH).
+fn target_location(op: &Op, created: &HashMap<String, String>, base: &str) -> Option<String> {
+    if op.method == "POST" {
+        return None;
+    }
+    let path = substitute_path(&op.path, created);
+    match path
+        .trim_matches('/')
+        .split('/')
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [endpoint, id] if !id.is_empty() => kind_of(endpoint.trim_end_matches('s'))
+            .map(|kind| crate::render::location(base, kind, id)),
+        _ => None,
+    }
 }
 
 fn result(
@@ -228,15 +249,19 @@ impl ScimService {
                                 created.insert(b.clone(), id.to_string());
                             }
                         }
-                        results[i] =
-                            Some(result(op, reply.status, reply.location, reply.etag, None));
+                        let location = reply
+                            .location
+                            .or_else(|| target_location(op, &created, &ctx.base_url));
+                        results[i] = Some(result(op, reply.status, location, reply.etag, None));
                     }
                     Err(e) => {
                         if let Some(b) = &op.bulk_id {
                             failed_ids.push(b.clone());
                         }
                         errors += 1;
-                        results[i] = Some(result(op, e.status(), None, None, Some(e.to_body())));
+                        let location = target_location(op, &created, &ctx.base_url);
+                        results[i] =
+                            Some(result(op, e.status(), location, None, Some(e.to_body())));
                         if fail_on_errors.is_some_and(|n| errors >= n) {
                             break 'passes;
                         }

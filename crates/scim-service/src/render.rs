@@ -1,7 +1,8 @@
 //! Records as SCIM representations (RFC 7643 §3): `schemas`, `id`, the
-//! attributes, group `members` and user `groups` with `$ref`, `display` and
-//! `type` filled in by the server, `meta` with `location` and `version`, and
-//! for users, when asked for, the provenance extension ([`crate::provenance`]).
+//! attributes, group `members` (with `$ref` and `type`) and user `groups`
+//! (with `$ref`, `display` and `type`) filled in by the server, `meta` with
+//! `location` and `version`, and for users, when asked for, the provenance
+//! extension ([`crate::provenance`]).
 
 use crate::provenance::{extension, PROVENANCE_SCHEMA};
 use scim_core::project::Projection;
@@ -77,7 +78,10 @@ pub fn resource_json(r: &Record, base: &str) -> Value {
                     let mut e = Map::new();
                     e.insert("value".into(), json!(m.id.as_str()));
                     e.insert("$ref".into(), json!(location(base, m.kind, m.id.as_str())));
-                    // RFC 7643 §8.7.1 publishes no members.display, so none is sent.
+                    // No display: /Schemas publishes members as RFC 7643
+                    // §8.7.1 prints it, without display, and clients that
+                    // validate responses against /Schemas (scim2-tester)
+                    // refuse a sub-attribute it does not list.
                     e.insert("type".into(), json!(m.kind.name()));
                     Value::Object(e)
                 })

@@ -203,6 +203,22 @@ impl PostgresStore {
         Ok(lines.join("\n"))
     }
 
+    /// `EXPLAIN` of the statement that computes a resource's `User.groups`
+    /// (for tests and diagnostics).
+    pub async fn explain_groups(&self, seq: i64) -> StoreResult<String> {
+        let client = self.client().await?;
+        let rows = client
+            .query(format!("EXPLAIN {}", rows::GROUPS).as_str(), &[&seq])
+            .await
+            .map_err(backend)?;
+        let lines: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get::<_, String>(0))
+            .collect::<Result<_, _>>()
+            .map_err(backend)?;
+        Ok(lines.join("\n"))
+    }
+
     /// Runs `ANALYZE` (planner statistics; for tests after bulk seeding).
     pub async fn analyze(&self) -> StoreResult<()> {
         let client = self.client().await?;

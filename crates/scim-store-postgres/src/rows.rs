@@ -118,7 +118,7 @@ async fn members(c: &impl GenericClient, seq: i64) -> Result<Vec<MemberRef>, Fai
 
 /// Direct and indirect groups; a group reachable both ways counts as direct.
 /// `UNION` (not `UNION ALL`) ends the walk at cycles.
-const GROUPS: &str = "WITH RECURSIVE anc(g) AS (
+pub(crate) const GROUPS: &str = "WITH RECURSIVE anc(g) AS (
     SELECT group_seq FROM members WHERE member_seq = $1
     UNION
     SELECT m.group_seq FROM members m JOIN anc ON m.member_seq = anc.g

@@ -168,6 +168,21 @@ async fn idp_lookups_use_indexes() {
     }
 }
 
+/// `User.groups`: the walk up the memberships starts from the
+/// `members_member` index and reads each group by key, never a scan of
+/// `members` or `resources`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_groups_use_indexes() {
+    let Some(admin) = admin() else { return };
+    let store = PostgresStore::open_fresh(&admin).await.unwrap();
+    seed(&store).await;
+    store.analyze().await.unwrap();
+    let plan = store.explain_groups(17).await.unwrap();
+    println!("{plan}");
+    assert!(!plan.contains("Seq Scan"), "User.groups scans:\n{plan}");
+    assert!(plan.contains("members_member"), "{plan}");
+}
+
 /// During an IdP's initial sync the statistics describe a nearly empty
 /// tenant while it already holds thousands of users. The lookups must
 /// still start from the index, not walk the tenant's listing.

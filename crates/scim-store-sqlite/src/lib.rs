@@ -128,4 +128,28 @@ impl SqliteStore {
             })
             .await
     }
+
+    /// `EXPLAIN QUERY PLAN` of the statements that compute `User.groups`,
+    /// separated by blank lines (for tests and diagnostics).
+    pub async fn explain_groups(&self) -> StoreResult<String> {
+        self.readers
+            .read(move |conn| {
+                let mut plans = Vec::new();
+                for sql in [rows::PARENT_GROUPS, rows::DESCRIBE_GROUP] {
+                    let mut stmt = conn
+                        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                        .map_err(backend)?;
+                    let rows = stmt
+                        .query_map([0i64], |r| r.get::<_, String>(3))
+                        .map_err(backend)?;
+                    plans.push(
+                        rows.collect::<rusqlite::Result<Vec<_>>>()
+                            .map_err(backend)?
+                            .join("\n"),
+                    );
+                }
+                Ok(plans.join("\n\n"))
+            })
+            .await
+    }
 }

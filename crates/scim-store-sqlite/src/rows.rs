@@ -129,13 +129,16 @@ fn members(conn: &Connection, seq: i64) -> StoreResult<Vec<MemberRef>> {
     Ok(out)
 }
 
+/// The groups a resource is a direct member of (index `members_member`).
+pub(crate) const PARENT_GROUPS: &str = "SELECT group_seq FROM members WHERE member_seq = ?1";
+/// A group's id and display name, by rowid.
+pub(crate) const DESCRIBE_GROUP: &str = "SELECT id, display FROM resources WHERE seq = ?1";
+
 /// Direct and indirect groups; a group reachable both ways counts as direct.
 /// A breadth-first walk over `members_member`, one indexed lookup per
 /// level, so that a user in no group costs a single probe.
 fn groups(conn: &Connection, seq: i64) -> StoreResult<Vec<GroupRef>> {
-    let mut parents = conn
-        .prepare_cached("SELECT group_seq FROM members WHERE member_seq = ?1")
-        .map_err(backend)?;
+    let mut parents = conn.prepare_cached(PARENT_GROUPS).map_err(backend)?;
     let mut found: Vec<(i64, bool)> = Vec::new();
     let mut frontier = vec![seq];
     let mut direct = true;
@@ -159,9 +162,7 @@ fn groups(conn: &Connection, seq: i64) -> StoreResult<Vec<GroupRef>> {
     if found.is_empty() {
         return Ok(Vec::new());
     }
-    let mut describe = conn
-        .prepare_cached("SELECT id, display FROM resources WHERE seq = ?1")
-        .map_err(backend)?;
+    let mut describe = conn.prepare_cached(DESCRIBE_GROUP).map_err(backend)?;
     let mut out = Vec::with_capacity(found.len());
     for (g, is_direct) in found {
         let (id, display): (String, Option<String>) = describe

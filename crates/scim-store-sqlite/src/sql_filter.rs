@@ -4,7 +4,8 @@
 //!   lookup in `idx`; so is a value filter that compares `value` with `eq`
 //!   (`emails[type eq "work"].value eq "x"`), before its JSON check.
 //! - `id` and `meta` come from columns; group `members` and the computed
-//!   `groups` from the `members` table.
+//!   `groups` from the `members` table; `members eq "u"` is a lookup of `u`
+//!   and then of its memberships.
 //! - Everything else reads the JSON document: `json_extract` for single
 //!   values, `json_each` for multi-valued attributes.
 //! - Case-insensitive strings compare through `scim_fold`, dateTimes through
@@ -193,6 +194,17 @@ fn compare_attr(attr: &LAttr, op: CompareOp, value: &LValue, ctx: Ctx<'_>, sql: 
                     }
                     ("meta", Some(_)) => return sql.push("0"),
                     ("members", _) if kind == ResourceKind::Group => {
+                        if let (None | Some("value"), CompareOp::Eq, LValue::Str(id)) =
+                            (attr.sub.as_deref(), op, value)
+                        {
+                            // Okta's `members eq "u"` (`index::member_eq`):
+                            // find u by key, then its groups.
+                            sql.push("r.seq IN (SELECT m.group_seq FROM resources x JOIN members m ON m.member_seq = x.seq WHERE x.tenant_id = ");
+                            sql.param(SqlValue::Integer(tenant));
+                            sql.push(" AND x.kind IN (0, 1) AND x.id = ");
+                            sql.param(SqlValue::Text(id.clone()));
+                            return sql.push(")");
+                        }
                         sql.push("EXISTS (SELECT 1 FROM members m JOIN resources x ON x.seq = m.member_seq WHERE m.group_seq = r.seq AND ");
                         compare_ref(
                             "x",

@@ -57,7 +57,33 @@ async fn idp_lookups_use_indexes() {
         r#"displayName eq "Staff""#,
         r#"externalId eq "g-1""#,
         r#"id eq "g1" and members eq "u1""#,
+        r#"members eq "u1""#,
+        r#"members.value eq "u1""#,
     ] {
         check(&store, ResourceKind::Group, f).await;
     }
+}
+
+/// `User.groups`: the parents of a resource by the `members_member` index,
+/// level by level, then each group by rowid; never a walk of `members` or
+/// `resources`.
+#[tokio::test]
+async fn user_groups_use_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("plan.db")).unwrap();
+    let plan = store.explain_groups().await.unwrap();
+    println!("{plan}");
+    let (parents, describe) = plan.split_once("\n\n").unwrap();
+    assert!(
+        !plan.lines().any(|l| l.starts_with("SCAN")),
+        "scans:\n{plan}"
+    );
+    assert!(
+        parents.contains("members_member (member_seq=?)"),
+        "parents:\n{parents}"
+    );
+    assert!(
+        describe.contains("USING INTEGER PRIMARY KEY (rowid=?)"),
+        "describe:\n{describe}"
+    );
 }

@@ -115,17 +115,37 @@ pub fn value_eq(f: &Lowered) -> Option<&str> {
     }
 }
 
+/// The member id of a group filter `members eq "u"` (or `members.value eq
+/// "u"`, Okta's membership check): a backend answers it with a key lookup
+/// of `u` and then of its memberships, never by walking the groups.
+pub fn member_eq(f: &Lowered, kind: ResourceKind) -> Option<&str> {
+    match f {
+        Lowered::Cmp {
+            attr,
+            op: CompareOp::Eq,
+            value: LValue::Str(s),
+        } if kind == ResourceKind::Group
+            && attr.ext_urn.is_none()
+            && attr.name == "members"
+            && matches!(attr.sub.as_deref(), None | Some("value")) =>
+        {
+            Some(s)
+        }
+        _ => None,
+    }
+}
+
 /// Whether `f` has a conjunct that one lookup of the index answers (an `eq`
-/// on an indexed attribute, or a value path with a `value eq` on one), so
-/// that a backend should start the query from its lookup table rather than
-/// from the tenant's listing.
+/// on an indexed attribute, a value path with a `value eq` on one, or a
+/// [`member_eq`]), so that a backend should start the query from its lookup
+/// table rather than from the tenant's listing.
 pub fn driven_by_index(f: &Lowered, kind: ResourceKind) -> bool {
     match f {
         Lowered::Cmp {
             attr,
             op: CompareOp::Eq,
             value: LValue::Str(_),
-        } => is_indexed(kind, attr),
+        } => is_indexed(kind, attr) || member_eq(f, kind).is_some(),
         Lowered::And(parts) => parts.iter().any(|p| driven_by_index(p, kind)),
         Lowered::Any { attr, filter } => {
             attr.ext_urn.is_none()

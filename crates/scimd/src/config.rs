@@ -207,6 +207,10 @@ impl ServeConfig {
                 if let Some(d) = args.event_retention_days.or(file.event_retention_days) {
                     c.event_retention_days = d;
                 }
+                if let Some(b) = args.max_body.or(file.max_body) {
+                    // Bulk's advertised and enforced maxPayloadSize (RFC 7644 §3.7.4).
+                    c.bulk.max_payload_size = b;
+                }
                 c
             },
             http: {
@@ -226,6 +230,117 @@ impl ServeConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::Command;
+    use clap::Parser;
+    use std::sync::Mutex;
+
+    /// Tests that set `SCIMD_*` variables hold this (the environment is per process).
+    static ENV: Mutex<()> = Mutex::new(());
+    const VARS: [&str; 4] = [
+        "SCIMD_LISTEN",
+        "SCIMD_DATABASE_URL",
+        "SCIMD_CONFIG",
+        "SCIMD_MAX_BODY",
+    ];
+
+    /// Parses `scimd serve ARGS` with `env` set and `file` as the config
+    /// file's text; returns the listen address, the database and the config.
+    fn resolved(
+        args: &[&str],
+        env: &[(&str, &str)],
+        file: &str,
+    ) -> (String, Database, ServeConfig) {
+        let _guard = ENV.lock().unwrap_or_else(|e| e.into_inner());
+        for v in VARS {
+            std::env::remove_var(v);
+        }
+        for (k, v) in env {
+            std::env::set_var(k, v);
+        }
+        let cli = Cli::try_parse_from(["scimd", "serve"].iter().chain(args));
+        for (k, _) in env {
+            std::env::remove_var(k);
+        }
+        let cli = cli.unwrap();
+        let file: FileConfig = toml::from_str(file).unwrap();
+        let db = database(&cli, &file).unwrap();
+        let Command::Serve(serve) = &cli.command else {
+            panic!("not serve")
+        };
+        let cfg = ServeConfig::resolve(serve, &file);
+        (cfg.listen.clone(), db, cfg)
+    }
+
+    fn sqlite(p: &str) -> Database {
+        Database::Sqlite(p.into())
+    }
+
+    #[test]
+    fn flags_over_environment_over_file_over_defaults() {
+        let file = "listen = \"10.0.0.3:3\"\ndatabase_url = \"sqlite://file.db\"\n";
+        let env = [
+            ("SCIMD_LISTEN", "10.0.0.2:2"),
+            ("SCIMD_DATABASE_URL", "sqlite://env.db"),
+        ];
+        let flags = ["--listen", "10.0.0.1:1", "--database", "sqlite://flag.db"];
+        // (flags, environment, file) -> (listen, database)
+        type Case<'a> = (
+            &'a [&'a str],
+            &'a [(&'a str, &'a str)],
+            &'a str,
+            &'a str,
+            Database,
+        );
+        let cases: [Case; 5] = [
+            (&flags, &env, file, "10.0.0.1:1", sqlite("flag.db")),
+            (&[], &env, file, "10.0.0.2:2", sqlite("env.db")),
+            (&[], &[], file, "10.0.0.3:3", sqlite("file.db")),
+            (&[], &[], "", DEFAULT_LISTEN, sqlite("scimd.db")),
+            // Each source on its own key: they combine.
+            (
+                &["--listen", "10.0.0.1:1"],
+                &[("SCIMD_DATABASE_URL", "sqlite://env.db")],
+                "",
+                "10.0.0.1:1",
+                sqlite("env.db"),
+            ),
+        ];
+        for (args, env, file, listen, db) in cases {
+            let (got_listen, got_db, _) = resolved(args, env, file);
+            assert_eq!(
+                (got_listen.as_str(), &got_db),
+                (listen, &db),
+                "{args:?} {env:?} {file:?}"
+            );
+        }
+        assert_eq!(DEFAULT_LISTEN, "127.0.0.1:8080");
+        // The default database is relative: `scimd.db` in the working directory.
+        assert!(
+            matches!(Database::parse(DEFAULT_DATABASE), Ok(Database::Sqlite(p)) if p.is_relative())
+        );
+    }
+
+    #[test]
+    fn max_body_sets_bulk_max_payload_size() {
+        let (_, _, cfg) = resolved(&["--max-body", "2048"], &[], "");
+        assert_eq!(cfg.http.max_body, 2048);
+        assert_eq!(cfg.service.bulk.max_payload_size, 2048);
+        let (_, _, cfg) = resolved(&[], &[("SCIMD_MAX_BODY", "4096")], "max_body = 1024");
+        assert_eq!(
+            (cfg.http.max_body, cfg.service.bulk.max_payload_size),
+            (4096, 4096)
+        );
+        let (_, _, cfg) = resolved(&[], &[], "max_body = 1024");
+        assert_eq!(
+            (cfg.http.max_body, cfg.service.bulk.max_payload_size),
+            (1024, 1024)
+        );
+        let (_, _, cfg) = resolved(&[], &[], "");
+        assert_eq!(
+            cfg.service.bulk.max_payload_size,
+            scim_service::ServiceConfig::default().bulk.max_payload_size
+        );
+    }
 
     #[test]
     fn database_urls() {

@@ -47,6 +47,10 @@
 //!   `true`, `false`, `null` or a number is a string (Entra's
 //!   `externalId eq abc`).
 //!
+//! Not tolerated: a single-quoted value, as RFC 7644 §3.7.1 writes it
+//! (`displayName sw 'Group'`): `compValue` strings are JSON strings, so it
+//! is a 400 `invalidFilter` naming the quote's position.
+//!
 //! # Limits
 //!
 //! [`Limits`] bounds the length, the nesting depth (parentheses, `not`,

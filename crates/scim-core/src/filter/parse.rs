@@ -363,6 +363,11 @@ impl<'a> Parser<'a> {
         if self.peek() == Some(b'"') {
             return self.string().map(CompValue::Str);
         }
+        if self.peek() == Some(b'\'') {
+            // RFC 7644 §3.7.1 writes `displayName sw 'Group'`, but compValue
+            // is a JSON string: refused rather than read as a bare word.
+            return Err(self.error("single quotes do not delimit a string; use \"…\""));
+        }
         while self
             .peek()
             .is_some_and(|c| !is_space(c) && !matches!(c, b')' | b']' | b'(' | b'['))

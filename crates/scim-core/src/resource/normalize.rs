@@ -9,7 +9,8 @@
 //!   says they "SHALL be ignored";
 //! - lists in `schemas` the core schema and each extension that has data.
 //!
-//! Type errors and missing required attributes are `invalidValue`; more than
+//! Type errors (a binary value must be base64, RFC 7643 §2.3.6) and missing
+//! required attributes are `invalidValue`; more than
 //! one `primary: true` is `invalidValue` (RFC 7643 §2.4); unknown attributes
 //! and schemas are `invalidSyntax` unless the tolerances drop them.
 
@@ -257,9 +258,13 @@ pub(crate) fn normalize_element(
         }
     }
     let v = match attr.kind {
-        AttrType::String | AttrType::Reference | AttrType::Binary => match value {
+        AttrType::String | AttrType::Reference => match value {
             Value::String(_) => value.clone(),
             _ => return Err(type_error(attr, "a string")),
+        },
+        AttrType::Binary => match value {
+            Value::String(s) if is_base64(s) => value.clone(),
+            _ => return Err(type_error(attr, "a base64-encoded string")),
         },
         AttrType::Boolean => match value {
             Value::Bool(_) => value.clone(),
@@ -291,6 +296,22 @@ pub(crate) fn normalize_element(
         AttrType::Complex => return normalize_complex(attr, value, tol),
     };
     Ok(Some(v))
+}
+
+/// Base64 per RFC 4648 §4, or its URL and filename safe alphabet (§5),
+/// with or without the trailing `=` padding (RFC 7643 §2.3.6).
+fn is_base64(s: &str) -> bool {
+    let data = s.trim_end_matches('=');
+    let padding = s.len() - data.len();
+    let standard = data
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
+    let url_safe = data
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    (standard || url_safe)
+        && data.len() % 4 != 1
+        && (padding == 0 || (padding <= 2 && s.len().is_multiple_of(4)))
 }
 
 fn normalize_complex(

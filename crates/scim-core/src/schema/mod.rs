@@ -2,13 +2,16 @@
 //!
 //! RFC 7643 §2 (attribute characteristics), §3.1 (common attributes `id`,
 //! `externalId`, `meta`), §6 (resource types), §7 (schema definitions) and
-//! §8.7 (the published User, Group, EnterpriseUser and service provider schemas).
+//! §8.7 (the published User, Group, EnterpriseUser and service provider schemas),
+//! and the default sub-attributes of multi-valued attributes (§2.4) that
+//! resolution implies where a published schema omits them.
 //!
 //! Invariant: attribute names are matched without regard to case everywhere
 //! (RFC 7643 §2.1); the registry hands out the canonical spelling.
 
 mod attribute;
 mod builtin;
+mod implied;
 mod registry;
 
 pub use attribute::{AttrType, Attribute, Mutability, Returned, Uniqueness};

@@ -3,9 +3,13 @@
 //!
 //! A [`ResourceSchema`] is the view of one resource type: its core schema,
 //! its extensions and the common attributes. It resolves names with or
-//! without a schema URN prefix, without regard to case (RFC 7643 §2.1).
+//! without a schema URN prefix, without regard to case (RFC 7643 §2.1),
+//! against the schemas with the implied sub-attributes of RFC 7643 §2.4
+//! ([`super::implied`]); [`SchemaRegistry::schemas`] hands out the schemas
+//! as published.
 
 use super::builtin::{common_attributes, published};
+use super::implied::with_implied;
 use super::{Attribute, Schema, ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
 use crate::{ScimError, ScimResult};
 use serde::Serialize;
@@ -32,7 +36,10 @@ pub struct ResourceType {
 /// All schemas and resource types a server publishes.
 #[derive(Debug, Clone)]
 pub struct SchemaRegistry {
+    /// As published (`/Schemas`).
     schemas: Vec<Schema>,
+    /// The same schemas with the implied sub-attributes, for resolution.
+    effective: Vec<Schema>,
     resource_types: Vec<ResourceType>,
     common: Vec<Attribute>,
 }
@@ -64,6 +71,7 @@ impl SchemaRegistry {
             },
         ];
         Ok(SchemaRegistry {
+            effective: schemas.iter().map(with_implied).collect(),
             schemas,
             resource_types,
             common: common_attributes(),
@@ -93,6 +101,7 @@ impl SchemaRegistry {
             schema: schema.id.clone(),
             required,
         });
+        self.effective.push(with_implied(&schema));
         self.schemas.push(schema);
         Ok(())
     }
@@ -108,6 +117,7 @@ impl SchemaRegistry {
                 schema.id
             )));
         }
+        self.effective.push(with_implied(&schema));
         self.schemas.push(schema);
         Ok(())
     }
@@ -116,17 +126,18 @@ impl SchemaRegistry {
     /// example group `members`, kept in a membership table). The PATCH engine
     /// turns operations on such attributes into [`crate::patch::ExternalOp`]s.
     pub fn mark_external(&mut self, schema: &str, attribute: &str) -> ScimResult<()> {
-        let s = self
-            .schemas
-            .iter_mut()
-            .find(|s| s.id.eq_ignore_ascii_case(schema))
-            .ok_or_else(|| ScimError::NotFound(format!("no schema {schema}")))?;
-        let a = s
-            .attributes
-            .iter_mut()
-            .find(|a| a.name.eq_ignore_ascii_case(attribute))
-            .ok_or_else(|| ScimError::NotFound(format!("no attribute {attribute}")))?;
-        a.external = true;
+        for list in [&mut self.schemas, &mut self.effective] {
+            let s = list
+                .iter_mut()
+                .find(|s| s.id.eq_ignore_ascii_case(schema))
+                .ok_or_else(|| ScimError::NotFound(format!("no schema {schema}")))?;
+            let a = s
+                .attributes
+                .iter_mut()
+                .find(|a| a.name.eq_ignore_ascii_case(attribute))
+                .ok_or_else(|| ScimError::NotFound(format!("no attribute {attribute}")))?;
+            a.external = true;
+        }
         Ok(())
     }
 
@@ -135,9 +146,16 @@ impl SchemaRegistry {
         &self.schemas
     }
 
-    /// The schema with this URN (compared without regard to case).
+    /// The schema with this URN (compared without regard to case), as published.
     pub fn schema(&self, urn: &str) -> Option<&Schema> {
         self.schemas.iter().find(|s| s.id.eq_ignore_ascii_case(urn))
+    }
+
+    /// The schema with this URN with the implied sub-attributes of RFC 7643 §2.4.
+    fn effective(&self, urn: &str) -> Option<&Schema> {
+        self.effective
+            .iter()
+            .find(|s| s.id.eq_ignore_ascii_case(urn))
     }
 
     /// All resource types.
@@ -156,11 +174,11 @@ impl SchemaRegistry {
             .resource_types
             .iter()
             .find(|r| r.name.eq_ignore_ascii_case(resource_type))?;
-        let core = self.schema(&rt.schema)?;
+        let core = self.effective(&rt.schema)?;
         let extensions = rt
             .schema_extensions
             .iter()
-            .filter_map(|e| self.schema(&e.schema).map(|s| (s, e.required)))
+            .filter_map(|e| self.effective(&e.schema).map(|s| (s, e.required)))
             .collect();
         Some(ResourceSchema {
             resource_type: rt,

@@ -61,6 +61,7 @@ fn revoked_and_expired_tokens_get_401() {
     );
     assert_error(&r, 401, None);
     assert!(r.body["detail"].as_str().unwrap().contains("expired"));
+    assert_bearer_challenge(&r);
     let (_, out, _) = s.cli(&["token", "create", "--tenant", "default"]);
     let fresh = out.lines().last().unwrap().to_string();
     assert_eq!(
@@ -92,6 +93,16 @@ fn revoked_and_expired_tokens_get_401() {
     );
     assert_error(&r, 401, None);
     assert!(r.body["detail"].as_str().unwrap().contains("revoked"));
+    assert_bearer_challenge(&r);
+}
+
+/// A 401 challenges for a bearer token (RFC 6750 §3).
+fn assert_bearer_challenge(r: &Resp) {
+    let challenge = r.header("www-authenticate").unwrap_or_default();
+    assert!(
+        challenge == "Bearer" || challenge.starts_with("Bearer "),
+        "WWW-Authenticate: {challenge:?}"
+    );
 }
 
 #[test]

@@ -150,6 +150,50 @@ fn cursor_pagination() {
     );
 }
 
+/// Users created and deleted between cursor pages: every user present
+/// from the first page to the last is listed exactly once, in creation
+/// order, whether the churn lands before or after the cursor.
+#[test]
+fn cursor_pages_are_stable_under_writes() {
+    let s = Server::start();
+    let stable: Vec<String> = (0..12).map(|i| format!("stable{i:02}")).collect();
+    let mut doomed = Vec::new();
+    for (i, name) in stable.iter().enumerate() {
+        s.create_user(name);
+        // Interleaved users that will be deleted while paging.
+        if i % 3 == 0 {
+            doomed.push(s.create_user(&format!("doomed{i:02}")));
+        }
+    }
+    let mut seen: Vec<String> = Vec::new();
+    let mut next = String::new();
+    let mut page = 0;
+    loop {
+        let r = s.get(&format!("/Users?count=3&cursor={next}"));
+        assert_eq!(r.status, 200, "{}", r.text);
+        seen.extend(names(&r));
+        // Between pages: delete one interleaved user (behind or ahead of
+        // the cursor) and create a new one.
+        if let Some(id) = doomed.pop() {
+            assert_eq!(s.delete(&format!("/Users/{id}")).status, 204);
+        }
+        s.create_user(&format!("new{page:02}"));
+        page += 1;
+        assert!(page < 50, "the cursor never ends: {seen:?}");
+        match r.body["nextCursor"].as_str() {
+            Some(c) => next = c.to_string(),
+            None => break,
+        }
+    }
+    let listed: Vec<&String> = seen.iter().filter(|n| n.starts_with("stable")).collect();
+    let want: Vec<&String> = stable.iter().collect();
+    assert_eq!(listed, want, "all pages: {seen:?}");
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "a user listed twice: {seen:?}");
+}
+
 #[test]
 fn search_with_post() {
     let s = Server::start();
@@ -167,4 +211,55 @@ fn search_with_post() {
         .iter()
         .any(|r| r["id"] == g.as_str()));
     assert_error(&s.post("/Users/.search", &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "userName eq"})), 400, Some("invalidFilter"));
+    // RFC 7644 §3.4.2's root query, unquoted as published (Entra's
+    // tolerance) and quoted, and each resource type alone.
+    let search = |filter: &str| {
+        s.post("/.search", &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": filter, "count": 100}))
+    };
+    let kinds = |r: &Resp| {
+        let mut k: Vec<String> = r.body["Resources"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}", r.text))
+            .iter()
+            .map(|x| x["meta"]["resourceType"].as_str().unwrap().to_string())
+            .collect();
+        k.sort();
+        k.dedup();
+        (r.body["totalResults"].as_u64(), k)
+    };
+    let both = (Some(6), vec!["Group".to_string(), "User".to_string()]);
+    assert_eq!(
+        kinds(&search(
+            "(meta.resourceType eq User) or (meta.resourceType eq Group)"
+        )),
+        both
+    );
+    assert_eq!(
+        kinds(&search(
+            r#"(meta.resourceType eq "User") or (meta.resourceType eq "Group")"#
+        )),
+        both
+    );
+    assert_eq!(
+        kinds(&search(r#"meta.resourceType eq "Group""#)),
+        (Some(1), vec!["Group".to_string()])
+    );
+    // caseExact, as scimd defines meta.resourceType.
+    assert_eq!(
+        kinds(&search(r#"meta.resourceType eq "group""#)),
+        (Some(0), vec![])
+    );
+    assert_eq!(
+        kinds(&search("meta.resourceType eq User")),
+        (Some(5), vec!["User".to_string()])
+    );
+    assert_eq!(kinds(&search("meta.resourceType ne User")).0, Some(1));
+    // §3.7.1's single-quoted value: a positioned 400 invalidFilter.
+    let r = s.get("/Groups?filter=displayName%20sw%20'Admins'");
+    assert_error(&r, 400, Some("invalidFilter"));
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("position 16"),
+        "{}",
+        r.text
+    );
 }

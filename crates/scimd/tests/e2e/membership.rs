@@ -22,6 +22,31 @@ fn members_and_computed_groups() {
     assert_eq!(inner_ref["$ref"], format!("{}/Groups/{inner}", s.base));
     let u2_ref = members.iter().find(|m| m["value"] == u2.as_str()).unwrap();
     assert_eq!(u2_ref["type"], "User");
+    assert_eq!(u2_ref["$ref"], format!("{}/Users/{u2}", s.base));
+    // The server fills value, $ref and type, and no display: /Schemas lists
+    // members as RFC 7643 §8.7.1 prints it, without display, and clients
+    // that validate responses against it (scim2-tester) refuse one. A
+    // display the client sends (RFC 7643 §8.4 does) is accepted, even by
+    // the strict profile, and not stored.
+    for m in members {
+        let mut keys: Vec<&String> = m.as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(keys, ["$ref", "type", "value"], "{m}");
+    }
+    s.cli_ok(&[
+        "connection",
+        "create",
+        "--tenant",
+        "default",
+        "rfc",
+        "--profile",
+        "strict",
+    ]);
+    let strict = s.token_for("default", "rfc");
+    let r = s.req_as(&strict, "POST", "/Groups", Some(&json!({"schemas": [GROUP], "displayName": "Sent", "members": [{"value": u2, "display": "Someone Else"}]})));
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["members"][0]["value"], u2.as_str(), "{}", r.text);
+    assert!(r.body["members"][0].get("display").is_none(), "{}", r.text);
     // User.groups: direct and indirect, read-only.
     let u = s.get(&format!("/Users/{u1}"));
     let groups = u.body["groups"].as_array().unwrap();
