@@ -1,8 +1,7 @@
 //! Discovery (RFC 7644 §4): `/ServiceProviderConfig` (RFC 7643 §5, with the
 //! RFC 9865 §4 `pagination` attribute), `/ResourceTypes` (RFC 7643 §6) and
 //! `/Schemas` (RFC 7643 §7), each also by id. The configuration states what
-//! scimd really does, including the RFC 9967 §4 `securityEvents` it always
-//! emits (every change's SET is on the change feed, webhook or not).
+//! scimd really does, including the RFC 9967 §4 `securityEvents` it emits.
 
 use crate::resource::RequestCtx;
 use crate::{internal, ScimService};
@@ -18,6 +17,27 @@ fn base(ctx: &RequestCtx) -> &str {
 }
 
 impl ScimService {
+    /// `GET /ServiceProviderConfig` as the principal's tenant sees it: with
+    /// RFC 9967 §4 `securityEvents` once the tenant has a webhook (a SET
+    /// stream) configured; absent means "not currently configured".
+    pub async fn tenant_service_provider_config(
+        &self,
+        who: &crate::Principal,
+        ctx: &RequestCtx,
+    ) -> ScimResult<Value> {
+        let mut v = self.service_provider_config(ctx);
+        if !self
+            .store
+            .list_webhooks(Some(who.tenant()))
+            .await?
+            .is_empty()
+        {
+            v["securityEvents"] =
+                json!({"asyncRequest": "none", "eventUris": crate::set::event_uris()});
+        }
+        Ok(v)
+    }
+
     /// `GET /ServiceProviderConfig`.
     pub fn service_provider_config(&self, ctx: &RequestCtx) -> Value {
         let c = &self.config;
@@ -43,10 +63,6 @@ impl ScimService {
                 "specUri": "https://www.rfc-editor.org/info/rfc6750",
                 "primary": true
             }],
-            // RFC 9967 §4: every change emits its SET, served by the change
-            // feed (`/Events`) whether or not the tenant has a webhook, and
-            // no request completes asynchronously.
-            "securityEvents": {"asyncRequest": "none", "eventUris": crate::set::event_uris()},
             "meta": {"resourceType": "ServiceProviderConfig", "location": format!("{}/ServiceProviderConfig", base(ctx))}
         });
         if let Some(uri) = &c.documentation_uri {

@@ -9,11 +9,12 @@ use axum::response::Response;
 
 pub async fn handler(
     State(state): State<AppState>,
-    Auth(_): Auth,
+    Auth(who): Auth,
     Ctx(ctx): Ctx,
 ) -> ApiResult<Response> {
-    Ok(json_response(
-        StatusCode::OK,
-        &state.service.service_provider_config(&ctx),
-    ))
+    let config = state
+        .service
+        .tenant_service_provider_config(&who, &ctx)
+        .await?;
+    Ok(json_response(StatusCode::OK, &config))
 }
