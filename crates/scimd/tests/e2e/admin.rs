@@ -10,30 +10,12 @@ use crate::receiver::{wait_for, Receiver};
 use crate::server::*;
 use crate::webhooks::{create_hook, patient, FAST};
 use serde_json::{json, Value};
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::sync::atomic::Ordering;
 
 const PW: &str = "an admin password";
 
 fn create_admin(s: &Server, args: &[&str]) -> (bool, String) {
-    let db = s.db_url();
-    let mut child = Command::new(bin())
-        .args(["admin", "create"])
-        .args(args)
-        .args(["--database", &db])
-        .env_remove("SCIMD_DATABASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{PW}").unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    )
+    s.admin_create(args, PW)
 }
 
 struct Session<'a> {

@@ -7,8 +7,6 @@
 
 use crate::server::*;
 use serde_json::{json, Value};
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 fn audit(s: &Server, args: &[&str]) -> Vec<Value> {
     let mut all = vec!["audit", "--tenant", "default", "--json"];
@@ -441,18 +439,8 @@ fn membership_changes_show_on_the_members_timeline() {
 }
 
 fn create_admin(s: &Server, username: &str, password: &str) {
-    let db = s.db_url();
-    let mut child = Command::new(bin())
-        .args(["admin", "create", "--username", username, "--role", "super"])
-        .args(["--database", &db])
-        .env_remove("SCIMD_DATABASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    assert!(child.wait_with_output().unwrap().status.success());
+    let (ok, out) = s.admin_create(&["--username", username, "--role", "super"], password);
+    assert!(ok, "{out}");
 }
 
 #[test]

@@ -6,8 +6,6 @@
 use crate::policies::{audit_entries, audited};
 use crate::server::*;
 use serde_json::{json, Value};
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 const PW: &str = "a managed-test password";
 
@@ -20,18 +18,8 @@ struct Admin<'a> {
 
 impl Admin<'_> {
     fn sign_in(s: &Server) -> Admin<'_> {
-        let db = s.db_url();
-        let mut child = Command::new(bin())
-            .args(["admin", "create", "--username", "root", "--role", "super"])
-            .args(["--database", &db])
-            .env_remove("SCIMD_DATABASE_URL")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        writeln!(child.stdin.take().unwrap(), "{PW}").unwrap();
-        assert!(child.wait_with_output().unwrap().status.success());
+        let (ok, out) = s.admin_create(&["--username", "root", "--role", "super"], PW);
+        assert!(ok, "{out}");
         let r = s.raw(
             "POST",
             &format!("{}/login", api(s)),

@@ -187,6 +187,30 @@ fn spawn(db: &str, extra: &[&str]) -> (Child, String, Option<String>) {
 
 impl Server {
     /// The database URL: the Postgres database, or the SQLite file.
+    /// Runs `scimd admin create ARGS` on this server's database with the
+    /// password on stdin: (success, stdout and stderr).
+    pub fn admin_create(&self, args: &[&str], password: &str) -> (bool, String) {
+        use std::io::Write;
+        let db = self.db_url();
+        let mut child = Command::new(bin())
+            .args(["admin", "create"])
+            .args(args)
+            .args(["--database", &db])
+            .env_remove("SCIMD_DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    }
+
     pub fn db_url(&self) -> String {
         url_for(self.pg.as_deref(), &self.dir)
     }
