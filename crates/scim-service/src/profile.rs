@@ -92,8 +92,9 @@ impl Profile {
                 ..none
             },
             // Okta's SCIM 2.0 reference is RFC-shaped except for group push:
-            // the rename's path-less value carries the read-only `id`, and
-            // members carry `display`, which RFC 7643's Group schema lacks.
+            // the rename's path-less value carries the read-only `id`.
+            // (Its members' `display` is an RFC 7643 §2.4 default
+            // sub-attribute, which every profile accepts.)
             // Custom attributes arrive under the extension URN the admin
             // typed in Okta's profile editor.
             Profile::Okta => Tolerances {

@@ -84,7 +84,7 @@ fn a_mismatched_profile_fails_the_replay() {
     // step that needs the IdP's tolerances.
     for (profile, step) in [
         ("entra", "Disable user (default dialect"),
-        ("okta", "Membership: remove by filter plus add"),
+        ("okta", "Rename with the read-only id in the value"),
         ("onelogin", "Create user from the v2 Enterprise template"),
         ("jumpcloud", "Only that member is gone"),
     ] {
