@@ -272,8 +272,9 @@ fn group_members_are_external() {
         "Group",
         g.clone(),
         json!([{"op": "add", "path": "members", "value": [{"display": "Babs Jensen", "$ref": "https://example.com/v2/Users/2819c223", "value": "2819c223"}]}]),
-        // RFC 7643 §8.7.1 publishes no members.display, but §2.4 implies it: it
-        // is kept in the operation (the service stores only the member).
+        // members.display (RFC 7643 §2.4; /Schemas publishes it as an
+        // amendment to §8.7.1) is kept in the operation: the service stores
+        // it with the member.
         json!({"doc": {"displayName": "Tour Guides"}, "changed": false, "external": [{"add": "members", "values": [{"display": "Babs Jensen", "$ref": "https://example.com/v2/Users/2819c223", "value": "2819c223"}]}]}),
     );
     check(

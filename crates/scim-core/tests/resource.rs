@@ -202,16 +202,43 @@ fn builtin_schemas_match_rfc7643() {
             .unwrap(),
     )
     .unwrap();
-    assert_eq!(
-        ours["attributes"][1]["subAttributes"]
+    // Exactly one amendment to RFC 7643 §8.7.1: `members.display` (string,
+    // immutable, returned by default), after `$ref` (RFC 7643 §2.4, §8.4).
+    let names = |v: &Value| -> Vec<String> {
+        v["attributes"][1]["subAttributes"]
             .as_array()
             .unwrap()
-            .len(),
-        published["attributes"][1]["subAttributes"]
-            .as_array()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&published), ["value", "$ref", "type"]);
+    assert_eq!(names(&ours), ["value", "$ref", "display", "type"]);
+    let display = &ours["attributes"][1]["subAttributes"][2];
+    for (key, want) in [
+        ("type", json!("string")),
+        ("multiValued", json!(false)),
+        ("required", json!(false)),
+        ("caseExact", json!(false)),
+        ("mutability", json!("immutable")),
+        ("returned", json!("default")),
+        ("uniqueness", json!("none")),
+    ] {
+        assert_eq!(display[key], want, "{key}: {display}");
+    }
+    for i in [0, 1, 3] {
+        let j = if i == 3 { 2 } else { i };
+        for (key, want) in published["attributes"][1]["subAttributes"][j]
+            .as_object()
             .unwrap()
-            .len()
-    );
+        {
+            assert_eq!(
+                &ours["attributes"][1]["subAttributes"][i][key], want,
+                "{key}"
+            );
+        }
+    }
+    assert_eq!(ours["attributes"][0], published["attributes"][0]);
     insta::assert_json_snapshot!("user_schema", serde_json::to_value(user).unwrap());
 }
 

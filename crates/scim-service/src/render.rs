@@ -1,8 +1,10 @@
 //! Records as SCIM representations (RFC 7643 §3): `schemas`, `id`, the
-//! attributes, group `members` (with `$ref` and `type`) and user `groups`
-//! (with `$ref`, `display` and `type`) filled in by the server, `meta` with
-//! `location` and `version`, and for users, when asked for, the provenance
-//! extension ([`crate::provenance`]).
+//! attributes, group `members` and user `groups` with `$ref`, `display` and
+//! `type` filled in by the server, `meta` with `location` and `version`, and
+//! for users, when asked for, the provenance extension
+//! ([`crate::provenance`]). A member's `display` is the one the client gave
+//! when it added the member (RFC 7643 §2.4: immutable), else the member's
+//! current name (`displayName`, else `userName`).
 
 use crate::provenance::{extension, PROVENANCE_SCHEMA};
 use scim_core::project::Projection;
@@ -78,10 +80,11 @@ pub fn resource_json(r: &Record, base: &str) -> Value {
                     let mut e = Map::new();
                     e.insert("value".into(), json!(m.id.as_str()));
                     e.insert("$ref".into(), json!(location(base, m.kind, m.id.as_str())));
-                    // No display: /Schemas publishes members as RFC 7643
-                    // §8.7.1 prints it, without display, and clients that
-                    // validate responses against /Schemas (scim2-tester)
-                    // refuse a sub-attribute it does not list.
+                    // RFC 7643 §2.4/§8.4; /Schemas publishes members.display
+                    // as an amendment to §8.7.1 (scim_core::schema::builtin).
+                    if let Some(d) = &m.display {
+                        e.insert("display".into(), json!(d));
+                    }
                     e.insert("type".into(), json!(m.kind.name()));
                     Value::Object(e)
                 })

@@ -11,13 +11,13 @@ use scim_core::resource::ResourceId;
 use scim_store::*;
 use std::collections::HashMap;
 
-/// Resolves member ids to sequence numbers within the tenant.
+/// Resolves members to sequence numbers within the tenant.
 async fn member_seqs(
     c: &impl GenericClient,
     tenant: i64,
-    ids: &[ResourceId],
+    members: &[NewMember],
 ) -> Result<Vec<i64>, Fail> {
-    let wanted: Vec<&str> = ids.iter().map(ResourceId::as_str).collect();
+    let wanted: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
     let stmt = c
         .prepare_cached(
             "SELECT id, seq FROM resources WHERE tenant_id = $1 AND kind IN (0, 1) AND id = ANY($2::text[])",
@@ -29,12 +29,13 @@ async fn member_seqs(
         .iter()
         .map(|r| Ok((r.try_get::<_, String>(0)?, r.try_get(1)?)))
         .collect::<Result<_, tokio_postgres::Error>>()?;
-    ids.iter()
-        .map(|id| {
+    members
+        .iter()
+        .map(|m| {
             found
-                .get(id.as_str())
+                .get(m.id.as_str())
                 .copied()
-                .ok_or_else(|| Fail::Store(StoreError::MissingMember(id.to_string())))
+                .ok_or_else(|| Fail::Store(StoreError::MissingMember(m.id.to_string())))
         })
         .collect()
 }
@@ -63,13 +64,21 @@ pub(crate) async fn apply_members(
     changes: &[MemberChange],
 ) -> Result<MemberDeltas, Fail> {
     let mut deltas = MemberDeltas::default();
-    let add = "WITH added AS (INSERT INTO members (group_seq, member_seq) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING RETURNING member_seq)
+    // A member already in the group keeps the display it was added with;
+    // `DISTINCT ON` keeps the first of a member listed twice.
+    let add = "WITH added AS (INSERT INTO members (group_seq, member_seq, display)
+                   SELECT DISTINCT ON (n.seq) $1, n.seq, n.display FROM unnest($2::bigint[], $3::text[]) WITH ORDINALITY AS n(seq, display, i) ORDER BY n.seq, n.i
+                   ON CONFLICT DO NOTHING RETURNING member_seq)
                SELECT x.kind, x.id FROM added a JOIN resources x ON x.seq = a.member_seq";
+    let displays = |ids: &[NewMember]| -> Vec<Option<String>> {
+        ids.iter().map(|m| m.display.clone()).collect()
+    };
     for change in changes {
         match change {
             MemberChange::Add(ids) => {
                 let seqs = member_seqs(c, tenant, ids).await?;
-                note(&c.query(add, &[&group, &seqs]).await?, &mut deltas, true)?;
+                let rows = c.query(add, &[&group, &seqs, &displays(ids)]).await?;
+                note(&rows, &mut deltas, true)?;
             }
             MemberChange::Remove(ids) => {
                 let ids: Vec<&str> = ids.iter().map(ResourceId::as_str).collect();
@@ -99,7 +108,8 @@ pub(crate) async fn apply_members(
                     )
                     .await?;
                 note(&rows, &mut deltas, false)?;
-                note(&c.query(add, &[&group, &seqs]).await?, &mut deltas, true)?;
+                let rows = c.query(add, &[&group, &seqs, &displays(ids)]).await?;
+                note(&rows, &mut deltas, true)?;
             }
         }
     }

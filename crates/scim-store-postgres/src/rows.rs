@@ -101,7 +101,7 @@ pub async fn complete(
 
 async fn members(c: &impl GenericClient, seq: i64) -> Result<Vec<MemberRef>, Fail> {
     let stmt = c
-        .prepare_cached("SELECT x.id, x.kind, x.display FROM members m JOIN resources x ON x.seq = m.member_seq WHERE m.group_seq = $1 ORDER BY m.member_seq")
+        .prepare_cached("SELECT x.id, x.kind, coalesce(m.display, x.display) FROM members m JOIN resources x ON x.seq = m.member_seq WHERE m.group_seq = $1 ORDER BY m.member_seq")
         .await?;
     let mut out = Vec::new();
     for row in c.query(&stmt, &[&seq]).await? {

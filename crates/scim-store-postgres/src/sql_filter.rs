@@ -174,7 +174,10 @@ fn present(attr: &LAttr, ctx: Ctx<'_>, sql: &mut Sql) {
         }
         Ctx::Ref(x) => match attr.name.as_str() {
             "value" | "type" => sql.push("TRUE"),
-            "display" => sql.push(&format!("({x}.display IS NOT NULL AND {x}.display <> '')")),
+            "display" => {
+                let d = ref_display(x);
+                sql.push(&format!("({d} IS NOT NULL AND {d} <> '')"))
+            }
             _ => sql.push("FALSE"),
         },
     }
@@ -235,8 +238,15 @@ fn compare_attr(attr: &LAttr, op: CompareOp, value: &LValue, ctx: Ctx<'_>, sql: 
                             sql.param(P::Text(s.clone()));
                             return sql.push(")");
                         }
-                        sql.push("EXISTS (SELECT 1 FROM members m JOIN resources x ON x.seq = m.member_seq WHERE m.group_seq = r.seq AND ");
-                        compare_ref("x", sub.unwrap_or("value"), attr.case_exact, op, value, sql);
+                        sql.push("EXISTS (SELECT 1 FROM members m JOIN resources mx ON mx.seq = m.member_seq WHERE m.group_seq = r.seq AND ");
+                        compare_ref(
+                            MEMBER,
+                            sub.unwrap_or("value"),
+                            attr.case_exact,
+                            op,
+                            value,
+                            sql,
+                        );
                         return sql.push(")");
                     }
                     ("groups", sub) => {
@@ -273,6 +283,19 @@ fn compare_attr(attr: &LAttr, op: CompareOp, value: &LValue, ctx: Ctx<'_>, sql: 
     }
 }
 
+/// The alias of a member's row of `resources`, joined with `members m`.
+const MEMBER: &str = "mx";
+
+/// A referenced row's display: for a member, the display the client gave
+/// when it added it, else (as for a group of `groups`) the row's name.
+fn ref_display(x: &str) -> String {
+    if x == MEMBER {
+        format!("coalesce(m.display, {x}.display)")
+    } else {
+        format!("{x}.display")
+    }
+}
+
 /// A comparison on a referenced resource row (`members.value` is its id).
 fn compare_ref(x: &str, sub: &str, case_exact: bool, op: CompareOp, value: &LValue, sql: &mut Sql) {
     match sub {
@@ -284,7 +307,7 @@ fn compare_ref(x: &str, sub: &str, case_exact: bool, op: CompareOp, value: &LVal
             value,
             sql,
         ),
-        "display" => compare_text(&format!("{x}.display"), case_exact, op, value, sql),
+        "display" => compare_text(&ref_display(x), case_exact, op, value, sql),
         _ => sql.push("FALSE"),
     }
 }
@@ -427,11 +450,12 @@ fn any(attr: &LAttr, filter: &Lowered, ctx: Ctx<'_>, sql: &mut Sql) {
         && ((attr.name == "members" && kind == ResourceKind::Group) || attr.name == "groups")
     {
         if attr.name == "members" {
-            sql.push("EXISTS (SELECT 1 FROM members m JOIN resources x ON x.seq = m.member_seq WHERE m.group_seq = r.seq AND ");
+            sql.push("EXISTS (SELECT 1 FROM members m JOIN resources mx ON mx.seq = m.member_seq WHERE m.group_seq = r.seq AND ");
         } else {
             sql.push(ANCESTORS_EXISTS);
         }
-        cond(filter, Ctx::Ref("x"), sql);
+        let alias = if attr.name == "members" { MEMBER } else { "x" };
+        cond(filter, Ctx::Ref(alias), sql);
         return sql.push(")");
     }
     sql.push("(");

@@ -46,7 +46,7 @@ fn record(
         provenance: scim_store::Provenance::default(),
         keys: keys(kind, &doc, true),
         doc,
-        members,
+        members: members.into_iter().map(Into::into).collect(),
         journal: scim_store::Journal::default(),
     }
 }

@@ -6,22 +6,22 @@
 use crate::journal::write_audit;
 use crate::writer::backend;
 use rusqlite::{params, Connection, OptionalExtension};
-use scim_core::resource::ResourceId;
 use scim_store::*;
 
-/// The seq and kind of each member id, or `MissingMember`.
+/// The seq and kind of each member, or `MissingMember`.
 fn member_refs(
     conn: &Connection,
     tenant: i64,
-    ids: &[ResourceId],
+    members: &[NewMember],
 ) -> StoreResult<Vec<(i64, ResourceKind)>> {
     let mut stmt = conn
         .prepare_cached(
             "SELECT seq, kind FROM resources WHERE tenant_id = ?1 AND kind IN (0, 1) AND id = ?2",
         )
         .map_err(backend)?;
-    ids.iter()
-        .map(|id| {
+    members
+        .iter()
+        .map(|NewMember { id, .. }| {
             let (seq, code): (i64, i64) = stmt
                 .query_row(params![tenant, id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
                 .map_err(|e| match e {
@@ -70,15 +70,21 @@ pub(crate) fn apply_members(
     changes: &[MemberChange],
 ) -> StoreResult<MemberDeltas> {
     let mut deltas = MemberDeltas::default();
-    let insert = "INSERT OR IGNORE INTO members (group_seq, member_seq) VALUES (?1, ?2)";
+    // A member already in the group keeps the display it was added with.
+    let insert =
+        "INSERT OR IGNORE INTO members (group_seq, member_seq, display) VALUES (?1, ?2, ?3)";
     let delete = "DELETE FROM members WHERE group_seq = ?1 AND member_seq = ?2";
     for change in changes {
         match change {
             MemberChange::Add(ids) => {
                 let mut stmt = conn.prepare_cached(insert).map_err(backend)?;
-                for (id, (m, kind)) in ids.iter().zip(member_refs(conn, tenant, ids)?) {
-                    if stmt.execute(params![group, m]).map_err(backend)? > 0 {
-                        deltas.added(kind, id.as_str());
+                for (new, (m, kind)) in ids.iter().zip(member_refs(conn, tenant, ids)?) {
+                    if stmt
+                        .execute(params![group, m, new.display])
+                        .map_err(backend)?
+                        > 0
+                    {
+                        deltas.added(kind, new.id.as_str());
                     }
                 }
             }
@@ -108,10 +114,10 @@ pub(crate) fn apply_members(
                     .map_err(backend)?;
             }
             MemberChange::ReplaceAll(ids) => {
-                let wanted: Vec<(i64, ResourceKind, &str)> = ids
+                let wanted: Vec<(i64, ResourceKind, &NewMember)> = ids
                     .iter()
                     .zip(member_refs(conn, tenant, ids)?)
-                    .map(|(id, (m, kind))| (m, kind, id.as_str()))
+                    .map(|(new, (m, kind))| (m, kind, new))
                     .collect();
                 let wanted_seqs: std::collections::HashSet<i64> =
                     wanted.iter().map(|w| w.0).collect();
@@ -127,11 +133,14 @@ pub(crate) fn apply_members(
                     }
                 }
                 let mut ins = conn.prepare_cached(insert).map_err(backend)?;
-                for (m, kind, id) in wanted {
+                for (m, kind, new) in wanted {
                     if !current_seqs.contains(&m)
-                        && ins.execute(params![group, m]).map_err(backend)? > 0
+                        && ins
+                            .execute(params![group, m, new.display])
+                            .map_err(backend)?
+                            > 0
                     {
-                        deltas.added(kind, id);
+                        deltas.added(kind, new.id.as_str());
                     }
                 }
             }

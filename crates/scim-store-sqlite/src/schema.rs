@@ -190,6 +190,11 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE audit ADD COLUMN sent TEXT;
     "#,
+    // 7: the `display` a client gave for a group member when it added it
+    // (RFC 7643 §2.4: immutable); NULL shows the member's own name.
+    r#"
+    ALTER TABLE members ADD COLUMN display TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -151,7 +151,10 @@ fn present(attr: &LAttr, ctx: Ctx<'_>, sql: &mut Sql) {
         }
         Ctx::Ref(x) => match attr.name.as_str() {
             "value" | "type" => sql.push("1"),
-            "display" => sql.push(&format!("({x}.display IS NOT NULL AND {x}.display <> '')")),
+            "display" => {
+                let d = ref_display(x);
+                sql.push(&format!("({d} IS NOT NULL AND {d} <> '')"))
+            }
             _ => sql.push("0"),
         },
     }
@@ -205,9 +208,9 @@ fn compare_attr(attr: &LAttr, op: CompareOp, value: &LValue, ctx: Ctx<'_>, sql: 
                             sql.param(SqlValue::Text(id.clone()));
                             return sql.push(")");
                         }
-                        sql.push("EXISTS (SELECT 1 FROM members m JOIN resources x ON x.seq = m.member_seq WHERE m.group_seq = r.seq AND ");
+                        sql.push("EXISTS (SELECT 1 FROM members m JOIN resources mx ON mx.seq = m.member_seq WHERE m.group_seq = r.seq AND ");
                         compare_ref(
-                            "x",
+                            MEMBER,
                             attr.sub.as_deref().unwrap_or("value"),
                             attr.case_exact,
                             op,
@@ -277,6 +280,19 @@ fn compare_attr(attr: &LAttr, op: CompareOp, value: &LValue, ctx: Ctx<'_>, sql: 
 /// Ancestor groups of `r`, as `x`, opened for a condition and `)`.
 const ANCESTORS_EXISTS: &str = "EXISTS (WITH RECURSIVE anc(g) AS (SELECT group_seq FROM members WHERE member_seq = r.seq UNION SELECT m.group_seq FROM members m JOIN anc ON m.member_seq = anc.g) SELECT 1 FROM anc JOIN resources x ON x.seq = anc.g WHERE ";
 
+/// The alias of a member's row of `resources`, joined with `members m`.
+const MEMBER: &str = "mx";
+
+/// A referenced row's display: for a member, the display the client gave
+/// when it added it, else (as for a group of `groups`) the row's name.
+fn ref_display(x: &str) -> String {
+    if x == MEMBER {
+        format!("coalesce(m.display, {x}.display)")
+    } else {
+        format!("{x}.display")
+    }
+}
+
 /// A comparison on a referenced resource row (`members.value` is its id).
 fn compare_ref(x: &str, sub: &str, case_exact: bool, op: CompareOp, value: &LValue, sql: &mut Sql) {
     match sub {
@@ -288,7 +304,7 @@ fn compare_ref(x: &str, sub: &str, case_exact: bool, op: CompareOp, value: &LVal
             value,
             sql,
         ),
-        "display" => compare_expr(&format!("{x}.display"), case_exact, op, value, sql),
+        "display" => compare_expr(&ref_display(x), case_exact, op, value, sql),
         _ => sql.push("0"),
     }
 }
@@ -381,11 +397,12 @@ fn any(attr: &LAttr, filter: &Lowered, ctx: Ctx<'_>, sql: &mut Sql) {
         && ((attr.name == "members" && kind == ResourceKind::Group) || attr.name == "groups")
     {
         if attr.name == "members" {
-            sql.push("EXISTS (SELECT 1 FROM members m JOIN resources x ON x.seq = m.member_seq WHERE m.group_seq = r.seq AND ");
+            sql.push("EXISTS (SELECT 1 FROM members m JOIN resources mx ON mx.seq = m.member_seq WHERE m.group_seq = r.seq AND ");
         } else {
             sql.push(ANCESTORS_EXISTS);
         }
-        cond(filter, Ctx::Ref("x"), sql);
+        let alias = if attr.name == "members" { MEMBER } else { "x" };
+        cond(filter, Ctx::Ref(alias), sql);
         return sql.push(")");
     }
     if let Some(v) = value_eq(filter) {

@@ -158,7 +158,24 @@ impl fmt::Display for ResourceKind {
 pub struct MemberRef {
     pub id: ResourceId,
     pub kind: ResourceKind,
+    /// The `display` the client gave when it added the member, else the
+    /// member's current name (`displayName`, else `userName`).
     pub display: Option<String>,
+}
+
+/// A member to add to a group, with the `display` the client gave, if any
+/// (RFC 7643 §2.4: immutable, defined when the member is added). A member
+/// already in the group keeps the display it was added with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMember {
+    pub id: ResourceId,
+    pub display: Option<String>,
+}
+
+impl From<ResourceId> for NewMember {
+    fn from(id: ResourceId) -> NewMember {
+        NewMember { id, display: None }
+    }
 }
 
 /// A group a user belongs to, directly or through nested groups.
@@ -236,7 +253,7 @@ pub struct NewRecord {
     pub doc: Map<String, Value>,
     pub keys: IndexKeys,
     /// Initial members of a group.
-    pub members: Vec<ResourceId>,
+    pub members: Vec<NewMember>,
     /// The audit entry and events committed with the insert.
     pub journal: Journal,
 }
@@ -244,10 +261,13 @@ pub struct NewRecord {
 /// A change to a group's membership, applied in O(Δ).
 #[derive(Debug, Clone, PartialEq)]
 pub enum MemberChange {
-    Add(Vec<ResourceId>),
+    /// Adds members not yet in the group, with their displays.
+    Add(Vec<NewMember>),
     Remove(Vec<ResourceId>),
     RemoveAll,
-    ReplaceAll(Vec<ResourceId>),
+    /// Makes the group's members exactly these; members already in the
+    /// group stay, with the display they were added with.
+    ReplaceAll(Vec<NewMember>),
 }
 
 /// The outcome of an update function: a new document (or none when it is

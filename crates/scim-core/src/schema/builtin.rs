@@ -1,9 +1,19 @@
-//! The built-in schemas, exactly as RFC 7643 §8.7 publishes them.
+//! The built-in schemas, as RFC 7643 §8.7 publishes them, with one
+//! amendment.
 //!
 //! The JSON files under `schemas/` are extracted from RFC 7643 §8.7.1 and
-//! §8.7.2 by `scripts/extract-rfc-schemas.py`. The common attributes `id`,
-//! `externalId` and `meta` (RFC 7643 §3.1) are not part of any published
-//! schema, so they are defined here in code.
+//! §8.7.2 by `scripts/extract-rfc-schemas.py` and stay the RFC's text. The
+//! common attributes `id`, `externalId` and `meta` (RFC 7643 §3.1) are not
+//! part of any published schema, so they are defined here in code.
+//!
+//! The amendment: the Group schema's `members` gains the sub-attribute
+//! `display` (string, immutable, returned by default), which §8.7.1's text
+//! omits. §8.7.1 says its representation "is intended as an example ...
+//! Where permitted, individual values and schema MAY change"; §2.4 makes
+//! `display` a default sub-attribute of every multi-valued attribute, with
+//! a mutability of "immutable"; §4.2 and the Group example of §8.4 carry
+//! `members[].display`. Publishing it lets clients that build their models
+//! from `/Schemas` accept the `display` the server returns for members.
 
 use super::{AttrType, Attribute, Mutability, Returned, Schema, Uniqueness};
 use crate::{ScimError, ScimResult};
@@ -42,7 +52,32 @@ pub(crate) fn published() -> ScimResult<Vec<Schema>> {
                 .map_err(|e| ScimError::Internal(format!("built-in schema JSON: {e}")))?;
             Schema::from_json(&v)
         })
+        .map(|s| s.map(amend))
         .collect()
+}
+
+/// The one amendment to the RFC's text (see the module doc): the Group
+/// schema's `members.display`, after `$ref` as in RFC 7643 §8.4's example.
+fn amend(mut schema: Schema) -> Schema {
+    if schema.id != GROUP_SCHEMA {
+        return schema;
+    }
+    for a in &mut schema.attributes {
+        if a.name == "members" && a.sub("display").is_none() {
+            let mut display = Attribute::simple("display", AttrType::String);
+            display.mutability = Mutability::Immutable;
+            display.description = "A human-readable name, primarily used for display purposes. \
+                 The member's name unless the client gave one when adding it."
+                .into();
+            let at = a
+                .sub_attributes
+                .iter()
+                .position(|s| s.name == "$ref")
+                .map_or(a.sub_attributes.len(), |i| i + 1);
+            a.sub_attributes.insert(at, display);
+        }
+    }
+    schema
 }
 
 fn read_only(mut a: Attribute) -> Attribute {

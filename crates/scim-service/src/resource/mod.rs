@@ -20,7 +20,7 @@ use scim_core::resource::{normalize, EtagCondition, ResourceId, Version};
 use scim_core::schema::ResourceSchema;
 use scim_core::tolerance::Tolerances;
 use scim_core::{ScimError, ScimResult};
-use scim_store::{Load, Record, ResourceKind};
+use scim_store::{Load, NewMember, Record, ResourceKind};
 use serde_json::{Map, Value};
 
 /// Per-request facts the service needs besides the principal.
@@ -137,14 +137,14 @@ impl ScimService {
         kind: ResourceKind,
         body: &Value,
         tol: &Tolerances,
-    ) -> ScimResult<(Map<String, Value>, Vec<ResourceId>)> {
+    ) -> ScimResult<(Map<String, Value>, Vec<NewMember>)> {
         let view = self.view(kind)?;
         let mut doc = normalize(body, &view, tol)?;
         // scimd keeps no passwords: applications sign users in through their IdP.
         doc.shift_remove("password");
         strip_provenance(&mut doc);
         let members = match doc.shift_remove("members") {
-            Some(Value::Array(items)) => member_ids(&items)?,
+            Some(Value::Array(items)) => new_members(&items)?,
             _ => Vec::new(),
         };
         Ok((doc, members))
@@ -177,16 +177,25 @@ pub(crate) fn strip_provenance(doc: &mut Map<String, Value>) {
     }
 }
 
-/// The ids of member elements (`{"value": id, ...}`).
-pub(crate) fn member_ids(items: &[Value]) -> ScimResult<Vec<ResourceId>> {
+/// The members of member elements (`{"value": id, "display": ...}`): the
+/// id, and the display the client gave, if any (RFC 7643 §2.4: immutable,
+/// defined when the member is added; a member already in the group keeps
+/// its own).
+pub(crate) fn new_members(items: &[Value]) -> ScimResult<Vec<NewMember>> {
     items
         .iter()
         .map(|e| {
             let v = e.get("value").and_then(Value::as_str).ok_or_else(|| {
                 ScimError::InvalidValue("each member needs a \"value\" with the member's id".into())
             })?;
-            ResourceId::parse(v)
-                .ok_or_else(|| ScimError::InvalidValue(format!("member {v:?} does not exist")))
+            let id = ResourceId::parse(v)
+                .ok_or_else(|| ScimError::InvalidValue(format!("member {v:?} does not exist")))?;
+            let display = e
+                .get("display")
+                .and_then(Value::as_str)
+                .filter(|d| !d.is_empty())
+                .map(str::to_string);
+            Ok(NewMember { id, display })
         })
         .collect()
 }

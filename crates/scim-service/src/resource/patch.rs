@@ -5,7 +5,7 @@
 //! the resource, or 204 for group PATCH when the IdP profile prefers it.
 
 use super::guard::Deprovisioning;
-use super::{member_ids, not_found, parse_id, strip_provenance, Preconditions, Reply, RequestCtx};
+use super::{new_members, not_found, parse_id, strip_provenance, Preconditions, Reply, RequestCtx};
 use crate::journal::{change, Origin};
 use crate::{Principal, ScimService};
 use scim_core::patch::{apply, filter_value_ids, ExternalOp, PatchRequest};
@@ -33,10 +33,10 @@ fn member_changes(ops: Vec<ExternalOp>, current: &Record) -> ScimResult<Vec<Memb
     ops.into_iter()
         .map(|op| {
             Ok(match op {
-                ExternalOp::Add { values, .. } => MemberChange::Add(member_ids(&values)?),
+                ExternalOp::Add { values, .. } => MemberChange::Add(new_members(&values)?),
                 ExternalOp::Remove { values, .. } => MemberChange::Remove(values.iter().filter_map(|v| ResourceId::parse(v)).collect()),
                 ExternalOp::RemoveAll { .. } => MemberChange::RemoveAll,
-                ExternalOp::ReplaceAll { values, .. } => MemberChange::ReplaceAll(member_ids(&values)?),
+                ExternalOp::ReplaceAll { values, .. } => MemberChange::ReplaceAll(new_members(&values)?),
                 ExternalOp::RemoveWhere { filter, .. } => {
                     let members = current.members.as_deref().unwrap_or_default();
                     MemberChange::Remove(

@@ -15,7 +15,7 @@ use crate::policy::{ConnectionPolicy, Deprovision, TenantSettings};
 use crate::{ResourceStore, Store};
 use async_trait::async_trait;
 use scim_core::timestamp::Timestamp;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 #[derive(Debug, Clone)]
@@ -36,8 +36,8 @@ struct State {
     rows: BTreeMap<i64, Row>,
     by_id: HashMap<(TenantId, ResourceKind, String), i64>,
     unique: HashMap<(TenantId, ResourceKind, String), i64>,
-    /// (group seq, member seq).
-    members: BTreeSet<(i64, i64)>,
+    /// (group seq, member seq), with the display the client gave.
+    members: BTreeMap<(i64, i64), Option<String>>,
     /// Soft-deleted resources.
     trash: Vec<(TenantId, Trashed)>,
     /// Deprovisionings by connection, for the circuit breaker.

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use scim_core::resource::{ResourceId, Version};
 use scim_core::timestamp::Timestamp;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 pub(super) struct MemoryResources {
@@ -27,7 +27,7 @@ impl MemoryResources {
         if let Some(u) = &row.keys.unique {
             s.unique.remove(&(self.tenant, kind, u.clone()));
         }
-        s.members.retain(|(g, m)| *g != seq && *m != seq);
+        s.members.retain(|(g, m), _| *g != seq && *m != seq);
         Some(row)
     }
 
@@ -35,12 +35,19 @@ impl MemoryResources {
         s.by_id.get(&(self.tenant, kind, id.to_string())).copied()
     }
 
-    fn resolve_members(&self, s: &State, ids: &[ResourceId]) -> StoreResult<Vec<i64>> {
-        ids.iter()
-            .map(|id| {
-                self.seq(s, ResourceKind::User, id.as_str())
-                    .or_else(|| self.seq(s, ResourceKind::Group, id.as_str()))
-                    .ok_or_else(|| StoreError::MissingMember(id.to_string()))
+    /// The seq of each member, with its display.
+    fn resolve_members(
+        &self,
+        s: &State,
+        members: &[NewMember],
+    ) -> StoreResult<Vec<(i64, Option<String>)>> {
+        members
+            .iter()
+            .map(|m| {
+                self.seq(s, ResourceKind::User, m.id.as_str())
+                    .or_else(|| self.seq(s, ResourceKind::Group, m.id.as_str()))
+                    .map(|seq| (seq, m.display.clone()))
+                    .ok_or_else(|| StoreError::MissingMember(m.id.to_string()))
             })
             .collect()
     }
@@ -52,11 +59,11 @@ impl MemoryResources {
             r.members = Some(
                 s.members
                     .range((seq, i64::MIN)..=(seq, i64::MAX))
-                    .filter_map(|(_, m)| s.rows.get(m))
-                    .map(|m| MemberRef {
+                    .filter_map(|((_, m), given)| Some((s.rows.get(m)?, given)))
+                    .map(|(m, given)| MemberRef {
                         id: m.record.id.clone(),
                         kind: m.kind,
-                        display: m.keys.display.clone(),
+                        display: given.clone().or_else(|| m.keys.display.clone()),
                     })
                     .collect(),
             );
@@ -74,7 +81,7 @@ fn groups_of(s: &State, seq: i64) -> Vec<GroupRef> {
     let mut seen = BTreeSet::new();
     let mut frontier = vec![(seq, true)];
     while let Some((m, direct)) = frontier.pop() {
-        for (g, _) in s.members.iter().filter(|(_, mm)| *mm == m) {
+        for (g, _) in s.members.keys().filter(|(_, mm)| *mm == m) {
             if seen.insert(*g) {
                 if let Some(row) = s.rows.get(g) {
                     out.push(GroupRef {
@@ -130,7 +137,7 @@ impl ResourceStore for MemoryResources {
             s.check_seat(self.tenant)?;
         }
         let mut deltas = MemberDeltas::default();
-        for m in &member_seqs {
+        for (m, _) in &member_seqs {
             if let Some(row) = s.rows.get(m) {
                 deltas.added(row.kind, row.record.id.as_str());
             }
@@ -154,8 +161,8 @@ impl ResourceStore for MemoryResources {
             s.unique.insert((self.tenant, rec.kind, u.clone()), seq);
         }
         s.by_id.insert(id_key, seq);
-        for m in member_seqs {
-            s.members.insert((seq, m));
+        for (m, display) in member_seqs {
+            s.members.entry((seq, m)).or_insert(display);
         }
         s.rows.insert(
             seq,
@@ -206,16 +213,18 @@ impl ResourceStore for MemoryResources {
         let update = f(&current).map_err(StoreError::Rejected)?;
         let mut changed = false;
         // Membership first: it may fail on an unknown member, before anything changes.
-        let mut new_members: BTreeSet<(i64, i64)> = s
+        let mut new_members: BTreeMap<(i64, i64), Option<String>> = s
             .members
             .range((seq, i64::MIN)..=(seq, i64::MAX))
-            .copied()
+            .map(|(k, d)| (*k, d.clone()))
             .collect();
         let before = new_members.clone();
         for change in &update.members {
             match change {
                 MemberChange::Add(ids) => {
-                    new_members.extend(self.resolve_members(&s, ids)?.into_iter().map(|m| (seq, m)))
+                    for (m, display) in self.resolve_members(&s, ids)? {
+                        new_members.entry((seq, m)).or_insert(display);
+                    }
                 }
                 MemberChange::Remove(ids) => {
                     for id in ids {
@@ -228,8 +237,13 @@ impl ResourceStore for MemoryResources {
                 }
                 MemberChange::RemoveAll => new_members.clear(),
                 MemberChange::ReplaceAll(ids) => {
-                    let seqs = self.resolve_members(&s, ids)?;
-                    new_members = seqs.into_iter().map(|m| (seq, m)).collect();
+                    // Members already in the group keep their display.
+                    let mut kept = BTreeMap::new();
+                    for (m, display) in self.resolve_members(&s, ids)? {
+                        let d = new_members.get(&(seq, m)).cloned().unwrap_or(display);
+                        kept.entry((seq, m)).or_insert(d);
+                    }
+                    new_members = kept;
                 }
             }
         }
@@ -275,18 +289,18 @@ impl ResourceStore for MemoryResources {
             }
         }
         let mut deltas = MemberDeltas::default();
-        for (_, m) in before.difference(&new_members) {
+        for (_, m) in before.keys().filter(|k| !new_members.contains_key(k)) {
             if let Some(row) = s.rows.get(m) {
                 deltas.removed(row.kind, row.record.id.as_str());
             }
         }
-        for (_, m) in new_members.difference(&before) {
+        for (_, m) in new_members.keys().filter(|k| !before.contains_key(k)) {
             if let Some(row) = s.rows.get(m) {
                 deltas.added(row.kind, row.record.id.as_str());
             }
         }
         if new_members != before {
-            for k in &before {
+            for k in before.keys() {
                 s.members.remove(k);
             }
             s.members.extend(new_members);

@@ -2,7 +2,7 @@
 //! delivery state: journals commit with their writes (and only then),
 //! audit queries, event paging, leases, dead letters and purges.
 
-use super::{doc, group, id, t, tenant, user};
+use super::{doc, group, id, plain, t, tenant, user};
 use crate::events::*;
 use crate::index::keys;
 use crate::model::*;
@@ -538,18 +538,22 @@ pub async fn audit_keeps_what_was_sent_and_member_timelines(store: Arc<dyn Store
         }
     };
     // u2 is already a member: only u3 is added.
-    update(change(vec![MemberChange::Add(vec![id("u2"), id("u3")])], 4)).await;
+    update(change(
+        vec![MemberChange::Add(plain(vec![id("u2"), id("u3")]))],
+        4,
+    ))
+    .await;
     // Removed and added back in one write: no change for u3; u4 absent.
     update(change(
         vec![
             MemberChange::Remove(vec![id("u3"), id("u4")]),
-            MemberChange::Add(vec![id("u3")]),
+            MemberChange::Add(plain(vec![id("u3")])),
         ],
         5,
     ))
     .await;
     update(change(
-        vec![MemberChange::ReplaceAll(vec![id("u3"), id("u4")])],
+        vec![MemberChange::ReplaceAll(plain(vec![id("u3"), id("u4")]))],
         6,
     ))
     .await;

@@ -12,12 +12,14 @@
 
 mod admin;
 mod breaker;
+mod display;
 mod events;
 mod listing;
 mod policy;
 
 pub use admin::*;
 pub use breaker::*;
+pub use display::*;
 pub use events::*;
 pub use listing::*;
 pub use policy::*;
@@ -51,7 +53,8 @@ macro_rules! storage_suite {
         $crate::storage_suite!($($head)*
             tenants_connections_tokens, insert_get_delete, user_names_are_unique_without_case,
             tenants_are_isolated, updates_bump_versions_only_on_change, rejected_updates_change_nothing,
-            updates_keep_unique_keys, group_membership, nested_groups, deleting_removes_memberships,
+            updates_keep_unique_keys, group_membership, member_display_given_or_the_members_name,
+            nested_groups, deleting_removes_memberships,
             filters, sorting_and_paging, cursor_paging, counts, listing_totals_follow_writes,
             concurrent_creates_yield_one,
             concurrent_member_adds_all_survive, settings_connections_and_token_expiry,
@@ -133,7 +136,7 @@ pub(crate) fn group(rid: &str, name: &str, members: &[&str]) -> NewRecord {
         provenance: Default::default(),
         keys: keys(ResourceKind::Group, &d, true),
         doc: d,
-        members: members.iter().map(|m| id(m)).collect(),
+        members: members.iter().map(|m| id(m).into()).collect(),
         journal: Journal::default(),
     }
 }
@@ -152,6 +155,11 @@ pub(crate) fn set_doc(body: Value, now: u32) -> UpdateFn {
             ..Update::none(t(now))
         })
     })
+}
+
+/// Members without a display of their own.
+pub(crate) fn plain(ids: Vec<ResourceId>) -> Vec<NewMember> {
+    ids.into_iter().map(NewMember::from).collect()
 }
 
 pub(crate) fn members_change(changes: Vec<MemberChange>, now: u32) -> UpdateFn {
@@ -518,7 +526,7 @@ pub async fn group_membership(store: Arc<dyn Store>) {
             ResourceKind::Group,
             &id("g1"),
             all,
-            members_change(vec![MemberChange::Add(vec![id("u2"), id("u1")])], 1),
+            members_change(vec![MemberChange::Add(plain(vec![id("u2"), id("u1")]))], 1),
         )
         .await
         .unwrap()
@@ -534,7 +542,7 @@ pub async fn group_membership(store: Arc<dyn Store>) {
             all,
             members_change(
                 vec![
-                    MemberChange::Add(vec![id("u1")]),
+                    MemberChange::Add(plain(vec![id("u1")])),
                     MemberChange::Remove(vec![id("u3")]),
                 ],
                 2,
@@ -550,7 +558,7 @@ pub async fn group_membership(store: Arc<dyn Store>) {
             ResourceKind::Group,
             &id("g1"),
             all,
-            members_change(vec![MemberChange::Add(vec![id("nobody")])], 3),
+            members_change(vec![MemberChange::Add(plain(vec![id("nobody")]))], 3),
         )
         .await;
     assert!(
@@ -562,7 +570,10 @@ pub async fn group_membership(store: Arc<dyn Store>) {
             ResourceKind::Group,
             &id("g1"),
             all,
-            members_change(vec![MemberChange::ReplaceAll(vec![id("u3"), id("u2")])], 4),
+            members_change(
+                vec![MemberChange::ReplaceAll(plain(vec![id("u3"), id("u2")]))],
+                4,
+            ),
         )
         .await
         .unwrap()
@@ -613,7 +624,7 @@ pub async fn nested_groups(store: Arc<dyn Store>) {
         ResourceKind::Group,
         &id("outer"),
         Load::NONE,
-        members_change(vec![MemberChange::Add(vec![id("loop")])], 1),
+        members_change(vec![MemberChange::Add(plain(vec![id("loop")]))], 1),
     )
     .await
     .unwrap();
@@ -721,7 +732,7 @@ pub(crate) async fn filter_fixture(store: &Arc<dyn Store>) -> Arc<dyn ResourceSt
     r
 }
 
-async fn ids(r: &Arc<dyn ResourceStore>, kind: ResourceKind, filter: &str) -> String {
+pub(crate) async fn ids(r: &Arc<dyn ResourceStore>, kind: ResourceKind, filter: &str) -> String {
     let reg = SchemaRegistry::builtin().unwrap();
     let view = reg.view(kind.name()).unwrap();
     let lowered =
@@ -858,7 +869,10 @@ pub async fn concurrent_member_adds_all_survive(store: Arc<dyn Store>) {
                 ResourceKind::Group,
                 &id("g"),
                 Load::NONE,
-                members_change(vec![MemberChange::Add(vec![id(&format!("u{i}"))])], 1),
+                members_change(
+                    vec![MemberChange::Add(plain(vec![id(&format!("u{i}"))]))],
+                    1,
+                ),
             )
             .await
         }));

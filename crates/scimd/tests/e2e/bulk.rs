@@ -193,6 +193,9 @@ fn rfc7644_bulk_id_examples() {
     let mut want = rfc_fixture("05-bulkid-get-group-response.json");
     want["members"][0]["value"] = json!(alice);
     want["members"][0]["$ref"] = json!(format!("{}/Users/{alice}", s.base));
+    // The request gives no display: the server fills Alice's userName
+    // (RFC 7643 §2.4, §4.2; the RFC's GET example leaves display out).
+    want["members"][0]["display"] = json!("Alice");
     let got = s.get(&format!("/Groups/{group}")).body;
     for key in ["schemas", "displayName", "members"] {
         assert_eq!(got[key], want[key], "{key}: {got}");

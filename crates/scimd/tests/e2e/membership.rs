@@ -1,5 +1,6 @@
-//! Group membership: users and groups as members, server-filled `$ref` and
-//! `type`, computed `User.groups`, and O(Δ) member PATCH.
+//! Group membership: users and groups as members, server-filled `$ref`,
+//! `display` (unless the client gave one) and `type`, computed
+//! `User.groups`, and O(Δ) member PATCH.
 
 use crate::server::*;
 use serde_json::json;
@@ -23,16 +24,12 @@ fn members_and_computed_groups() {
     let u2_ref = members.iter().find(|m| m["value"] == u2.as_str()).unwrap();
     assert_eq!(u2_ref["type"], "User");
     assert_eq!(u2_ref["$ref"], format!("{}/Users/{u2}", s.base));
-    // The server fills value, $ref and type, and no display: /Schemas lists
-    // members as RFC 7643 §8.7.1 prints it, without display, and clients
-    // that validate responses against it (scim2-tester) refuse one. A
-    // display the client sends (RFC 7643 §8.4 does) is accepted, even by
-    // the strict profile, and not stored.
-    for m in members {
-        let mut keys: Vec<&String> = m.as_object().unwrap().keys().collect();
-        keys.sort();
-        assert_eq!(keys, ["$ref", "type", "value"], "{m}");
-    }
+    // display: the member's displayName, else its userName (RFC 7643 §2.4).
+    assert_eq!(inner_ref["display"], "Inner");
+    assert_eq!(u2_ref["display"], "u2");
+    // A display the client gives when it adds a member (RFC 7643 §8.4 does;
+    // even the strict profile accepts it) is kept; /Schemas publishes
+    // members.display as immutable.
     s.cli_ok(&[
         "connection",
         "create",
@@ -46,7 +43,43 @@ fn members_and_computed_groups() {
     let r = s.req_as(&strict, "POST", "/Groups", Some(&json!({"schemas": [GROUP], "displayName": "Sent", "members": [{"value": u2, "display": "Someone Else"}]})));
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["members"][0]["value"], u2.as_str(), "{}", r.text);
-    assert!(r.body["members"][0].get("display").is_none(), "{}", r.text);
+    assert_eq!(
+        r.body["members"][0]["display"], "Someone Else",
+        "{}",
+        r.text
+    );
+    let sent = r.body["id"].as_str().unwrap().to_string();
+    let r = s.patch(
+        &format!("/Groups/{sent}"),
+        json!([{"op": "add", "path": "members", "value": [{"value": inner, "display": "Patched In"}]}]),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let display_of = |group: &str, member: &str| {
+        s.get(&format!("/Groups/{group}")).body["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["value"] == member)
+            .map(|m| m["display"].clone())
+    };
+    assert_eq!(display_of(&sent, &inner), Some(json!("Patched In")));
+    // A server-filled display follows the member's name; a given one stays.
+    let r = s.patch(
+        &format!("/Users/{u2}"),
+        json!([{"op": "replace", "path": "displayName", "value": "User Two"}]),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(display_of(&outer, &u2), Some(json!("User Two")));
+    assert_eq!(display_of(&sent, &u2), Some(json!("Someone Else")));
+    // PATCH replace of members: the given displays of the new list.
+    let r = s.patch(
+        &format!("/Groups/{sent}"),
+        json!([{"op": "replace", "path": "members", "value": [{"value": u1, "display": "Replaced"}, {"value": inner}]}]),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(display_of(&sent, &u1), Some(json!("Replaced")));
+    assert_eq!(display_of(&sent, &inner), Some(json!("Patched In")));
+    assert_eq!(display_of(&sent, &u2), None);
     // User.groups: direct and indirect, read-only.
     let u = s.get(&format!("/Users/{u1}"));
     let groups = u.body["groups"].as_array().unwrap();
