@@ -191,32 +191,14 @@ impl PostgresStore {
         let client = self.client().await?;
         let w = query::where_clause(tenant.db_key(), kind, Some(&filter));
         let sql = query::page_statement(&w, None, None, 101, 0);
-        let rows = client
-            .query(format!("EXPLAIN {sql}").as_str(), &w.args())
-            .await
-            .map_err(backend)?;
-        let lines: Vec<String> = rows
-            .iter()
-            .map(|r| r.try_get::<_, String>(0))
-            .collect::<Result<_, _>>()
-            .map_err(backend)?;
-        Ok(lines.join("\n"))
+        explain(&client, &sql, &w.args()).await
     }
 
     /// `EXPLAIN` of the statement that computes a resource's `User.groups`
     /// (for tests and diagnostics).
     pub async fn explain_groups(&self, seq: i64) -> StoreResult<String> {
         let client = self.client().await?;
-        let rows = client
-            .query(format!("EXPLAIN {}", rows::GROUPS).as_str(), &[&seq])
-            .await
-            .map_err(backend)?;
-        let lines: Vec<String> = rows
-            .iter()
-            .map(|r| r.try_get::<_, String>(0))
-            .collect::<Result<_, _>>()
-            .map_err(backend)?;
-        Ok(lines.join("\n"))
+        explain(&client, rows::GROUPS, &[&seq]).await
     }
 
     /// Runs `ANALYZE` (planner statistics; for tests after bulk seeding).
@@ -273,6 +255,25 @@ impl PostgresStore {
             pool: self.pool.clone(),
         }
     }
+}
+
+/// The plan of `sql` with `args`, one line per plan node (tests and
+/// diagnostics).
+async fn explain(
+    client: &deadpool_postgres::Client,
+    sql: &str,
+    args: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> StoreResult<String> {
+    let rows = client
+        .query(format!("EXPLAIN {sql}").as_str(), args)
+        .await
+        .map_err(backend)?;
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<_, String>(0))
+        .collect::<Result<_, _>>()
+        .map_err(backend)?;
+    Ok(lines.join("\n"))
 }
 
 #[cfg(test)]
