@@ -11,11 +11,20 @@ use std::sync::OnceLock;
 static REGISTRY: OnceLock<Option<SchemaRegistry>> = OnceLock::new();
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let Ok(f) = Filter::parse(text) else { return };
-    let again = Filter::parse(&f.to_string());
-    assert_eq!(again.as_ref(), Ok(&f), "round trip of {text:?}");
-    let Some(reg) = REGISTRY.get_or_init(|| SchemaRegistry::builtin().ok()) else { return };
+    // Display escapes control characters, so it can outgrow the length
+    // limit; such a display is refused by length, which is not a bug.
+    let shown = f.to_string();
+    if shown.len() <= scim_core::filter::Limits::default().max_len {
+        let again = Filter::parse(&shown);
+        assert_eq!(again.as_ref(), Ok(&f), "round trip of {text:?}");
+    }
+    let Some(reg) = REGISTRY.get_or_init(|| SchemaRegistry::builtin().ok()) else {
+        return;
+    };
     for rt in ["User", "Group"] {
         if let Some(view) = reg.view(rt) {
             if let Ok(l) = lower(&f, &view) {
