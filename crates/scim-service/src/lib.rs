@@ -18,6 +18,7 @@ pub mod admin_webhooks;
 pub mod auth;
 pub mod bulk;
 pub mod clock;
+pub mod compute;
 pub mod config;
 pub mod console;
 pub mod discovery;
@@ -52,6 +53,8 @@ pub struct ScimService {
     pub(crate) ids: Arc<dyn IdGenerator>,
     pub(crate) config: Arc<ServiceConfig>,
     pub(crate) limiter: Arc<ratelimit::Limiter>,
+    /// Where heavy computations run ([`compute`]).
+    pub(crate) compute: Arc<compute::Compute>,
     pub(crate) login_limiter: Arc<console::limit::LoginLimiter>,
     /// Circuit-breaker trips by this process (for `/metrics`).
     pub(crate) breaker_trips: Arc<std::sync::atomic::AtomicU64>,
@@ -92,6 +95,7 @@ impl ScimService {
             ids,
             config: Arc::new(config),
             limiter,
+            compute: Arc::default(),
             login_limiter,
             breaker_trips: Arc::default(),
         })

@@ -2,7 +2,7 @@
 //! delivery state: journals commit with their writes (and only then),
 //! audit queries, event paging, leases, dead letters and purges.
 
-use super::{doc, group, id, plain, t, tenant, user};
+use super::{doc, group, id, plain, t, tenant, user, UpdateExt, UpdateFn};
 use crate::events::*;
 use crate::index::keys;
 use crate::model::*;
@@ -105,6 +105,7 @@ pub async fn journals_commit_with_their_writes(store: Arc<dyn Store>) {
         .delete(
             ResourceKind::User,
             &id("u1"),
+            None,
             journal("delete", 204, "u1", 5, 7)
         )
         .await
@@ -113,6 +114,7 @@ pub async fn journals_commit_with_their_writes(store: Arc<dyn Store>) {
         .delete(
             ResourceKind::User,
             &id("u1"),
+            None,
             journal("delete", 204, "u1", 6, 7)
         )
         .await
@@ -522,7 +524,7 @@ pub async fn audit_keeps_what_was_sent_and_member_timelines(store: Arc<dyn Store
     let change = |changes: Vec<MemberChange>, at: u32| -> UpdateFn {
         Box::new(move |_cur: &Record| {
             Ok(Update {
-                members: changes,
+                members: changes.clone(),
                 journal: group_journal("g1", at),
                 ..Update::none(t(at))
             })
