@@ -17,6 +17,23 @@ fn version_of(column: i64) -> Version {
     Version(u64::try_from(column).unwrap_or(0))
 }
 
+/// Index rows one statement inserts at most.
+const INSERT_CHUNK: usize = 64;
+
+/// `INSERT OR IGNORE INTO idx` of `n` rows: `?1` tenant, `?2` kind, `?3`
+/// seq, then attribute and value of each row.
+fn insert_rows(n: usize) -> String {
+    let mut sql =
+        String::from("INSERT OR IGNORE INTO idx (tenant_id, kind, attr, value, seq) VALUES ");
+    for i in 0..n {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!("(?1, ?2, ?{}, ?{}, ?3)", 4 + 2 * i, 5 + 2 * i));
+    }
+    sql
+}
+
 /// Inserts and deletes index rows.
 pub(crate) fn write_index_delta(
     conn: &Connection,
@@ -38,18 +55,29 @@ pub(crate) fn write_index_delta(
             }
         }
     }
-    if !delta.added.is_empty() {
-        let mut stmt = conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO idx (tenant_id, kind, attr, value, seq) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .map_err(backend)?;
-        for (path, value) in &delta.added {
-            if let Some(code) = attr_code(kind, path) {
-                stmt.execute(params![tenant, kind.code(), code, value, seq])
-                    .map_err(backend)?;
-            }
+    let rows: Vec<(i64, &str)> = delta
+        .added
+        .iter()
+        .filter_map(|(path, value)| Some((attr_code(kind, path)?, value.as_str())))
+        .collect();
+    // In key order: the B-tree takes them as appends, not as scattered
+    // inserts.
+    let mut rows = rows;
+    rows.sort_unstable();
+    // Many rows per statement: a user with 35,000 emails is 35,000 rows.
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let sql = insert_rows(chunk.len());
+        let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
+        let mut args: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 2 + 3);
+        let code = kind.code();
+        args.push(&tenant);
+        args.push(&code);
+        args.push(&seq);
+        for (attr, value) in chunk {
+            args.push(attr);
+            args.push(value);
         }
+        stmt.execute(args.as_slice()).map_err(backend)?;
     }
     Ok(())
 }

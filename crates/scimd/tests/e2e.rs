@@ -38,6 +38,8 @@ mod list;
 mod managed;
 #[path = "e2e/membership.rs"]
 mod membership;
+#[path = "e2e/noisy.rs"]
+mod noisy;
 #[path = "e2e/ops.rs"]
 mod ops;
 #[path = "e2e/patch.rs"]
