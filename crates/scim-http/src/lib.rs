@@ -10,6 +10,7 @@
 
 pub mod endpoints;
 pub mod extract;
+pub mod hsts;
 pub mod metrics;
 pub mod normalize;
 pub mod observe;
@@ -230,6 +231,10 @@ pub fn router_with(state: AppState, extra: Vec<Route>) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             observe::observe,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            hsts::hsts,
         ))
         .with_state(state)
 }

@@ -2,6 +2,7 @@
 //! and `--config`; flags win over environment variables (`SCIMD_*`), which
 //! win over the config file, which wins over the defaults.
 
+pub use crate::cli_net::*;
 pub use crate::cli_policy::*;
 pub use crate::cli_webhook::*;
 use clap::{Args, Parser, Subcommand};
@@ -29,7 +30,7 @@ pub struct Cli {
 pub enum Command {
     /// Serve the SCIM API. On an empty database, creates the `default`
     /// tenant and prints the base URL and a first token.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Check the database's integrity; prints `ok` when it is sound.
@@ -140,6 +141,8 @@ pub struct ServeArgs {
     pub request_timeout: Option<u64>,
     #[command(flatten)]
     pub webhooks: WebhookServeArgs,
+    #[command(flatten)]
+    pub net: NetServeArgs,
     /// Days audit entries are kept (default 365).
     #[arg(long, env = "SCIMD_AUDIT_RETENTION_DAYS")]
     pub audit_retention_days: Option<u32>,

@@ -35,6 +35,10 @@ pub struct FileConfig {
     pub webhook_timeout_ms: Option<u64>,
     pub audit_retention_days: Option<u32>,
     pub event_retention_days: Option<u32>,
+    pub header_timeout: Option<f64>,
+    pub idle_timeout: Option<f64>,
+    pub max_connections: Option<usize>,
+    pub http2_max_streams: Option<u32>,
 }
 
 impl FileConfig {
@@ -104,6 +108,7 @@ pub struct ServeConfig {
     pub http_listen: Option<String>,
     pub http_mode: String,
     pub webhooks: WebhookSettings,
+    pub net: crate::net::NetLimits,
 }
 
 /// Webhook delivery settings of `serve`.
@@ -193,6 +198,11 @@ impl ServeConfig {
                 .or_else(|| file.http_mode.clone())
                 .unwrap_or_else(|| "redirect".into()),
             webhooks: WebhookSettings::resolve(&args.webhooks, file),
+            net: crate::net::NetLimits::resolve(
+                &args.net,
+                file,
+                scim_http::HttpLimits::default().max_header_bytes,
+            ),
             service: {
                 let mut c = scim_service::ServiceConfig::default();
                 if let Some(r) = args.rate_limit_token.or(file.rate_limit_token) {

@@ -28,6 +28,8 @@ mod durability;
 mod etag;
 #[path = "e2e/hostile.rs"]
 mod hostile;
+#[path = "e2e/hostile_net.rs"]
+mod hostile_net;
 #[path = "e2e/http.rs"]
 mod http;
 #[path = "e2e/isolation.rs"]
