@@ -10,7 +10,7 @@
 //!   entries of the admin's changes record.
 
 use crate::error::{ApiError, PageError};
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use scim_core::ScimError;
@@ -19,7 +19,6 @@ use scim_http::observe::RequestId;
 use scim_http::AppState;
 use scim_service::console::{AdminPrincipal, SESSION_COOKIE};
 use serde::de::DeserializeOwned;
-use std::net::SocketAddr;
 
 /// The header API clients send the CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -210,18 +209,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
-/// The client's address (the TCP peer), for login rate limiting.
+/// The client's address ([`scim_http::client`]: the TCP peer, or what a
+/// trusted proxy reports), for login rate limiting.
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<ClientAddr, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<ClientAddr, ApiError> {
         Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string()),
+            scim_http::client::client_addr(parts, &state.proxies)
+                .map_or_else(|| "unknown".to_string(), |a| a.to_string()),
         ))
     }
 }

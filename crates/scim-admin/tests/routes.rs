@@ -38,6 +38,7 @@ async fn state_on(scheme: &'static str, store: Arc<MemoryStore>) -> AppState {
         scheme,
         limits: Default::default(),
         metrics: Default::default(),
+        proxies: Default::default(),
     }
 }
 

@@ -8,6 +8,7 @@
 //! Invariant: handlers hold no business rules, SQL or authorisation logic:
 //! they extract, call one `ScimService` method and map the result.
 
+pub mod client;
 pub mod endpoints;
 pub mod extract;
 pub mod hsts;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub limits: HttpLimits,
     /// Request metrics, shared by every handler.
     pub metrics: std::sync::Arc<metrics::Metrics>,
+    /// The proxies whose `X-Forwarded-For` names the client (none by default).
+    pub proxies: std::sync::Arc<client::TrustedProxies>,
 }
 
 /// Limits of the HTTP layer.

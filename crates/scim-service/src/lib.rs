@@ -16,6 +16,7 @@ pub mod admin_connections;
 pub mod admin_users;
 pub mod admin_webhooks;
 pub mod auth;
+pub mod auth_limit;
 pub mod bulk;
 pub mod clock;
 pub mod config;
@@ -53,6 +54,8 @@ pub struct ScimService {
     pub(crate) config: Arc<ServiceConfig>,
     pub(crate) limiter: Arc<ratelimit::Limiter>,
     pub(crate) login_limiter: Arc<console::limit::LoginLimiter>,
+    /// Failed bearer authentication per client address.
+    pub(crate) auth_failures: Arc<auth_limit::AuthFailureLimiter>,
     /// Circuit-breaker trips by this process (for `/metrics`).
     pub(crate) breaker_trips: Arc<std::sync::atomic::AtomicU64>,
 }
@@ -85,6 +88,7 @@ impl ScimService {
     ) -> ScimResult<ScimService> {
         let limiter = Arc::new(ratelimit::Limiter::new(config.rate_limits));
         let login_limiter = Arc::new(console::limit::LoginLimiter::new(config.login_limits));
+        let auth_failures = Arc::new(auth_limit::AuthFailureLimiter::new(config.auth_failures));
         Ok(ScimService {
             store,
             registry: Arc::new(registry()?),
@@ -93,6 +97,7 @@ impl ScimService {
             config: Arc::new(config),
             limiter,
             login_limiter,
+            auth_failures,
             breaker_trips: Arc::default(),
         })
     }

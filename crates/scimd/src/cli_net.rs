@@ -1,6 +1,7 @@
-//! Command-line arguments of `scimd serve` about connections: timeouts,
-//! the connection cap, HTTP/2 limits (`docs/reliability.md#connections`)
-//! and the proxies whose forwarding headers are trusted.
+//! Command-line arguments of `scimd serve` about connections and clients:
+//! timeouts, the connection cap, HTTP/2 limits
+//! (`docs/reliability.md#connections`), the proxies whose forwarding
+//! headers are trusted, and the limit on failed authentication.
 
 use clap::Args;
 
@@ -26,4 +27,18 @@ pub struct NetServeArgs {
     /// The most concurrent requests (streams) on one HTTP/2 connection (default 100).
     #[arg(long, env = "SCIMD_HTTP2_MAX_STREAMS")]
     pub http2_max_streams: Option<u32>,
+    /// A proxy (address or network, e.g. 10.0.0.0/8) whose X-Forwarded-For
+    /// names the client; repeat it, or separate with commas. Without one,
+    /// the client is the TCP peer and forwarding headers are ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "SCIMD_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
+    /// Failed bearer authentications allowed per client address and second
+    /// (burst: 20, or twice the rate if more); beyond, 429 before any token
+    /// lookup (default 1; 0 disables).
+    #[arg(long, env = "SCIMD_RATE_LIMIT_AUTH_FAILURES")]
+    pub rate_limit_auth_failures: Option<f64>,
 }

@@ -39,6 +39,8 @@ pub struct FileConfig {
     pub idle_timeout: Option<f64>,
     pub max_connections: Option<usize>,
     pub http2_max_streams: Option<u32>,
+    pub trusted_proxies: Option<Vec<String>>,
+    pub rate_limit_auth_failures: Option<f64>,
 }
 
 impl FileConfig {
@@ -109,6 +111,8 @@ pub struct ServeConfig {
     pub http_mode: String,
     pub webhooks: WebhookSettings,
     pub net: crate::net::NetLimits,
+    /// Addresses and networks of trusted proxies (`--trusted-proxy`).
+    pub trusted_proxies: Vec<String>,
 }
 
 /// Webhook delivery settings of `serve`.
@@ -203,6 +207,11 @@ impl ServeConfig {
                 file,
                 scim_http::HttpLimits::default().max_header_bytes,
             ),
+            trusted_proxies: if args.net.trusted_proxies.is_empty() {
+                file.trusted_proxies.clone().unwrap_or_default()
+            } else {
+                args.net.trusted_proxies.clone()
+            },
             service: {
                 let mut c = scim_service::ServiceConfig::default();
                 if let Some(r) = args.rate_limit_token.or(file.rate_limit_token) {
@@ -210,6 +219,16 @@ impl ServeConfig {
                 }
                 if let Some(r) = args.rate_limit_tenant.or(file.rate_limit_tenant) {
                     c.rate_limits.per_tenant = rate(r);
+                }
+                if let Some(r) = args
+                    .net
+                    .rate_limit_auth_failures
+                    .or(file.rate_limit_auth_failures)
+                {
+                    c.auth_failures = scim_service::ratelimit::Rate {
+                        per_second: r.max(0.0),
+                        burst: (r * 2.0).max(20.0),
+                    };
                 }
                 if let Some(d) = args.audit_retention_days.or(file.audit_retention_days) {
                     c.audit_retention_days = d;

@@ -154,6 +154,7 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
         _ => return Err("--tls-cert and --tls-key go together".into()),
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
+    let proxies = scim_http::client::TrustedProxies::parse(&cfg.trusted_proxies)?;
     let mode = PlainMode::parse(&cfg.http_mode)?;
     let redirect = crate::tls::RedirectTarget::new(mode, cfg.public_url.as_deref());
     if cfg.http_listen.is_some() {
@@ -192,6 +193,7 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
         scheme,
         limits: cfg.http,
         metrics: metrics.clone(),
+        proxies: std::sync::Arc::new(proxies),
     };
     let svc = ServiceExt::<Request<hyper::body::Incoming>>::into_make_service_with_connect_info::<
         std::net::SocketAddr,

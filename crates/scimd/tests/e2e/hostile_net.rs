@@ -221,3 +221,65 @@ fn http2_clients_are_told_the_limits() {
     assert!(settings.contains(&(3, 7)), "{settings:?}");
     assert!(settings.contains(&(6, 32 * 1024)), "{settings:?}");
 }
+
+/// A SCIM request with a token and extra headers.
+fn with_token(s: &Server, token: &str, extra: &[(&str, &str)]) -> Resp {
+    let auth = format!("Bearer {token}");
+    let mut h = vec![("Authorization", auth.as_str())];
+    h.extend_from_slice(extra);
+    s.raw("GET", "/Users?count=1", None, &h)
+}
+
+const BAD: &str = "scimd_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+#[test]
+fn failed_authentication_is_limited_per_address() {
+    let s = Server::start_with(&["--rate-limit-auth-failures", "0.01"]);
+    // The IdP's token is known good once it authenticated.
+    assert_eq!(s.get("/Users?count=1").status, 200);
+    let unused = s.token_for("default", "default");
+    for i in 0..20 {
+        let r = with_token(&s, &format!("{BAD}{i}"), &[]);
+        assert_error(&r, 401, None);
+    }
+    // The 21st failure from this address is refused before any lookup.
+    let r = with_token(&s, BAD, &[]);
+    assert_error(&r, 429, None);
+    let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!(retry >= 1, "{retry}");
+    // A token that authenticated before still passes; one that never did
+    // waits like any other from this address.
+    assert_eq!(s.get("/Users?count=1").status, 200);
+    assert_error(&with_token(&s, &unused, &[]), 429, None);
+    // A client cannot pick another address with X-Forwarded-For.
+    let r = with_token(&s, BAD, &[("X-Forwarded-For", "203.0.113.9")]);
+    assert_error(&r, 429, None);
+    let m = metric(&addr_of(&s), "scimd_rate_limited_total").unwrap();
+    assert!(m >= 3.0, "{m}");
+}
+
+#[test]
+fn forwarding_headers_count_only_from_a_trusted_proxy() {
+    let s = Server::start_with(&[
+        "--rate-limit-auth-failures",
+        "0.01",
+        "--trusted-proxy",
+        "10.9.9.9,127.0.0.0/8",
+    ]);
+    fn from(client: &str) -> [(&'static str, &str); 1] {
+        [("X-Forwarded-For", client)]
+    }
+    for _ in 0..20 {
+        assert_error(&with_token(&s, BAD, &from("203.0.113.1")), 401, None);
+    }
+    assert_error(&with_token(&s, BAD, &from("203.0.113.1")), 429, None);
+    // The proxy forwards other clients, which are not refused.
+    assert_error(&with_token(&s, BAD, &from("203.0.113.2")), 401, None);
+    // A client's own X-Forwarded-For entry is left of what the proxy adds.
+    assert_error(
+        &with_token(&s, BAD, &from("203.0.113.2, 203.0.113.1")),
+        429,
+        None,
+    );
+    assert_eq!(s.get("/Users?count=1").status, 200);
+}
