@@ -26,7 +26,12 @@ use scim_http::Route;
 /// The console's page routes.
 pub fn console_routes() -> Vec<Route> {
     use html::*;
-    let r = |path, methods, handler| Route::new("Console", path, methods, handler);
+    let secure = axum::middleware::map_response(|r: axum::response::Response| async move {
+        with_security_headers(r)
+    });
+    let r = |path, methods, handler: axum::routing::MethodRouter<scim_http::AppState>| {
+        Route::new("Console", path, methods, handler.layer(secure.clone()))
+    };
     vec![
         r(
             "/admin",

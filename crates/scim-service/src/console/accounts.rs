@@ -182,6 +182,28 @@ impl ScimService {
             })
     }
 
+    /// A new token for the sign-in form (login CSRF): the console puts it
+    /// in a `SameSite=Strict` cookie and in the form, and
+    /// [`ScimService::check_login_csrf`] wants both back, equal. A form
+    /// posted from another site carries no such cookie, so nobody can sign
+    /// a victim's browser into the attacker's account.
+    pub fn new_login_csrf(&self) -> ScimResult<String> {
+        random_secret()
+    }
+
+    /// 403 unless the sign-in form's token and the cookie's are present and equal.
+    pub fn check_login_csrf(&self, cookie: Option<&str>, field: Option<&str>) -> ScimResult<()> {
+        match (cookie, field) {
+            (Some(c), Some(f)) if !c.is_empty() && constant_time_eq(c.as_bytes(), f.as_bytes()) => {
+                Ok(())
+            }
+            _ => Err(ScimError::Forbidden(
+                "the sign-in form expired or came from elsewhere: reload it and sign in again"
+                    .into(),
+            )),
+        }
+    }
+
     /// Signs an admin in from a client `address`: rate-limited per username
     /// and per address, constant-time, and on success a new session.
     pub async fn admin_login(
