@@ -430,6 +430,7 @@ async fn webhook_status_and_redelivery() {
             "http://127.0.0.1:9/hook",
             WebhookFormat::Signed,
             true,
+            true,
         )
         .await
         .unwrap();

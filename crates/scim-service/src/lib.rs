@@ -31,6 +31,7 @@ pub mod ratelimit;
 pub mod render;
 pub mod resource;
 pub mod set;
+pub mod webhook_target;
 
 pub use auth::{AuthRefusal, Principal};
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -33,6 +33,7 @@ pub struct FileConfig {
     pub webhook_max_attempts: Option<u32>,
     pub webhook_lease_ms: Option<u64>,
     pub webhook_timeout_ms: Option<u64>,
+    pub webhook_allow_private: Option<bool>,
     pub audit_retention_days: Option<u32>,
     pub event_retention_days: Option<u32>,
     pub header_timeout: Option<f64>,
@@ -123,6 +124,8 @@ pub struct WebhookSettings {
     pub timeout: std::time::Duration,
     pub backoff: scim_webhooks::Backoff,
     pub max_attempts: u32,
+    /// Whether every webhook may deliver to private addresses.
+    pub allow_private: bool,
 }
 
 impl WebhookSettings {
@@ -161,6 +164,7 @@ impl WebhookSettings {
                 .or(f.webhook_max_attempts)
                 .unwrap_or(8)
                 .max(1),
+            allow_private: a.webhook_allow_private || f.webhook_allow_private.unwrap_or(false),
         }
     }
 }

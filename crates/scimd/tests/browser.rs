@@ -233,7 +233,15 @@ fn confirm_a_paused_mass_deactivation() {
     create_admin(&s, "owner", &["owner", "--tenant", "default"]);
     let rx = Receiver::start();
     rx.down.store(true, Ordering::SeqCst);
-    s.cli_ok(&["webhook", "create", "--tenant", "default", "--url", &rx.url]);
+    s.cli_ok(&[
+        "webhook",
+        "create",
+        "--tenant",
+        "default",
+        "--url",
+        &rx.url,
+        "--allow-private",
+    ]);
     s.cli_ok(&[
         "tenant",
         "set",

@@ -30,6 +30,8 @@ mod etag;
 mod hostile;
 #[path = "e2e/hostile_net.rs"]
 mod hostile_net;
+#[path = "e2e/hostile_webhooks.rs"]
+mod hostile_webhooks;
 #[path = "e2e/http.rs"]
 mod http;
 #[path = "e2e/isolation.rs"]

@@ -91,7 +91,10 @@ fn spawn_webhooks(
     let worker = scim_webhooks::Worker::new(
         service.store().clone(),
         std::sync::Arc::new(scim_service::SystemClock),
-        std::sync::Arc::new(scim_webhooks::HttpTransport::new(cfg.timeout)),
+        std::sync::Arc::new(scim_webhooks::HttpTransport::new(
+            cfg.timeout,
+            cfg.allow_private,
+        )),
         scim_webhooks::WorkerConfig {
             poll: cfg.poll,
             lease: cfg.lease,
