@@ -64,6 +64,31 @@ pub fn console_routes() -> Vec<Route> {
             get(tenants::list).post(tenants::create),
         ),
         r(
+            "/admin/admins",
+            &[("GET", "Admin accounts (super-admin)")],
+            get(admins::list),
+        ),
+        r(
+            "/admin/admins/{username}/active",
+            &[("POST", "Enable or disable an admin account")],
+            post(admins::set_active),
+        ),
+        r(
+            "/admin/admins/{username}/password",
+            &[("POST", "Set an admin's password")],
+            post(admins::password),
+        ),
+        r(
+            "/admin/admins/{username}/sessions",
+            &[("POST", "End every session of an admin account")],
+            post(admins::revoke),
+        ),
+        r(
+            "/admin/admins/{username}/delete",
+            &[("POST", "Delete an admin account")],
+            post(admins::delete),
+        ),
+        r(
             "/admin/t/{tenant}/connections",
             &[("GET", "Connections"), ("POST", "Create a connection")],
             get(connections::list).post(connections::create),

@@ -196,9 +196,11 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE members ADD COLUMN display TEXT;
     "#,
     // 8: webhooks an operator allowed to deliver to loopback, link-local
-    // and private addresses (refused for every other webhook).
+    // and private addresses (refused for every other webhook); when an
+    // admin account was disabled (NULL: enabled).
     r#"
     ALTER TABLE webhooks ADD COLUMN allow_private INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE admins ADD COLUMN disabled INTEGER;
     "#,
 ];
 

@@ -86,6 +86,35 @@ pub enum AdminCommand {
     },
     /// List admin accounts.
     List,
+    /// Delete an admin account and end its sessions.
+    Delete {
+        #[arg(long)]
+        username: String,
+    },
+    /// Disable an admin account: it keeps its password, its sessions end,
+    /// and it cannot sign in until enabled.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled admin account.
+    Enable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Set an admin's password (read from stdin) and end its sessions.
+    Passwd {
+        #[arg(long)]
+        username: String,
+        /// Read the password from the first line of stdin (the default).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// End every session of an admin account.
+    RevokeSessions {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,8 @@ mod server;
 
 #[path = "e2e/admin.rs"]
 mod admin;
+#[path = "e2e/admin_accounts.rs"]
+mod admin_accounts;
 #[path = "e2e/audit.rs"]
 mod audit;
 #[path = "e2e/breaker.rs"]

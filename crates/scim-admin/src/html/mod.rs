@@ -4,6 +4,7 @@
 //! [`esc`]. No inline script or style: the Content-Security-Policy allows
 //! only the embedded assets.
 
+pub mod admins;
 pub mod audit;
 pub mod breaker;
 pub mod connection;
@@ -58,13 +59,16 @@ pub fn csrf(who: &AdminPrincipal) -> String {
 pub struct Nav<'a> {
     pub who: &'a AdminPrincipal,
     pub tenant: Option<&'a str>,
-    /// The current section: `tenants`, `connections`, `users`, `groups`,
-    /// `seats`, `breaker`, `webhooks`, `audit`.
+    /// The current section: `tenants`, `admins`, `connections`, `users`,
+    /// `groups`, `seats`, `breaker`, `webhooks`, `audit`.
     pub section: &'a str,
 }
 
 fn nav_html(nav: &Nav<'_>) -> String {
     let mut items = vec![("tenants", "/admin/tenants".to_string(), "Tenants")];
+    if nav.who.is_super() && nav.who.can_change() {
+        items.push(("admins", "/admin/admins".to_string(), "Admins"));
+    }
     if let Some(t) = nav.tenant {
         let base = format!("/admin/t/{}", url(t));
         for (key, path, label) in [

@@ -63,7 +63,7 @@ macro_rules! storage_suite {
             the_breaker_counts_in_the_write, concurrent_deprovisions_respect_the_breaker,
             journals_commit_with_their_writes, audit_keeps_what_was_sent_and_member_timelines,
             webhooks_leases_and_dead_letters,
-            dead_letters_survive_event_retention, admin_accounts, admin_sessions);
+            dead_letters_survive_event_retention, admin_accounts, admin_sessions, admin_disable_and_revoke);
     };
     (@optional $var:literal, $require:literal, $make:expr; $($name:ident),* $(,)?) => {
         $(
