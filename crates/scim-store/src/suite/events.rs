@@ -231,6 +231,7 @@ pub async fn webhooks_leases_and_dead_letters(store: Arc<dyn Store>) {
             format: WebhookFormat::Signed,
             full: true,
             created: t(2),
+            allow_private: true,
         })
         .await
         .unwrap();
@@ -245,6 +246,7 @@ pub async fn webhooks_leases_and_dead_letters(store: Arc<dyn Store>) {
         hook.cursor, latest,
         "a new webhook starts at the newest event"
     );
+    assert!(hook.allow_private, "the operator's allowance is kept");
     assert_eq!(
         store.list_webhooks(Some(a.id)).await.unwrap(),
         vec![hook.clone()]
@@ -374,6 +376,7 @@ pub async fn dead_letters_survive_event_retention(store: Arc<dyn Store>) {
             format: WebhookFormat::Signed,
             full: true,
             created: t(0),
+            allow_private: false,
         })
         .await
         .unwrap();

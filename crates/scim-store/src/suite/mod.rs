@@ -96,8 +96,8 @@ macro_rules! storage_suite {
             journals_commit_with_their_writes, audit_keeps_what_was_sent_and_member_timelines,
             webhooks_leases_and_dead_letters,
             dead_letters_survive_event_retention, admin_accounts, admin_sessions,
-            stale_plans_change_nothing, deletes_remove_the_version_they_read,
-            rewrites_move_only_changed_index_rows);
+            admin_disable_and_revoke, stale_plans_change_nothing,
+            deletes_remove_the_version_they_read, rewrites_move_only_changed_index_rows);
     };
     (@optional $var:literal, $require:literal, $make:expr; $($name:ident),* $(,)?) => {
         $(
