@@ -11,14 +11,15 @@
 //! replica delivers each webhook.
 
 use crate::db::{backend, Fail};
+use crate::exec::{binds, refs};
 use crate::rows::ts;
-use crate::sql_filter::{Sql, P};
 use crate::PostgresStore;
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use scim_core::timestamp::Timestamp;
 use scim_store::policy::{from_text, to_text};
 use scim_store::*;
+use scim_store_sql::{Param, Sql};
 use tokio_postgres::Row;
 
 /// The advisory lock that orders event inserts ("events" in ASCII).
@@ -164,24 +165,24 @@ impl EventStore for PostgresStore {
     async fn audit(&self, tenant: TenantId, q: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
         let mut sql = Sql::default();
         sql.push("SELECT seq, tenant_id, entry, sent FROM audit WHERE tenant_id = ");
-        sql.param(P::Int(tenant.db_key()));
+        sql.param(Param::Int(tenant.db_key()));
         if let Some((kind, id)) = &q.resource {
             sql.push(" AND resource_id = ");
-            sql.param(P::Text(id.clone()));
+            sql.param(Param::from(id.clone()));
             sql.push(" AND resource_kind = ");
-            sql.param(P::Text(kind.name().to_string()));
+            sql.param(Param::from(kind.name()));
         }
         if let Some(conn) = q.connection {
             sql.push(" AND connection_id = ");
-            sql.param(P::Int(conn.db_key()));
+            sql.param(Param::Int(conn.db_key()));
         }
         if let Some(t) = q.since {
             sql.push(" AND at >= ");
-            sql.param(P::Int(t.unix_millis()));
+            sql.param(Param::Int(t.unix_millis()));
         }
         if let Some(t) = q.until {
             sql.push(" AND at < ");
-            sql.param(P::Int(t.unix_millis()));
+            sql.param(Param::Int(t.unix_millis()));
         }
         match q.succeeded {
             Some(true) => sql.push(" AND status BETWEEN 200 AND 299"),
@@ -190,15 +191,16 @@ impl EventStore for PostgresStore {
         }
         if let Some(b) = q.before_seq {
             sql.push(" AND seq < ");
-            sql.param(P::Int(b));
+            sql.param(Param::Int(b));
         }
         sql.push(&format!(
             " ORDER BY seq DESC LIMIT {}",
             i64::try_from(q.limit).unwrap_or(i64::MAX)
         ));
         let client = self.client().await?;
+        let binds = binds(&sql.params);
         let rows = client
-            .query(sql.text.as_str(), &sql.args())
+            .query(sql.text.as_str(), &refs(&binds))
             .await
             .map_err(backend)?;
         rows.iter()

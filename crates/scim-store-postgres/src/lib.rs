@@ -8,7 +8,7 @@
 //! - **Migrations** are versioned, in [`schema`], and applied under an
 //!   advisory lock: replicas starting together are safe.
 //! - **Lookups** by `userName`, `externalId`, `emails.value`, `displayName`
-//!   and membership are index lookups ([`sql_filter`]); `EXPLAIN` is checked
+//!   and membership are index lookups (`scim_store_sql::filter`); `EXPLAIN` is checked
 //!   in the tests.
 //! - **Connections**: a deadpool pool, `pool_size` from the URL's
 //!   `?pool_size=N` (default [`DEFAULT_POOL_SIZE`]); TLS with rustls after
@@ -18,14 +18,13 @@ mod admin;
 mod admins;
 mod breaker;
 mod db;
+mod exec;
 mod journal;
 mod members;
 mod query;
 mod resources;
 mod rows;
 mod schema;
-pub mod sql_filter;
-mod sql_sort;
 pub mod testing;
 pub mod tls;
 mod trash;
@@ -189,9 +188,11 @@ impl PostgresStore {
         filter: scim_core::filter::Lowered,
     ) -> StoreResult<String> {
         let client = self.client().await?;
-        let w = query::where_clause(tenant.db_key(), kind, Some(&filter));
-        let sql = query::page_statement(&w, None, None, 101, 0);
-        explain(&client, &sql, &w.args()).await
+        let d = &scim_store_sql::dialect::POSTGRES;
+        let w = scim_store_sql::query::where_clause(d, tenant.db_key(), kind, Some(&filter));
+        let sql = scim_store_sql::query::page_statement(d, &w, None, None, 101, 0);
+        let binds = exec::binds(&w.params);
+        explain(&client, &sql, &exec::refs(&binds)).await
     }
 
     /// `EXPLAIN` of the statement that computes a resource's `User.groups`

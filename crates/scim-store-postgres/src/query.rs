@@ -5,67 +5,13 @@
 //! receives the next request continues the listing.
 
 use crate::db::Fail;
-use crate::rows::{self, COLUMNS};
-use crate::sql_filter::{condition, Sql, P};
-use crate::sql_sort::order_by;
+use crate::exec::{binds, refs};
+use crate::rows;
 use deadpool_postgres::GenericClient;
-use scim_core::filter::Lowered;
-use scim_core::sort::SortSpec;
-use scim_store::index::driven_by_index;
 use scim_store::query::cursor::{self, Position};
 use scim_store::{Page, PageRequest, Query, ResourceKind, StoreError};
-
-/// `WHERE` text and parameters selecting the resources a query may return.
-///
-/// With an index lookup in the filter, the tenant and kind are compared as
-/// expressions (`r.tenant_id + 0`), which no index serves: the planner can
-/// then only start from `idx`. Otherwise statistics that lag a fast-growing
-/// tenant (an IdP's initial sync into an empty one: a few rows when last
-/// analysed, thousands now) make walking the tenant's listing index look as
-/// cheap as the lookup, and every create's account matching and every
-/// lookup scans the tenant (seen with auto_explain during a 6 000-user seed:
-/// 8 ms per account-matching query; 93 creates/s before, 526 after).
-pub fn where_clause(tenant: i64, kind: ResourceKind, filter: Option<&Lowered>) -> Sql {
-    let mut sql = Sql::default();
-    let by_index = filter.is_some_and(|f| driven_by_index(f, kind));
-    sql.push(if by_index {
-        "(r.tenant_id + 0) = "
-    } else {
-        "r.tenant_id = "
-    });
-    sql.param(P::Int(tenant));
-    sql.push(&if by_index {
-        format!(" AND (r.kind + 0) = {}", kind.code())
-    } else {
-        format!(" AND r.kind = {}", kind.code())
-    });
-    if let Some(f) = filter {
-        sql.push(" AND ");
-        condition(f, kind, tenant, &mut sql);
-    }
-    sql
-}
-
-/// The page statement: after `after_seq` (keyset, only without a sort),
-/// `limit` rows from `offset`.
-pub fn page_statement(
-    w: &Sql,
-    sort: Option<&SortSpec>,
-    after_seq: Option<i64>,
-    limit: u64,
-    offset: u64,
-) -> String {
-    let mut text = w.text.clone();
-    if let Some(s) = after_seq {
-        text.push_str(&format!(" AND r.seq > {s}"));
-    }
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let offset = i64::try_from(offset).unwrap_or(i64::MAX);
-    format!(
-        "SELECT {COLUMNS} FROM resources r WHERE {text} {} LIMIT {limit} OFFSET {offset}",
-        order_by(sort)
-    )
-}
+use scim_store_sql::dialect::POSTGRES;
+use scim_store_sql::query::{count_statement, page_statement, where_clause};
 
 /// Runs a list query.
 pub async fn run(
@@ -74,7 +20,7 @@ pub async fn run(
     kind: ResourceKind,
     q: &Query,
 ) -> Result<Page, Fail> {
-    let filter = where_clause(tenant, kind, q.filter.as_ref());
+    let filter = where_clause(&POSTGRES, tenant, kind, q.filter.as_ref());
     let (offset, after_seq, keyset) = match &q.page {
         PageRequest::Offset(o) => (*o, None, false),
         PageRequest::Cursor(None) => (0, None, q.sort.is_none()),
@@ -89,13 +35,15 @@ pub async fn run(
         },
     };
     let sql = page_statement(
+        &POSTGRES,
         &filter,
         q.sort.as_ref(),
         after_seq,
         q.limit.saturating_add(1),
         offset,
     );
-    let args = filter.args();
+    let binds = binds(&filter.params);
+    let args = refs(&binds);
     let rows = c.query(sql.as_str(), &args).await?;
     let mut records = Vec::new();
     let mut last_seq = None;
@@ -124,7 +72,7 @@ pub async fn run(
     let total = if !more && (from_start || !records.is_empty()) && after_seq.is_none() {
         offset + records.len() as u64
     } else {
-        let count = format!("SELECT count(*) FROM resources r WHERE {}", filter.text);
+        let count = count_statement(&filter);
         let n: i64 = c.query_one(count.as_str(), &args).await?.try_get(0)?;
         u64::try_from(n).unwrap_or(0)
     };

@@ -19,13 +19,16 @@ use crate::journal::{write_audit, write_journal};
 use crate::members::{apply_members, write_member_entries};
 use crate::query;
 use crate::rows;
-use crate::sql_filter::attr_code;
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Pool};
 use scim_core::resource::{ResourceId, Version};
 use scim_core::timestamp::Timestamp;
 use scim_store::memory::unique_message;
 use scim_store::*;
+
+fn attr_code(kind: ResourceKind, path: &str) -> Option<i16> {
+    scim_store_sql::filter::attr_code(kind, path).and_then(|c| i16::try_from(c).ok())
+}
 
 /// One tenant's resources.
 pub struct PgResources {

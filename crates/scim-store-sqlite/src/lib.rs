@@ -8,13 +8,14 @@
 //!   connections and never wait for the writer.
 //! - **Uniqueness** is enforced by unique indexes, not by check-then-insert.
 //! - **Lookups** by `userName`, `externalId`, `emails.value`, `displayName`
-//!   and membership use indexes ([`sql_filter`]); `EXPLAIN QUERY PLAN` is
-//!   checked in the tests.
+//!   and membership use indexes (`scim_store_sql::filter`); `EXPLAIN QUERY
+//!   PLAN` is checked in the tests.
 
 mod admin;
 mod admins;
 mod breaker;
 mod checkpoint;
+mod exec;
 mod functions;
 mod journal;
 mod members;
@@ -23,16 +24,15 @@ mod readers;
 mod resources;
 mod rows;
 mod schema;
-pub mod sql_filter;
-pub mod sql_query;
-mod sql_sort;
 mod trash;
 pub mod writer;
 
+use exec::Bind;
 use readers::Readers;
 use rusqlite::Connection;
 use scim_core::timestamp::Timestamp;
 use scim_store::*;
+use scim_store_sql::query::{page_statement, where_clause};
 use std::path::{Path, PathBuf};
 use writer::{backend, Writer};
 
@@ -113,13 +113,14 @@ impl SqliteStore {
         let t = tenant.db_key();
         self.readers
             .read(move |conn| {
-                let w = sql_query::where_clause(t, kind, Some(&filter));
-                let (sql, params) = sql_query::page_statement(&w, None, None, 101, 0);
+                let d = &scim_store_sql::dialect::SQLITE;
+                let w = where_clause(d, t, kind, Some(&filter));
+                let sql = page_statement(d, &w, None, None, 101, 0);
                 let mut stmt = conn
                     .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
                     .map_err(backend)?;
                 let rows = stmt
-                    .query_map(rusqlite::params_from_iter(params.iter()), |r| {
+                    .query_map(rusqlite::params_from_iter(w.params.iter().map(Bind)), |r| {
                         r.get::<_, String>(3)
                     })
                     .map_err(backend)?;

@@ -6,11 +6,11 @@
 use crate::journal::write_audit;
 use crate::members::apply_members;
 use crate::resources::{check_seat, map_write};
-use crate::sql_filter::attr_code;
 use crate::writer::backend;
 use rusqlite::{params, Connection, OptionalExtension};
 use scim_core::resource::Version;
 use scim_store::*;
+use scim_store_sql::filter::attr_code;
 
 /// A version column as a [`Version`].
 fn version_of(column: i64) -> Version {

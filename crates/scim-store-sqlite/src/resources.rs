@@ -1,12 +1,11 @@
 //! The tenant-scoped resource store on SQLite.
 
+use crate::exec::Bind;
 use crate::journal::write_audit;
 use crate::members::apply_members;
 use crate::plan::{check_base, write_index_delta, write_prepared};
 use crate::readers::Readers;
 use crate::rows;
-use crate::sql_filter::attr_code;
-use crate::sql_query::{count_statement, page_statement, where_clause};
 use crate::writer::{backend, Writer};
 use async_trait::async_trait;
 use rusqlite::{params, params_from_iter, Connection, ErrorCode, OptionalExtension};
@@ -17,6 +16,9 @@ use scim_store::memory::unique_message;
 use scim_store::policy::to_text;
 use scim_store::query::cursor::{self, Position};
 use scim_store::*;
+use scim_store_sql::dialect::SQLITE;
+use scim_store_sql::filter::attr_code;
+use scim_store_sql::query::{count_statement, page_statement, where_clause};
 
 /// One tenant's resources.
 pub struct SqliteResources {
@@ -350,7 +352,7 @@ pub(crate) fn remove(
 }
 
 fn run_query(conn: &Connection, tenant: i64, kind: ResourceKind, q: &Query) -> StoreResult<Page> {
-    let filter = where_clause(tenant, kind, q.filter.as_ref());
+    let filter = where_clause(&SQLITE, tenant, kind, q.filter.as_ref());
     let (offset, after_seq, keyset) = match &q.page {
         PageRequest::Offset(o) => (*o, None, false),
         PageRequest::Cursor(None) => (0, None, q.sort.is_none()),
@@ -364,7 +366,8 @@ fn run_query(conn: &Connection, tenant: i64, kind: ResourceKind, q: &Query) -> S
             }
         },
     };
-    let (sql, params) = page_statement(
+    let sql = page_statement(
+        &SQLITE,
         &filter,
         q.sort.as_ref(),
         after_seq,
@@ -373,7 +376,10 @@ fn run_query(conn: &Connection, tenant: i64, kind: ResourceKind, q: &Query) -> S
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
     let raws = stmt
-        .query_map(params_from_iter(params.iter()), rows::record)
+        .query_map(
+            params_from_iter(filter.params.iter().map(Bind)),
+            rows::record,
+        )
         .map_err(backend)?;
     let mut records = Vec::new();
     let mut last_seq = None;
@@ -416,7 +422,9 @@ fn run_query(conn: &Connection, tenant: i64, kind: ResourceKind, q: &Query) -> S
         let n: i64 = conn
             .prepare_cached(&count_statement(&filter))
             .map_err(backend)?
-            .query_row(params_from_iter(filter.params.iter()), |r| r.get(0))
+            .query_row(params_from_iter(filter.params.iter().map(Bind)), |r| {
+                r.get(0)
+            })
             .map_err(backend)?;
         u64::try_from(n).unwrap_or(0)
     };
