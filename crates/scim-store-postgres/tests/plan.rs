@@ -14,7 +14,7 @@ use scim_core::timestamp::Timestamp;
 use scim_store::index::keys;
 use scim_store::{NewRecord, ResourceKind, Store, TenantId};
 use scim_store_postgres::testing::admin_url;
-use scim_store_postgres::PostgresStore;
+use scim_store_postgres::{Postgres, PostgresStore};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -102,7 +102,7 @@ async fn seed(store: &PostgresStore) -> TenantId {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idp_lookups_use_indexes() {
     let Some(admin) = admin() else { return };
-    let store = PostgresStore::open_fresh(&admin).await.unwrap();
+    let store = Postgres::open_fresh(&admin).await.unwrap();
     let tenant = seed(&store).await;
     store.analyze().await.unwrap();
     let reg = SchemaRegistry::builtin().unwrap();
@@ -174,7 +174,7 @@ async fn idp_lookups_use_indexes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_groups_use_indexes() {
     let Some(admin) = admin() else { return };
-    let store = PostgresStore::open_fresh(&admin).await.unwrap();
+    let store = Postgres::open_fresh(&admin).await.unwrap();
     seed(&store).await;
     store.analyze().await.unwrap();
     let plan = store.explain_groups(17).await.unwrap();
@@ -189,7 +189,7 @@ async fn user_groups_use_indexes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idp_lookups_use_indexes_with_stale_statistics() {
     let Some(admin) = admin() else { return };
-    let store = PostgresStore::open_fresh(&admin).await.unwrap();
+    let store = Postgres::open_fresh(&admin).await.unwrap();
     let tenant = store
         .create_tenant("t", Timestamp::from_unix_millis(0).unwrap())
         .await
@@ -237,7 +237,7 @@ async fn idp_lookups_use_indexes_with_stale_statistics() {
 #[tokio::test]
 async fn sql_fold_agrees_with_core_fold() {
     let Some(admin) = admin() else { return };
-    let store = PostgresStore::open_fresh(&admin).await.unwrap();
+    let store = Postgres::open_fresh(&admin).await.unwrap();
     let store = Arc::new(store);
     for s in [
         "",

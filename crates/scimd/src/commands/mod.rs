@@ -18,8 +18,8 @@ use crate::cli::{Cli, Command};
 use crate::config::{database, Database, FileConfig};
 use scim_service::{ScimService, ServiceConfig};
 use scim_store::Store;
-use scim_store_postgres::PostgresStore;
-use scim_store_sqlite::SqliteStore;
+use scim_store_postgres::{Postgres, PostgresStore};
+use scim_store_sqlite::Sqlite;
 use std::sync::Arc;
 
 /// Runs the command the user asked for.
@@ -82,13 +82,12 @@ pub async fn open_store(db: &Database) -> Result<(Arc<dyn Store>, Option<Postgre
     Ok(match db {
         Database::Sqlite(path) => (
             Arc::new(
-                SqliteStore::open(path)
-                    .map_err(|e| format!("cannot open {}: {e}", path.display()))?,
+                Sqlite::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?,
             ),
             None,
         ),
         Database::Postgres(url) => {
-            let pg = PostgresStore::open(url)
+            let pg = Postgres::open(url)
                 .await
                 .map_err(|e| format!("cannot open {}: {e}", redact(url)))?;
             (Arc::new(pg.clone()), Some(pg))
