@@ -26,12 +26,10 @@ pub mod testing;
 pub mod tls;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use exec::{backend, binds, fail, pool_fail, PgExec, MAX_TRIES};
-use scim_store::{ResourceKind, StoreError, StoreResult, TenantId};
+use exec::{backend, fail, pool_fail, PgExec, MAX_TRIES};
+use scim_store::{StoreError, StoreResult};
 use scim_store_sql::dialect::POSTGRES;
-use scim_store_sql::query::{page_statement, where_clause};
 use scim_store_sql::{Backend, Dialect, Fail, Job, SqlStore, Write};
-use tokio_postgres::types::ToSql;
 
 /// Connections per replica unless the URL says `?pool_size=N`.
 pub const DEFAULT_POOL_SIZE: usize = 16;
@@ -169,17 +167,17 @@ impl Postgres {
 
     /// The schema version of this build.
     pub fn schema_version() -> i64 {
-        schema::latest()
+        schema::LATEST
     }
 
     /// Consistency checks for `scimd check`: the problems found (none when sound).
     pub async fn check(&self) -> StoreResult<Vec<String>> {
         let mut problems = Vec::new();
         let version = self.current_version().await?;
-        if version < schema::latest() {
+        if version < schema::LATEST {
             problems.push(format!(
                 "schema version {version}, this build needs {} (run scimd migrate)",
-                schema::latest()
+                schema::LATEST
             ));
         }
         if version == 0 {
@@ -204,28 +202,6 @@ impl Postgres {
             }
         }
         Ok(problems)
-    }
-
-    /// `EXPLAIN` of the page statement of a list query (for tests and diagnostics).
-    pub async fn explain(
-        &self,
-        tenant: TenantId,
-        kind: ResourceKind,
-        filter: scim_core::filter::Lowered,
-    ) -> StoreResult<String> {
-        let client = self.client().await?;
-        let w = where_clause(&POSTGRES, tenant.db_key(), kind, Some(&filter));
-        let sql = page_statement(&POSTGRES, &w, None, None, 101, 0);
-        let binds = binds(&w.params);
-        let args: Vec<_> = binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
-        explain(&client, &sql, &args).await
-    }
-
-    /// `EXPLAIN` of the statement that computes a resource's `User.groups`
-    /// (for tests and diagnostics).
-    pub async fn explain_groups(&self, seq: i64) -> StoreResult<String> {
-        let client = self.client().await?;
-        explain(&client, scim_store_sql::rows::GROUPS, &[&seq]).await
     }
 
     /// Runs `ANALYZE` (planner statistics; for tests after bulk seeding).
@@ -298,25 +274,6 @@ impl Backend for Postgres {
     async fn read<T: Send + 'static>(&self, _point: bool, job: impl Job<T>) -> StoreResult<T> {
         self.attempt(false, &job).await.map_err(Fail::into_store)
     }
-}
-
-/// The plan of `sql` with `args`, one line per plan node (tests and
-/// diagnostics).
-async fn explain(
-    client: &deadpool_postgres::Client,
-    sql: &str,
-    args: &[&(dyn ToSql + Sync)],
-) -> StoreResult<String> {
-    let rows = client
-        .query(format!("EXPLAIN {sql}").as_str(), args)
-        .await
-        .map_err(backend)?;
-    let lines: Vec<String> = rows
-        .iter()
-        .map(|r| r.try_get::<_, String>(0))
-        .collect::<Result<_, _>>()
-        .map_err(backend)?;
-    Ok(lines.join("\n"))
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@
 //!   [`query`] with [`filter`] and [`sort`], [`admin`], [`admins`],
 //!   [`events`].
 //! - [`dialect`]: what differs in the SQL, behind the small [`Dialect`]
-//!   trait, with its two implementations.
+//!   trait, with its two implementations; [`schema`]: each database's
+//!   migrations (the backends run them).
 //!
 //! Invariant: this crate knows no driver and does no I/O of its own.
 //!
@@ -32,6 +33,7 @@ pub mod dialect;
 mod event_store;
 pub mod events;
 pub mod exec;
+pub mod explain;
 pub mod filter;
 pub mod idx;
 pub mod journal;
@@ -39,6 +41,7 @@ pub mod members;
 pub mod query;
 mod resources;
 pub mod rows;
+pub mod schema;
 pub mod sort;
 mod store;
 pub mod trash;

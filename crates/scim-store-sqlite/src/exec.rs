@@ -141,20 +141,3 @@ pub fn run<T>(conn: &mut Connection, job: &impl Job<T>) -> StoreResult<T> {
         )),
     }
 }
-
-/// The first `col` of every row of `sql` (diagnostics: `EXPLAIN`).
-pub fn strings(
-    conn: &Connection,
-    sql: &str,
-    params: &[Param<'_>],
-    col: usize,
-) -> StoreResult<Vec<String>> {
-    let mut st = conn.prepare(sql).map_err(backend)?;
-    bind(&mut st, params).map_err(Fail::into_store)?;
-    let mut rows = st.raw_query();
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(backend)? {
-        out.push(row.get(col).map_err(backend)?);
-    }
-    Ok(out)
-}

@@ -26,10 +26,8 @@ pub mod writer;
 use exec::backend;
 use readers::Readers;
 use rusqlite::Connection;
-use scim_store::{ResourceKind, StoreResult, TenantId};
+use scim_store::StoreResult;
 use scim_store_sql::dialect::SQLITE;
-use scim_store_sql::query::{page_statement, where_clause};
-use scim_store_sql::rows::{DESCRIBE_GROUP, PARENT_GROUPS};
 use scim_store_sql::{Backend, Dialect, Job, SqlStore, Write};
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -86,7 +84,7 @@ impl Sqlite {
 
     /// The schema version of this build.
     pub fn schema_version() -> i64 {
-        schema::latest()
+        schema::LATEST
     }
 
     /// `PRAGMA integrity_check`: `ok` when the database is sound.
@@ -95,39 +93,6 @@ impl Sqlite {
             .read(|c| {
                 c.query_row("PRAGMA integrity_check", [], |r| r.get(0))
                     .map_err(backend)
-            })
-            .await
-    }
-
-    /// The query plan SQLite chooses for a list query (for tests and diagnostics).
-    pub async fn explain(
-        &self,
-        tenant: TenantId,
-        kind: ResourceKind,
-        filter: scim_core::filter::Lowered,
-    ) -> StoreResult<String> {
-        let w = where_clause(&SQLITE, tenant.db_key(), kind, Some(&filter));
-        let sql = page_statement(&SQLITE, &w, None, None, 101, 0);
-        self.readers
-            .read(move |c| {
-                let plan = format!("EXPLAIN QUERY PLAN {sql}");
-                Ok(exec::strings(c, &plan, &w.params, 3)?.join("\n"))
-            })
-            .await
-    }
-
-    /// `EXPLAIN QUERY PLAN` of the statements that compute `User.groups`,
-    /// separated by blank lines (for tests and diagnostics).
-    pub async fn explain_groups(&self) -> StoreResult<String> {
-        self.readers
-            .read(move |c| {
-                let mut plans = Vec::new();
-                for sql in [PARENT_GROUPS, DESCRIBE_GROUP] {
-                    let plan = format!("EXPLAIN QUERY PLAN {sql}");
-                    let lines = exec::strings(c, &plan, &[0i64.into()], 3)?;
-                    plans.push(lines.join("\n"));
-                }
-                Ok(plans.join("\n\n"))
             })
             .await
     }

@@ -3,10 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use scim_core::filter::{lower, Filter};
-use scim_core::schema::SchemaRegistry;
 use scim_core::timestamp::Timestamp;
 use scim_store::{ResourceKind, Store};
+use scim_store_sql::explain::lowered;
 use scim_store_sqlite::{Sqlite, SqliteStore};
 
 /// Asserts that the plan of `filter` reads `resources` by key, not by scan.
@@ -21,12 +20,7 @@ async fn check(store: &SqliteStore, kind: ResourceKind, filter: &str) {
         Ok(t) => t.id,
         Err(_) => store.list_tenants().await.unwrap()[0].id,
     };
-    let reg = SchemaRegistry::builtin().unwrap();
-    let lowered = lower(
-        &Filter::parse(filter).unwrap(),
-        &reg.view(kind.name()).unwrap(),
-    )
-    .unwrap();
+    let lowered = lowered(kind, filter).unwrap();
     let plan = store.explain(tenant, kind, lowered).await.unwrap();
     println!("{filter}:\n{plan}\n");
     assert!(
@@ -71,7 +65,7 @@ async fn idp_lookups_use_indexes() {
 async fn user_groups_use_indexes() {
     let dir = tempfile::tempdir().unwrap();
     let store = Sqlite::open(dir.path().join("plan.db")).unwrap();
-    let plan = store.explain_groups().await.unwrap();
+    let plan = store.explain_groups(0).await.unwrap();
     println!("{plan}");
     let (parents, describe) = plan.split_once("\n\n").unwrap();
     assert!(

@@ -113,6 +113,9 @@ pub trait Dialect: Send + Sync + 'static {
     fn total(&self, kind: i64) -> String;
     /// A text `NULL` (a sort key that is always missing).
     fn null_text(&self) -> &'static str;
+    /// What asks for a statement's plan, and the column of each line of
+    /// the answer.
+    fn explain(&self) -> (&'static str, usize);
 
     /// `pr` of a document attribute of the row `r`.
     fn doc_present(&self, attr: &LAttr, sql: &mut Sql);

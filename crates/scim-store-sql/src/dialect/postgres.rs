@@ -197,6 +197,10 @@ impl Dialect for Postgres {
         "NULL::text"
     }
 
+    fn explain(&self) -> (&'static str, usize) {
+        ("EXPLAIN", 0)
+    }
+
     fn doc_present(&self, attr: &LAttr, sql: &mut Sql) {
         let e = elems(&json_at("r.doc", &top_path(attr)), sql);
         match &attr.sub {

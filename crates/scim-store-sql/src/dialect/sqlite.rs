@@ -141,6 +141,10 @@ impl Dialect for Sqlite {
         "NULL"
     }
 
+    fn explain(&self) -> (&'static str, usize) {
+        ("EXPLAIN QUERY PLAN", 3)
+    }
+
     fn doc_present(&self, attr: &LAttr, sql: &mut Sql) {
         let base = top_path(attr);
         match (&attr.sub, attr.multi_valued) {
