@@ -7,7 +7,7 @@ use crate::backend::{task, Backend, Write};
 use crate::exec::Fail;
 use crate::rows::{self, ts};
 use crate::trash::Restore;
-use crate::write::{self, Insert};
+use crate::write::{self, Insert, Known};
 use crate::{query, trash};
 use async_trait::async_trait;
 use scim_core::resource::{ResourceId, Version};
@@ -20,6 +20,21 @@ use std::sync::Arc;
 pub struct SqlResources<B> {
     pub(crate) b: Arc<B>,
     pub(crate) tenant: i64,
+}
+
+impl<B: Backend> SqlResources<B> {
+    /// Where deleting a resource leaves its index rows, what the delete
+    /// needs to know of them, read now (outside the write).
+    async fn known(&self, kind: ResourceKind, id: &ResourceId) -> StoreResult<Option<Known>> {
+        if self.b.dialect().cascades() {
+            return Ok(None);
+        }
+        Ok(self
+            .get(kind, id, Load::NONE)
+            .await?
+            .as_ref()
+            .map(Known::of))
+    }
 }
 
 #[async_trait]
@@ -80,10 +95,19 @@ impl<B: Backend> ResourceStore for SqlResources<B> {
         journal: Journal,
     ) -> StoreResult<bool> {
         let t = self.tenant;
+        let known = self.known(kind, id).await?;
         let journal = PreparedJournal::new(journal)?;
-        let input = (kind, id.to_string(), base, journal);
-        let job = task(input, move |x, (kind, id, base, journal)| {
-            Box::pin(write::delete(x, t, *kind, id, *base, journal))
+        let input = (kind, id.to_string(), base, known, journal);
+        let job = task(input, move |x, (kind, id, base, known, journal)| {
+            Box::pin(write::delete(
+                x,
+                t,
+                *kind,
+                id,
+                *base,
+                known.as_ref(),
+                journal,
+            ))
         });
         self.b.write(Write::tenant(t, 4), job).await
     }
@@ -121,10 +145,27 @@ impl<B: Backend> ResourceStore for SqlResources<B> {
         journal: Journal,
     ) -> StoreResult<bool> {
         let t = self.tenant;
+        let known = self.known(kind, id).await?;
         let journal = PreparedJournal::new(journal)?;
-        let input = (kind, id.to_string(), base, (deleted, purge_after), journal);
-        let job = task(input, move |x, (kind, id, base, (del, purge), j)| {
-            Box::pin(trash::trash(x, t, *kind, id, *base, *del, *purge, j))
+        let input = (
+            kind,
+            id.to_string(),
+            base,
+            (deleted, purge_after),
+            known,
+            journal,
+        );
+        let job = task(input, move |x, (kind, id, base, when, known, j)| {
+            Box::pin(trash::trash(
+                x,
+                t,
+                *kind,
+                id,
+                *base,
+                *when,
+                known.as_ref(),
+                j,
+            ))
         });
         self.b.write(Write::tenant(t, 4), job).await
     }

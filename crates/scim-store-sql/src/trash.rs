@@ -7,7 +7,7 @@ use crate::breaker::{check_seat, count};
 use crate::exec::{Exec, Fail, Row};
 use crate::journal::{write_journal, write_prepared};
 use crate::rows::{self, ts, version, version_column};
-use crate::write::{check_base, remove};
+use crate::write::{check_base, remove, Known};
 use crate::{idx, stmt};
 use scim_core::resource::Version;
 use scim_core::timestamp::Timestamp;
@@ -15,7 +15,8 @@ use scim_store::memory::unique_message;
 use scim_store::policy::from_text;
 use scim_store::*;
 
-/// Moves a resource into the trash; `false` if there is none.
+/// Moves a resource into the trash (`deleted` now, kept until
+/// `purge_after`); `false` if there is none.
 #[allow(clippy::too_many_arguments)]
 pub async fn trash(
     x: &mut dyn Exec,
@@ -23,8 +24,8 @@ pub async fn trash(
     kind: ResourceKind,
     id: &str,
     base: Option<Version>,
-    deleted: Timestamp,
-    purge_after: Timestamp,
+    (deleted, purge_after): (Timestamp, Timestamp),
+    known: Option<&Known>,
     journal: &PreparedJournal,
 ) -> Result<bool, Fail> {
     check_base(x, tenant, kind, id, base).await?;
@@ -54,7 +55,7 @@ pub async fn trash(
         );
         x.execute(&stmt!(sql, t, id, del, purge)).await? > 0
     } else {
-        let Some(row) = remove(x, tenant, kind, id).await? else {
+        let Some(row) = remove(x, tenant, kind, id, known).await? else {
             return Ok(false);
         };
         let sql = format!(

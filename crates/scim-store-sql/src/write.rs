@@ -11,6 +11,11 @@
 //! if the rewrite activates a user; write the index delta and the
 //! document; move the version; count a deprovisioning for the circuit
 //! breaker; write the journal and the members' timeline entries.
+//!
+//! Deleting, where index rows do not go by cascade, takes the rows the
+//! caller read before the transaction ([`Known`]), so that the
+//! transaction parses no document either (unless the resource moved in
+//! between).
 
 use crate::breaker::{check_seat, count};
 use crate::exec::{Exec, Fail};
@@ -221,13 +226,35 @@ pub struct Removed {
     pub provenance: String,
 }
 
+/// What a delete read before its transaction, where index rows do not go
+/// by cascade: the version and its index rows, so that the transaction
+/// need not parse the document to find them.
+#[derive(Debug, Clone)]
+pub struct Known {
+    pub version: Version,
+    pub index: Vec<(String, String)>,
+}
+
+impl Known {
+    /// What `record` tells of its index rows.
+    pub fn of(record: &Record) -> Known {
+        Known {
+            version: record.version,
+            index: index_keys(record.kind, &record.doc, false).entries,
+        }
+    }
+}
+
 /// Removes a resource with its index rows and memberships, where deleting
 /// its row does not (see [`crate::Dialect::cascades`]); returns its row.
+/// The index rows are those of `known` if the resource still has its
+/// version, else (it moved meanwhile) read from the document.
 pub async fn remove(
     x: &mut dyn Exec,
     tenant: i64,
     kind: ResourceKind,
     id: &str,
+    known: Option<&Known>,
 ) -> Result<Option<Removed>, Fail> {
     let sql = format!(
         "SELECT seq, display, created, version, {}, provenance FROM resources WHERE tenant_id = $1 AND kind = {} AND id = $2",
@@ -249,10 +276,12 @@ pub async fn remove(
     let Some((seq, row)) = found else {
         return Ok(None);
     };
-    // The index rows are found by their keys, which are in the document.
-    let keys = index_keys(kind, &rows::doc(&row.doc)?, false);
+    let removed = match known {
+        Some(k) if k.version == version(row.version) => k.index.clone(),
+        _ => index_keys(kind, &rows::doc(&row.doc)?, false).entries,
+    };
     let old = IndexDelta {
-        removed: keys.entries,
+        removed,
         added: Vec::new(),
     };
     idx::write_delta(x, tenant, kind, seq, &old).await?;
@@ -274,6 +303,7 @@ pub async fn delete(
     kind: ResourceKind,
     id: &str,
     base: Option<Version>,
+    known: Option<&Known>,
     journal: &PreparedJournal,
 ) -> Result<bool, Fail> {
     check_base(x, tenant, kind, id, base).await?;
@@ -284,7 +314,7 @@ pub async fn delete(
         );
         x.execute(&stmt!(sql, tenant, id)).await? > 0
     } else {
-        remove(x, tenant, kind, id).await?.is_some()
+        remove(x, tenant, kind, id, known).await?.is_some()
     };
     if gone {
         count(x, tenant, &journal.journal).await?;
