@@ -194,4 +194,9 @@ impl<C: GenericClient + Sync> Exec for PgExec<'_, C> {
             self.c.execute_raw(sql, binds.iter()).await.map_err(fail)
         }
     }
+
+    async fn insert(&mut self, stmt: &Stmt<'_>) -> Result<i64, Fail> {
+        let key = (self as &mut dyn Exec).one(stmt, |r| r.int(0)).await?;
+        Ok(key)
+    }
 }

@@ -19,24 +19,23 @@ use scim_store::{ConnectionPolicy, Journal, StoreError};
 /// Fails with [`StoreError::NoSeat`] unless one more user of the tenant
 /// may be active.
 pub async fn check_seat(x: &mut dyn Exec, tenant: i64) -> Result<(), Fail> {
-    let read = |lock: &str| {
-        stmt!(
-            format!("SELECT seat_limit FROM tenants WHERE id = $1{lock}"),
-            tenant
-        )
-    };
-    let limit = x.opt(&read(""), |r| r.opt_int(0)).await?.flatten();
+    let sql = "SELECT seat_limit FROM tenants WHERE id = $1";
+    let limit = x
+        .opt(&stmt!(sql, tenant), |r| r.opt_int(0))
+        .await?
+        .flatten();
     let Some(mut limit) = limit else {
         return Ok(());
     };
     let lock = x.dialect().lock();
     if !lock.is_empty() {
-        let locked = x.opt(&read(lock), |r| r.opt_int(0)).await?.flatten();
+        let s = stmt!(format!("{sql}{lock}"), tenant);
+        let locked = x.opt(&s, |r| r.opt_int(0)).await?.flatten();
         let Some(l) = locked else { return Ok(()) };
         limit = l;
     }
-    let sql = "SELECT count(*) FROM resources WHERE tenant_id = $1 AND kind = 0 AND active = TRUE";
-    let used = x.count(&stmt!(sql, tenant)).await?;
+    let used = "SELECT count(*) FROM resources WHERE tenant_id = $1 AND kind = 0 AND active = TRUE";
+    let used = x.count(&stmt!(used, tenant)).await?;
     let limit = u64::try_from(limit).unwrap_or(0);
     if used >= limit {
         return Err(Fail::Store(StoreError::NoSeat(limit)));

@@ -322,6 +322,9 @@ pub trait Exec: Send {
     async fn each(&mut self, stmt: &Stmt<'_>, each: &mut EachRow<'_>) -> Result<(), Fail>;
     /// Runs `stmt`; the number of rows it changed (or returned).
     async fn execute(&mut self, stmt: &Stmt<'_>) -> Result<u64, Fail>;
+    /// Runs an `INSERT` of one row that ends with the dialect's
+    /// [`crate::Dialect::returning`] of its integer key; the new key.
+    async fn insert(&mut self, stmt: &Stmt<'_>) -> Result<i64, Fail>;
 }
 
 impl<'e> dyn Exec + 'e {

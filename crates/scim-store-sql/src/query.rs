@@ -99,13 +99,13 @@ pub async fn run(
     q: &Query,
 ) -> Result<Page, Fail> {
     let d = x.dialect();
-    let filter = where_clause(d, tenant, kind, q.filter.as_ref());
+    let mut filter = where_clause(d, tenant, kind, q.filter.as_ref());
     let (offset, after_seq, keyset) = position(q)?;
     let limit = q.limit.saturating_add(1);
     let sql = page_statement(d, &filter, q.sort.as_ref(), after_seq, limit, offset);
     let mut page = Vec::new();
     let mut more = false;
-    let s = Stmt::once(sql, filter.params.clone());
+    let s = Stmt::once(sql, std::mem::take(&mut filter.params));
     x.each(&s, &mut |r| {
         if page.len() as u64 == q.limit {
             more = true;
@@ -139,6 +139,8 @@ pub async fn run(
     } else if q.filter.is_none() {
         x.count(&stmt!(d.total(kind.code()), tenant)).await?
     } else {
+        // Rare (a page that does not end the listing): the clause again.
+        let filter = where_clause(d, tenant, kind, q.filter.as_ref());
         x.count(&Stmt::once(count_statement(&filter), filter.params))
             .await?
     };

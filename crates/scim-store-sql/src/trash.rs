@@ -147,8 +147,9 @@ pub async fn restore(x: &mut dyn Exec, tenant: i64, r: &Restore) -> Result<Optio
     }
     let sql = format!(
         "INSERT INTO resources (tenant_id, kind, id, version, created, last_modified, unique_key, display, active, {body}, provenance)
-         VALUES ($1, {}, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq",
-        kind.code()
+         VALUES ($1, {}, $2, $3, $4, $5, $6, $7, $8, $9, $10){}",
+        kind.code(),
+        x.dialect().returning("seq")
     );
     let s = stmt!(
         sql,
@@ -164,7 +165,7 @@ pub async fn restore(x: &mut dyn Exec, tenant: i64, r: &Restore) -> Result<Optio
         r.provenance.as_str()
     );
     let seq = x
-        .one(&s, |row| row.int(0))
+        .insert(&s)
         .await
         .map_err(|e| e.unique(|| unique_message(kind)))?;
     idx::write_delta(x, tenant, kind, seq, &IndexDelta::all(keys)).await?;

@@ -82,11 +82,13 @@ pub async fn insert(
     if kind == ResourceKind::User && i.keys.active {
         check_seat(x, tenant).await?;
     }
+    let d = x.dialect();
     let sql = format!(
         "INSERT INTO resources (tenant_id, kind, id, version, created, last_modified, unique_key, display, active, {}, provenance)
-         VALUES ($1, {}, $2, 1, $3, $3, $4, $5, $6, $7, $8) RETURNING seq",
-        x.dialect().body(),
-        kind.code()
+         VALUES ($1, {}, $2, 1, $3, $3, $4, $5, $6, $7, $8){}",
+        d.body(),
+        kind.code(),
+        d.returning("seq")
     );
     let keys = &i.keys;
     let s = stmt!(
@@ -100,7 +102,7 @@ pub async fn insert(
         i.doc.as_str(),
         i.provenance.as_str()
     );
-    let seq = match x.one(&s, |r| r.int(0)).await {
+    let seq = match x.insert(&s).await {
         Err(e) if e.is_id_conflict() => {
             return Err(StoreError::Uniqueness(format!("id {} exists", i.id)).into())
         }

@@ -1,17 +1,23 @@
 //! The shared SQL layer's executor on rusqlite. Statements are prepared
-//! once per connection (rusqlite's statement cache) and their `$N`
-//! parameters, which SQLite reads as named ones, are bound by name. Every
+//! once per connection (rusqlite's statement cache), their `$N`
+//! placeholders written as SQLite's numbered `?N` and bound by position.
+//! Every
 //! call completes before it returns, so a job's future is ready when first
 //! polled ([`run`]): the writer thread and the readers run jobs without an
 //! async runtime.
 
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
-use rusqlite::{Connection, ErrorCode, Statement};
+use rusqlite::{CachedStatement, Connection, ErrorCode, Statement};
 use scim_store::{StoreError, StoreResult};
 use scim_store_sql::dialect::SQLITE;
 use scim_store_sql::{
     now, DbClass, DbError, Dialect, EachRow, Exec, Fail, Job, Param, Row, Stmt, Val,
 };
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::Rc;
 
 /// A parameter as rusqlite binds it.
 pub struct Bind<'p>(pub &'p Param<'p>);
@@ -56,21 +62,106 @@ pub fn backend(e: rusqlite::Error) -> StoreError {
     fail(e).into_store()
 }
 
-/// Binds `params` to the statement's `$N` (or `?N`, or `?`) parameters.
+/// `sql` with its `$N` placeholders as SQLite's numbered `?N`, which bind
+/// by position (SQLite reads `$N` as a name, and finding a parameter by
+/// name walks the list of names: quadratic for a statement of many rows).
+/// Quoted text (string literals, identifiers) is left alone.
+fn numbered(sql: &str) -> Cow<'_, str> {
+    let bytes = sql.as_bytes();
+    if memchr::memchr(b'$', bytes).is_none() {
+        return Cow::Borrowed(sql);
+    }
+    let mut out = String::with_capacity(sql.len());
+    let (mut at, mut copied) = (0, 0);
+    while let Some(found) = memchr::memchr3(b'$', b'\'', b'"', &bytes[at..]) {
+        let i = at + found;
+        let c = bytes[i];
+        if c == b'$' {
+            if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                // `$` is ASCII, so `i` is a char boundary.
+                out.push_str(sql.get(copied..i).unwrap_or_default());
+                out.push('?');
+                copied = i + 1;
+            }
+            at = i + 1;
+        } else {
+            // Quoted text runs to the same quote (a doubled one reopens it).
+            match memchr::memchr(c, &bytes[i + 1..]) {
+                Some(end) => at = i + 1 + end + 1,
+                None => break,
+            }
+        }
+    }
+    out.push_str(sql.get(copied..).unwrap_or_default());
+    Cow::Owned(out)
+}
+
+/// Texts [`numbered`] remembers per thread (the writer's and each
+/// reader's): hot statements are rewritten once, and request-made texts
+/// (filters) cannot grow it without bound.
+const NUMBERED_KEPT: usize = 256;
+
+thread_local! {
+    static NUMBERED: RefCell<HashMap<Box<str>, Rc<str>, BuildHasherDefault<Fx>>> =
+        RefCell::new(HashMap::default());
+}
+
+/// A fast hash of statement texts (a word at a time). The map it serves is
+/// small and bounded, so texts that collide cost little.
+#[derive(Default)]
+struct Fx(u64);
+
+impl Fx {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(w);
+            self.add(u64::from_le_bytes(word));
+        }
+        let mut last = [0u8; 8];
+        let rest = words.remainder();
+        last[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(last));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Prepares `sql` (its `$N` as `?N`, see [`numbered`]) from the
+/// connection's statement cache.
+fn prepare<'c>(conn: &'c Connection, sql: &str) -> Result<CachedStatement<'c>, Fail> {
+    if memchr::memchr(b'$', sql.as_bytes()).is_none() {
+        return conn.prepare_cached(sql).map_err(fail);
+    }
+    let text = NUMBERED.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        if let Some(text) = kept.get(sql) {
+            return text.clone();
+        }
+        if kept.len() >= NUMBERED_KEPT {
+            kept.clear();
+        }
+        let text: Rc<str> = numbered(sql).into();
+        kept.insert(sql.into(), text.clone());
+        text
+    });
+    conn.prepare_cached(&text).map_err(fail)
+}
+
+/// Binds `params` by position (`?N` is the N-th).
 fn bind(st: &mut Statement<'_>, params: &[Param<'_>]) -> Result<(), Fail> {
-    for i in 1..=st.parameter_count() {
-        let k = match st.parameter_name(i) {
-            None => i,
-            Some(name) => name
-                .get(1..)
-                .and_then(|n| n.parse::<usize>().ok())
-                .ok_or_else(|| Fail::db(format!("unknown parameter {name}")))?,
-        };
-        let p = k
-            .checked_sub(1)
-            .and_then(|k| params.get(k))
-            .ok_or_else(|| Fail::db(format!("no value for parameter {k}")))?;
-        st.raw_bind_parameter(i, Bind(p)).map_err(fail)?;
+    let count = st.parameter_count();
+    for (i, p) in params.iter().enumerate().take(count) {
+        st.raw_bind_parameter(i + 1, Bind(p)).map_err(fail)?;
     }
     Ok(())
 }
@@ -104,7 +195,7 @@ impl Exec for SqliteExec<'_> {
     }
 
     async fn each(&mut self, stmt: &Stmt<'_>, each: &mut EachRow<'_>) -> Result<(), Fail> {
-        let mut st = self.conn.prepare_cached(&stmt.sql).map_err(fail)?;
+        let mut st = prepare(self.conn, &stmt.sql)?;
         bind(&mut st, &stmt.params)?;
         let mut rows = st.raw_query();
         while let Some(row) = rows.next().map_err(fail)? {
@@ -116,7 +207,7 @@ impl Exec for SqliteExec<'_> {
     }
 
     async fn execute(&mut self, stmt: &Stmt<'_>) -> Result<u64, Fail> {
-        let mut st = self.conn.prepare_cached(&stmt.sql).map_err(fail)?;
+        let mut st = prepare(self.conn, &stmt.sql)?;
         bind(&mut st, &stmt.params)?;
         if st.column_count() == 0 {
             return st.raw_execute().map(|n| n as u64).map_err(fail);
@@ -129,6 +220,11 @@ impl Exec for SqliteExec<'_> {
         }
         Ok(n)
     }
+
+    async fn insert(&mut self, stmt: &Stmt<'_>) -> Result<i64, Fail> {
+        self.execute(stmt).await?;
+        Ok(self.conn.last_insert_rowid())
+    }
 }
 
 /// Runs a job on `conn`, at once.
@@ -139,5 +235,26 @@ pub fn run<T>(conn: &mut Connection, job: &impl Job<T>) -> StoreResult<T> {
         None => Err(StoreError::Backend(
             "an SQLite job waited, which it never should".into(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::numbered;
+
+    #[test]
+    fn placeholders_are_numbered_outside_quotes() {
+        for (sql, want) in [
+            ("SELECT 1", "SELECT 1"),
+            ("a = $1 AND b = $12", "a = ?1 AND b = ?12"),
+            (
+                "json_extract(r.doc, '$.\"x$1\"') = $2",
+                "json_extract(r.doc, '$.\"x$1\"') = ?2",
+            ),
+            ("'it''s $1' || $1", "'it''s $1' || ?1"),
+            ("\"col$1\" = $3 AND '$' = $", "\"col$1\" = ?3 AND '$' = $"),
+        ] {
+            assert_eq!(numbered(sql), want, "{sql}");
+        }
     }
 }

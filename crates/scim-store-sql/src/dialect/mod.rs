@@ -111,6 +111,12 @@ pub trait Dialect: Send + Sync + 'static {
     /// The statement telling how many resources of `kind` (a code) a
     /// tenant (`$1`) holds in all, for an unfiltered listing.
     fn total(&self, kind: i64) -> String;
+    /// What an `INSERT` of one row appends so that [`crate::Exec::insert`]
+    /// learns the row's key `column`: ` RETURNING column` where the key
+    /// comes back with the rows, nothing where the driver reports the
+    /// last key itself (SQLite's `RETURNING` buffers its rows in a
+    /// temporary table, which costs a hot insert more than the insert).
+    fn returning(&self, column: &str) -> String;
     /// A text `NULL` (a sort key that is always missing).
     fn null_text(&self) -> &'static str;
     /// What asks for a statement's plan, and the column of each line of

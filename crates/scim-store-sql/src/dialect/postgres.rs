@@ -193,6 +193,10 @@ impl Dialect for Postgres {
         format!("SELECT count(*) FROM resources WHERE tenant_id = $1 AND kind = {kind}")
     }
 
+    fn returning(&self, column: &str) -> String {
+        format!(" RETURNING {column}")
+    }
+
     fn null_text(&self) -> &'static str {
         "NULL::text"
     }

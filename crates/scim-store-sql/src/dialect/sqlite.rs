@@ -137,6 +137,10 @@ impl Dialect for Sqlite {
         format!("SELECT n FROM resource_counts WHERE tenant_id = $1 AND kind = {kind}")
     }
 
+    fn returning(&self, _column: &str) -> String {
+        String::new()
+    }
+
     fn null_text(&self) -> &'static str {
         "NULL"
     }
