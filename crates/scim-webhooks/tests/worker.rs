@@ -251,9 +251,11 @@ async fn one_replica_holds_the_lease() {
     assert_eq!(f.script.jtis().concat().len(), 3, "each event once");
 }
 
-fn exposition(m: &WebhookMetrics) -> String {
+fn exposition(m: &Arc<WebhookMetrics>) -> String {
+    let mut registry = prometheus_client::registry::Registry::default();
+    registry.register_collector(Box::new(m.clone()));
     let mut out = String::new();
-    m.render(&mut out);
+    prometheus_client::encoding::prometheus_text::encode(&mut out, &registry).unwrap();
     out
 }
 

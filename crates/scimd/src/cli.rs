@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 /// scimd: a SCIM 2.0 provisioning server.
 #[derive(Debug, Parser)]
-#[command(name = "scimd", version, about)]
+#[command(name = "scimd", version = crate::build_info::LONG_VERSION, about)]
 pub struct Cli {
     /// Database URL: `sqlite://PATH` (default `sqlite://scimd.db`) or
     /// `postgres://USER:PASSWORD@HOST:PORT/DB[?pool_size=N][&sslmode=verify-full&sslrootcert=CA.pem]`.
@@ -29,7 +29,7 @@ pub struct Cli {
 pub enum Command {
     /// Serve the SCIM API. On an empty database, creates the `default`
     /// tenant and prints the base URL and a first token.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Check the database's integrity; prints `ok` when it is sound.
@@ -114,6 +114,23 @@ pub struct ServeArgs {
     /// Log format: `pretty` or `json`.
     #[arg(long, env = "SCIMD_LOG_FORMAT")]
     pub log_format: Option<String>,
+    /// Log level or filter: error, warn, info (default), debug, trace, or
+    /// per module (`info,scim_http=debug`).
+    #[arg(long, env = "SCIMD_LOG")]
+    pub log_level: Option<String>,
+    /// Also listen here for the operations endpoints: `/metrics`
+    /// (Prometheus; served nowhere else), `/healthz` and `/readyz`.
+    #[arg(long, env = "SCIMD_OPS_LISTEN")]
+    pub ops_listen: Option<String>,
+    /// Serve the admin console and API (`/admin`, `/openapi.json`) here
+    /// instead of on the SCIM listener, e.g. 127.0.0.1:8081.
+    #[arg(long, env = "SCIMD_ADMIN_LISTEN")]
+    pub admin_listen: Option<String>,
+    /// Where the first start writes its token (mode 0600) instead of
+    /// printing it. Default: printed on a terminal, else `first-token`
+    /// beside the SQLite database (the working directory on PostgreSQL).
+    #[arg(long, env = "SCIMD_FIRST_TOKEN_FILE")]
+    pub first_token_file: Option<std::path::PathBuf>,
     /// Requests per second allowed per token (burst: twice as many); 0 disables.
     #[arg(long, env = "SCIMD_RATE_LIMIT_TOKEN")]
     pub rate_limit_token: Option<f64>,

@@ -35,6 +35,9 @@ pub struct FileConfig {
     pub webhook_timeout_ms: Option<u64>,
     pub audit_retention_days: Option<u32>,
     pub event_retention_days: Option<u32>,
+    pub ops_listen: Option<String>,
+    pub admin_listen: Option<String>,
+    pub first_token_file: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -104,6 +107,12 @@ pub struct ServeConfig {
     pub http_listen: Option<String>,
     pub http_mode: String,
     pub webhooks: WebhookSettings,
+    /// The operations listener (`/metrics`, `/healthz`, `/readyz`).
+    pub ops_listen: Option<String>,
+    /// The admin console's own listener.
+    pub admin_listen: Option<String>,
+    /// Where the first token goes instead of stdout.
+    pub first_token_file: Option<PathBuf>,
 }
 
 /// Webhook delivery settings of `serve`.
@@ -177,8 +186,9 @@ impl ServeConfig {
                 .clone()
                 .or_else(|| file.log_format.clone())
                 .unwrap_or_else(|| "pretty".into()),
-            log_level: std::env::var("SCIMD_LOG")
-                .ok()
+            log_level: args
+                .log_level
+                .clone()
                 .or_else(|| file.log_level.clone())
                 .unwrap_or_else(|| "info".into()),
             tls_cert: args.tls_cert.clone().or_else(|| file.tls_cert.clone()),
@@ -193,6 +203,15 @@ impl ServeConfig {
                 .or_else(|| file.http_mode.clone())
                 .unwrap_or_else(|| "redirect".into()),
             webhooks: WebhookSettings::resolve(&args.webhooks, file),
+            ops_listen: args.ops_listen.clone().or_else(|| file.ops_listen.clone()),
+            admin_listen: args
+                .admin_listen
+                .clone()
+                .or_else(|| file.admin_listen.clone()),
+            first_token_file: args
+                .first_token_file
+                .clone()
+                .or_else(|| file.first_token_file.clone()),
             service: {
                 let mut c = scim_service::ServiceConfig::default();
                 if let Some(r) = args.rate_limit_token.or(file.rate_limit_token) {

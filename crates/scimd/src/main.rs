@@ -1,11 +1,13 @@
 //! The `scimd` binary: parses the command line and runs one command
 //! (one file per command under `commands/`).
 
+mod build_info;
 mod cli;
 mod cli_policy;
 mod cli_webhook;
 mod commands;
 mod config;
+mod ops;
 mod replay;
 mod tls;
 

@@ -3,8 +3,8 @@
 //! until SIGINT or SIGTERM, then drains in-flight requests.
 //!
 //! Stdout carries what a person needs (the base URL, a first token);
-//! logs go to stderr. `/metrics` adds the webhook gauges and, on
-//! PostgreSQL, the connection pool's (`scimd_db_pool_*`).
+//! logs go to stderr. The operations and admin listeners, metrics beyond
+//! HTTP's, systemd readiness and the first token's file: `crate::ops`.
 
 use crate::cli::ServeArgs;
 use crate::config::{Database, FileConfig, ServeConfig};
@@ -108,39 +108,7 @@ fn spawn_webhooks(
     );
     tracing::info!(owner = worker.owner(), "webhook delivery started");
     worker.spawn();
-    metrics.add_source(move |out| counters.render(out));
-}
-
-/// The PostgreSQL connection pool's gauges, in the Prometheus text format.
-fn pool_metrics(s: &scim_store_postgres::PoolStatus, out: &mut String) {
-    use std::fmt::Write;
-    let gauges = [
-        (
-            "scimd_db_pool_max_connections",
-            "Connections the pool may open (pool_size).",
-            s.max_size,
-        ),
-        (
-            "scimd_db_pool_connections",
-            "Database connections open (in use or idle).",
-            s.size,
-        ),
-        (
-            "scimd_db_pool_available",
-            "Idle database connections.",
-            s.available,
-        ),
-        (
-            "scimd_db_pool_waiting",
-            "Requests waiting for a database connection.",
-            s.waiting,
-        ),
-    ];
-    for (name, help, value) in gauges {
-        let _ = writeln!(out, "# HELP {name} {help}");
-        let _ = writeln!(out, "# TYPE {name} gauge");
-        let _ = writeln!(out, "{name} {value}");
-    }
+    metrics.register_collector(counters);
 }
 
 pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(), String> {
@@ -168,23 +136,18 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
         .unwrap_or_else(|| format!("{scheme}://{addr}"));
     let base = format!("{}/scim/v2", public.trim_end_matches('/'));
     if let Some(issued) = service.bootstrap().await.map_err(|e| e.to_string())? {
-        println!("Created tenant \"default\" in a new database.");
-        println!("SCIM base URL: {base}");
-        println!("Bearer token (shown once; keep it secret):");
-        println!("{}", issued.token);
+        let default = crate::ops::first_token::default_path(db);
+        crate::ops::first_token::announce(
+            &base,
+            &issued.token,
+            cfg.first_token_file.as_deref(),
+            &default,
+        );
     }
     spawn_purger(service.clone());
     let metrics: std::sync::Arc<scim_http::metrics::Metrics> = Default::default();
     spawn_webhooks(&service, &cfg.webhooks, &base, &metrics);
-    if let Some(pg) = postgres {
-        metrics.add_source(move |out| pool_metrics(&pg.pool_status(), out));
-    }
-    let trips = service.clone();
-    metrics.add_source(move |out| {
-        out.push_str("# HELP scimd_breaker_trips_total Mass-deprovisioning circuit breakers this process tripped.\n");
-        out.push_str("# TYPE scimd_breaker_trips_total counter\n");
-        out.push_str(&format!("scimd_breaker_trips_total {}\n", trips.breaker_trips()));
-    });
+    crate::ops::metrics::register(&metrics, &service, postgres);
     let state = AppState {
         service,
         public_url: cfg.public_url.clone(),
@@ -195,13 +158,14 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
     let svc = ServiceExt::<Request<hyper::body::Incoming>>::into_make_service_with_connect_info::<
         std::net::SocketAddr,
     >(app_with::<hyper::body::Incoming>(
-        state,
-        scim_admin::routes(),
+        state.clone(),
+        crate::ops::listeners::scim_listener_extras(&cfg),
     ));
     let handle = axum_server::Handle::new();
     let shutdown = handle.clone();
     tokio::spawn(async move {
         shutdown_signal().await;
+        crate::ops::notify::stopping();
         shutdown.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
     });
     if let Some(plain_addr) = &cfg.http_listen {
@@ -221,11 +185,12 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
             let _ = axum::serve(plain, router).await;
         });
     }
-    println!("scimd admin console on {public}/admin");
+    crate::ops::listeners::spawn(&cfg, &state, &public).await?;
     println!("scimd listening on {scheme}://{addr}/scim/v2");
     let _ = std::io::stdout().flush();
     tracing::info!(%addr, scheme, "listening");
     let header_limit = cfg.http.max_header_bytes.max(8192);
+    crate::ops::notify::ready(&format!("serving {scheme}://{addr}/scim/v2"));
     let served = match tls {
         Some(files) => {
             let config = crate::tls::load(&files).await?;

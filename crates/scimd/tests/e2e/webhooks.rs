@@ -73,8 +73,7 @@ fn status(s: &Server, id: &str) -> std::collections::HashMap<String, String> {
 }
 
 fn metrics(s: &Server) -> String {
-    let root = s.base.trim_end_matches("/scim/v2");
-    s.raw("GET", &format!("{root}/metrics"), None, &[]).text
+    s.metrics()
 }
 
 /// A webhook's sample of a metric family, if exposed.
