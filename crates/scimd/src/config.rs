@@ -16,6 +16,7 @@ pub const DEFAULT_DATABASE: &str = "sqlite://scimd.db";
 pub struct FileConfig {
     pub listen: Option<String>,
     pub database_url: Option<String>,
+    pub database_url_file: Option<PathBuf>,
     pub public_url: Option<String>,
     pub log_format: Option<String>,
     pub log_level: Option<String>,
@@ -83,13 +84,54 @@ impl Database {
     }
 }
 
-/// The database URL in effect.
+/// Reads a secret (`what`, for messages) from a file: its text without
+/// the trailing newline. Messages name the file, never its content.
+pub fn read_secret(what: &str, path: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the {what} from {}: {e}", path.display()))?;
+    let secret = text.trim_end_matches(['\r', '\n']).to_string();
+    if secret.is_empty() {
+        return Err(format!("the {what} file {} is empty", path.display()));
+    }
+    Ok(secret)
+}
+
+/// A value given directly or as a file (`*_FILE`, the container and
+/// systemd credentials convention); both at once is an error.
+fn value_or_file(
+    what: &str,
+    names: &str,
+    value: Option<&String>,
+    file: Option<&PathBuf>,
+) -> Result<Option<String>, String> {
+    match (value, file) {
+        (Some(_), Some(_)) => Err(format!("give the {what} once: {names}, not both")),
+        (Some(v), None) => Ok(Some(v.clone())),
+        (None, Some(f)) => read_secret(what, f).map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The database URL in effect: `--database` or `--database-file` (each
+/// also from the environment), else the config file's `database_url` or
+/// `database_url_file`, else the default.
 pub fn database(cli: &Cli, file: &FileConfig) -> Result<Database, String> {
-    let url = cli
-        .database
-        .clone()
-        .or_else(|| file.database_url.clone())
-        .unwrap_or_else(|| DEFAULT_DATABASE.to_string());
+    let given = value_or_file(
+        "database URL",
+        "--database (SCIMD_DATABASE_URL) or --database-file (SCIMD_DATABASE_URL_FILE)",
+        cli.database.as_ref(),
+        cli.database_file.as_ref(),
+    )?;
+    let url = match given {
+        Some(url) => url,
+        None => value_or_file(
+            "database URL",
+            "database_url or database_url_file in the config file",
+            file.database_url.as_ref(),
+            file.database_url_file.as_ref(),
+        )?
+        .unwrap_or_else(|| DEFAULT_DATABASE.to_string()),
+    };
     Database::parse(&url)
 }
 
@@ -183,7 +225,8 @@ impl ServeConfig {
             public_url: args.public_url.clone().or_else(|| file.public_url.clone()),
             log_format: args
                 .log_format
-                .clone()
+                .as_ref()
+                .map(crate::cli::name)
                 .or_else(|| file.log_format.clone())
                 .unwrap_or_else(|| "pretty".into()),
             log_level: args
@@ -199,7 +242,8 @@ impl ServeConfig {
                 .or_else(|| file.http_listen.clone()),
             http_mode: args
                 .http_mode
-                .clone()
+                .as_ref()
+                .map(crate::cli::name)
                 .or_else(|| file.http_mode.clone())
                 .unwrap_or_else(|| "redirect".into()),
             webhooks: WebhookSettings::resolve(&args.webhooks, file),
@@ -255,9 +299,10 @@ mod tests {
 
     /// Tests that set `SCIMD_*` variables hold this (the environment is per process).
     static ENV: Mutex<()> = Mutex::new(());
-    const VARS: [&str; 4] = [
+    const VARS: [&str; 5] = [
         "SCIMD_LISTEN",
         "SCIMD_DATABASE_URL",
+        "SCIMD_DATABASE_URL_FILE",
         "SCIMD_CONFIG",
         "SCIMD_MAX_BODY",
     ];
@@ -359,6 +404,46 @@ mod tests {
             cfg.service.bulk.max_payload_size,
             scim_service::ServiceConfig::default().bulk.max_payload_size
         );
+    }
+
+    #[test]
+    fn the_database_url_from_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("db-url");
+        std::fs::write(&secret, "sqlite://secret.db\n").unwrap();
+        let f = secret.to_str().unwrap();
+        let in_config = format!("database_url_file = {f:?}");
+        type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+        let cases: [Case; 3] = [
+            (&["--database-file", f], &[], ""),
+            (&[], &[("SCIMD_DATABASE_URL_FILE", f)], ""),
+            (&[], &[], &in_config),
+        ];
+        for (args, env, file) in cases {
+            let (_, db, _) = resolved(args, env, file);
+            assert_eq!(db, sqlite("secret.db"), "{args:?} {env:?} {file:?}");
+        }
+        // A value and its file at once is refused, naming the file only.
+        let cli =
+            Cli::try_parse_from(["scimd", "check", "--database", "x.db", "--database-file", f])
+                .unwrap();
+        let e = database(&cli, &FileConfig::default()).unwrap_err();
+        assert!(e.contains("not both") && !e.contains("secret.db"), "{e}");
+        let both: FileConfig =
+            toml::from_str(&format!("database_url = \"a.db\"\n{in_config}")).unwrap();
+        let cli = Cli::try_parse_from(["scimd", "check"]).unwrap();
+        assert!(database(&cli, &both).is_err());
+        let missing = dir.path().join("nope");
+        let cli = Cli::try_parse_from([
+            "scimd",
+            "check",
+            "--database-file",
+            missing.to_str().unwrap(),
+        ])
+        .unwrap();
+        assert!(database(&cli, &FileConfig::default())
+            .unwrap_err()
+            .contains("cannot read the database URL from"));
     }
 
     #[test]

@@ -4,10 +4,12 @@
 mod build_info;
 mod cli;
 mod cli_policy;
+mod cli_values;
 mod cli_webhook;
 mod commands;
 mod config;
 mod ops;
+mod output;
 mod replay;
 mod tls;
 

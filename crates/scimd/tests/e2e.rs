@@ -16,6 +16,8 @@ mod breaker;
 mod bulk;
 #[path = "e2e/cli.rs"]
 mod cli;
+#[path = "e2e/cli_shape.rs"]
+mod cli_shape;
 #[path = "e2e/concurrency.rs"]
 mod concurrency;
 #[path = "e2e/crud.rs"]

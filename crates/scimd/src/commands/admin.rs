@@ -1,12 +1,23 @@
-//! `scimd admin create --username U [--tenant T] --role owner|viewer|super
-//! [--password-stdin]` and `scimd admin list`: admin console accounts
-//! (`docs/admin.md`). The password is read from the first line of stdin,
-//! never from the command line.
+//! `scimd admin create USERNAME [--tenant T] --role owner|viewer|super
+//! [--password-stdin | --password-file FILE]` and `scimd admin list
+//! [--json]`: admin console accounts (`docs/admin.md`). The password is read
+//! from the first line of stdin or of a file, never from the command line.
 
-use crate::cli::AdminCommand;
+use crate::cli::{name, AdminCommand};
+use crate::output::{json, outln};
 use scim_service::console::AdminKind;
 use scim_service::ScimService;
 use std::io::{BufRead, IsTerminal, Write};
+
+fn read_password_file(path: &std::path::Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the password from {}: {e}", path.display()))?;
+    let password = text.lines().next().unwrap_or("").to_string();
+    if password.is_empty() {
+        return Err(format!("no password in {}", path.display()));
+    }
+    Ok(password)
+}
 
 fn read_password() -> Result<String, String> {
     let stdin = std::io::stdin();
@@ -35,14 +46,19 @@ pub async fn run(service: &ScimService, c: &AdminCommand) -> Result<(), String> 
             tenant,
             role,
             password_stdin: _,
+            password_file,
         } => {
-            let kind = AdminKind::parse(role).map_err(|e| e.to_string())?;
-            let password = read_password()?;
+            let role = name(role);
+            let kind = AdminKind::parse(&role).map_err(|e| e.to_string())?;
+            let password = match password_file {
+                Some(path) => read_password_file(path)?,
+                None => read_password()?,
+            };
             let a = service
                 .create_admin(username, &password, kind, tenant.as_deref())
                 .await
                 .map_err(|e| e.to_string())?;
-            println!(
+            outln!(
                 "Created admin {:?} ({}{}).",
                 a.username,
                 role,
@@ -53,7 +69,7 @@ pub async fn run(service: &ScimService, c: &AdminCommand) -> Result<(), String> 
             );
             Ok(())
         }
-        AdminCommand::List => {
+        AdminCommand::List { output } => {
             let tenants = service.list_tenants().await.map_err(|e| e.to_string())?;
             for a in service.list_admins().await.map_err(|e| e.to_string())? {
                 let scope = match a.tenant {
@@ -63,7 +79,16 @@ pub async fn run(service: &ScimService, c: &AdminCommand) -> Result<(), String> 
                         .map_or_else(|| "(deleted tenant)".to_string(), |t| t.name.clone()),
                     None => "*".to_string(),
                 };
-                println!(
+                if output.json {
+                    json(&serde_json::json!({
+                        "username": a.username,
+                        "role": a.role.name(),
+                        "tenant": a.tenant.map(|_| scope.clone()),
+                        "created": a.created.to_string(),
+                    }));
+                    continue;
+                }
+                outln!(
                     "{}\trole={}\ttenant={scope}\tcreated={}",
                     a.username,
                     a.role.name(),

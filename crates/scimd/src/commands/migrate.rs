@@ -4,6 +4,7 @@
 
 use super::redact;
 use crate::config::Database;
+use crate::output::outln;
 use scim_store_postgres::PostgresStore;
 use scim_store_sqlite::SqliteStore;
 
@@ -12,7 +13,7 @@ pub async fn run(db: &Database) -> Result<(), String> {
         Database::Sqlite(path) => {
             SqliteStore::open(path)
                 .map_err(|e| format!("cannot migrate {}: {e}", path.display()))?;
-            println!(
+            outln!(
                 "{}: schema version {}",
                 path.display(),
                 SqliteStore::schema_version()
@@ -22,7 +23,7 @@ pub async fn run(db: &Database) -> Result<(), String> {
             let fail = |e| format!("cannot migrate {}: {e}", redact(url));
             let store = PostgresStore::connect(url).await.map_err(fail)?;
             let version = store.migrate().await.map_err(fail)?;
-            println!("{}: schema version {version}", redact(url));
+            outln!("{}: schema version {version}", redact(url));
         }
     }
     Ok(())

@@ -4,7 +4,9 @@ mod admin;
 mod audit;
 mod check;
 mod connection;
+mod healthcheck;
 mod import;
+mod manual;
 mod migrate;
 mod replay;
 mod serve;
@@ -24,8 +26,13 @@ use std::sync::Arc;
 
 /// Runs the command the user asked for.
 pub async fn run(cli: Cli) -> Result<(), String> {
-    if let Command::Replay(args) = &cli.command {
-        return replay::run(args);
+    // The commands that need no database.
+    match &cli.command {
+        Command::Replay(args) => return replay::run(args),
+        Command::Healthcheck(args) => return healthcheck::run(args),
+        Command::Completions { shell } => return manual::completions(*shell),
+        Command::Man => return manual::man(),
+        _ => {}
     }
     let file = FileConfig::load(cli.config.as_deref())?;
     let db = database(&cli, &file)?;
@@ -42,7 +49,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Audit(args) => audit::run(&open(&db).await?, args).await,
         Command::Webhook(c) => webhook::run(&open(&db).await?, c).await,
         Command::Admin(c) => admin::run(&open(&db).await?, c).await,
-        Command::Replay(args) => replay::run(args),
+        Command::Replay(_)
+        | Command::Healthcheck(_)
+        | Command::Completions { .. }
+        | Command::Man => Ok(()),
     }
 }
 
