@@ -13,6 +13,7 @@
 
 mod admin;
 mod admins;
+pub mod backup;
 mod breaker;
 mod functions;
 mod journal;

@@ -75,6 +75,12 @@ pub enum Command {
     Migrate,
     /// Check the database's integrity; prints `ok` when it is sound.
     Check,
+    /// Copy a live SQLite database to a new file, consistently, while
+    /// `serve` goes on writing (PostgreSQL: use pg_dump).
+    Backup(BackupArgs),
+    /// Replace a SQLite database's contents with a backup's, after
+    /// checking it (stop `serve` first; PostgreSQL: use pg_restore).
+    Restore(RestoreArgs),
     /// Manage tenants.
     #[command(subcommand)]
     Tenant(TenantCommand),
@@ -185,6 +191,23 @@ pub struct HealthcheckArgs {
     /// The address scimd listens on.
     #[arg(long, env = "SCIMD_LISTEN")]
     pub listen: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The file to write (refused if it exists); readable by its owner only.
+    #[arg(long, value_name = "FILE")]
+    pub to: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup to restore (made by `scimd backup`).
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// Replace a database that already holds data.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,8 @@ mod server;
 mod admin;
 #[path = "e2e/audit.rs"]
 mod audit;
+#[path = "e2e/backup.rs"]
+mod backup;
 #[path = "e2e/breaker.rs"]
 mod breaker;
 #[path = "e2e/bulk.rs"]

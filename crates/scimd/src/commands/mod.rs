@@ -2,6 +2,7 @@
 
 mod admin;
 mod audit;
+mod backup;
 mod check;
 mod connection;
 mod healthcheck;
@@ -40,6 +41,8 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve(args) => serve::run(&db, &file, args).await,
         Command::Migrate => migrate::run(&db).await,
         Command::Check => check::run(&db).await,
+        Command::Backup(args) => backup::backup(&db, args).await,
+        Command::Restore(args) => backup::restore(&db, args).await,
         Command::Tenant(c) => tenant::run(&open(&db).await?, c).await,
         Command::Token(c) => token::run(&open(&db).await?, c).await,
         Command::Connection(c) => connection::run(&open(&db).await?, c).await,
