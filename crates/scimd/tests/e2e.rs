@@ -48,6 +48,8 @@ mod ops;
 mod patch;
 #[path = "e2e/policies.rs"]
 mod policies;
+#[path = "e2e/proxy.rs"]
+mod proxy;
 #[path = "e2e/receiver.rs"]
 mod receiver;
 #[path = "e2e/replay.rs"]
