@@ -224,6 +224,18 @@ impl Store for PostgresStore {
         row.as_ref().map(connection_of).transpose()
     }
 
+    async fn delete_tenant(
+        &self,
+        id: TenantId,
+        purge: bool,
+        audit: TenantAuditFn,
+    ) -> StoreResult<TenantDeletion> {
+        let mut client = self.client().await?;
+        crate::tenant_delete::delete_tenant(&mut client, id, purge, audit)
+            .await
+            .map_err(|e| e.into_store(String::new))
+    }
+
     async fn delete_connection(&self, tenant: TenantId, id: ConnectionId) -> StoreResult<bool> {
         // Its tokens first (they reference it), in the same statement.
         let rows = self

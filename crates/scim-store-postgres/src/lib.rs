@@ -26,6 +26,7 @@ mod rows;
 mod schema;
 pub mod sql_filter;
 mod sql_sort;
+mod tenant_delete;
 pub mod testing;
 pub mod tls;
 mod trash;

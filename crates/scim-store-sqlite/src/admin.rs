@@ -138,7 +138,10 @@ impl Store for SqliteStore {
         self.writer
             .write(move |c| {
                 c.execute(
-                    "INSERT INTO tenants (name, created) VALUES (?1, ?2)",
+                    &format!(
+                        "INSERT INTO tenants (id, name, created) VALUES ({}, ?1, ?2)",
+                        crate::tenant_delete::NEXT_TENANT_ID
+                    ),
                     params![name, now.unix_millis()],
                 )
                 .map_err(unique_or(format!("tenant {name:?} exists")))?;
@@ -213,6 +216,17 @@ impl Store for SqliteStore {
                     .map_err(backend)?;
                 Ok(n > 0)
             })
+            .await
+    }
+
+    async fn delete_tenant(
+        &self,
+        id: TenantId,
+        purge: bool,
+        audit: TenantAuditFn,
+    ) -> StoreResult<TenantDeletion> {
+        self.writer
+            .write(move |c| crate::tenant_delete::delete_tenant(c, id, purge, audit))
             .await
     }
 

@@ -25,6 +25,7 @@ mod schema;
 pub mod sql_filter;
 pub mod sql_query;
 mod sql_sort;
+mod tenant_delete;
 mod trash;
 pub mod writer;
 

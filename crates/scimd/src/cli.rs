@@ -293,6 +293,16 @@ pub enum TenantCommand {
     },
     /// Change a tenant's settings.
     Set(TenantSetArgs),
+    /// Delete a tenant with its connections, tokens, webhooks and admin
+    /// accounts; refused while it holds users or groups, unless --purge.
+    /// Audited: its audit log is kept, ending with the deletion.
+    Delete {
+        /// The tenant.
+        name: String,
+        /// Also delete its users, groups and trash.
+        #[arg(long)]
+        purge: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

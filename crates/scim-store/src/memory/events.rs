@@ -30,6 +30,14 @@ impl Journals {
         self.seq
     }
 
+    /// Forgets a deleted tenant's events, webhooks and dead letters; its
+    /// audit log stays.
+    pub(super) fn forget_tenant(&mut self, tenant: TenantId) {
+        self.events.retain(|e| e.tenant != tenant);
+        self.hooks.retain(|h| h.hook.tenant != tenant);
+        self.dead.retain(|(t, _)| *t != tenant);
+    }
+
     /// Records the audit entries of a group write's members.
     pub(super) fn record_entries(&mut self, tenant: TenantId, entries: Vec<AuditEntry>) {
         for entry in entries {

@@ -16,6 +16,7 @@ mod display;
 mod events;
 mod listing;
 mod policy;
+mod tenant_delete;
 
 pub use admin::*;
 pub use breaker::*;
@@ -23,6 +24,7 @@ pub use display::*;
 pub use events::*;
 pub use listing::*;
 pub use policy::*;
+pub use tenant_delete::*;
 
 use crate::events::Journal;
 use crate::index::keys;
@@ -63,7 +65,8 @@ macro_rules! storage_suite {
             the_breaker_counts_in_the_write, concurrent_deprovisions_respect_the_breaker,
             journals_commit_with_their_writes, audit_keeps_what_was_sent_and_member_timelines,
             webhooks_leases_and_dead_letters,
-            dead_letters_survive_event_retention, admin_accounts, admin_sessions);
+            dead_letters_survive_event_retention, admin_accounts, admin_sessions,
+            deleting_a_tenant);
     };
     (@optional $var:literal, $require:literal, $make:expr; $($name:ident),* $(,)?) => {
         $(

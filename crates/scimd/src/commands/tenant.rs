@@ -1,6 +1,7 @@
 //! `scimd tenant create NAME`, `list`, `show NAME` (settings and seat
-//! usage) and `set NAME …` (seat limit, account matching, soft-delete
-//! retention, circuit breaker; `docs/policies.md`).
+//! usage), `set NAME …` (seat limit, account matching, soft-delete
+//! retention, circuit breaker; `docs/policies.md`) and `delete NAME
+//! [--purge]`.
 
 use super::connection::parse_value;
 use crate::cli::{name, Switch, TenantCommand, TenantSetArgs};
@@ -97,6 +98,18 @@ pub async fn run(service: &ScimService, cmd: &TenantCommand) -> Result<(), Strin
                 .map_or("unlimited".to_string(), |l| l.to_string());
             outln!("seats: {} used of {limit}", seats.used);
             print_settings(&settings);
+        }
+        TenantCommand::Delete {
+            name: tenant,
+            purge,
+        } => {
+            let c = service.delete_tenant(tenant, *purge).await.map_err(err)?;
+            outln!(
+                "deleted tenant {tenant} with {} user(s), {} group(s) and {} in the trash; its audit log is kept",
+                c.users,
+                c.groups,
+                c.trashed
+            );
         }
         TenantCommand::Set(args) => {
             let s = service

@@ -233,3 +233,52 @@ fn first_start_prints_base_url_and_leaves_its_token_in_a_private_file_once() {
     assert!(!log.contains("scimd_"), "{log}");
     drop(pg);
 }
+
+#[test]
+fn a_tenant_is_deleted_only_when_empty_or_purged() {
+    let s = Server::start();
+    s.cli_ok(&["tenant", "create", "acme"]);
+    let token = s.token_for("acme", "default");
+    let body = serde_json::json!({"schemas": [USER], "userName": "jo@example.com"});
+    assert_eq!(s.req_as(&token, "POST", "/Users", Some(&body)).status, 201);
+    // Refused while it holds a user, and the refusal is audited.
+    let (ok, _, err) = s.cli(&["tenant", "delete", "acme"]);
+    assert!(
+        !ok && err.contains("1 user(s)") && err.contains("--purge"),
+        "{err}"
+    );
+    let audit = s.cli_ok(&["audit", "--tenant", "acme", "--json"]);
+    let refusal: serde_json::Value = serde_json::from_str(audit.lines().next().unwrap()).unwrap();
+    assert_eq!(refusal["action"], "tenant-delete");
+    assert_eq!(refusal["status"], 409);
+    assert_eq!(s.req_as(&token, "GET", "/Users", None).status, 200);
+    // Purged: gone with its token; the default tenant is untouched.
+    let out = s.cli_ok(&["tenant", "delete", "acme", "--purge"]);
+    assert!(out.contains("deleted tenant acme with 1 user(s)"), "{out}");
+    assert_eq!(s.req_as(&token, "GET", "/Users", None).status, 401);
+    assert!(!s.cli_ok(&["tenant", "list"]).contains("acme"));
+    assert_eq!(s.get("/Users").status, 200);
+    let (ok, _, err) = s.cli(&["tenant", "delete", "acme"]);
+    assert!(!ok && err.contains("no tenant"), "{err}");
+    // A new tenant of the same name starts with an empty audit log; the
+    // deleted one's (refusal and deletion) stays in the database.
+    s.cli_ok(&["tenant", "create", "acme"]);
+    assert!(s
+        .cli_ok(&["audit", "--tenant", "acme", "--json"])
+        .trim()
+        .is_empty());
+    if !on_postgres() {
+        let db = rusqlite::Connection::open(s.db_url()).unwrap();
+        let kept: i64 = db
+            .query_row(
+                "SELECT count(*) FROM audit WHERE entry LIKE '%\"tenant-delete\"%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, 2);
+    }
+    // An empty tenant needs no --purge.
+    s.cli_ok(&["tenant", "create", "empty"]);
+    s.cli_ok(&["tenant", "delete", "empty"]);
+}
