@@ -168,6 +168,12 @@ fn spawn(db: &str, extra: &[&str]) -> Spawned {
     let db_s = db.to_string();
     args.push(&db_s);
     args.extend_from_slice(&["--ops-listen", "127.0.0.1:0"]);
+    // The first token's file, in a directory of this server's own (on
+    // PostgreSQL the default is the working directory: the source tree).
+    let token_dir = tempfile::tempdir().unwrap();
+    let token_file = token_dir.path().join("first-token");
+    let token_file_s = token_file.to_str().unwrap().to_string();
+    args.extend_from_slice(&["--first-token-file", &token_file_s]);
     args.extend_from_slice(extra);
     let mut child = Command::new(bin())
         .args(&args)
