@@ -39,6 +39,8 @@ pub struct ServiceConfig {
     pub session_hours: u32,
     /// Console sign-in attempts per username and per client address.
     pub login_limits: crate::console::limit::LoginLimits,
+    /// Failed bearer authentications per client address (`auth_limit`).
+    pub auth_failures: crate::ratelimit::Rate,
 }
 
 impl Default for ServiceConfig {
@@ -53,6 +55,7 @@ impl Default for ServiceConfig {
             event_retention_days: 30,
             session_hours: 12,
             login_limits: crate::console::limit::LoginLimits::default(),
+            auth_failures: crate::auth_limit::DEFAULT_RATE,
         }
     }
 }

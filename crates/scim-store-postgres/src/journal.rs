@@ -85,7 +85,7 @@ pub async fn write_journal(
     Ok(())
 }
 
-const HOOK_COLUMNS: &str = "h.id, h.tenant_id, h.url, h.secret, h.format, h.full_form, h.created, h.cursor, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id)";
+const HOOK_COLUMNS: &str = "h.id, h.tenant_id, h.url, h.secret, h.format, h.full_form, h.created, h.cursor, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id), h.allow_private";
 
 fn hook_of(r: &Row) -> Result<Webhook, Fail> {
     let format: String = r.try_get(4)?;
@@ -104,6 +104,7 @@ fn hook_of(r: &Row) -> Result<Webhook, Fail> {
         last_error: r.try_get(9)?,
         next_attempt: r.try_get::<_, Option<i64>>(10)?.map(ts).transpose()?,
         dead: u64::try_from(dead).unwrap_or(0),
+        allow_private: r.try_get(12)?,
     })
 }
 
@@ -262,8 +263,8 @@ impl EventStore for PostgresStore {
             .select(
                 &format!(
                     "WITH h AS (
-                        INSERT INTO webhooks (tenant_id, url, secret, format, full_form, created, cursor)
-                        VALUES ($1, $2, $3, $4, $5, $6, (SELECT coalesce(max(seq), 0) FROM events))
+                        INSERT INTO webhooks (tenant_id, url, secret, format, full_form, created, cursor, allow_private)
+                        VALUES ($1, $2, $3, $4, $5, $6, (SELECT coalesce(max(seq), 0) FROM events), $7)
                         RETURNING *
                      ) SELECT {HOOK_COLUMNS} FROM h"
                 ),
@@ -274,6 +275,7 @@ impl EventStore for PostgresStore {
                     &format,
                     &h.full,
                     &h.created.unix_millis(),
+                    &h.allow_private,
                 ],
             )
             .await?;

@@ -233,6 +233,13 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE members ADD COLUMN display text;
     "#,
+    // 8: webhooks an operator allowed to deliver to loopback, link-local
+    // and private addresses (refused for every other webhook); when an
+    // admin account was disabled (NULL: enabled).
+    r#"
+    ALTER TABLE webhooks ADD COLUMN allow_private boolean NOT NULL DEFAULT false;
+    ALTER TABLE admins ADD COLUMN disabled bigint;
+    "#,
 ];
 
 /// The schema version this build writes.

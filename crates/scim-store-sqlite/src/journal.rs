@@ -65,7 +65,7 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<(i64, i64, String)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?))
 }
 
-const HOOK_COLUMNS: &str = "h.id, h.tenant_id, h.url, h.secret, h.format, h.full, h.created, h.cursor, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id)";
+const HOOK_COLUMNS: &str = "h.id, h.tenant_id, h.url, h.secret, h.format, h.full, h.created, h.cursor, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id), h.allow_private";
 
 type HookRow = (
     i64,
@@ -80,6 +80,7 @@ type HookRow = (
     Option<String>,
     Option<i64>,
     i64,
+    bool,
 );
 
 fn hook_row(r: &Row<'_>) -> rusqlite::Result<HookRow> {
@@ -96,12 +97,26 @@ fn hook_row(r: &Row<'_>) -> rusqlite::Result<HookRow> {
         r.get(9)?,
         r.get(10)?,
         r.get(11)?,
+        r.get(12)?,
     ))
 }
 
 fn hook_of(h: HookRow) -> StoreResult<Webhook> {
-    let (id, tenant, url, secret, format, full, created, cursor, failures, last_error, next, dead) =
-        h;
+    let (
+        id,
+        tenant,
+        url,
+        secret,
+        format,
+        full,
+        created,
+        cursor,
+        failures,
+        last_error,
+        next,
+        dead,
+        allow_private,
+    ) = h;
     Ok(Webhook {
         id,
         tenant: TenantId::from_db(tenant),
@@ -115,6 +130,7 @@ fn hook_of(h: HookRow) -> StoreResult<Webhook> {
         last_error,
         next_attempt: opt_ts(next)?,
         dead: u64::try_from(dead).unwrap_or(0),
+        allow_private,
     })
 }
 
@@ -304,8 +320,8 @@ impl EventStore for SqliteStore {
                     .query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))
                     .map_err(backend)?;
                 c.execute(
-                    "INSERT INTO webhooks (tenant_id, url, secret, format, full, created, cursor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![h.tenant.db_key(), h.url, h.secret, format, h.full, h.created.unix_millis(), cursor],
+                    "INSERT INTO webhooks (tenant_id, url, secret, format, full, created, cursor, allow_private) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![h.tenant.db_key(), h.url, h.secret, format, h.full, h.created.unix_millis(), cursor, h.allow_private],
                 )
                 .map_err(backend)?;
                 let id = c.last_insert_rowid();

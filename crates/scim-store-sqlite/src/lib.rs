@@ -18,6 +18,7 @@ mod breaker;
 mod functions;
 mod journal;
 mod members;
+mod plan;
 mod readers;
 mod resources;
 mod rows;

@@ -195,6 +195,13 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE members ADD COLUMN display TEXT;
     "#,
+    // 8: webhooks an operator allowed to deliver to loopback, link-local
+    // and private addresses (refused for every other webhook); when an
+    // admin account was disabled (NULL: enabled).
+    r#"
+    ALTER TABLE webhooks ADD COLUMN allow_private INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE admins ADD COLUMN disabled INTEGER;
+    "#,
 ];
 
 /// The schema version this build writes.

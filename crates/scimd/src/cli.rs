@@ -6,6 +6,7 @@
 //! the tenant it is scoped to is `--tenant T`, a connection that scopes it
 //! `--connection C`; every `list` and `show` takes `--json`.
 
+pub use crate::cli_net::*;
 pub use crate::cli_policy::*;
 pub use crate::cli_values::*;
 pub use crate::cli_webhook::*;
@@ -130,6 +131,19 @@ pub struct Output {
     pub json: bool,
 }
 
+/// Where an admin's password comes from: stdin (the default) or a file,
+/// never the command line.
+#[derive(Debug, Args, Default, Clone)]
+pub struct PasswordArgs {
+    /// Read the password from the first line of stdin (the default; the
+    /// flag makes scripts explicit).
+    #[arg(long, conflicts_with = "password_file")]
+    pub password_stdin: bool,
+    /// Read the password from the first line of this file.
+    #[arg(long, env = "SCIMD_ADMIN_PASSWORD_FILE", value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
     /// Create an admin account; the password is read from stdin or a file.
@@ -143,18 +157,42 @@ pub enum AdminCommand {
         /// The account's role.
         #[arg(long)]
         role: Role,
-        /// Read the password from the first line of stdin (the default;
-        /// the flag makes scripts explicit).
-        #[arg(long, conflicts_with = "password_file")]
-        password_stdin: bool,
-        /// Read the password from the first line of this file.
-        #[arg(long, env = "SCIMD_ADMIN_PASSWORD_FILE", value_name = "FILE")]
-        password_file: Option<PathBuf>,
+        #[command(flatten)]
+        password: PasswordArgs,
     },
     /// List admin accounts.
     List {
         #[command(flatten)]
         output: Output,
+    },
+    /// Delete an admin account and end its sessions.
+    Delete {
+        /// The account's username.
+        username: String,
+    },
+    /// Disable an admin account: it keeps its password, its sessions end,
+    /// and it cannot sign in until enabled.
+    Disable {
+        /// The account's username.
+        username: String,
+    },
+    /// Enable a disabled admin account.
+    Enable {
+        /// The account's username.
+        username: String,
+    },
+    /// Set an admin's password (read from stdin or a file) and end its
+    /// sessions.
+    Passwd {
+        /// The account's username.
+        username: String,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// End every session of an admin account.
+    RevokeSessions {
+        /// The account's username.
+        username: String,
     },
 }
 
@@ -264,6 +302,8 @@ pub struct ServeArgs {
     pub request_timeout: Option<u64>,
     #[command(flatten)]
     pub webhooks: WebhookServeArgs,
+    #[command(flatten)]
+    pub net: NetServeArgs,
     /// Days audit entries are kept (default 365).
     #[arg(long, env = "SCIMD_AUDIT_RETENTION_DAYS")]
     pub audit_retention_days: Option<u32>,

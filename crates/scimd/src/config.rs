@@ -34,11 +34,18 @@ pub struct FileConfig {
     pub webhook_max_attempts: Option<u32>,
     pub webhook_lease_ms: Option<u64>,
     pub webhook_timeout_ms: Option<u64>,
+    pub webhook_allow_private: Option<bool>,
     pub audit_retention_days: Option<u32>,
     pub event_retention_days: Option<u32>,
     pub ops_listen: Option<String>,
     pub admin_listen: Option<String>,
     pub first_token_file: Option<PathBuf>,
+    pub header_timeout: Option<f64>,
+    pub idle_timeout: Option<f64>,
+    pub max_connections: Option<usize>,
+    pub http2_max_streams: Option<u32>,
+    pub trusted_proxies: Option<Vec<String>>,
+    pub rate_limit_auth_failures: Option<f64>,
 }
 
 impl FileConfig {
@@ -155,6 +162,9 @@ pub struct ServeConfig {
     pub admin_listen: Option<String>,
     /// Where the first token goes instead of stdout.
     pub first_token_file: Option<PathBuf>,
+    pub net: crate::net::NetLimits,
+    /// Addresses and networks of trusted proxies (`--trusted-proxy`).
+    pub trusted_proxies: Vec<String>,
 }
 
 /// Webhook delivery settings of `serve`.
@@ -165,6 +175,8 @@ pub struct WebhookSettings {
     pub timeout: std::time::Duration,
     pub backoff: scim_webhooks::Backoff,
     pub max_attempts: u32,
+    /// Whether every webhook may deliver to private addresses.
+    pub allow_private: bool,
 }
 
 impl WebhookSettings {
@@ -203,6 +215,7 @@ impl WebhookSettings {
                 .or(f.webhook_max_attempts)
                 .unwrap_or(8)
                 .max(1),
+            allow_private: a.webhook_allow_private || f.webhook_allow_private.unwrap_or(false),
         }
     }
 }
@@ -256,6 +269,16 @@ impl ServeConfig {
                 .first_token_file
                 .clone()
                 .or_else(|| file.first_token_file.clone()),
+            net: crate::net::NetLimits::resolve(
+                &args.net,
+                file,
+                scim_http::HttpLimits::default().max_header_bytes,
+            ),
+            trusted_proxies: if args.net.trusted_proxies.is_empty() {
+                file.trusted_proxies.clone().unwrap_or_default()
+            } else {
+                args.net.trusted_proxies.clone()
+            },
             service: {
                 let mut c = scim_service::ServiceConfig::default();
                 if let Some(r) = args.rate_limit_token.or(file.rate_limit_token) {
@@ -263,6 +286,16 @@ impl ServeConfig {
                 }
                 if let Some(r) = args.rate_limit_tenant.or(file.rate_limit_tenant) {
                     c.rate_limits.per_tenant = rate(r);
+                }
+                if let Some(r) = args
+                    .net
+                    .rate_limit_auth_failures
+                    .or(file.rate_limit_auth_failures)
+                {
+                    c.auth_failures = scim_service::ratelimit::Rate {
+                        per_second: r.max(0.0),
+                        burst: (r * 2.0).max(20.0),
+                    };
                 }
                 if let Some(d) = args.audit_retention_days.or(file.audit_retention_days) {
                     c.audit_retention_days = d;

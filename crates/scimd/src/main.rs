@@ -3,11 +3,13 @@
 
 mod build_info;
 mod cli;
+mod cli_net;
 mod cli_policy;
 mod cli_values;
 mod cli_webhook;
 mod commands;
 mod config;
+mod net;
 mod ops;
 mod output;
 mod replay;

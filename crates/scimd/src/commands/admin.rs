@@ -1,11 +1,13 @@
 //! `scimd admin create USERNAME [--tenant T] --role owner|viewer|super
-//! [--password-stdin | --password-file FILE]` and `scimd admin list
-//! [--json]`: admin console accounts (`docs/admin.md`). The password is read
-//! from the first line of stdin or of a file, never from the command line.
+//! [--password-stdin | --password-file FILE]`, `scimd admin list [--json]`,
+//! and `scimd admin delete|disable|enable|passwd|revoke-sessions USERNAME`:
+//! admin console accounts (`docs/admin.md`). A password is read from the
+//! first line of stdin or of a file, never from the command line. Changes
+//! are audited.
 
-use crate::cli::{name, AdminCommand};
+use crate::cli::{name, AdminCommand, PasswordArgs};
 use crate::output::{json, outln};
-use scim_service::console::AdminKind;
+use scim_service::console::{AccountChange, AdminKind};
 use scim_service::ScimService;
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -22,9 +24,7 @@ fn read_password_file(path: &std::path::Path) -> Result<String, String> {
 fn read_password() -> Result<String, String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!(
-            "Password for the new admin (input is visible; or pipe it with --password-stdin): "
-        );
+        eprint!("Password (input is visible; or pipe it with --password-stdin): ");
         let _ = std::io::stderr().flush();
     }
     let mut line = String::new();
@@ -39,21 +39,25 @@ fn read_password() -> Result<String, String> {
     Ok(password)
 }
 
+/// The password from `--password-file`, else from stdin.
+fn password(p: &PasswordArgs) -> Result<String, String> {
+    match &p.password_file {
+        Some(path) => read_password_file(path),
+        None => read_password(),
+    }
+}
+
 pub async fn run(service: &ScimService, c: &AdminCommand) -> Result<(), String> {
     match c {
         AdminCommand::Create {
             username,
             tenant,
             role,
-            password_stdin: _,
-            password_file,
+            password: source,
         } => {
             let role = name(role);
             let kind = AdminKind::parse(&role).map_err(|e| e.to_string())?;
-            let password = match password_file {
-                Some(path) => read_password_file(path)?,
-                None => read_password()?,
-            };
+            let password = password(source)?;
             let a = service
                 .create_admin(username, &password, kind, tenant.as_deref())
                 .await
@@ -85,11 +89,15 @@ pub async fn run(service: &ScimService, c: &AdminCommand) -> Result<(), String> 
                         "role": a.role.name(),
                         "tenant": a.tenant.map(|_| scope.clone()),
                         "created": a.created.to_string(),
+                        "disabled": a.disabled.map(|t| t.to_string()),
                     }));
                     continue;
                 }
+                let disabled = a
+                    .disabled
+                    .map_or_else(|| "-".to_string(), |t| t.to_string());
                 outln!(
-                    "{}\trole={}\ttenant={scope}\tcreated={}",
+                    "{}\trole={}\ttenant={scope}\tcreated={}\tdisabled={disabled}",
                     a.username,
                     a.role.name(),
                     a.created
@@ -97,5 +105,29 @@ pub async fn run(service: &ScimService, c: &AdminCommand) -> Result<(), String> 
             }
             Ok(())
         }
+        AdminCommand::Delete { username } => change(service, username, AccountChange::Delete).await,
+        AdminCommand::Disable { username } => {
+            change(service, username, AccountChange::Disable).await
+        }
+        AdminCommand::Enable { username } => change(service, username, AccountChange::Enable).await,
+        AdminCommand::Passwd {
+            username,
+            password: source,
+        } => {
+            let password = password(source)?;
+            change(service, username, AccountChange::Password(password)).await
+        }
+        AdminCommand::RevokeSessions { username } => {
+            change(service, username, AccountChange::RevokeSessions).await
+        }
     }
+}
+
+async fn change(service: &ScimService, username: &str, c: AccountChange) -> Result<(), String> {
+    let done = service
+        .change_admin(username, c)
+        .await
+        .map_err(|e| e.detail().to_string())?;
+    outln!("{done}.");
+    Ok(())
 }

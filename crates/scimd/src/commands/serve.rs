@@ -5,6 +5,8 @@
 //! Stdout carries what a person needs (the base URL, a first token);
 //! logs go to stderr. The operations and admin listeners, metrics beyond
 //! HTTP's, systemd readiness and the first token's file: `crate::ops`.
+//! Every listener (SCIM, plain-HTTP redirect, operations, admin) is served
+//! by `crate::net` under the same connection limits.
 
 use crate::cli::ServeArgs;
 use crate::config::{Database, FileConfig, ServeConfig};
@@ -13,7 +15,6 @@ use axum::http::Request;
 use axum::ServiceExt;
 use scim_http::{app_with, AppState};
 use std::io::Write;
-use tokio::net::TcpListener;
 
 fn init_logging(cfg: &ServeConfig) {
     let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log_level)
@@ -28,30 +29,42 @@ fn init_logging(cfg: &ServeConfig) {
     };
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers SIGINT and SIGTERM at once (before scimd says it is ready, so
+/// that neither ends it undrained) and returns the future that resolves at
+/// the first of them.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let signals = {
+        use tokio::signal::unix::{signal, SignalKind};
+        [
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        ]
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    async move {
+        #[cfg(unix)]
+        {
+            async fn recv(s: Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            let [int, term] = signals;
+            tokio::select! {
+                () = recv(int) => {},
+                () = recv(term) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: draining in-flight requests");
     }
-    tracing::info!("shutting down: draining in-flight requests");
 }
-
-/// The most request headers accepted (hyper answers 431 beyond).
-const MAX_HEADERS: usize = 100;
 
 /// Purges soft-deleted resources, audit entries and events past their
 /// retention, at start and then hourly. With several replicas each purges;
@@ -95,7 +108,10 @@ fn spawn_webhooks(
     let worker = scim_webhooks::Worker::new(
         service.store().clone(),
         std::sync::Arc::new(scim_service::SystemClock),
-        std::sync::Arc::new(scim_webhooks::HttpTransport::new(cfg.timeout)),
+        std::sync::Arc::new(scim_webhooks::HttpTransport::new(
+            cfg.timeout,
+            cfg.allow_private,
+        )),
         scim_webhooks::WorkerConfig {
             poll: cfg.poll,
             lease: cfg.lease,
@@ -126,6 +142,12 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
         _ => return Err("--tls-cert and --tls-key go together".into()),
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
+    let proxies = scim_http::client::TrustedProxies::parse(&cfg.trusted_proxies)?;
+    let mode = PlainMode::parse(&cfg.http_mode)?;
+    let redirect = crate::tls::RedirectTarget::new(mode, cfg.public_url.as_deref());
+    if cfg.http_listen.is_some() {
+        redirect.clone()?;
+    }
     let listener = std::net::TcpListener::bind(&cfg.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
@@ -153,7 +175,8 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
         public_url: cfg.public_url.clone(),
         scheme,
         limits: cfg.http,
-        metrics,
+        metrics: metrics.clone(),
+        proxies: std::sync::Arc::new(proxies),
     };
     let svc = ServiceExt::<Request<hyper::body::Incoming>>::into_make_service_with_connect_info::<
         std::net::SocketAddr,
@@ -161,57 +184,45 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
         state.clone(),
         crate::ops::listeners::scim_listener_extras(&cfg),
     ));
-    let handle = axum_server::Handle::new();
-    let shutdown = handle.clone();
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        crate::ops::notify::stopping();
-        shutdown.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
-    });
+    let mut listeners = crate::net::Listeners::new(cfg.net);
+    let (handle, main_conns) = listeners.add("scim");
     if let Some(plain_addr) = &cfg.http_listen {
-        let mode = PlainMode::parse(&cfg.http_mode)?;
-        let port = addr.port();
-        let plain = TcpListener::bind(plain_addr)
-            .await
+        let target = redirect?;
+        let plain = std::net::TcpListener::bind(plain_addr)
             .map_err(|e| format!("cannot listen on {plain_addr}: {e}"))?;
         println!(
             "scimd plain HTTP on http://{} ({})",
             plain.local_addr().map_err(|e| e.to_string())?,
             cfg.http_mode
         );
-        let router = axum::Router::new()
-            .fallback(move |req: axum::extract::Request| crate::tls::plain(mode, port, req));
-        tokio::spawn(async move {
-            let _ = axum::serve(plain, router).await;
+        let router = axum::Router::new().fallback(move |req: axum::extract::Request| {
+            crate::tls::plain(mode, target.clone(), req)
         });
+        listeners.spawn("redirect", plain, router.into_make_service());
     }
-    crate::ops::listeners::spawn(&cfg, &state, &public).await?;
+    crate::ops::listeners::spawn(&cfg, &state, &public, &mut listeners)?;
+    metrics.register_collector(listeners.metrics());
+    let handles = listeners.handles();
+    let signal = shutdown_signal();
+    tokio::spawn(async move {
+        signal.await;
+        crate::ops::notify::stopping();
+        for h in handles {
+            h.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+        }
+    });
     println!("scimd listening on {scheme}://{addr}/scim/v2");
     let _ = std::io::stdout().flush();
     tracing::info!(%addr, scheme, "listening");
-    let header_limit = cfg.http.max_header_bytes.max(8192);
-    crate::ops::notify::ready(&format!("serving {scheme}://{addr}/scim/v2"));
-    let served = match tls {
+    let config = match tls {
         Some(files) => {
             let config = crate::tls::load(&files).await?;
             crate::tls::reload_on_sighup(config.clone(), files);
-            let mut server = axum_server::from_tcp_rustls(listener, config).handle(handle);
-            server
-                .http_builder()
-                .http1()
-                .max_buf_size(header_limit)
-                .max_headers(MAX_HEADERS);
-            server.serve(svc).await
+            Some(config)
         }
-        None => {
-            let mut server = axum_server::from_tcp(listener).handle(handle);
-            server
-                .http_builder()
-                .http1()
-                .max_buf_size(header_limit)
-                .max_headers(MAX_HEADERS);
-            server.serve(svc).await
-        }
+        None => None,
     };
+    crate::ops::notify::ready(&format!("serving {scheme}://{addr}/scim/v2"));
+    let served = crate::net::serve(listener, config, svc, &cfg.net, handle, main_conns).await;
     served.map_err(|e| format!("server error: {e}"))
 }

@@ -65,6 +65,7 @@ fn every_list_and_show_prints_json() {
         "default",
         "--url",
         "http://127.0.0.1:9/hook",
+        "--allow-private",
     ]);
     let secret = hook.lines().last().unwrap().to_string();
     let id = hook.split_whitespace().nth(1).unwrap().to_string();

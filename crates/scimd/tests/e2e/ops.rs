@@ -247,6 +247,53 @@ fn the_console_moves_to_its_own_listener() {
     let _ = child.wait();
 }
 
+/// Every listener has the connection limits of the SCIM listener: a
+/// request head that never ends is cut off on the operations and admin
+/// listeners too, and each listener's connections are in `/metrics`.
+#[test]
+fn the_operations_and_admin_listeners_have_the_connection_limits() {
+    use crate::hostile_net::{closed_by_server, metric};
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, out) = serve_lines(
+        dir.path(),
+        &[
+            "--ops-listen",
+            "127.0.0.1:0",
+            "--admin-listen",
+            "127.0.0.1:0",
+            "--header-timeout",
+            "0.5",
+            "--max-connections",
+            "5",
+        ],
+        &[],
+    );
+    let host = |url: String| {
+        let rest = url.split("://").nth(1).unwrap().to_string();
+        rest.split('/').next().unwrap().to_string()
+    };
+    let ops = host(url_after(&out, "scimd operations on "));
+    let admin = host(url_after(&out, "scimd admin console on "));
+    for addr in [&ops, &admin] {
+        let mut sock = std::net::TcpStream::connect(addr).unwrap();
+        sock.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
+        closed_by_server(&mut sock, std::time::Duration::from_secs(20));
+    }
+    for listener in ["scim", "ops", "admin"] {
+        let max = format!("scimd_http_connections_max{{listener=\"{listener}\"}}");
+        assert_eq!(metric(&ops, &max), Some(5.0), "{listener}");
+    }
+    let accepted = metric(
+        &ops,
+        "scimd_http_connections_accepted_total{listener=\"admin\"}",
+    );
+    assert_eq!(accepted, Some(1.0));
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// systemd's `Type=notify`: READY=1 once scimd serves, STOPPING=1 on SIGTERM.
 #[cfg(unix)]
 #[test]

@@ -1,8 +1,10 @@
 //! scimd behind nginx, with the configuration file the docs ship
 //! (`deploy/nginx.conf`), run by a real nginx: TLS at nginx, scimd on
 //! loopback with `--public-url`, so `Location` and `meta.location` carry
-//! the public URL; the console, the admin API and `/metrics` are not
-//! reachable through the proxy; plain HTTP redirects to HTTPS.
+//! the public URL and responses carry HSTS; nginx is a `--trusted-proxy`,
+//! so the failed-authentication limit counts the client it names; the
+//! console, the admin API and `/metrics` are not reachable through the
+//! proxy; plain HTTP redirects to HTTPS.
 //!
 //! Skipped when nginx is not installed, unless `SCIMD_REQUIRE_NGINX` is
 //! set (`scripts/test.sh` installs it from apt and sets it).
@@ -166,7 +168,16 @@ fn agent_trusting(pem: &str) -> ureq::Agent {
 fn behind_nginx_location_names_the_public_url() {
     let Some(bin) = nginx() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let s = Server::start_with(&["--public-url", PUBLIC, "--admin-listen", "127.0.0.1:0"]);
+    let s = Server::start_with(&[
+        "--public-url",
+        PUBLIC,
+        "--admin-listen",
+        "127.0.0.1:0",
+        "--trusted-proxy",
+        "127.0.0.1",
+        "--rate-limit-auth-failures",
+        "0.01",
+    ]);
     // The address scimd listens on: `http://127.0.0.1:PORT/scim/v2`.
     let port: u16 = s
         .base
@@ -192,6 +203,11 @@ fn behind_nginx_location_names_the_public_url() {
         .send(body.to_string())
         .unwrap();
     assert_eq!(r.status().as_u16(), 201);
+    // Clients reach scimd over HTTPS (its public URL): HSTS.
+    assert_eq!(
+        r.headers()["strict-transport-security"].to_str().unwrap(),
+        "max-age=31536000"
+    );
     let location = r.headers()["location"].to_str().unwrap().to_string();
     let created: serde_json::Value =
         serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
@@ -230,6 +246,23 @@ fn behind_nginx_location_names_the_public_url() {
     ] {
         assert_eq!(status(path), 404, "{path} through the proxy");
     }
+    // Failed authentication is limited per client, the one nginx names in
+    // X-Forwarded-For (nginx is a trusted proxy): 20 bad tokens, then 429;
+    // the IdP's token, which authenticated before, still passes.
+    let with_token = |token: &str| {
+        agent
+            .get(&format!("{proxy}/scim/v2/Users?count=1"))
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    for i in 0..20 {
+        assert_eq!(with_token(&format!("scimd_bad{i}")), 401, "bad token {i}");
+    }
+    assert_eq!(with_token("scimd_bad"), 429);
+    assert_eq!(with_token(&s.token), 200);
     // Plain HTTP is redirected to HTTPS.
     let r = agent
         .get(&format!("http://127.0.0.1:{plain}/scim/v2/Users"))
