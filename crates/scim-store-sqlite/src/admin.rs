@@ -225,8 +225,12 @@ impl Store for SqliteStore {
         purge: bool,
         audit: TenantAuditFn,
     ) -> StoreResult<TenantDeletion> {
+        // In the tenant's lane, after its queued writes; as much work as a
+        // whole batch, so that it runs in a transaction of its own.
         self.writer
-            .write(move |c| crate::tenant_delete::delete_tenant(c, id, purge, audit))
+            .write_as(id.db_key(), crate::writer::BATCH_BUDGET, move |c| {
+                crate::tenant_delete::delete_tenant(c, id, purge, audit)
+            })
             .await
     }
 
