@@ -332,12 +332,16 @@ mod tests {
 
     /// Tests that set `SCIMD_*` variables hold this (the environment is per process).
     static ENV: Mutex<()> = Mutex::new(());
-    const VARS: [&str; 5] = [
+    const VARS: [&str; 9] = [
         "SCIMD_LISTEN",
         "SCIMD_DATABASE_URL",
         "SCIMD_DATABASE_URL_FILE",
         "SCIMD_CONFIG",
         "SCIMD_MAX_BODY",
+        "SCIMD_TRUSTED_PROXIES",
+        "SCIMD_MAX_CONNECTIONS",
+        "SCIMD_RATE_LIMIT_AUTH_FAILURES",
+        "SCIMD_WEBHOOK_ALLOW_PRIVATE",
     ];
 
     /// Parses `scimd serve ARGS` with `env` set and `file` as the config
@@ -415,6 +419,51 @@ mod tests {
         assert!(
             matches!(Database::parse(DEFAULT_DATABASE), Ok(Database::Sqlite(p)) if p.is_relative())
         );
+    }
+
+    /// The connection and client settings follow the same order: flags,
+    /// then the environment, then the config file, then the defaults.
+    #[test]
+    fn connection_settings_from_flags_environment_and_file() {
+        let file = "trusted_proxies = [\"10.0.0.0/8\"]\nmax_connections = 7\n\
+                    rate_limit_auth_failures = 3.0\nwebhook_allow_private = true\n";
+        let env = [
+            ("SCIMD_TRUSTED_PROXIES", "10.0.0.2,10.0.0.3"),
+            ("SCIMD_MAX_CONNECTIONS", "8"),
+        ];
+        let flags = ["--trusted-proxy", "10.0.0.1", "--max-connections", "9"];
+        // (flags, environment, file) -> (trusted proxies, connection cap)
+        type Case<'a> = (
+            &'a [&'a str],
+            &'a [(&'a str, &'a str)],
+            &'a str,
+            &'a [&'a str],
+            usize,
+        );
+        let cases: [Case; 4] = [
+            (&flags, &env, file, &["10.0.0.1"], 9),
+            (&[], &env, file, &["10.0.0.2", "10.0.0.3"], 8),
+            (&[], &[], file, &["10.0.0.0/8"], 7),
+            (&[], &[], "", &[], 1024),
+        ];
+        for (args, env, file, proxies, max) in cases {
+            let (_, _, cfg) = resolved(args, env, file);
+            assert_eq!(
+                (cfg.trusted_proxies.as_slice(), cfg.net.max_connections),
+                (
+                    &proxies.iter().map(|p| p.to_string()).collect::<Vec<_>>()[..],
+                    max
+                ),
+                "{args:?} {env:?} {file:?}"
+            );
+        }
+        let (_, _, cfg) = resolved(&[], &[], file);
+        assert_eq!(cfg.service.auth_failures.per_second, 3.0);
+        assert!(cfg.webhooks.allow_private);
+        let (_, _, cfg) = resolved(&["--rate-limit-auth-failures", "0"], &[], file);
+        assert_eq!(cfg.service.auth_failures.per_second, 0.0);
+        let (_, _, cfg) = resolved(&[], &[], "");
+        assert!(!cfg.webhooks.allow_private);
     }
 
     #[test]
