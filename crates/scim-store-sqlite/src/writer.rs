@@ -14,6 +14,7 @@
 //! Invariant: a job's caller hears "ok" only after the COMMIT that contains
 //! its changes returned; if the commit fails, every job of the batch fails.
 
+use crate::checkpoint::Nudge;
 use rusqlite::Connection;
 use scim_store::{StoreError, StoreResult};
 use std::collections::{HashMap, VecDeque};
@@ -55,12 +56,13 @@ pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
 }
 
 impl Writer {
-    /// Starts the writer thread on `conn`.
-    pub fn spawn(conn: Connection) -> StoreResult<Writer> {
+    /// Starts the writer thread on `conn`; it nudges the checkpointer
+    /// after each commit.
+    pub(crate) fn spawn(conn: Connection, nudge: Nudge) -> StoreResult<Writer> {
         let (tx, rx) = mpsc::channel::<Queued>();
         thread::Builder::new()
             .name("scimd-sqlite-writer".into())
-            .spawn(move || run(conn, rx))
+            .spawn(move || run(conn, rx, nudge))
             .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
         Ok(Writer { tx })
     }
@@ -175,7 +177,7 @@ impl<T> Lanes<T> {
 /// commits them in batches that take the lanes in turn, so one tenant's
 /// queue of large writes delays another tenant's write by at most one
 /// batch.
-fn run(conn: Connection, rx: mpsc::Receiver<Queued>) {
+fn run(conn: Connection, rx: mpsc::Receiver<Queued>, nudge: Nudge) {
     let mut lanes: Lanes = Lanes::default();
     loop {
         if lanes.is_empty() {
@@ -188,17 +190,18 @@ fn run(conn: Connection, rx: mpsc::Receiver<Queued>) {
             lanes.push(q);
         }
         let batch = lanes.batch();
-        if !batch.is_empty() {
-            run_batch(&conn, batch);
+        if !batch.is_empty() && run_batch(&conn, batch) {
+            nudge.committed();
         }
     }
 }
 
-/// Runs one batch. A job that cannot even start is dropped, which its caller
-/// sees as a failed write (its reply channel closes unanswered).
-fn run_batch(conn: &Connection, batch: Vec<Job>) {
+/// Runs one batch; whether it committed. A job that cannot even start is
+/// dropped, which its caller sees as a failed write (its reply channel
+/// closes unanswered).
+fn run_batch(conn: &Connection, batch: Vec<Job>) -> bool {
     if conn.execute_batch("BEGIN IMMEDIATE").is_err() {
-        return;
+        return false;
     }
     let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
     for job in batch {
@@ -219,7 +222,7 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
             for r in replies {
                 r(Err(err.clone()));
             }
-            return;
+            return false;
         }
         replies.push(reply);
     }
@@ -227,9 +230,11 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
     if committed.is_err() {
         let _ = conn.execute_batch("ROLLBACK");
     }
+    let ok = committed.is_ok();
     for reply in replies {
         reply(committed.clone());
     }
+    ok
 }
 
 #[cfg(test)]
