@@ -15,6 +15,8 @@ mod admin;
 mod admins;
 mod breaker;
 mod functions;
+#[cfg(test)]
+mod hostile_names;
 mod journal;
 mod members;
 mod readers;
