@@ -23,6 +23,7 @@ pub mod memory;
 pub mod model;
 pub mod policy;
 pub mod query;
+pub mod scrub;
 #[cfg(feature = "suite")]
 pub mod suite;
 

@@ -252,3 +252,114 @@ fn header_abuse() {
     );
     healthy(&s);
 }
+
+/// Issue 16 (1): a password sent in every form a client can is kept
+/// nowhere: not in the audit log (CLI and admin API), not in the change
+/// feed, not in the database (the SQLite file and its WAL; every row of
+/// every PostgreSQL table).
+#[test]
+fn passwords_are_kept_nowhere() {
+    let s = Server::start();
+    let pw = |n: u32| format!("Pw{n}-hostile-secret");
+    let r = s.post(
+        "/Users",
+        &json!({"schemas": [USER], "userName": "pw-user", "password": pw(1)}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let path = format!("/Users/{id}");
+    let put = json!({"schemas": [USER], "userName": "pw-user", "password": pw(2)});
+    assert_eq!(s.put(&path, &put).status, 200);
+    let urn_pw = format!("{USER}:password");
+    for ops in [
+        json!([{"op": "replace", "path": "password", "value": pw(3)}]),
+        json!([{"op": "Replace", "path": "PASSWORD", "value": pw(4)}]),
+        json!([{"op": "add", "path": urn_pw, "value": pw(5)}]),
+        json!([{"op": "replace", "value": {"password": pw(6)}}]),
+        json!([{"op": "Replace", "value": {format!("{USER}:Password"): pw(7)}}]),
+    ] {
+        let r = s.patch(&path, ops);
+        assert!(r.status == 200 || r.status == 204, "{}", r.text);
+    }
+    let bulk = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [
+        {"method": "POST", "path": "/Users", "bulkId": "b1", "data": {"schemas": [USER], "userName": "pw-bulk", "password": pw(8)}},
+        {"method": "PUT", "path": path, "data": {"schemas": [USER], "userName": "pw-user", "password": pw(9)}},
+        {"method": "PATCH", "path": path, "data": {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "password", "value": pw(10)}]}},
+    ]});
+    assert_eq!(s.post("/Bulk", &bulk).status, 200);
+    // Refused writes: a taken name, a bad operation, a missing name, a
+    // Bulk request refused as a whole, a body of another media type.
+    let taken = json!({"schemas": [USER], "userName": "PW-USER", "password": pw(11)});
+    assert_eq!(s.post("/Users", &taken).status, 409);
+    let bad = json!([{"op": "replace", "path": "password", "value": pw(12)}, {"op": "jump"}]);
+    assert_eq!(s.patch(&path, bad).status, 400);
+    let nameless = json!({"schemas": [USER], "password": pw(13)});
+    assert_eq!(s.post("/Users", &nameless).status, 400);
+    let refused = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": "none", "password": pw(14)});
+    assert_eq!(s.post("/Bulk", &refused).status, 400);
+    let r = s.raw(
+        "POST",
+        "/Users",
+        Some(json!({"userName": "x", "password": pw(15)}).to_string()),
+        &[
+            ("Authorization", &format!("Bearer {}", s.token)),
+            ("Content-Type", "text/plain"),
+        ],
+    );
+    assert_eq!(r.status, 415);
+    let all: Vec<String> = (1..=15).map(pw).collect();
+    let nowhere = |what: &str, text: &str| {
+        for p in &all {
+            assert!(!text.contains(p.as_str()), "{p} in {what}");
+        }
+    };
+    let audit = s.cli_ok(&["audit", "--tenant", "default", "--json", "--limit", "1000"]);
+    assert!(audit.matches("[redacted]").count() >= 14, "{audit}");
+    nowhere("the audit log", &audit);
+    nowhere("the change feed", &s.get("/Events?count=1000").text);
+    let (ok, out) = s.admin_create(
+        &["--username", "root", "--role", "super"],
+        "an admin password",
+    );
+    assert!(ok, "{out}");
+    let root = s.base.trim_end_matches("/scim/v2").to_string();
+    let login = json!({"username": "root", "password": "an admin password"}).to_string();
+    let r = s.raw(
+        "POST",
+        &format!("{root}/admin/api/login"),
+        Some(login),
+        &[("Content-Type", "application/json")],
+    );
+    let cookie = r
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let api = s.raw(
+        "GET",
+        &format!("{root}/admin/api/tenants/default/audit?limit=1000"),
+        None,
+        &[("Cookie", &cookie)],
+    );
+    assert_eq!(api.status, 200, "{}", api.text);
+    assert!(api.text.contains("[redacted]"));
+    nowhere("the admin API", &api.text);
+    if on_postgres() {
+        for p in &all {
+            let n = scim_store_postgres::testing::rows_containing_blocking(&s.db_url(), p).unwrap();
+            assert_eq!(n, 0, "{p} in {n} PostgreSQL rows");
+        }
+    } else {
+        for file in ["scimd.db", "scimd.db-wal"] {
+            let Ok(bytes) = std::fs::read(s.dir.path().join(file)) else {
+                continue;
+            };
+            for p in &all {
+                let found = bytes.windows(p.len()).any(|w| w == p.as_bytes());
+                assert!(!found, "{p} in {file}");
+            }
+        }
+    }
+}
