@@ -416,7 +416,22 @@ async fn webhook_status_and_redelivery() {
         )
         .await
         .unwrap();
-    // The worker's state after two failed attempts and one dead letter.
+    // The worker's state after two failed attempts and one dead letter
+    // (of the tenant's first event).
+    let event = scim_store::ChangeEvent {
+        event: "create".into(),
+        ..Default::default()
+    };
+    store
+        .append_journal(
+            hook.tenant,
+            scim_store::Journal {
+                events: vec![event],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     let now = Timestamp::from_unix_millis(1_700_000_000_000).unwrap();
     assert!(store
         .claim_webhook(
@@ -432,7 +447,7 @@ async fn webhook_status_and_redelivery() {
             hook.id,
             "w",
             DeliveryProgress {
-                cursor: hook.cursor,
+                cursor: 1,
                 failures: 2,
                 last_error: Some("HTTP 503".into()),
                 next_attempt: None,
@@ -442,7 +457,7 @@ async fn webhook_status_and_redelivery() {
         .unwrap());
     let dead = DeadLetter {
         webhook: hook.id,
-        event_seq: 7,
+        event_seq: 1,
         error: "HTTP 500".into(),
         at: now,
         requeued: false,

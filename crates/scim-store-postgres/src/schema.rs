@@ -238,6 +238,37 @@ const MIGRATIONS: &[&str] = &[
     // value object, a Bulk operation, a refusal). The work is code,
     // [`scrub_audit`], run in the migrations' transaction.
     "SELECT 1",
+    // 9: events numbered per tenant (`tenant_seq`: 1, 2, 3 … in commit
+    // order), so that what a tenant sees (SET ids, feed and webhook
+    // cursors) depends on its own events only. A trigger numbers every
+    // insert from `event_counters`, whose row it locks to the commit, so a
+    // tenant's numbers follow its commit order (and replicas of the
+    // previous release, which insert without a number, get one too).
+    // Existing events are numbered in their order. Webhook cursors and
+    // dead letters keep naming events by `seq`; the store translates.
+    r#"
+    ALTER TABLE events ADD COLUMN tenant_seq bigint;
+    UPDATE events SET tenant_seq = r.n FROM (
+        SELECT seq, row_number() OVER (PARTITION BY tenant_id ORDER BY seq) AS n FROM events
+    ) AS r WHERE r.seq = events.seq;
+    CREATE UNIQUE INDEX events_tenant_seq ON events (tenant_id, tenant_seq);
+    CREATE TABLE event_counters (
+        tenant_id bigint PRIMARY KEY,
+        last bigint NOT NULL
+    );
+    INSERT INTO event_counters (tenant_id, last)
+        SELECT tenant_id, max(tenant_seq) FROM events GROUP BY tenant_id;
+    CREATE FUNCTION scim_number_event() RETURNS trigger LANGUAGE plpgsql AS $f$
+    BEGIN
+        INSERT INTO event_counters AS c (tenant_id, last) VALUES (NEW.tenant_id, 1)
+            ON CONFLICT (tenant_id) DO UPDATE SET last = c.last + 1
+            RETURNING c.last INTO NEW.tenant_seq;
+        RETURN NEW;
+    END
+    $f$;
+    CREATE TRIGGER events_numbered BEFORE INSERT ON events
+        FOR EACH ROW EXECUTE FUNCTION scim_number_event();
+    "#,
 ];
 
 /// The version whose migration is [`scrub_audit`].
@@ -405,7 +436,10 @@ mod tests {
         let (mut client, conn) = opts.config.connect(opts.tls).await.unwrap();
         let task = tokio::spawn(conn);
         let pw = "Zq7-old-audit-password";
-        assert_eq!(migrate_to(&mut client, SCRUB_AUDIT - 1).await.unwrap(), 7);
+        assert_eq!(
+            migrate_to(&mut client, SCRUB_AUDIT - 1).await.unwrap(),
+            SCRUB_AUDIT - 1
+        );
         for (entry, sent) in old_rows(pw) {
             client
                 .execute(

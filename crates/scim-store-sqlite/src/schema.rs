@@ -200,6 +200,24 @@ const MIGRATIONS: &[&str] = &[
     // value object, a Bulk operation, a refusal). The work is code,
     // [`scrub_audit`], run in this migration's transaction.
     "-- scrub_audit",
+    // 9: events numbered per tenant (`tenant_seq`: 1, 2, 3 … in commit
+    // order, from `event_counters`), so that what a tenant sees (SET ids,
+    // feed and webhook cursors) depends on its own events only. Existing
+    // events are numbered in their order. Webhook cursors and dead letters
+    // keep naming events by `seq`; the store translates.
+    r#"
+    ALTER TABLE events ADD COLUMN tenant_seq INTEGER;
+    UPDATE events SET tenant_seq = r.n FROM (
+        SELECT seq, row_number() OVER (PARTITION BY tenant_id ORDER BY seq) AS n FROM events
+    ) AS r WHERE r.seq = events.seq;
+    CREATE UNIQUE INDEX events_tenant_seq ON events (tenant_id, tenant_seq);
+    CREATE TABLE event_counters (
+        tenant_id INTEGER PRIMARY KEY,
+        last INTEGER NOT NULL
+    );
+    INSERT INTO event_counters (tenant_id, last)
+        SELECT tenant_id, max(tenant_seq) FROM events GROUP BY tenant_id;
+    "#,
 ];
 
 /// The version whose migration is [`scrub_audit`].
@@ -420,6 +438,61 @@ mod tests {
                 "{name} keeps the password"
             );
         }
+    }
+
+    /// Events written before they were numbered per tenant: numbered in
+    /// their order, and a webhook's cursor and dead letter (store-wide
+    /// positions) read as the tenant's numbers.
+    #[tokio::test]
+    async fn old_events_are_numbered_per_tenant() {
+        use scim_store::{EventStore, TenantId};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for (i, sql) in MIGRATIONS.iter().take(SCRUB_AUDIT).enumerate() {
+                conn.execute_batch(sql).unwrap();
+                conn.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
+                    .unwrap();
+            }
+            // seq 1..=6, tenants 1 2 1 2 2 1; tenant 1's webhook has
+            // delivered up to seq 3 and dead-lettered seq 1.
+            for t in [1, 2, 1, 2, 2, 1] {
+                conn.execute(
+                    "INSERT INTO events (tenant_id, at, event) VALUES (?1, 0, '{\"event\":\"create\"}')",
+                    [t],
+                )
+                .unwrap();
+            }
+            conn.execute_batch(
+                "INSERT INTO webhooks (id, tenant_id, url, secret, format, full, created, cursor)
+                     VALUES (7, 1, 'http://h', 's', 'signed', 1, 0, 3);
+                 INSERT INTO dead_letters (webhook_id, event_seq, tenant_id, error, at) VALUES (7, 1, 1, 'e', 0);",
+            )
+            .unwrap();
+        }
+        let store = crate::SqliteStore::open(&path).unwrap();
+        let one = TenantId::from_db(1);
+        let n: Vec<i64> = store
+            .events(one, 0, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(n, [1, 2, 3]);
+        let n: Vec<i64> = store
+            .events(TenantId::from_db(2), 0, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(n, [1, 2, 3]);
+        let hook = &store.list_webhooks(Some(one)).await.unwrap()[0];
+        assert_eq!(hook.cursor, 2, "seq 3 is tenant 1's second event");
+        assert_eq!(store.dead_letters(7).await.unwrap()[0].event_seq, 1);
+        assert_eq!(store.count_events(one, hook.cursor, 10).await.unwrap(), 1);
     }
 
     fn contains(hay: &[u8], needle: &[u8]) -> bool {

@@ -205,7 +205,7 @@ impl Worker {
             };
             let events = self
                 .store
-                .events(Some(hook.tenant), progress.cursor, batch.max(1))
+                .events(hook.tenant, progress.cursor, batch.max(1))
                 .await?;
             let (Some(head), Some(last)) = (events.first(), events.last()) else {
                 break;
@@ -300,7 +300,7 @@ impl Worker {
         {
             let event = self
                 .store
-                .events(Some(hook.tenant), letter.event_seq - 1, 1)
+                .events(hook.tenant, letter.event_seq - 1, 1)
                 .await?
                 .into_iter()
                 .find(|e| e.seq == letter.event_seq);

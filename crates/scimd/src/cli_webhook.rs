@@ -73,7 +73,7 @@ pub enum WebhookCommand {
         #[arg(long)]
         tenant: String,
         id: i64,
-        /// The event's sequence number (default: every dead letter).
+        /// The event's number among its tenant's (default: every dead letter).
         #[arg(long)]
         event: Option<i64>,
     },

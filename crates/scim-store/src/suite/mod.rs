@@ -15,6 +15,7 @@ mod breaker;
 mod display;
 mod events;
 mod listing;
+mod numbers;
 mod policy;
 
 pub use admin::*;
@@ -22,6 +23,7 @@ pub use breaker::*;
 pub use display::*;
 pub use events::*;
 pub use listing::*;
+pub use numbers::*;
 pub use policy::*;
 
 use crate::events::Journal;
@@ -63,7 +65,8 @@ macro_rules! storage_suite {
             the_breaker_counts_in_the_write, concurrent_deprovisions_respect_the_breaker,
             journals_commit_with_their_writes, audit_keeps_what_was_sent_and_member_timelines,
             webhooks_leases_and_dead_letters,
-            dead_letters_survive_event_retention, admin_accounts, admin_sessions);
+            dead_letters_survive_event_retention, event_numbers_are_per_tenant,
+            admin_accounts, admin_sessions);
     };
     (@optional $var:literal, $require:literal, $make:expr; $($name:ident),* $(,)?) => {
         $(

@@ -363,3 +363,30 @@ fn passwords_are_kept_nowhere() {
         }
     }
 }
+
+/// Issue 16 (13): what a tenant sees of the event stream (SET `jti`s, the
+/// feed's cursor) depends on its own events only: another tenant's writes
+/// in between leave no gap.
+#[test]
+fn event_numbers_reveal_no_other_tenant() {
+    let s = Server::start();
+    s.cli_ok(&["tenant", "create", "other"]);
+    let other = s.token_for("other", "default");
+    s.create_user("mine-1");
+    let first = s.get("/Events");
+    let jti = |page: &Resp| page.body["events"][0]["jti"].as_str().unwrap().to_string();
+    assert!(jti(&first).ends_with("-n1"), "{}", first.text);
+    assert_eq!(first.body["cursor"], "n1");
+    for i in 0..10 {
+        let u = json!({"schemas": [USER], "userName": format!("theirs-{i}")});
+        assert_eq!(s.req_as(&other, "POST", "/Users", Some(&u)).status, 201);
+    }
+    s.create_user("mine-2");
+    let next = s.get("/Events?cursor=n1");
+    assert_eq!(next.body["events"].as_array().unwrap().len(), 1);
+    assert!(jti(&next).ends_with("-n2"), "{}", next.text);
+    assert_eq!(next.body["cursor"], "n2");
+    // A cursor of an earlier release (a store-wide position) still resumes.
+    let legacy = s.get("/Events?cursor=e0");
+    assert_eq!(legacy.body["events"].as_array().unwrap().len(), 2);
+}
