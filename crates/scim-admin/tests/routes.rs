@@ -30,7 +30,12 @@ async fn state(scheme: &'static str) -> AppState {
 }
 
 async fn state_on(scheme: &'static str, store: Arc<MemoryStore>) -> AppState {
-    let service = ScimService::new(store, Default::default()).unwrap();
+    let keys = scim_service::webhook_keys::Keyring::generate_file().unwrap();
+    let config = scim_service::ServiceConfig {
+        webhook_keys: scim_service::webhook_keys::Keyring::parse(&keys).unwrap(),
+        ..Default::default()
+    };
+    let service = ScimService::new(store, config).unwrap();
     service.bootstrap().await.unwrap();
     AppState {
         service,

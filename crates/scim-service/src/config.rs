@@ -39,6 +39,9 @@ pub struct ServiceConfig {
     pub session_hours: u32,
     /// Console sign-in attempts per username and per client address.
     pub login_limits: crate::console::limit::LoginLimits,
+    /// The keys webhook secrets are sealed with (none: webhooks cannot be
+    /// created; secrets stored in clear by earlier releases still open).
+    pub webhook_keys: crate::webhook_keys::Keyring,
 }
 
 impl Default for ServiceConfig {
@@ -53,6 +56,7 @@ impl Default for ServiceConfig {
             event_retention_days: 30,
             session_hours: 12,
             login_limits: crate::console::limit::LoginLimits::default(),
+            webhook_keys: crate::webhook_keys::Keyring::empty(),
         }
     }
 }

@@ -30,6 +30,7 @@ pub mod ratelimit;
 pub mod render;
 pub mod resource;
 pub mod set;
+pub mod webhook_keys;
 
 pub use auth::{AuthRefusal, Principal};
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -330,6 +330,16 @@ impl EventStore for PostgresStore {
             .and_then(|r| hook_of(r).map_err(fail))
     }
 
+    async fn set_webhook_secret(&self, id: i64, old: &str, new: &str) -> StoreResult<bool> {
+        let n = self
+            .exec(
+                "UPDATE webhooks SET secret = $1 WHERE id = $2 AND secret = $3",
+                &[&new, &id, &old],
+            )
+            .await?;
+        Ok(n > 0)
+    }
+
     async fn list_webhooks(&self, tenant: Option<TenantId>) -> StoreResult<Vec<Webhook>> {
         let rows = self
             .select(

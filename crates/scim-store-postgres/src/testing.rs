@@ -143,6 +143,21 @@ pub fn rows_containing_blocking(url: &str, needle: &str) -> StoreResult<u64> {
     })
 }
 
+/// Runs SQL on the database at `url` (tests that set up what an earlier
+/// release left behind).
+pub fn execute_blocking(url: &str, sql: &str) -> StoreResult<()> {
+    let (url, sql) = (url.to_string(), sql.to_string());
+    on_own_runtime(async move {
+        let opts = crate::tls::parse_url(&url).map_err(err)?;
+        let (client, conn) = opts.config.connect(opts.tls).await.map_err(err)?;
+        let task = tokio::spawn(conn);
+        let result = client.batch_execute(&sql).await.map_err(err);
+        drop(client);
+        let _ = task.await;
+        result
+    })
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         let (admin, name) = (self.admin.clone(), self.name.clone());

@@ -357,6 +357,35 @@ impl EventStore for SqliteStore {
             .await
     }
 
+    async fn set_webhook_secret(&self, id: i64, old: &str, new: &str) -> StoreResult<bool> {
+        let (old, new) = (old.to_string(), new.to_string());
+        self.writer
+            .write(move |c| {
+                let n = c
+                    .execute(
+                        "UPDATE webhooks SET secret = ?1 WHERE id = ?2 AND secret = ?3",
+                        params![new, id, old],
+                    )
+                    .map_err(backend)?;
+                Ok(n > 0)
+            })
+            .await
+    }
+
+    async fn scrub_free_space(&self) -> StoreResult<()> {
+        let path = self.path().to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            let c = Connection::open(&path).map_err(backend)?;
+            c.busy_timeout(std::time::Duration::from_secs(30))
+                .map_err(backend)?;
+            c.execute_batch("VACUUM").map_err(backend)?;
+            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(backend)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("vacuum: {e}")))?
+    }
+
     async fn list_webhooks(&self, tenant: Option<TenantId>) -> StoreResult<Vec<Webhook>> {
         self.readers
             .read(move |c| {

@@ -292,7 +292,9 @@ pub struct Webhook {
     pub id: i64,
     pub tenant: TenantId,
     pub url: String,
-    /// The HMAC key (shown once at creation).
+    /// The HMAC key as stored: sealed (`scim_service::webhook_keys`), or
+    /// in clear when an earlier release stored it; in clear only in the
+    /// record `create_webhook` of the service returns, to show it once.
     pub secret: String,
     pub format: WebhookFormat,
     /// Whether SETs carry the resource (`full`) or only attribute names.
@@ -390,6 +392,16 @@ pub trait EventStore: Send + Sync {
     /// Adds a webhook; its cursor starts at its tenant's newest event, so
     /// it receives what happens from now on.
     async fn create_webhook(&self, hook: NewWebhook) -> StoreResult<Webhook>;
+    /// Replaces a webhook's stored secret if it still is `old` (sealing
+    /// it, or sealing it again under a new key); whether it did.
+    async fn set_webhook_secret(&self, id: i64, old: &str, new: &str) -> StoreResult<bool>;
+    /// Overwrites what replaced or deleted values left behind in the
+    /// database files, where the backend can (SQLite: `VACUUM` and a
+    /// truncated WAL); after a secret was replaced. PostgreSQL leaves it
+    /// to vacuum (docs/events.md).
+    async fn scrub_free_space(&self) -> StoreResult<()> {
+        Ok(())
+    }
     /// A tenant's webhooks (every tenant's with `None`).
     async fn list_webhooks(&self, tenant: Option<TenantId>) -> StoreResult<Vec<Webhook>>;
     /// Deletes a webhook of the tenant and its dead letters.

@@ -21,6 +21,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "SCIMD_CONFIG")]
     pub config: Option<PathBuf>,
 
+    /// The keys webhook secrets are sealed with: one key (64 hex digits) per line, the
+    /// first seals, all open (docs/events.md). Default on SQLite: DATABASE.webhook-keys,
+    /// created on first use; on PostgreSQL required for webhooks, the same on every replica.
+    #[arg(long, global = true, env = "SCIMD_WEBHOOK_KEY_FILE")]
+    pub webhook_key_file: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -205,6 +205,16 @@ impl EventStore for MemoryStore {
         Ok(hook)
     }
 
+    async fn set_webhook_secret(&self, id: i64, old: &str, new: &str) -> StoreResult<bool> {
+        let mut s = lock(&self.state)?;
+        let h = hook_mut(&mut s, id)?;
+        if h.hook.secret != old {
+            return Ok(false);
+        }
+        h.hook.secret = new.to_string();
+        Ok(true)
+    }
+
     async fn list_webhooks(&self, tenant: Option<TenantId>) -> StoreResult<Vec<Webhook>> {
         let s = lock(&self.state)?;
         Ok(s.journals
