@@ -42,7 +42,19 @@ pub struct ServiceConfig {
     /// The keys webhook secrets are sealed with (none: webhooks cannot be
     /// created; secrets stored in clear by earlier releases still open).
     pub webhook_keys: crate::webhook_keys::Keyring,
+    /// The bytes one list page may hold (`scim_store::query::record_bytes`):
+    /// a page ends after the resource that reaches it, with `itemsPerPage`
+    /// saying how many it holds (RFC 7644 §3.4.2.4), at least one.
+    pub max_page_bytes: u64,
+    /// The longest string (an attribute value, or a key) a request body
+    /// may carry, in bytes; longer is a 400 `invalidValue`.
+    pub max_value_bytes: usize,
 }
+
+/// Default of [`ServiceConfig::max_page_bytes`]: 4 MiB.
+pub const MAX_PAGE_BYTES: u64 = 4 * 1024 * 1024;
+/// Default of [`ServiceConfig::max_value_bytes`]: 64 KiB.
+pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 
 impl Default for ServiceConfig {
     fn default() -> Self {
@@ -57,6 +69,8 @@ impl Default for ServiceConfig {
             session_hours: 12,
             login_limits: crate::console::limit::LoginLimits::default(),
             webhook_keys: crate::webhook_keys::Keyring::empty(),
+            max_page_bytes: MAX_PAGE_BYTES,
+            max_value_bytes: MAX_VALUE_BYTES,
         }
     }
 }

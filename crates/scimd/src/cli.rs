@@ -129,6 +129,12 @@ pub struct ServeArgs {
     /// The largest request body in bytes (Bulk: its advertised maxPayloadSize).
     #[arg(long, env = "SCIMD_MAX_BODY")]
     pub max_body: Option<usize>,
+    /// The bytes one list page may hold; fewer resources come back beyond it (default 4194304).
+    #[arg(long, env = "SCIMD_MAX_PAGE_BYTES")]
+    pub max_page_bytes: Option<u64>,
+    /// The longest attribute value (any string in a request body) in bytes; longer is a 400 (default 65536).
+    #[arg(long, env = "SCIMD_MAX_VALUE_BYTES")]
+    pub max_value_bytes: Option<usize>,
     /// TLS certificate chain (PEM); with --tls-key, scimd serves HTTPS. SIGHUP reloads both.
     #[arg(long, env = "SCIMD_TLS_CERT")]
     pub tls_cert: Option<String>,

@@ -22,6 +22,8 @@ pub struct FileConfig {
     pub rate_limit_token: Option<f64>,
     pub rate_limit_tenant: Option<f64>,
     pub max_body: Option<usize>,
+    pub max_page_bytes: Option<u64>,
+    pub max_value_bytes: Option<usize>,
     pub request_timeout: Option<u64>,
     pub tls_cert: Option<String>,
     pub tls_key: Option<String>,
@@ -262,6 +264,12 @@ impl ServeConfig {
                 if let Some(b) = args.max_body.or(file.max_body) {
                     // Bulk's advertised and enforced maxPayloadSize (RFC 7644 §3.7.4).
                     c.bulk.max_payload_size = b;
+                }
+                if let Some(b) = args.max_page_bytes.or(file.max_page_bytes) {
+                    c.max_page_bytes = b.max(1);
+                }
+                if let Some(b) = args.max_value_bytes.or(file.max_value_bytes) {
+                    c.max_value_bytes = b.max(1);
                 }
                 c
             },

@@ -58,6 +58,7 @@ macro_rules! storage_suite {
             updates_keep_unique_keys, group_membership, member_display_given_or_the_members_name,
             nested_groups, deleting_removes_memberships,
             filters, sorting_and_paging, cursor_paging, counts, listing_totals_follow_writes,
+            pages_stop_at_their_byte_budget,
             concurrent_creates_yield_one,
             concurrent_member_adds_all_survive, settings_connections_and_token_expiry,
             provenance_is_kept, seats_are_enforced, concurrent_creates_respect_seats,
@@ -378,6 +379,7 @@ pub async fn tenants_are_isolated(store: Arc<dyn Store>) {
         page: PageRequest::Offset(0),
         limit: 10,
         load: Load::NONE,
+        max_bytes: None,
     };
     assert_eq!(b.query(ResourceKind::User, &q).await.unwrap().total, 0);
     assert_eq!(b.count(ResourceKind::User, false).await.unwrap(), 0);
@@ -746,6 +748,7 @@ pub(crate) async fn ids(r: &Arc<dyn ResourceStore>, kind: ResourceKind, filter: 
         page: PageRequest::Offset(0),
         limit: 100,
         load: Load::NONE,
+        max_bytes: None,
     };
     let page = r
         .query(kind, &q)

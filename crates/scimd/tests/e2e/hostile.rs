@@ -7,6 +7,8 @@ use std::io::{Read, Write};
 
 #[path = "hostile_secrets.rs"]
 mod secrets;
+#[path = "hostile_sizes.rs"]
+mod sizes;
 
 /// Sends a request over a raw socket (for bodies and headers a client library refuses).
 fn raw_request(s: &Server, method: &str, target: &str, extra_headers: &str, body: Vec<u8>) -> Resp {
