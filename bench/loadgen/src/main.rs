@@ -11,6 +11,7 @@
 //!   get     GET --get-path (only 200 checked; used for ceiling measurements)
 //!   members latency probe: ±1 member on a group of --big-group members vs a group of 10 (probes.rs)
 //!   pages   latency probe: a deep startIndex page vs page 1, and a deep cursor page vs the first
+//!   noisy   tenant B's creates and lookups while tenant A loops heavy writes (noisy.rs; --token-b)
 //!
 //! Each phase is bounded by a request count AND a wall-clock cap. Every worker owns one
 //! HTTP/1.1 keep-alive connection (reconnecting when the server closes it).
@@ -28,6 +29,7 @@ use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
 
+mod noisy;
 mod probes;
 
 const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -93,6 +95,9 @@ struct Cfg {
     probe_reps: u64,
     deep_index: u64,
     cursor_depth: u64,
+    token_b: Option<String>,
+    noisy_secs: f64,
+    noisy_workers: usize,
 }
 
 fn usage() -> ! {
@@ -151,6 +156,9 @@ fn parse_args() -> Cfg {
         probe_reps: 200,
         deep_index: 900_001,
         cursor_depth: 500,
+        token_b: None,
+        noisy_secs: 30.0,
+        noisy_workers: 4,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -191,6 +199,9 @@ fn parse_args() -> Cfg {
             "--no-enterprise" => cfg.enterprise = false,
             "--users-file" => cfg.users_file = Some(val(&mut i)),
             "--big-group" => cfg.big_group = num(val(&mut i)),
+            "--token-b" => cfg.token_b = Some(val(&mut i)),
+            "--noisy-secs" => cfg.noisy_secs = val(&mut i).parse().unwrap_or(30.0),
+            "--noisy-workers" => cfg.noisy_workers = num(val(&mut i)) as usize,
             "--probe-reps" => cfg.probe_reps = num(val(&mut i)),
             "--deep-index" => cfg.deep_index = num(val(&mut i)),
             "--cursor-depth" => cfg.cursor_depth = num(val(&mut i)),
@@ -1057,6 +1068,15 @@ async fn real_main(cfg: Cfg) {
         match probes::pages(&cfg, rn.users.len()).await {
             Ok(lines) => lines.iter().for_each(|l| println!("{l}")),
             Err(e) => println!("pages          FAILED: {e}"),
+        }
+    }
+    if has("noisy") {
+        match &cfg.token_b {
+            None => println!("noisy          SKIPPED (--token-b names tenant B's token)"),
+            Some(b) => match noisy::noisy(&cfg, b, cfg.noisy_secs, cfg.noisy_workers).await {
+                Ok(lines) => lines.iter().for_each(|l| println!("noisy {l}")),
+                Err(e) => println!("noisy          FAILED: {e}"),
+            },
         }
     }
     if has("mixed") && need_users(&rn, "mixed") {

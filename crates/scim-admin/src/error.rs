@@ -70,6 +70,6 @@ impl IntoResponse for PageError {
         }
         let status = status_of(&e);
         let body = html::error_page(status.as_u16(), &detail_of(&e));
-        with_retry_after((status, html::Html(body)).into_response(), &e)
+        with_retry_after(html::respond(status, body), &e)
     }
 }

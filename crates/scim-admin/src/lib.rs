@@ -26,7 +26,12 @@ use scim_http::Route;
 /// The console's page routes.
 pub fn console_routes() -> Vec<Route> {
     use html::*;
-    let r = |path, methods, handler| Route::new("Console", path, methods, handler);
+    let secure = axum::middleware::map_response(|r: axum::response::Response| async move {
+        with_security_headers(r)
+    });
+    let r = |path, methods, handler: axum::routing::MethodRouter<scim_http::AppState>| {
+        Route::new("Console", path, methods, handler.layer(secure.clone()))
+    };
     vec![
         r(
             "/admin",
@@ -57,6 +62,31 @@ pub fn console_routes() -> Vec<Route> {
             "/admin/tenants",
             &[("GET", "Tenants"), ("POST", "Create a tenant")],
             get(tenants::list).post(tenants::create),
+        ),
+        r(
+            "/admin/admins",
+            &[("GET", "Admin accounts (super-admin)")],
+            get(admins::list),
+        ),
+        r(
+            "/admin/admins/{username}/active",
+            &[("POST", "Enable or disable an admin account")],
+            post(admins::set_active),
+        ),
+        r(
+            "/admin/admins/{username}/password",
+            &[("POST", "Set an admin's password")],
+            post(admins::password),
+        ),
+        r(
+            "/admin/admins/{username}/sessions",
+            &[("POST", "End every session of an admin account")],
+            post(admins::revoke),
+        ),
+        r(
+            "/admin/admins/{username}/delete",
+            &[("POST", "Delete an admin account")],
+            post(admins::delete),
         ),
         r(
             "/admin/t/{tenant}/connections",

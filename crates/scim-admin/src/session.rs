@@ -3,14 +3,16 @@
 //! - [`Admin`] (API reads) and [`PageAdmin`] (console pages) need the
 //!   session cookie; [`AdminChange`] (API changes) also the session's CSRF
 //!   token in `X-CSRF-Token`; [`PageForm`] (console form posts) in the
-//!   form's `csrf` field. The service decides; these only carry the values.
+//!   form's `csrf` field; [`LoginForm`] (the sign-in form) the token of its
+//!   own cookie in its `csrf` field; [`JsonBody`] needs `application/json`.
+//!   The service decides; these only carry the values.
 //! - The cookie is `HttpOnly`, `SameSite=Strict`, scoped to `/admin`, and
 //!   `Secure` when scimd serves TLS or its public URL is `https`.
 //! - Each principal carries the request's `X-Request-Id`, which the audit
 //!   entries of the admin's changes record.
 
 use crate::error::{ApiError, PageError};
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use scim_core::ScimError;
@@ -19,7 +21,6 @@ use scim_http::observe::RequestId;
 use scim_http::AppState;
 use scim_service::console::{AdminPrincipal, SESSION_COOKIE};
 use serde::de::DeserializeOwned;
-use std::net::SocketAddr;
 
 /// The header API clients send the CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -34,16 +35,35 @@ fn request_id(parts: &Parts) -> &str {
         .map_or("", |r| r.0.as_str())
 }
 
-/// The session token from the `Cookie` header.
-pub fn session_token(headers: &HeaderMap) -> Option<String> {
+/// The cookie that carries the sign-in form's CSRF token.
+pub const LOGIN_CSRF_COOKIE: &str = "scimd_login_csrf";
+/// Seconds a sign-in form stays usable.
+const LOGIN_FORM_SECS: i64 = 3600;
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
+}
+
+/// The session token from the `Cookie` header.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE)
+}
+
+/// The `Set-Cookie` value carrying a sign-in form's CSRF token (sent only
+/// to the sign-in form's own path, never to another site's requests).
+pub fn login_csrf_cookie(token: &str, secure: bool) -> Option<HeaderValue> {
+    let flags = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{LOGIN_CSRF_COOKIE}={token}; Path=/admin/login; HttpOnly; SameSite=Strict; Max-Age={LOGIN_FORM_SECS}{flags}"
+    ))
+    .ok()
 }
 
 /// Whether cookies must be `Secure`.
@@ -180,27 +200,53 @@ impl FromRequest<AppState> for PageForm {
     }
 }
 
-/// A form post without a session (sign-in).
-pub struct AnonForm(pub Form);
+/// The sign-in form's post, checked against the CSRF token of its cookie
+/// (login CSRF; the service decides).
+pub struct LoginForm(pub Form);
 
-impl<S: Send + Sync> FromRequest<S> for AnonForm {
+impl FromRequest<AppState> for LoginForm {
     type Rejection = PageError;
 
-    async fn from_request(req: Request, _state: &S) -> Result<AnonForm, PageError> {
-        let body = read_body(req.into_body(), MAX_BODY)
+    async fn from_request(req: Request, state: &AppState) -> Result<LoginForm, PageError> {
+        let (parts, body) = req.into_parts();
+        let body = read_body(body, MAX_BODY)
             .await
             .map_err(|e| PageError(e.0))?;
-        Ok(AnonForm(Form::parse(&body)))
+        let form = Form::parse(&body);
+        let token = cookie(&parts.headers, LOGIN_CSRF_COOKIE);
+        state
+            .service
+            .check_login_csrf(token.as_deref(), form.get("csrf"))?;
+        Ok(LoginForm(form))
     }
 }
 
-/// A JSON request body.
+/// A JSON request body, sent as `application/json`: a form on another
+/// site cannot send that type without a CORS preflight scimd never grants,
+/// so a cross-site form cannot post to the API (sign-in included).
 pub struct JsonBody<T>(pub T);
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| {
+            let t = t.trim();
+            t.eq_ignore_ascii_case("application/json")
+                || t.eq_ignore_ascii_case("application/scim+json")
+        })
+}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _state: &S) -> Result<JsonBody<T>, ApiError> {
+        if !is_json(req.headers()) {
+            return Err(ApiError(ScimError::UnsupportedMediaType(
+                "send the body as application/json".into(),
+            )));
+        }
         let body = read_body(req.into_body(), MAX_BODY)
             .await
             .map_err(|e| ApiError(e.0))?;
@@ -210,18 +256,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
-/// The client's address (the TCP peer), for login rate limiting.
+/// The client's address ([`scim_http::client`]: the TCP peer, or what a
+/// trusted proxy reports), for login rate limiting.
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<ClientAddr, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<ClientAddr, ApiError> {
         Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string()),
+            scim_http::client::client_addr(parts, &state.proxies)
+                .map_or_else(|| "unknown".to_string(), |a| a.to_string()),
         ))
     }
 }

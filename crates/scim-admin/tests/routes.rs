@@ -43,6 +43,7 @@ async fn state_on(scheme: &'static str, store: Arc<MemoryStore>) -> AppState {
         scheme,
         limits: Default::default(),
         metrics: Default::default(),
+        proxies: Default::default(),
     }
 }
 
@@ -304,15 +305,31 @@ async fn console_pages_need_a_session_and_csrf() {
     let r = call(&st, get("/admin/tenants", None)).await;
     assert_eq!(r.status, 303);
     assert_eq!(r.headers["location"], "/admin/login");
+    let form = call(&st, get("/admin/login", None)).await;
+    let login_cookie = form.headers["set-cookie"].to_str().unwrap();
+    let (login_pair, token) = (
+        login_cookie.split(';').next().unwrap().to_string(),
+        login_cookie
+            .split(';')
+            .next()
+            .unwrap()
+            .split_once('=')
+            .unwrap()
+            .1,
+    );
+    assert!(form.text.contains(token));
     let r = call(
         &st,
         Request::post("/admin/login")
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(Body::from("username=root&password=correct+horse+battery"))
+            .header("cookie", &login_pair)
+            .body(Body::from(format!(
+                "username=root&password=correct+horse+battery&csrf={token}"
+            )))
             .unwrap(),
     )
     .await;
-    assert_eq!(r.status, 303);
+    assert_eq!(r.status, 303, "{}", r.text);
     let cookie = r.headers["set-cookie"].to_str().unwrap();
     assert!(!cookie.contains("Secure"), "plain HTTP: {cookie}");
     let pair = cookie.split(';').next().unwrap().to_string();
@@ -417,6 +434,7 @@ async fn webhook_status_and_redelivery() {
             "default",
             "http://127.0.0.1:9/hook",
             WebhookFormat::Signed,
+            true,
             true,
         )
         .await

@@ -58,6 +58,57 @@ pub fn is_present(v: &Value) -> bool {
     }
 }
 
+/// A hash of a JSON value that agrees with its equality: equal values
+/// (objects compare without regard to key order) hash alike. For sets of
+/// values in linear time.
+pub fn value_hash(v: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    fn feed(v: &Value, h: &mut std::collections::hash_map::DefaultHasher) {
+        match v {
+            Value::Null => 0u8.hash(h),
+            Value::Bool(b) => (1u8, b).hash(h),
+            Value::Number(n) => (2u8, n.to_string()).hash(h),
+            Value::String(s) => (3u8, s).hash(h),
+            Value::Array(items) => {
+                (4u8, items.len()).hash(h);
+                items.iter().for_each(|i| feed(i, h));
+            }
+            Value::Object(m) => {
+                // Order-independent: combine the entries' own hashes.
+                let mut sum = 0u64;
+                for (k, v) in m {
+                    let mut e = std::collections::hash_map::DefaultHasher::new();
+                    k.hash(&mut e);
+                    feed(v, &mut e);
+                    sum = sum.wrapping_add(e.finish());
+                }
+                (5u8, m.len(), sum).hash(h);
+            }
+        }
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    feed(v, &mut h);
+    h.finish()
+}
+
+/// Values seen so far, by hash: `insert` is constant time on average.
+#[derive(Default)]
+pub struct ValueSet {
+    buckets: std::collections::HashMap<u64, Vec<Value>>,
+}
+
+impl ValueSet {
+    /// Adds `v`; `false` if an equal value was there already.
+    pub fn insert(&mut self, v: &Value) -> bool {
+        let bucket = self.buckets.entry(value_hash(v)).or_default();
+        if bucket.iter().any(|x| x == v) {
+            return false;
+        }
+        bucket.push(v.clone());
+        true
+    }
+}
+
 /// The first string in `v` (a value, or an object's key) longer than `max`
 /// bytes: where it is (a JSON pointer, each part cut to 64 characters) and
 /// its length.
@@ -98,9 +149,35 @@ pub fn oversize(v: &Value, max: usize) -> Option<(String, usize)> {
 }
 
 #[cfg(test)]
-mod size_tests {
+mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn equal_values_hash_alike() {
+        let check = |a: Value, b: Value, equal: bool| {
+            assert_eq!(a == b, equal, "{a} {b}");
+            if equal {
+                assert_eq!(value_hash(&a), value_hash(&b), "{a} {b}");
+            }
+        };
+        check(
+            json!({"a": 1, "b": [1, "x"]}),
+            json!({"b": [1, "x"], "a": 1}),
+            true,
+        );
+        check(json!({"a": 1}), json!({"a": 2}), false);
+        check(json!([1, 2]), json!([2, 1]), false);
+        check(json!(1.5), json!(1.5), true);
+    }
+
+    #[test]
+    fn a_value_set_keeps_each_value_once() {
+        let mut s = ValueSet::default();
+        assert!(s.insert(&json!({"value": "a", "type": "work"})));
+        assert!(!s.insert(&json!({"type": "work", "value": "a"})));
+        assert!(s.insert(&json!({"value": "a"})));
+    }
 
     #[test]
     fn the_first_oversize_string_is_found() {

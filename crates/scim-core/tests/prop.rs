@@ -282,3 +282,39 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// A run of `add emails` operations in one request does what the same
+    /// operations do one request each (the engine merges such runs).
+    #[test]
+    fn a_run_of_adds_equals_its_operations_one_by_one(
+        start in prop::collection::vec(email(), 0..4),
+        adds in prop::collection::vec(prop::collection::vec(email(), 1..3), 2..6),
+    ) {
+        let reg = SchemaRegistry::builtin().unwrap();
+        let view = reg.view("User").unwrap();
+        let tol = Tolerances::lenient();
+        let mut start = start;
+        let mut seen = false;
+        for e in start.iter_mut() {
+            if e.get("primary").is_some() { if seen { e.as_object_mut().unwrap().remove("primary"); } seen = true; }
+        }
+        let doc = normalize(&json!({"userName": "u", "emails": start}), &view, &tol).unwrap();
+        let op = |v: &Vec<Value>| json!({"op": "add", "path": "emails", "value": v});
+        let request = |ops: Vec<Value>| {
+            PatchRequest::parse(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops}), &tol).unwrap()
+        };
+        let together = apply(&doc, &request(adds.iter().map(op).collect()), &view, &tol);
+        let mut one_by_one = Ok(doc.clone());
+        for a in &adds {
+            one_by_one = one_by_one.and_then(|d| apply(&d, &request(vec![op(a)]), &view, &tol).map(|o| o.doc));
+        }
+        match (together, one_by_one) {
+            (Ok(t), Ok(o)) => prop_assert_eq!(t.doc, o),
+            (Err(t), Err(o)) => prop_assert_eq!(t.status(), o.status()),
+            (t, o) => prop_assert!(false, "together {:?}, one by one {:?}", t.map(|x| x.doc), o),
+        }
+    }
+}

@@ -15,8 +15,9 @@ use scim_service::resource::Preconditions;
 use scim_service::{Principal, RequestCtx};
 use serde_json::Value;
 
-/// The caller, authenticated by bearer token (RFC 6750). A refusal (401,
-/// 429) goes to the audit layer ([`crate::refusal`]); for requests that
+/// The caller, authenticated by bearer token (RFC 6750), from the
+/// client's address ([`crate::client`]). A refusal (401, 429) goes to the
+/// audit layer ([`crate::refusal`]); for requests that
 /// may change something, the caller is kept for the body extractors.
 pub struct Auth(pub Principal);
 
@@ -28,7 +29,8 @@ impl FromRequestParts<AppState> for Auth {
             .headers
             .get(header::AUTHORIZATION)
             .map(|v| v.to_str().unwrap_or(""));
-        match state.service.authenticate_caller(header).await {
+        let client = crate::client::client_addr(parts, &state.proxies);
+        match state.service.authenticate_caller(header, client).await {
             Ok(who) => {
                 if may_change(&parts.method) {
                     parts.extensions.insert(Caller(who.clone()));

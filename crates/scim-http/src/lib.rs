@@ -8,8 +8,10 @@
 //! Invariant: handlers hold no business rules, SQL or authorisation logic:
 //! they extract, call one `ScimService` method and map the result.
 
+pub mod client;
 pub mod endpoints;
 pub mod extract;
+pub mod hsts;
 pub mod metrics;
 pub mod normalize;
 pub mod observe;
@@ -35,6 +37,8 @@ pub struct AppState {
     pub limits: HttpLimits,
     /// Request metrics, shared by every handler.
     pub metrics: std::sync::Arc<metrics::Metrics>,
+    /// The proxies whose `X-Forwarded-For` names the client (none by default).
+    pub proxies: std::sync::Arc<client::TrustedProxies>,
 }
 
 /// Limits of the HTTP layer.
@@ -230,6 +234,10 @@ pub fn router_with(state: AppState, extra: Vec<Route>) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             observe::observe,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            hsts::hsts,
         ))
         .with_state(state)
 }

@@ -160,21 +160,27 @@ impl ScimService {
         tenant: &str,
         kind: ResourceKind,
         id: &str,
-        change: impl FnOnce(&Record) -> ScimResult<Update> + Send + 'static,
+        mut change: impl FnMut(&Record) -> ScimResult<Update> + Send + 'static,
         unmanaging: bool,
     ) -> ScimResult<Record> {
         let t = self.tenant_named(tenant).await?;
         let rid = parse_id(kind, id)?;
-        let update = Box::new(move |current: &Record| {
+        let update = move |current: &Record| {
             if current.provenance.managed && !unmanaging {
                 return Err(managed_error(kind, current));
             }
             change(current)
-        });
+        };
+        let target = crate::resource::Modify {
+            tenant: t.id,
+            kind,
+            id: &rid,
+            load: Load::NONE,
+            reply: Load::NONE,
+            body: None,
+        };
         Ok(self
-            .store
-            .resources(t.id)
-            .update(kind, &rid, Load::NONE, update)
+            .modify(target, update)
             .await?
             .ok_or_else(|| crate::resource::not_found(kind, id))?
             .record)
@@ -321,7 +327,9 @@ impl ScimService {
             None,
             &[],
         );
-        store.delete(kind, &rid, journal).await?;
+        store
+            .delete(kind, &rid, Some(current.version), journal)
+            .await?;
         Ok(())
     }
 

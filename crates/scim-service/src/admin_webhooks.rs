@@ -72,15 +72,19 @@ fn new_secret() -> ScimResult<String> {
 impl ScimService {
     /// Adds a webhook to a tenant; the returned record carries the secret
     /// in clear, which is shown only now (the store keeps it sealed). It
-    /// receives events from now on.
+    /// receives events from now on. Its URL may reach loopback,
+    /// link-local and private addresses only with `allow_private`
+    /// (`webhook_target`).
     pub async fn create_webhook(
         &self,
         tenant: &str,
         url: &str,
         format: WebhookFormat,
         full: bool,
+        allow_private: bool,
     ) -> ScimResult<Webhook> {
         check_url(url)?;
+        crate::webhook_target::check(url, allow_private).await?;
         let t = self.tenant_named(tenant).await?;
         let secret = new_secret()?;
         let sealed = self
@@ -97,6 +101,7 @@ impl ScimService {
                 format,
                 full,
                 created: self.clock.now(),
+                allow_private,
             })
             .await?;
         hook.secret = secret;

@@ -18,6 +18,7 @@ use scim_store::{
     Connection, ConnectionId, ConnectionPolicy, Credential, TenantId, TenantSettings,
 };
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
 
 /// The prefix of every scimd token.
 pub const TOKEN_PREFIX: &str = "scimd_";
@@ -140,24 +141,62 @@ impl From<ScimError> for AuthRefusal {
     }
 }
 
+/// The token of an `Authorization` header value.
+fn bearer_token(authorization: Option<&str>) -> ScimResult<&str> {
+    let header = authorization
+        .ok_or_else(|| ScimError::Unauthorized("a bearer token is required".into()))?;
+    let header = header.trim();
+    // Okta's "Header Auth" sends the token without a scheme; a bare
+    // scimd token is unambiguous, so it is accepted too.
+    if header.starts_with(TOKEN_PREFIX) {
+        return Ok(header);
+    }
+    header
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ScimError::Unauthorized("use the Bearer authentication scheme".into()))
+}
+
 impl ScimService {
     /// Checks an `Authorization` header value and returns the caller.
     pub async fn authenticate(&self, authorization: Option<&str>) -> ScimResult<Principal> {
-        self.authenticate_caller(authorization)
+        self.authenticate_caller(authorization, None)
             .await
             .map_err(|r| r.error)
     }
 
-    /// [`ScimService::authenticate`], telling who was refused by a rate limit.
+    /// [`ScimService::authenticate`] for a request from `client` (its
+    /// address, when known), telling who was refused by a rate limit. An
+    /// address that failed authentication too often is refused with 429
+    /// before its token is looked up (`auth_limit`).
     pub async fn authenticate_caller(
         &self,
         authorization: Option<&str>,
+        client: Option<IpAddr>,
     ) -> Result<Principal, AuthRefusal> {
-        let who = self.identify(authorization).await?;
-        match self
-            .limiter
-            .admit(who.token, who.tenant.db_key(), std::time::Instant::now())
-        {
+        let token = bearer_token(authorization);
+        let hash = token.as_ref().ok().map(|t| hash_token(t));
+        let now = std::time::Instant::now();
+        if let Some(addr) = client {
+            self.auth_failures.check(addr, hash.as_deref(), now)?;
+        }
+        let token = token?;
+        let hash = hash.unwrap_or_else(|| hash_token(token));
+        let who = match self.identify(&hash).await {
+            Ok(who) => {
+                self.auth_failures.succeeded(&hash);
+                who
+            }
+            Err(e) => {
+                if let (Some(addr), 401) = (client, e.status()) {
+                    self.auth_failures.failed(addr, Some(&hash), now);
+                }
+                return Err(e.into());
+            }
+        };
+        match self.limiter.admit(who.token, who.tenant.db_key(), now) {
             Ok(()) => Ok(who),
             Err(error) => Err(AuthRefusal {
                 error,
@@ -166,35 +205,17 @@ impl ScimService {
         }
     }
 
-    /// The caller a valid token names, before rate limiting.
-    async fn identify(&self, authorization: Option<&str>) -> ScimResult<Principal> {
-        let header = authorization
-            .ok_or_else(|| ScimError::Unauthorized("a bearer token is required".into()))?;
-        let header = header.trim();
-        // Okta's "Header Auth" sends the token without a scheme; a bare
-        // scimd token is unambiguous, so it is accepted too.
-        let token = if header.starts_with(TOKEN_PREFIX) {
-            header
-        } else {
-            header
-                .split_once(' ')
-                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-                .map(|(_, t)| t.trim())
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| {
-                    ScimError::Unauthorized("use the Bearer authentication scheme".into())
-                })?
-        };
-        let hash = hash_token(token);
+    /// The caller the token with SHA-256 `hash` names, before rate limiting.
+    async fn identify(&self, hash: &[u8]) -> ScimResult<Principal> {
         let Credential {
             token: record,
             connection,
             tenant,
         } = self
             .store
-            .credential(&hash)
+            .credential(hash)
             .await?
-            .filter(|c| constant_time_eq(&c.token.hash, &hash))
+            .filter(|c| constant_time_eq(&c.token.hash, hash))
             .ok_or_else(|| ScimError::Unauthorized("the bearer token is not valid".into()))?;
         if record.revoked.is_some() {
             return Err(ScimError::Unauthorized(

@@ -49,6 +49,8 @@ pub struct ServiceConfig {
     /// The longest string (an attribute value, or a key) a request body
     /// may carry, in bytes; longer is a 400 `invalidValue`.
     pub max_value_bytes: usize,
+    /// Failed bearer authentications per client address (`auth_limit`).
+    pub auth_failures: crate::ratelimit::Rate,
 }
 
 /// Default of [`ServiceConfig::max_page_bytes`]: 4 MiB.
@@ -71,6 +73,7 @@ impl Default for ServiceConfig {
             webhook_keys: crate::webhook_keys::Keyring::empty(),
             max_page_bytes: MAX_PAGE_BYTES,
             max_value_bytes: MAX_VALUE_BYTES,
+            auth_failures: crate::auth_limit::DEFAULT_RATE,
         }
     }
 }

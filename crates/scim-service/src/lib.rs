@@ -16,8 +16,10 @@ pub mod admin_connections;
 pub mod admin_users;
 pub mod admin_webhooks;
 pub mod auth;
+pub mod auth_limit;
 pub mod bulk;
 pub mod clock;
+pub mod compute;
 pub mod config;
 pub mod console;
 pub mod discovery;
@@ -31,6 +33,7 @@ pub mod render;
 pub mod resource;
 pub mod set;
 pub mod webhook_keys;
+pub mod webhook_target;
 
 pub use auth::{AuthRefusal, Principal};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -53,7 +56,11 @@ pub struct ScimService {
     pub(crate) ids: Arc<dyn IdGenerator>,
     pub(crate) config: Arc<ServiceConfig>,
     pub(crate) limiter: Arc<ratelimit::Limiter>,
+    /// Where heavy computations run ([`compute`]).
+    pub(crate) compute: Arc<compute::Compute>,
     pub(crate) login_limiter: Arc<console::limit::LoginLimiter>,
+    /// Failed bearer authentication per client address.
+    pub(crate) auth_failures: Arc<auth_limit::AuthFailureLimiter>,
     /// Circuit-breaker trips by this process (for `/metrics`).
     pub(crate) breaker_trips: Arc<std::sync::atomic::AtomicU64>,
 }
@@ -86,6 +93,7 @@ impl ScimService {
     ) -> ScimResult<ScimService> {
         let limiter = Arc::new(ratelimit::Limiter::new(config.rate_limits));
         let login_limiter = Arc::new(console::limit::LoginLimiter::new(config.login_limits));
+        let auth_failures = Arc::new(auth_limit::AuthFailureLimiter::new(config.auth_failures));
         Ok(ScimService {
             store,
             registry: Arc::new(registry()?),
@@ -93,7 +101,9 @@ impl ScimService {
             ids,
             config: Arc::new(config),
             limiter,
+            compute: Arc::default(),
             login_limiter,
+            auth_failures,
             breaker_trips: Arc::default(),
         })
     }

@@ -10,7 +10,7 @@ use scim_core::timestamp::Timestamp;
 use scim_store::*;
 use tokio_postgres::Row;
 
-const ADMIN_COLUMNS: &str = "id, username, password_hash, role, tenant_id, created";
+const ADMIN_COLUMNS: &str = "id, username, password_hash, role, tenant_id, created, disabled";
 
 fn admin_of(r: &Row) -> StoreResult<AdminAccount> {
     let role: String = r.try_get(3).map_err(backend)?;
@@ -25,6 +25,11 @@ fn admin_of(r: &Row) -> StoreResult<AdminAccount> {
             .map_err(backend)?
             .map(TenantId::from_db),
         created: ts(r.try_get(5).map_err(backend)?)?,
+        disabled: r
+            .try_get::<_, Option<i64>>(6)
+            .map_err(backend)?
+            .map(ts)
+            .transpose()?,
     })
 }
 
@@ -62,6 +67,7 @@ impl AdminStore for PostgresStore {
             role: a.role,
             tenant: a.tenant,
             created: a.created,
+            disabled: None,
         })
     }
 
@@ -99,8 +105,21 @@ impl AdminStore for PostgresStore {
     async fn set_admin_password(&self, id: i64, password_hash: &str) -> StoreResult<bool> {
         let rows = self
             .rows(
-                "UPDATE admins SET password_hash = $1 WHERE id = $2 RETURNING id",
+                "WITH s AS (DELETE FROM admin_sessions WHERE admin_id = $2)
+                 UPDATE admins SET password_hash = $1 WHERE id = $2 RETURNING id",
                 &[&password_hash, &id],
+            )
+            .await?;
+        Ok(!rows.is_empty())
+    }
+
+    async fn set_admin_disabled(&self, id: i64, disabled: Option<Timestamp>) -> StoreResult<bool> {
+        let at = disabled.map(Timestamp::unix_millis);
+        let rows = self
+            .rows(
+                "WITH s AS (DELETE FROM admin_sessions WHERE admin_id = $2 AND $1::bigint IS NOT NULL)
+                 UPDATE admins SET disabled = $1 WHERE id = $2 RETURNING id",
+                &[&at, &id],
             )
             .await?;
         Ok(!rows.is_empty())
@@ -153,6 +172,16 @@ impl AdminStore for PostgresStore {
             )
             .await?;
         Ok(!rows.is_empty())
+    }
+
+    async fn delete_admin_sessions(&self, admin: i64) -> StoreResult<u64> {
+        let rows = self
+            .rows(
+                "DELETE FROM admin_sessions WHERE admin_id = $1 RETURNING admin_id",
+                &[&admin],
+            )
+            .await?;
+        Ok(rows.len() as u64)
     }
 
     async fn purge_sessions(&self, now: Timestamp) -> StoreResult<u64> {

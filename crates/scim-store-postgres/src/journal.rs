@@ -101,7 +101,7 @@ const HOOK_CURSOR: &str = "coalesce(
     0)";
 
 fn hook_columns() -> String {
-    format!("h.id, h.tenant_id, h.url, h.secret, h.format, h.full_form, h.created, {HOOK_CURSOR}, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id)")
+    format!("h.id, h.tenant_id, h.url, h.secret, h.format, h.full_form, h.created, {HOOK_CURSOR}, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id), h.allow_private")
 }
 
 fn hook_of(r: &Row) -> Result<Webhook, Fail> {
@@ -121,6 +121,7 @@ fn hook_of(r: &Row) -> Result<Webhook, Fail> {
         last_error: r.try_get(9)?,
         next_attempt: r.try_get::<_, Option<i64>>(10)?.map(ts).transpose()?,
         dead: u64::try_from(dead).unwrap_or(0),
+        allow_private: r.try_get(12)?,
     })
 }
 
@@ -309,8 +310,8 @@ impl EventStore for PostgresStore {
             .select(
                 &format!(
                     "WITH h AS (
-                        INSERT INTO webhooks (tenant_id, url, secret, format, full_form, created, cursor)
-                        VALUES ($1, $2, $3, $4, $5, $6, (SELECT coalesce(max(seq), 0) FROM events))
+                        INSERT INTO webhooks (tenant_id, url, secret, format, full_form, created, cursor, allow_private)
+                        VALUES ($1, $2, $3, $4, $5, $6, (SELECT coalesce(max(seq), 0) FROM events), $7)
                         RETURNING *
                      ) SELECT {} FROM h",
                     hook_columns()
@@ -322,6 +323,7 @@ impl EventStore for PostgresStore {
                     &format,
                     &h.full,
                     &h.created.unix_millis(),
+                    &h.allow_private,
                 ],
             )
             .await?;

@@ -15,7 +15,7 @@
 //!   still has the version it saw, and fails otherwise.
 
 use crate::db::{backend, Fail, MAX_TRIES};
-use crate::journal::write_journal;
+use crate::journal::{write_audit, write_journal};
 use crate::members::{apply_members, write_member_entries};
 use crate::query;
 use crate::rows;
@@ -75,16 +75,71 @@ pub(crate) async fn check_seat(c: &impl GenericClient, tenant: i64) -> Result<()
     Ok(())
 }
 
-async fn is_active(c: &impl GenericClient, seq: i64) -> Result<bool, Fail> {
-    let stmt = c
-        .prepare_cached("SELECT active FROM resources WHERE seq = $1")
-        .await?;
-    Ok(c.query_one(&stmt, &[&seq]).await?.try_get(0)?)
-}
-
 pub(crate) fn to_json(doc: &serde_json::Map<String, serde_json::Value>) -> Result<String, Fail> {
     serde_json::to_string(doc)
         .map_err(|e| Fail::Store(StoreError::Backend(format!("cannot encode document: {e}"))))
+}
+
+/// [`StoreError::Stale`] unless the resource is gone or has version `base`
+/// (its row locked until the transaction ends).
+pub(crate) async fn check_base(
+    c: &impl GenericClient,
+    tenant: i64,
+    kind: ResourceKind,
+    id: &str,
+    base: Option<Version>,
+) -> Result<(), Fail> {
+    let Some(base) = base else { return Ok(()) };
+    let stmt = c
+        .prepare_cached(&format!(
+            "SELECT version FROM resources WHERE tenant_id = $1 AND kind = {} AND id = $2 FOR NO KEY UPDATE",
+            kind.code()
+        ))
+        .await?;
+    if let Some(row) = c.query_opt(&stmt, &[&tenant, &id]).await? {
+        let v: i64 = row.try_get(0)?;
+        if Version(u64::try_from(v).unwrap_or(0)) != base {
+            return Err(Fail::Store(StoreError::Stale));
+        }
+    }
+    Ok(())
+}
+
+/// Deletes and inserts the index rows of a plan.
+pub(crate) async fn write_index_delta(
+    c: &impl GenericClient,
+    tenant: i64,
+    kind: ResourceKind,
+    seq: i64,
+    delta: &IndexDelta,
+) -> Result<(), Fail> {
+    let codes = |rows: &[(String, String)]| -> (Vec<i16>, Vec<String>) {
+        rows.iter()
+            .filter_map(|(p, v)| attr_code(kind, p).map(|c| (c, v.clone())))
+            .unzip()
+    };
+    let (attrs, values) = codes(&delta.removed);
+    if !attrs.is_empty() {
+        let stmt = c
+            .prepare_cached(&format!(
+                "DELETE FROM idx i USING unnest($3::smallint[], $4::text[]) AS t(a, v)
+                 WHERE i.tenant_id = $1 AND i.kind = {} AND i.attr = t.a AND i.value = t.v AND i.seq = $2",
+                kind.code()
+            ))
+            .await?;
+        c.execute(&stmt, &[&tenant, &seq, &attrs, &values]).await?;
+    }
+    let (attrs, values) = codes(&delta.added);
+    if !attrs.is_empty() {
+        let stmt = c
+            .prepare_cached(&format!(
+                "INSERT INTO idx (tenant_id, kind, attr, value, seq) SELECT $1, {}, a, v, $2 FROM unnest($3::smallint[], $4::text[]) AS t(a, v) ON CONFLICT DO NOTHING",
+                kind.code()
+            ))
+            .await?;
+        c.execute(&stmt, &[&tenant, &seq, &attrs, &values]).await?;
+    }
+    Ok(())
 }
 
 pub(crate) async fn write_index(
@@ -180,93 +235,93 @@ impl PgResources {
         Ok(record)
     }
 
-    async fn try_update(
+    async fn try_apply(
         &self,
         kind: ResourceKind,
         id: &str,
-        load: Load,
-        f: &mut Option<UpdateFn>,
-        planned: &mut Option<(Version, Update)>,
-    ) -> Result<Option<Updated>, Fail> {
+        plan: &Plan,
+    ) -> Result<Option<Applied>, Fail> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        let Some((seq, current)) = rows::by_id(&tx, self.tenant, kind, id, load, true).await?
-        else {
+        let lock = tx
+            .prepare_cached(&format!(
+                "SELECT seq, version, active FROM resources WHERE tenant_id = $1 AND kind = {} AND id = $2 FOR NO KEY UPDATE",
+                kind.code()
+            ))
+            .await?;
+        let Some(row) = tx.query_opt(&lock, &[&self.tenant, &id]).await? else {
             return Ok(None);
         };
-        if let Some(func) = f.take() {
-            let update = func(&current).map_err(StoreError::Rejected)?;
-            *planned = Some((current.version, update));
+        let seq: i64 = row.try_get(0)?;
+        let version: i64 = row.try_get(1)?;
+        let active: bool = row.try_get(2)?;
+        if Version(u64::try_from(version).unwrap_or(0)) != plan.base {
+            return Err(Fail::Store(StoreError::Stale));
         }
-        let Some((seen, update)) = planned.as_ref() else {
-            return Err(Fail::Store(StoreError::Backend("no update planned".into())));
-        };
-        if *seen != current.version {
-            return Err(Fail::Store(StoreError::Backend(
-                "the resource changed while its update was retried".into(),
-            )));
-        }
-        let deltas = apply_members(&tx, self.tenant, seq, &update.members).await?;
+        let deltas = apply_members(&tx, self.tenant, seq, &plan.members).await?;
         let mut changed = !deltas.is_empty();
-        let now = update.now.unix_millis();
-        match &update.doc {
-            Some((doc, keys)) if *doc != current.doc => {
-                if kind == ResourceKind::User && keys.active && !is_active(&tx, seq).await? {
-                    check_seat(&tx, self.tenant).await?;
-                }
-                tx.execute("DELETE FROM idx WHERE seq = $1", &[&seq])
-                    .await?;
-                write_index(&tx, self.tenant, kind, seq, keys).await?;
-                let stmt = tx
-                    .prepare_cached("UPDATE resources SET body = $1, unique_key = $2, display = $3, active = $4, version = version + 1, last_modified = $5 WHERE seq = $6")
-                    .await?;
-                tx.execute(
-                    &stmt,
-                    &[
-                        &to_json(doc)?,
-                        &keys.unique,
-                        &keys.display,
-                        &keys.active,
-                        &now,
-                        &seq,
-                    ],
-                )
-                .await?;
-                changed = true;
+        let now = plan.now.unix_millis();
+        let next = i64::try_from(plan.base.next().0).unwrap_or(i64::MAX);
+        if let Some(rewrite) = &plan.doc {
+            let keys = &rewrite.keys;
+            if kind == ResourceKind::User && keys.active && !active {
+                check_seat(&tx, self.tenant).await?;
             }
-            _ if changed || update.force => {
-                let stmt = tx
-                    .prepare_cached("UPDATE resources SET version = version + 1, last_modified = $1 WHERE seq = $2")
-                    .await?;
-                tx.execute(&stmt, &[&now, &seq]).await?;
-                changed = true;
-            }
-            _ => {}
-        }
-        if let (true, Some(p)) = (changed, &update.provenance) {
+            write_index_delta(&tx, self.tenant, kind, seq, &rewrite.index).await?;
             let stmt = tx
-                .prepare_cached("UPDATE resources SET provenance = $1 WHERE seq = $2")
+                .prepare_cached("UPDATE resources SET body = $1, unique_key = $2, display = $3, active = $4 WHERE seq = $5")
                 .await?;
-            tx.execute(&stmt, &[&to_text(p)?, &seq]).await?;
+            tx.execute(
+                &stmt,
+                &[
+                    &rewrite.text,
+                    &keys.unique,
+                    &keys.display,
+                    &keys.active,
+                    &seq,
+                ],
+            )
+            .await?;
+            changed = true;
+        }
+        let mut version = plan.base;
+        if changed || plan.force {
+            version = plan.base.next();
+            let stmt = tx
+                .prepare_cached("UPDATE resources SET version = $1, last_modified = $2, provenance = coalesce($3, provenance) WHERE seq = $4")
+                .await?;
+            tx.execute(&stmt, &[&next, &now, &plan.provenance_text, &seq])
+                .await?;
+            changed = true;
         }
         if changed {
-            crate::breaker::count(&tx, self.tenant, &update.journal).await?;
+            crate::breaker::count(&tx, self.tenant, &plan.journal.journal).await?;
         }
-        let record = rows::by_seq(&tx, seq, load).await?;
-        write_journal(&tx, self.tenant, &update.journal, changed).await?;
-        write_member_entries(&tx, self.tenant, &deltas, &update.journal, &record.doc).await?;
+        write_journal(&tx, self.tenant, &plan.journal.journal, changed).await?;
+        if let Some(group) = plan.journal.entry() {
+            for d in deltas.iter() {
+                write_audit(
+                    &tx,
+                    self.tenant,
+                    &group.for_member(&d, plan.display.as_deref()),
+                )
+                .await?;
+            }
+        }
         tx.commit().await?;
-        Ok(Some(Updated { record, changed }))
+        Ok(Some(Applied { version, changed }))
     }
 
     async fn try_delete(
         &self,
         kind: ResourceKind,
         id: &str,
+        base: Option<Version>,
         journal: &Journal,
     ) -> Result<bool, Fail> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
+        check_base(&tx, self.tenant, kind, id, base).await?;
         let stmt = tx
             .prepare_cached(&format!(
                 "DELETE FROM resources WHERE tenant_id = $1 AND kind = {} AND id = $2",
@@ -316,22 +371,16 @@ impl ResourceStore for PgResources {
             .map_err(|e| e.into_store(String::new))
     }
 
-    async fn update(
+    async fn apply(
         &self,
         kind: ResourceKind,
         id: &ResourceId,
-        load: Load,
-        f: UpdateFn,
-    ) -> StoreResult<Option<Updated>> {
-        let mut f = Some(f);
-        let mut planned = None;
+        plan: Plan,
+    ) -> StoreResult<Option<Applied>> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self
-                .try_update(kind, id.as_str(), load, &mut f, &mut planned)
-                .await
-            {
+            match self.try_apply(kind, id.as_str(), &plan).await {
                 Err(e) if e.retryable() && attempt < MAX_TRIES => continue,
                 other => return other.map_err(|e| e.into_store(|| unique_message(kind))),
             }
@@ -342,12 +391,13 @@ impl ResourceStore for PgResources {
         &self,
         kind: ResourceKind,
         id: &ResourceId,
+        base: Option<Version>,
         journal: Journal,
     ) -> StoreResult<bool> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.try_delete(kind, id.as_str(), &journal).await {
+            match self.try_delete(kind, id.as_str(), base, &journal).await {
                 Err(e) if e.retryable() && attempt < MAX_TRIES => continue,
                 other => return other.map_err(|e| e.into_store(String::new)),
             }
@@ -369,13 +419,22 @@ impl ResourceStore for PgResources {
         &self,
         kind: ResourceKind,
         id: &ResourceId,
+        base: Option<Version>,
         deleted: Timestamp,
         purge_after: Timestamp,
         journal: Journal,
     ) -> StoreResult<bool> {
-        crate::trash::trash(self, kind, id.as_str(), deleted, purge_after, &journal)
-            .await
-            .map_err(|e| e.into_store(String::new))
+        crate::trash::trash(
+            self,
+            kind,
+            id.as_str(),
+            base,
+            deleted,
+            purge_after,
+            &journal,
+        )
+        .await
+        .map_err(|e| e.into_store(String::new))
     }
 
     async fn list_trash(&self, kind: ResourceKind) -> StoreResult<Vec<Trashed>> {

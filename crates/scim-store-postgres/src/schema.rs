@@ -233,12 +233,19 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE members ADD COLUMN display text;
     "#,
-    // 8: secrets out of the audit log. Entries written before redaction
+    // 8: webhooks an operator allowed to deliver to loopback, link-local
+    // and private addresses (refused for every other webhook); when an
+    // admin account was disabled (NULL: enabled).
+    r#"
+    ALTER TABLE webhooks ADD COLUMN allow_private boolean NOT NULL DEFAULT false;
+    ALTER TABLE admins ADD COLUMN disabled bigint;
+    "#,
+    // 9: secrets out of the audit log. Entries written before redaction
     // went by the schema may hold a password in `sent` (a PATCH path or
     // value object, a Bulk operation, a refusal). The work is code,
     // [`scrub_audit`], run in the migrations' transaction.
     "SELECT 1",
-    // 9: events numbered per tenant (`tenant_seq`: 1, 2, 3 … in commit
+    // 10: events numbered per tenant (`tenant_seq`: 1, 2, 3 … in commit
     // order), so that what a tenant sees (SET ids, feed and webhook
     // cursors) depends on its own events only. A trigger numbers every
     // insert from `event_counters`, whose row it locks to the commit, so a
@@ -272,7 +279,7 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// The version whose migration is [`scrub_audit`].
-const SCRUB_AUDIT: i64 = 8;
+const SCRUB_AUDIT: i64 = 9;
 
 /// Audit rows read per step of the scrub.
 const SCRUB_CHUNK: i64 = 1000;

@@ -20,12 +20,14 @@ pub async fn trash(
     r: &PgResources,
     kind: ResourceKind,
     id: &str,
+    base: Option<scim_core::resource::Version>,
     deleted: Timestamp,
     purge_after: Timestamp,
     journal: &Journal,
 ) -> Result<bool, Fail> {
     let mut client = r.pool.get().await?;
     let tx = client.transaction().await?;
+    crate::resources::check_base(&tx, r.tenant, kind, id, base).await?;
     let stmt = tx
         .prepare_cached(&format!(
             "WITH gone AS (

@@ -4,15 +4,15 @@
 
 use crate::admin::unique_or;
 use crate::writer::backend;
-use crate::{ts, SqliteStore};
+use crate::{opt_ts, ts, SqliteStore};
 use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension, Row};
 use scim_core::timestamp::Timestamp;
 use scim_store::*;
 
-const ADMIN_COLUMNS: &str = "id, username, password_hash, role, tenant_id, created";
+const ADMIN_COLUMNS: &str = "id, username, password_hash, role, tenant_id, created, disabled";
 
-type AdminRow = (i64, String, String, String, Option<i64>, i64);
+type AdminRow = (i64, String, String, String, Option<i64>, i64, Option<i64>);
 
 fn admin_row(r: &Row<'_>) -> rusqlite::Result<AdminRow> {
     Ok((
@@ -22,11 +22,12 @@ fn admin_row(r: &Row<'_>) -> rusqlite::Result<AdminRow> {
         r.get(3)?,
         r.get(4)?,
         r.get(5)?,
+        r.get(6)?,
     ))
 }
 
 fn admin_of(
-    (id, username, password_hash, role, tenant, created): AdminRow,
+    (id, username, password_hash, role, tenant, created, disabled): AdminRow,
 ) -> StoreResult<AdminAccount> {
     Ok(AdminAccount {
         id,
@@ -36,6 +37,7 @@ fn admin_of(
             .ok_or_else(|| StoreError::Backend(format!("unknown admin role {role:?}")))?,
         tenant: tenant.map(TenantId::from_db),
         created: ts(created)?,
+        disabled: opt_ts(disabled)?,
     })
 }
 
@@ -100,6 +102,7 @@ impl AdminStore for SqliteStore {
                     role: a.role,
                     tenant: a.tenant,
                     created: a.created,
+                    disabled: None,
                 })
             })
             .await
@@ -139,6 +142,26 @@ impl AdminStore for SqliteStore {
                         params![hash, id],
                     )
                     .map_err(backend)?;
+                c.execute("DELETE FROM admin_sessions WHERE admin_id = ?1", [id])
+                    .map_err(backend)?;
+                Ok(n > 0)
+            })
+            .await
+    }
+
+    async fn set_admin_disabled(&self, id: i64, disabled: Option<Timestamp>) -> StoreResult<bool> {
+        self.writer
+            .write(move |c| {
+                let n = c
+                    .execute(
+                        "UPDATE admins SET disabled = ?1 WHERE id = ?2",
+                        params![disabled.map(Timestamp::unix_millis), id],
+                    )
+                    .map_err(backend)?;
+                if disabled.is_some() {
+                    c.execute("DELETE FROM admin_sessions WHERE admin_id = ?1", [id])
+                        .map_err(backend)?;
+                }
                 Ok(n > 0)
             })
             .await
@@ -193,6 +216,17 @@ impl AdminStore for SqliteStore {
                     .execute("DELETE FROM admin_sessions WHERE hash = ?1", [hash])
                     .map_err(backend)?;
                 Ok(n > 0)
+            })
+            .await
+    }
+
+    async fn delete_admin_sessions(&self, admin: i64) -> StoreResult<u64> {
+        self.writer
+            .write(move |c| {
+                let n = c
+                    .execute("DELETE FROM admin_sessions WHERE admin_id = ?1", [admin])
+                    .map_err(backend)?;
+                Ok(n as u64)
             })
             .await
     }

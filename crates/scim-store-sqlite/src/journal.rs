@@ -28,25 +28,42 @@ pub fn write_journal(
     if let Some(e) = &journal.audit {
         write_audit(conn, tenant, e)?;
     }
-    if changed && !journal.events.is_empty() {
-        let count = journal.events.len() as i64;
-        let last: i64 = conn
-            .prepare_cached(
-                "INSERT INTO event_counters (tenant_id, last) VALUES (?1, ?2)
-                 ON CONFLICT (tenant_id) DO UPDATE SET last = last + ?2 RETURNING last",
-            )
-            .map_err(backend)?
-            .query_row(params![tenant, count], |r| r.get(0))
+    if changed {
+        let texts = journal
+            .events
+            .iter()
+            .map(|ev| Ok((ev.at, to_text(ev)?)))
+            .collect::<StoreResult<Vec<(i64, String)>>>()?;
+        let texts: Vec<(i64, &str)> = texts.iter().map(|(at, t)| (*at, t.as_str())).collect();
+        insert_events(conn, tenant, &texts)?;
+    }
+    Ok(())
+}
+
+/// Inserts a write's events (time, JSON text), numbered in the tenant's
+/// sequence (`event_counters`, in the write's transaction: the one writer
+/// numbers them in commit order).
+pub fn insert_events(conn: &Connection, tenant: i64, events: &[(i64, &str)]) -> StoreResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let count = events.len() as i64;
+    let last: i64 = conn
+        .prepare_cached(
+            "INSERT INTO event_counters (tenant_id, last) VALUES (?1, ?2)
+             ON CONFLICT (tenant_id) DO UPDATE SET last = last + ?2 RETURNING last",
+        )
+        .map_err(backend)?
+        .query_row(params![tenant, count], |r| r.get(0))
+        .map_err(backend)?;
+    let mut stmt = conn
+        .prepare_cached(
+            "INSERT INTO events (tenant_id, at, event, tenant_seq) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(backend)?;
+    for ((at, text), n) in events.iter().zip(last - count + 1..) {
+        stmt.execute(params![tenant, at, text, n])
             .map_err(backend)?;
-        let mut stmt = conn
-            .prepare_cached(
-                "INSERT INTO events (tenant_id, at, event, tenant_seq) VALUES (?1, ?2, ?3, ?4)",
-            )
-            .map_err(backend)?;
-        for (ev, n) in journal.events.iter().zip(last - count + 1..) {
-            stmt.execute(params![tenant, ev.at, to_text(ev)?, n])
-                .map_err(backend)?;
-        }
     }
     Ok(())
 }
@@ -94,7 +111,7 @@ pub(crate) const HOOK_CURSOR: &str = "coalesce(
     0)";
 
 fn hook_columns() -> String {
-    format!("h.id, h.tenant_id, h.url, h.secret, h.format, h.full, h.created, {HOOK_CURSOR}, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id)")
+    format!("h.id, h.tenant_id, h.url, h.secret, h.format, h.full, h.created, {HOOK_CURSOR}, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id), h.allow_private")
 }
 
 type HookRow = (
@@ -110,6 +127,7 @@ type HookRow = (
     Option<String>,
     Option<i64>,
     i64,
+    bool,
 );
 
 fn hook_row(r: &Row<'_>) -> rusqlite::Result<HookRow> {
@@ -126,12 +144,26 @@ fn hook_row(r: &Row<'_>) -> rusqlite::Result<HookRow> {
         r.get(9)?,
         r.get(10)?,
         r.get(11)?,
+        r.get(12)?,
     ))
 }
 
 fn hook_of(h: HookRow) -> StoreResult<Webhook> {
-    let (id, tenant, url, secret, format, full, created, cursor, failures, last_error, next, dead) =
-        h;
+    let (
+        id,
+        tenant,
+        url,
+        secret,
+        format,
+        full,
+        created,
+        cursor,
+        failures,
+        last_error,
+        next,
+        dead,
+        allow_private,
+    ) = h;
     Ok(Webhook {
         id,
         tenant: TenantId::from_db(tenant),
@@ -145,6 +177,7 @@ fn hook_of(h: HookRow) -> StoreResult<Webhook> {
         last_error,
         next_attempt: opt_ts(next)?,
         dead: u64::try_from(dead).unwrap_or(0),
+        allow_private,
     })
 }
 
@@ -345,8 +378,8 @@ impl EventStore for SqliteStore {
                     .query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))
                     .map_err(backend)?;
                 c.execute(
-                    "INSERT INTO webhooks (tenant_id, url, secret, format, full, created, cursor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![h.tenant.db_key(), h.url, h.secret, format, h.full, h.created.unix_millis(), cursor],
+                    "INSERT INTO webhooks (tenant_id, url, secret, format, full, created, cursor, allow_private) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![h.tenant.db_key(), h.url, h.secret, format, h.full, h.created.unix_millis(), cursor, h.allow_private],
                 )
                 .map_err(backend)?;
                 let id = c.last_insert_rowid();

@@ -14,11 +14,13 @@
 mod admin;
 mod admins;
 mod breaker;
+mod checkpoint;
 mod functions;
 #[cfg(test)]
 mod hostile_names;
 mod journal;
 mod members;
+mod plan;
 mod readers;
 mod resources;
 mod rows;
@@ -71,13 +73,13 @@ impl SqliteStore {
              PRAGMA foreign_keys = OFF;
              PRAGMA cache_size = -16000;
              PRAGMA temp_store = MEMORY;
-             PRAGMA wal_autocheckpoint = 4000;",
+             PRAGMA wal_autocheckpoint = 0;",
         )
         .map_err(backend)?;
         functions::register(&conn).map_err(backend)?;
         schema::migrate(&mut conn).map_err(backend)?;
         Ok(SqliteStore {
-            writer: Writer::spawn(conn)?,
+            writer: Writer::spawn(conn, checkpoint::spawn(&path))?,
             readers: Readers::new(path.clone(), READERS),
             path,
         })

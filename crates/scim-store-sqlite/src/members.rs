@@ -1,9 +1,8 @@
 //! Group memberships on SQLite: applying a write's `MemberChange`s and
-//! recording, for each member actually added or removed, an audit entry on
-//! that member's own timeline, in the write's transaction (`MemberDeltas`:
-//! the work is the size of the change, not of the group).
+//! collecting the members actually added or removed (`MemberDeltas`: the
+//! work is the size of the change, not of the group), for whom the plan's
+//! executor (`plan.rs`) records an entry on each member's own timeline.
 
-use crate::journal::write_audit;
 use crate::writer::backend;
 use rusqlite::{params, Connection, OptionalExtension};
 use scim_store::*;
@@ -147,18 +146,4 @@ pub(crate) fn apply_members(
         }
     }
     Ok(deltas)
-}
-
-/// Writes the audit entries of a group write's members.
-pub(crate) fn write_member_entries(
-    conn: &Connection,
-    tenant: i64,
-    deltas: &MemberDeltas,
-    journal: &Journal,
-    doc: &serde_json::Map<String, serde_json::Value>,
-) -> StoreResult<()> {
-    for e in deltas.entries(journal, doc) {
-        write_audit(conn, tenant, &e)?;
-    }
-    Ok(())
 }

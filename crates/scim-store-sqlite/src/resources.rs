@@ -1,7 +1,8 @@
 //! The tenant-scoped resource store on SQLite.
 
-use crate::journal::write_journal;
-use crate::members::{apply_members, write_member_entries};
+use crate::journal::write_audit;
+use crate::members::apply_members;
+use crate::plan::{check_base, write_index_delta, write_prepared};
 use crate::readers::Readers;
 use crate::rows;
 use crate::sql_filter::attr_code;
@@ -70,13 +71,22 @@ pub(crate) fn to_json(doc: &serde_json::Map<String, serde_json::Value>) -> Store
 impl ResourceStore for SqliteResources {
     async fn insert(&self, rec: NewRecord) -> StoreResult<Record> {
         let tenant = self.tenant;
+        // Encoded before the writer's turn: the job only runs statements.
+        let doc = to_json(&rec.doc)?;
+        let provenance = to_text(&rec.provenance)?;
+        let index = IndexDelta::all(&rec.keys);
+        let cost = 2 + index.len() + rec.members.len() + doc.len() / 1024;
+        let journal = PreparedJournal::new(rec.journal)?;
+        let (kind, id, keys, members) = (rec.kind, rec.id.clone(), rec.keys, rec.members);
+        let group_display = rec
+            .doc
+            .get("displayName")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string);
         self.writer
-            .write(move |conn| {
-                let kind = rec.kind;
-                let doc = to_json(&rec.doc)?;
-                let provenance = to_text(&rec.provenance)?;
+            .write_as(tenant, cost, move |conn| {
                 let ms = rec.created.unix_millis();
-                if kind == ResourceKind::User && rec.keys.active {
+                if kind == ResourceKind::User && keys.active {
                     check_seat(conn, tenant)?;
                 }
                 let mut stmt = conn
@@ -85,36 +95,40 @@ impl ResourceStore for SqliteResources {
                          VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5, ?6, ?7, ?8, ?9)",
                     )
                     .map_err(backend)?;
-                stmt.execute(params![tenant, kind.code(), rec.id.as_str(), ms, rec.keys.unique, rec.keys.display, rec.keys.active, doc, provenance])
+                stmt.execute(params![tenant, kind.code(), id.as_str(), ms, keys.unique, keys.display, keys.active, doc, provenance])
                     .map_err(|e| {
                         if is_unique_violation(&e) && e.to_string().contains("resources.id") {
-                            StoreError::Uniqueness(format!("id {} exists", rec.id))
+                            StoreError::Uniqueness(format!("id {id} exists"))
                         } else {
                             map_write(kind)(e)
                         }
                     })?;
                 let seq = conn.last_insert_rowid();
-                write_index(conn, tenant, kind, seq, &rec.keys, true)?;
-                write_journal(conn, tenant, &rec.journal, true)?;
-                if !rec.members.is_empty() {
-                    let deltas = apply_members(conn, tenant, seq, &[MemberChange::Add(rec.members.clone())])?;
-                    write_member_entries(conn, tenant, &deltas, &rec.journal, &rec.doc)?;
+                write_index_delta(conn, tenant, kind, seq, &index)?;
+                write_prepared(conn, tenant, &journal, true)?;
+                if !members.is_empty() {
+                    let deltas = apply_members(conn, tenant, seq, &[MemberChange::Add(members)])?;
+                    if let Some(group) = journal.entry() {
+                        for d in deltas.iter() {
+                            write_audit(conn, tenant, &group.for_member(&d, group_display.as_deref()))?;
+                        }
+                    }
                 }
-                let mut record = Record {
-                    kind,
-                    id: rec.id,
-                    version: Version::FIRST,
-                    created: rec.created,
-                    last_modified: rec.created,
-                    provenance: rec.provenance,
-                    doc: rec.doc,
-                    members: None,
-                    groups: None,
-                };
-                rows::complete(conn, seq, &mut record, Load { members: kind == ResourceKind::Group, groups: false })?;
-                Ok(record)
+                let members = if kind == ResourceKind::Group { Some(rows::members(conn, seq)?) } else { None };
+                Ok(members)
             })
             .await
+            .map(|members| Record {
+                kind: rec.kind,
+                id: rec.id,
+                version: Version::FIRST,
+                created: rec.created,
+                last_modified: rec.created,
+                provenance: rec.provenance,
+                doc: rec.doc,
+                members,
+                groups: None,
+            })
     }
 
     async fn get(
@@ -129,57 +143,16 @@ impl ResourceStore for SqliteResources {
             .read_now(move |conn| Ok(rows::by_id(conn, tenant, kind, &id, load)?.map(|(_, r)| r)))
     }
 
-    async fn update(
+    async fn apply(
         &self,
         kind: ResourceKind,
         id: &ResourceId,
-        load: Load,
-        f: UpdateFn,
-    ) -> StoreResult<Option<Updated>> {
+        plan: Plan,
+    ) -> StoreResult<Option<Applied>> {
         let (tenant, id) = (self.tenant, id.to_string());
         self.writer
-            .write(move |conn| {
-                let Some((seq, current)) = rows::by_id(conn, tenant, kind, &id, load)? else { return Ok(None) };
-                let update = f(&current).map_err(StoreError::Rejected)?;
-                let deltas = apply_members(conn, tenant, seq, &update.members)?;
-                let mut changed = !deltas.is_empty();
-                if let Some((doc, keys)) = &update.doc {
-                    if *doc != current.doc {
-                        if kind == ResourceKind::User && keys.active && !is_active(conn, seq)? {
-                            check_seat(conn, tenant)?;
-                        }
-                        let old_keys = index_keys(kind, &current.doc, false);
-                        write_index(conn, tenant, kind, seq, &old_keys, false)?;
-                        write_index(conn, tenant, kind, seq, keys, true)?;
-                        conn.prepare_cached("UPDATE resources SET doc = ?1, unique_key = ?2, display = ?3, active = ?4 WHERE seq = ?5")
-                            .map_err(backend)?
-                            .execute(params![to_json(doc)?, keys.unique, keys.display, keys.active, seq])
-                            .map_err(map_write(kind))?;
-                        changed = true;
-                    }
-                }
-                if changed || update.force {
-                    conn.prepare_cached("UPDATE resources SET version = version + 1, last_modified = ?1 WHERE seq = ?2")
-                        .map_err(backend)?
-                        .execute(params![update.now.unix_millis(), seq])
-                        .map_err(backend)?;
-                    if let Some(p) = &update.provenance {
-                        conn.prepare_cached("UPDATE resources SET provenance = ?1 WHERE seq = ?2")
-                            .map_err(backend)?
-                            .execute(params![to_text(p)?, seq])
-                            .map_err(backend)?;
-                    }
-                    changed = true;
-                }
-                if changed {
-                    crate::breaker::count(conn, tenant, &update.journal)?;
-                }
-                write_journal(conn, tenant, &update.journal, changed)?;
-                let Some((_, record)) = rows::by_id(conn, tenant, kind, &id, load)? else {
-                    return Err(StoreError::Backend("updated row vanished".into()));
-                };
-                write_member_entries(conn, tenant, &deltas, &update.journal, &record.doc)?;
-                Ok(Some(Updated { record, changed }))
+            .write_as(tenant, plan.cost(), move |conn| {
+                crate::plan::execute(conn, tenant, kind, &id, &plan)
             })
             .await
     }
@@ -188,15 +161,18 @@ impl ResourceStore for SqliteResources {
         &self,
         kind: ResourceKind,
         id: &ResourceId,
+        base: Option<Version>,
         journal: Journal,
     ) -> StoreResult<bool> {
         let (tenant, id) = (self.tenant, id.to_string());
+        let journal = PreparedJournal::new(journal)?;
         self.writer
-            .write(move |conn| {
+            .write_as(tenant, 4, move |conn| {
+                check_base(conn, tenant, kind, &id, base)?;
                 let gone = remove(conn, tenant, kind, &id)?.is_some();
                 if gone {
-                    crate::breaker::count(conn, tenant, &journal)?;
-                    write_journal(conn, tenant, &journal, true)?;
+                    crate::breaker::count(conn, tenant, &journal.journal)?;
+                    write_prepared(conn, tenant, &journal, true)?;
                 }
                 Ok(gone)
             })
@@ -242,17 +218,20 @@ impl ResourceStore for SqliteResources {
         &self,
         kind: ResourceKind,
         id: &ResourceId,
+        base: Option<Version>,
         deleted: Timestamp,
         purge_after: Timestamp,
         journal: Journal,
     ) -> StoreResult<bool> {
         let (tenant, id) = (self.tenant, id.to_string());
+        let journal = PreparedJournal::new(journal)?;
         self.writer
-            .write(move |conn| {
+            .write_as(tenant, 4, move |conn| {
+                check_base(conn, tenant, kind, &id, base)?;
                 let gone = crate::trash::trash(conn, tenant, kind, &id, deleted, purge_after)?;
                 if gone {
-                    crate::breaker::count(conn, tenant, &journal)?;
-                    write_journal(conn, tenant, &journal, true)?;
+                    crate::breaker::count(conn, tenant, &journal.journal)?;
+                    write_prepared(conn, tenant, &journal, true)?;
                 }
                 Ok(gone)
             })
@@ -276,11 +255,12 @@ impl ResourceStore for SqliteResources {
         journal: Journal,
     ) -> StoreResult<Option<Record>> {
         let (tenant, id) = (self.tenant, id.to_string());
+        let journal = PreparedJournal::new(journal)?;
         self.writer
-            .write(move |conn| {
+            .write_as(tenant, 2 + keys.entries.len(), move |conn| {
                 let back = crate::trash::restore(conn, tenant, kind, &id, &keys, &provenance, now)?;
                 if back.is_some() {
-                    write_journal(conn, tenant, &journal, true)?;
+                    write_prepared(conn, tenant, &journal, true)?;
                 }
                 Ok(back)
             })
@@ -311,13 +291,6 @@ pub(crate) fn check_seat(conn: &Connection, tenant: i64) -> StoreResult<()> {
         return Err(StoreError::NoSeat(u64::try_from(limit).unwrap_or(0)));
     }
     Ok(())
-}
-
-fn is_active(conn: &Connection, seq: i64) -> StoreResult<bool> {
-    conn.prepare_cached("SELECT active FROM resources WHERE seq = ?1")
-        .map_err(backend)?
-        .query_row([seq], |r| r.get(0))
-        .map_err(backend)
 }
 
 /// A removed resource: what the trash keeps of it.

@@ -102,7 +102,7 @@ pub fn complete(conn: &Connection, seq: i64, r: &mut Record, load: Load) -> Stor
     Ok(())
 }
 
-fn members(conn: &Connection, seq: i64) -> StoreResult<Vec<MemberRef>> {
+pub(crate) fn members(conn: &Connection, seq: i64) -> StoreResult<Vec<MemberRef>> {
     let mut stmt = conn
         .prepare_cached("SELECT x.id, x.kind, coalesce(m.display, x.display) FROM members m JOIN resources x ON x.seq = m.member_seq WHERE m.group_seq = ?1 ORDER BY m.member_seq")
         .map_err(backend)?;

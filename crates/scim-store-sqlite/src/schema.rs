@@ -195,12 +195,19 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE members ADD COLUMN display TEXT;
     "#,
-    // 8: secrets out of the audit log. Entries written before redaction
+    // 8: webhooks an operator allowed to deliver to loopback, link-local
+    // and private addresses (refused for every other webhook); when an
+    // admin account was disabled (NULL: enabled).
+    r#"
+    ALTER TABLE webhooks ADD COLUMN allow_private INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE admins ADD COLUMN disabled INTEGER;
+    "#,
+    // 9: secrets out of the audit log. Entries written before redaction
     // went by the schema may hold a password in `sent` (a PATCH path or
     // value object, a Bulk operation, a refusal). The work is code,
     // [`scrub_audit`], run in this migration's transaction.
     "-- scrub_audit",
-    // 9: events numbered per tenant (`tenant_seq`: 1, 2, 3 … in commit
+    // 10: events numbered per tenant (`tenant_seq`: 1, 2, 3 … in commit
     // order, from `event_counters`), so that what a tenant sees (SET ids,
     // feed and webhook cursors) depends on its own events only. Existing
     // events are numbered in their order. Webhook cursors and dead letters
@@ -221,7 +228,7 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// The version whose migration is [`scrub_audit`].
-const SCRUB_AUDIT: usize = 8;
+const SCRUB_AUDIT: usize = 9;
 
 /// Audit rows read per step of the scrub.
 const SCRUB_CHUNK: i64 = 1000;

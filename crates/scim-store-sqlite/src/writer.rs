@@ -1,17 +1,23 @@
 //! The single writer thread and its group commit.
 //!
 //! SQLite allows one writer at a time. All writes go to one thread that owns
-//! the write connection. It takes every job waiting in its queue (up to
-//! [`MAX_BATCH`]), runs each inside its own `SAVEPOINT` within one
-//! `BEGIN IMMEDIATE` transaction, and commits once: one fsync (with
-//! `synchronous=FULL`) for the whole batch. A job that fails rolls back to its
-//! savepoint and leaves the others alone.
+//! the write connection. It takes every job waiting in its queue into one
+//! lane per tenant, builds a batch that takes the lanes in turn (up to
+//! [`MAX_BATCH`] jobs and [`BATCH_BUDGET`] of estimated work), runs each job
+//! inside its own `SAVEPOINT` within one `BEGIN IMMEDIATE` transaction, and
+//! commits once: one fsync (with `synchronous=FULL`) for the whole batch. A
+//! job that fails rolls back to its savepoint and leaves the others alone.
+//!
+//! Jobs are write plans computed before they were queued (see
+//! `scim_store::plan`): a job runs statements, never the service's code.
 //!
 //! Invariant: a job's caller hears "ok" only after the COMMIT that contains
 //! its changes returned; if the commit fails, every job of the batch fails.
 
+use crate::checkpoint::Nudge;
 use rusqlite::Connection;
 use scim_store::{StoreError, StoreResult};
+use std::collections::{HashMap, VecDeque};
 use std::sync::mpsc;
 use std::thread;
 use tokio::sync::oneshot;
@@ -19,15 +25,30 @@ use tokio::sync::oneshot;
 /// The most jobs one transaction takes.
 pub const MAX_BATCH: usize = 512;
 
+/// The most work (in [`Job`] cost units, about one row each) one batch
+/// takes beyond its first job: a job over this budget runs in a batch of
+/// its own, so a large write delays the others by itself, not by a queue.
+pub const BATCH_BUDGET: usize = 4096;
+
+/// The lane of writes that belong to no tenant (administration).
+pub const SYSTEM_LANE: i64 = -1;
+
 /// Sends the job's outcome once the batch's commit is known.
 type Reply = Box<dyn FnOnce(StoreResult<()>) + Send>;
 /// A job: runs against the connection; says whether it succeeded, and how to reply.
 type Job = Box<dyn FnOnce(&Connection) -> (bool, Reply) + Send>;
 
+/// A job with its lane (tenant) and an estimate of its work.
+struct Queued<T = Job> {
+    lane: i64,
+    cost: usize,
+    job: T,
+}
+
 /// A handle to the writer thread.
 #[derive(Clone)]
 pub struct Writer {
-    tx: mpsc::Sender<Job>,
+    tx: mpsc::Sender<Queued>,
 }
 
 pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
@@ -35,18 +56,30 @@ pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
 }
 
 impl Writer {
-    /// Starts the writer thread on `conn`.
-    pub fn spawn(conn: Connection) -> StoreResult<Writer> {
-        let (tx, rx) = mpsc::channel::<Job>();
+    /// Starts the writer thread on `conn`; it nudges the checkpointer
+    /// after each commit.
+    pub(crate) fn spawn(conn: Connection, nudge: Nudge) -> StoreResult<Writer> {
+        let (tx, rx) = mpsc::channel::<Queued>();
         thread::Builder::new()
             .name("scimd-sqlite-writer".into())
-            .spawn(move || run(conn, rx))
+            .spawn(move || run(conn, rx, nudge))
             .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
         Ok(Writer { tx })
     }
 
-    /// Runs `f` in the next batch and returns its result after the commit.
+    /// Runs `f` in the next batch and returns its result after the commit
+    /// (a small write of no tenant).
     pub async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.write_as(SYSTEM_LANE, 1, f).await
+    }
+
+    /// Runs `f` for tenant `lane`, an estimated `cost` rows, and returns its
+    /// result after the commit. Lanes take turns (see [`run`]).
+    pub async fn write_as<T, F>(&self, lane: i64, cost: usize, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
@@ -67,32 +100,108 @@ impl Writer {
             ),
         });
         self.tx
-            .send(job)
+            .send(Queued {
+                lane,
+                cost: cost.max(1),
+                job,
+            })
             .map_err(|_| StoreError::Backend("the writer thread has stopped".into()))?;
         wait.await
             .map_err(|_| StoreError::Backend("the writer thread dropped a job".into()))?
     }
 }
 
-fn run(conn: Connection, rx: mpsc::Receiver<Job>) {
-    while let Ok(first) = rx.recv() {
-        let mut batch = Vec::with_capacity(16);
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
+/// The jobs waiting, one queue per lane, and the lanes in turn order.
+struct Lanes<T = Job> {
+    queues: HashMap<i64, VecDeque<Queued<T>>>,
+    turn: VecDeque<i64>,
+}
+
+impl<T> Default for Lanes<T> {
+    fn default() -> Self {
+        Lanes {
+            queues: HashMap::new(),
+            turn: VecDeque::new(),
         }
-        run_batch(&conn, batch);
     }
 }
 
-/// Runs one batch. A job that cannot even start is dropped, which its caller
-/// sees as a failed write (its reply channel closes unanswered).
-fn run_batch(conn: &Connection, batch: Vec<Job>) {
+impl<T> Lanes<T> {
+    fn push(&mut self, q: Queued<T>) {
+        let queue = self.queues.entry(q.lane).or_default();
+        if queue.is_empty() {
+            self.turn.push_back(q.lane);
+        }
+        queue.push_back(q);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.turn.is_empty()
+    }
+
+    /// The next batch: one job per lane in turn, until [`MAX_BATCH`] jobs
+    /// or [`BATCH_BUDGET`] of work; the job that would pass the budget
+    /// starts the next batch instead (or is this batch, alone, if first).
+    fn batch(&mut self) -> Vec<T> {
+        let mut batch = Vec::with_capacity(16);
+        let mut cost = 0usize;
+        while batch.len() < MAX_BATCH {
+            let Some(lane) = self.turn.pop_front() else {
+                break;
+            };
+            let Some(queue) = self.queues.get_mut(&lane) else {
+                continue;
+            };
+            let Some(next) = queue.front() else {
+                self.queues.remove(&lane);
+                continue;
+            };
+            if !batch.is_empty() && cost.saturating_add(next.cost) > BATCH_BUDGET {
+                self.turn.push_front(lane);
+                break;
+            }
+            let Some(q) = queue.pop_front() else { continue };
+            cost = cost.saturating_add(q.cost);
+            batch.push(q.job);
+            if queue.is_empty() {
+                self.queues.remove(&lane);
+            } else {
+                self.turn.push_back(lane);
+            }
+        }
+        batch
+    }
+}
+
+/// The writer loop: takes every job waiting, in lanes per tenant, and
+/// commits them in batches that take the lanes in turn, so one tenant's
+/// queue of large writes delays another tenant's write by at most one
+/// batch.
+fn run(conn: Connection, rx: mpsc::Receiver<Queued>, nudge: Nudge) {
+    let mut lanes: Lanes = Lanes::default();
+    loop {
+        if lanes.is_empty() {
+            match rx.recv() {
+                Ok(q) => lanes.push(q),
+                Err(_) => return,
+            }
+        }
+        while let Ok(q) = rx.try_recv() {
+            lanes.push(q);
+        }
+        let batch = lanes.batch();
+        if !batch.is_empty() && run_batch(&conn, batch) {
+            nudge.committed();
+        }
+    }
+}
+
+/// Runs one batch; whether it committed. A job that cannot even start is
+/// dropped, which its caller sees as a failed write (its reply channel
+/// closes unanswered).
+fn run_batch(conn: &Connection, batch: Vec<Job>) -> bool {
     if conn.execute_batch("BEGIN IMMEDIATE").is_err() {
-        return;
+        return false;
     }
     let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
     for job in batch {
@@ -113,7 +222,7 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
             for r in replies {
                 r(Err(err.clone()));
             }
-            return;
+            return false;
         }
         replies.push(reply);
     }
@@ -121,7 +230,59 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
     if committed.is_err() {
         let _ = conn.execute_batch("ROLLBACK");
     }
+    let ok = committed.is_ok();
     for reply in replies {
         reply(committed.clone());
+    }
+    ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pushes `(lane, cost, name)` jobs, then drains the lanes: the names
+    /// of each batch.
+    fn check(jobs: &[(i64, usize, &'static str)], expected: &[&[&str]]) {
+        let mut lanes: Lanes<&str> = Lanes::default();
+        for (lane, cost, name) in jobs {
+            lanes.push(Queued {
+                lane: *lane,
+                cost: *cost,
+                job: *name,
+            });
+        }
+        let mut batches = Vec::new();
+        while !lanes.is_empty() {
+            batches.push(lanes.batch());
+        }
+        assert_eq!(batches, expected);
+    }
+
+    #[test]
+    fn lanes_take_turns_and_large_jobs_run_alone() {
+        // Small jobs of one lane share a batch.
+        check(&[(1, 1, "a1"), (1, 1, "a2")], &[&["a1", "a2"]]);
+        // Lanes alternate within a batch.
+        check(
+            &[(1, 1, "a1"), (1, 1, "a2"), (2, 1, "b1"), (2, 1, "b2")],
+            &[&["a1", "b1", "a2", "b2"]],
+        );
+        // A queue of large writes of one tenant: the other tenant's small
+        // write runs after the first large one, not after all of them.
+        check(
+            &[
+                (1, 5000, "A1"),
+                (1, 5000, "A2"),
+                (1, 5000, "A3"),
+                (2, 1, "b1"),
+            ],
+            &[&["A1"], &["b1"], &["A2"], &["A3"]],
+        );
+        // A job that would pass the budget starts the next batch.
+        check(
+            &[(1, 3000, "a1"), (2, 3000, "b1"), (3, 1, "c1")],
+            &[&["a1"], &["b1", "c1"]],
+        );
     }
 }

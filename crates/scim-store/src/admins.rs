@@ -4,6 +4,8 @@
 //! - An account has a unique username, an argon2id password hash (a PHC
 //!   string; stores never see passwords), a role, and a tenant scope
 //!   (`None`: every tenant, a super-admin).
+//! - An account may be disabled (when, by [`AdminStore::set_admin_disabled`]):
+//!   it keeps its password but no session and cannot sign in.
 //! - Sessions live in the database, so any replica serves any session.
 //!   Stores keep only the SHA-256 of a session token, with its CSRF token
 //!   and expiry; an expired session is never returned.
@@ -52,9 +54,11 @@ pub struct AdminAccount {
     /// The tenant this admin is confined to; `None` for a super-admin.
     pub tenant: Option<TenantId>,
     pub created: Timestamp,
+    /// When the account was disabled; `None` while it is enabled.
+    pub disabled: Option<Timestamp>,
 }
 
-/// A new admin account.
+/// A new admin account (enabled).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAdmin {
     pub username: String,
@@ -87,8 +91,12 @@ pub trait AdminStore: Send + Sync {
     async fn admin(&self, id: i64) -> StoreResult<Option<AdminAccount>>;
     /// All accounts, by username.
     async fn list_admins(&self) -> StoreResult<Vec<AdminAccount>>;
-    /// Replaces an account's password hash; `false` if there is none.
+    /// Replaces an account's password hash and deletes its sessions, in
+    /// one transaction; `false` if there is none.
     async fn set_admin_password(&self, id: i64, password_hash: &str) -> StoreResult<bool>;
+    /// Disables an account (`Some(when)`), deleting its sessions in the
+    /// same transaction, or enables it (`None`); `false` if there is none.
+    async fn set_admin_disabled(&self, id: i64, disabled: Option<Timestamp>) -> StoreResult<bool>;
     /// Deletes an account and its sessions; `false` if there is none.
     async fn delete_admin(&self, id: i64) -> StoreResult<bool>;
 
@@ -98,6 +106,8 @@ pub trait AdminStore: Send + Sync {
     async fn find_session(&self, hash: &[u8], now: Timestamp) -> StoreResult<Option<AdminSession>>;
     /// Deletes a session; `false` if there is none.
     async fn delete_session(&self, hash: &[u8]) -> StoreResult<bool>;
+    /// Deletes every session of an account; returns how many.
+    async fn delete_admin_sessions(&self, admin: i64) -> StoreResult<u64>;
     /// Deletes sessions that expired at `now`; returns how many.
     async fn purge_sessions(&self, now: Timestamp) -> StoreResult<u64>;
 }

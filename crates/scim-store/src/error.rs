@@ -25,6 +25,12 @@ pub enum StoreError {
     Breaker { deprovisioned: u64, allowed: u64 },
     /// The update function refused the change.
     Rejected(ScimError),
+    /// The resource's version moved since the plan was computed from it
+    /// ([`crate::plan::Plan::base`]): compute the plan again.
+    Stale,
+    /// The resource kept moving under every computed plan
+    /// ([`crate::plan::MAX_ATTEMPTS`]): the client should retry later.
+    Busy,
     /// The database failed. The message is for logs only.
     Backend(String),
 }
@@ -47,6 +53,8 @@ impl fmt::Display for StoreError {
                 "circuit breaker: {deprovisioned} deprovisioned in the window, {allowed} allowed"
             ),
             StoreError::Rejected(e) => write!(f, "rejected: {e}"),
+            StoreError::Stale => f.write_str("the resource changed since it was read"),
+            StoreError::Busy => f.write_str("the resource kept changing under concurrent writes"),
             StoreError::Backend(m) => write!(f, "backend: {m}"),
         }
     }
@@ -70,6 +78,10 @@ impl From<StoreError> for ScimError {
                 BREAKER_RETRY_AFTER_SECS,
             ),
             StoreError::Rejected(e) => e,
+            StoreError::Stale | StoreError::Busy => ScimError::ServiceUnavailable(
+                "the resource is being changed by other requests at this moment; retry".into(),
+                1,
+            ),
             StoreError::Backend(m) => ScimError::Internal(m),
         }
     }

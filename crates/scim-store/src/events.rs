@@ -310,6 +310,9 @@ pub struct Webhook {
     pub next_attempt: Option<Timestamp>,
     /// Events that exhausted their retries.
     pub dead: u64,
+    /// Whether deliveries may go to loopback, link-local and private
+    /// addresses (set by an operator when the webhook is created).
+    pub allow_private: bool,
 }
 
 /// A new webhook endpoint.
@@ -321,6 +324,8 @@ pub struct NewWebhook {
     pub format: WebhookFormat,
     pub full: bool,
     pub created: Timestamp,
+    /// See [`Webhook::allow_private`].
+    pub allow_private: bool,
 }
 
 /// Delivery progress of a webhook, written by the replica holding its lease.

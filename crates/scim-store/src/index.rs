@@ -65,12 +65,15 @@ fn values_at<'d>(doc: &'d Map<String, Value>, path: &str) -> Vec<&'d str> {
 /// The index keys of a canonical document. `unique_group_names` decides
 /// whether a group's displayName is its unique key.
 pub fn keys(kind: ResourceKind, doc: &Map<String, Value>, unique_group_names: bool) -> IndexKeys {
+    // Linear in the number of values: a user may carry tens of thousands
+    // of emails.
     let mut entries = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (path, exact) in indexed(kind) {
         for v in values_at(doc, path) {
-            let e = (path.to_string(), index_value(v, *exact));
-            if !entries.contains(&e) {
-                entries.push(e);
+            let value = index_value(v, *exact);
+            if seen.insert((*path, value.clone())) {
+                entries.push((path.to_string(), value));
             }
         }
     }

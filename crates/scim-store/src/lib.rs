@@ -11,6 +11,11 @@
 //! Invariant: a write's [`Journal`] (audit entry and events) commits in the
 //! write's own transaction, or not at all.
 //!
+//! Invariant: no caller code runs inside a store transaction. A change to
+//! a stored resource arrives as a [`Plan`] computed outside from the record
+//! it read; the store checks the version it was computed from, enforces the
+//! seat limit and the circuit breaker, and writes ([`plan`]).
+//!
 //! Invariant: filters arrive lowered ([`scim_core::filter::Lowered`]); a
 //! backend translates them into its own query language and must agree with
 //! the in-memory evaluator, which the suite checks.
@@ -21,6 +26,7 @@ pub mod events;
 pub mod index;
 pub mod memory;
 pub mod model;
+pub mod plan;
 pub mod policy;
 pub mod query;
 pub mod scrub;
@@ -34,6 +40,7 @@ pub use events::{
     Journal, MemberDelta, MemberDeltas, NewWebhook, StoredEvent, Webhook, WebhookFormat,
 };
 pub use model::*;
+pub use plan::{read_modify_write, Applied, IndexDelta, Outcome, Plan, PreparedJournal, Rewrite};
 pub use policy::{
     BreakerPolicy, ConnectionPolicy, DeactivatePolicy, DeletePolicy, Deprovision, MatchAction,
     MatchKey, Ownership, Provenance, TenantSettings,
@@ -41,7 +48,7 @@ pub use policy::{
 pub use query::{Page, PageRequest, Query};
 
 use async_trait::async_trait;
-use scim_core::resource::ResourceId;
+use scim_core::resource::{ResourceId, Version};
 use scim_core::timestamp::Timestamp;
 use std::sync::Arc;
 
@@ -151,23 +158,29 @@ pub trait ResourceStore: Send + Sync {
         id: &ResourceId,
         load: Load,
     ) -> StoreResult<Option<Record>>;
-    /// Applies `f` to the current record atomically; `None` if there is none.
-    /// Activating a user beyond the seat limit is [`StoreError::NoSeat`]; a
-    /// change whose journal carries a [`Deprovision`] the circuit breaker
-    /// holds is [`StoreError::Breaker`] (and changes nothing).
-    async fn update(
+    /// Executes a plan computed from the record at `plan.base`, in one
+    /// short transaction; `None` if there is no such resource. A resource
+    /// whose version is no longer `plan.base` is [`StoreError::Stale`]
+    /// (nothing changed; compute the plan again, see
+    /// [`plan::read_modify_write`]). Activating a user beyond the seat
+    /// limit is [`StoreError::NoSeat`]; a change whose journal carries a
+    /// [`Deprovision`] the circuit breaker holds is [`StoreError::Breaker`]
+    /// (and changes nothing). Runs no caller code.
+    async fn apply(
         &self,
         kind: ResourceKind,
         id: &ResourceId,
-        load: Load,
-        f: UpdateFn,
-    ) -> StoreResult<Option<Updated>>;
+        plan: Plan,
+    ) -> StoreResult<Option<Applied>>;
     /// Deletes a resource and its memberships; `false` if there is none.
-    /// [`StoreError::Breaker`] as for [`ResourceStore::update`].
+    /// With `base`, only while the resource has that version
+    /// ([`StoreError::Stale`] otherwise). [`StoreError::Breaker`] as for
+    /// [`ResourceStore::apply`].
     async fn delete(
         &self,
         kind: ResourceKind,
         id: &ResourceId,
+        base: Option<Version>,
         journal: Journal,
     ) -> StoreResult<bool>;
     /// A page of resources matching a query.
@@ -177,11 +190,13 @@ pub trait ResourceStore: Send + Sync {
 
     /// Soft-deletes a resource: removes it (and its memberships) from SCIM
     /// and keeps it in the trash until `purge_after`; `false` if there is none.
-    /// [`StoreError::Breaker`] as for [`ResourceStore::update`].
+    /// `base` and errors as for [`ResourceStore::delete`].
+    #[allow(clippy::too_many_arguments)]
     async fn trash(
         &self,
         kind: ResourceKind,
         id: &ResourceId,
+        base: Option<Version>,
         deleted: Timestamp,
         purge_after: Timestamp,
         journal: Journal,

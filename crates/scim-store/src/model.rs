@@ -4,7 +4,6 @@ use crate::events::Journal;
 use crate::policy::{ConnectionPolicy, Provenance, TenantSettings};
 use scim_core::resource::{ResourceId, Version};
 use scim_core::timestamp::Timestamp;
-use scim_core::ScimError;
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -319,11 +318,7 @@ pub struct Trashed {
     pub provenance: Provenance,
 }
 
-/// Computes an [`Update`] from the current record, inside the store's
-/// transaction: the read-modify-write of PUT and PATCH is atomic.
-pub type UpdateFn = Box<dyn FnOnce(&Record) -> Result<Update, ScimError> + Send>;
-
-/// The result of [`crate::ResourceStore::update`].
+/// The result of a read-modify-write ([`crate::plan::read_modify_write`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Updated {
     /// The record after the update, loaded as requested.

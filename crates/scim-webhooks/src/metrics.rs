@@ -164,6 +164,7 @@ mod tests {
             last_error: last_error.map(String::from),
             next_attempt: None,
             dead,
+            allow_private: false,
         }
     }
 

@@ -30,6 +30,7 @@ pub fn build(hook: &Webhook, sets: &[Value], now_secs: i64) -> Outgoing {
     let ids: Vec<&str> = sets.iter().filter_map(|s| s["jti"].as_str()).collect();
     Outgoing {
         url: hook.url.clone(),
+        allow_private: hook.allow_private,
         content_type,
         headers: vec![
             (TIMESTAMP, now_secs.to_string()),
@@ -69,6 +70,7 @@ mod tests {
             last_error: None,
             next_attempt: None,
             dead: 0,
+            allow_private: true,
         }
     }
 
@@ -84,6 +86,10 @@ mod tests {
         let sets = [json!({"jti": "a"}), json!({"jti": "b"})];
         let o = build(&hook(WebhookFormat::Signed), &sets, 1_700_000_000);
         assert_eq!(o.content_type, "application/json");
+        assert!(
+            o.allow_private,
+            "the webhook's allowance travels with its requests"
+        );
         assert_eq!(o.body, r#"{"events":[{"jti":"a"},{"jti":"b"}]}"#);
         assert_eq!(header(&o, TIMESTAMP), "1700000000");
         assert_eq!(header(&o, EVENT_IDS), "a,b");

@@ -74,6 +74,7 @@ async fn fixture(format: WebhookFormat) -> Fixture {
             format,
             full: false,
             created: now,
+            allow_private: false,
         })
         .await
         .unwrap()

@@ -2,6 +2,7 @@
 //! and `--config`; flags win over environment variables (`SCIMD_*`), which
 //! win over the config file, which wins over the defaults.
 
+pub use crate::cli_net::*;
 pub use crate::cli_policy::*;
 pub use crate::cli_webhook::*;
 use clap::{Args, Parser, Subcommand};
@@ -35,7 +36,7 @@ pub struct Cli {
 pub enum Command {
     /// Serve the SCIM API. On an empty database, creates the `default`
     /// tenant and prints the base URL and a first token.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Check the database's integrity; prints `ok` when it is sound.
@@ -91,6 +92,35 @@ pub enum AdminCommand {
     },
     /// List admin accounts.
     List,
+    /// Delete an admin account and end its sessions.
+    Delete {
+        #[arg(long)]
+        username: String,
+    },
+    /// Disable an admin account: it keeps its password, its sessions end,
+    /// and it cannot sign in until enabled.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled admin account.
+    Enable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Set an admin's password (read from stdin) and end its sessions.
+    Passwd {
+        #[arg(long)]
+        username: String,
+        /// Read the password from the first line of stdin (the default).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// End every session of an admin account.
+    RevokeSessions {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +182,8 @@ pub struct ServeArgs {
     pub request_timeout: Option<u64>,
     #[command(flatten)]
     pub webhooks: WebhookServeArgs,
+    #[command(flatten)]
+    pub net: NetServeArgs,
     /// Days audit entries are kept (default 365).
     #[arg(long, env = "SCIMD_AUDIT_RETENTION_DAYS")]
     pub audit_retention_days: Option<u32>,

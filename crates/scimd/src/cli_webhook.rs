@@ -24,6 +24,11 @@ pub struct WebhookServeArgs {
     /// Milliseconds a receiver may take to answer (default 10000).
     #[arg(long, env = "SCIMD_WEBHOOK_TIMEOUT_MS")]
     pub webhook_timeout_ms: Option<u64>,
+    /// Let every webhook deliver to loopback, link-local and private
+    /// addresses (refused by default, unless the webhook was created with
+    /// --allow-private).
+    #[arg(long, env = "SCIMD_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -41,6 +46,10 @@ pub enum WebhookCommand {
         /// Send the notice form (changed attribute names) instead of the full resource.
         #[arg(long)]
         notice: bool,
+        /// Allow this webhook to deliver to loopback, link-local and
+        /// private addresses (an internal receiver); refused otherwise.
+        #[arg(long)]
+        allow_private: bool,
     },
     /// List a tenant's webhooks with their delivery status.
     List {

@@ -35,9 +35,16 @@ pub struct FileConfig {
     pub webhook_max_attempts: Option<u32>,
     pub webhook_lease_ms: Option<u64>,
     pub webhook_timeout_ms: Option<u64>,
+    pub webhook_allow_private: Option<bool>,
     pub audit_retention_days: Option<u32>,
     pub event_retention_days: Option<u32>,
     pub webhook_key_file: Option<String>,
+    pub header_timeout: Option<f64>,
+    pub idle_timeout: Option<f64>,
+    pub max_connections: Option<usize>,
+    pub http2_max_streams: Option<u32>,
+    pub trusted_proxies: Option<Vec<String>>,
+    pub rate_limit_auth_failures: Option<f64>,
 }
 
 impl FileConfig {
@@ -158,6 +165,9 @@ pub struct ServeConfig {
     pub http_listen: Option<String>,
     pub http_mode: String,
     pub webhooks: WebhookSettings,
+    pub net: crate::net::NetLimits,
+    /// Addresses and networks of trusted proxies (`--trusted-proxy`).
+    pub trusted_proxies: Vec<String>,
 }
 
 /// Webhook delivery settings of `serve`.
@@ -168,6 +178,8 @@ pub struct WebhookSettings {
     pub timeout: std::time::Duration,
     pub backoff: scim_webhooks::Backoff,
     pub max_attempts: u32,
+    /// Whether every webhook may deliver to private addresses.
+    pub allow_private: bool,
 }
 
 impl WebhookSettings {
@@ -206,6 +218,7 @@ impl WebhookSettings {
                 .or(f.webhook_max_attempts)
                 .unwrap_or(8)
                 .max(1),
+            allow_private: a.webhook_allow_private || f.webhook_allow_private.unwrap_or(false),
         }
     }
 }
@@ -247,6 +260,16 @@ impl ServeConfig {
                 .or_else(|| file.http_mode.clone())
                 .unwrap_or_else(|| "redirect".into()),
             webhooks: WebhookSettings::resolve(&args.webhooks, file),
+            net: crate::net::NetLimits::resolve(
+                &args.net,
+                file,
+                scim_http::HttpLimits::default().max_header_bytes,
+            ),
+            trusted_proxies: if args.net.trusted_proxies.is_empty() {
+                file.trusted_proxies.clone().unwrap_or_default()
+            } else {
+                args.net.trusted_proxies.clone()
+            },
             service: {
                 let mut c = scim_service::ServiceConfig::default();
                 if let Some(r) = args.rate_limit_token.or(file.rate_limit_token) {
@@ -254,6 +277,16 @@ impl ServeConfig {
                 }
                 if let Some(r) = args.rate_limit_tenant.or(file.rate_limit_tenant) {
                     c.rate_limits.per_tenant = rate(r);
+                }
+                if let Some(r) = args
+                    .net
+                    .rate_limit_auth_failures
+                    .or(file.rate_limit_auth_failures)
+                {
+                    c.auth_failures = scim_service::ratelimit::Rate {
+                        per_second: r.max(0.0),
+                        burst: (r * 2.0).max(20.0),
+                    };
                 }
                 if let Some(d) = args.audit_retention_days.or(file.audit_retention_days) {
                     c.audit_retention_days = d;

@@ -2,10 +2,12 @@
 //! (one file per command under `commands/`).
 
 mod cli;
+mod cli_net;
 mod cli_policy;
 mod cli_webhook;
 mod commands;
 mod config;
+mod net;
 mod replay;
 mod tls;
 

@@ -1,7 +1,8 @@
 //! TLS termination with rustls (TLS 1.2 and 1.3 only; rustls has no older
 //! versions): certificate and key from PEM files, reloaded on SIGHUP without
 //! dropping connections. An optional plain-HTTP listener redirects clients
-//! to HTTPS (308) or refuses them (403 with a SCIM error).
+//! to the `https` public URL (308; never to the request's `Host`) or
+//! refuses them (403 with a SCIM error).
 
 use axum::extract::Request;
 use axum::http::{header, StatusCode, Uri};
@@ -73,37 +74,125 @@ pub fn reload_on_sighup(config: RustlsConfig, files: TlsFiles) {
     let _ = (config, files);
 }
 
-/// The handler of the plain-HTTP listener.
-pub async fn plain(mode: PlainMode, https_port: u16, req: Request) -> Response {
-    match mode {
-        PlainMode::Refuse => {
-            let e = scim_core::ScimError::Forbidden("this server accepts HTTPS only".into());
-            let body = e.to_body().to_string();
-            (
-                StatusCode::FORBIDDEN,
-                [(header::CONTENT_TYPE, "application/scim+json")],
-                body,
-            )
-                .into_response()
+/// Where the plain-HTTP listener redirects: the public URL (`--public-url`,
+/// which must be `https`), never anything taken from the request, so a
+/// forged `Host` cannot send clients elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectTarget(Option<String>);
+
+impl RedirectTarget {
+    /// The target for `mode`: redirecting needs an `https` public URL.
+    pub fn new(mode: PlainMode, public_url: Option<&str>) -> Result<RedirectTarget, String> {
+        if mode == PlainMode::Refuse {
+            return Ok(RedirectTarget(None));
         }
-        PlainMode::Redirect => {
-            let host = req
-                .headers()
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .map(|h| h.rsplit_once(':').map_or(h, |(name, _)| name))
-                .unwrap_or("localhost")
-                .to_string();
+        match public_url {
+            Some(u) if u.starts_with("https://") && u.parse::<Uri>().is_ok() => {
+                Ok(RedirectTarget(Some(u.trim_end_matches('/').to_string())))
+            }
+            Some(u) => Err(format!(
+                "--http-mode redirect sends clients to --public-url, which must be an https URL, not {u:?}"
+            )),
+            None => Err(
+                "--http-mode redirect needs --public-url (the https address clients are sent to)"
+                    .into(),
+            ),
+        }
+    }
+}
+
+fn refusal(status: StatusCode, e: scim_core::ScimError) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/scim+json")],
+        e.to_body().to_string(),
+    )
+        .into_response()
+}
+
+/// The handler of the plain-HTTP listener.
+pub async fn plain(mode: PlainMode, target: RedirectTarget, req: Request) -> Response {
+    match (mode, target.0) {
+        (PlainMode::Redirect, Some(base)) => {
             let pq = req.uri().path_and_query().map_or("/", |p| p.as_str());
-            let target = format!("https://{host}:{https_port}{pq}");
-            match target.parse::<Uri>() {
+            match format!("{base}{pq}").parse::<Uri>() {
                 Ok(uri) => (
                     StatusCode::PERMANENT_REDIRECT,
                     [(header::LOCATION, uri.to_string())],
                 )
                     .into_response(),
-                Err(_) => StatusCode::BAD_REQUEST.into_response(),
+                Err(_) => refusal(
+                    StatusCode::BAD_REQUEST,
+                    scim_core::ScimError::BadRequest("the request target is not valid".into()),
+                ),
             }
+        }
+        _ => refusal(
+            StatusCode::FORBIDDEN,
+            scim_core::ScimError::Forbidden("this server accepts HTTPS only".into()),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn answer(
+        mode: PlainMode,
+        public: Option<&str>,
+        host: &str,
+        target: &str,
+    ) -> (u16, Option<String>) {
+        let t = RedirectTarget::new(mode, public).unwrap();
+        let req = Request::builder()
+            .uri(target)
+            .header(header::HOST, host)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let r = plain(mode, t, req).await;
+        let loc = r
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_string());
+        (r.status().as_u16(), loc)
+    }
+
+    #[tokio::test]
+    async fn redirects_go_to_the_public_url_whatever_the_host() {
+        let public = Some("https://scim.example.com/");
+        for (host, target, location) in [
+            (
+                "evil.example.com",
+                "/scim/v2/Users?count=1",
+                "https://scim.example.com/scim/v2/Users?count=1",
+            ),
+            (
+                "scim.example.com:80",
+                "/admin",
+                "https://scim.example.com/admin",
+            ),
+            ("", "/", "https://scim.example.com/"),
+        ] {
+            assert_eq!(
+                answer(PlainMode::Redirect, public, host, target).await,
+                (308, Some(location.to_string())),
+                "{host} {target}"
+            );
+        }
+        assert_eq!(
+            answer(PlainMode::Refuse, None, "a", "/x").await,
+            (403, None)
+        );
+        for bad in [
+            None,
+            Some("http://scim.example.com"),
+            Some("https://bad host"),
+        ] {
+            assert!(
+                RedirectTarget::new(PlainMode::Redirect, bad).is_err(),
+                "{bad:?}"
+            );
         }
     }
 }

@@ -233,7 +233,15 @@ fn confirm_a_paused_mass_deactivation() {
     create_admin(&s, "owner", &["owner", "--tenant", "default"]);
     let rx = Receiver::start();
     rx.down.store(true, Ordering::SeqCst);
-    s.cli_ok(&["webhook", "create", "--tenant", "default", "--url", &rx.url]);
+    s.cli_ok(&[
+        "webhook",
+        "create",
+        "--tenant",
+        "default",
+        "--url",
+        &rx.url,
+        "--allow-private",
+    ]);
     s.cli_ok(&[
         "tenant",
         "set",
@@ -294,5 +302,46 @@ fn confirm_a_paused_mass_deactivation() {
         wait_for(20, || !rx.delivered().is_empty()),
         "{:?}",
         rx.requests()
+    );
+}
+
+#[test]
+fn a_super_admin_manages_accounts() {
+    let Some(d) = browser() else { return };
+    let s = Server::start();
+    create_admin(&s, "root", &["super"]);
+    create_admin(&s, "bob", &["owner", "--tenant", "default"]);
+    let home = origin(&s);
+    sign_in(&d, &s, "root");
+    d.click("header nav a[href='/admin/admins']");
+    let page = d.wait_text("Admin accounts");
+    assert!(
+        page.contains("bob") && page.contains("every tenant") && page.contains("enabled"),
+        "{page}"
+    );
+    // Confirmations are the browser's dialogs: accept them.
+    d.run("window.confirm = function () { return true; };", json!([]));
+    d.click("form[action='/admin/admins/bob/active'] button[type=submit]");
+    d.wait_text("Admin accounts");
+    assert_eq!(
+        d.count("form[action='/admin/admins/bob/active'] input[value=true]"),
+        1
+    );
+    assert!(d.text("body").contains("disabled"));
+    // No disabling or deleting oneself: those forms are not offered.
+    assert_eq!(d.count("form[action='/admin/admins/root/active']"), 0);
+    assert_eq!(d.count("form[action='/admin/admins/root/delete']"), 0);
+    d.type_into("#pw-bob", "another long password");
+    d.click("form[action='/admin/admins/bob/password'] button[type=submit]");
+    d.wait_text("Admin accounts");
+    d.screenshot("09-admin-accounts");
+    // Each change is in the tenant's audit log, naming root.
+    d.goto(&format!("{home}/admin/t/default/audit"));
+    let page = d.wait_text("Audit log");
+    assert!(
+        page.contains("admin-password")
+            && page.contains("admin-disable")
+            && page.contains("admin root"),
+        "{page}"
     );
 }

@@ -8,6 +8,8 @@ mod server;
 
 #[path = "e2e/admin.rs"]
 mod admin;
+#[path = "e2e/admin_accounts.rs"]
+mod admin_accounts;
 #[path = "e2e/audit.rs"]
 mod audit;
 #[path = "e2e/breaker.rs"]
@@ -28,6 +30,14 @@ mod durability;
 mod etag;
 #[path = "e2e/hostile.rs"]
 mod hostile;
+#[path = "e2e/hostile_net.rs"]
+mod hostile_net;
+#[path = "e2e/hostile_secrets.rs"]
+mod hostile_secrets;
+#[path = "e2e/hostile_sizes.rs"]
+mod hostile_sizes;
+#[path = "e2e/hostile_webhooks.rs"]
+mod hostile_webhooks;
 #[path = "e2e/http.rs"]
 mod http;
 #[path = "e2e/isolation.rs"]
@@ -38,6 +48,8 @@ mod list;
 mod managed;
 #[path = "e2e/membership.rs"]
 mod membership;
+#[path = "e2e/noisy.rs"]
+mod noisy;
 #[path = "e2e/ops.rs"]
 mod ops;
 #[path = "e2e/patch.rs"]

@@ -458,7 +458,15 @@ fn webhooks_are_delivered_once_across_replicas() {
     let a = Server::start_on(Some(fresh_postgres()), &flags);
     let b = a.replica(&flags);
     let rx = Receiver::start();
-    let out = a.cli_ok(&["webhook", "create", "--tenant", "default", "--url", &rx.url]);
+    let out = a.cli_ok(&[
+        "webhook",
+        "create",
+        "--tenant",
+        "default",
+        "--url",
+        &rx.url,
+        "--allow-private",
+    ]);
     let hook = out.split_whitespace().nth(1).unwrap().to_string();
     let secret = out.lines().last().unwrap().trim().to_string();
     let pending = |s: &Server| {

@@ -3,6 +3,7 @@
 //! and every change carries the session's CSRF token in `X-CSRF-Token`
 //! (returned by login and `GET /admin/api/me`).
 
+pub mod admins;
 pub mod auth;
 pub mod connections;
 pub mod directory;
@@ -62,6 +63,34 @@ pub fn routes() -> Vec<Route> {
             "/admin/api/me",
             &[("GET", "The signed-in admin and the session's CSRF token")],
             get(auth::me),
+        ),
+        r(
+            "/admin/api/admins",
+            &[("GET", "Admin accounts (super-admin)")],
+            get(admins::list),
+        ),
+        r(
+            "/admin/api/admins/{username}",
+            &[("DELETE", "Delete an admin account and its sessions (super-admin)")],
+            delete(admins::remove),
+        ),
+        r(
+            "/admin/api/admins/{username}/active",
+            &[(
+                "PUT",
+                "Enable or disable an admin account; disabling ends its sessions (super-admin)",
+            )],
+            put(admins::set_active),
+        ),
+        r(
+            "/admin/api/admins/{username}/password",
+            &[("PUT", "Set an admin's password; ends its sessions (super-admin)")],
+            put(admins::password),
+        ),
+        r(
+            "/admin/api/admins/{username}/sessions",
+            &[("DELETE", "End every session of an admin account (super-admin)")],
+            delete(admins::revoke),
         ),
         r(
             "/admin/api/tenants",

@@ -1,21 +1,25 @@
-//! Console sign-in and sign-out: `GET /admin/login` (the form),
-//! `POST /admin/login` (signs in, sets the session cookie, redirects to
+//! Console sign-in and sign-out: `GET /admin/login` (the form, with a
+//! CSRF token in a hidden field and in a cookie), `POST /admin/login`
+//! (checks both, signs in, sets the session cookie, redirects to
 //! `/admin`), `POST /admin/logout`, and `GET /admin` (the start page).
 
 use super::{esc, input, note, page, respond, see_other};
 use crate::error::PageError;
 use crate::session::{
-    clear_cookie, secure, session_cookie, session_token, AnonForm, ClientAddr, PageAdmin,
+    clear_cookie, login_csrf_cookie, secure, session_cookie, session_token, ClientAddr, LoginForm,
+    PageAdmin,
 };
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use scim_http::AppState;
 
-fn form(error: Option<(&str, &str)>, username: &str) -> String {
+/// The form, with `username` (raw: `input` escapes it once) and its CSRF token.
+fn form(error: Option<(&str, &str)>, username: &str, csrf: &str) -> String {
     let msg = error.map(|(k, m)| note(k, m)).unwrap_or_default();
     let body = format!(
-        r#"<div class="login"><h1>Sign in to scimd</h1>{msg}<form class="card" method="post" action="/admin/login">{}{}<p><button type="submit">Sign in</button></p></form><p class="muted">Accounts are created with <code>scimd admin create</code>.</p></div>"#,
+        r#"<div class="login"><h1>Sign in to scimd</h1>{msg}<form class="card" method="post" action="/admin/login"><input type="hidden" name="csrf" value="{}">{}{}<p><button type="submit">Sign in</button></p></form><p class="muted">Accounts are created with <code>scimd admin create</code>.</p></div>"#,
+        esc(csrf),
         input(
             "text",
             "username",
@@ -34,17 +38,32 @@ fn form(error: Option<(&str, &str)>, username: &str) -> String {
     page("Sign in", None, &body)
 }
 
-/// `GET /admin/login`.
-pub async fn show() -> Response {
-    respond(StatusCode::OK, form(None, ""))
+/// The sign-in page with a fresh CSRF token in the form and its cookie.
+fn form_page(
+    state: &AppState,
+    status: StatusCode,
+    error: Option<(&str, &str)>,
+    username: &str,
+) -> Result<Response, PageError> {
+    let csrf = state.service.new_login_csrf()?;
+    let mut resp = respond(status, form(error, username, &csrf));
+    if let Some(c) = login_csrf_cookie(&csrf, secure(state)) {
+        resp.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    Ok(resp)
 }
 
-/// `POST /admin/login` with `username` and `password`.
+/// `GET /admin/login`.
+pub async fn show(State(state): State<AppState>) -> Result<Response, PageError> {
+    form_page(&state, StatusCode::OK, None, "")
+}
+
+/// `POST /admin/login` with `username`, `password` and the form's `csrf`.
 pub async fn submit(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
-    AnonForm(f): AnonForm,
-) -> Response {
+    LoginForm(f): LoginForm,
+) -> Result<Response, PageError> {
     let username = f.text("username");
     match state
         .service
@@ -57,12 +76,12 @@ pub async fn submit(
             if let Some(c) = session_cookie(&out.token, max_age, secure(&state)) {
                 resp.headers_mut().insert(header::SET_COOKIE, c);
             }
-            resp
+            Ok(resp)
         }
         Err(e) => {
             let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNAUTHORIZED);
             let detail = crate::error::detail_of(&e);
-            respond(status, form(Some(("error", &detail)), &esc(&username)))
+            form_page(&state, status, Some(("error", &detail)), &username)
         }
     }
 }

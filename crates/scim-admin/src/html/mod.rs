@@ -4,6 +4,7 @@
 //! [`esc`]. No inline script or style: the Content-Security-Policy allows
 //! only the embedded assets.
 
+pub mod admins;
 pub mod audit;
 pub mod breaker;
 pub mod connection;
@@ -58,13 +59,16 @@ pub fn csrf(who: &AdminPrincipal) -> String {
 pub struct Nav<'a> {
     pub who: &'a AdminPrincipal,
     pub tenant: Option<&'a str>,
-    /// The current section: `tenants`, `connections`, `users`, `groups`,
-    /// `seats`, `breaker`, `webhooks`, `audit`.
+    /// The current section: `tenants`, `admins`, `connections`, `users`,
+    /// `groups`, `seats`, `breaker`, `webhooks`, `audit`.
     pub section: &'a str,
 }
 
 fn nav_html(nav: &Nav<'_>) -> String {
     let mut items = vec![("tenants", "/admin/tenants".to_string(), "Tenants")];
+    if nav.who.is_super() && nav.who.can_change() {
+        items.push(("admins", "/admin/admins".to_string(), "Admins"));
+    }
     if let Some(t) = nav.tenant {
         let base = format!("/admin/t/{}", url(t));
         for (key, path, label) in [
@@ -118,27 +122,36 @@ pub fn page(title: &str, nav: Option<&Nav<'_>>, body: &str) -> String {
     )
 }
 
-/// A page as a response: never cached, framed or given other scripts.
-pub fn respond(status: StatusCode, html: String) -> Response {
-    let mut resp = (status, Html(html)).into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
+/// The headers every console response carries: never cached, framed,
+/// sniffed or given other scripts.
+const SECURITY_HEADERS: [(header::HeaderName, &str); 5] = [
+    (header::CACHE_CONTROL, "no-store"),
+    (
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::REFERRER_POLICY, "same-origin"),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+];
+
+/// Adds the console's security headers a response does not set itself
+/// (assets keep their own `Cache-Control`). Every console route runs its
+/// responses through this (`console_routes`), error pages and extractor
+/// rejections included.
+pub fn with_security_headers(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        if !h.contains_key(&name) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    }
     resp
+}
+
+/// A page as a response, with the security headers.
+pub fn respond(status: StatusCode, html: String) -> Response {
+    with_security_headers((status, Html(html)).into_response())
 }
 
 /// 200 with a page.

@@ -98,7 +98,7 @@ pub fn timeline_table(t: &Timeline, tenant: &str, with_resource: bool) -> String
             };
             let resource = if with_resource {
                 let link = match (e.resource_type.as_deref(), e.resource_id.as_deref()) {
-                    (Some(kind), Some(id)) => format!(
+                    (Some(kind @ ("User" | "Group")), Some(id)) => format!(
                         r#"<a href="/admin/t/{}/{}s/{}">{} {}</a>"#,
                         url(tenant),
                         kind.to_lowercase(),
@@ -106,6 +106,7 @@ pub fn timeline_table(t: &Timeline, tenant: &str, with_resource: bool) -> String
                         esc(kind),
                         esc(id)
                     ),
+                    (Some(kind), Some(id)) => format!("{} {}", esc(kind), esc(id)),
                     _ => "—".into(),
                 };
                 format!("<td>{link}</td>")

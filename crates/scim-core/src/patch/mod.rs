@@ -14,6 +14,8 @@
 //! IdP deviations are accepted only behind the switches of [`Tolerances`].
 
 mod add;
+mod append;
+mod coalesce;
 mod external;
 mod remove;
 mod replace;
@@ -52,15 +54,26 @@ pub fn apply(
 ) -> ScimResult<PatchOutcome> {
     let mut work = doc.clone();
     let mut external = Vec::new();
-    for (i, op) in request.operations.iter().enumerate() {
+    let ops = &request.operations;
+    let mut i = 0;
+    while i < ops.len() {
         let mut ctx = Ctx {
             view,
             tol,
             doc: &mut work,
             external: &mut external,
         };
-        ctx.apply_one(op)
+        if let Some(len) = coalesce::run(&ops[i..], view, tol) {
+            let before = ctx.doc.clone();
+            if ctx.append_run(&ops[i..i + len]).is_ok() {
+                i += len;
+                continue;
+            }
+            *ctx.doc = before;
+        }
+        ctx.apply_one(&ops[i])
             .map_err(|e| e.context(&format!("operation {}", i + 1)))?;
+        i += 1;
     }
     finalize(&mut work, view)?;
     let changed = work != *doc;
@@ -96,6 +109,19 @@ impl Ctx<'_, '_> {
             },
             None => self.pathless(op.kind, op.value.as_ref(), None),
         }
+    }
+
+    /// A run of `add` operations on one multi-valued attribute
+    /// ([`coalesce::run`]), appended in one pass.
+    fn append_run(&mut self, run: &[PatchOperation]) -> ScimResult<()> {
+        let Some(path) = run.first().and_then(|op| op.path.as_ref()) else {
+            return Ok(());
+        };
+        let Some(Target::Attribute(t)) = Target::resolve(path, self.view, self.tol)? else {
+            return Err(ScimError::Internal("a run without its attribute".into()));
+        };
+        let values: Vec<&Value> = run.iter().filter_map(|op| op.value.as_ref()).collect();
+        append::append(self, &t, &values)
     }
 
     fn dispatch(

@@ -1,9 +1,7 @@
 //! The value-writing machinery that `add` and `replace` share; each
 //! operation's file states which of these modes it uses and why.
 
-use super::slot::{
-    check_writable, current, demote_primaries, element_from_filter, matching, same_element, set,
-};
+use super::slot::{check_writable, current, demote_primaries, element_from_filter, matching, set};
 use super::target::AttrTarget;
 use super::Ctx;
 use crate::resource::{check_primary, normalize_element, normalize_value};
@@ -60,47 +58,15 @@ pub(crate) fn write(
             };
             set(ctx.doc, t, Some(Value::Object(obj)))
         }
-        (None, None) if t.attr.multi_valued => {
-            let new_items = match normalize_value(t.attr, value, ctx.tol)? {
-                Some(Value::Array(a)) => a,
-                Some(v) => vec![v],
-                None => Vec::new(),
-            };
-            let cur = current(ctx.doc, t).cloned();
-            match multi {
-                Multi::ReplaceAll => {
-                    let new = (!new_items.is_empty()).then(|| Value::Array(new_items));
-                    check_writable(t, cur.as_ref(), new.as_ref())?;
-                    set(ctx.doc, t, new)
-                }
-                Multi::Append => {
-                    let mut items = match cur.clone() {
-                        Some(Value::Array(a)) => a,
-                        Some(v) => vec![v],
-                        None => Vec::new(),
-                    };
-                    let mut promoted = Vec::new();
-                    for n in new_items {
-                        if items.contains(&n) {
-                            continue;
-                        }
-                        match items.iter().position(|e| same_element(e, &n)) {
-                            // The same value with other details: update it in place.
-                            Some(i) => items[i] = n,
-                            None => items.push(n),
-                        }
-                        promoted.push(items.len() - 1);
-                    }
-                    demote_primaries(&mut items, &promoted);
-                    check_primary(t.attr, &items)?;
-                    let new = Value::Array(items);
-                    if cur.is_some() && cur.as_ref() != Some(&new) {
-                        check_writable(t, cur.as_ref(), Some(&new))?;
-                    }
-                    set(ctx.doc, t, Some(new))
-                }
+        (None, None) if t.attr.multi_valued => match multi {
+            Multi::ReplaceAll => {
+                let new_items = super::append::new_items(ctx, t, value)?;
+                let new = (!new_items.is_empty()).then(|| Value::Array(new_items));
+                check_writable(t, current(ctx.doc, t), new.as_ref())?;
+                set(ctx.doc, t, new)
             }
-        }
+            Multi::Append => super::append::append(ctx, t, &[value]),
+        },
         (None, None) if t.attr.is_complex() => {
             let new = normalize_value(t.attr, value, ctx.tol)?;
             let cur = current(ctx.doc, t).cloned();

@@ -208,10 +208,13 @@ pub(crate) fn normalize_value(
         other if tol.single_for_multi => vec![other.clone()],
         _ => return Err(type_error(attr, "an array")),
     };
+    // Duplicates go, in linear time: a user may carry tens of thousands
+    // of emails.
     let mut out = Vec::with_capacity(items.len());
+    let mut seen = crate::json::ValueSet::default();
     for item in &items {
         if let Some(v) = normalize_element(attr, item, tol)? {
-            if !out.contains(&v) {
+            if seen.insert(&v) {
                 out.push(v);
             }
         }

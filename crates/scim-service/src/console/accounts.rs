@@ -119,6 +119,28 @@ fn check_username(name: &str) -> ScimResult<String> {
     }
 }
 
+/// A username as accounts store it (lower case), for look-ups.
+pub(super) fn normalize_username(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+/// 400 unless the password is long enough.
+pub(super) fn check_password(password: &str) -> ScimResult<()> {
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(ScimError::InvalidValue(format!(
+            "the password needs at least {MIN_PASSWORD} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// [`hash_password`] on the blocking pool.
+pub(super) async fn hash_password_blocking(password: String) -> ScimResult<String> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| ScimError::Internal(format!("hashing task: {e}")))?
+}
+
 fn bad_login() -> ScimError {
     ScimError::Unauthorized("wrong username or password".into())
 }
@@ -137,11 +159,7 @@ impl ScimService {
         tenant: Option<&str>,
     ) -> ScimResult<AdminAccount> {
         let username = check_username(username)?;
-        if password.chars().count() < MIN_PASSWORD {
-            return Err(ScimError::InvalidValue(format!(
-                "the password needs at least {MIN_PASSWORD} characters"
-            )));
-        }
+        check_password(password)?;
         let (role, tenant) = match (kind, tenant) {
             (AdminKind::Super, None) => (AdminRole::Owner, None),
             (AdminKind::Super, Some(_)) => {
@@ -163,10 +181,7 @@ impl ScimService {
                 },
             ),
         };
-        let password = password.to_string();
-        let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| ScimError::Internal(format!("hashing task: {e}")))??;
+        let password_hash = hash_password_blocking(password.to_string()).await?;
         self.store
             .create_admin(NewAdmin {
                 username,
@@ -180,6 +195,28 @@ impl ScimService {
                 StoreError::Uniqueness(m) => ScimError::Uniqueness(m),
                 e => e.into(),
             })
+    }
+
+    /// A new token for the sign-in form (login CSRF): the console puts it
+    /// in a `SameSite=Strict` cookie and in the form, and
+    /// [`ScimService::check_login_csrf`] wants both back, equal. A form
+    /// posted from another site carries no such cookie, so nobody can sign
+    /// a victim's browser into the attacker's account.
+    pub fn new_login_csrf(&self) -> ScimResult<String> {
+        random_secret()
+    }
+
+    /// 403 unless the sign-in form's token and the cookie's are present and equal.
+    pub fn check_login_csrf(&self, cookie: Option<&str>, field: Option<&str>) -> ScimResult<()> {
+        match (cookie, field) {
+            (Some(c), Some(f)) if !c.is_empty() && constant_time_eq(c.as_bytes(), f.as_bytes()) => {
+                Ok(())
+            }
+            _ => Err(ScimError::Forbidden(
+                "the sign-in form expired or came from elsewhere: reload it and sign in again"
+                    .into(),
+            )),
+        }
     }
 
     /// Signs an admin in from a client `address`: rate-limited per username
@@ -204,7 +241,15 @@ impl ScimService {
             .await
             .map_err(|e| ScimError::Internal(format!("verifying task: {e}")))?;
         let account = match account {
-            Some(a) if verified => a,
+            Some(a) if verified && a.disabled.is_none() => a,
+            Some(_) if verified => {
+                tracing::info!(
+                    username,
+                    address,
+                    "admin sign-in refused: the account is disabled"
+                );
+                return Err(bad_login());
+            }
             _ => {
                 tracing::info!(username, address, "admin sign-in refused");
                 return Err(bad_login());
@@ -265,6 +310,7 @@ impl ScimService {
             .store
             .admin(session.admin)
             .await?
+            .filter(|a| a.disabled.is_none())
             .ok_or_else(signed_out)?;
         self.principal_of(account, session.csrf).await
     }

@@ -15,11 +15,13 @@
 //! [`Console`] method.
 
 pub mod accounts;
+pub mod admins;
 pub mod directory;
 pub mod limit;
 pub mod tenants;
 
 pub use accounts::{AdminKind, LoginOutcome, SESSION_COOKIE};
+pub use admins::{AccountChange, AdminView};
 pub use directory::{ResourceDetail, SearchPage, SearchParams, Timeline};
 pub use tenants::{ConnectionForm, ConnectionView, TenantView, TokenState, TokenView};
 

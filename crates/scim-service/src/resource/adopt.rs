@@ -136,12 +136,14 @@ impl ScimService {
         }
         let registry = self.registry.clone();
         let unique_groups = self.unique_groups(who.settings());
-        let mut new_doc = doc.clone();
-        let mut linked = provenance.clone();
+        let doc = doc.clone();
+        let provenance = provenance.clone();
         let keep = policy.keep_auth_provider;
         let now = self.clock.now();
         let origin = origin.clone();
-        let update = Box::new(move |current: &Record| {
+        let update = move |current: &Record| {
+            let mut new_doc = doc.clone();
+            let mut linked = provenance.clone();
             if current.provenance.managed {
                 return Err(ScimError::Uniqueness(
                     "the matching account was just linked to a connection".into(),
@@ -175,13 +177,16 @@ impl ScimService {
                 journal,
                 ..Update::none(now)
             })
-        });
-        let load = self.load_for(ResourceKind::User, projection)?;
-        let updated = self
-            .store
-            .resources(who.tenant())
-            .update(ResourceKind::User, &found.id, load, update)
-            .await?;
+        };
+        let target = super::Modify {
+            tenant: who.tenant(),
+            kind: ResourceKind::User,
+            id: &found.id,
+            load: Load::NONE,
+            reply: self.load_for(ResourceKind::User, projection)?,
+            body: None,
+        };
+        let updated = self.modify(target, update).await?;
         Ok(updated.map(|u| u.record))
     }
 }

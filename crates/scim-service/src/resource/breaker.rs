@@ -272,7 +272,7 @@ impl ScimService {
         for id in targets {
             let now = self.clock.now();
             let origin = origin.clone();
-            let update = Box::new(move |cur: &scim_store::Record| {
+            let update = move |cur: &scim_store::Record| {
                 let mut doc = cur.doc.clone();
                 doc.insert("active".into(), Value::Bool(true));
                 let k = scim_store::index::keys(ResourceKind::User, &doc, unique_groups);
@@ -293,11 +293,16 @@ impl ScimService {
                     journal,
                     ..Update::none(now)
                 })
-            });
-            match store
-                .update(ResourceKind::User, &id, Load::NONE, update)
-                .await
-            {
+            };
+            let target = super::Modify {
+                tenant: t.id,
+                kind: ResourceKind::User,
+                id: &id,
+                load: Load::NONE,
+                reply: Load::NONE,
+                body: None,
+            };
+            match self.modify(target, update).await {
                 Ok(Some(_)) => out.reenabled.push(id.to_string()),
                 Ok(None) => {}
                 Err(e) => {

@@ -8,17 +8,21 @@
 //! - `disable`: a user is deactivated instead (`active=false`, itself
 //!   subject to the deactivation policy); a group is deleted.
 //!
-//! Ownership between connections applies as for any write.
+//! Ownership between connections applies as for any write. A delete
+//! removes exactly the version it read (and audited): when the resource
+//! moved in between, it is read again.
 
 use super::breaker::{check_not_paused, deprovision};
-use super::guard::Deprovisioning;
-use super::{not_found, parse_id, Preconditions, Reply};
+use super::guard::{Deprovisioning, Observed};
+use super::{not_found, parse_id, Modify, Preconditions, Reply};
 use crate::journal::{change, Origin};
 use crate::{Principal, RequestCtx, ScimService};
+use scim_core::resource::ResourceId;
 use scim_core::timestamp::Timestamp;
 use scim_core::{ScimError, ScimResult};
 use scim_store::index::keys;
-use scim_store::{DeletePolicy, Load, Record, ResourceKind, Update};
+use scim_store::plan::MAX_ATTEMPTS;
+use scim_store::{DeletePolicy, Load, Record, ResourceKind, StoreError, Update};
 use serde_json::Value;
 
 const DAY_MS: i64 = 86_400_000;
@@ -48,102 +52,136 @@ impl ScimService {
         ctx: &RequestCtx,
     ) -> ScimResult<Reply> {
         let rid = parse_id(kind, id)?;
-        let store = self.store.resources(who.tenant());
-        let (observed, before) = self.check_ownership(who, kind, &rid).await?;
+        let (observed, mut before) = self.check_ownership(who, kind, &rid).await?;
         let origin = Origin::of(who, ctx);
         let policy = match (who.policy().delete, kind) {
             (DeletePolicy::Disable, ResourceKind::Group) => DeletePolicy::Delete,
             (p, _) => p,
         };
         if policy == DeletePolicy::Disable {
-            let (by, now) = (who.connection(), self.clock.now());
-            let deprov = Deprovisioning::of(who, now);
-            let name = who.connection_name().to_string();
-            let pre = pre.clone();
-            let unique_groups = self.unique_groups(who.settings());
-            let update = Box::new(move |current: &Record| {
-                pre.check_match(current.version)?;
-                observed.recheck(current)?;
-                let mut doc = current.doc.clone();
-                doc.insert("active".into(), Value::Bool(false));
-                let deactivation = deprov.apply(kind, &current.doc, &mut doc)?;
-                let changed = doc != current.doc;
-                let k = keys(kind, &doc, unique_groups);
-                let action = if deactivation.acknowledged {
-                    "acknowledge-deactivation"
-                } else {
-                    "delete-as-disable"
-                };
-                let mut journal = change(
-                    &origin,
-                    now,
-                    204,
-                    action,
-                    "patch",
-                    kind,
-                    current.id.as_str(),
-                    Some(&current.doc),
-                    Some(&doc),
-                    &[],
-                );
-                journal.deprovision = deactivation.counted;
-                Ok(Update {
-                    doc: changed.then_some((doc, k)),
-                    provenance: Some(current.provenance.touched(by, &name, now)),
-                    journal,
-                    ..Update::none(now)
-                })
-            });
-            let result = store.update(kind, &rid, Load::NONE, update).await;
-            self.breaker_held(who, result)
-                .await?
-                .ok_or_else(|| not_found(kind, id))?;
-            return Ok(Reply::no_content());
+            return self.disable(who, kind, &rid, observed, pre, origin).await;
         }
         if kind == ResourceKind::User {
             check_not_paused(who)?;
         }
-        if pre.if_match.is_some() {
-            let current = store
-                .get(kind, &rid, Load::NONE)
-                .await?
-                .ok_or_else(|| not_found(kind, id))?;
+        let store = self.store.resources(who.tenant());
+        for _ in 0..MAX_ATTEMPTS {
+            observed.recheck(&before)?;
+            pre.check_match(before.version)?;
+            let now = self.clock.now();
+            let action = if policy == DeletePolicy::SoftDelete {
+                "soft-delete"
+            } else {
+                "delete"
+            };
+            let mut journal = change(
+                &origin,
+                now,
+                204,
+                action,
+                "delete",
+                kind,
+                id,
+                Some(&before.doc),
+                None,
+                &[],
+            );
+            if kind == ResourceKind::User {
+                journal.deprovision = deprovision(who, now);
+            }
+            let base = Some(before.version);
+            let result = if policy == DeletePolicy::SoftDelete {
+                let purge_after = Timestamp::from_unix_millis(
+                    now.unix_millis() + i64::from(who.settings().retention_days) * DAY_MS,
+                )
+                .ok_or_else(|| ScimError::Internal("retention out of range".into()))?;
+                store
+                    .trash(kind, &rid, base, now, purge_after, journal)
+                    .await
+            } else {
+                store.delete(kind, &rid, base, journal).await
+            };
+            match result {
+                // Changed since it was read: read it again (the journal
+                // records the document the delete removed).
+                Err(StoreError::Stale) => {
+                    before = store
+                        .get(kind, &rid, Load::NONE)
+                        .await?
+                        .ok_or_else(|| not_found(kind, id))?;
+                }
+                other => {
+                    return if self.breaker_held(who, other).await? {
+                        Ok(Reply::no_content())
+                    } else {
+                        Err(not_found(kind, id))
+                    };
+                }
+            }
+        }
+        Err(StoreError::Busy.into())
+    }
+
+    /// The `disable` delete policy: a user is deactivated instead.
+    async fn disable(
+        &self,
+        who: &Principal,
+        kind: ResourceKind,
+        rid: &ResourceId,
+        observed: Observed,
+        pre: &Preconditions,
+        origin: Origin,
+    ) -> ScimResult<Reply> {
+        let (by, now) = (who.connection(), self.clock.now());
+        let deprov = Deprovisioning::of(who, now);
+        let name = who.connection_name().to_string();
+        let pre = pre.clone();
+        let unique_groups = self.unique_groups(who.settings());
+        let update = move |current: &Record| {
             pre.check_match(current.version)?;
-        }
-        let now = self.clock.now();
-        let action = if policy == DeletePolicy::SoftDelete {
-            "soft-delete"
-        } else {
-            "delete"
+            observed.recheck(current)?;
+            let mut doc = current.doc.clone();
+            doc.insert("active".into(), Value::Bool(false));
+            let deactivation = deprov.apply(kind, &current.doc, &mut doc)?;
+            let changed = doc != current.doc;
+            let k = keys(kind, &doc, unique_groups);
+            let action = if deactivation.acknowledged {
+                "acknowledge-deactivation"
+            } else {
+                "delete-as-disable"
+            };
+            let mut journal = change(
+                &origin,
+                now,
+                204,
+                action,
+                "patch",
+                kind,
+                current.id.as_str(),
+                Some(&current.doc),
+                Some(&doc),
+                &[],
+            );
+            journal.deprovision = deactivation.counted;
+            Ok(Update {
+                doc: changed.then_some((doc, k)),
+                provenance: Some(current.provenance.touched(by, &name, now)),
+                journal,
+                ..Update::none(now)
+            })
         };
-        let mut journal = change(
-            &origin,
-            now,
-            204,
-            action,
-            "delete",
+        let target = Modify {
+            tenant: who.tenant(),
             kind,
-            id,
-            Some(&before.doc),
-            None,
-            &[],
-        );
-        if kind == ResourceKind::User {
-            journal.deprovision = deprovision(who, now);
-        }
-        let result = if policy == DeletePolicy::SoftDelete {
-            let purge_after = Timestamp::from_unix_millis(
-                now.unix_millis() + i64::from(who.settings().retention_days) * DAY_MS,
-            )
-            .ok_or_else(|| ScimError::Internal("retention out of range".into()))?;
-            store.trash(kind, &rid, now, purge_after, journal).await
-        } else {
-            store.delete(kind, &rid, journal).await
+            id: rid,
+            load: Load::NONE,
+            reply: Load::NONE,
+            body: None,
         };
-        if self.breaker_held(who, result).await? {
-            Ok(Reply::no_content())
-        } else {
-            Err(not_found(kind, id))
-        }
+        let result = self.modify(target, update).await;
+        self.breaker_held(who, result)
+            .await?
+            .ok_or_else(|| not_found(kind, rid.as_str()))?;
+        Ok(Reply::no_content())
     }
 }

@@ -10,6 +10,9 @@ mod guard;
 mod list;
 mod patch;
 mod replace;
+mod write;
+
+pub(crate) use write::Modify;
 
 pub use list::ListSource;
 

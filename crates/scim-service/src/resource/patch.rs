@@ -1,11 +1,13 @@
 //! Modify a resource: `PATCH /Users/{id}`, `PATCH /Groups/{id}` (RFC 7644
-//! §3.5.2). The core's PATCH engine runs inside the store's atomic
-//! read-modify-write; group member operations become O(Δ) membership
-//! changes. A PATCH that changes nothing keeps the version. Answers 200 with
+//! §3.5.2). The core's PATCH engine computes the change from the resource
+//! as read, outside any transaction (`write.rs`); group member operations
+//! become O(Δ) membership changes. A PATCH that changes nothing keeps the version. Answers 200 with
 //! the resource, or 204 for group PATCH when the IdP profile prefers it.
 
 use super::guard::Deprovisioning;
-use super::{new_members, not_found, parse_id, strip_provenance, Preconditions, Reply, RequestCtx};
+use super::{
+    new_members, not_found, parse_id, strip_provenance, Modify, Preconditions, Reply, RequestCtx,
+};
 use crate::journal::{change, Origin};
 use crate::{Principal, ScimService};
 use scim_core::patch::{apply, filter_value_ids, ExternalOp, PatchRequest};
@@ -97,8 +99,8 @@ impl ScimService {
             self.load_for(kind, projection)?
         };
         let load = Load {
-            members: shown.members || needs_members(&request),
-            groups: shown.groups,
+            members: needs_members(&request),
+            groups: false,
         };
         let (observed, _) = self.check_ownership(who, kind, &rid).await?;
         let by = who.connection();
@@ -110,7 +112,7 @@ impl ScimService {
         let deprov = Deprovisioning::of(who, now);
         let name = who.connection_name().to_string();
         let pre = pre.clone();
-        let update = Box::new(move |current: &Record| {
+        let update = move |current: &Record| {
             pre.check_match(current.version)?;
             observed.recheck(current)?;
             let view = registry
@@ -154,12 +156,16 @@ impl ScimService {
                 journal,
                 ..Update::none(now)
             })
-        });
-        let result = self
-            .store
-            .resources(who.tenant())
-            .update(kind, &rid, load, update)
-            .await;
+        };
+        let target = Modify {
+            tenant: who.tenant(),
+            kind,
+            id: &rid,
+            load,
+            reply: shown,
+            body: Some(body),
+        };
+        let result = self.modify(target, update).await;
         let updated = self
             .breaker_held(who, result)
             .await?
@@ -172,10 +178,6 @@ impl ScimService {
                 location: None,
             });
         }
-        let mut record = updated.record;
-        if !shown.members {
-            record.members = None;
-        }
-        self.reply(&record, ctx, projection, 200)
+        self.reply(&updated.record, ctx, projection, 200)
     }
 }

@@ -1,17 +1,18 @@
 //! Replace a resource: `PUT /Users/{id}`, `PUT /Groups/{id}` (RFC 7644
 //! §3.5.1). readOnly attributes in the body are ignored; immutable ones must
 //! keep their value; a group's members become exactly those listed. Runs as
-//! one atomic read-modify-write, with `If-Match` checked inside it.
+//! one read-modify-write (`write.rs`), with `If-Match` checked against the
+//! version it replaces.
 
 use super::guard::Deprovisioning;
-use super::{not_found, parse_id, Preconditions, Reply, RequestCtx};
+use super::{not_found, parse_id, Modify, Preconditions, Reply, RequestCtx};
 use crate::journal::{change, Origin};
 use crate::{Principal, ScimService};
 use scim_core::project::Projection;
 use scim_core::resource::apply_replace_rules;
 use scim_core::ScimResult;
 use scim_store::index::keys;
-use scim_store::{MemberChange, Record, ResourceKind, Update};
+use scim_store::{Load, MemberChange, Record, ResourceKind, Update};
 use serde_json::Value;
 
 impl ScimService {
@@ -48,7 +49,7 @@ impl ScimService {
     ) -> ScimResult<Reply> {
         let rid = parse_id(kind, id)?;
         let tol = who.profile().tolerances();
-        let (mut doc, members) = self.prepare(kind, body, &tol)?;
+        let (doc, members) = self.prepare(kind, body, &tol)?;
         let (observed, _) = self.check_ownership(who, kind, &rid).await?;
         let by = who.connection();
         let origin = Origin::of(who, ctx).with_sent(body);
@@ -59,7 +60,8 @@ impl ScimService {
         let name = who.connection_name().to_string();
         let pre = pre.clone();
         let load = self.load_for(kind, projection)?;
-        let update = Box::new(move |current: &Record| {
+        let update = move |current: &Record| {
+            let mut doc = doc.clone();
             pre.check_match(current.version)?;
             observed.recheck(current)?;
             let view = registry
@@ -68,7 +70,7 @@ impl ScimService {
             apply_replace_rules(&current.doc, &mut doc, &view)?;
             let deactivation = deprov.apply(kind, &current.doc, &mut doc)?;
             let members = if kind == ResourceKind::Group {
-                vec![MemberChange::ReplaceAll(members)]
+                vec![MemberChange::ReplaceAll(members.clone())]
             } else {
                 Vec::new()
             };
@@ -103,12 +105,16 @@ impl ScimService {
                 journal,
                 ..Update::none(now)
             })
-        });
-        let result = self
-            .store
-            .resources(who.tenant())
-            .update(kind, &rid, load, update)
-            .await;
+        };
+        let target = Modify {
+            tenant: who.tenant(),
+            kind,
+            id: &rid,
+            load: Load::NONE,
+            reply: load,
+            body: Some(body),
+        };
+        let result = self.modify(target, update).await;
         let updated = self
             .breaker_held(who, result)
             .await?

@@ -33,6 +33,7 @@ impl AdminStore for MemoryStore {
             role: a.role,
             tenant: a.tenant,
             created: a.created,
+            disabled: None,
         };
         admins.accounts.push(account.clone());
         Ok(account)
@@ -61,12 +62,23 @@ impl AdminStore for MemoryStore {
     async fn set_admin_password(&self, id: i64, password_hash: &str) -> StoreResult<bool> {
         let mut s = lock(&self.state)?;
         match s.admins.accounts.iter_mut().find(|a| a.id == id) {
-            Some(a) => {
-                a.password_hash = password_hash.to_string();
-                Ok(true)
-            }
-            None => Ok(false),
+            Some(a) => a.password_hash = password_hash.to_string(),
+            None => return Ok(false),
         }
+        s.admins.sessions.retain(|x| x.admin != id);
+        Ok(true)
+    }
+
+    async fn set_admin_disabled(&self, id: i64, disabled: Option<Timestamp>) -> StoreResult<bool> {
+        let mut s = lock(&self.state)?;
+        match s.admins.accounts.iter_mut().find(|a| a.id == id) {
+            Some(a) => a.disabled = disabled,
+            None => return Ok(false),
+        }
+        if disabled.is_some() {
+            s.admins.sessions.retain(|x| x.admin != id);
+        }
+        Ok(true)
     }
 
     async fn delete_admin(&self, id: i64) -> StoreResult<bool> {
@@ -103,6 +115,13 @@ impl AdminStore for MemoryStore {
         let before = s.admins.sessions.len();
         s.admins.sessions.retain(|x| x.hash != hash);
         Ok(s.admins.sessions.len() != before)
+    }
+
+    async fn delete_admin_sessions(&self, admin: i64) -> StoreResult<u64> {
+        let mut s = lock(&self.state)?;
+        let before = s.admins.sessions.len();
+        s.admins.sessions.retain(|x| x.admin != admin);
+        Ok((before - s.admins.sessions.len()) as u64)
     }
 
     async fn purge_sessions(&self, now: Timestamp) -> StoreResult<u64> {

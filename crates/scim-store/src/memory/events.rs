@@ -197,6 +197,7 @@ impl EventStore for MemoryStore {
             last_error: None,
             next_attempt: None,
             dead: 0,
+            allow_private: h.allow_private,
         };
         s.journals.hooks.push(HookRow {
             hook: hook.clone(),

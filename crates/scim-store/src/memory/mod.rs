@@ -3,6 +3,7 @@
 //! behaviour the SQL backends must match (the storage suite runs on all).
 
 mod admins;
+mod apply;
 mod events;
 mod resources;
 

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use scim_core::resource::{ResourceId, Version};
 use scim_core::timestamp::Timestamp;
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 pub(super) struct MemoryResources {
@@ -31,12 +31,30 @@ impl MemoryResources {
         Some(row)
     }
 
-    fn seq(&self, s: &State, kind: ResourceKind, id: &str) -> Option<i64> {
+    /// [`StoreError::Stale`] unless the resource is gone or has `base`.
+    fn check_base(
+        &self,
+        s: &State,
+        kind: ResourceKind,
+        id: &ResourceId,
+        base: Option<Version>,
+    ) -> StoreResult<()> {
+        let current = self
+            .seq(s, kind, id.as_str())
+            .and_then(|seq| s.rows.get(&seq))
+            .map(|r| r.record.version);
+        match (base, current) {
+            (Some(b), Some(v)) if b != v => Err(StoreError::Stale),
+            _ => Ok(()),
+        }
+    }
+
+    pub(super) fn seq(&self, s: &State, kind: ResourceKind, id: &str) -> Option<i64> {
         s.by_id.get(&(self.tenant, kind, id.to_string())).copied()
     }
 
     /// The seq of each member, with its display.
-    fn resolve_members(
+    pub(super) fn resolve_members(
         &self,
         s: &State,
         members: &[NewMember],
@@ -196,148 +214,28 @@ impl ResourceStore for MemoryResources {
             .and_then(|seq| self.load(&s, seq, load)))
     }
 
-    async fn update(
+    async fn apply(
         &self,
         kind: ResourceKind,
         id: &ResourceId,
-        load: Load,
-        f: UpdateFn,
-    ) -> StoreResult<Option<Updated>> {
+        plan: crate::plan::Plan,
+    ) -> StoreResult<Option<crate::plan::Applied>> {
         let mut s = lock(&self.state)?;
         let Some(seq) = self.seq(&s, kind, id.as_str()) else {
             return Ok(None);
         };
-        let current = self
-            .load(&s, seq, load)
-            .ok_or_else(|| StoreError::Backend("row vanished".into()))?;
-        let update = f(&current).map_err(StoreError::Rejected)?;
-        let mut changed = false;
-        // Membership first: it may fail on an unknown member, before anything changes.
-        let mut new_members: BTreeMap<(i64, i64), Option<String>> = s
-            .members
-            .range((seq, i64::MIN)..=(seq, i64::MAX))
-            .map(|(k, d)| (*k, d.clone()))
-            .collect();
-        let before = new_members.clone();
-        for change in &update.members {
-            match change {
-                MemberChange::Add(ids) => {
-                    for (m, display) in self.resolve_members(&s, ids)? {
-                        new_members.entry((seq, m)).or_insert(display);
-                    }
-                }
-                MemberChange::Remove(ids) => {
-                    for id in ids {
-                        for k in [ResourceKind::User, ResourceKind::Group] {
-                            if let Some(m) = self.seq(&s, k, id.as_str()) {
-                                new_members.remove(&(seq, m));
-                            }
-                        }
-                    }
-                }
-                MemberChange::RemoveAll => new_members.clear(),
-                MemberChange::ReplaceAll(ids) => {
-                    // Members already in the group keep their display.
-                    let mut kept = BTreeMap::new();
-                    for (m, display) in self.resolve_members(&s, ids)? {
-                        let d = new_members.get(&(seq, m)).cloned().unwrap_or(display);
-                        kept.entry((seq, m)).or_insert(d);
-                    }
-                    new_members = kept;
-                }
-            }
-        }
-        if let Some((doc, keys)) = update.doc {
-            let row = s
-                .rows
-                .get(&seq)
-                .ok_or_else(|| StoreError::Backend("row vanished".into()))?;
-            if row.record.doc != doc {
-                if kind == ResourceKind::User && keys.active && !row.keys.active {
-                    s.check_seat(self.tenant)?;
-                }
-                if let Some(d) = &update.journal.deprovision {
-                    let users = s.users(self.tenant);
-                    s.admit_deprovision(d, users)?;
-                }
-                let row = s
-                    .rows
-                    .get(&seq)
-                    .ok_or_else(|| StoreError::Backend("row vanished".into()))?;
-                let old_unique = row.keys.unique.clone();
-                if keys.unique != old_unique {
-                    if let Some(u) = &keys.unique {
-                        if s.unique
-                            .get(&(self.tenant, kind, u.clone()))
-                            .is_some_and(|&o| o != seq)
-                        {
-                            return Err(StoreError::Uniqueness(unique_message(kind)));
-                        }
-                    }
-                    if let Some(u) = old_unique {
-                        s.unique.remove(&(self.tenant, kind, u));
-                    }
-                    if let Some(u) = &keys.unique {
-                        s.unique.insert((self.tenant, kind, u.clone()), seq);
-                    }
-                }
-                if let Some(row) = s.rows.get_mut(&seq) {
-                    row.record.doc = doc;
-                    row.keys = keys;
-                }
-                changed = true;
-            }
-        }
-        let mut deltas = MemberDeltas::default();
-        for (_, m) in before.keys().filter(|k| !new_members.contains_key(k)) {
-            if let Some(row) = s.rows.get(m) {
-                deltas.removed(row.kind, row.record.id.as_str());
-            }
-        }
-        for (_, m) in new_members.keys().filter(|k| !before.contains_key(k)) {
-            if let Some(row) = s.rows.get(m) {
-                deltas.added(row.kind, row.record.id.as_str());
-            }
-        }
-        if new_members != before {
-            for k in before.keys() {
-                s.members.remove(k);
-            }
-            s.members.extend(new_members);
-            changed = true;
-        }
-        if changed || update.force {
-            if let Some(row) = s.rows.get_mut(&seq) {
-                row.record.version = row.record.version.next();
-                row.record.last_modified = update.now;
-                if let Some(p) = update.provenance {
-                    row.record.provenance = p;
-                }
-            }
-            changed = true;
-        }
-        let companions = match s.rows.get(&seq) {
-            Some(row) => deltas.entries(&update.journal, &row.record.doc),
-            None => Vec::new(),
-        };
-        if let (true, Some(d)) = (changed, &update.journal.deprovision) {
-            s.count_deprovision(d);
-        }
-        s.journals.record(self.tenant, update.journal, changed);
-        s.journals.record_entries(self.tenant, companions);
-        let record = self
-            .load(&s, seq, load)
-            .ok_or_else(|| StoreError::Backend("row vanished".into()))?;
-        Ok(Some(Updated { record, changed }))
+        self.apply_plan(&mut s, kind, seq, plan).map(Some)
     }
 
     async fn delete(
         &self,
         kind: ResourceKind,
         id: &ResourceId,
+        base: Option<Version>,
         journal: Journal,
     ) -> StoreResult<bool> {
         let mut s = lock(&self.state)?;
+        self.check_base(&s, kind, id, base)?;
         s.admit_removal(self.tenant, kind, id, &journal)?;
         let gone = self.remove(&mut s, kind, id).is_some();
         if gone {
@@ -353,11 +251,13 @@ impl ResourceStore for MemoryResources {
         &self,
         kind: ResourceKind,
         id: &ResourceId,
+        base: Option<Version>,
         deleted: Timestamp,
         purge_after: Timestamp,
         journal: Journal,
     ) -> StoreResult<bool> {
         let mut s = lock(&self.state)?;
+        self.check_base(&s, kind, id, base)?;
         s.admit_removal(self.tenant, kind, id, &journal)?;
         let Some(row) = self.remove(&mut s, kind, id) else {
             return Ok(false);

@@ -1,6 +1,7 @@
 //! Suite cases for admin accounts and console sessions: unique usernames,
 //! roles and tenant scopes round-trip, sessions found by token hash until
-//! they expire, deleted with their account, purged after expiry.
+//! they expire, deleted with their account, with a new password, when the
+//! account is disabled or on request, purged after expiry.
 
 use super::t;
 use crate::admins::*;
@@ -62,10 +63,16 @@ pub async fn admin_accounts(store: Arc<dyn Store>) {
             .collect::<Vec<_>>(),
         ["ann", "root"]
     );
+    assert_eq!(found.disabled, None);
+    store.create_session(session(9, ann.id, 100)).await.unwrap();
     assert!(store
         .set_admin_password(ann.id, "$argon2id$new")
         .await
         .unwrap());
+    assert!(
+        store.find_session(&[9; 32], t(2)).await.unwrap().is_none(),
+        "a new password ends the account's sessions"
+    );
     assert_eq!(
         store.admin(ann.id).await.unwrap().unwrap().password_hash,
         "$argon2id$new"
@@ -113,4 +120,48 @@ pub async fn admin_sessions(store: Arc<dyn Store>) {
     assert!(store.delete_session(&[1; 32]).await.unwrap());
     assert!(!store.delete_session(&[1; 32]).await.unwrap());
     assert!(store.find_session(&[1; 32], t(50)).await.unwrap().is_none());
+}
+
+pub async fn admin_disable_and_revoke(store: Arc<dyn Store>) {
+    let root = store
+        .create_admin(new_admin("root", AdminRole::Owner, None))
+        .await
+        .unwrap();
+    let other = store
+        .create_admin(new_admin("other", AdminRole::Owner, None))
+        .await
+        .unwrap();
+    for h in [1, 2] {
+        store
+            .create_session(session(h, root.id, 100))
+            .await
+            .unwrap();
+    }
+    store
+        .create_session(session(3, other.id, 100))
+        .await
+        .unwrap();
+    assert_eq!(store.delete_admin_sessions(root.id).await.unwrap(), 2);
+    assert_eq!(store.delete_admin_sessions(root.id).await.unwrap(), 0);
+    assert!(
+        store.find_session(&[3; 32], t(2)).await.unwrap().is_some(),
+        "another account's session stays"
+    );
+
+    store
+        .create_session(session(4, root.id, 100))
+        .await
+        .unwrap();
+    assert!(store.set_admin_disabled(root.id, Some(t(5))).await.unwrap());
+    let disabled = store.find_admin("root").await.unwrap().unwrap();
+    assert_eq!(disabled.disabled, Some(t(5)));
+    assert_eq!(disabled.password_hash, root.password_hash);
+    assert!(
+        store.find_session(&[4; 32], t(6)).await.unwrap().is_none(),
+        "disabling ends the account's sessions"
+    );
+    assert!(store.set_admin_disabled(root.id, None).await.unwrap());
+    assert_eq!(store.admin(root.id).await.unwrap().unwrap().disabled, None);
+    assert!(!store.set_admin_disabled(-1, Some(t(5))).await.unwrap());
+    assert!(store.find_session(&[3; 32], t(6)).await.unwrap().is_some());
 }

@@ -5,7 +5,7 @@
 //! connection is paused; concurrent deprovisionings never pass the
 //! allowance; pausing is idempotent and alerts once.
 
-use super::{id, t, user};
+use super::{id, t, user, UpdateExt, UpdateFn};
 use crate::events::{AuditEntry, AuditQuery, Journal};
 use crate::index::keys;
 use crate::model::*;
@@ -41,7 +41,7 @@ fn deactivate(journal: Journal, at: u32) -> UpdateFn {
         let k = keys(ResourceKind::User, &d, true);
         Ok(Update {
             doc: Some((d, k)),
-            journal,
+            journal: journal.clone(),
             ..Update::none(t(at))
         })
     })
@@ -110,12 +110,12 @@ pub async fn the_breaker_counts_in_the_write(store: Arc<dyn Store>) {
         .changed
     );
     assert!(r
-        .delete(user, &id("u1"), deprov(&one, 11, 2))
+        .delete(user, &id("u1"), None, deprov(&one, 11, 2))
         .await
         .unwrap());
     // (a delete of nothing is not counted either)
     assert!(!r
-        .delete(user, &id("u1"), deprov(&one, 11, 2))
+        .delete(user, &id("u1"), None, deprov(&one, 11, 2))
         .await
         .unwrap());
     // ... the third is refused and changes nothing, whatever the write.
@@ -126,7 +126,7 @@ pub async fn the_breaker_counts_in_the_write(store: Arc<dyn Store>) {
     let mut j = deprov(&one, 12, 2);
     j.audit = Some(entry("trash"));
     assert_eq!(
-        r.trash(user, &id("u2"), t(12), t(99), j).await,
+        r.trash(user, &id("u2"), None, t(12), t(99), j).await,
         Err(full.clone())
     );
     assert_eq!(
@@ -140,7 +140,7 @@ pub async fn the_breaker_counts_in_the_write(store: Arc<dyn Store>) {
         Err(full.clone())
     );
     assert_eq!(
-        r.delete(user, &id("u3"), deprov(&one, 12, 2)).await,
+        r.delete(user, &id("u3"), None, deprov(&one, 12, 2)).await,
         Err(full)
     );
     let u2 = r.get(user, &id("u2"), Load::NONE).await.unwrap().unwrap();
@@ -157,7 +157,7 @@ pub async fn the_breaker_counts_in_the_write(store: Arc<dyn Store>) {
     );
     // Another connection has its own count.
     assert!(r
-        .trash(user, &id("u2"), t(12), t(99), deprov(&two, 12, 2))
+        .trash(user, &id("u2"), None, t(12), t(99), deprov(&two, 12, 2))
         .await
         .unwrap());
     // The window moves on: a minute later the connection may again.
@@ -187,7 +187,7 @@ pub async fn the_breaker_counts_in_the_write(store: Arc<dyn Store>) {
     assert_eq!(alerts.len(), 1);
     assert_eq!(alerts[0].entry.action, "breaker-tripped");
     assert!(matches!(
-        r.delete(user, &id("u4"), deprov(&one, 200, 2)).await,
+        r.delete(user, &id("u4"), None, deprov(&one, 200, 2)).await,
         Err(StoreError::Breaker { .. })
     ));
     // Released, the window restarts at the release.
@@ -204,15 +204,15 @@ pub async fn the_breaker_counts_in_the_write(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert!(r
-        .delete(user, &id("u4"), deprov(&one, 202, 2))
+        .delete(user, &id("u4"), None, deprov(&one, 202, 2))
         .await
         .unwrap());
     assert!(r
-        .delete(user, &id("u5"), deprov(&one, 203, 2))
+        .delete(user, &id("u5"), None, deprov(&one, 203, 2))
         .await
         .unwrap());
     assert!(matches!(
-        r.delete(user, &id("u6"), deprov(&one, 204, 2)).await,
+        r.delete(user, &id("u6"), None, deprov(&one, 204, 2)).await,
         Err(StoreError::Breaker { .. })
     ));
     assert!(r.get(user, &id("u6"), Load::NONE).await.unwrap().is_some());
@@ -234,7 +234,7 @@ pub async fn concurrent_deprovisions_respect_the_breaker(store: Arc<dyn Store>) 
                     .await
                     .map(|u| u.is_some())
             } else {
-                r.delete(ResourceKind::User, &rid, j).await
+                r.delete(ResourceKind::User, &rid, None, j).await
             }
         }));
     }

@@ -2,7 +2,7 @@
 //! delivery state: journals commit with their writes (and only then),
 //! audit queries, event paging, leases, dead letters and purges.
 
-use super::{doc, group, id, plain, t, tenant, user};
+use super::{doc, group, id, plain, t, tenant, user, UpdateExt, UpdateFn};
 use crate::events::*;
 use crate::index::keys;
 use crate::model::*;
@@ -105,6 +105,7 @@ pub async fn journals_commit_with_their_writes(store: Arc<dyn Store>) {
         .delete(
             ResourceKind::User,
             &id("u1"),
+            None,
             journal("delete", 204, "u1", 5, 7)
         )
         .await
@@ -113,6 +114,7 @@ pub async fn journals_commit_with_their_writes(store: Arc<dyn Store>) {
         .delete(
             ResourceKind::User,
             &id("u1"),
+            None,
             journal("delete", 204, "u1", 6, 7)
         )
         .await
@@ -237,6 +239,7 @@ pub async fn webhooks_leases_and_dead_letters(store: Arc<dyn Store>) {
             format: WebhookFormat::Signed,
             full: true,
             created: t(2),
+            allow_private: true,
         })
         .await
         .unwrap();
@@ -251,6 +254,7 @@ pub async fn webhooks_leases_and_dead_letters(store: Arc<dyn Store>) {
         hook.cursor, latest,
         "a new webhook starts at the newest event"
     );
+    assert!(hook.allow_private, "the operator's allowance is kept");
     assert_eq!(
         store.list_webhooks(Some(a.id)).await.unwrap(),
         vec![hook.clone()]
@@ -411,6 +415,7 @@ pub async fn dead_letters_survive_event_retention(store: Arc<dyn Store>) {
             format: WebhookFormat::Signed,
             full: true,
             created: t(0),
+            allow_private: false,
         })
         .await
         .unwrap();
@@ -561,7 +566,7 @@ pub async fn audit_keeps_what_was_sent_and_member_timelines(store: Arc<dyn Store
     let change = |changes: Vec<MemberChange>, at: u32| -> UpdateFn {
         Box::new(move |_cur: &Record| {
             Ok(Update {
-                members: changes,
+                members: changes.clone(),
                 journal: group_journal("g1", at),
                 ..Update::none(t(at))
             })

@@ -1,7 +1,7 @@
 //! Listings: sorting, index and cursor paging, counts, and the totals an
 //! unfiltered listing reports, on every backend.
 
-use super::{filter_fixture, group, id, set_doc, t, tenant, user};
+use super::{filter_fixture, group, id, set_doc, t, tenant, user, UpdateExt};
 use crate::events::Journal;
 use crate::index::keys;
 use crate::model::*;
@@ -157,7 +157,7 @@ pub async fn cursor_paging(store: Arc<dyn Store>) {
         seen.extend(p.records.iter().map(|x| x.id.to_string()));
         // A resource created mid-listing does not disturb the pages already served.
         if seen.len() == 3 {
-            r.delete(ResourceKind::User, &id("u1"), Journal::default())
+            r.delete(ResourceKind::User, &id("u1"), None, Journal::default())
                 .await
                 .unwrap();
         }
@@ -249,13 +249,14 @@ pub async fn listing_totals_follow_writes(store: Arc<dyn Store>) {
     assert_eq!(total(a.clone(), ResourceKind::Group).await, 2);
     assert_eq!(total(b.clone(), ResourceKind::User).await, 2);
     assert!(a
-        .delete(ResourceKind::User, &id("u4"), Journal::default())
+        .delete(ResourceKind::User, &id("u4"), None, Journal::default())
         .await
         .unwrap());
     assert!(a
         .trash(
             ResourceKind::User,
             &id("u3"),
+            None,
             t(1),
             t(9),
             Journal::default()

@@ -16,6 +16,7 @@ mod display;
 mod events;
 mod listing;
 mod numbers;
+mod plan;
 mod policy;
 
 pub use admin::*;
@@ -24,6 +25,7 @@ pub use display::*;
 pub use events::*;
 pub use listing::*;
 pub use numbers::*;
+pub use plan::*;
 pub use policy::*;
 
 use crate::events::Journal;
@@ -38,6 +40,36 @@ use scim_core::timestamp::Timestamp;
 use scim_core::ScimError;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
+
+/// A change the suite computes from the current record (recomputed when
+/// the record moved under it).
+pub type UpdateFn = Box<dyn FnMut(&Record) -> Result<Update, ScimError> + Send>;
+
+/// `update` on a resource store handle: the read-modify-write loop over
+/// [`ResourceStore::apply`] that callers run.
+#[async_trait::async_trait]
+pub trait UpdateExt {
+    async fn update(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        load: Load,
+        f: UpdateFn,
+    ) -> crate::StoreResult<Option<Updated>>;
+}
+
+#[async_trait::async_trait]
+impl UpdateExt for Arc<dyn ResourceStore> {
+    async fn update(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        load: Load,
+        f: UpdateFn,
+    ) -> crate::StoreResult<Option<Updated>> {
+        crate::plan::read_modify_write(self.as_ref(), kind, id, load, f).await
+    }
+}
 
 /// Generates one `#[tokio::test]` per suite case for a store factory.
 #[macro_export]
@@ -67,7 +99,9 @@ macro_rules! storage_suite {
             journals_commit_with_their_writes, audit_keeps_what_was_sent_and_member_timelines,
             webhooks_leases_and_dead_letters,
             dead_letters_survive_event_retention, event_numbers_are_per_tenant,
-            admin_accounts, admin_sessions);
+            admin_accounts, admin_sessions,
+            admin_disable_and_revoke, stale_plans_change_nothing,
+            deletes_remove_the_version_they_read, rewrites_move_only_changed_index_rows);
     };
     (@optional $var:literal, $require:literal, $make:expr; $($name:ident),* $(,)?) => {
         $(
@@ -118,7 +152,7 @@ pub(crate) fn doc(v: Value) -> Map<String, Value> {
 }
 
 pub(crate) fn user(rid: &str, body: Value) -> NewRecord {
-    let d = doc(body);
+    let d = doc(body.clone());
     NewRecord {
         kind: ResourceKind::User,
         id: id(rid),
@@ -152,7 +186,7 @@ pub(crate) async fn tenant(store: &Arc<dyn Store>, name: &str) -> Arc<dyn Resour
 
 pub(crate) fn set_doc(body: Value, now: u32) -> UpdateFn {
     Box::new(move |_r: &Record| {
-        let d = doc(body);
+        let d = doc(body.clone());
         let k = keys(ResourceKind::User, &d, true);
         Ok(Update {
             doc: Some((d, k)),
@@ -169,7 +203,7 @@ pub(crate) fn plain(ids: Vec<ResourceId>) -> Vec<NewMember> {
 pub(crate) fn members_change(changes: Vec<MemberChange>, now: u32) -> UpdateFn {
     Box::new(move |_r: &Record| {
         Ok(Update {
-            members: changes,
+            members: changes.clone(),
             ..Update::none(t(now))
         })
     })
@@ -298,11 +332,11 @@ pub async fn insert_get_delete(store: Arc<dyn Store>) {
         .unwrap()
         .is_none());
     assert!(r
-        .delete(ResourceKind::User, &id("u1"), Journal::default())
+        .delete(ResourceKind::User, &id("u1"), None, Journal::default())
         .await
         .unwrap());
     assert!(!r
-        .delete(ResourceKind::User, &id("u1"), Journal::default())
+        .delete(ResourceKind::User, &id("u1"), None, Journal::default())
         .await
         .unwrap());
     assert!(r
@@ -340,7 +374,7 @@ pub async fn user_names_are_unique_without_case(store: Arc<dyn Store>) {
         Err(StoreError::Uniqueness(_))
     ));
     // After a delete the name is free again.
-    r.delete(ResourceKind::User, &id("u1"), Journal::default())
+    r.delete(ResourceKind::User, &id("u1"), None, Journal::default())
         .await
         .unwrap();
     r.insert(user("u3", json!({"userName": "ALICE@example.com"})))
@@ -370,7 +404,7 @@ pub async fn tenants_are_isolated(store: Arc<dyn Store>) {
         .unwrap()
         .is_none());
     assert!(!b
-        .delete(ResourceKind::User, &id("u1"), Journal::default())
+        .delete(ResourceKind::User, &id("u1"), None, Journal::default())
         .await
         .unwrap());
     let q = Query {
@@ -672,7 +706,7 @@ pub async fn deleting_removes_memberships(store: Arc<dyn Store>) {
         .unwrap();
     r.insert(group("g1", "G1", &["u1", "u2"])).await.unwrap();
     r.insert(group("g2", "G2", &["u1", "g1"])).await.unwrap();
-    r.delete(ResourceKind::User, &id("u1"), Journal::default())
+    r.delete(ResourceKind::User, &id("u1"), None, Journal::default())
         .await
         .unwrap();
     let all = Load {
@@ -688,7 +722,7 @@ pub async fn deleting_removes_memberships(store: Arc<dyn Store>) {
         ),
         ["u2"]
     );
-    r.delete(ResourceKind::Group, &id("g1"), Journal::default())
+    r.delete(ResourceKind::Group, &id("g1"), None, Journal::default())
         .await
         .unwrap();
     assert!(member_ids(

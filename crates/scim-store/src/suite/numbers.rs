@@ -42,6 +42,7 @@ pub async fn event_numbers_are_per_tenant(store: Arc<dyn Store>) {
             format: WebhookFormat::Signed,
             full: true,
             created: t(1),
+            allow_private: false,
         })
         .await
         .unwrap();

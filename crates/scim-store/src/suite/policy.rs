@@ -2,7 +2,7 @@
 //! connection changes, token expiry, provenance, seat limits enforced in
 //! the write transaction, and the soft-delete trash.
 
-use super::{doc, id, set_doc, t, tenant, user};
+use super::{doc, id, set_doc, t, tenant, user, UpdateExt};
 use crate::events::{AuditEntry, AuditQuery, Journal};
 use crate::index::keys;
 use crate::model::*;
@@ -138,7 +138,7 @@ pub async fn provenance_is_kept(store: Arc<dyn Store>) {
             Box::new(move |cur: &Record| {
                 Ok(Update {
                     doc: Some((cur.doc.clone(), keys(ResourceKind::User, &cur.doc, true))),
-                    provenance: Some(same),
+                    provenance: Some(same.clone()),
                     ..Update::none(t(3))
                 })
             }),
@@ -159,7 +159,7 @@ pub async fn provenance_is_kept(store: Arc<dyn Store>) {
                 let k = keys(ResourceKind::User, &d, true);
                 Ok(Update {
                     doc: Some((d, k)),
-                    provenance: Some(same),
+                    provenance: Some(same.clone()),
                     ..Update::none(t(3))
                 })
             }),
@@ -179,7 +179,7 @@ pub async fn provenance_is_kept(store: Arc<dyn Store>) {
             Load::NONE,
             Box::new(move |_cur: &Record| {
                 Ok(Update {
-                    provenance: Some(forced),
+                    provenance: Some(forced.clone()),
                     force: true,
                     ..Update::none(t(4))
                 })
@@ -257,7 +257,7 @@ pub async fn seats_are_enforced(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(r.count(ResourceKind::User, true).await.unwrap(), 2);
     assert!(r
-        .delete(ResourceKind::User, &id("u2"), Journal::default())
+        .delete(ResourceKind::User, &id("u2"), None, Journal::default())
         .await
         .unwrap());
     r.insert(user("u4", json!({"userName": "d", "active": true})))
@@ -329,6 +329,7 @@ pub async fn trash_restore_and_purge(store: Arc<dyn Store>) {
         .trash(
             ResourceKind::User,
             &id("u1"),
+            None,
             t(10),
             t(20),
             Journal::default()
@@ -339,6 +340,7 @@ pub async fn trash_restore_and_purge(store: Arc<dyn Store>) {
         .trash(
             ResourceKind::User,
             &id("u1"),
+            None,
             t(10),
             t(20),
             Journal::default()
@@ -398,7 +400,7 @@ pub async fn trash_restore_and_purge(store: Arc<dyn Store>) {
         Err(StoreError::Uniqueness(_))
     ));
     assert!(r
-        .delete(ResourceKind::User, &id("u3"), Journal::default())
+        .delete(ResourceKind::User, &id("u3"), None, Journal::default())
         .await
         .unwrap());
     // ... and restoring takes it back, with a newer version.
@@ -443,6 +445,7 @@ pub async fn trash_restore_and_purge(store: Arc<dyn Store>) {
     r.trash(
         ResourceKind::User,
         &id("u1"),
+        None,
         t(30),
         t(40),
         Journal::default(),
@@ -452,6 +455,7 @@ pub async fn trash_restore_and_purge(store: Arc<dyn Store>) {
     r.trash(
         ResourceKind::User,
         &id("u2"),
+        None,
         t(30),
         t(50),
         Journal::default(),
@@ -461,6 +465,7 @@ pub async fn trash_restore_and_purge(store: Arc<dyn Store>) {
     r.trash(
         ResourceKind::Group,
         &id("g1"),
+        None,
         t(30),
         t(40),
         Journal::default(),

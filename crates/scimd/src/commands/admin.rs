@@ -1,19 +1,18 @@
 //! `scimd admin create --username U [--tenant T] --role owner|viewer|super
-//! [--password-stdin]` and `scimd admin list`: admin console accounts
-//! (`docs/admin.md`). The password is read from the first line of stdin,
-//! never from the command line.
+//! [--password-stdin]`, `scimd admin list`, and `scimd admin
+//! delete|disable|enable|passwd|revoke-sessions --username U`: admin
+//! console accounts (`docs/admin.md`). A password is read from the first
+//! line of stdin, never from the command line. Changes are audited.
 
 use crate::cli::AdminCommand;
-use scim_service::console::AdminKind;
+use scim_service::console::{AccountChange, AdminKind};
 use scim_service::ScimService;
 use std::io::{BufRead, IsTerminal, Write};
 
 fn read_password() -> Result<String, String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!(
-            "Password for the new admin (input is visible; or pipe it with --password-stdin): "
-        );
+        eprint!("Password (input is visible; or pipe it with --password-stdin): ");
         let _ = std::io::stderr().flush();
     }
     let mut line = String::new();
@@ -63,8 +62,11 @@ pub async fn run(service: &ScimService, c: &AdminCommand) -> Result<(), String> 
                         .map_or_else(|| "(deleted tenant)".to_string(), |t| t.name.clone()),
                     None => "*".to_string(),
                 };
+                let disabled = a
+                    .disabled
+                    .map_or_else(|| "-".to_string(), |t| t.to_string());
                 println!(
-                    "{}\trole={}\ttenant={scope}\tcreated={}",
+                    "{}\trole={}\ttenant={scope}\tcreated={}\tdisabled={disabled}",
                     a.username,
                     a.role.name(),
                     a.created
@@ -72,5 +74,29 @@ pub async fn run(service: &ScimService, c: &AdminCommand) -> Result<(), String> 
             }
             Ok(())
         }
+        AdminCommand::Delete { username } => change(service, username, AccountChange::Delete).await,
+        AdminCommand::Disable { username } => {
+            change(service, username, AccountChange::Disable).await
+        }
+        AdminCommand::Enable { username } => change(service, username, AccountChange::Enable).await,
+        AdminCommand::Passwd {
+            username,
+            password_stdin: _,
+        } => {
+            let password = read_password()?;
+            change(service, username, AccountChange::Password(password)).await
+        }
+        AdminCommand::RevokeSessions { username } => {
+            change(service, username, AccountChange::RevokeSessions).await
+        }
     }
+}
+
+async fn change(service: &ScimService, username: &str, c: AccountChange) -> Result<(), String> {
+    let done = service
+        .change_admin(username, c)
+        .await
+        .map_err(|e| e.detail().to_string())?;
+    println!("{done}.");
+    Ok(())
 }

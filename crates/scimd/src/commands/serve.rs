@@ -13,7 +13,6 @@ use axum::http::Request;
 use axum::ServiceExt;
 use scim_http::{app_with, AppState};
 use std::io::Write;
-use tokio::net::TcpListener;
 
 fn init_logging(cfg: &ServeConfig) {
     let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log_level)
@@ -49,9 +48,6 @@ async fn shutdown_signal() {
     }
     tracing::info!("shutting down: draining in-flight requests");
 }
-
-/// The most request headers accepted (hyper answers 431 beyond).
-const MAX_HEADERS: usize = 100;
 
 /// Purges soft-deleted resources, audit entries and events past their
 /// retention, at start and then hourly. With several replicas each purges;
@@ -95,7 +91,10 @@ fn spawn_webhooks(
     let worker = scim_webhooks::Worker::new(
         service.store().clone(),
         std::sync::Arc::new(scim_service::SystemClock),
-        std::sync::Arc::new(scim_webhooks::HttpTransport::new(cfg.timeout)),
+        std::sync::Arc::new(scim_webhooks::HttpTransport::new(
+            cfg.timeout,
+            cfg.allow_private,
+        )),
         scim_webhooks::WorkerConfig {
             poll: cfg.poll,
             lease: cfg.lease,
@@ -165,6 +164,12 @@ pub async fn run(
         _ => return Err("--tls-cert and --tls-key go together".into()),
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
+    let proxies = scim_http::client::TrustedProxies::parse(&cfg.trusted_proxies)?;
+    let mode = PlainMode::parse(&cfg.http_mode)?;
+    let redirect = crate::tls::RedirectTarget::new(mode, cfg.public_url.as_deref());
+    if cfg.http_listen.is_some() {
+        redirect.clone()?;
+    }
     let listener = std::net::TcpListener::bind(&cfg.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
@@ -207,7 +212,8 @@ pub async fn run(
         public_url: cfg.public_url.clone(),
         scheme,
         limits: cfg.http,
-        metrics,
+        metrics: metrics.clone(),
+        proxies: std::sync::Arc::new(proxies),
     };
     let svc = ServiceExt::<Request<hyper::body::Incoming>>::into_make_service_with_connect_info::<
         std::net::SocketAddr,
@@ -216,54 +222,51 @@ pub async fn run(
         scim_admin::routes(),
     ));
     let handle = axum_server::Handle::new();
-    let shutdown = handle.clone();
+    let plain_handle = axum_server::Handle::new();
+    let shutdown = (handle.clone(), plain_handle.clone());
     tokio::spawn(async move {
         shutdown_signal().await;
-        shutdown.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+        for h in [shutdown.0, shutdown.1] {
+            h.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+        }
     });
+    let main_conns = crate::net::cap::ConnStats::new("scim", cfg.net.max_connections);
+    let mut listeners = vec![main_conns.clone()];
     if let Some(plain_addr) = &cfg.http_listen {
-        let mode = PlainMode::parse(&cfg.http_mode)?;
-        let port = addr.port();
-        let plain = TcpListener::bind(plain_addr)
-            .await
+        let target = redirect?;
+        let plain = std::net::TcpListener::bind(plain_addr)
             .map_err(|e| format!("cannot listen on {plain_addr}: {e}"))?;
         println!(
             "scimd plain HTTP on http://{} ({})",
             plain.local_addr().map_err(|e| e.to_string())?,
             cfg.http_mode
         );
-        let router = axum::Router::new()
-            .fallback(move |req: axum::extract::Request| crate::tls::plain(mode, port, req));
+        let router = axum::Router::new().fallback(move |req: axum::extract::Request| {
+            crate::tls::plain(mode, target.clone(), req)
+        });
+        let conns = crate::net::cap::ConnStats::new("redirect", cfg.net.max_connections);
+        listeners.push(conns.clone());
+        let net = cfg.net;
         tokio::spawn(async move {
-            let _ = axum::serve(plain, router).await;
+            let make = router.into_make_service();
+            if let Err(e) = crate::net::serve(plain, None, make, &net, plain_handle, conns).await {
+                tracing::error!(error = %e, "the plain HTTP listener failed");
+            }
         });
     }
+    metrics.add_source(move |out| crate::net::cap::render(&listeners, out));
     println!("scimd admin console on {public}/admin");
     println!("scimd listening on {scheme}://{addr}/scim/v2");
     let _ = std::io::stdout().flush();
     tracing::info!(%addr, scheme, "listening");
-    let header_limit = cfg.http.max_header_bytes.max(8192);
-    let served = match tls {
+    let config = match tls {
         Some(files) => {
             let config = crate::tls::load(&files).await?;
             crate::tls::reload_on_sighup(config.clone(), files);
-            let mut server = axum_server::from_tcp_rustls(listener, config).handle(handle);
-            server
-                .http_builder()
-                .http1()
-                .max_buf_size(header_limit)
-                .max_headers(MAX_HEADERS);
-            server.serve(svc).await
+            Some(config)
         }
-        None => {
-            let mut server = axum_server::from_tcp(listener).handle(handle);
-            server
-                .http_builder()
-                .http1()
-                .max_buf_size(header_limit)
-                .max_headers(MAX_HEADERS);
-            server.serve(svc).await
-        }
+        None => None,
     };
+    let served = crate::net::serve(listener, config, svc, &cfg.net, handle, main_conns).await;
     served.map_err(|e| format!("server error: {e}"))
 }

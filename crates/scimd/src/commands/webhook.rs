@@ -15,10 +15,11 @@ pub async fn run(service: &ScimService, cmd: &WebhookCommand) -> Result<(), Stri
             url,
             format,
             notice,
+            allow_private,
         } => {
             let format = parse_format(format).map_err(err)?;
             let hook = service
-                .create_webhook(tenant, url, format, !notice)
+                .create_webhook(tenant, url, format, !notice, *allow_private)
                 .await
                 .map_err(err)?;
             println!(
@@ -52,7 +53,7 @@ pub async fn run(service: &ScimService, cmd: &WebhookCommand) -> Result<(), Stri
             println!("deleted webhook {id}");
         }
         WebhookCommand::Test { tenant, id, issuer } => {
-            let transport = scim_webhooks::HttpTransport::new(Duration::from_secs(10));
+            let transport = scim_webhooks::HttpTransport::new(Duration::from_secs(10), false);
             let status = scim_webhooks::send_test(service, &transport, tenant, *id, issuer)
                 .await
                 .map_err(|e| format!("test delivery failed: {e}"))?;

@@ -596,6 +596,7 @@ fn security_events_are_advertised_once_configured() {
         "default",
         "--url",
         "http://127.0.0.1:9/hook",
+        "--allow-private",
     ]);
     let spc = s.get("/ServiceProviderConfig").body;
     assert_eq!(spc["securityEvents"]["asyncRequest"], "none");

@@ -5,11 +5,6 @@ use crate::server::*;
 use serde_json::json;
 use std::io::{Read, Write};
 
-#[path = "hostile_secrets.rs"]
-mod secrets;
-#[path = "hostile_sizes.rs"]
-mod sizes;
-
 /// Sends a request over a raw socket (for bodies and headers a client library refuses).
 fn raw_request(s: &Server, method: &str, target: &str, extra_headers: &str, body: Vec<u8>) -> Resp {
     let auth = format!("Bearer {}", s.token);

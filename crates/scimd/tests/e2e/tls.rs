@@ -83,7 +83,7 @@ fn plain_http_redirects_or_refuses() {
         let plain = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let plain_addr = plain.local_addr().unwrap().to_string();
         drop(plain);
-        let s = Server::start_with(&[
+        let _s = Server::start_with(&[
             "--tls-cert",
             &cert,
             "--tls-key",
@@ -92,6 +92,10 @@ fn plain_http_redirects_or_refuses() {
             &plain_addr,
             "--http-mode",
             mode,
+            "--public-url",
+            "https://scim.example.com:8443/",
+            "--header-timeout",
+            "0.5",
         ]);
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -99,8 +103,10 @@ fn plain_http_redirects_or_refuses() {
             .build()
             .into();
         // The plain listener is bound before scimd reports that it listens.
+        // A forged Host does not choose where clients are sent.
         let r = agent
             .get(&format!("http://{plain_addr}/scim/v2/Users?count=1"))
+            .header("Host", "evil.example.com")
             .call()
             .unwrap();
         let (code, location) = (
@@ -111,11 +117,75 @@ fn plain_http_redirects_or_refuses() {
         );
         assert_eq!(code, expected, "{mode}");
         if mode == "redirect" {
-            let port = s.base.split(':').nth(2).unwrap().split('/').next().unwrap();
             assert_eq!(
                 location.unwrap(),
-                format!("https://127.0.0.1:{port}/scim/v2/Users?count=1")
+                "https://scim.example.com:8443/scim/v2/Users?count=1"
             );
         }
+        // The plain listener has the same connection limits: a request
+        // that never finishes its head is closed.
+        let mut half = std::net::TcpStream::connect(&plain_addr).unwrap();
+        std::io::Write::write_all(&mut half, b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+        crate::hostile_net::closed_by_server(&mut half, std::time::Duration::from_secs(20));
     }
+}
+
+#[test]
+fn redirecting_needs_an_https_public_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key, _) = write_cert(dir.path(), "a");
+    let db = dir.path().join("scimd.db");
+    for extra in [&[][..], &["--public-url", "http://scim.example.com"][..]] {
+        let out = std::process::Command::new(bin())
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--http-listen",
+                "127.0.0.1:0",
+            ])
+            .args(["--tls-cert", &cert, "--tls-key", &key, "--database"])
+            .arg(&db)
+            .args(extra)
+            .env_remove("SCIMD_PUBLIC_URL")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains("--public-url"),
+            "{extra:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn https_responses_carry_hsts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key, pem) = write_cert(dir.path(), "a");
+    let s = Server::start_with(&["--tls-cert", &cert, "--tls-key", &key]);
+    let agent = agent_trusting(&pem);
+    for path in [
+        "/scim/v2/ServiceProviderConfig",
+        "/healthz",
+        "/admin/login",
+        "/nowhere",
+    ] {
+        let root = s.base.trim_end_matches("/scim/v2");
+        let r = agent.get(&format!("{root}{path}")).call().unwrap();
+        assert_eq!(
+            r.headers()
+                .get("strict-transport-security")
+                .map(|v| v.to_str().unwrap()),
+            Some("max-age=31536000"),
+            "{path}"
+        );
+    }
+    // Plain HTTP without an https public URL: none (a browser would ignore it).
+    let plain = Server::start();
+    assert_eq!(
+        plain
+            .get("/ServiceProviderConfig")
+            .header("strict-transport-security"),
+        None
+    );
 }

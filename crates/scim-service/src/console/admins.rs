@@ -1,0 +1,228 @@
+//! Managing admin accounts: delete, disable, enable, set a new password,
+//! revoke every session. The operator does it with `scimd admin …`
+//! ([`ScimService::change_admin`]); a super-admin in the console and the
+//! admin API ([`Console::change_admin`]), never on its own account's
+//! existence (no deleting or disabling oneself).
+//!
+//! - Disabling, a new password and deleting end every session of the
+//!   account (in the store's transaction); revoking ends them and changes
+//!   nothing else. A disabled account keeps its password and cannot sign in.
+//! - Every change is audited, as action `admin-<change>` on resource type
+//!   `Admin` with the username as id, in the audit log of each tenant the
+//!   account reaches: its own, or every tenant for a super-admin or a
+//!   viewer of all tenants. The entry names the console admin who made it
+//!   (none: the command line).
+
+use super::accounts::{check_password, hash_password_blocking, normalize_username};
+use super::Console;
+use crate::journal::LocalActor;
+use crate::ScimService;
+use scim_core::timestamp::Timestamp;
+use scim_core::{ScimError, ScimResult};
+use scim_store::{AdminAccount, AdminRole, TenantId};
+use serde_json::json;
+
+/// What to do to an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountChange {
+    Delete,
+    Disable,
+    Enable,
+    /// A new password (at least `MIN_PASSWORD` characters).
+    Password(String),
+    RevokeSessions,
+}
+
+impl AccountChange {
+    /// The audit action.
+    pub fn action(&self) -> &'static str {
+        match self {
+            AccountChange::Delete => "admin-delete",
+            AccountChange::Disable => "admin-disable",
+            AccountChange::Enable => "admin-enable",
+            AccountChange::Password(_) => "admin-password",
+            AccountChange::RevokeSessions => "admin-revoke-sessions",
+        }
+    }
+}
+
+/// An admin account as the console lists it (never its password hash).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdminView {
+    pub username: String,
+    /// `super`, `owner` or `viewer`.
+    pub kind: &'static str,
+    /// The tenant a scoped account is confined to.
+    pub tenant: Option<String>,
+    pub created: Timestamp,
+    pub disabled: Option<Timestamp>,
+}
+
+fn kind_of(a: &AdminAccount) -> &'static str {
+    match (a.role, a.tenant) {
+        (AdminRole::Owner, None) => "super",
+        (role, _) => role.name(),
+    }
+}
+
+fn no_such(username: &str) -> ScimError {
+    ScimError::NotFound(format!("no admin account {username:?}"))
+}
+
+impl ScimService {
+    /// Applies `change` to the account `username` as the command line.
+    /// Returns what was done, for the operator.
+    pub async fn change_admin(&self, username: &str, change: AccountChange) -> ScimResult<String> {
+        self.change_admin_as(&LocalActor::default(), username, change)
+            .await
+    }
+
+    async fn change_admin_as(
+        &self,
+        actor: &LocalActor,
+        username: &str,
+        change: AccountChange,
+    ) -> ScimResult<String> {
+        let account = self
+            .store
+            .find_admin(&normalize_username(username))
+            .await?
+            .ok_or_else(|| no_such(username))?;
+        let id = account.id;
+        let name = &account.username;
+        let (found, summary, diff) = match &change {
+            AccountChange::Delete => (
+                self.store.delete_admin(id).await?,
+                format!("admin {name:?} deleted, with its sessions"),
+                vec![json!({"op": "remove", "path": "account"})],
+            ),
+            AccountChange::Disable => (
+                self.store
+                    .set_admin_disabled(id, Some(self.clock.now()))
+                    .await?,
+                format!("admin {name:?} disabled; its sessions ended"),
+                vec![
+                    json!({"op": "replace", "path": "disabled", "old": account.disabled.is_some(), "new": true}),
+                ],
+            ),
+            AccountChange::Enable => (
+                self.store.set_admin_disabled(id, None).await?,
+                format!("admin {name:?} enabled"),
+                vec![
+                    json!({"op": "replace", "path": "disabled", "old": account.disabled.is_some(), "new": false}),
+                ],
+            ),
+            AccountChange::Password(p) => {
+                check_password(p)?;
+                let hash = hash_password_blocking(p.clone()).await?;
+                (
+                    self.store.set_admin_password(id, &hash).await?,
+                    format!("admin {name:?} has a new password; its sessions ended"),
+                    vec![json!({"op": "replace", "path": "password"})],
+                )
+            }
+            AccountChange::RevokeSessions => {
+                let n = self.store.delete_admin_sessions(id).await?;
+                (
+                    true,
+                    format!("admin {name:?}: {n} session(s) ended"),
+                    Vec::new(),
+                )
+            }
+        };
+        if !found {
+            return Err(no_such(username));
+        }
+        tracing::info!(admin = %name, by = ?actor.admin, action = change.action(), "admin account changed");
+        self.audit_account(actor, &account, change.action(), &summary, diff)
+            .await?;
+        Ok(summary)
+    }
+
+    /// Records an account change in the audit log of every tenant the
+    /// account reaches.
+    async fn audit_account(
+        &self,
+        actor: &LocalActor,
+        account: &AdminAccount,
+        action: &str,
+        summary: &str,
+        diff: Vec<serde_json::Value>,
+    ) -> ScimResult<()> {
+        let tenants: Vec<TenantId> = match account.tenant {
+            Some(t) => vec![t],
+            None => self
+                .store
+                .list_tenants()
+                .await?
+                .into_iter()
+                .map(|t| t.id)
+                .collect(),
+        };
+        let mut entry = actor.origin(action).entry(
+            self.clock.now(),
+            200,
+            action,
+            None,
+            None,
+            Some(summary.to_string()),
+            diff,
+        );
+        entry.resource_type = Some("Admin".into());
+        entry.resource_id = Some(account.username.clone());
+        for t in tenants {
+            self.store.append_audit(t, entry.clone()).await?;
+        }
+        Ok(())
+    }
+
+    /// Every admin account, for the console (names of tenants resolved).
+    async fn admin_views(&self) -> ScimResult<Vec<AdminView>> {
+        let tenants = self.store.list_tenants().await?;
+        Ok(self
+            .store
+            .list_admins()
+            .await?
+            .into_iter()
+            .map(|a| AdminView {
+                kind: kind_of(&a),
+                tenant: a.tenant.map(|id| {
+                    tenants
+                        .iter()
+                        .find(|t| t.id == id)
+                        .map_or_else(|| "(deleted tenant)".to_string(), |t| t.name.clone())
+                }),
+                username: a.username,
+                created: a.created,
+                disabled: a.disabled,
+            })
+            .collect())
+    }
+}
+
+impl Console<'_> {
+    /// Every admin account (super-admins only).
+    pub async fn admins(&self) -> ScimResult<Vec<AdminView>> {
+        self.who.check_super()?;
+        self.svc.admin_views().await
+    }
+
+    /// Applies `change` to another account, or a new password or ended
+    /// sessions to one's own (super-admins only).
+    pub async fn change_admin(&self, username: &str, change: AccountChange) -> ScimResult<String> {
+        self.who.check_super()?;
+        let own = normalize_username(username) == self.who.username();
+        if own && matches!(change, AccountChange::Delete | AccountChange::Disable) {
+            return Err(ScimError::Conflict(
+                "you cannot delete or disable your own account; another super-admin or `scimd admin` can"
+                    .into(),
+            ));
+        }
+        self.svc
+            .change_admin_as(&self.actor(), username, change)
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests;
