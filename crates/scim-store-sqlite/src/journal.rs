@@ -8,10 +8,12 @@
 //! dead letters store the events' store-wide `seq` (as every release
 //! did); what the [`EventStore`] hands out is the tenant's number: a
 //! cursor reads as the number of the tenant's last event at or before it
-//! ([`HOOK_CURSOR`]), and a number saved converts back to its `seq`.
+//! (`webhook_rows::HOOK_CURSOR`), and a number saved converts back to
+//! its `seq`.
 
+use crate::webhook_rows::{format_name, hook_columns, hook_of, hook_row};
 use crate::writer::backend;
-use crate::{opt_ts, ts, SqliteStore};
+use crate::{ts, SqliteStore};
 use async_trait::async_trait;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use scim_core::timestamp::Timestamp;
@@ -98,91 +100,6 @@ fn audit_row(r: &Row<'_>) -> rusqlite::Result<AuditRow> {
 
 fn event_row(r: &Row<'_>) -> rusqlite::Result<(i64, i64, String)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-}
-
-/// A webhook's cursor (a `seq`) as its tenant's event number: that of the
-/// tenant's last event at or before it; when retention removed those, the
-/// number before the first event kept (all of which are after it); with
-/// no event kept, the tenant's last number.
-pub(crate) const HOOK_CURSOR: &str = "coalesce(
-    (SELECT e.tenant_seq FROM events e WHERE e.tenant_id = h.tenant_id AND e.seq <= h.cursor ORDER BY e.seq DESC LIMIT 1),
-    (SELECT min(e.tenant_seq) - 1 FROM events e WHERE e.tenant_id = h.tenant_id),
-    (SELECT c.last FROM event_counters c WHERE c.tenant_id = h.tenant_id),
-    0)";
-
-fn hook_columns() -> String {
-    format!("h.id, h.tenant_id, h.url, h.secret, h.format, h.full, h.created, {HOOK_CURSOR}, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id), h.allow_private")
-}
-
-type HookRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    bool,
-    i64,
-    i64,
-    i64,
-    Option<String>,
-    Option<i64>,
-    i64,
-    bool,
-);
-
-fn hook_row(r: &Row<'_>) -> rusqlite::Result<HookRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-        r.get(10)?,
-        r.get(11)?,
-        r.get(12)?,
-    ))
-}
-
-fn hook_of(h: HookRow) -> StoreResult<Webhook> {
-    let (
-        id,
-        tenant,
-        url,
-        secret,
-        format,
-        full,
-        created,
-        cursor,
-        failures,
-        last_error,
-        next,
-        dead,
-        allow_private,
-    ) = h;
-    Ok(Webhook {
-        id,
-        tenant: TenantId::from_db(tenant),
-        url,
-        secret,
-        format: from_text(&format!("{format:?}"))?,
-        full,
-        created: ts(created)?,
-        cursor,
-        failures: u32::try_from(failures).unwrap_or(u32::MAX),
-        last_error,
-        next_attempt: opt_ts(next)?,
-        dead: u64::try_from(dead).unwrap_or(0),
-        allow_private,
-    })
-}
-
-fn format_name(f: WebhookFormat) -> StoreResult<String> {
-    Ok(to_text(&f)?.trim_matches('"').to_string())
 }
 
 /// Rows one purge transaction deletes at most: a long backlog is removed in

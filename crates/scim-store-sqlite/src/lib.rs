@@ -29,6 +29,7 @@ pub mod sql_filter;
 pub mod sql_query;
 mod sql_sort;
 mod trash;
+mod webhook_rows;
 pub mod writer;
 
 use readers::Readers;
