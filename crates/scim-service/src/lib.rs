@@ -32,6 +32,7 @@ pub mod ratelimit;
 pub mod render;
 pub mod resource;
 pub mod set;
+pub mod webhook_keys;
 pub mod webhook_target;
 
 pub use auth::{AuthRefusal, Principal};

@@ -118,6 +118,7 @@ fn spawn_webhooks(
             backoff: cfg.backoff,
             max_attempts: cfg.max_attempts,
             issuer: issuer.to_string(),
+            keys: service.config().webhook_keys.clone(),
             ..scim_webhooks::WorkerConfig::default()
         },
         counters.clone(),
@@ -127,8 +128,14 @@ fn spawn_webhooks(
     metrics.register_collector(counters);
 }
 
-pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(), String> {
-    let cfg = ServeConfig::resolve(args, file);
+pub async fn run(
+    db: &Database,
+    file: &FileConfig,
+    args: &ServeArgs,
+    webhook_keys: scim_service::webhook_keys::Keyring,
+) -> Result<(), String> {
+    let mut cfg = ServeConfig::resolve(args, file);
+    cfg.service.webhook_keys = webhook_keys;
     init_logging(&cfg);
     let (store, postgres) = super::open_store(db).await?;
     let service =
@@ -165,6 +172,16 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
             cfg.first_token_file.as_deref(),
             &default,
         );
+    }
+    // Webhook secrets stored in clear by an earlier release, or sealed
+    // under a key that is no longer the first: sealed with the first now.
+    match service.seal_webhook_secrets().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(webhooks = n, "webhook secrets sealed with the current key"),
+        Err(e) => tracing::error!(error = %e, "sealing webhook secrets failed"),
+    }
+    if !service.config().webhook_keys.can_seal() {
+        tracing::warn!("no webhook key file (--webhook-key-file): webhooks cannot be created");
     }
     spawn_purger(service.clone());
     let metrics: std::sync::Arc<scim_http::metrics::Metrics> = Default::default();
