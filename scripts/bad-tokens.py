@@ -26,16 +26,19 @@ import time
 
 
 def start(scimd, extra, tmp):
+    # Stdout is a pipe, so the first token goes to a file of mode 0600.
+    token_file = os.path.join(tmp, "first-token")
     proc = subprocess.Popen(
         [scimd, "serve", "--listen", "127.0.0.1:0", "--database",
-         os.path.join(tmp, "scimd.db"), *extra],
+         os.path.join(tmp, "scimd.db"), "--first-token-file", token_file,
+         *extra],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    token, deadline = None, time.time() + 30
+    deadline = time.time() + 30
     while time.time() < deadline:
         line = proc.stdout.readline().strip()
-        if line.startswith("scimd_"):
-            token = line
         if line.startswith("scimd listening on "):
+            with open(token_file) as f:
+                token = f.read().strip()
             host, port = line.split("://")[1].split("/")[0].rsplit(":", 1)
             return proc, host, int(port), token
     proc.kill()

@@ -27,7 +27,8 @@ cleanup() {
 }
 trap cleanup EXIT
 DB="${SCIMD_DATABASE:-sqlite://$WORK/conformance.db}"
-"$BIN" serve --listen 127.0.0.1:0 --database "$DB" >"$WORK/out" 2>"$WORK/err" &
+"$BIN" serve --listen 127.0.0.1:0 --database "$DB" --first-token-file "$WORK/first-token" \
+  >"$WORK/out" 2>"$WORK/err" &
 PID=$!
 for _ in $(seq 1 300); do
   grep -q "scimd listening on" "$WORK/out" 2>/dev/null && break
@@ -35,7 +36,7 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 BASE="$(sed -n 's/^scimd listening on //p' "$WORK/out")"
-TOKEN="$(grep -m1 '^scimd_' "$WORK/out" || true)"
+TOKEN="$(cat "$WORK/first-token" 2>/dev/null || true)"
 if [ -z "$TOKEN" ]; then
   # An existing database: issue a token for its default tenant.
   TOKEN="$("$BIN" token create --tenant default --name conformance --database "$DB" | tail -n 1)"

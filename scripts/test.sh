@@ -15,20 +15,29 @@ cargo fmt --all --check
 step "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "browser for the console tests: chromium and chromedriver (apt)"
+step "from apt when missing: chromium and chromedriver (console tests), nginx (proxy test), podman and runc (image), musl-tools (static binary)"
+need=()
 if ! command -v chromedriver >/dev/null || ! { command -v chromium >/dev/null || command -v chromium-browser >/dev/null; }; then
+    need+=(chromium chromium-driver)
+fi
+[ -x /usr/sbin/nginx ] || need+=(nginx-light)
+command -v podman >/dev/null || need+=(podman)
+command -v runc >/dev/null || need+=(runc)
+command -v musl-gcc >/dev/null || need+=(musl-tools)
+if [ "${#need[@]}" -gt 0 ]; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-# The browser tests skip without Chromium locally; here they must run.
+# The browser and nginx tests skip without their programs locally; here they must run.
 export SCIMD_REQUIRE_BROWSER=1
+export SCIMD_REQUIRE_NGINX=1
 
 step "PostgreSQL: a throwaway cluster"
 # shellcheck source=scripts/postgres.sh
 source scripts/postgres.sh
 
-step "tests (storage suite on every backend, e2e on SQLite, replicas on PostgreSQL, browser screenshots in target/screenshots/)"
+step "tests (storage suite on every backend, e2e on SQLite with nginx in front, backup during writes, replicas on PostgreSQL, browser screenshots in target/screenshots/)"
 cargo test --workspace
 
 step "end-to-end tests on PostgreSQL"
@@ -41,3 +50,11 @@ cargo build --quiet -p scimd
 step "conformance: scim2-tester (PyPI) against scimd on PostgreSQL"
 "$SCIMD_PG_BIN/psql" "$SCIMD_TEST_POSTGRES_URL" -qc "CREATE DATABASE scimd_conformance"
 SCIMD_DATABASE="${SCIMD_TEST_POSTGRES_URL%/*}/scimd_conformance" ./scripts/conformance.sh | tail -n 3
+
+step "release: the static binary (x86_64-unknown-linux-musl, stripped, SHA-256) and its smoke test"
+./scripts/release.sh
+VERSION="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
+./scripts/smoke.sh binary "target/dist/scimd-$VERSION-x86_64-unknown-linux-musl"
+
+step "container image from the release binary (podman), run, provisioned with curl"
+./scripts/smoke.sh image "scimd:$VERSION"

@@ -30,7 +30,12 @@ async fn state(scheme: &'static str) -> AppState {
 }
 
 async fn state_on(scheme: &'static str, store: Arc<MemoryStore>) -> AppState {
-    let service = ScimService::new(store, Default::default()).unwrap();
+    let keys = scim_service::webhook_keys::Keyring::generate_file().unwrap();
+    let config = scim_service::ServiceConfig {
+        webhook_keys: scim_service::webhook_keys::Keyring::parse(&keys).unwrap(),
+        ..Default::default()
+    };
+    let service = ScimService::new(store, config).unwrap();
     service.bootstrap().await.unwrap();
     AppState {
         service,
@@ -434,7 +439,22 @@ async fn webhook_status_and_redelivery() {
         )
         .await
         .unwrap();
-    // The worker's state after two failed attempts and one dead letter.
+    // The worker's state after two failed attempts and one dead letter
+    // (of the tenant's first event).
+    let event = scim_store::ChangeEvent {
+        event: "create".into(),
+        ..Default::default()
+    };
+    store
+        .append_journal(
+            hook.tenant,
+            scim_store::Journal {
+                events: vec![event],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     let now = Timestamp::from_unix_millis(1_700_000_000_000).unwrap();
     assert!(store
         .claim_webhook(
@@ -450,7 +470,7 @@ async fn webhook_status_and_redelivery() {
             hook.id,
             "w",
             DeliveryProgress {
-                cursor: hook.cursor,
+                cursor: 1,
                 failures: 2,
                 last_error: Some("HTTP 503".into()),
                 next_attempt: None,
@@ -460,7 +480,7 @@ async fn webhook_status_and_redelivery() {
         .unwrap());
     let dead = DeadLetter {
         webhook: hook.id,
-        event_seq: 7,
+        event_seq: 1,
         error: "HTTP 500".into(),
         at: now,
         requeued: false,

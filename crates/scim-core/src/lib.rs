@@ -5,7 +5,8 @@
 //! RFC 7644 §3.3, §3.5.1), attribute paths ([`path`], RFC 7644 §3.10),
 //! filters ([`filter`], RFC 7644 §3.4.2.2), PATCH ([`patch`], RFC 7644
 //! §3.5.2), projection and sorting ([`project`], [`sort`], RFC 7644 §3.9,
-//! §3.4.2.3), list responses ([`list`]) and the one error type ([`error`],
+//! §3.4.2.3), list responses ([`list`]), secrets by schema ([`redact`]) and
+//! the one error type ([`error`],
 //! RFC 7644 §3.12).
 //!
 //! Architecture invariant: this crate does no I/O, no async work, no HTTP
@@ -18,6 +19,7 @@ pub mod list;
 pub mod patch;
 pub mod path;
 pub mod project;
+pub mod redact;
 pub mod resource;
 pub mod schema;
 pub mod sort;

@@ -44,7 +44,8 @@ impl FromRequestParts<AppState> for Auth {
 
 /// A JSON request body sent as `application/scim+json` or `application/json`
 /// (any parameters, e.g. a charset); anything else is 415. At most
-/// `HttpLimits::max_body` bytes (413 beyond).
+/// `HttpLimits::max_body` bytes (413 beyond), and no string in it longer
+/// than `ServiceConfig::max_value_bytes` (400 `invalidValue`).
 pub struct ScimJson {
     pub value: Value,
     pub size: usize,
@@ -107,6 +108,7 @@ async fn read_json(
     headers: &HeaderMap,
     body: axum::body::Body,
     limit: usize,
+    state: &AppState,
 ) -> Result<ScimJson, ScimError> {
     if !media_type_ok(headers) {
         return Err(ScimError::UnsupportedMediaType(
@@ -114,21 +116,46 @@ async fn read_json(
         ));
     }
     let bytes = read_body(body, limit).await.map_err(|e| e.0)?;
-    let value = serde_json::from_slice::<Value>(&bytes)
-        .map_err(|e| ScimError::InvalidSyntax(format!("the body is not valid JSON: {e}")))?;
-    Ok(ScimJson {
-        value,
-        size: bytes.len(),
-    })
+    let max_value = state.service.config().max_value_bytes;
+    // A large body is parsed on a compute thread, never on an async worker.
+    let heavy = bytes.len() > scim_service::compute::HEAVY_BYTES;
+    state
+        .service
+        .offload(heavy, move || {
+            let value = serde_json::from_slice::<Value>(&bytes).map_err(|e| {
+                ScimError::InvalidSyntax(format!("the body is not valid JSON: {e}"))
+            })?;
+            check_values(
+                ScimJson {
+                    value,
+                    size: bytes.len(),
+                },
+                max_value,
+            )
+        })
+        .await?
+}
+
+/// Refuses a body holding a string longer than one attribute value may be
+/// (`ServiceConfig::max_value_bytes`): 400 `invalidValue` naming where.
+fn check_values(json: ScimJson, max: usize) -> Result<ScimJson, ScimError> {
+    match scim_core::json::oversize(&json.value, max) {
+        None => Ok(json),
+        Some((at, n)) => Err(ScimError::InvalidValue(format!(
+            "the value at {at} is {n} bytes; one attribute value may have at most {max}"
+        ))),
+    }
 }
 
 /// Reads a JSON body; a refusal names the caller `Auth` kept, if any.
 async fn refusable_json(req: Request, state: &AppState, limit: usize) -> Result<ScimJson, Refusal> {
     let (parts, body) = req.into_parts();
-    read_json(&parts.headers, body, limit).await.map_err(|e| {
-        let caller = parts.extensions.get::<Caller>().map(|c| c.0.clone());
-        Refusal::new(e, caller, &parts, state)
-    })
+    read_json(&parts.headers, body, limit, state)
+        .await
+        .map_err(|e| {
+            let caller = parts.extensions.get::<Caller>().map(|c| c.0.clone());
+            Refusal::new(e, caller, &parts, state)
+        })
 }
 
 impl FromRequest<AppState> for ScimJson {

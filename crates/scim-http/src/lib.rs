@@ -182,7 +182,8 @@ const ME_METHODS: &[(&str, &str)] = &[
     ("DELETE", "/Me is not supported (501)"),
 ];
 
-/// The operations routes: health, readiness, metrics.
+/// The operations routes of the SCIM listener: health and readiness, for
+/// load balancers. Metrics are served only by [`ops_app`].
 pub fn ops_routes() -> Vec<Route> {
     vec![
         Route::new(
@@ -196,12 +197,6 @@ pub fn ops_routes() -> Vec<Route> {
             "/readyz",
             &[("GET", "Readiness: the database answers")],
             get(ops::readyz),
-        ),
-        Route::new(
-            "Operations",
-            "/metrics",
-            &[("GET", "Prometheus metrics")],
-            get(ops::metrics),
         ),
     ]
 }
@@ -261,4 +256,41 @@ pub fn app_with<B>(
         normalize::rewrite::<B> as fn(axum::http::Request<B>) -> axum::http::Request<B>,
     );
     layer.layer(router_with(state, extra))
+}
+
+/// The operations listener (`--ops-listen`): `/healthz`, `/readyz` and
+/// `/metrics`, which names tenants and connections and so is not served on
+/// the SCIM listener. Scrapes are neither logged nor counted.
+pub fn ops_app(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(not_allowed::path)
+        .with_state(state)
+}
+
+/// `routes` alone, without the SCIM API, under the same observation
+/// layer, fallback and path normalisation as [`app_with`]: the admin
+/// console and API on a listener of their own (`--admin-listen`).
+#[allow(clippy::type_complexity)]
+pub fn app_only<B>(
+    state: AppState,
+    routes: Vec<Route>,
+) -> tower::util::MapRequest<Router, fn(axum::http::Request<B>) -> axum::http::Request<B>> {
+    let mut r = Router::new();
+    for route in routes {
+        r = r.route(route.path, route.handler);
+    }
+    let router = r
+        .fallback(not_allowed::path)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::observe,
+        ))
+        .with_state(state);
+    let layer = tower::util::MapRequestLayer::new(
+        normalize::rewrite::<B> as fn(axum::http::Request<B>) -> axum::http::Request<B>,
+    );
+    layer.layer(router)
 }

@@ -1,10 +1,11 @@
 //! Administration of tenants, connections and tokens (the CLI's commands).
 
 use crate::auth::{generate_token, hash_token, token_prefix};
+use crate::journal::Origin;
 use crate::profile::Profile;
 use crate::ScimService;
 use scim_core::{ScimError, ScimResult};
-use scim_store::{Connection, NewToken, Tenant, TokenRecord};
+use scim_store::{Connection, NewToken, ResourceCounts, Tenant, TenantDeletion, TokenRecord};
 
 /// The name of the tenant `serve` creates in an empty database.
 pub const DEFAULT_TENANT: &str = "default";
@@ -44,6 +45,66 @@ impl ScimService {
             .create_connection(tenant.id, DEFAULT_CONNECTION, Profile::Auto.name(), now)
             .await?;
         Ok(tenant)
+    }
+
+    /// Deletes a tenant with its connections, tokens, webhooks and admin
+    /// accounts (`scimd tenant delete`). While it holds users or groups
+    /// (active or in the trash) it is refused with 409 unless `purge`,
+    /// which deletes them too. Both are audited in the tenant's audit log
+    /// (`tenant-delete`), which a deletion keeps until its retention ends.
+    pub async fn delete_tenant(&self, name: &str, purge: bool) -> ScimResult<ResourceCounts> {
+        let t = self.tenant_named(name).await?;
+        let now = self.clock.now();
+        let what = |c: &ResourceCounts| {
+            format!(
+                "{} user(s), {} group(s), {} in the trash",
+                c.users, c.groups, c.trashed
+            )
+        };
+        let tenant = name.to_string();
+        let audit = Box::new(move |c: ResourceCounts| {
+            Origin::local("tenant delete").entry(
+                now,
+                204,
+                "tenant-delete",
+                None,
+                None,
+                Some(format!("tenant {tenant:?} deleted with {}", what(&c))),
+                Vec::new(),
+            )
+        });
+        match self.store.delete_tenant(t.id, purge, audit).await? {
+            TenantDeletion::Deleted(c) => {
+                tracing::warn!(
+                    tenant = name,
+                    users = c.users,
+                    groups = c.groups,
+                    trashed = c.trashed,
+                    "tenant deleted"
+                );
+                Ok(c)
+            }
+            TenantDeletion::Refused(c) => {
+                let detail = format!(
+                    "tenant {name:?} holds {}: delete them first, or give --purge",
+                    what(&c)
+                );
+                let entry = Origin::local("tenant delete").entry(
+                    now,
+                    409,
+                    "tenant-delete",
+                    None,
+                    None,
+                    Some(detail.clone()),
+                    Vec::new(),
+                );
+                self.store.append_audit(t.id, entry).await?;
+                Err(ScimError::Conflict(detail))
+            }
+            TenantDeletion::Missing => {
+                Err(ScimError::NotFound(format!("no tenant named {name:?}")))
+            }
+        }
     }
 
     /// All tenants.

@@ -122,6 +122,7 @@ impl ScimService {
                 page,
                 limit: 500,
                 load: Load::NONE,
+                max_bytes: None,
             };
             let result = store.query(kind, &q).await?;
             out.extend(

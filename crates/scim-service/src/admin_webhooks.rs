@@ -1,7 +1,9 @@
 //! Administration of a tenant's webhooks (the CLI's `webhook` commands;
-//! `docs/events.md`): create with a random secret shown once, list with
-//! delivery status (pending depth, failures, last error, dead letters),
-//! delete, dead letters and their redelivery, and the test event.
+//! `docs/events.md`): create with a random secret shown once (and stored
+//! only sealed, [`crate::webhook_keys`]), list with delivery status
+//! (pending depth, failures, last error, dead letters), delete, dead
+//! letters and their redelivery, the test event, and the sealing of
+//! secrets stored in clear or under an older key.
 //!
 //! Delivery itself is the `scim-webhooks` worker's; this module only reads
 //! and changes what the store records.
@@ -68,10 +70,11 @@ fn new_secret() -> ScimResult<String> {
 }
 
 impl ScimService {
-    /// Adds a webhook to a tenant; the returned record carries the secret,
-    /// which is shown only now. It receives events from now on. Its URL
-    /// may reach loopback, link-local and private addresses only with
-    /// `allow_private` (`webhook_target`).
+    /// Adds a webhook to a tenant; the returned record carries the secret
+    /// in clear, which is shown only now (the store keeps it sealed). It
+    /// receives events from now on. Its URL may reach loopback,
+    /// link-local and private addresses only with `allow_private`
+    /// (`webhook_target`).
     pub async fn create_webhook(
         &self,
         tenant: &str,
@@ -83,18 +86,72 @@ impl ScimService {
         check_url(url)?;
         crate::webhook_target::check(url, allow_private).await?;
         let t = self.tenant_named(tenant).await?;
-        Ok(self
+        let secret = new_secret()?;
+        let sealed = self
+            .config
+            .webhook_keys
+            .seal(t.id.db_key(), &secret)
+            .map_err(ScimError::InvalidValue)?;
+        let mut hook = self
             .store
             .create_webhook(NewWebhook {
                 tenant: t.id,
                 url: url.to_string(),
-                secret: new_secret()?,
+                secret: sealed,
                 format,
                 full,
                 created: self.clock.now(),
                 allow_private,
             })
-            .await?)
+            .await?;
+        hook.secret = secret;
+        Ok(hook)
+    }
+
+    /// A webhook's secret in clear (to sign its deliveries).
+    pub fn webhook_secret(&self, hook: &Webhook) -> ScimResult<String> {
+        self.config
+            .webhook_keys
+            .open(hook.tenant.db_key(), &hook.secret)
+            .map_err(ScimError::Internal)
+    }
+
+    /// Seals every webhook secret stored in clear (by an earlier release)
+    /// or under a key other than the sealing one, then has the store
+    /// overwrite what the old values left in its files; returns how many.
+    /// `serve` and `migrate` run it when a key is configured. A secret
+    /// that no configured key opens is left as it is (and logged).
+    pub async fn seal_webhook_secrets(&self) -> ScimResult<u64> {
+        let keys = &self.config.webhook_keys;
+        if !keys.can_seal() {
+            return Ok(0);
+        }
+        let mut n = 0;
+        for hook in self.store.list_webhooks(None).await? {
+            if keys.is_current(&hook.secret) {
+                continue;
+            }
+            let tenant = hook.tenant.db_key();
+            let clear = match keys.open(tenant, &hook.secret) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!(webhook = hook.id, error = %e, "cannot re-seal a webhook secret");
+                    continue;
+                }
+            };
+            let sealed = keys.seal(tenant, &clear).map_err(ScimError::Internal)?;
+            if self
+                .store
+                .set_webhook_secret(hook.id, &hook.secret, &sealed)
+                .await?
+            {
+                n += 1;
+            }
+        }
+        if n > 0 {
+            self.store.scrub_free_space().await?;
+        }
+        Ok(n)
     }
 
     /// A tenant's webhook by id, or 404.

@@ -32,6 +32,7 @@ pub mod ratelimit;
 pub mod render;
 pub mod resource;
 pub mod set;
+pub mod webhook_keys;
 pub mod webhook_target;
 
 pub use auth::{AuthRefusal, Principal};
@@ -128,6 +129,17 @@ impl ScimService {
     pub fn breaker_trips(&self) -> u64 {
         self.breaker_trips
             .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Runs CPU work of a request that belongs to no tenant yet (parsing a
+    /// large body): inline unless `heavy`, else on a compute thread
+    /// ([`compute`]).
+    pub async fn offload<T, F>(&self, heavy: bool, f: F) -> ScimResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        self.compute.run_any(heavy, f).await
     }
 
     /// The store (for the binary's administrative commands).

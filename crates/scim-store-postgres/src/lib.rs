@@ -21,6 +21,8 @@
 //! ([`Postgres`] is its [`Backend`]).
 
 pub mod exec;
+#[cfg(test)]
+mod hostile_names;
 mod schema;
 pub mod testing;
 pub mod tls;

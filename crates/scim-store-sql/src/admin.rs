@@ -61,7 +61,12 @@ fn token_at(r: &dyn Row, o: usize) -> Result<TokenRecord, Fail> {
 }
 
 pub async fn create_tenant(x: &mut dyn Exec, name: &str, now: Timestamp) -> Result<Tenant, Fail> {
-    let sql = format!("INSERT INTO tenants (name, created) VALUES ($1, $2) RETURNING {TENANT}");
+    let sql = match x.dialect().new_tenant_id() {
+        Some(id) => format!(
+            "INSERT INTO tenants (id, name, created) VALUES ({id}, $1, $2) RETURNING {TENANT}"
+        ),
+        None => format!("INSERT INTO tenants (name, created) VALUES ($1, $2) RETURNING {TENANT}"),
+    };
     x.one(&stmt!(sql, name, now.unix_millis()), |r| tenant_at(r, 0))
         .await
         .map_err(|e| e.unique(|| format!("tenant {name:?} exists")))

@@ -107,4 +107,10 @@ pub trait Backend: Send + Sync + 'static {
         point: bool,
         job: impl Job<T>,
     ) -> impl Future<Output = StoreResult<T>> + Send;
+
+    /// Overwrites what replaced or deleted values left in the database
+    /// files, where the backend can (`EventStore::scrub_free_space`).
+    fn scrub_free_space(&self) -> impl Future<Output = StoreResult<()>> + Send {
+        async { Ok(()) }
+    }
 }

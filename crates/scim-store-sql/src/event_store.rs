@@ -67,7 +67,7 @@ impl<B: Backend> EventStore for SqlStore<B> {
 
     async fn events(
         &self,
-        tenant: Option<TenantId>,
+        tenant: TenantId,
         after: i64,
         limit: u64,
     ) -> StoreResult<Vec<StoredEvent>> {
@@ -84,6 +84,13 @@ impl<B: Backend> EventStore for SqlStore<B> {
         self.b.read(false, job).await
     }
 
+    async fn event_number_at(&self, tenant: TenantId, seq: i64) -> StoreResult<i64> {
+        let job = task((tenant, seq), |x, (t, seq)| {
+            Box::pin(events::event_number_at(x, *t, *seq))
+        });
+        self.b.read(false, job).await
+    }
+
     async fn purge_events(&self, before: Timestamp) -> StoreResult<u64> {
         self.purge_in_chunks(PURGE_EVENTS, before).await
     }
@@ -91,6 +98,18 @@ impl<B: Backend> EventStore for SqlStore<B> {
     async fn create_webhook(&self, hook: NewWebhook) -> StoreResult<Webhook> {
         let job = task(hook, |x, h| Box::pin(events::create_webhook(x, h)));
         self.system(job).await
+    }
+
+    async fn set_webhook_secret(&self, id: i64, old: &str, new: &str) -> StoreResult<bool> {
+        let job = task(
+            (id, old.to_string(), new.to_string()),
+            |x, (id, old, new)| Box::pin(events::set_webhook_secret(x, *id, old, new)),
+        );
+        self.system(job).await
+    }
+
+    async fn scrub_free_space(&self) -> StoreResult<()> {
+        self.b.scrub_free_space().await
     }
 
     async fn list_webhooks(&self, tenant: Option<TenantId>) -> StoreResult<Vec<Webhook>> {

@@ -2,6 +2,13 @@
 //! `EventStore` half of the store (docs/events.md), beside the writes of
 //! [`crate::journal`]. Delivery leases (`claim_webhook`) are single-row
 //! conditional updates, so one replica delivers each webhook.
+//!
+//! What a tenant sees of the outbox is its events' numbers (`tenant_seq`).
+//! Webhook cursors and dead letters store the events' store-wide `seq`
+//! (as every release did), and the store translates: a cursor reads as the
+//! number of the tenant's last event at or before it ([`HOOK_CURSOR`]),
+//! and a number saved converts back to its `seq`, which is exact because
+//! both grow together.
 
 use crate::dialect::{Dialect, Sql};
 use crate::exec::{Exec, Fail, Param, Row, Stmt};
@@ -85,28 +92,17 @@ pub async fn audit(
     .await
 }
 
-/// Events after `after`, oldest first, of one tenant (or of all).
+/// A tenant's events numbered after `after`, oldest first.
 pub async fn events(
     x: &mut dyn Exec,
-    tenant: Option<TenantId>,
+    tenant: TenantId,
     after: i64,
     limit: u64,
 ) -> Result<Vec<StoredEvent>, Fail> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let s = match tenant {
-        Some(t) => stmt!(
-            "SELECT seq, tenant_id, event FROM events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-            t.db_key(),
-            after,
-            limit
-        ),
-        None => stmt!(
-            "SELECT seq, tenant_id, event FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
-            after,
-            limit
-        ),
-    };
-    x.all(&s, |r| {
+    let sql = "SELECT tenant_seq, tenant_id, event FROM events
+         WHERE tenant_id = $1 AND tenant_seq > $2 ORDER BY tenant_seq LIMIT $3";
+    x.all(&stmt!(sql, tenant.db_key(), after, limit), |r| {
         Ok(StoredEvent {
             seq: r.int(0)?,
             tenant: TenantId::from_db(r.int(1)?),
@@ -116,7 +112,8 @@ pub async fn events(
     .await
 }
 
-/// How many events of a tenant come after `after`, counting at most `cap`.
+/// How many events of a tenant come after number `after`, counting at
+/// most `cap`.
 pub async fn count_events(
     x: &mut dyn Exec,
     tenant: TenantId,
@@ -124,25 +121,37 @@ pub async fn count_events(
     cap: u64,
 ) -> Result<u64, Fail> {
     let cap = i64::try_from(cap).unwrap_or(i64::MAX);
-    let sql =
-        "SELECT count(*) FROM (SELECT 1 FROM events WHERE tenant_id = $1 AND seq > $2 LIMIT $3) x";
+    let sql = "SELECT count(*) FROM (SELECT 1 FROM events WHERE tenant_id = $1 AND tenant_seq > $2 LIMIT $3) x";
     x.count(&stmt!(sql, tenant.db_key(), after, cap)).await
 }
 
-/// The columns of a webhook row (`prefix` its alias and a dot), with its
-/// dead letters counted by `dead`.
-fn hook_columns(d: &dyn Dialect, prefix: &str, dead: &str) -> String {
-    let p = prefix;
-    format!(
-        "{p}id, {p}tenant_id, {p}url, {p}secret, {p}format, {p}{}, {p}created, {p}cursor, {p}failures, {p}last_error, {p}next_attempt, {dead}, {p}allow_private",
-        d.webhook_full()
-    )
+/// The number of the tenant's last event at store-wide `seq` or before
+/// (0 if none).
+pub async fn event_number_at(x: &mut dyn Exec, tenant: TenantId, seq: i64) -> Result<i64, Fail> {
+    let sql = "SELECT tenant_seq FROM events WHERE tenant_id = $1 AND seq <= $2 ORDER BY seq DESC LIMIT 1";
+    let n = x
+        .opt(&stmt!(sql, tenant.db_key(), seq), |r| r.int(0))
+        .await?;
+    Ok(n.unwrap_or(0))
 }
 
-/// [`hook_columns`] of the webhook `h`.
+/// A webhook's cursor (a `seq`) as its tenant's event number: that of the
+/// tenant's last event at or before it; when retention removed those, the
+/// number before the first event kept (all of which are after it); with
+/// no event kept, the tenant's last number.
+pub const HOOK_CURSOR: &str = "coalesce(
+    (SELECT e.tenant_seq FROM events e WHERE e.tenant_id = h.tenant_id AND e.seq <= h.cursor ORDER BY e.seq DESC LIMIT 1),
+    (SELECT min(e.tenant_seq) - 1 FROM events e WHERE e.tenant_id = h.tenant_id),
+    (SELECT c.last FROM event_counters c WHERE c.tenant_id = h.tenant_id),
+    0)";
+
+/// The columns of the webhook `h`: its cursor as its tenant's event
+/// number, its dead letters counted.
 fn hook(d: &dyn Dialect) -> String {
-    let dead = "(SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id)";
-    hook_columns(d, "h.", dead)
+    format!(
+        "h.id, h.tenant_id, h.url, h.secret, h.format, h.{}, h.created, {HOOK_CURSOR}, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id), h.allow_private",
+        d.webhook_full()
+    )
 }
 
 fn hook_of(r: &dyn Row) -> Result<Webhook, Fail> {
@@ -167,24 +176,40 @@ fn hook_of(r: &dyn Row) -> Result<Webhook, Fail> {
 pub async fn create_webhook(x: &mut dyn Exec, h: &NewWebhook) -> Result<Webhook, Fail> {
     let format = to_text(&h.format)?.trim_matches('"').to_string();
     let d = x.dialect();
-    let sql = format!(
+    let insert = format!(
         "INSERT INTO webhooks (tenant_id, url, secret, format, {}, created, cursor, allow_private)
-         VALUES ($1, $2, $3, $4, $5, $6, (SELECT coalesce(max(seq), 0) FROM events), $7)
-         RETURNING {}",
-        d.webhook_full(),
-        hook_columns(d, "", "0")
+         VALUES ($1, $2, $3, $4, $5, $6, (SELECT coalesce(max(seq), 0) FROM events), $7)",
+        d.webhook_full()
     );
-    let s = stmt!(
-        sql,
-        h.tenant.db_key(),
-        h.url.as_str(),
-        h.secret.as_str(),
-        format,
-        h.full,
-        h.created.unix_millis(),
-        h.allow_private
-    );
-    x.one(&s, hook_of).await
+    let params = vec![
+        h.tenant.db_key().into(),
+        h.url.as_str().into(),
+        h.secret.as_str().into(),
+        format.into(),
+        h.full.into(),
+        h.created.unix_millis().into(),
+        h.allow_private.into(),
+    ];
+    if d.dml_in_with() {
+        let sql = format!("WITH h AS ({insert} RETURNING *) SELECT {} FROM h", hook(d));
+        return x.one(&Stmt::new(sql, params), hook_of).await;
+    }
+    let id = x
+        .insert(&Stmt::new(format!("{insert}{}", d.returning("id")), params))
+        .await?;
+    let sql = format!("SELECT {} FROM webhooks h WHERE h.id = $1", hook(d));
+    x.one(&stmt!(sql, id), hook_of).await
+}
+
+/// Replaces a webhook's secret if it still is `old`.
+pub async fn set_webhook_secret(
+    x: &mut dyn Exec,
+    id: i64,
+    old: &str,
+    new: &str,
+) -> Result<bool, Fail> {
+    let sql = "UPDATE webhooks SET secret = $1 WHERE id = $2 AND secret = $3";
+    Ok(x.execute(&stmt!(sql, new, id, old)).await? > 0)
 }
 
 /// A tenant's webhooks (every tenant's with `None`).
@@ -227,14 +252,20 @@ pub async fn claim_webhook(
     Ok(x.execute(&s).await? > 0)
 }
 
-/// Saves delivery progress if `owner` still holds the lease.
+/// Saves delivery progress if `owner` still holds the lease. The cursor
+/// (a number of the tenant's events) is stored as that event's `seq`,
+/// never moving back.
 pub async fn save_delivery(
     x: &mut dyn Exec,
     id: i64,
     owner: &str,
     p: &DeliveryProgress,
 ) -> Result<bool, Fail> {
-    let sql = "UPDATE webhooks SET cursor = $1, failures = $2, last_error = $3, next_attempt = $4
+    let sql = "UPDATE webhooks SET cursor = coalesce(
+            (SELECT CASE WHEN n.seq > webhooks.cursor THEN n.seq ELSE webhooks.cursor END
+             FROM (SELECT e.seq FROM events e WHERE e.tenant_id = webhooks.tenant_id AND e.tenant_seq <= $1
+                   ORDER BY e.tenant_seq DESC LIMIT 1) n), cursor),
+            failures = $2, last_error = $3, next_attempt = $4
          WHERE id = $5 AND lease_owner = $6";
     let s = stmt!(
         sql,
@@ -248,10 +279,12 @@ pub async fn save_delivery(
     Ok(x.execute(&s).await? > 0)
 }
 
-/// Records (or records again) a dead letter.
+/// Records (or records again) a dead letter of the tenant's event number
+/// `d.event_seq`.
 pub async fn dead_letter(x: &mut dyn Exec, d: &DeadLetter) -> Result<(), Fail> {
     let sql = "INSERT INTO dead_letters (webhook_id, event_seq, tenant_id, error, at, requeued)
-         SELECT $1, $2, tenant_id, $3, $4, $5 FROM webhooks WHERE id = $1
+         SELECT h.id, e.seq, h.tenant_id, $3, $4, $5 FROM webhooks h
+         JOIN events e ON e.tenant_id = h.tenant_id AND e.tenant_seq = $2 WHERE h.id = $1
          ON CONFLICT (webhook_id, event_seq) DO UPDATE SET
             tenant_id = excluded.tenant_id, error = excluded.error,
             at = excluded.at, requeued = excluded.requeued";
@@ -264,14 +297,17 @@ pub async fn dead_letter(x: &mut dyn Exec, d: &DeadLetter) -> Result<(), Fail> {
         d.requeued
     );
     if x.execute(&s).await? == 0 {
-        return Err(StoreError::Backend(format!("no webhook {}", d.webhook)).into());
+        let (w, e) = (d.webhook, d.event_seq);
+        let why = format!("no webhook {w} or no event {e} of its tenant");
+        return Err(StoreError::Backend(why).into());
     }
     Ok(())
 }
 
-/// A webhook's dead letters.
+/// A webhook's dead letters, by their events' numbers.
 pub async fn dead_letters(x: &mut dyn Exec, webhook: i64) -> Result<Vec<DeadLetter>, Fail> {
-    let sql = "SELECT event_seq, error, at, requeued FROM dead_letters WHERE webhook_id = $1 ORDER BY event_seq";
+    let sql = "SELECT e.tenant_seq, d.error, d.at, d.requeued FROM dead_letters d
+         JOIN events e ON e.seq = d.event_seq WHERE d.webhook_id = $1 ORDER BY d.event_seq";
     x.all(&stmt!(sql, webhook), |r| {
         Ok(DeadLetter {
             webhook,
@@ -292,7 +328,8 @@ pub async fn requeue_dead_letters(
     event_seq: Option<i64>,
 ) -> Result<u64, Fail> {
     let sql = "UPDATE dead_letters SET requeued = TRUE
-         WHERE tenant_id = $1 AND webhook_id = $2 AND (CAST($3 AS bigint) IS NULL OR event_seq = $3)";
+         WHERE tenant_id = $1 AND webhook_id = $2 AND (CAST($3 AS bigint) IS NULL OR event_seq =
+            (SELECT seq FROM events WHERE tenant_id = $1 AND tenant_seq = $3))";
     x.execute(&stmt!(sql, tenant.db_key(), webhook, event_seq))
         .await
 }
@@ -303,6 +340,8 @@ pub async fn resolve_dead_letter(
     webhook: i64,
     event_seq: i64,
 ) -> Result<(), Fail> {
-    let sql = "DELETE FROM dead_letters WHERE webhook_id = $1 AND event_seq = $2";
+    let sql = "DELETE FROM dead_letters WHERE webhook_id = $1 AND event_seq =
+            (SELECT e.seq FROM events e JOIN webhooks h ON h.tenant_id = e.tenant_id
+             WHERE h.id = $1 AND e.tenant_seq = $2)";
     x.execute(&stmt!(sql, webhook, event_seq)).await.map(|_| ())
 }

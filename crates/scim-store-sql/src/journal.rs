@@ -3,13 +3,17 @@
 //! write changed something, and one `membership` entry on the timeline of
 //! each member a group write added or removed.
 //!
-//! Events are numbered in commit order: SQLite's one writer commits in
-//! turn; on PostgreSQL the statement that inserts a write's events first
-//! takes a transaction-scoped advisory lock, held to the commit, so no
-//! event becomes visible with a sequence number below one a webhook cursor
-//! already passed. One statement for the lock and every event, so that the
-//! lock is held for that round trip and the commit's only: each round trip
-//! inside it is paid by every writer queued behind it.
+//! Events are numbered per tenant (`tenant_seq`: 1, 2, 3 … in commit
+//! order) in the write's transaction: SQLite's one writer counts them in
+//! `event_counters`; on PostgreSQL a trigger does, locking the tenant's
+//! counter row to the commit. The store-wide `seq` stays in commit order
+//! too (webhook cursors and dead letters keep naming events by it, see
+//! [`crate::events`]): on PostgreSQL the statement that inserts a write's
+//! events first takes a transaction-scoped advisory lock, held to the
+//! commit, so no event becomes visible with a sequence number below one a
+//! reader already passed. One statement for the lock and every event, so
+//! that the lock is held for that round trip and the commit's only: each
+//! round trip inside it is paid by every writer queued behind it.
 
 use crate::exec::{Exec, Fail, Param};
 use crate::stmt;
@@ -71,9 +75,15 @@ async fn write_events(
         let s = crate::Stmt::new(sql, vec![tenant.into(), EVENTS_LOCK.into(), at, text]);
         x.execute(&s).await?;
     } else {
-        let sql = "INSERT INTO events (tenant_id, at, event) VALUES ($1, $2, $3)";
-        for (e, text) in events.iter().zip(texts) {
-            x.execute(&stmt!(sql, tenant, e.at, text)).await?;
+        // Numbered here (where a trigger does not): the one writer takes
+        // the tenant's next numbers in commit order.
+        let count = events.len() as i64;
+        let counter = "INSERT INTO event_counters (tenant_id, last) VALUES ($1, $2)
+             ON CONFLICT (tenant_id) DO UPDATE SET last = last + $2 RETURNING last";
+        let last = x.one(&stmt!(counter, tenant, count), |r| r.int(0)).await?;
+        let sql = "INSERT INTO events (tenant_id, at, event, tenant_seq) VALUES ($1, $2, $3, $4)";
+        for ((e, text), n) in events.iter().zip(texts).zip(last - count + 1..) {
+            x.execute(&stmt!(sql, tenant, e.at, text, n)).await?;
         }
     }
     Ok(())

@@ -12,8 +12,8 @@
 //! - The operations, each written once against [`Exec`]: [`write`]
 //!   (inserts, write plans, deletes), [`members`], [`idx`], [`breaker`]
 //!   (seat limit, circuit breaker), [`journal`], [`trash`], [`rows`],
-//!   [`query`] with [`filter`] and [`sort`], [`admin`], [`admins`],
-//!   [`events`].
+//!   [`query`] with [`filter`] and [`sort`], [`admin`], [`tenants`],
+//!   [`admins`], [`events`].
 //! - [`dialect`]: what differs in the SQL, behind the small [`Dialect`]
 //!   trait, with its two implementations; [`schema`]: each database's
 //!   migrations (the backends run them).
@@ -44,6 +44,7 @@ pub mod rows;
 pub mod schema;
 pub mod sort;
 mod store;
+pub mod tenants;
 pub mod trash;
 pub mod write;
 

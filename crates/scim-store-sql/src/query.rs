@@ -16,6 +16,7 @@ use scim_core::filter::Lowered;
 use scim_core::sort::SortSpec;
 use scim_store::index::driven_by_index;
 use scim_store::query::cursor::{self, Position};
+use scim_store::query::Budget;
 use scim_store::{Page, PageRequest, Query, ResourceKind, StoreError};
 
 /// `WHERE` text and parameters selecting the resources a query may return.
@@ -103,22 +104,35 @@ pub async fn run(
     let (offset, after_seq, keyset) = position(q)?;
     let limit = q.limit.saturating_add(1);
     let sql = page_statement(d, &filter, q.sort.as_ref(), after_seq, limit, offset);
+    // Rows stream in, so a page that reaches its byte budget stops reading.
+    // Members and groups load after the rows are read, each record charged
+    // again with them: the page ends after the record that spends the
+    // budget (always at least one, so paging advances).
     let mut page = Vec::new();
     let mut more = false;
+    let mut budget = Budget::new(q.max_bytes);
     let s = Stmt::once(sql, std::mem::take(&mut filter.params));
     x.each(&s, &mut |r| {
-        if page.len() as u64 == q.limit {
+        if page.len() as u64 == q.limit || !budget.open() {
             more = true;
             return Ok(false);
         }
-        page.push(rows::record(r)?);
+        let (seq, record) = rows::record(r)?;
+        budget.charge(&record);
+        page.push((seq, record));
         Ok(true)
     })
     .await?;
+    let mut budget = Budget::new(q.max_bytes);
     let mut records = Vec::with_capacity(page.len());
     let mut last_seq = None;
     for (seq, mut r) in page {
+        if !budget.open() {
+            more = true;
+            break;
+        }
         rows::complete(x, seq, &mut r, q.load).await?;
+        budget.charge(&r);
         records.push(r);
         last_seq = Some(seq);
     }

@@ -5,6 +5,7 @@
 
 use crate::backend::{task, Backend, Write};
 use crate::resources::SqlResources;
+use crate::tenants::{self, Audit};
 use crate::{admin, breaker, trash};
 use async_trait::async_trait;
 use scim_core::timestamp::Timestamp;
@@ -77,6 +78,22 @@ impl<B: Backend> Store for SqlStore<B> {
             Box::pin(admin::update_tenant(x, *id, text, *limit))
         });
         self.b.write(Write::SYSTEM, job).await
+    }
+
+    async fn delete_tenant(
+        &self,
+        id: TenantId,
+        purge: bool,
+        audit: TenantAuditFn,
+    ) -> StoreResult<TenantDeletion> {
+        let job = task((id, purge, Audit::new(audit)), |x, (id, purge, audit)| {
+            Box::pin(tenants::delete_tenant(x, *id, *purge, audit))
+        });
+        // In the tenant's lane, after its queued writes; as much work as a
+        // whole batch, so that it runs in a transaction of its own.
+        self.b
+            .write(Write::tenant(id.db_key(), usize::MAX), job)
+            .await
     }
 
     async fn create_connection(

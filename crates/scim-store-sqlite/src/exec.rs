@@ -66,7 +66,7 @@ pub fn backend(e: rusqlite::Error) -> StoreError {
 /// by position (SQLite reads `$N` as a name, and finding a parameter by
 /// name walks the list of names: quadratic for a statement of many rows).
 /// Quoted text (string literals, identifiers) is left alone.
-fn numbered(sql: &str) -> Cow<'_, str> {
+pub(crate) fn numbered(sql: &str) -> Cow<'_, str> {
     let bytes = sql.as_bytes();
     if memchr::memchr(b'$', bytes).is_none() {
         return Cow::Borrowed(sql);

@@ -16,9 +16,12 @@
 //! thread, the readers, the checkpointer, the SQL functions and the
 //! migrations ([`Sqlite`] is its [`Backend`]).
 
+pub mod backup;
 mod checkpoint;
 mod exec;
 mod functions;
+#[cfg(test)]
+mod hostile_names;
 mod readers;
 mod schema;
 pub mod writer;
@@ -26,7 +29,7 @@ pub mod writer;
 use exec::backend;
 use readers::Readers;
 use rusqlite::Connection;
-use scim_store::StoreResult;
+use scim_store::{StoreError, StoreResult};
 use scim_store_sql::dialect::SQLITE;
 use scim_store_sql::{Backend, Dialect, Job, SqlStore, Write};
 use std::future::Future;
@@ -121,5 +124,22 @@ impl Backend for Sqlite {
         } else {
             self.readers.read(move |c| exec::run(c, &job)).await
         }
+    }
+
+    /// `VACUUM` on a connection of its own (it waits for the writer), then
+    /// a truncated WAL: neither the file nor the WAL keeps what was
+    /// replaced.
+    async fn scrub_free_space(&self) -> StoreResult<()> {
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let c = Connection::open(&path).map_err(backend)?;
+            c.busy_timeout(std::time::Duration::from_secs(30))
+                .map_err(backend)?;
+            c.execute_batch("VACUUM").map_err(backend)?;
+            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(backend)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("vacuum: {e}")))?
     }
 }

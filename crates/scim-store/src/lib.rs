@@ -29,6 +29,7 @@ pub mod model;
 pub mod plan;
 pub mod policy;
 pub mod query;
+pub mod scrub;
 #[cfg(feature = "suite")]
 pub mod suite;
 
@@ -64,6 +65,20 @@ pub trait Store: AdminStore + EventStore + Send + Sync + 'static {
     async fn tenant(&self, id: TenantId) -> StoreResult<Option<Tenant>>;
     /// Replaces a tenant's settings; `false` if there is no such tenant.
     async fn update_tenant(&self, id: TenantId, settings: &TenantSettings) -> StoreResult<bool>;
+    /// Deletes a tenant in one transaction: its users, groups, memberships
+    /// and trash, connections, tokens, webhooks with their events and dead
+    /// letters, and the admin accounts confined to it with their sessions.
+    /// Its audit log is kept, and the entry `audit` makes of what was
+    /// deleted is appended to it; a later tenant never gets its id. While
+    /// it holds users or groups (active or in the trash) and `purge` is
+    /// false, nothing changes and the result is [`TenantDeletion::Refused`],
+    /// counted in the same transaction.
+    async fn delete_tenant(
+        &self,
+        id: TenantId,
+        purge: bool,
+        audit: TenantAuditFn,
+    ) -> StoreResult<TenantDeletion>;
 
     /// Creates a connection; its name is unique within the tenant.
     async fn create_connection(

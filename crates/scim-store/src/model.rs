@@ -326,3 +326,32 @@ pub struct Updated {
     /// Whether anything changed (and so the version moved).
     pub changed: bool,
 }
+
+/// What [`crate::Store::delete_tenant`] found and did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TenantDeletion {
+    /// There is no such tenant.
+    Missing,
+    /// The tenant holds resources and `purge` was not given: nothing changed.
+    Refused(ResourceCounts),
+    /// The tenant is gone, with these resources.
+    Deleted(ResourceCounts),
+}
+
+/// Makes the audit entry of a tenant's deletion from what it deleted.
+pub type TenantAuditFn = Box<dyn FnOnce(ResourceCounts) -> crate::events::AuditEntry + Send>;
+
+/// The resources of a tenant: users and groups, and those in the trash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ResourceCounts {
+    pub users: u64,
+    pub groups: u64,
+    pub trashed: u64,
+}
+
+impl ResourceCounts {
+    /// Whether there is nothing at all.
+    pub fn is_empty(&self) -> bool {
+        self.users == 0 && self.groups == 0 && self.trashed == 0
+    }
+}

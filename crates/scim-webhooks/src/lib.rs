@@ -30,10 +30,13 @@ pub async fn send_test(
     id: i64,
     issuer: &str,
 ) -> Result<u16, String> {
-    let hook = service
+    let mut hook = service
         .webhook(tenant, id)
         .await
         .map_err(|e| e.detail().to_string())?;
+    hook.secret = service
+        .webhook_secret(&hook)
+        .map_err(|e| e.internal_message().unwrap_or(e.detail()).to_string())?;
     let set = service
         .test_event(&hook, issuer)
         .map_err(|e| e.detail().to_string())?;

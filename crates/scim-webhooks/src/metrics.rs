@@ -1,5 +1,5 @@
-//! Webhook delivery metrics in the Prometheus text format, appended to
-//! `/metrics` by the server. Per webhook:
+//! Webhook delivery metrics, a `prometheus-client` collector registered in
+//! the server's registry (`/metrics`). Per webhook:
 //!
 //! - gauges read from the database every tick (so every replica reports the
 //!   same values, whoever delivers): the pending depth, dead letters, the
@@ -7,9 +7,13 @@
 //!   last error (an info gauge whose `error` label is the error text);
 //! - counters of this process: events delivered and failed attempts.
 
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::MetricType;
 use scim_store::Webhook;
 use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::sync::Mutex;
 
 /// The longest error text put in a label.
@@ -26,7 +30,7 @@ struct Hook {
 }
 
 /// A metric family: name, type, help, and its value for a webhook.
-type Family = (&'static str, &'static str, &'static str, fn(&Hook) -> u64);
+type Family = (&'static str, MetricType, &'static str, fn(&Hook) -> u64);
 
 /// The delivery metrics of one process.
 #[derive(Debug, Default)]
@@ -34,20 +38,14 @@ pub struct WebhookMetrics {
     hooks: Mutex<BTreeMap<i64, Hook>>,
 }
 
-/// A Prometheus label value: escaped, on one line, at most
-/// [`ERROR_LABEL_MAX`] characters.
+/// An error text as a label value: at most [`ERROR_LABEL_MAX`]
+/// characters, control characters but newlines as spaces (the encoder
+/// escapes backslashes, quotes and newlines).
 fn label_value(s: &str) -> String {
-    let mut out = String::with_capacity(s.len().min(ERROR_LABEL_MAX));
-    for c in s.chars().take(ERROR_LABEL_MAX) {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
+    s.chars()
+        .take(ERROR_LABEL_MAX)
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect()
 }
 
 impl WebhookMetrics {
@@ -83,64 +81,70 @@ impl WebhookMetrics {
             m.retain(|id, _| ids.contains(id));
         }
     }
+}
 
-    /// Appends the exposition text.
-    pub fn render(&self, out: &mut String) {
-        let Ok(m) = self.hooks.lock() else { return };
+impl Collector for WebhookMetrics {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let Ok(m) = self.hooks.lock() else {
+            return Ok(());
+        };
         let families: [Family; 5] = [
             (
                 "scimd_webhook_pending",
-                "gauge",
+                MetricType::Gauge,
                 "Events not yet delivered, per webhook.",
                 |h| h.pending,
             ),
             (
                 "scimd_webhook_dead_letters",
-                "gauge",
+                MetricType::Gauge,
                 "Events whose delivery exhausted its retries, per webhook.",
                 |h| h.dead,
             ),
             (
                 "scimd_webhook_consecutive_failures",
-                "gauge",
+                MetricType::Gauge,
                 "Consecutive failed attempts of the event at the head of the queue (0 once delivered), per webhook.",
                 |h| h.consecutive,
             ),
             (
-                "scimd_webhook_delivered_total",
-                "counter",
+                "scimd_webhook_delivered",
+                MetricType::Counter,
                 "Events delivered by this process, per webhook.",
                 |h| h.delivered,
             ),
             (
-                "scimd_webhook_failures_total",
-                "counter",
+                "scimd_webhook_failures",
+                MetricType::Counter,
                 "Failed delivery attempts of this process, per webhook.",
                 |h| h.failures,
             ),
         ];
         for (name, kind, help, value) in families {
-            let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} {kind}");
+            let mut family = encoder.encode_descriptor(name, help, None, kind)?;
             for (id, h) in m.iter() {
-                let _ = writeln!(out, "{name}{{webhook=\"{id}\"}} {}", value(h));
+                let labels = [("webhook", id.to_string())];
+                let metric = family.encode_family(&labels)?;
+                if matches!(kind, MetricType::Counter) {
+                    ConstCounter::new(value(h)).encode(metric)?;
+                } else {
+                    ConstGauge::new(i64::try_from(value(h)).unwrap_or(i64::MAX)).encode(metric)?;
+                }
             }
         }
-        let name = "scimd_webhook_last_error_info";
-        let _ = writeln!(
-            out,
-            "# HELP {name} The last delivery error of a webhook (kept after recovery), in the error label; always 1."
-        );
-        let _ = writeln!(out, "# TYPE {name} gauge");
+        let mut family = encoder.encode_descriptor(
+            "scimd_webhook_last_error_info",
+            "The last delivery error of a webhook (kept after recovery), in the error label; always 1.",
+            None,
+            MetricType::Gauge,
+        )?;
         for (id, h) in m.iter() {
             if let Some(e) = &h.last_error {
-                let _ = writeln!(
-                    out,
-                    "{name}{{webhook=\"{id}\",error=\"{}\"}} 1",
-                    label_value(e)
-                );
+                let labels = [("webhook", id.to_string()), ("error", label_value(e))];
+                ConstGauge::new(1i64).encode(family.encode_family(&labels)?)?;
             }
         }
+        Ok(())
     }
 }
 
@@ -149,6 +153,15 @@ mod tests {
     use super::WebhookMetrics;
     use scim_core::timestamp::Timestamp;
     use scim_store::{TenantId, Webhook, WebhookFormat};
+    use std::sync::Arc;
+
+    fn render(m: &Arc<WebhookMetrics>) -> String {
+        let mut registry = prometheus_client::registry::Registry::default();
+        registry.register_collector(Box::new(m.clone()));
+        let mut out = String::new();
+        prometheus_client::encoding::prometheus_text::encode(&mut out, &registry).unwrap();
+        out
+    }
 
     fn hook(id: i64, failures: u32, last_error: Option<&str>, dead: u64) -> Webhook {
         Webhook {
@@ -170,15 +183,14 @@ mod tests {
 
     #[test]
     fn exposition() {
-        let m = WebhookMetrics::default();
+        let m = Arc::new(WebhookMetrics::default());
         m.status(&hook(3, 4, Some("connect: \"refused\"\nby peer"), 1), 5);
         m.delivered(3, 2);
         m.failed(3);
         m.status(&hook(4, 0, None, 0), 0);
         m.status(&hook(5, 0, Some("HTTP 500"), 0), 0);
         m.retain(&[3, 5]);
-        let mut out = String::new();
-        m.render(&mut out);
+        let out = render(&m);
         for line in [
             "scimd_webhook_pending{webhook=\"3\"} 5\n",
             "scimd_webhook_dead_letters{webhook=\"3\"} 1\n",
@@ -196,8 +208,7 @@ mod tests {
         assert!(!out.contains("webhook=\"4\""));
         // The gauges follow the stored state: a recovery clears the count.
         m.status(&hook(3, 0, Some("HTTP 500"), 0), 0);
-        let mut out = String::new();
-        m.render(&mut out);
+        let out = render(&m);
         assert!(out.contains("scimd_webhook_consecutive_failures{webhook=\"3\"} 0\n"));
         assert!(out.contains("scimd_webhook_last_error_info{webhook=\"3\",error=\"HTTP 500\"} 1\n"));
         assert!(!out.contains("refused"));

@@ -1,26 +1,30 @@
 //! Command-line arguments of the policy commands: `connection`, `tenant
-//! show|set`, `token rotate`, `user`, `trash` and `import`
+//! set`, `token rotate`, `user`, `trash`, `import` and `audit`
 //! (`docs/policies.md`). Policy values are the names the settings use
-//! (`soft-delete`, `exclusive`, `externalId` …).
+//! (`soft-delete`, `exclusive`, `externalId` …), as value enums.
 
+use crate::cli::Output;
+use crate::cli_values::{
+    Deactivate, DeleteAction, Kind, MatchAction, MatchKey, Ownership, Profile, Switch,
+};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
 /// The policy flags of `connection create` and `connection update`.
 #[derive(Debug, Args, Default)]
 pub struct ConnectionFlags {
-    /// IdP profile: auto, entra, okta, onelogin, jumpcloud or strict.
+    /// IdP profile (default auto).
     #[arg(long)]
-    pub profile: Option<String>,
-    /// What active=false does: disable (default) or acknowledge.
+    pub profile: Option<Profile>,
+    /// What active=false does (default disable).
     #[arg(long)]
-    pub deactivate: Option<String>,
-    /// What DELETE does: delete (default), soft-delete or disable.
+    pub deactivate: Option<Deactivate>,
+    /// What DELETE does (default delete).
     #[arg(long)]
-    pub delete: Option<String>,
-    /// Whether other connections may modify what this one created: shared (default) or exclusive.
+    pub delete: Option<DeleteAction>,
+    /// Whether other connections may modify what this one created (default shared).
     #[arg(long)]
-    pub ownership: Option<String>,
+    pub ownership: Option<Ownership>,
     /// How many tokens may be active at once (default 3).
     #[arg(long)]
     pub max_tokens: Option<u32>,
@@ -30,21 +34,28 @@ pub struct ConnectionFlags {
 pub enum ConnectionCommand {
     /// Create an IdP connection of a tenant.
     Create {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
+        /// The connection's name: 1 to 64 letters, digits, '-', '_' or '.'.
         name: String,
         #[command(flatten)]
         flags: ConnectionFlags,
     },
     /// List a tenant's connections with their policies.
     List {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
+        #[command(flatten)]
+        output: Output,
     },
     /// Change a connection's name, profile or policies.
     Update {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
+        /// The connection.
         name: String,
         /// A new name.
         #[arg(long)]
@@ -56,18 +67,24 @@ pub enum ConnectionCommand {
     /// deprovisioning; --reject re-enables the users it deactivated in the
     /// window, then resumes.
     Release {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
+        /// The paused connection.
         name: String,
+        /// The deprovisioning was intended: let it through.
         #[arg(long, conflicts_with = "reject", required_unless_present = "reject")]
         confirm: bool,
+        /// The deprovisioning was a mistake: re-enable its users.
         #[arg(long)]
         reject: bool,
     },
     /// Delete a connection and its tokens (what it provisioned stays).
     Delete {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
+        /// The connection.
         name: String,
     },
 }
@@ -75,16 +92,17 @@ pub enum ConnectionCommand {
 /// The settings flags of `tenant set`.
 #[derive(Debug, Args)]
 pub struct TenantSetArgs {
+    /// The tenant.
     pub name: String,
     /// Licence seats (active users) allowed, or `none` for unlimited.
     #[arg(long)]
     pub seat_limit: Option<String>,
-    /// What a create matching a local account does: adopt or conflict.
+    /// What a create matching a local account does.
     #[arg(long = "match")]
-    pub match_action: Option<String>,
-    /// Match keys in order, comma-separated: externalId,email,userName.
-    #[arg(long)]
-    pub match_order: Option<String>,
+    pub match_action: Option<MatchAction>,
+    /// Match keys in order, comma-separated (e.g. externalId,email,userName).
+    #[arg(long, value_delimiter = ',')]
+    pub match_order: Option<Vec<MatchKey>>,
     /// Whether adopted accounts keep their auth provider (true) or take the IdP's (false).
     #[arg(long)]
     pub keep_auth_provider: Option<bool>,
@@ -103,36 +121,49 @@ pub struct TenantSetArgs {
     /// Below this many deprovisionings in the window the breaker never trips.
     #[arg(long)]
     pub breaker_minimum: Option<u32>,
-    /// Whether group displayNames must be unique: true, false, or default (the server's setting).
+    /// Whether group displayNames must be unique (default: the server's setting).
     #[arg(long)]
-    pub unique_group_names: Option<String>,
+    pub unique_group_names: Option<Switch>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
     /// List a tenant's users (optionally with a SCIM filter).
     List {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
+        /// A SCIM filter, e.g. 'userName sw "a"'.
         #[arg(long)]
         filter: Option<String>,
+        #[command(flatten)]
+        output: Output,
     },
     /// Show a user or group as SCIM JSON.
     Show {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
+        /// User or group.
         #[arg(long, default_value = "user")]
-        kind: String,
+        kind: Kind,
+        /// Its id.
         id: String,
+        #[command(flatten)]
+        output: Output,
     },
     /// Create a local account (not managed by any connection).
     Create {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
+        /// The userName.
         #[arg(long)]
         user_name: String,
+        /// The primary (work) email.
         #[arg(long)]
         email: Option<String>,
+        /// The externalId.
         #[arg(long)]
         external_id: Option<String>,
         /// Recorded as authProvider (default `local`).
@@ -141,30 +172,40 @@ pub enum UserCommand {
     },
     /// Re-enable a local user.
     Enable {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
+        /// The user's id.
         id: String,
     },
     /// Disable a local user.
     Disable {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
+        /// The user's id.
         id: String,
     },
     /// Delete a local user or group (refused while SCIM manages it).
     Delete {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
+        /// User or group.
         #[arg(long, default_value = "user")]
-        kind: String,
+        kind: Kind,
+        /// Its id.
         id: String,
     },
     /// Release a user or group from SCIM management.
     Unmanage {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
+        /// User or group.
         #[arg(long, default_value = "user")]
-        kind: String,
+        kind: Kind,
+        /// Its id.
         id: String,
     },
 }
@@ -173,17 +214,24 @@ pub enum UserCommand {
 pub enum TrashCommand {
     /// List soft-deleted users or groups.
     List {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
+        /// Users or groups.
         #[arg(long, default_value = "user")]
-        kind: String,
+        kind: Kind,
+        #[command(flatten)]
+        output: Output,
     },
     /// Restore a soft-deleted user or group.
     Restore {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
+        /// User or group.
         #[arg(long, default_value = "user")]
-        kind: String,
+        kind: Kind,
+        /// Its id.
         id: String,
     },
     /// Purge everything whose retention has ended (`serve` also does this hourly).
@@ -196,6 +244,7 @@ pub enum TrashCommand {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
+    /// The tenant.
     #[arg(long)]
     pub tenant: String,
     /// A CSV file (header: userName,email,givenName,familyName,externalId,active,authProvider)
@@ -208,21 +257,26 @@ pub struct ImportArgs {
 
 #[derive(Debug, Args)]
 pub struct RotateArgs {
+    /// The tenant.
     #[arg(long)]
     pub tenant: String,
+    /// The connection whose tokens rotate.
     #[arg(long)]
     pub connection: String,
     /// Keep the old tokens valid this many days (0, the default: revoke them now).
     #[arg(long, default_value_t = 0)]
     pub overlap_days: u32,
+    /// A label for the new token.
     #[arg(long, default_value = "rotated")]
     pub name: String,
+    /// Expire the new token after this many days.
     #[arg(long)]
     pub expires_in_days: Option<u32>,
 }
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
+    /// The tenant.
     #[arg(long)]
     pub tenant: String,
     /// Only entries about this user id.
@@ -246,9 +300,9 @@ pub struct AuditArgs {
     /// Only requests that succeeded.
     #[arg(long)]
     pub succeeded: bool,
+    /// The most entries to show.
     #[arg(long, default_value_t = 50)]
     pub limit: u64,
-    /// One JSON object per line instead of a table.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }

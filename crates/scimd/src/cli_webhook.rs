@@ -1,6 +1,8 @@
 //! Command-line arguments of `scimd webhook` and the delivery flags of
 //! `scimd serve` (`docs/events.md`).
 
+use crate::cli::Output;
+use crate::cli_values::WebhookFormat;
 use clap::{Args, Subcommand};
 
 /// Webhook delivery settings of `serve`.
@@ -35,14 +37,15 @@ pub struct WebhookServeArgs {
 pub enum WebhookCommand {
     /// Add a webhook to a tenant; its secret is printed once, alone on the last line.
     Create {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
         /// Where to POST events (http:// or https://).
         #[arg(long)]
         url: String,
-        /// `signed` (JSON batches, HMAC-signed) or `set` (RFC 8935 SET push).
+        /// How events are sent.
         #[arg(long, default_value = "signed")]
-        format: String,
+        format: WebhookFormat,
         /// Send the notice form (changed attribute names) instead of the full resource.
         #[arg(long)]
         notice: bool,
@@ -53,19 +56,26 @@ pub enum WebhookCommand {
     },
     /// List a tenant's webhooks with their delivery status.
     List {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
+        #[command(flatten)]
+        output: Output,
     },
     /// Delete a webhook (and its dead letters).
     Delete {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
+        /// The webhook's id.
         id: i64,
     },
     /// Send a test event now; prints the receiver's status.
     Test {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
+        /// The webhook's id.
         id: i64,
         /// The `iss` of the test SET (default `scimd`).
         #[arg(long, default_value = "scimd")]
@@ -73,16 +83,22 @@ pub enum WebhookCommand {
     },
     /// List the events whose delivery exhausted its retries.
     DeadLetters {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
+        /// The webhook's id.
         id: i64,
+        #[command(flatten)]
+        output: Output,
     },
     /// Deliver dead letters again (all, or one event), before the queue.
     Redeliver {
+        /// The tenant.
         #[arg(long)]
         tenant: String,
+        /// The webhook's id.
         id: i64,
-        /// The event's sequence number (default: every dead letter).
+        /// The event's number among its tenant's (default: every dead letter).
         #[arg(long)]
         event: Option<i64>,
     },

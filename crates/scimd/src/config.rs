@@ -16,12 +16,15 @@ pub const DEFAULT_DATABASE: &str = "sqlite://scimd.db";
 pub struct FileConfig {
     pub listen: Option<String>,
     pub database_url: Option<String>,
+    pub database_url_file: Option<PathBuf>,
     pub public_url: Option<String>,
     pub log_format: Option<String>,
     pub log_level: Option<String>,
     pub rate_limit_token: Option<f64>,
     pub rate_limit_tenant: Option<f64>,
     pub max_body: Option<usize>,
+    pub max_page_bytes: Option<u64>,
+    pub max_value_bytes: Option<usize>,
     pub request_timeout: Option<u64>,
     pub tls_cert: Option<String>,
     pub tls_key: Option<String>,
@@ -36,6 +39,10 @@ pub struct FileConfig {
     pub webhook_allow_private: Option<bool>,
     pub audit_retention_days: Option<u32>,
     pub event_retention_days: Option<u32>,
+    pub ops_listen: Option<String>,
+    pub admin_listen: Option<String>,
+    pub first_token_file: Option<PathBuf>,
+    pub webhook_key_file: Option<String>,
     pub header_timeout: Option<f64>,
     pub idle_timeout: Option<f64>,
     pub max_connections: Option<usize>,
@@ -87,14 +94,106 @@ impl Database {
     }
 }
 
-/// The database URL in effect.
+/// Reads a secret (`what`, for messages) from a file: its text without
+/// the trailing newline. Messages name the file, never its content.
+pub fn read_secret(what: &str, path: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the {what} from {}: {e}", path.display()))?;
+    let secret = text.trim_end_matches(['\r', '\n']).to_string();
+    if secret.is_empty() {
+        return Err(format!("the {what} file {} is empty", path.display()));
+    }
+    Ok(secret)
+}
+
+/// A value given directly or as a file (`*_FILE`, the container and
+/// systemd credentials convention); both at once is an error.
+fn value_or_file(
+    what: &str,
+    names: &str,
+    value: Option<&String>,
+    file: Option<&PathBuf>,
+) -> Result<Option<String>, String> {
+    match (value, file) {
+        (Some(_), Some(_)) => Err(format!("give the {what} once: {names}, not both")),
+        (Some(v), None) => Ok(Some(v.clone())),
+        (None, Some(f)) => read_secret(what, f).map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The database URL in effect: `--database` or `--database-file` (each
+/// also from the environment), else the config file's `database_url` or
+/// `database_url_file`, else the default.
 pub fn database(cli: &Cli, file: &FileConfig) -> Result<Database, String> {
-    let url = cli
-        .database
-        .clone()
-        .or_else(|| file.database_url.clone())
-        .unwrap_or_else(|| DEFAULT_DATABASE.to_string());
+    let given = value_or_file(
+        "database URL",
+        "--database (SCIMD_DATABASE_URL) or --database-file (SCIMD_DATABASE_URL_FILE)",
+        cli.database.as_ref(),
+        cli.database_file.as_ref(),
+    )?;
+    let url = match given {
+        Some(url) => url,
+        None => value_or_file(
+            "database URL",
+            "database_url or database_url_file in the config file",
+            file.database_url.as_ref(),
+            file.database_url_file.as_ref(),
+        )?
+        .unwrap_or_else(|| DEFAULT_DATABASE.to_string()),
+    };
     Database::parse(&url)
+}
+
+/// The keys webhook secrets are sealed with (`docs/events.md`): the key
+/// file of `--webhook-key-file` (or `webhook_key_file`); on SQLite by
+/// default `DATABASE.webhook-keys`, created with one random key (mode
+/// 0600) the first time; on PostgreSQL none unless configured.
+pub fn webhook_keys(
+    cli: &Cli,
+    file: &FileConfig,
+    db: &Database,
+) -> Result<scim_service::webhook_keys::Keyring, String> {
+    use scim_service::webhook_keys::Keyring;
+    let configured = cli
+        .webhook_key_file
+        .clone()
+        .or_else(|| file.webhook_key_file.as_ref().map(PathBuf::from));
+    let path = match (configured, db) {
+        (Some(p), _) => p,
+        (None, Database::Sqlite(db)) => {
+            let mut p = db.clone().into_os_string();
+            p.push(".webhook-keys");
+            let p = PathBuf::from(p);
+            create_key_file(&p)?;
+            p
+        }
+        (None, Database::Postgres(_)) => return Ok(Keyring::empty()),
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read the webhook key file {}: {e}", path.display()))?;
+    Keyring::parse(&text).map_err(|e| format!("webhook key file {}: {e}", path.display()))
+}
+
+/// Creates a key file with one new key unless it exists, readable by its
+/// owner only.
+fn create_key_file(path: &Path) -> Result<(), String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let text = scim_service::webhook_keys::Keyring::generate_file()?;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(mut f) => f
+            .write_all(text.as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(format!("cannot create {}: {e}", path.display())),
+    }
 }
 
 /// Settings of `serve`.
@@ -111,6 +210,12 @@ pub struct ServeConfig {
     pub http_listen: Option<String>,
     pub http_mode: String,
     pub webhooks: WebhookSettings,
+    /// The operations listener (`/metrics`, `/healthz`, `/readyz`).
+    pub ops_listen: Option<String>,
+    /// The admin console's own listener.
+    pub admin_listen: Option<String>,
+    /// Where the first token goes instead of stdout.
+    pub first_token_file: Option<PathBuf>,
     pub net: crate::net::NetLimits,
     /// Addresses and networks of trusted proxies (`--trusted-proxy`).
     pub trusted_proxies: Vec<String>,
@@ -187,11 +292,13 @@ impl ServeConfig {
             public_url: args.public_url.clone().or_else(|| file.public_url.clone()),
             log_format: args
                 .log_format
-                .clone()
+                .as_ref()
+                .map(crate::cli::name)
                 .or_else(|| file.log_format.clone())
                 .unwrap_or_else(|| "pretty".into()),
-            log_level: std::env::var("SCIMD_LOG")
-                .ok()
+            log_level: args
+                .log_level
+                .clone()
                 .or_else(|| file.log_level.clone())
                 .unwrap_or_else(|| "info".into()),
             tls_cert: args.tls_cert.clone().or_else(|| file.tls_cert.clone()),
@@ -202,10 +309,20 @@ impl ServeConfig {
                 .or_else(|| file.http_listen.clone()),
             http_mode: args
                 .http_mode
-                .clone()
+                .as_ref()
+                .map(crate::cli::name)
                 .or_else(|| file.http_mode.clone())
                 .unwrap_or_else(|| "redirect".into()),
             webhooks: WebhookSettings::resolve(&args.webhooks, file),
+            ops_listen: args.ops_listen.clone().or_else(|| file.ops_listen.clone()),
+            admin_listen: args
+                .admin_listen
+                .clone()
+                .or_else(|| file.admin_listen.clone()),
+            first_token_file: args
+                .first_token_file
+                .clone()
+                .or_else(|| file.first_token_file.clone()),
             net: crate::net::NetLimits::resolve(
                 &args.net,
                 file,
@@ -244,6 +361,12 @@ impl ServeConfig {
                     // Bulk's advertised and enforced maxPayloadSize (RFC 7644 §3.7.4).
                     c.bulk.max_payload_size = b;
                 }
+                if let Some(b) = args.max_page_bytes.or(file.max_page_bytes) {
+                    c.max_page_bytes = b.max(1);
+                }
+                if let Some(b) = args.max_value_bytes.or(file.max_value_bytes) {
+                    c.max_value_bytes = b.max(1);
+                }
                 c
             },
             http: {
@@ -269,11 +392,16 @@ mod tests {
 
     /// Tests that set `SCIMD_*` variables hold this (the environment is per process).
     static ENV: Mutex<()> = Mutex::new(());
-    const VARS: [&str; 4] = [
+    const VARS: [&str; 9] = [
         "SCIMD_LISTEN",
         "SCIMD_DATABASE_URL",
+        "SCIMD_DATABASE_URL_FILE",
         "SCIMD_CONFIG",
         "SCIMD_MAX_BODY",
+        "SCIMD_TRUSTED_PROXIES",
+        "SCIMD_MAX_CONNECTIONS",
+        "SCIMD_RATE_LIMIT_AUTH_FAILURES",
+        "SCIMD_WEBHOOK_ALLOW_PRIVATE",
     ];
 
     /// Parses `scimd serve ARGS` with `env` set and `file` as the config
@@ -353,6 +481,51 @@ mod tests {
         );
     }
 
+    /// The connection and client settings follow the same order: flags,
+    /// then the environment, then the config file, then the defaults.
+    #[test]
+    fn connection_settings_from_flags_environment_and_file() {
+        let file = "trusted_proxies = [\"10.0.0.0/8\"]\nmax_connections = 7\n\
+                    rate_limit_auth_failures = 3.0\nwebhook_allow_private = true\n";
+        let env = [
+            ("SCIMD_TRUSTED_PROXIES", "10.0.0.2,10.0.0.3"),
+            ("SCIMD_MAX_CONNECTIONS", "8"),
+        ];
+        let flags = ["--trusted-proxy", "10.0.0.1", "--max-connections", "9"];
+        // (flags, environment, file) -> (trusted proxies, connection cap)
+        type Case<'a> = (
+            &'a [&'a str],
+            &'a [(&'a str, &'a str)],
+            &'a str,
+            &'a [&'a str],
+            usize,
+        );
+        let cases: [Case; 4] = [
+            (&flags, &env, file, &["10.0.0.1"], 9),
+            (&[], &env, file, &["10.0.0.2", "10.0.0.3"], 8),
+            (&[], &[], file, &["10.0.0.0/8"], 7),
+            (&[], &[], "", &[], 1024),
+        ];
+        for (args, env, file, proxies, max) in cases {
+            let (_, _, cfg) = resolved(args, env, file);
+            assert_eq!(
+                (cfg.trusted_proxies.as_slice(), cfg.net.max_connections),
+                (
+                    &proxies.iter().map(|p| p.to_string()).collect::<Vec<_>>()[..],
+                    max
+                ),
+                "{args:?} {env:?} {file:?}"
+            );
+        }
+        let (_, _, cfg) = resolved(&[], &[], file);
+        assert_eq!(cfg.service.auth_failures.per_second, 3.0);
+        assert!(cfg.webhooks.allow_private);
+        let (_, _, cfg) = resolved(&["--rate-limit-auth-failures", "0"], &[], file);
+        assert_eq!(cfg.service.auth_failures.per_second, 0.0);
+        let (_, _, cfg) = resolved(&[], &[], "");
+        assert!(!cfg.webhooks.allow_private);
+    }
+
     #[test]
     fn max_body_sets_bulk_max_payload_size() {
         let (_, _, cfg) = resolved(&["--max-body", "2048"], &[], "");
@@ -373,6 +546,46 @@ mod tests {
             cfg.service.bulk.max_payload_size,
             scim_service::ServiceConfig::default().bulk.max_payload_size
         );
+    }
+
+    #[test]
+    fn the_database_url_from_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("db-url");
+        std::fs::write(&secret, "sqlite://secret.db\n").unwrap();
+        let f = secret.to_str().unwrap();
+        let in_config = format!("database_url_file = {f:?}");
+        type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+        let cases: [Case; 3] = [
+            (&["--database-file", f], &[], ""),
+            (&[], &[("SCIMD_DATABASE_URL_FILE", f)], ""),
+            (&[], &[], &in_config),
+        ];
+        for (args, env, file) in cases {
+            let (_, db, _) = resolved(args, env, file);
+            assert_eq!(db, sqlite("secret.db"), "{args:?} {env:?} {file:?}");
+        }
+        // A value and its file at once is refused, naming the file only.
+        let cli =
+            Cli::try_parse_from(["scimd", "check", "--database", "x.db", "--database-file", f])
+                .unwrap();
+        let e = database(&cli, &FileConfig::default()).unwrap_err();
+        assert!(e.contains("not both") && !e.contains("secret.db"), "{e}");
+        let both: FileConfig =
+            toml::from_str(&format!("database_url = \"a.db\"\n{in_config}")).unwrap();
+        let cli = Cli::try_parse_from(["scimd", "check"]).unwrap();
+        assert!(database(&cli, &both).is_err());
+        let missing = dir.path().join("nope");
+        let cli = Cli::try_parse_from([
+            "scimd",
+            "check",
+            "--database-file",
+            missing.to_str().unwrap(),
+        ])
+        .unwrap();
+        assert!(database(&cli, &FileConfig::default())
+            .unwrap_err()
+            .contains("cannot read the database URL from"));
     }
 
     #[test]

@@ -1,13 +1,17 @@
 //! The `scimd` binary: parses the command line and runs one command
 //! (one file per command under `commands/`).
 
+mod build_info;
 mod cli;
 mod cli_net;
 mod cli_policy;
+mod cli_values;
 mod cli_webhook;
 mod commands;
 mod config;
 mod net;
+mod ops;
+mod output;
 mod replay;
 mod tls;
 

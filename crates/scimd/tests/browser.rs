@@ -46,7 +46,7 @@ fn browser() -> Option<Driver> {
 fn create_admin(s: &Server, username: &str, role: &[&str]) {
     let db = s.db_url();
     let mut child = Command::new(bin())
-        .args(["admin", "create", "--username", username, "--role"])
+        .args(["admin", "create", username, "--role"])
         .args(role)
         .args(["--password-stdin", "--database", &db])
         .env_remove("SCIMD_DATABASE_URL")

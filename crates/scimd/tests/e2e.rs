@@ -12,12 +12,16 @@ mod admin;
 mod admin_accounts;
 #[path = "e2e/audit.rs"]
 mod audit;
+#[path = "e2e/backup.rs"]
+mod backup;
 #[path = "e2e/breaker.rs"]
 mod breaker;
 #[path = "e2e/bulk.rs"]
 mod bulk;
 #[path = "e2e/cli.rs"]
 mod cli;
+#[path = "e2e/cli_shape.rs"]
+mod cli_shape;
 #[path = "e2e/concurrency.rs"]
 mod concurrency;
 #[path = "e2e/crud.rs"]
@@ -32,6 +36,10 @@ mod etag;
 mod hostile;
 #[path = "e2e/hostile_net.rs"]
 mod hostile_net;
+#[path = "e2e/hostile_secrets.rs"]
+mod hostile_secrets;
+#[path = "e2e/hostile_sizes.rs"]
+mod hostile_sizes;
 #[path = "e2e/hostile_webhooks.rs"]
 mod hostile_webhooks;
 #[path = "e2e/http.rs"]
@@ -52,6 +60,8 @@ mod ops;
 mod patch;
 #[path = "e2e/policies.rs"]
 mod policies;
+#[path = "e2e/proxy.rs"]
+mod proxy;
 #[path = "e2e/receiver.rs"]
 mod receiver;
 #[path = "e2e/replay.rs"]

@@ -168,8 +168,7 @@ fn seats_are_never_exceeded_across_replicas() {
 }
 
 fn metrics(s: &Server) -> String {
-    let root = s.base.trim_end_matches("/scim/v2").to_string();
-    s.raw("GET", &format!("{root}/metrics"), None, &[]).text
+    s.metrics()
 }
 
 #[test]
@@ -440,8 +439,7 @@ fn arrivals(rx: &Receiver) -> HashMap<String, usize> {
 
 /// The events this replica delivered, from its `/metrics`.
 fn delivered_by(s: &Server, hook: &str) -> u64 {
-    let root = s.base.trim_end_matches("/scim/v2");
-    let text = s.raw("GET", &format!("{root}/metrics"), None, &[]).text;
+    let text = s.metrics();
     let name = format!("scimd_webhook_delivered_total{{webhook=\"{hook}\"}} ");
     text.lines()
         .find_map(|l| l.strip_prefix(name.as_str()))

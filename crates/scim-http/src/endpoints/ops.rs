@@ -1,5 +1,6 @@
 //! Operations endpoints outside the SCIM API: `GET /healthz` (the process
-//! serves), `GET /readyz` (the database answers), `GET /metrics` (Prometheus).
+//! serves), `GET /readyz` (the database answers), `GET /metrics` (Prometheus; served on the
+//! operations listener only).
 
 use crate::AppState;
 use axum::extract::State;
@@ -22,17 +23,19 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// `GET /metrics`. The circuit breaker gauge is read from the database,
-/// so every replica shows a pause until an admin releases it.
+/// `GET /metrics` (operations listener only: it names tenants and
+/// connections). The circuit breaker gauge is read from the database, so
+/// every replica shows a pause until an admin releases it.
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let mut body = state.metrics.render(&[]);
+    let mut scrape = prometheus_client::registry::Registry::default();
     match state.service.breaker_states().await {
-        Ok(states) => breaker_gauge(&states, &mut body),
+        Ok(states) => breaker_gauge(&states, &mut scrape),
         Err(e) => tracing::warn!(error = %e, "cannot read the circuit breakers for /metrics"),
     }
+    let body = state.metrics.render(Some(&scrape));
     (
         StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
         body,
     )
         .into_response()
@@ -40,25 +43,23 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 
 /// `scimd_breaker_paused{tenant, connection}`: 1 while the mass-deprovisioning
 /// circuit breaker pauses the connection, else 0.
-fn breaker_gauge(states: &[scim_service::resource::breaker::BreakerState], out: &mut String) {
-    use std::fmt::Write;
-    let _ = writeln!(
-        out,
-        "# HELP scimd_breaker_paused 1 while the mass-deprovisioning circuit breaker pauses a connection's deprovisioning, until an admin confirms or rejects."
-    );
-    let _ = writeln!(out, "# TYPE scimd_breaker_paused gauge");
-    let label = |v: &str| {
-        v.replace('\\', "\\\\")
-            .replace('"', "\\\"")
-            .replace('\n', "\\n")
-    };
+fn breaker_gauge(
+    states: &[scim_service::resource::breaker::BreakerState],
+    registry: &mut prometheus_client::registry::Registry,
+) {
+    use prometheus_client::metrics::{family::Family, gauge::Gauge};
+    let family = Family::<[(&'static str, String); 2], Gauge>::default();
     for s in states {
-        let _ = writeln!(
-            out,
-            "scimd_breaker_paused{{tenant=\"{}\",connection=\"{}\"}} {}",
-            label(&s.tenant),
-            label(&s.connection),
-            u8::from(s.paused)
-        );
+        family
+            .get_or_create(&[
+                ("tenant", s.tenant.clone()),
+                ("connection", s.connection.clone()),
+            ])
+            .set(i64::from(s.paused));
     }
+    registry.register(
+        "scimd_breaker_paused",
+        "1 while the mass-deprovisioning circuit breaker pauses a connection's deprovisioning, until an admin confirms or rejects",
+        family,
+    );
 }

@@ -128,6 +128,7 @@ impl Console<'_> {
                     page: PageRequest::Offset(start - 1),
                     limit: count,
                     load: Load::NONE,
+                    max_bytes: None,
                 },
             )
             .await?;

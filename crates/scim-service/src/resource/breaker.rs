@@ -250,6 +250,7 @@ impl ScimService {
                 page,
                 limit: 500,
                 load: Load::NONE,
+                max_bytes: None,
             };
             let result = store.query(ResourceKind::User, &q).await?;
             targets.extend(

@@ -92,6 +92,17 @@ pub trait Dialect: Send + Sync + 'static {
     /// The clause that locks the rows a change reads until its commit
     /// (empty where one writer runs at a time).
     fn lock(&self) -> &'static str;
+    /// The clause that locks a row to be deleted until the commit (empty
+    /// where one writer runs at a time).
+    fn lock_to_delete(&self) -> &'static str;
+    /// The id a new tenant gets, as an expression, where the database
+    /// would otherwise give a deleted tenant's id again (a new tenant must
+    /// never see a deleted one's audit log); `None` where ids are never
+    /// reused.
+    fn new_tenant_id(&self) -> Option<&'static str>;
+    /// The table that keeps each tenant's resource counts (by trigger),
+    /// if there is one.
+    fn counts_table(&self) -> Option<&'static str>;
     /// The column of `resources` and `trash` holding the document's text.
     fn body(&self) -> &'static str;
     /// The columns of `resources r` that make a record, in the order

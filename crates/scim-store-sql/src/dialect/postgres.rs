@@ -159,6 +159,19 @@ impl Dialect for Postgres {
         " FOR NO KEY UPDATE"
     }
 
+    fn lock_to_delete(&self) -> &'static str {
+        " FOR UPDATE"
+    }
+
+    /// Tenant ids come from an identity column, never reused.
+    fn new_tenant_id(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn counts_table(&self) -> Option<&'static str> {
+        None
+    }
+
     fn body(&self) -> &'static str {
         "body"
     }

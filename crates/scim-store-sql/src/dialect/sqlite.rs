@@ -18,13 +18,17 @@ pub struct Sqlite;
 /// The SQLite dialect.
 pub static SQLITE: Sqlite = Sqlite;
 
-/// A JSON path as an SQL string literal: `'$."a"."b"'`.
+/// A JSON path as an SQL string literal, quotes included: `'$."a"."b"'`.
+///
+/// Attribute names are data (tenant-defined schemas may name anything), so
+/// no name can end the literal or the label: each label is written as a
+/// JSON string (`"` and `\` escaped, control characters as `\u00XX`, which
+/// SQLite's path syntax reads back), and the literal doubles `'`.
 fn json_path(parts: &[&str]) -> String {
     let mut p = String::from("$");
     for part in parts {
-        p.push_str(".\"");
-        p.push_str(&part.replace('"', "\\\""));
-        p.push('"');
+        p.push('.');
+        p.push_str(&serde_json::Value::String((*part).to_string()).to_string());
     }
     lit(&p)
 }
@@ -106,6 +110,23 @@ impl Dialect for Sqlite {
 
     fn lock(&self) -> &'static str {
         ""
+    }
+
+    fn lock_to_delete(&self) -> &'static str {
+        ""
+    }
+
+    /// Above every tenant id the database has seen, including those of
+    /// deleted tenants whose audit logs remain.
+    fn new_tenant_id(&self) -> Option<&'static str> {
+        Some(
+            "(SELECT max(coalesce((SELECT max(id) FROM tenants), 0), \
+             coalesce((SELECT max(tenant_id) FROM audit), 0)) + 1)",
+        )
+    }
+
+    fn counts_table(&self) -> Option<&'static str> {
+        Some("resource_counts")
     }
 
     fn body(&self) -> &'static str {

@@ -234,4 +234,40 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE webhooks ADD COLUMN allow_private boolean NOT NULL DEFAULT false;
     ALTER TABLE admins ADD COLUMN disabled bigint;
     "#,
+    // 9: secrets out of the audit log. Entries written before redaction
+    // went by the schema may hold a password in `sent` (a PATCH path or
+    // value object, a Bulk operation, a refusal). The work is code,
+    // the backend's `scrub_audit`, run in the migrations' transaction.
+    "SELECT 1",
+    // 10: events numbered per tenant (`tenant_seq`: 1, 2, 3 … in commit
+    // order), so that what a tenant sees (SET ids, feed and webhook
+    // cursors) depends on its own events only. A trigger numbers every
+    // insert from `event_counters`, whose row it locks to the commit, so a
+    // tenant's numbers follow its commit order (and replicas of the
+    // previous release, which insert without a number, get one too).
+    // Existing events are numbered in their order. Webhook cursors and
+    // dead letters keep naming events by `seq`; the store translates.
+    r#"
+    ALTER TABLE events ADD COLUMN tenant_seq bigint;
+    UPDATE events SET tenant_seq = r.n FROM (
+        SELECT seq, row_number() OVER (PARTITION BY tenant_id ORDER BY seq) AS n FROM events
+    ) AS r WHERE r.seq = events.seq;
+    CREATE UNIQUE INDEX events_tenant_seq ON events (tenant_id, tenant_seq);
+    CREATE TABLE event_counters (
+        tenant_id bigint PRIMARY KEY,
+        last bigint NOT NULL
+    );
+    INSERT INTO event_counters (tenant_id, last)
+        SELECT tenant_id, max(tenant_seq) FROM events GROUP BY tenant_id;
+    CREATE FUNCTION scim_number_event() RETURNS trigger LANGUAGE plpgsql AS $f$
+    BEGIN
+        INSERT INTO event_counters AS c (tenant_id, last) VALUES (NEW.tenant_id, 1)
+            ON CONFLICT (tenant_id) DO UPDATE SET last = c.last + 1
+            RETURNING c.last INTO NEW.tenant_seq;
+        RETURN NEW;
+    END
+    $f$;
+    CREATE TRIGGER events_numbered BEFORE INSERT ON events
+        FOR EACH ROW EXECUTE FUNCTION scim_number_event();
+    "#,
 ];

@@ -203,4 +203,27 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE webhooks ADD COLUMN allow_private INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE admins ADD COLUMN disabled INTEGER;
     "#,
+    // 9: secrets out of the audit log. Entries written before redaction
+    // went by the schema may hold a password in `sent` (a PATCH path or
+    // value object, a Bulk operation, a refusal). The work is code,
+    // the backend's `scrub_audit`, run in this migration's transaction.
+    "-- scrub_audit",
+    // 10: events numbered per tenant (`tenant_seq`: 1, 2, 3 … in commit
+    // order, from `event_counters`), so that what a tenant sees (SET ids,
+    // feed and webhook cursors) depends on its own events only. Existing
+    // events are numbered in their order. Webhook cursors and dead letters
+    // keep naming events by `seq`; the store translates.
+    r#"
+    ALTER TABLE events ADD COLUMN tenant_seq INTEGER;
+    UPDATE events SET tenant_seq = r.n FROM (
+        SELECT seq, row_number() OVER (PARTITION BY tenant_id ORDER BY seq) AS n FROM events
+    ) AS r WHERE r.seq = events.seq;
+    CREATE UNIQUE INDEX events_tenant_seq ON events (tenant_id, tenant_seq);
+    CREATE TABLE event_counters (
+        tenant_id INTEGER PRIMARY KEY,
+        last INTEGER NOT NULL
+    );
+    INSERT INTO event_counters (tenant_id, last)
+        SELECT tenant_id, max(tenant_seq) FROM events GROUP BY tenant_id;
+    "#,
 ];

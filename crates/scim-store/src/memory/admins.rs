@@ -14,6 +14,20 @@ pub(super) struct Admins {
     sessions: Vec<AdminSession>,
 }
 
+impl Admins {
+    /// Forgets the accounts confined to a deleted tenant, and their sessions.
+    pub(super) fn forget_tenant(&mut self, tenant: crate::model::TenantId) {
+        let gone: Vec<i64> = self
+            .accounts
+            .iter()
+            .filter(|a| a.tenant == Some(tenant))
+            .map(|a| a.id)
+            .collect();
+        self.accounts.retain(|a| a.tenant != Some(tenant));
+        self.sessions.retain(|s| !gone.contains(&s.admin));
+    }
+}
+
 #[async_trait]
 impl AdminStore for MemoryStore {
     async fn create_admin(&self, a: NewAdmin) -> StoreResult<AdminAccount> {

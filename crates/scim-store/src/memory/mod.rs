@@ -274,6 +274,62 @@ impl Store for MemoryStore {
             }))
     }
 
+    async fn delete_tenant(
+        &self,
+        id: TenantId,
+        purge: bool,
+        audit: TenantAuditFn,
+    ) -> StoreResult<TenantDeletion> {
+        let mut s = lock(&self.state)?;
+        if !s.tenants.iter().any(|t| t.id == id) {
+            return Ok(TenantDeletion::Missing);
+        }
+        let mut counts = ResourceCounts::default();
+        for row in s.rows.values().filter(|r| r.tenant == id) {
+            match row.kind {
+                ResourceKind::User => counts.users += 1,
+                ResourceKind::Group => counts.groups += 1,
+            }
+        }
+        counts.trashed = s.trash.iter().filter(|(t, _)| *t == id).count() as u64;
+        if !counts.is_empty() && !purge {
+            return Ok(TenantDeletion::Refused(counts));
+        }
+        let seqs: std::collections::HashSet<i64> = s
+            .rows
+            .iter()
+            .filter(|(_, r)| r.tenant == id)
+            .map(|(seq, _)| *seq)
+            .collect();
+        s.rows.retain(|seq, _| !seqs.contains(seq));
+        s.by_id.retain(|(t, _, _), _| *t != id);
+        s.unique.retain(|(t, _, _), _| *t != id);
+        s.members
+            .retain(|(g, m), _| !seqs.contains(g) && !seqs.contains(m));
+        s.trash.retain(|(t, _)| *t != id);
+        let connections: Vec<ConnectionId> = s
+            .connections
+            .iter()
+            .filter(|c| c.tenant == id)
+            .map(|c| c.id)
+            .collect();
+        s.deprovisions.retain(|(c, _)| !connections.contains(c));
+        s.connections.retain(|c| c.tenant != id);
+        s.tokens.retain(|t| t.tenant != id);
+        s.journals.forget_tenant(id);
+        s.admins.forget_tenant(id);
+        s.tenants.retain(|t| t.id != id);
+        s.journals.record(
+            id,
+            Journal {
+                audit: Some(audit(counts)),
+                ..Journal::default()
+            },
+            false,
+        );
+        Ok(TenantDeletion::Deleted(counts))
+    }
+
     async fn delete_connection(&self, tenant: TenantId, id: ConnectionId) -> StoreResult<bool> {
         let mut s = lock(&self.state)?;
         let before = s.connections.len();

@@ -1,13 +1,25 @@
-//! `scimd admin create --username U [--tenant T] --role owner|viewer|super
-//! [--password-stdin]`, `scimd admin list`, and `scimd admin
-//! delete|disable|enable|passwd|revoke-sessions --username U`: admin
-//! console accounts (`docs/admin.md`). A password is read from the first
-//! line of stdin, never from the command line. Changes are audited.
+//! `scimd admin create USERNAME [--tenant T] --role owner|viewer|super
+//! [--password-stdin | --password-file FILE]`, `scimd admin list [--json]`,
+//! and `scimd admin delete|disable|enable|passwd|revoke-sessions USERNAME`:
+//! admin console accounts (`docs/admin.md`). A password is read from the
+//! first line of stdin or of a file, never from the command line. Changes
+//! are audited.
 
-use crate::cli::AdminCommand;
+use crate::cli::{name, AdminCommand, PasswordArgs};
+use crate::output::{json, outln};
 use scim_service::console::{AccountChange, AdminKind};
 use scim_service::ScimService;
 use std::io::{BufRead, IsTerminal, Write};
+
+fn read_password_file(path: &std::path::Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the password from {}: {e}", path.display()))?;
+    let password = text.lines().next().unwrap_or("").to_string();
+    if password.is_empty() {
+        return Err(format!("no password in {}", path.display()));
+    }
+    Ok(password)
+}
 
 fn read_password() -> Result<String, String> {
     let stdin = std::io::stdin();
@@ -27,21 +39,30 @@ fn read_password() -> Result<String, String> {
     Ok(password)
 }
 
+/// The password from `--password-file`, else from stdin.
+fn password(p: &PasswordArgs) -> Result<String, String> {
+    match &p.password_file {
+        Some(path) => read_password_file(path),
+        None => read_password(),
+    }
+}
+
 pub async fn run(service: &ScimService, c: &AdminCommand) -> Result<(), String> {
     match c {
         AdminCommand::Create {
             username,
             tenant,
             role,
-            password_stdin: _,
+            password: source,
         } => {
-            let kind = AdminKind::parse(role).map_err(|e| e.to_string())?;
-            let password = read_password()?;
+            let role = name(role);
+            let kind = AdminKind::parse(&role).map_err(|e| e.to_string())?;
+            let password = password(source)?;
             let a = service
                 .create_admin(username, &password, kind, tenant.as_deref())
                 .await
                 .map_err(|e| e.to_string())?;
-            println!(
+            outln!(
                 "Created admin {:?} ({}{}).",
                 a.username,
                 role,
@@ -52,7 +73,7 @@ pub async fn run(service: &ScimService, c: &AdminCommand) -> Result<(), String> 
             );
             Ok(())
         }
-        AdminCommand::List => {
+        AdminCommand::List { output } => {
             let tenants = service.list_tenants().await.map_err(|e| e.to_string())?;
             for a in service.list_admins().await.map_err(|e| e.to_string())? {
                 let scope = match a.tenant {
@@ -62,10 +83,20 @@ pub async fn run(service: &ScimService, c: &AdminCommand) -> Result<(), String> 
                         .map_or_else(|| "(deleted tenant)".to_string(), |t| t.name.clone()),
                     None => "*".to_string(),
                 };
+                if output.json {
+                    json(&serde_json::json!({
+                        "username": a.username,
+                        "role": a.role.name(),
+                        "tenant": a.tenant.map(|_| scope.clone()),
+                        "created": a.created.to_string(),
+                        "disabled": a.disabled.map(|t| t.to_string()),
+                    }));
+                    continue;
+                }
                 let disabled = a
                     .disabled
                     .map_or_else(|| "-".to_string(), |t| t.to_string());
-                println!(
+                outln!(
                     "{}\trole={}\ttenant={scope}\tcreated={}\tdisabled={disabled}",
                     a.username,
                     a.role.name(),
@@ -81,9 +112,9 @@ pub async fn run(service: &ScimService, c: &AdminCommand) -> Result<(), String> 
         AdminCommand::Enable { username } => change(service, username, AccountChange::Enable).await,
         AdminCommand::Passwd {
             username,
-            password_stdin: _,
+            password: source,
         } => {
-            let password = read_password()?;
+            let password = password(source)?;
             change(service, username, AccountChange::Password(password)).await
         }
         AdminCommand::RevokeSessions { username } => {
@@ -97,6 +128,6 @@ async fn change(service: &ScimService, username: &str, c: AccountChange) -> Resu
         .change_admin(username, c)
         .await
         .map_err(|e| e.detail().to_string())?;
-    println!("{done}.");
+    outln!("{done}.");
     Ok(())
 }

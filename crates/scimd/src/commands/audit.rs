@@ -4,6 +4,7 @@
 //! change?"; `docs/events.md`).
 
 use crate::cli::AuditArgs;
+use crate::output::{json, outln};
 use scim_core::timestamp::Timestamp;
 use scim_service::admin_audit::AuditFilter;
 use scim_service::ScimService;
@@ -42,15 +43,15 @@ pub async fn run(service: &ScimService, a: &AuditArgs) -> Result<(), String> {
         .audit_log(&a.tenant, &filter)
         .await
         .map_err(|e| e.detail().to_string())?;
-    if a.json {
+    if a.output.json {
         for r in entries {
             let mut v = serde_json::to_value(&r.entry).map_err(|e| e.to_string())?;
             v["seq"] = serde_json::json!(r.seq);
-            println!("{v}");
+            json(&v);
         }
         return Ok(());
     }
-    println!("seq\ttime\tstatus\taction\tresource\tmethod path\trequest-id\tchanges");
+    outln!("seq\ttime\tstatus\taction\tresource\tmethod path\trequest-id\tchanges");
     for r in entries {
         let e = &r.entry;
         let at = Timestamp::from_unix_millis(e.at).map_or_else(String::new, |t| t.to_string());
@@ -62,9 +63,14 @@ pub async fn run(service: &ScimService, a: &AuditArgs) -> Result<(), String> {
             Some(d) => d.clone(),
             None => e.diff.to_string(),
         };
-        println!(
+        outln!(
             "{}\t{at}\t{}\t{}\t{resource}\t{} {}\t{}\t{changes}",
-            r.seq, e.status, e.action, e.method, e.path, e.request_id
+            r.seq,
+            e.status,
+            e.action,
+            e.method,
+            e.path,
+            e.request_id
         );
     }
     Ok(())

@@ -6,6 +6,7 @@
 
 use super::redact;
 use crate::config::Database;
+use crate::output::outln;
 use scim_store_postgres::Postgres;
 use scim_store_sqlite::Sqlite;
 
@@ -29,11 +30,11 @@ pub async fn run(db: &Database) -> Result<(), String> {
         }
     };
     if problems.is_empty() {
-        println!("ok");
+        outln!("ok");
         Ok(())
     } else {
         for p in &problems {
-            println!("{p}");
+            outln!("{p}");
         }
         Err("the database failed its integrity check".into())
     }

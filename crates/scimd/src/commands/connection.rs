@@ -2,7 +2,8 @@
 //! connections, each with a profile, deprovisioning policies, an ownership
 //! mode and a cap on active tokens (`docs/policies.md`).
 
-use crate::cli::{ConnectionCommand, ConnectionFlags};
+use crate::cli::{name, ConnectionCommand, ConnectionFlags};
+use crate::output::{json, outln};
 use scim_service::ScimService;
 use scim_store::{Connection, ConnectionPolicy};
 use serde::de::DeserializeOwned;
@@ -19,13 +20,13 @@ pub fn parse_value<T: DeserializeOwned>(
 
 fn apply(flags: &ConnectionFlags, policy: &mut ConnectionPolicy) -> Result<(), String> {
     if let Some(v) = &flags.deactivate {
-        policy.deactivate = parse_value("deactivate", v, "disable or acknowledge")?;
+        policy.deactivate = parse_value("deactivate", &name(v), "disable or acknowledge")?;
     }
     if let Some(v) = &flags.delete {
-        policy.delete = parse_value("delete", v, "delete, soft-delete or disable")?;
+        policy.delete = parse_value("delete", &name(v), "delete, soft-delete or disable")?;
     }
     if let Some(v) = &flags.ownership {
-        policy.ownership = parse_value("ownership", v, "shared or exclusive")?;
+        policy.ownership = parse_value("ownership", &name(v), "shared or exclusive")?;
     }
     if let Some(n) = flags.max_tokens {
         policy.max_active_tokens = n;
@@ -38,6 +39,23 @@ fn name_of<T: serde::Serialize>(v: &T) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
+}
+
+/// A connection as one JSON object.
+fn as_json(c: &Connection) -> serde_json::Value {
+    serde_json::json!({
+        "name": c.name,
+        "profile": c.profile,
+        "deactivate": name_of(&c.policy.deactivate),
+        "delete": name_of(&c.policy.delete),
+        "ownership": name_of(&c.policy.ownership),
+        "maxTokens": c.policy.max_active_tokens,
+        "pausedSince": c
+            .policy
+            .paused_since
+            .and_then(scim_core::timestamp::Timestamp::from_unix_millis)
+            .map(|t| t.to_string()),
+    })
 }
 
 fn describe(c: &Connection) -> String {
@@ -64,42 +82,46 @@ pub async fn run(service: &ScimService, cmd: &ConnectionCommand) -> Result<(), S
     match cmd {
         ConnectionCommand::Create {
             tenant,
-            name,
+            name: connection,
             flags,
         } => {
             let mut policy = ConnectionPolicy::default();
             apply(flags, &mut policy)?;
-            let profile = flags.profile.as_deref().unwrap_or("auto");
+            let profile = flags.profile.as_ref().map_or("auto".to_string(), name);
             let c = service
-                .create_connection(tenant, name, profile, policy)
+                .create_connection(tenant, connection, &profile, policy)
                 .await
                 .map_err(err)?;
-            println!("created connection {}", describe(&c));
+            outln!("created connection {}", describe(&c));
         }
-        ConnectionCommand::List { tenant } => {
+        ConnectionCommand::List { tenant, output } => {
             for c in service.list_connections(tenant).await.map_err(err)? {
-                println!("{}", describe(&c));
+                if output.json {
+                    json(&as_json(&c));
+                } else {
+                    outln!("{}", describe(&c));
+                }
             }
         }
         ConnectionCommand::Update {
             tenant,
-            name,
+            name: connection,
             rename,
             flags,
         } => {
             let c = service
-                .update_connection(tenant, name, |change| {
+                .update_connection(tenant, connection, |change| {
                     if let Some(n) = rename {
                         change.name = n.clone();
                     }
                     if let Some(p) = &flags.profile {
-                        change.profile = p.clone();
+                        change.profile = name(p);
                     }
                     apply(flags, &mut change.policy).map_err(scim_core::ScimError::InvalidValue)
                 })
                 .await
                 .map_err(err)?;
-            println!("updated connection {}", describe(&c));
+            outln!("updated connection {}", describe(&c));
         }
         ConnectionCommand::Release {
             tenant,
@@ -112,23 +134,23 @@ pub async fn run(service: &ScimService, cmd: &ConnectionCommand) -> Result<(), S
                 .await
                 .map_err(err)?;
             if *confirm {
-                println!("confirmed: deprovisioning through {name} resumes");
+                outln!("confirmed: deprovisioning through {name} resumes");
             } else {
-                println!(
+                outln!(
                     "rejected: re-enabled {} user(s); deprovisioning through {name} resumes",
                     r.reenabled.len()
                 );
                 for id in r.reenabled {
-                    println!("re-enabled {id}");
+                    outln!("re-enabled {id}");
                 }
                 for (id, why) in r.failed {
-                    println!("could not re-enable {id}: {why}");
+                    outln!("could not re-enable {id}: {why}");
                 }
             }
         }
         ConnectionCommand::Delete { tenant, name } => {
             service.delete_connection(tenant, name).await.map_err(err)?;
-            println!("deleted connection {name} and its tokens");
+            outln!("deleted connection {name} and its tokens");
         }
     }
     Ok(())

@@ -9,6 +9,7 @@
 //! - JSON: an array of SCIM User representations, or one per line.
 
 use crate::cli::ImportArgs;
+use crate::output::outln;
 use scim_service::admin_users::Imported;
 use scim_service::ScimService;
 use serde_json::{json, Map, Value};
@@ -203,6 +204,6 @@ pub async fn run(service: &ScimService, args: &ImportArgs) -> Result<(), String>
         }
         progress.show(done + 1, created, skipped, failed);
     }
-    println!("imported {total} rows: {created} created, {skipped} skipped, {failed} failed");
+    outln!("imported {total} rows: {created} created, {skipped} skipped, {failed} failed");
     Ok(())
 }

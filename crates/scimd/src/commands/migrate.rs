@@ -4,6 +4,7 @@
 
 use super::redact;
 use crate::config::Database;
+use crate::output::outln;
 use scim_store_postgres::Postgres;
 use scim_store_sqlite::Sqlite;
 
@@ -11,7 +12,7 @@ pub async fn run(db: &Database) -> Result<(), String> {
     match db {
         Database::Sqlite(path) => {
             Sqlite::open(path).map_err(|e| format!("cannot migrate {}: {e}", path.display()))?;
-            println!(
+            outln!(
                 "{}: schema version {}",
                 path.display(),
                 Sqlite::schema_version()
@@ -21,7 +22,7 @@ pub async fn run(db: &Database) -> Result<(), String> {
             let fail = |e| format!("cannot migrate {}: {e}", redact(url));
             let store = Postgres::connect(url).await.map_err(fail)?;
             let version = store.migrate().await.map_err(fail)?;
-            println!("{}: schema version {version}", redact(url));
+            outln!("{}: schema version {version}", redact(url));
         }
     }
     Ok(())

@@ -2,9 +2,12 @@
 
 mod admin;
 mod audit;
+mod backup;
 mod check;
 mod connection;
+mod healthcheck;
 mod import;
+mod manual;
 mod migrate;
 mod replay;
 mod serve;
@@ -15,7 +18,7 @@ mod user;
 mod webhook;
 
 use crate::cli::{Cli, Command};
-use crate::config::{database, Database, FileConfig};
+use crate::config::{database, webhook_keys, Database, FileConfig};
 use scim_service::{ScimService, ServiceConfig};
 use scim_store::Store;
 use scim_store_postgres::{Postgres, PostgresStore};
@@ -24,15 +27,22 @@ use std::sync::Arc;
 
 /// Runs the command the user asked for.
 pub async fn run(cli: Cli) -> Result<(), String> {
-    if let Command::Replay(args) = &cli.command {
-        return replay::run(args);
+    // The commands that need no database.
+    match &cli.command {
+        Command::Replay(args) => return replay::run(args),
+        Command::Healthcheck(args) => return healthcheck::run(args),
+        Command::Completions { shell } => return manual::completions(*shell),
+        Command::Man => return manual::man(),
+        _ => {}
     }
     let file = FileConfig::load(cli.config.as_deref())?;
     let db = database(&cli, &file)?;
     match &cli.command {
-        Command::Serve(args) => serve::run(&db, &file, args).await,
+        Command::Serve(args) => serve::run(&db, &file, args, webhook_keys(&cli, &file, &db)?).await,
         Command::Migrate => migrate::run(&db).await,
         Command::Check => check::run(&db).await,
+        Command::Backup(args) => backup::backup(&db, args).await,
+        Command::Restore(args) => backup::restore(&db, args).await,
         Command::Tenant(c) => tenant::run(&open(&db).await?, c).await,
         Command::Token(c) => token::run(&open(&db).await?, c).await,
         Command::Connection(c) => connection::run(&open(&db).await?, c).await,
@@ -40,9 +50,18 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Trash(c) => trash::run(&open_at(&db, trash::clock(c)?).await?, c).await,
         Command::Import(args) => import::run(&open(&db).await?, args).await,
         Command::Audit(args) => audit::run(&open(&db).await?, args).await,
-        Command::Webhook(c) => webhook::run(&open(&db).await?, c).await,
+        Command::Webhook(c) => {
+            let config = ServiceConfig {
+                webhook_keys: webhook_keys(&cli, &file, &db)?,
+                ..ServiceConfig::default()
+            };
+            webhook::run(&open_with(&db, config).await?, c).await
+        }
         Command::Admin(c) => admin::run(&open(&db).await?, c).await,
-        Command::Replay(args) => replay::run(args),
+        Command::Replay(_)
+        | Command::Healthcheck(_)
+        | Command::Completions { .. }
+        | Command::Man => Ok(()),
     }
 }
 

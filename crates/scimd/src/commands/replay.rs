@@ -2,7 +2,8 @@
 //! request sequences of an IdP against any SCIM server (see `crate::replay`).
 //! The last line is `N passed, M failed`; the exit status fails when M > 0.
 
-use crate::cli::ReplayArgs;
+use crate::cli::{name, ReplayArgs};
+use crate::output::outln;
 use crate::replay::{scenario, Runner, Tally};
 
 pub fn run(args: &ReplayArgs) -> Result<(), String> {
@@ -12,18 +13,23 @@ pub fn run(args: &ReplayArgs) -> Result<(), String> {
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             vec![scenario::parse(&text)?]
         }
-        None => scenario::built_in(&args.profile)?,
+        None => scenario::built_in(&name(&args.profile))?,
+    };
+    let token = match (&args.token, &args.token_file) {
+        (Some(t), _) => t.clone(),
+        (None, Some(f)) => crate::config::read_secret("bearer token", f)?,
+        (None, None) => return Err("give --token or --token-file".into()),
     };
     let mut total = Tally::default();
     let mut out = std::io::stdout();
     for s in &scenarios {
-        println!("# {} — {}", s.profile, s.description);
-        let mut runner = Runner::new(&args.base_url, &args.token);
+        outln!("# {} — {}", s.profile, s.description);
+        let mut runner = Runner::new(&args.base_url, &token);
         let t = runner.run(s, &mut out);
         total.passed += t.passed;
         total.failed += t.failed;
     }
-    println!("{} passed, {} failed", total.passed, total.failed);
+    outln!("{} passed, {} failed", total.passed, total.failed);
     if total.failed > 0 {
         return Err(format!("{} replay checks failed", total.failed));
     }

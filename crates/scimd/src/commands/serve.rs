@@ -3,8 +3,10 @@
 //! until SIGINT or SIGTERM, then drains in-flight requests.
 //!
 //! Stdout carries what a person needs (the base URL, a first token);
-//! logs go to stderr. `/metrics` adds the webhook gauges and, on
-//! PostgreSQL, the connection pool's (`scimd_db_pool_*`).
+//! logs go to stderr. The operations and admin listeners, metrics beyond
+//! HTTP's, systemd readiness and the first token's file: `crate::ops`.
+//! Every listener (SCIM, plain-HTTP redirect, operations, admin) is served
+//! by `crate::net` under the same connection limits.
 
 use crate::cli::ServeArgs;
 use crate::config::{Database, FileConfig, ServeConfig};
@@ -27,26 +29,41 @@ fn init_logging(cfg: &ServeConfig) {
     };
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers SIGINT and SIGTERM at once (before scimd says it is ready, so
+/// that neither ends it undrained) and returns the future that resolves at
+/// the first of them.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let signals = {
+        use tokio::signal::unix::{signal, SignalKind};
+        [
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        ]
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    async move {
+        #[cfg(unix)]
+        {
+            async fn recv(s: Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            let [int, term] = signals;
+            tokio::select! {
+                () = recv(int) => {},
+                () = recv(term) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: draining in-flight requests");
     }
-    tracing::info!("shutting down: draining in-flight requests");
 }
 
 /// Purges soft-deleted resources, audit entries and events past their
@@ -101,49 +118,24 @@ fn spawn_webhooks(
             backoff: cfg.backoff,
             max_attempts: cfg.max_attempts,
             issuer: issuer.to_string(),
+            keys: service.config().webhook_keys.clone(),
             ..scim_webhooks::WorkerConfig::default()
         },
         counters.clone(),
     );
     tracing::info!(owner = worker.owner(), "webhook delivery started");
     worker.spawn();
-    metrics.add_source(move |out| counters.render(out));
+    metrics.register_collector(counters);
 }
 
-/// The PostgreSQL connection pool's gauges, in the Prometheus text format.
-fn pool_metrics(s: &scim_store_postgres::PoolStatus, out: &mut String) {
-    use std::fmt::Write;
-    let gauges = [
-        (
-            "scimd_db_pool_max_connections",
-            "Connections the pool may open (pool_size).",
-            s.max_size,
-        ),
-        (
-            "scimd_db_pool_connections",
-            "Database connections open (in use or idle).",
-            s.size,
-        ),
-        (
-            "scimd_db_pool_available",
-            "Idle database connections.",
-            s.available,
-        ),
-        (
-            "scimd_db_pool_waiting",
-            "Requests waiting for a database connection.",
-            s.waiting,
-        ),
-    ];
-    for (name, help, value) in gauges {
-        let _ = writeln!(out, "# HELP {name} {help}");
-        let _ = writeln!(out, "# TYPE {name} gauge");
-        let _ = writeln!(out, "{name} {value}");
-    }
-}
-
-pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(), String> {
-    let cfg = ServeConfig::resolve(args, file);
+pub async fn run(
+    db: &Database,
+    file: &FileConfig,
+    args: &ServeArgs,
+    webhook_keys: scim_service::webhook_keys::Keyring,
+) -> Result<(), String> {
+    let mut cfg = ServeConfig::resolve(args, file);
+    cfg.service.webhook_keys = webhook_keys;
     init_logging(&cfg);
     let (store, postgres) = super::open_store(db).await?;
     let service =
@@ -173,23 +165,28 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
         .unwrap_or_else(|| format!("{scheme}://{addr}"));
     let base = format!("{}/scim/v2", public.trim_end_matches('/'));
     if let Some(issued) = service.bootstrap().await.map_err(|e| e.to_string())? {
-        println!("Created tenant \"default\" in a new database.");
-        println!("SCIM base URL: {base}");
-        println!("Bearer token (shown once; keep it secret):");
-        println!("{}", issued.token);
+        let default = crate::ops::first_token::default_path(db);
+        crate::ops::first_token::announce(
+            &base,
+            &issued.token,
+            cfg.first_token_file.as_deref(),
+            &default,
+        );
+    }
+    // Webhook secrets stored in clear by an earlier release, or sealed
+    // under a key that is no longer the first: sealed with the first now.
+    match service.seal_webhook_secrets().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(webhooks = n, "webhook secrets sealed with the current key"),
+        Err(e) => tracing::error!(error = %e, "sealing webhook secrets failed"),
+    }
+    if !service.config().webhook_keys.can_seal() {
+        tracing::warn!("no webhook key file (--webhook-key-file): webhooks cannot be created");
     }
     spawn_purger(service.clone());
     let metrics: std::sync::Arc<scim_http::metrics::Metrics> = Default::default();
     spawn_webhooks(&service, &cfg.webhooks, &base, &metrics);
-    if let Some(pg) = postgres {
-        metrics.add_source(move |out| pool_metrics(&pg.pool_status(), out));
-    }
-    let trips = service.clone();
-    metrics.add_source(move |out| {
-        out.push_str("# HELP scimd_breaker_trips_total Mass-deprovisioning circuit breakers this process tripped.\n");
-        out.push_str("# TYPE scimd_breaker_trips_total counter\n");
-        out.push_str(&format!("scimd_breaker_trips_total {}\n", trips.breaker_trips()));
-    });
+    crate::ops::metrics::register(&metrics, &service, postgres);
     let state = AppState {
         service,
         public_url: cfg.public_url.clone(),
@@ -201,20 +198,11 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
     let svc = ServiceExt::<Request<hyper::body::Incoming>>::into_make_service_with_connect_info::<
         std::net::SocketAddr,
     >(app_with::<hyper::body::Incoming>(
-        state,
-        scim_admin::routes(),
+        state.clone(),
+        crate::ops::listeners::scim_listener_extras(&cfg),
     ));
-    let handle = axum_server::Handle::new();
-    let plain_handle = axum_server::Handle::new();
-    let shutdown = (handle.clone(), plain_handle.clone());
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        for h in [shutdown.0, shutdown.1] {
-            h.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
-        }
-    });
-    let main_conns = crate::net::cap::ConnStats::new("scim", cfg.net.max_connections);
-    let mut listeners = vec![main_conns.clone()];
+    let mut listeners = crate::net::Listeners::new(cfg.net);
+    let (handle, main_conns) = listeners.add("scim");
     if let Some(plain_addr) = &cfg.http_listen {
         let target = redirect?;
         let plain = std::net::TcpListener::bind(plain_addr)
@@ -227,18 +215,19 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
         let router = axum::Router::new().fallback(move |req: axum::extract::Request| {
             crate::tls::plain(mode, target.clone(), req)
         });
-        let conns = crate::net::cap::ConnStats::new("redirect", cfg.net.max_connections);
-        listeners.push(conns.clone());
-        let net = cfg.net;
-        tokio::spawn(async move {
-            let make = router.into_make_service();
-            if let Err(e) = crate::net::serve(plain, None, make, &net, plain_handle, conns).await {
-                tracing::error!(error = %e, "the plain HTTP listener failed");
-            }
-        });
+        listeners.spawn("redirect", plain, router.into_make_service());
     }
-    metrics.add_source(move |out| crate::net::cap::render(&listeners, out));
-    println!("scimd admin console on {public}/admin");
+    crate::ops::listeners::spawn(&cfg, &state, &public, &mut listeners)?;
+    metrics.register_collector(listeners.metrics());
+    let handles = listeners.handles();
+    let signal = shutdown_signal();
+    tokio::spawn(async move {
+        signal.await;
+        crate::ops::notify::stopping();
+        for h in handles {
+            h.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+        }
+    });
     println!("scimd listening on {scheme}://{addr}/scim/v2");
     let _ = std::io::stdout().flush();
     tracing::info!(%addr, scheme, "listening");
@@ -250,6 +239,7 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
         }
         None => None,
     };
+    crate::ops::notify::ready(&format!("serving {scheme}://{addr}/scim/v2"));
     let served = crate::net::serve(listener, config, svc, &cfg.net, handle, main_conns).await;
     served.map_err(|e| format!("server error: {e}"))
 }

@@ -1,9 +1,11 @@
 //! `scimd tenant create NAME`, `list`, `show NAME` (settings and seat
-//! usage) and `set NAME …` (seat limit, account matching, soft-delete
-//! retention, circuit breaker; `docs/policies.md`).
+//! usage), `set NAME …` (seat limit, account matching, soft-delete
+//! retention, circuit breaker; `docs/policies.md`) and `delete NAME
+//! [--purge]`.
 
 use super::connection::parse_value;
-use crate::cli::{TenantCommand, TenantSetArgs};
+use crate::cli::{name, Switch, TenantCommand, TenantSetArgs};
+use crate::output::{json, outln};
 use scim_service::ScimService;
 use scim_store::{MatchKey, TenantSettings};
 
@@ -18,13 +20,14 @@ fn set(args: &TenantSetArgs, s: &mut TenantSettings) -> Result<(), String> {
         };
     }
     if let Some(v) = &args.match_action {
-        s.matching.action = parse_value("match", v, "adopt or conflict")?;
+        s.matching.action = parse_value("match", &name(v), "adopt or conflict")?;
     }
     if let Some(v) = &args.match_order {
         s.matching.order = v
-            .split(',')
-            .filter(|k| !k.trim().is_empty())
-            .map(|k| parse_value::<MatchKey>("match-order", k, "externalId, email, userName"))
+            .iter()
+            .map(|k| {
+                parse_value::<MatchKey>("match-order", &name(k), "externalId, email, userName")
+            })
             .collect::<Result<_, _>>()?;
     }
     if let Some(v) = args.keep_auth_provider {
@@ -45,16 +48,11 @@ fn set(args: &TenantSetArgs, s: &mut TenantSettings) -> Result<(), String> {
     if let Some(v) = args.breaker_minimum {
         s.breaker.minimum = v;
     }
-    if let Some(v) = &args.unique_group_names {
-        s.unique_group_names = match v.trim() {
-            "true" => Some(true),
-            "false" => Some(false),
-            "default" => None,
-            _ => {
-                return Err(format!(
-                    "invalid --unique-group-names {v:?}: use true, false or default"
-                ))
-            }
+    if let Some(v) = args.unique_group_names {
+        s.unique_group_names = match v {
+            Switch::True => Some(true),
+            Switch::False => Some(false),
+            Switch::Default => None,
         };
     }
     Ok(())
@@ -62,7 +60,7 @@ fn set(args: &TenantSetArgs, s: &mut TenantSettings) -> Result<(), String> {
 
 fn print_settings(s: &TenantSettings) {
     let json = serde_json::to_string_pretty(s).unwrap_or_default();
-    println!("{json}");
+    outln!("{json}");
 }
 
 pub async fn run(service: &ScimService, cmd: &TenantCommand) -> Result<(), String> {
@@ -70,20 +68,48 @@ pub async fn run(service: &ScimService, cmd: &TenantCommand) -> Result<(), Strin
     match cmd {
         TenantCommand::Create { name } => {
             let t = service.create_tenant(name).await.map_err(err)?;
-            println!("created tenant {} (connection \"default\")", t.name);
+            outln!("created tenant {} (connection \"default\")", t.name);
         }
-        TenantCommand::List => {
+        TenantCommand::List { output } => {
             for t in service.list_tenants().await.map_err(err)? {
-                println!("{}\tcreated {}", t.name, t.created);
+                if output.json {
+                    json(&serde_json::json!({"name": t.name, "created": t.created.to_string()}));
+                } else {
+                    outln!("{}\tcreated {}", t.name, t.created);
+                }
             }
         }
-        TenantCommand::Show { name } => {
-            let seats = service.seats(name).await.map_err(err)?;
+        TenantCommand::Show {
+            name: tenant,
+            output,
+        } => {
+            let seats = service.seats(tenant).await.map_err(err)?;
+            let settings = service.tenant_settings(tenant).await.map_err(err)?;
+            if output.json {
+                json(&serde_json::json!({
+                    "name": tenant,
+                    "seats": {"used": seats.used, "limit": seats.limit},
+                    "settings": settings,
+                }));
+                return Ok(());
+            }
             let limit = seats
                 .limit
                 .map_or("unlimited".to_string(), |l| l.to_string());
-            println!("seats: {} used of {limit}", seats.used);
-            print_settings(&service.tenant_settings(name).await.map_err(err)?);
+            outln!("seats: {} used of {limit}", seats.used);
+            print_settings(&settings);
+        }
+        TenantCommand::Delete {
+            name: tenant,
+            purge,
+        } => {
+            let c = service.delete_tenant(tenant, *purge).await.map_err(err)?;
+            outln!(
+                "deleted tenant {tenant} with {} user(s), {} group(s) and {} in the trash; its audit log is kept",
+                c.users,
+                c.groups,
+                c.trashed
+            );
         }
         TenantCommand::Set(args) => {
             let s = service
@@ -92,7 +118,7 @@ pub async fn run(service: &ScimService, cmd: &TenantCommand) -> Result<(), Strin
                 })
                 .await
                 .map_err(err)?;
-            println!("updated tenant {}", args.name);
+            outln!("updated tenant {}", args.name);
             print_settings(&s);
         }
     }

@@ -2,6 +2,7 @@
 //! the last line of stdout; only its hash is stored.
 
 use crate::cli::TokenCommand;
+use crate::output::{json, outln};
 use scim_service::ScimService;
 
 pub async fn run(service: &ScimService, cmd: &TokenCommand) -> Result<(), String> {
@@ -21,11 +22,12 @@ pub async fn run(service: &ScimService, cmd: &TokenCommand) -> Result<(), String
                 .record
                 .expires
                 .map_or("never".to_string(), |e| e.to_string());
-            println!(
+            outln!(
                 "token {} for tenant {} (expires: {expiry}); it is shown only now:",
-                issued.record.id, issued.tenant.name
+                issued.record.id,
+                issued.tenant.name
             );
-            println!("{}", issued.token);
+            outln!("{}", issued.token);
         }
         TokenCommand::Rotate(a) => {
             let issued = service
@@ -43,13 +45,15 @@ pub async fn run(service: &ScimService, cmd: &TokenCommand) -> Result<(), String
             } else {
                 format!("older tokens stay valid for {} day(s)", a.overlap_days)
             };
-            println!(
+            outln!(
                 "token {} for connection {} of tenant {}; {old}; it is shown only now:",
-                issued.record.id, a.connection, issued.tenant.name
+                issued.record.id,
+                a.connection,
+                issued.tenant.name
             );
-            println!("{}", issued.token);
+            outln!("{}", issued.token);
         }
-        TokenCommand::List { tenant } => {
+        TokenCommand::List { tenant, output } => {
             let names: std::collections::HashMap<i64, String> = service
                 .list_connections(tenant)
                 .await
@@ -57,17 +61,32 @@ pub async fn run(service: &ScimService, cmd: &TokenCommand) -> Result<(), String
                 .into_iter()
                 .map(|c| (c.id.db_key(), c.name))
                 .collect();
-            println!("id\tconnection\tname\tprefix\tcreated\texpires\trevoked");
+            if !output.json {
+                outln!("id\tconnection\tname\tprefix\tcreated\texpires\trevoked");
+            }
             for t in service.list_tokens(tenant).await.map_err(err)? {
+                let connection = names.get(&t.connection.db_key());
+                if output.json {
+                    let time =
+                        |v: Option<scim_core::timestamp::Timestamp>| v.map(|t| t.to_string());
+                    json(&serde_json::json!({
+                        "id": t.id,
+                        "connection": connection,
+                        "name": t.name,
+                        "prefix": t.prefix,
+                        "created": t.created.to_string(),
+                        "expires": time(t.expires),
+                        "revoked": time(t.revoked),
+                    }));
+                    continue;
+                }
                 let opt = |v: Option<scim_core::timestamp::Timestamp>| {
                     v.map_or("-".to_string(), |t| t.to_string())
                 };
-                println!(
+                outln!(
                     "{}\t{}\t{}\t{}…\t{}\t{}\t{}",
                     t.id,
-                    names
-                        .get(&t.connection.db_key())
-                        .map_or("-", String::as_str),
+                    connection.map_or("-", String::as_str),
                     t.name,
                     t.prefix,
                     t.created,
@@ -78,7 +97,7 @@ pub async fn run(service: &ScimService, cmd: &TokenCommand) -> Result<(), String
         }
         TokenCommand::Revoke { tenant, id } => {
             service.revoke_token(tenant, *id).await.map_err(err)?;
-            println!("revoked token {id}");
+            outln!("revoked token {id}");
         }
     }
     Ok(())

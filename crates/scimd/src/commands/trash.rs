@@ -1,7 +1,8 @@
 //! `scimd trash list|restore --tenant T` and `scimd trash purge`: resources
 //! soft-deleted under a connection's `soft-delete` policy.
 
-use crate::cli::TrashCommand;
+use crate::cli::{name, TrashCommand};
+use crate::output::{json, outln};
 use scim_core::timestamp::Timestamp;
 use scim_service::ScimService;
 
@@ -18,10 +19,25 @@ pub fn clock(cmd: &TrashCommand) -> Result<Option<Timestamp>, String> {
 pub async fn run(service: &ScimService, cmd: &TrashCommand) -> Result<(), String> {
     let err = |e: scim_core::ScimError| e.detail().to_string();
     match cmd {
-        TrashCommand::List { tenant, kind } => {
-            println!("id\tname\tdeleted\tpurge-after");
-            for t in service.list_trash(tenant, kind).await.map_err(err)? {
-                println!(
+        TrashCommand::List {
+            tenant,
+            kind,
+            output,
+        } => {
+            if !output.json {
+                outln!("id\tname\tdeleted\tpurge-after");
+            }
+            for t in service.list_trash(tenant, &name(kind)).await.map_err(err)? {
+                if output.json {
+                    json(&serde_json::json!({
+                        "id": t.id.to_string(),
+                        "name": t.display,
+                        "deleted": t.deleted.to_string(),
+                        "purgeAfter": t.purge_after.to_string(),
+                    }));
+                    continue;
+                }
+                outln!(
                     "{}\t{}\t{}\t{}",
                     t.id,
                     t.display.as_deref().unwrap_or(""),
@@ -31,12 +47,13 @@ pub async fn run(service: &ScimService, cmd: &TrashCommand) -> Result<(), String
             }
         }
         TrashCommand::Restore { tenant, kind, id } => {
-            let r = service.restore(tenant, kind, id).await.map_err(err)?;
-            println!("restored {kind} {} (version {})", r.id, r.version.etag());
+            let kind = name(kind);
+            let r = service.restore(tenant, &kind, id).await.map_err(err)?;
+            outln!("restored {kind} {} (version {})", r.id, r.version.etag());
         }
         TrashCommand::Purge { .. } => {
             let n = service.purge_trash().await.map_err(err)?;
-            println!("purged {n} resource(s) past their retention");
+            outln!("purged {n} resource(s) past their retention");
         }
     }
     Ok(())

@@ -2,19 +2,28 @@
 //! local administration of users and groups. Resources a SCIM connection
 //! manages are read-only here until unmanaged (`docs/policies.md`).
 
-use crate::cli::UserCommand;
+use crate::cli::{name, UserCommand};
+use crate::output::{json, outln};
 use scim_service::{RequestCtx, ScimService};
 use scim_store::ResourceKind;
 use serde_json::{json, Value};
 
-fn show(v: &Value) {
-    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+fn show(v: &Value, as_json: bool) {
+    if as_json {
+        json(v);
+    } else {
+        outln!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+    }
 }
 
 pub async fn run(service: &ScimService, cmd: &UserCommand) -> Result<(), String> {
     let err = |e: scim_core::ScimError| e.detail().to_string();
     match cmd {
-        UserCommand::List { tenant, filter } => {
+        UserCommand::List {
+            tenant,
+            filter,
+            output,
+        } => {
             let users = service
                 .admin_list(
                     tenant,
@@ -24,10 +33,16 @@ pub async fn run(service: &ScimService, cmd: &UserCommand) -> Result<(), String>
                 )
                 .await
                 .map_err(err)?;
-            println!("id\tuserName\tactive\tauthProvider\tmanaged");
+            if !output.json {
+                outln!("id\tuserName\tactive\tauthProvider\tmanaged");
+            }
             for u in users {
+                if output.json {
+                    json(&u);
+                    continue;
+                }
                 let p = &u[scim_service::provenance::PROVENANCE_SCHEMA];
-                println!(
+                outln!(
                     "{}\t{}\t{}\t{}\t{}",
                     u["id"].as_str().unwrap_or(""),
                     u["userName"].as_str().unwrap_or(""),
@@ -37,8 +52,17 @@ pub async fn run(service: &ScimService, cmd: &UserCommand) -> Result<(), String>
                 );
             }
         }
-        UserCommand::Show { tenant, kind, id } => {
-            show(&service.admin_get(tenant, kind, id).await.map_err(err)?);
+        UserCommand::Show {
+            tenant,
+            kind,
+            id,
+            output,
+        } => {
+            let v = service
+                .admin_get(tenant, &name(kind), id)
+                .await
+                .map_err(err)?;
+            show(&v, output.json);
         }
         UserCommand::Create {
             tenant,
@@ -65,7 +89,7 @@ pub async fn run(service: &ScimService, cmd: &UserCommand) -> Result<(), String>
                 .map_err(err)?
             {
                 scim_service::admin_users::Imported::Created(id) => {
-                    println!("created local user {id}")
+                    outln!("created local user {id}")
                 }
                 scim_service::admin_users::Imported::Skipped(why) => return Err(why),
             }
@@ -76,17 +100,17 @@ pub async fn run(service: &ScimService, cmd: &UserCommand) -> Result<(), String>
                 .admin_set_active(tenant, id, active)
                 .await
                 .map_err(err)?;
-            println!("{} user {id}", if active { "enabled" } else { "disabled" });
+            outln!("{} user {id}", if active { "enabled" } else { "disabled" });
         }
         UserCommand::Delete { tenant, kind, id } => {
-            service.admin_delete(tenant, kind, id).await.map_err(err)?;
-            println!("deleted {kind} {id}");
+            let kind = name(kind);
+            service.admin_delete(tenant, &kind, id).await.map_err(err)?;
+            outln!("deleted {kind} {id}");
         }
         UserCommand::Unmanage { tenant, kind, id } => {
-            service.unmanage(tenant, kind, id).await.map_err(err)?;
-            println!(
-                "{kind} {id} is no longer managed by SCIM; local administration may change it"
-            );
+            let kind = name(kind);
+            service.unmanage(tenant, &kind, id).await.map_err(err)?;
+            outln!("{kind} {id} is no longer managed by SCIM; local administration may change it");
         }
     }
     Ok(())

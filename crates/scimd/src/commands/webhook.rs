@@ -2,7 +2,9 @@
 //! (`docs/events.md`). A new webhook's secret is printed once, alone on the
 //! last line of stdout.
 
+use crate::cli::name;
 use crate::cli_webhook::WebhookCommand;
+use crate::output::{json, outln};
 use scim_service::admin_webhooks::{format_name, parse_format};
 use scim_service::ScimService;
 use std::time::Duration;
@@ -17,24 +19,41 @@ pub async fn run(service: &ScimService, cmd: &WebhookCommand) -> Result<(), Stri
             notice,
             allow_private,
         } => {
-            let format = parse_format(format).map_err(err)?;
+            let format = parse_format(&name(format)).map_err(err)?;
             let hook = service
                 .create_webhook(tenant, url, format, !notice, *allow_private)
                 .await
                 .map_err(err)?;
-            println!(
+            outln!(
                 "webhook {} of tenant {tenant} ({}, {}) receives events from now on; its signing secret is shown only now:",
                 hook.id,
                 format_name(hook.format),
                 if hook.full { "full" } else { "notice" }
             );
-            println!("{}", hook.secret);
+            outln!("{}", hook.secret);
         }
-        WebhookCommand::List { tenant } => {
-            println!("id\turl\tformat\tform\tpending\tfailures\tlast_error\tdead\tnext_attempt");
+        WebhookCommand::List { tenant, output } => {
+            if !output.json {
+                outln!("id\turl\tformat\tform\tpending\tfailures\tlast_error\tdead\tnext_attempt");
+            }
             for s in service.list_webhooks(tenant).await.map_err(err)? {
                 let h = &s.hook;
-                println!(
+                if output.json {
+                    // Never the signing secret.
+                    json(&serde_json::json!({
+                        "id": h.id,
+                        "url": h.url,
+                        "format": format_name(h.format),
+                        "form": if h.full { "full" } else { "notice" },
+                        "pending": s.pending,
+                        "failures": h.failures,
+                        "lastError": h.last_error,
+                        "dead": h.dead,
+                        "nextAttempt": h.next_attempt.map(|t| t.to_string()),
+                    }));
+                    continue;
+                }
+                outln!(
                     "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     h.id,
                     h.url,
@@ -50,7 +69,7 @@ pub async fn run(service: &ScimService, cmd: &WebhookCommand) -> Result<(), Stri
         }
         WebhookCommand::Delete { tenant, id } => {
             service.delete_webhook(tenant, *id).await.map_err(err)?;
-            println!("deleted webhook {id}");
+            outln!("deleted webhook {id}");
         }
         WebhookCommand::Test { tenant, id, issuer } => {
             let transport = scim_webhooks::HttpTransport::new(Duration::from_secs(10), false);
@@ -60,21 +79,32 @@ pub async fn run(service: &ScimService, cmd: &WebhookCommand) -> Result<(), Stri
             if !scim_webhooks::request::delivered(status) {
                 return Err(format!("the receiver answered HTTP {status}"));
             }
-            println!("the receiver answered HTTP {status}");
+            outln!("the receiver answered HTTP {status}");
         }
-        WebhookCommand::DeadLetters { tenant, id } => {
-            println!("event\tat\trequeued\terror");
+        WebhookCommand::DeadLetters { tenant, id, output } => {
+            if !output.json {
+                outln!("event\tat\trequeued\terror");
+            }
             for d in service
                 .webhook_dead_letters(tenant, *id)
                 .await
                 .map_err(err)?
             {
-                println!("{}\t{}\t{}\t{}", d.event_seq, d.at, d.requeued, d.error);
+                if output.json {
+                    json(&serde_json::json!({
+                        "event": d.event_seq,
+                        "at": d.at.to_string(),
+                        "requeued": d.requeued,
+                        "error": d.error,
+                    }));
+                    continue;
+                }
+                outln!("{}\t{}\t{}\t{}", d.event_seq, d.at, d.requeued, d.error);
             }
         }
         WebhookCommand::Redeliver { tenant, id, event } => {
             let n = service.redeliver(tenant, *id, *event).await.map_err(err)?;
-            println!("{n} dead letter(s) queued for redelivery");
+            outln!("{n} dead letter(s) queued for redelivery");
         }
     }
     Ok(())

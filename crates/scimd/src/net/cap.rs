@@ -8,7 +8,11 @@
 //! a file descriptor each. The permit travels inside the connection's
 //! service ([`Held`]) and is returned when the connection ends.
 
-use std::fmt::Write;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::MetricType;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,66 +49,58 @@ impl ConnStats {
     pub fn open(&self) -> usize {
         self.max.saturating_sub(self.semaphore.available_permits())
     }
-
-    /// Appends this listener's metric samples (the families' `HELP` and
-    /// `TYPE` lines come from [`render_header`]).
-    fn render_samples(&self, out: &mut [String; 4]) {
-        let l = self.listener;
-        let _ = writeln!(
-            out[0],
-            "scimd_http_connections{{listener=\"{l}\"}} {}",
-            self.open()
-        );
-        let _ = writeln!(
-            out[1],
-            "scimd_http_connections_max{{listener=\"{l}\"}} {}",
-            self.max
-        );
-        let _ = writeln!(
-            out[2],
-            "scimd_http_connections_accepted_total{{listener=\"{l}\"}} {}",
-            self.accepted.load(Ordering::Relaxed)
-        );
-        let _ = writeln!(
-            out[3],
-            "scimd_http_connection_limit_waits_total{{listener=\"{l}\"}} {}",
-            self.waits.load(Ordering::Relaxed)
-        );
-    }
 }
 
-/// The connection metrics of every listener, in the Prometheus text format.
-pub fn render(listeners: &[Arc<ConnStats>], out: &mut String) {
-    let families = [
-        (
-            "scimd_http_connections",
-            "gauge",
-            "Connections open, by listener.",
-        ),
-        (
-            "scimd_http_connections_max",
-            "gauge",
-            "The most connections a listener keeps open (--max-connections).",
-        ),
-        (
-            "scimd_http_connections_accepted_total",
-            "counter",
-            "Connections accepted, by listener.",
-        ),
-        (
-            "scimd_http_connection_limit_waits_total",
-            "counter",
-            "Times a listener reached its connection cap and stopped accepting until one closed.",
-        ),
-    ];
-    let mut samples: [String; 4] = Default::default();
-    for l in listeners {
-        l.render_samples(&mut samples);
-    }
-    for ((name, kind, help), lines) in families.iter().zip(samples) {
-        let _ = writeln!(out, "# HELP {name} {help}");
-        let _ = writeln!(out, "# TYPE {name} {kind}");
-        out.push_str(&lines);
+/// The connection metrics of every listener, read at each scrape of
+/// `/metrics` (a `prometheus-client` collector in the process's registry).
+#[derive(Debug)]
+pub struct Connections(pub Vec<Arc<ConnStats>>);
+
+impl Collector for Connections {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        type Read = fn(&ConnStats) -> u64;
+        let families: [(&str, &str, MetricType, Read); 4] = [
+            (
+                "scimd_http_connections",
+                "Connections open, by listener.",
+                MetricType::Gauge,
+                |s| s.open() as u64,
+            ),
+            (
+                "scimd_http_connections_max",
+                "The most connections a listener keeps open (--max-connections).",
+                MetricType::Gauge,
+                |s| s.max as u64,
+            ),
+            // Counters: the encoder appends `_total`.
+            (
+                "scimd_http_connections_accepted",
+                "Connections accepted, by listener.",
+                MetricType::Counter,
+                |s| s.accepted.load(Ordering::Relaxed),
+            ),
+            (
+                "scimd_http_connection_limit_waits",
+                "Times a listener reached its connection cap and stopped accepting until one closed.",
+                MetricType::Counter,
+                |s| s.waits.load(Ordering::Relaxed),
+            ),
+        ];
+        for (name, help, kind, read) in families {
+            let counter = matches!(kind, MetricType::Counter);
+            let mut family = encoder.encode_descriptor(name, help, None, kind)?;
+            for l in &self.0 {
+                let labels = [("listener", l.listener)];
+                let m = family.encode_family(&labels)?;
+                let value = read(l);
+                if counter {
+                    ConstCounter::new(value).encode(m)?;
+                } else {
+                    ConstGauge::new(i64::try_from(value).unwrap_or(i64::MAX)).encode(m)?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -250,8 +246,10 @@ mod tests {
         drop(clone);
         assert!(ready(&mut make));
         make.call(3).await.unwrap();
+        let mut registry = prometheus_client::registry::Registry::default();
+        registry.register_collector(Box::new(Connections(vec![stats])));
         let mut text = String::new();
-        render(&[stats], &mut text);
+        prometheus_client::encoding::prometheus_text::encode(&mut text, &registry).unwrap();
         for line in [
             "scimd_http_connections{listener=\"test\"} 1",
             "scimd_http_connections_max{listener=\"test\"} 2",

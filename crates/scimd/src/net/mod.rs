@@ -1,5 +1,6 @@
 //! The listeners' connection limits (`docs/reliability.md#connections`),
-//! the same on the SCIM listener and on the plain-HTTP redirect listener:
+//! the same on every listener of `serve`: SCIM, the plain-HTTP redirect,
+//! operations (`--ops-listen`) and the admin console (`--admin-listen`):
 //!
 //! - the header timeout: a new connection's TLS handshake, and then the
 //!   head of its first request (axum-server's first-request timeout, which
@@ -12,7 +13,7 @@
 //!   longer than the header timeout so that a load balancer's pooled
 //!   connections are not closed under it;
 //! - a cap on concurrent connections per listener ([`cap`]), reported in
-//!   `/metrics`;
+//!   `/metrics` ([`Listeners`] keeps each listener's counts and handle);
 //! - HTTP/2 limits: concurrent streams, header list size, reset streams
 //!   (the "rapid reset" bound), windows and send buffers, set explicitly
 //!   rather than left to hyper's defaults.
@@ -145,6 +146,67 @@ where
             tune(&mut server, limits);
             server.serve(make).await
         }
+    }
+}
+
+/// The listeners of one `serve`: each is served by [`serve`] under the
+/// same limits, with a handle for the graceful shutdown and its
+/// connection counts for `/metrics`.
+#[derive(Debug)]
+pub struct Listeners {
+    limits: NetLimits,
+    handles: Vec<Handle<SocketAddr>>,
+    stats: Vec<Arc<ConnStats>>,
+}
+
+impl Listeners {
+    pub fn new(limits: NetLimits) -> Listeners {
+        Listeners {
+            limits,
+            handles: Vec::new(),
+            stats: Vec::new(),
+        }
+    }
+
+    /// A new listener named `name` (the metrics' `listener` label): its
+    /// shutdown handle and connection counts.
+    pub fn add(&mut self, name: &'static str) -> (Handle<SocketAddr>, Arc<ConnStats>) {
+        let handle = Handle::new();
+        let stats = ConnStats::new(name, self.limits.max_connections);
+        self.handles.push(handle.clone());
+        self.stats.push(stats.clone());
+        (handle, stats)
+    }
+
+    /// Serves `make` on `listener` (plain HTTP) in a task of its own,
+    /// named `name`; logs if the listener fails.
+    pub fn spawn<M, S>(&mut self, name: &'static str, listener: std::net::TcpListener, make: M)
+    where
+        M: Service<SocketAddr, Response = S, Error = Infallible> + Send + 'static,
+        M::Future: Send + 'static,
+        S: Service<Request<Incoming>, Response = Response<axum::body::Body>, Error = Infallible>
+            + Clone
+            + Send
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        let (handle, stats) = self.add(name);
+        let limits = self.limits;
+        tokio::spawn(async move {
+            if let Err(e) = serve(listener, None, make, &limits, handle, stats).await {
+                tracing::error!(error = %e, listener = name, "a listener failed");
+            }
+        });
+    }
+
+    /// Every listener's handle, for the graceful shutdown.
+    pub fn handles(&self) -> Vec<Handle<SocketAddr>> {
+        self.handles.clone()
+    }
+
+    /// Every listener's connection metrics.
+    pub fn metrics(&self) -> cap::Connections {
+        cap::Connections(self.stats.clone())
     }
 }
 

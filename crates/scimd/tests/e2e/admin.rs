@@ -66,21 +66,11 @@ fn origin(s: &Server) -> String {
 #[test]
 fn the_admin_api_over_http() {
     let s = Server::start();
-    let (ok, out) = create_admin(&s, &["--username", "root", "--role", "super"]);
+    let (ok, out) = create_admin(&s, &["root", "--role", "super"]);
     assert!(ok && out.contains("Created admin"), "{out}");
-    let (ok, out) = create_admin(&s, &["--username", "root", "--role", "super"]);
+    let (ok, out) = create_admin(&s, &["root", "--role", "super"]);
     assert!(!ok && out.contains("exists"), "{out}");
-    let (ok, _) = create_admin(
-        &s,
-        &[
-            "--username",
-            "eve",
-            "--role",
-            "viewer",
-            "--tenant",
-            "default",
-        ],
-    );
+    let (ok, _) = create_admin(&s, &["eve", "--role", "viewer", "--tenant", "default"]);
     assert!(ok);
     let list = s.cli_ok(&["admin", "list"]);
     assert!(list.contains("eve\trole=viewer\ttenant=default"), "{list}");
@@ -215,22 +205,8 @@ fn the_admin_api_over_http() {
 fn webhook_status_and_redelivery_through_the_admin_api() {
     let mut s = Server::start_with(&patient());
     for args in [
-        [
-            "--username",
-            "own",
-            "--role",
-            "owner",
-            "--tenant",
-            "default",
-        ],
-        [
-            "--username",
-            "eve",
-            "--role",
-            "viewer",
-            "--tenant",
-            "default",
-        ],
+        ["own", "--role", "owner", "--tenant", "default"],
+        ["eve", "--role", "viewer", "--tenant", "default"],
     ] {
         let (ok, out) = create_admin(&s, &args);
         assert!(ok, "{out}");

@@ -1,5 +1,5 @@
 //! Admin accounts end to end: `scimd admin disable|enable|passwd|
-//! revoke-sessions|delete` against a running server end the account's
+//! revoke-sessions|delete USERNAME` against a running server end the account's
 //! sessions and govern its sign-in; a super-admin does the same over the
 //! admin API (not to itself); every change is in the tenant's audit log.
 
@@ -56,10 +56,10 @@ fn signed_in(s: &Server, session: &(String, String)) -> bool {
     call(s, session, "GET", "/me", None).status == 200
 }
 
-/// `scimd admin passwd --username U` with the password on stdin.
+/// `scimd admin passwd USERNAME` with the password on stdin.
 fn passwd(s: &Server, user: &str, password: &str) {
     let mut child = Command::new(bin())
-        .args(["admin", "passwd", "--username", user, "--password-stdin"])
+        .args(["admin", "passwd", user, "--password-stdin"])
         .args(["--database", &s.db_url()])
         .env_remove("SCIMD_DATABASE_URL")
         .stdin(Stdio::piped())
@@ -80,16 +80,9 @@ fn passwd(s: &Server, user: &str, password: &str) {
 fn operators_and_super_admins_manage_accounts() {
     let s = Server::start();
     for args in [
-        &["--username", "root", "--role", "super"][..],
-        &[
-            "--username",
-            "bob",
-            "--role",
-            "owner",
-            "--tenant",
-            "default",
-        ][..],
-        &["--username", "carol", "--role", "super"][..],
+        &["root", "--role", "super"][..],
+        &["bob", "--role", "owner", "--tenant", "default"][..],
+        &["carol", "--role", "super"][..],
     ] {
         assert!(s.admin_create(args, PW).0);
     }
@@ -97,7 +90,7 @@ fn operators_and_super_admins_manage_accounts() {
     assert!(signed_in(&s, &bob));
 
     // The operator, on the command line.
-    let out = s.cli_ok(&["admin", "disable", "--username", "bob"]);
+    let out = s.cli_ok(&["admin", "disable", "bob"]);
     assert!(out.contains("disabled"), "{out}");
     assert!(!signed_in(&s, &bob), "disabling ends sessions at once");
     assert_eq!(login(&s, "bob", PW), Err(401));
@@ -109,22 +102,50 @@ fn operators_and_super_admins_manage_accounts() {
             .to_string()
     };
     assert!(!bob_line().ends_with("\tdisabled=-"), "{}", bob_line());
-    s.cli_ok(&["admin", "enable", "--username", "bob"]);
+    s.cli_ok(&["admin", "enable", "bob"]);
     assert!(bob_line().ends_with("\tdisabled=-"), "{}", bob_line());
     let bob = login(&s, "bob", PW).unwrap();
     passwd(&s, "bob", NEW);
     assert!(!signed_in(&s, &bob), "a new password ends sessions");
     assert_eq!(login(&s, "bob", PW), Err(401));
     let bob = login(&s, "bob", NEW).unwrap();
-    let out = s.cli_ok(&["admin", "revoke-sessions", "--username", "bob"]);
+    let out = s.cli_ok(&["admin", "revoke-sessions", "bob"]);
     assert!(out.contains("1 session(s) ended"), "{out}");
     assert!(!signed_in(&s, &bob));
-    let (ok, _, err) = s.cli(&["admin", "disable", "--username", "nobody"]);
+    let (ok, _, err) = s.cli(&["admin", "disable", "nobody"]);
     assert!(!ok && err.contains("no admin account"), "{err}");
+    // `--json` says who is disabled; a password may come from a file.
+    s.cli_ok(&["admin", "disable", "carol"]);
+    let listed = s.cli_ok(&["admin", "list", "--json"]);
+    let disabled: Vec<(String, bool)> = listed
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .map(|a| {
+            let name = a["username"].as_str().unwrap().to_string();
+            (name, a["disabled"].is_string())
+        })
+        .collect();
+    assert_eq!(
+        disabled,
+        [
+            ("bob".to_string(), false),
+            ("carol".to_string(), true),
+            ("root".to_string(), false)
+        ],
+        "{listed}"
+    );
+    s.cli_ok(&["admin", "enable", "carol"]);
+    let file = s.dir.path().join("carol-password");
+    std::fs::write(&file, format!("{NEW}\n")).unwrap();
+    let path = file.to_str().unwrap();
+    let out = s.cli_ok(&["admin", "passwd", "carol", "--password-file", path]);
+    assert!(out.contains("has a new password"), "{out}");
+    assert_eq!(login(&s, "carol", PW), Err(401));
+    let carol = login(&s, "carol", NEW).unwrap();
+    assert!(signed_in(&s, &carol));
 
     // A super-admin, over the API.
     let root = login(&s, "root", PW).unwrap();
-    let carol = login(&s, "carol", PW).unwrap();
     let list = call(&s, &root, "GET", "/admins", None);
     assert_eq!(list.status, 200, "{}", list.text);
     assert_eq!(list.body.as_array().unwrap().len(), 3);
@@ -138,7 +159,7 @@ fn operators_and_super_admins_manage_accounts() {
     );
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(!signed_in(&s, &carol));
-    assert_eq!(login(&s, "carol", PW), Err(401));
+    assert_eq!(login(&s, "carol", NEW), Err(401));
     assert_eq!(call(&s, &root, "DELETE", "/admins/root", None).status, 409);
     let bob = login(&s, "bob", NEW).unwrap();
     assert_eq!(
@@ -182,6 +203,9 @@ fn operators_and_super_admins_manage_accounts() {
         [
             ("admin-delete".into(), "bob".into(), json!("root")),
             ("admin-disable".into(), "carol".into(), json!("root")),
+            ("admin-password".into(), "carol".into(), Value::Null),
+            ("admin-enable".into(), "carol".into(), Value::Null),
+            ("admin-disable".into(), "carol".into(), Value::Null),
             ("admin-revoke-sessions".into(), "bob".into(), Value::Null),
             ("admin-password".into(), "bob".into(), Value::Null),
             ("admin-enable".into(), "bob".into(), Value::Null),

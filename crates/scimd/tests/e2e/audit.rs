@@ -439,7 +439,7 @@ fn membership_changes_show_on_the_members_timeline() {
 }
 
 fn create_admin(s: &Server, username: &str, password: &str) {
-    let (ok, out) = s.admin_create(&["--username", username, "--role", "super"], password);
+    let (ok, out) = s.admin_create(&[username, "--role", "super"], password);
     assert!(ok, "{out}");
 }
 

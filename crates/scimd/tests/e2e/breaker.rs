@@ -31,8 +31,7 @@ fn off() -> Value {
 }
 
 fn metrics(s: &Server) -> String {
-    let root = s.base.trim_end_matches("/scim/v2").to_string();
-    s.raw("GET", &format!("{root}/metrics"), None, &[]).text
+    s.metrics()
 }
 
 const PAUSED: &str = "scimd_breaker_paused{tenant=\"default\",connection=\"default\"} 1";

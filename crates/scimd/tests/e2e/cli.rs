@@ -123,10 +123,12 @@ struct Captured {
     stderr: std::thread::JoinHandle<String>,
 }
 
-/// Starts `scimd serve` on `db` and reads stdout up to the listening line.
-fn serve_captured(db: &str) -> Captured {
+/// Starts `scimd serve` on `db` in `cwd` and reads stdout up to the
+/// listening line.
+fn serve_captured(db: &str, cwd: &Path) -> Captured {
     let mut child = Command::new(bin())
         .args(["serve", "--listen", "127.0.0.1:0", "--database", db])
+        .current_dir(cwd)
         .env_remove("SCIMD_DATABASE_URL")
         .env_remove("SCIMD_LISTEN")
         .env_remove("SCIMD_CONFIG")
@@ -166,14 +168,14 @@ impl Captured {
 }
 
 #[test]
-fn first_start_prints_base_url_and_token_on_stdout_once() {
+fn first_start_prints_base_url_and_leaves_its_token_in_a_private_file_once() {
     let pg = on_postgres().then(fresh_postgres);
     let dir = tempfile::tempdir().unwrap();
     let db = match &pg {
         Some(p) => p.url.clone(),
         None => dir.path().join("scimd.db").to_str().unwrap().to_string(),
     };
-    let first = serve_captured(&db);
+    let first = serve_captured(&db, dir.path());
     let out = first.stdout.clone();
     let listening = out
         .last()
@@ -187,11 +189,24 @@ fn first_start_prints_base_url_and_token_on_stdout_once() {
         .find_map(|l| l.strip_prefix("SCIM base URL: "))
         .unwrap_or_else(|| panic!("no base URL on stdout: {out:?}"));
     assert_eq!(base, listening);
-    let token = out
+    // Stdout is not a terminal: the token is in a file of mode 0600 beside
+    // the SQLite database (in the working directory on PostgreSQL), named
+    // on stdout, and nowhere in stdout itself.
+    assert!(!out.iter().any(|l| l.contains("scimd_")), "{out:?}");
+    let at = out
         .iter()
-        .find(|l| l.starts_with("scimd_"))
-        .unwrap_or_else(|| panic!("no token on stdout: {out:?}"))
-        .clone();
+        .position(|l| l.starts_with("Bearer token (shown once; keep it secret) in the file"))
+        .unwrap_or_else(|| panic!("no token file on stdout: {out:?}"));
+    let file = Path::new(&out[at + 1]).to_path_buf();
+    assert_eq!(file, dir.path().canonicalize().unwrap().join("first-token"));
+    let token = std::fs::read_to_string(&file).unwrap().trim().to_string();
+    assert!(token.starts_with("scimd_"), "{token}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{file:?}");
+    }
     // The token works against the base URL it was printed with.
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -207,7 +222,7 @@ fn first_start_prints_base_url_and_token_on_stdout_once() {
     assert!(!log.contains(&token), "the token reached the log: {log}");
     assert!(!log.contains("SCIM base URL"), "{log}");
     // A restart on the same database prints no token.
-    let second = serve_captured(&db);
+    let second = serve_captured(&db, dir.path());
     let out = second.stdout.clone();
     let log = second.stop();
     assert!(!out.iter().any(|l| l.starts_with("scimd_")), "{out:?}");
@@ -217,4 +232,53 @@ fn first_start_prints_base_url_and_token_on_stdout_once() {
     );
     assert!(!log.contains("scimd_"), "{log}");
     drop(pg);
+}
+
+#[test]
+fn a_tenant_is_deleted_only_when_empty_or_purged() {
+    let s = Server::start();
+    s.cli_ok(&["tenant", "create", "acme"]);
+    let token = s.token_for("acme", "default");
+    let body = serde_json::json!({"schemas": [USER], "userName": "jo@example.com"});
+    assert_eq!(s.req_as(&token, "POST", "/Users", Some(&body)).status, 201);
+    // Refused while it holds a user, and the refusal is audited.
+    let (ok, _, err) = s.cli(&["tenant", "delete", "acme"]);
+    assert!(
+        !ok && err.contains("1 user(s)") && err.contains("--purge"),
+        "{err}"
+    );
+    let audit = s.cli_ok(&["audit", "--tenant", "acme", "--json"]);
+    let refusal: serde_json::Value = serde_json::from_str(audit.lines().next().unwrap()).unwrap();
+    assert_eq!(refusal["action"], "tenant-delete");
+    assert_eq!(refusal["status"], 409);
+    assert_eq!(s.req_as(&token, "GET", "/Users", None).status, 200);
+    // Purged: gone with its token; the default tenant is untouched.
+    let out = s.cli_ok(&["tenant", "delete", "acme", "--purge"]);
+    assert!(out.contains("deleted tenant acme with 1 user(s)"), "{out}");
+    assert_eq!(s.req_as(&token, "GET", "/Users", None).status, 401);
+    assert!(!s.cli_ok(&["tenant", "list"]).contains("acme"));
+    assert_eq!(s.get("/Users").status, 200);
+    let (ok, _, err) = s.cli(&["tenant", "delete", "acme"]);
+    assert!(!ok && err.contains("no tenant"), "{err}");
+    // A new tenant of the same name starts with an empty audit log; the
+    // deleted one's (refusal and deletion) stays in the database.
+    s.cli_ok(&["tenant", "create", "acme"]);
+    assert!(s
+        .cli_ok(&["audit", "--tenant", "acme", "--json"])
+        .trim()
+        .is_empty());
+    if !on_postgres() {
+        let db = rusqlite::Connection::open(s.db_url()).unwrap();
+        let kept: i64 = db
+            .query_row(
+                "SELECT count(*) FROM audit WHERE entry LIKE '%\"tenant-delete\"%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, 2);
+    }
+    // An empty tenant needs no --purge.
+    s.cli_ok(&["tenant", "create", "empty"]);
+    s.cli_ok(&["tenant", "delete", "empty"]);
 }

@@ -20,6 +20,11 @@ pub fn addr_of(s: &Server) -> String {
         .to_string()
 }
 
+/// `host:port` of a server's operations listener (`/metrics`).
+pub fn ops_addr_of(s: &Server) -> String {
+    s.ops.trim_start_matches("http://").to_string()
+}
+
 /// Reads until the server closes the connection; panics if it is still
 /// open after `limit` (a generous bound: the server's timeout is far shorter).
 pub fn closed_by_server(sock: &mut TcpStream, limit: Duration) -> Vec<u8> {
@@ -143,14 +148,22 @@ fn idle_connections_are_closed() {
 fn the_connection_cap_holds_new_connections_until_one_closes() {
     let s = Server::start_with(&["--max-connections", "2", "--header-timeout", "60"]);
     let addr = addr_of(&s);
-    let a = TcpStream::connect(&addr).unwrap();
+    let ops = ops_addr_of(&s);
+    // a is served once, then stays open (kept alive) and idle.
+    let mut a = TcpStream::connect(&addr).unwrap();
+    write!(a, "GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    a.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut buf = [0u8; 64];
+    assert!(a.read(&mut buf).unwrap() > 0);
+    // The operations listener counts the SCIM listener's connections
+    // (its own are capped apart).
     assert_eq!(
-        metric(&addr, "scimd_http_connections{listener=\"scim\"}"),
-        Some(2.0),
-        "the idle connection and the one asking"
+        metric(&ops, "scimd_http_connections{listener=\"scim\"}"),
+        Some(1.0),
+        "the idle connection"
     );
     assert_eq!(
-        metric(&addr, "scimd_http_connections_max{listener=\"scim\"}"),
+        metric(&ops, "scimd_http_connections_max{listener=\"scim\"}"),
         Some(2.0)
     );
     // c takes the second slot; d waits in the backlog, unanswered.
@@ -163,7 +176,6 @@ fn the_connection_cap_holds_new_connections_until_one_closes() {
     .unwrap();
     d.set_read_timeout(Some(Duration::from_millis(500)))
         .unwrap();
-    let mut buf = [0u8; 64];
     assert!(
         d.read(&mut buf).is_err(),
         "a connection past the cap was served"
@@ -176,7 +188,7 @@ fn the_connection_cap_holds_new_connections_until_one_closes() {
     drop(_c);
     let waits = (0..50).find_map(|_| {
         metric(
-            &addr,
+            &ops,
             "scimd_http_connection_limit_waits_total{listener=\"scim\"}",
         )
         .filter(|w| *w >= 1.0)
@@ -254,7 +266,7 @@ fn failed_authentication_is_limited_per_address() {
     // A client cannot pick another address with X-Forwarded-For.
     let r = with_token(&s, BAD, &[("X-Forwarded-For", "203.0.113.9")]);
     assert_error(&r, 429, None);
-    let m = metric(&addr_of(&s), "scimd_rate_limited_total").unwrap();
+    let m = metric(&ops_addr_of(&s), "scimd_rate_limited_total").unwrap();
     assert!(m >= 3.0, "{m}");
 }
 

@@ -18,7 +18,7 @@ struct Admin<'a> {
 
 impl Admin<'_> {
     fn sign_in(s: &Server) -> Admin<'_> {
-        let (ok, out) = s.admin_create(&["--username", "root", "--role", "super"], PW);
+        let (ok, out) = s.admin_create(&["root", "--role", "super"], PW);
         assert!(ok, "{out}");
         let r = s.raw(
             "POST",

@@ -759,5 +759,8 @@ fn group_name_uniqueness_is_a_tenant_setting() {
     let r = s.get("/Groups?filter=displayName%20eq%20%22Engineering%22");
     assert_eq!(r.body["totalResults"], 2);
     let (ok, _, err) = s.cli(&["tenant", "set", "default", "--unique-group-names", "maybe"]);
-    assert!(!ok && err.contains("true, false or default"), "{err}");
+    assert!(
+        !ok && err.contains("possible values: true, false, default"),
+        "{err}"
+    );
 }

@@ -23,6 +23,8 @@ pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 pub struct Server {
     child: Child,
     pub base: String,
+    /// The operations listener (`--ops-listen`): `http://ADDR`.
+    pub ops: String,
     pub token: String,
     pub dir: tempfile::TempDir,
     agent: ureq::Agent,
@@ -39,6 +41,26 @@ pub fn on_postgres() -> bool {
 pub fn fresh_postgres() -> Arc<TestDb> {
     let admin = admin_url().unwrap_or_else(|(_, why)| panic!("{why}"));
     Arc::new(TestDb::create_blocking(&admin).unwrap())
+}
+
+/// For a PostgreSQL database, the webhook key file every scimd process of
+/// this test run shares (replicas must share one; SQLite uses the default
+/// beside its file): the environment for it.
+pub fn key_env(db: &str) -> Vec<(&'static str, String)> {
+    static FILE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if !db.starts_with("postgres") {
+        return Vec::new();
+    }
+    let path = FILE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let path = dir.join("webhook-keys");
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).unwrap();
+        let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        std::fs::write(&path, format!("{hex}\n")).unwrap();
+        path.to_str().unwrap().to_string()
+    });
+    vec![("SCIMD_WEBHOOK_KEY_FILE", path.clone())]
 }
 
 fn agent() -> ureq::Agent {
@@ -79,10 +101,11 @@ impl Server {
     /// Starts scimd on a given Postgres database (or a new SQLite file).
     pub fn start_on(pg: Option<Arc<TestDb>>, extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let (child, base, token) = spawn(&url_for(pg.as_deref(), &dir), extra);
+        let (child, base, token, ops) = spawn(&url_for(pg.as_deref(), &dir), extra);
         Server {
             child,
             base,
+            ops,
             token: token.expect("no bootstrap token"),
             dir,
             agent: agent(),
@@ -106,9 +129,10 @@ impl Server {
             .clone()
             .or(second.2.clone())
             .expect("no bootstrap token");
-        let make = |(child, base, _): (Child, String, Option<String>)| Server {
+        let make = |(child, base, _, ops): Spawned| Server {
             child,
             base,
+            ops,
             token: token.clone(),
             dir: tempfile::tempdir().unwrap(),
             agent: agent(),
@@ -121,10 +145,11 @@ impl Server {
     /// server's token.
     pub fn replica(&self, extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let (child, base, _) = spawn(&self.db_url(), extra);
+        let (child, base, _, ops) = spawn(&self.db_url(), extra);
         Server {
             child,
             base,
+            ops,
             token: self.token.clone(),
             dir,
             agent: agent(),
@@ -140,9 +165,10 @@ impl Server {
     /// [`Server::restart`] with extra `serve` flags.
     pub fn restart_with(&mut self, extra: &[&str]) {
         self.kill();
-        let (child, base, _) = spawn(&self.db_url(), extra);
+        let (child, base, _, ops) = spawn(&self.db_url(), extra);
         self.child = child;
         self.base = base;
+        self.ops = ops;
     }
 }
 
@@ -153,15 +179,27 @@ fn url_for(pg: Option<&TestDb>, dir: &tempfile::TempDir) -> String {
     }
 }
 
-fn spawn(db: &str, extra: &[&str]) -> (Child, String, Option<String>) {
+/// A started server: the process, its SCIM base URL, the first token (on
+/// a new database) and its operations listener.
+type Spawned = (Child, String, Option<String>, String);
+
+fn spawn(db: &str, extra: &[&str]) -> Spawned {
     let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--database"];
     let db_s = db.to_string();
     args.push(&db_s);
+    args.extend_from_slice(&["--ops-listen", "127.0.0.1:0"]);
+    // The first token's file, in a directory of this server's own (on
+    // PostgreSQL the default is the working directory: the source tree).
+    let token_dir = tempfile::tempdir().unwrap();
+    let token_file = token_dir.path().join("first-token");
+    let token_file_s = token_file.to_str().unwrap().to_string();
+    args.extend_from_slice(&["--first-token-file", &token_file_s]);
     args.extend_from_slice(extra);
     let mut child = Command::new(bin())
         .args(&args)
         .env_remove("SCIMD_DATABASE_URL")
         .env_remove("SCIMD_LISTEN")
+        .envs(key_env(db))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -170,11 +208,22 @@ fn spawn(db: &str, extra: &[&str]) -> (Child, String, Option<String>) {
     let mut lines = BufReader::new(stdout).lines();
     let mut token = None;
     let mut base = None;
+    let mut ops = None;
+    let mut token_file_next = false;
     let deadline = Instant::now() + Duration::from_secs(20);
     while base.is_none() && Instant::now() < deadline {
         let Some(Ok(line)) = lines.next() else { break };
         if line.starts_with("scimd_") {
             token = Some(line.trim().to_string());
+        }
+        // Stdout is a pipe, so the first token is in a file of mode 0600.
+        if token_file_next {
+            let text = std::fs::read_to_string(line.trim()).unwrap();
+            token = Some(text.trim().to_string());
+        }
+        token_file_next = line.starts_with("Bearer token (shown once; keep it secret) in the file");
+        if let Some(rest) = line.strip_prefix("scimd operations on ") {
+            ops = rest.split_whitespace().next().map(str::to_string);
         }
         if let Some(url) = line.strip_prefix("scimd listening on ") {
             base = Some(url.trim().to_string());
@@ -182,7 +231,12 @@ fn spawn(db: &str, extra: &[&str]) -> (Child, String, Option<String>) {
     }
     // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    (child, base.expect("server did not start"), token)
+    (
+        child,
+        base.expect("server did not start"),
+        token,
+        ops.expect("no operations listener"),
+    )
 }
 
 impl Server {
@@ -197,6 +251,7 @@ impl Server {
             .args(args)
             .args(["--database", &db])
             .env_remove("SCIMD_DATABASE_URL")
+            .envs(key_env(&db))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -224,6 +279,7 @@ impl Server {
         let out = Command::new(bin())
             .args(&all)
             .env_remove("SCIMD_DATABASE_URL")
+            .envs(key_env(&db))
             .output()
             .unwrap();
         (
@@ -357,6 +413,13 @@ impl Server {
         );
         assert_eq!(r.status, 201, "{}", r.text);
         r.body["id"].as_str().unwrap().to_string()
+    }
+
+    /// The exposition text of `/metrics` on the operations listener.
+    pub fn metrics(&self) -> String {
+        let r = self.raw("GET", &format!("{}/metrics", self.ops), None, &[]);
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.text
     }
 
     /// The server's process id.

@@ -33,7 +33,7 @@ fn describe(set: &Value) -> (String, i64, String) {
         .trim_start_matches(PROV)
         .trim_end_matches(":full")
         .trim_end_matches(":notice");
-    let seq = set["jti"].as_str().unwrap().rsplit('-').next().unwrap();
+    let seq = set["jti"].as_str().unwrap().rsplit("-n").next().unwrap();
     (
         kind.to_string(),
         seq.parse().unwrap(),
@@ -82,8 +82,7 @@ fn status(s: &Server, id: &str) -> std::collections::HashMap<String, String> {
 }
 
 fn metrics(s: &Server) -> String {
-    let root = s.base.trim_end_matches("/scim/v2");
-    s.raw("GET", &format!("{root}/metrics"), None, &[]).text
+    s.metrics()
 }
 
 /// A webhook's sample of a metric family, if exposed.
