@@ -2,8 +2,8 @@
 
 use crate::auth::{generate_token, hash_token, token_prefix};
 use crate::journal::Origin;
-use crate::profile::Profile;
 use crate::ScimService;
+use scim_core::profile::Profile;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{Connection, NewToken, ResourceCounts, Tenant, TenantDeletion, TokenRecord};
 
@@ -42,7 +42,7 @@ impl ScimService {
         let now = self.clock.now();
         let tenant = self.store.create_tenant(name, now).await?;
         self.store
-            .create_connection(tenant.id, DEFAULT_CONNECTION, Profile::Auto.name(), now)
+            .create_connection(tenant.id, DEFAULT_CONNECTION, Profile::Auto, now)
             .await?;
         Ok(tenant)
     }

@@ -9,8 +9,8 @@
 //!   chooses; the cap holds either way.
 
 use crate::admin::{check_name, IssuedToken};
-use crate::profile::Profile;
 use crate::ScimService;
+use scim_core::profile::Profile;
 use scim_core::timestamp::Timestamp;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{
@@ -64,7 +64,7 @@ impl ScimService {
         let t = self.tenant_named(tenant).await?;
         let c = self
             .store
-            .create_connection(t.id, name, profile.name(), self.clock.now())
+            .create_connection(t.id, name, profile, self.clock.now())
             .await?;
         self.store
             .update_connection(
@@ -72,7 +72,7 @@ impl ScimService {
                 c.id,
                 ConnectionUpdate {
                     name: c.name.clone(),
-                    profile: c.profile.clone(),
+                    profile: c.profile,
                     policy,
                 },
             )
@@ -90,12 +90,11 @@ impl ScimService {
         let c = self.connection_named(tenant, name).await?;
         let mut change = ConnectionUpdate {
             name: c.name.clone(),
-            profile: c.profile.clone(),
+            profile: c.profile,
             policy: c.policy.clone(),
         };
         edit(&mut change)?;
         check_name("connection", &change.name)?;
-        change.profile = Profile::parse(&change.profile)?.name().to_string();
         check_policy(&change.policy)?;
         self.store
             .update_connection(c.tenant, c.id, change)

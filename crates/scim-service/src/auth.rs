@@ -11,8 +11,8 @@
 //! is scoped to.
 
 use crate::ids::random_bytes;
-use crate::profile::Profile;
 use crate::ScimService;
+use scim_core::profile::Profile;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{
     Connection, ConnectionId, ConnectionPolicy, Credential, TenantId, TenantSettings,
@@ -228,7 +228,7 @@ impl ScimService {
             ));
         }
         let settings = tenant.settings;
-        let profile = Profile::parse(&connection.profile).unwrap_or(Profile::Auto);
+        let profile = connection.profile;
         Ok(Principal {
             tenant: record.tenant,
             settings,

@@ -26,7 +26,6 @@ pub mod discovery;
 pub mod feed;
 pub mod ids;
 pub mod journal;
-pub mod profile;
 pub mod provenance;
 pub mod ratelimit;
 pub mod render;
@@ -38,8 +37,8 @@ pub use auth::{AuthRefusal, Principal};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::ServiceConfig;
 pub use ids::{IdGenerator, Sequential, UuidV7};
-pub use profile::Profile;
 pub use resource::{Reply, RequestCtx};
+pub use scim_core::profile::{Profile, ENTRA_AGENTS};
 
 use scim_core::schema::{SchemaRegistry, GROUP_SCHEMA};
 use scim_core::{ScimError, ScimResult};

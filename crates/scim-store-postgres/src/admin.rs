@@ -42,7 +42,7 @@ fn connection_at(r: &Row, o: usize) -> StoreResult<scim_store::Connection> {
         id: ConnectionId::from_db(r.try_get(o).map_err(backend)?),
         tenant: TenantId::from_db(r.try_get(o + 1).map_err(backend)?),
         name: r.try_get(o + 2).map_err(backend)?,
-        profile: r.try_get(o + 3).map_err(backend)?,
+        profile: profile_of(r.try_get(o + 3).map_err(backend)?)?,
         created: ts(r.try_get(o + 4).map_err(backend)?)?,
         policy: from_text(r.try_get(o + 5).map_err(backend)?)?,
     })
@@ -159,13 +159,13 @@ impl Store for PostgresStore {
         &self,
         tenant: TenantId,
         name: &str,
-        profile: &str,
+        profile: Profile,
         now: Timestamp,
     ) -> StoreResult<scim_store::Connection> {
         let row = self
             .write_row(
                 &format!("INSERT INTO connections (tenant_id, name, profile, created) VALUES ($1, $2, $3, $4) RETURNING {CONNECTION_COLUMNS}"),
-                &[&tenant.db_key(), &name, &profile, &now.unix_millis()],
+                &[&tenant.db_key(), &name, &profile.name(), &now.unix_millis()],
                 &format!("connection {name:?} exists"),
             )
             .await?;
@@ -211,7 +211,7 @@ impl Store for PostgresStore {
                 &stmt,
                 &[
                     &change.name,
-                    &change.profile,
+                    &change.profile.name(),
                     &policy,
                     &tenant.db_key(),
                     &id.db_key(),

@@ -58,7 +58,7 @@ fn connection_of(
         id: ConnectionId::from_db(id),
         tenant: TenantId::from_db(tenant),
         name,
-        profile,
+        profile: profile_of(&profile)?,
         policy: from_text(&policy)?,
         created: ts(created)?,
     })
@@ -238,15 +238,15 @@ impl Store for SqliteStore {
         &self,
         tenant: TenantId,
         name: &str,
-        profile: &str,
+        profile: Profile,
         now: Timestamp,
     ) -> StoreResult<Connection_> {
-        let (name, profile) = (name.to_string(), profile.to_string());
+        let name = name.to_string();
         self.writer
             .write(move |c| {
                 c.execute(
                     "INSERT INTO connections (tenant_id, name, profile, created) VALUES (?1, ?2, ?3, ?4)",
-                    params![tenant.db_key(), name, profile, now.unix_millis()],
+                    params![tenant.db_key(), name, profile.name(), now.unix_millis()],
                 )
                 .map_err(unique_or(format!("connection {name:?} exists")))?;
                 Ok(scim_store::Connection { id: ConnectionId::from_db(c.last_insert_rowid()), tenant, name, profile, policy: ConnectionPolicy::default(), created: now })
@@ -290,7 +290,7 @@ impl Store for SqliteStore {
                 let n = c
                     .execute(
                         "UPDATE connections SET name = ?1, profile = ?2, policy = ?3 WHERE tenant_id = ?4 AND id = ?5",
-                        params![change.name, change.profile, policy, tenant.db_key(), id.db_key()],
+                        params![change.name, change.profile.name(), policy, tenant.db_key(), id.db_key()],
                     )
                     .map_err(unique_or(format!("connection {:?} exists", change.name)))?;
                 if n == 0 {

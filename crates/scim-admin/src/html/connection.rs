@@ -89,7 +89,7 @@ fn body(who: &AdminPrincipal, tenant: &str, v: &ConnectionView) -> String {
     } else {
         format!(
             r#"<dl class="props"><dt>Profile</dt><dd>{}</dd><dt>On active=false</dt><dd>{}</dd><dt>On DELETE</dt><dd>{}</dd><dt>Ownership</dt><dd>{}</dd><dt>Max active tokens</dt><dd>{}</dd></dl>"#,
-            esc(&c.profile),
+            esc(c.profile.name()),
             choice_name(&c.policy.deactivate),
             choice_name(&c.policy.delete),
             choice_name(&c.policy.ownership),

@@ -39,7 +39,7 @@ pub fn policy_fields(c: Option<&Connection>) -> String {
             "profile",
             "IdP profile",
             PROFILES,
-            c.map_or("auto", |c| c.profile.as_str())
+            c.map_or("auto", |c| c.profile.name())
         ),
         select(
             "deactivate",
@@ -86,7 +86,7 @@ fn row(tenant: &str, v: &ConnectionView) -> String {
         url(tenant),
         url(&c.name),
         esc(&c.name),
-        esc(&c.profile),
+        esc(c.profile.name()),
         choice_name(&p.deactivate),
         choice_name(&p.delete),
         choice_name(&p.ownership),

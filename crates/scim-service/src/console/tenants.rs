@@ -196,7 +196,7 @@ impl Console<'_> {
         self.svc
             .update_connection(tenant, name, move |c| {
                 c.name = form.name;
-                c.profile = form.profile;
+                c.profile = form.profile.parse()?;
                 c.policy.deactivate = form.deactivate;
                 c.policy.delete = form.delete;
                 c.policy.ownership = form.ownership;

@@ -208,7 +208,7 @@ impl ScimService {
         policy.released_at = Some(now.unix_millis());
         let change = ConnectionUpdate {
             name: c.name.clone(),
-            profile: c.profile.clone(),
+            profile: c.profile,
             policy,
         };
         self.store.update_connection(c.tenant, c.id, change).await?;

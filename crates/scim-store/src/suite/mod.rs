@@ -242,15 +242,17 @@ pub async fn tenants_connections_tokens(store: Arc<dyn Store>) {
     assert!(store.find_tenant("nope").await.unwrap().is_none());
 
     let c = store
-        .create_connection(a.id, "default", "auto", t(2))
+        .create_connection(a.id, "default", Profile::Auto, t(2))
         .await
         .unwrap();
     assert!(matches!(
-        store.create_connection(a.id, "default", "okta", t(2)).await,
+        store
+            .create_connection(a.id, "default", Profile::Okta, t(2))
+            .await,
         Err(StoreError::Uniqueness(_))
     ));
     store
-        .create_connection(b.id, "default", "auto", t(2))
+        .create_connection(b.id, "default", Profile::Auto, t(2))
         .await
         .unwrap();
     assert_eq!(store.list_connections(a.id).await.unwrap().len(), 1);

@@ -36,11 +36,11 @@ pub async fn settings_connections_and_token_expiry(store: Arc<dyn Store>) {
     );
 
     let entra = store
-        .create_connection(a.id, "entra", "entra", t(1))
+        .create_connection(a.id, "entra", Profile::Entra, t(1))
         .await
         .unwrap();
     let okta = store
-        .create_connection(a.id, "okta", "okta", t(1))
+        .create_connection(a.id, "okta", Profile::Okta, t(1))
         .await
         .unwrap();
     assert_eq!(entra.policy, ConnectionPolicy::default());
@@ -52,7 +52,7 @@ pub async fn settings_connections_and_token_expiry(store: Arc<dyn Store>) {
     };
     let change = ConnectionUpdate {
         name: "entra-prod".into(),
-        profile: "entra".into(),
+        profile: Profile::Entra,
         policy: policy.clone(),
     };
     let updated = store

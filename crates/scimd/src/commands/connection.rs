@@ -115,7 +115,7 @@ pub async fn run(service: &ScimService, cmd: &ConnectionCommand) -> Result<(), S
                         change.name = n.clone();
                     }
                     if let Some(p) = &flags.profile {
-                        change.profile = name(p);
+                        change.profile = name(p).parse()?;
                     }
                     apply(flags, &mut change.policy).map_err(scim_core::ScimError::InvalidValue)
                 })
