@@ -15,7 +15,7 @@ use scim_admin::openapi;
 use scim_core::timestamp::Timestamp;
 use scim_http::{router_with, AppState};
 use scim_service::console::AdminKind;
-use scim_service::ScimService;
+use scim_service::Operator;
 use scim_store::memory::MemoryStore;
 use scim_store::{DeadLetter, DeliveryProgress, EventStore, WebhookFormat};
 use serde_json::{json, Value};
@@ -25,21 +25,36 @@ use tower::ServiceExt;
 
 const PW: &str = "correct horse battery";
 
-async fn state(scheme: &'static str) -> AppState {
+/// The app's state and the operator principal that set it up.
+struct St {
+    app: AppState,
+    op: Operator,
+}
+
+impl std::ops::Deref for St {
+    type Target = AppState;
+
+    fn deref(&self) -> &AppState {
+        &self.app
+    }
+}
+
+async fn state(scheme: &'static str) -> St {
     state_on(scheme, Arc::new(MemoryStore::new())).await
 }
 
-async fn state_on(scheme: &'static str, store: Arc<MemoryStore>) -> AppState {
-    let service = ScimService::new(store, Default::default()).unwrap();
-    service.bootstrap().await.unwrap();
-    AppState {
-        service,
+async fn state_on(scheme: &'static str, store: Arc<MemoryStore>) -> St {
+    let op = Operator::new(store, Default::default()).unwrap();
+    op.bootstrap().await.unwrap();
+    let app = AppState {
+        service: op.service(),
         public_url: None,
         scheme,
         limits: Default::default(),
         metrics: Default::default(),
         proxies: Default::default(),
-    }
+    };
+    St { app, op }
 }
 
 struct Reply {
@@ -198,7 +213,7 @@ fn post(path: &str, cookie: &str, csrf: Option<&str>, body: Value) -> Request<Bo
 #[tokio::test]
 async fn api_cookies_csrf_and_roles() {
     let st = state("https").await;
-    let svc = &st.service;
+    let svc = st.op.system();
     svc.create_admin("root", PW, AdminKind::Super, None)
         .await
         .unwrap();
@@ -293,7 +308,8 @@ async fn api_cookies_csrf_and_roles() {
 #[tokio::test]
 async fn console_pages_need_a_session_and_csrf() {
     let st = state("http").await;
-    st.service
+    st.op
+        .system()
         .create_admin("root", PW, AdminKind::Super, None)
         .await
         .unwrap();
@@ -345,7 +361,7 @@ async fn console_pages_need_a_session_and_csrf() {
     .await;
     assert_eq!(r.status, 403, "{}", r.text);
     assert!(r.text.contains("CSRF"));
-    assert_eq!(st.service.list_tenants().await.unwrap().len(), 1);
+    assert_eq!(st.op.system().tenants().await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -377,7 +393,8 @@ fn nav_links(page: &str) -> Vec<String> {
 #[tokio::test]
 async fn every_console_nav_link_answers_for_an_owner() {
     let st = state("http").await;
-    st.service
+    st.op
+        .system()
         .create_admin("own", PW, AdminKind::Owner, Some("default"))
         .await
         .unwrap();
@@ -417,21 +434,19 @@ fn form(path: &str, cookie: &str, body: &str) -> Request<Body> {
 async fn webhook_status_and_redelivery() {
     let store = Arc::new(MemoryStore::new());
     let st = state_on("http", store.clone()).await;
-    let svc = &st.service;
+    let svc = st.op.system();
     svc.create_admin("own", PW, AdminKind::Owner, Some("default"))
         .await
         .unwrap();
     svc.create_admin("view", PW, AdminKind::Viewer, Some("default"))
         .await
         .unwrap();
-    let hook = svc
-        .create_webhook(
-            "default",
-            "http://127.0.0.1:9/hook",
-            WebhookFormat::Signed,
-            true,
-            true,
-        )
+    let hook = st
+        .op
+        .tenant("default")
+        .await
+        .unwrap()
+        .create_webhook("http://127.0.0.1:9/hook", WebhookFormat::Signed, true, true)
         .await
         .unwrap();
     // The worker's state after two failed attempts and one dead letter.

@@ -12,8 +12,8 @@
 //! without one the feed starts at the oldest event kept. Any replica can
 //! serve any page.
 
+use crate::scim::Scim;
 use crate::set::security_event;
-use crate::{Principal, RequestCtx, ScimService};
 use scim_core::{ScimError, ScimResult};
 use serde_json::{json, Value};
 
@@ -28,14 +28,10 @@ fn parse_cursor(c: &str) -> ScimResult<i64> {
         .ok_or_else(|| ScimError::InvalidCursor(format!("{c:?} is not a cursor this feed issued")))
 }
 
-impl ScimService {
+impl Scim<'_> {
     /// A page of the principal's tenant's change feed.
-    pub async fn feed(
-        &self,
-        who: &Principal,
-        ctx: &RequestCtx,
-        pairs: &[(String, String)],
-    ) -> ScimResult<Value> {
+    pub async fn feed(&self, pairs: &[(String, String)]) -> ScimResult<Value> {
+        let (who, ctx) = (self.who, self.ctx);
         let get = |k: &str| {
             pairs
                 .iter()
@@ -64,6 +60,7 @@ impl ScimService {
             }
         };
         let mut events = self
+            .core
             .store
             .events(Some(who.tenant()), after, count.saturating_add(1))
             .await?;

@@ -19,22 +19,21 @@ pub use metrics::WebhookMetrics;
 pub use transport::{HttpTransport, Outgoing, Transport};
 pub use worker::{Worker, WorkerConfig};
 
-use scim_service::ScimService;
+use scim_service::TenantAdmin;
 
 /// Sends a test event to a tenant's webhook now (`scimd webhook test`),
 /// signed as deliveries are; returns the receiver's HTTP status.
 pub async fn send_test(
-    service: &ScimService,
+    admin: &TenantAdmin<'_>,
     transport: &dyn Transport,
-    tenant: &str,
     id: i64,
     issuer: &str,
 ) -> Result<u16, String> {
-    let hook = service
-        .webhook(tenant, id)
+    let hook = admin
+        .webhook(id)
         .await
         .map_err(|e| e.detail().to_string())?;
-    let set = service
+    let set = admin
         .test_event(&hook, issuer)
         .map_err(|e| e.detail().to_string())?;
     let now_secs = scim_core::timestamp::Timestamp::now_utc().unix_millis() / 1000;

@@ -1,58 +1,40 @@
 //! Create a resource: `POST /Users`, `POST /Groups` (RFC 7644 §3.3).
-//! Answers 201 with the resource, `Location` and `ETag`; a taken `userName`
-//! (or group name) is 409 `uniqueness`. A new user that matches a local
-//! account is adopted or refused as the tenant's matching policy says
-//! ([`super::adopt`]); an active user needs a free licence seat (403).
+//! The outcome is [`Outcome::Created`] with the resource; a taken
+//! `userName` (or group name) is 409 `uniqueness`. A new user that matches
+//! a local account is adopted or refused as the tenant's matching policy
+//! says ([`super::adopt`]); an active user needs a free licence seat (403).
 
-use super::{Reply, RequestCtx};
-use crate::journal::{change, Origin};
-use crate::{Principal, ScimService};
-use scim_core::project::Projection;
+use crate::journal::change;
+use crate::outcome::Outcome;
+use crate::scim::Scim;
 use scim_core::ScimResult;
 use scim_store::index::keys;
 use scim_store::{NewRecord, Provenance, ResourceKind};
 use serde_json::Value;
 
-impl ScimService {
+impl Scim<'_> {
     /// Creates a resource from a request body.
-    pub async fn create(
-        &self,
-        who: &Principal,
-        kind: ResourceKind,
-        body: &Value,
-        ctx: &RequestCtx,
-        projection: &Projection,
-    ) -> ScimResult<Reply> {
-        let result = self.create_inner(who, kind, body, ctx, projection).await;
-        self.audit_refusal(who, ctx, kind, None, Some(body), &result)
-            .await;
-        result
+    pub async fn create(&self, kind: ResourceKind, body: &Value) -> ScimResult<Outcome> {
+        let result = self.create_inner(kind, body).await;
+        self.audited(Some(kind), None, Some(body), result).await
     }
 
-    async fn create_inner(
-        &self,
-        who: &Principal,
-        kind: ResourceKind,
-        body: &Value,
-        ctx: &RequestCtx,
-        projection: &Projection,
-    ) -> ScimResult<Reply> {
+    async fn create_inner(&self, kind: ResourceKind, body: &Value) -> ScimResult<Outcome> {
+        let (core, who, ctx) = (self.core, self.who, self.ctx);
         let tol = who.profile().tolerances();
-        let (doc, members) = self.prepare(kind, body, &tol)?;
-        let now = self.clock.now();
+        let (doc, members) = core.prepare(kind, body, &tol)?;
+        let now = core.clock.now();
         let provider = who.auth_provider(ctx.user_agent.as_deref(), ctx.entra_flag);
         let provenance =
             Provenance::provisioned(who.connection(), who.connection_name(), &provider, now);
-        let origin = Origin::of(who, ctx).with_sent(body);
+        let origin = self.origin().with_sent(body);
         if kind == ResourceKind::User {
-            if let Some(adopted) = self
-                .adopt(who, &doc, &provenance, &origin, projection)
-                .await?
-            {
-                return self.reply(&adopted, ctx, projection, 201);
+            if let Some(adopted) = self.adopt(&doc, &provenance, &origin).await? {
+                let (r, body) = self.shown(&adopted)?;
+                return Ok(Outcome::Created(r, body));
             }
         }
-        let id = self.ids.new_id();
+        let id = core.ids.new_id();
         let extra: &[&str] = if members.is_empty() {
             &[]
         } else {
@@ -75,12 +57,13 @@ impl ScimService {
             id,
             created: now,
             provenance,
-            keys: keys(kind, &doc, self.unique_groups(who.settings())),
+            keys: keys(kind, &doc, core.unique_groups(who.settings())),
             doc,
             members,
             journal,
         };
-        let stored = self.store.resources(who.tenant()).insert(record).await?;
-        self.reply(&stored, ctx, projection, 201)
+        let stored = core.store.resources(who.tenant()).insert(record).await?;
+        let (r, body) = self.shown(&stored)?;
+        Ok(Outcome::Created(r, body))
     }
 }

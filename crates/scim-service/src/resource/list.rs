@@ -2,9 +2,8 @@
 //! `POST /.search`, `POST /Users/.search`, `POST /Groups/.search` (§3.4.3):
 //! filter, sort, index or cursor (RFC 9865) pagination, and projection.
 
-use super::{Reply, RequestCtx};
 use crate::render::projected;
-use crate::{Principal, ScimService};
+use crate::scim::Scim;
 use scim_core::filter::{lower, Lowered};
 use scim_core::list::{list_response, ListQuery, Paging};
 use scim_core::sort::SortSpec;
@@ -21,21 +20,21 @@ pub enum ListSource<'a> {
     Search(&'a Value),
 }
 
-impl ScimService {
-    /// Lists one resource type, or (with `kind` `None`, the root `/.search`) all.
+impl Scim<'_> {
+    /// Lists one resource type, or (with `kind` `None`, the root `/.search`)
+    /// all: a ListResponse.
     pub async fn list(
         &self,
-        who: &Principal,
         kind: Option<ResourceKind>,
         source: ListSource<'_>,
-        ctx: &RequestCtx,
-    ) -> ScimResult<Reply> {
+    ) -> ScimResult<Value> {
+        let (core, who, ctx) = (self.core, self.who, self.ctx);
         let tol = who.profile().tolerances();
         let q = match source {
-            ListSource::Query(pairs) => ListQuery::from_query(pairs, &tol, &self.config.list)?,
-            ListSource::Search(body) => ListQuery::from_search_body(body, &tol, &self.config.list)?,
+            ListSource::Query(pairs) => ListQuery::from_query(pairs, &tol, &core.config.list)?,
+            ListSource::Search(body) => ListQuery::from_search_body(body, &tol, &core.config.list)?,
         };
-        let limit = q.page_size(&self.config.list);
+        let limit = q.page_size(&core.config.list);
         let kinds: Vec<ResourceKind> = match kind {
             Some(k) => vec![k],
             None => {
@@ -56,7 +55,7 @@ impl ScimService {
             Paging::Cursor(_) => 0,
         };
         for k in kinds {
-            let view = self.view(k)?;
+            let view = core.view(k)?;
             let filter = match &q.filter {
                 None => None,
                 Some(f) => match lower(f, &view) {
@@ -85,9 +84,9 @@ impl ScimService {
                 sort,
                 page,
                 limit: want,
-                load: self.load_for(k, &q.projection)?,
+                load: core.load_for(k, &q.projection)?,
             };
-            let result = self.store.resources(who.tenant()).query(k, &query).await?;
+            let result = core.store.resources(who.tenant()).query(k, &query).await?;
             total += result.total;
             skip = skip.saturating_sub(result.total);
             next_cursor = result.next_cursor;
@@ -95,12 +94,12 @@ impl ScimService {
                 resources.push(projected(r, &ctx.base_url, &q.projection, &view));
             }
         }
-        let body = list_response(resources, total, &q.paging, next_cursor, None);
-        Ok(Reply {
-            status: 200,
-            body: Some(body),
-            etag: None,
-            location: None,
-        })
+        Ok(list_response(
+            resources,
+            total,
+            &q.paging,
+            next_cursor,
+            None,
+        ))
     }
 }

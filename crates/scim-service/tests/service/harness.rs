@@ -1,0 +1,482 @@
+//! The service on the memory store, with a manual clock and sequential
+//! ids: what every service-level test starts from.
+//!
+//! [`Harness::new`] bootstraps as `serve` does (tenant `default`, its
+//! `default` connection, a token). [`Idp`] is a client of one connection:
+//! it calls the SCIM API as an HTTP request would, authenticating its
+//! token anew for each call (so it sees the connection's and the tenant's
+//! policies as they are now), and addresses resources by the paths of the
+//! HTTP API (`POST /Users`, `PATCH /Groups/{id}`, `GET /Users?filter=…`),
+//! so cases read like the requests an IdP sends. [`Answer::code`] is the
+//! error's status, or for a success the status RFC 7644 gives the outcome.
+
+#![allow(dead_code)] // each area uses a part
+
+use scim_core::project::Projection;
+use scim_core::resource::EtagCondition;
+use scim_core::{ScimError, ScimResult};
+use scim_service::console::{AdminKind, LoginOutcome};
+use scim_service::resource::ListSource;
+use scim_service::{
+    AdminPrincipal, ManualClock, Operator, Outcome, Preconditions, Principal, RequestCtx,
+    Sequential, Service, ServiceConfig, TenantAdmin,
+};
+use scim_store::memory::MemoryStore;
+use scim_store::{ConnectionPolicy, ResourceKind, TenantSettings};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub const BULK: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
+pub const PROVENANCE: &str = "urn:scimd:schemas:extension:provenance:2.0:User";
+pub const BASE: &str = "https://scim.test/scim/v2";
+/// The password of every admin account the tests make.
+pub const PW: &str = "correct horse battery";
+/// The manual clock's start: 2023-11-14T22:13:20Z.
+pub const START_MS: i64 = 1_700_000_000_000;
+pub const DAY_MS: i64 = 86_400_000;
+
+/// A user body.
+pub fn user(name: &str, active: bool) -> Value {
+    json!({"schemas": [USER], "userName": name, "active": active})
+}
+
+/// A group body with members.
+pub fn group(name: &str, members: &[&str]) -> Value {
+    let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
+    json!({"schemas": [GROUP], "displayName": name, "members": members})
+}
+
+/// A PatchOp body.
+pub fn patch(ops: Value) -> Value {
+    json!({"schemas": [PATCH_OP], "Operations": ops})
+}
+
+/// The PatchOp that deactivates a user.
+pub fn deactivate() -> Value {
+    patch(json!([{"op": "replace", "path": "active", "value": false}]))
+}
+
+/// The service, its operator and the store underneath.
+pub struct Harness {
+    pub store: Arc<MemoryStore>,
+    pub clock: Arc<ManualClock>,
+    pub op: Operator,
+    pub svc: Service,
+    /// The `default` connection of tenant `default`.
+    pub idp: Idp,
+}
+
+impl Harness {
+    /// Tenant `default` with its `default` connection and a token, as on
+    /// the first start.
+    pub async fn new() -> Harness {
+        Harness::with(ServiceConfig::default()).await
+    }
+
+    /// [`Harness::new`] with service settings.
+    pub async fn with(config: ServiceConfig) -> Harness {
+        let store = Arc::new(MemoryStore::new());
+        let clock = Arc::new(ManualClock::at(START_MS));
+        let op = Operator::with(
+            store.clone(),
+            config,
+            clock.clone(),
+            Arc::new(Sequential::new("id")),
+        )
+        .unwrap();
+        let issued = op.bootstrap().await.unwrap().unwrap();
+        let svc = op.service();
+        let idp = Idp::new(&svc, &issued.token);
+        Harness {
+            store,
+            clock,
+            op,
+            svc,
+            idp,
+        }
+    }
+
+    /// The administration of a tenant, as the command line has it.
+    pub async fn tenant(&self, name: &str) -> TenantAdmin<'_> {
+        self.op.tenant(name).await.unwrap()
+    }
+
+    /// Changes tenant `default`'s settings.
+    pub async fn settings(&self, edit: impl FnOnce(&mut TenantSettings)) {
+        self.tenant("default")
+            .await
+            .update_settings(|s| {
+                edit(s);
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+
+    /// A new connection of tenant `default` with a profile and policies,
+    /// and a client with a token of it.
+    pub async fn connection(
+        &self,
+        name: &str,
+        profile: &str,
+        edit: impl FnOnce(&mut ConnectionPolicy),
+    ) -> Idp {
+        let mut policy = ConnectionPolicy::default();
+        edit(&mut policy);
+        let t = self.tenant("default").await;
+        t.create_connection(name, profile, policy).await.unwrap();
+        self.token("default", name).await
+    }
+
+    /// Changes a connection of tenant `default`.
+    pub async fn policy(&self, connection: &str, edit: impl FnOnce(&mut ConnectionPolicy)) {
+        self.tenant("default")
+            .await
+            .update_connection(connection, |c| {
+                edit(&mut c.policy);
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+
+    /// A client with a new token of a connection.
+    pub async fn token(&self, tenant: &str, connection: &str) -> Idp {
+        let t = self.tenant(tenant).await;
+        let issued = t.issue_token(Some(connection), "test", None).await.unwrap();
+        Idp::new(&self.svc, &issued.token)
+    }
+
+    /// Creates an admin account.
+    pub async fn admin(&self, username: &str, kind: AdminKind, tenant: Option<&str>) {
+        self.op
+            .system()
+            .create_admin(username, PW, kind, tenant)
+            .await
+            .unwrap();
+    }
+
+    /// Signs an admin in.
+    pub async fn login(&self, username: &str) -> LoginOutcome {
+        self.svc
+            .sessions()
+            .login(username, PW, "127.0.0.1")
+            .await
+            .unwrap()
+    }
+
+    /// An admin account and its principal, signed in.
+    pub async fn signed_in(
+        &self,
+        username: &str,
+        kind: AdminKind,
+        tenant: Option<&str>,
+    ) -> AdminPrincipal {
+        self.admin(username, kind, tenant).await;
+        self.login(username).await.principal
+    }
+
+    /// Tenant `default`'s audit entries, newest first, as JSON.
+    pub async fn audit(&self) -> Vec<Value> {
+        let f = scim_service::admin_audit::AuditFilter {
+            limit: 1000,
+            ..Default::default()
+        };
+        self.tenant("default")
+            .await
+            .audit(&f)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| serde_json::to_value(&r.entry).unwrap())
+            .collect()
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, ms: i64) {
+        self.clock.advance(ms);
+    }
+}
+
+/// The audit entry with `action` for the resource `id` (any when `None`).
+pub fn audited(entries: &[Value], action: &str, id: Option<&str>) -> Value {
+    entries
+        .iter()
+        .find(|e| e["action"] == action && id.is_none_or(|id| e["resourceId"] == id))
+        .unwrap_or_else(|| {
+            let seen: Vec<_> = entries
+                .iter()
+                .map(|e| (&e["action"], &e["resourceId"]))
+                .collect();
+            panic!("no {action:?} for {id:?} in the audit log: {seen:?}")
+        })
+        .clone()
+}
+
+/// What a call answered.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The error's status, or the status RFC 7644 gives the outcome.
+    pub code: u16,
+    /// The representation, the list, or the SCIM error body.
+    pub body: Value,
+    pub outcome: Option<Outcome>,
+    pub error: Option<ScimError>,
+}
+
+impl Answer {
+    fn of(r: ScimResult<Outcome>) -> Answer {
+        match r {
+            Ok(o) => Answer {
+                code: match &o {
+                    Outcome::Created(..) => 201,
+                    Outcome::Found(..) | Outcome::Replaced(..) | Outcome::Patched(..) => 200,
+                    Outcome::NotModified(_) => 304,
+                    Outcome::Changed(_) | Outcome::Deleted(..) => 204,
+                },
+                body: o.body().cloned().unwrap_or(Value::Null),
+                outcome: Some(o),
+                error: None,
+            },
+            Err(e) => Answer::error(e),
+        }
+    }
+
+    fn value(r: ScimResult<Value>) -> Answer {
+        match r {
+            Ok(body) => Answer {
+                code: 200,
+                body,
+                outcome: None,
+                error: None,
+            },
+            Err(e) => Answer::error(e),
+        }
+    }
+
+    fn error(e: ScimError) -> Answer {
+        Answer {
+            code: e.status(),
+            body: e.to_body(),
+            outcome: None,
+            error: Some(e),
+        }
+    }
+
+    /// The error's detail ("" on success).
+    pub fn detail(&self) -> String {
+        self.error
+            .as_ref()
+            .map(|e| e.detail().to_string())
+            .unwrap_or_default()
+    }
+
+    /// The resource's id.
+    pub fn id(&self) -> String {
+        self.body["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no id in {}", self.body))
+            .to_string()
+    }
+
+    /// The version's entity tag, when the outcome names one.
+    pub fn etag(&self) -> Option<String> {
+        self.outcome
+            .as_ref()
+            .and_then(Outcome::version)
+            .map(|v| v.etag())
+    }
+}
+
+/// A client of one connection: its token and what its requests carry.
+#[derive(Clone)]
+pub struct Idp {
+    svc: Service,
+    pub token: String,
+    /// The `User-Agent` its requests carry.
+    pub agent: Option<String>,
+    /// Whether its requests carry Entra's `aadOptscim062020` flag.
+    pub entra_flag: bool,
+    /// `If-Match` for the next calls.
+    pub if_match: Option<String>,
+}
+
+impl Idp {
+    pub fn new(svc: &Service, token: &str) -> Idp {
+        Idp {
+            svc: svc.clone(),
+            token: token.to_string(),
+            agent: None,
+            entra_flag: false,
+            if_match: None,
+        }
+    }
+
+    /// This client with a `User-Agent`.
+    pub fn with_agent(&self, agent: &str) -> Idp {
+        Idp {
+            agent: Some(agent.to_string()),
+            ..self.clone()
+        }
+    }
+
+    /// This client with Entra's flag.
+    pub fn with_entra_flag(&self) -> Idp {
+        Idp {
+            entra_flag: true,
+            ..self.clone()
+        }
+    }
+
+    /// This client sending `If-Match`.
+    pub fn if_match(&self, etag: &str) -> Idp {
+        Idp {
+            if_match: Some(etag.to_string()),
+            ..self.clone()
+        }
+    }
+
+    /// The principal its token names now.
+    pub async fn who(&self) -> ScimResult<Principal> {
+        self.svc
+            .authenticate(Some(&format!("Bearer {}", self.token)))
+            .await
+    }
+
+    /// The request context of a request `method path`.
+    pub fn ctx(&self, method: &str, path: &str) -> RequestCtx {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let q = pairs(query);
+        let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        RequestCtx {
+            base_url: BASE.into(),
+            user_agent: self.agent.clone(),
+            entra_flag: self.entra_flag,
+            request_id: format!("req-{method}-{path}"),
+            method: method.into(),
+            path: path.into(),
+            projection: Projection::parse(get("attributes"), get("excludedAttributes"))
+                .unwrap_or_default(),
+            pre: Preconditions {
+                if_match: self.if_match.as_deref().map(EtagCondition::parse),
+                if_none_match: None,
+            },
+        }
+    }
+
+    /// Calls the SCIM API as `method path` with a body, as the HTTP
+    /// endpoints would.
+    pub async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Answer {
+        let who = match self.who().await {
+            Ok(w) => w,
+            Err(e) => return Answer::error(e),
+        };
+        let ctx = self.ctx(method, path);
+        let scim = self.svc.scim(&who, &ctx);
+        let (p, query) = path.split_once('?').unwrap_or((path, ""));
+        let segs: Vec<&str> = p.trim_matches('/').split('/').collect();
+        let kind = |s: &str| match s {
+            "Users" => ResourceKind::User,
+            "Groups" => ResourceKind::Group,
+            _ => panic!("no endpoint {s}"),
+        };
+        let none = json!(null);
+        let body = body.unwrap_or(&none);
+        match (method, segs.as_slice()) {
+            ("POST", ["Bulk"]) => Answer::value(scim.bulk(body, body.to_string().len()).await),
+            ("GET", ["Events"]) => Answer::value(scim.feed(&pairs(query)).await),
+            ("GET", ["ServiceProviderConfig"]) => {
+                Answer::value(scim.service_provider_config().await)
+            }
+            ("POST", [k, ".search"]) => {
+                Answer::value(scim.list(Some(kind(k)), ListSource::Search(body)).await)
+            }
+            ("GET", [k]) => {
+                let q = pairs(query);
+                Answer::value(scim.list(Some(kind(k)), ListSource::Query(&q)).await)
+            }
+            ("POST", [k]) => Answer::of(scim.create(kind(k), body).await),
+            ("GET", [k, id]) => Answer::of(scim.get(kind(k), id).await),
+            ("PUT", [k, id]) => Answer::of(scim.replace(kind(k), id, body).await),
+            ("PATCH", [k, id]) => Answer::of(scim.patch(kind(k), id, body).await),
+            ("DELETE", [k, id]) => Answer::of(scim.delete(kind(k), id).await),
+            _ => panic!("no route {method} {path}"),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.call("GET", path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Answer {
+        self.call("POST", path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Answer {
+        self.call("PUT", path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value) -> Answer {
+        self.call("PATCH", path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.call("DELETE", path, None).await
+    }
+
+    /// Creates a user; returns its id.
+    pub async fn create_user(&self, name: &str) -> String {
+        let r = self.post("/Users", &user(name, true)).await;
+        assert_eq!(r.code, 201, "{}", r.body);
+        r.id()
+    }
+
+    /// Creates a group with members; returns its id.
+    pub async fn create_group(&self, name: &str, members: &[&str]) -> String {
+        let r = self.post("/Groups", &group(name, members)).await;
+        assert_eq!(r.code, 201, "{}", r.body);
+        r.id()
+    }
+
+    /// A user's provenance extension (asked for by name).
+    pub async fn provenance(&self, id: &str) -> Value {
+        let r = self
+            .get(&format!("/Users/{id}?attributes=userName,{PROVENANCE}"))
+            .await;
+        assert_eq!(r.code, 200, "{}", r.body);
+        r.body[PROVENANCE].clone()
+    }
+}
+
+/// Decoded query pairs (`a=b&c=d`; `%20` and `+` are spaces).
+pub fn pairs(query: &str) -> Vec<(String, String)> {
+    let decode = |s: &str| {
+        let s = s.replace('+', " ");
+        let mut out = Vec::new();
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' && i + 2 < b.len() {
+                if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                    out.push(v);
+                    i += 3;
+                    continue;
+                }
+            }
+            out.push(b[i]);
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    query
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
