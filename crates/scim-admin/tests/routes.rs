@@ -44,7 +44,12 @@ async fn state(scheme: &'static str) -> St {
 }
 
 async fn state_on(scheme: &'static str, store: Arc<MemoryStore>) -> St {
-    let op = Operator::new(store, Default::default()).unwrap();
+    let keys = scim_service::webhook_keys::Keyring::generate_file().unwrap();
+    let config = scim_service::ServiceConfig {
+        webhook_keys: scim_service::webhook_keys::Keyring::parse(&keys).unwrap(),
+        ..Default::default()
+    };
+    let op = Operator::new(store, config).unwrap();
     op.bootstrap().await.unwrap();
     let app = AppState {
         service: op.service(),
@@ -449,7 +454,22 @@ async fn webhook_status_and_redelivery() {
         .create_webhook("http://127.0.0.1:9/hook", WebhookFormat::Signed, true, true)
         .await
         .unwrap();
-    // The worker's state after two failed attempts and one dead letter.
+    // The worker's state after two failed attempts and one dead letter
+    // (of the tenant's first event).
+    let event = scim_store::ChangeEvent {
+        event: "create".into(),
+        ..Default::default()
+    };
+    store
+        .append_journal(
+            hook.tenant,
+            scim_store::Journal {
+                events: vec![event],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     let now = Timestamp::from_unix_millis(1_700_000_000_000).unwrap();
     assert!(store
         .claim_webhook(
@@ -465,7 +485,7 @@ async fn webhook_status_and_redelivery() {
             hook.id,
             "w",
             DeliveryProgress {
-                cursor: hook.cursor,
+                cursor: 1,
                 failures: 2,
                 last_error: Some("HTTP 503".into()),
                 next_attempt: None,
@@ -475,7 +495,7 @@ async fn webhook_status_and_redelivery() {
         .unwrap());
     let dead = DeadLetter {
         webhook: hook.id,
-        event_seq: 7,
+        event_seq: 1,
         error: "HTTP 500".into(),
         at: now,
         requeued: false,

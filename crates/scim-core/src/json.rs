@@ -1,5 +1,6 @@
 //! Small helpers over `serde_json` values: attribute lookup without regard
-//! to case (RFC 7643 §2.1) and the "unassigned" test of RFC 7643 §2.5.
+//! to case (RFC 7643 §2.1), the "unassigned" test of RFC 7643 §2.5, and
+//! the bound on one value's size ([`oversize`]).
 
 use serde_json::{Map, Value};
 
@@ -108,6 +109,45 @@ impl ValueSet {
     }
 }
 
+/// The first string in `v` (a value, or an object's key) longer than `max`
+/// bytes: where it is (a JSON pointer, each part cut to 64 characters) and
+/// its length.
+pub fn oversize(v: &Value, max: usize) -> Option<(String, usize)> {
+    fn part(s: &str) -> String {
+        let cut: String = s.chars().take(64).collect();
+        let cut = cut.replace('~', "~0").replace('/', "~1");
+        if cut.len() < s.len() {
+            format!("{cut}…")
+        } else {
+            cut
+        }
+    }
+    fn walk(v: &Value, max: usize, at: &mut Vec<String>) -> Option<(String, usize)> {
+        let here = |at: &[String]| format!("/{}", at.join("/"));
+        match v {
+            Value::String(s) if s.len() > max => Some((here(at), s.len())),
+            Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+                at.push(i.to_string());
+                let found = walk(item, max, at);
+                at.pop();
+                found
+            }),
+            Value::Object(m) => m.iter().find_map(|(k, item)| {
+                at.push(part(k));
+                let found = if k.len() > max {
+                    Some((here(at), k.len()))
+                } else {
+                    walk(item, max, at)
+                };
+                at.pop();
+                found
+            }),
+            _ => None,
+        }
+    }
+    walk(v, max, &mut Vec::new())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +177,19 @@ mod tests {
         assert!(s.insert(&json!({"value": "a", "type": "work"})));
         assert!(!s.insert(&json!({"type": "work", "value": "a"})));
         assert!(s.insert(&json!({"value": "a"})));
+    }
+
+    #[test]
+    fn the_first_oversize_string_is_found() {
+        let v = json!({"a": "x", "Operations": [{"value": {"title": "y".repeat(11)}}]});
+        assert_eq!(
+            oversize(&v, 10),
+            Some(("/Operations/0/value/title".into(), 11))
+        );
+        assert_eq!(oversize(&v, 11), None);
+        let key = json!({"k/".repeat(50): 1});
+        let (at, n) = oversize(&key, 10).unwrap();
+        assert_eq!(n, 100);
+        assert!(at.starts_with("/k~1k~1") && at.ends_with('…'), "{at}");
     }
 }

@@ -44,7 +44,8 @@ impl FromRequestParts<AppState> for Auth {
 
 /// A JSON request body sent as `application/scim+json` or `application/json`
 /// (any parameters, e.g. a charset); anything else is 415. At most
-/// `HttpLimits::max_body` bytes (413 beyond).
+/// `HttpLimits::max_body` bytes (413 beyond), and no string in it longer
+/// than `ServiceConfig::max_value_bytes` (400 `invalidValue`).
 pub struct ScimJson {
     pub value: Value,
     pub size: usize,
@@ -122,13 +123,27 @@ async fn read_json(
     })
 }
 
+/// Refuses a body holding a string longer than one attribute value may be
+/// (`ServiceConfig::max_value_bytes`): 400 `invalidValue` naming where.
+fn check_values(json: ScimJson, max: usize) -> Result<ScimJson, ScimError> {
+    match scim_core::json::oversize(&json.value, max) {
+        None => Ok(json),
+        Some((at, n)) => Err(ScimError::InvalidValue(format!(
+            "the value at {at} is {n} bytes; one attribute value may have at most {max}"
+        ))),
+    }
+}
+
 /// Reads a JSON body; a refusal names the caller `Auth` kept, if any.
 async fn refusable_json(req: Request, state: &AppState, limit: usize) -> Result<ScimJson, Refusal> {
     let (parts, body) = req.into_parts();
-    read_json(&parts.headers, body, limit).await.map_err(|e| {
-        let caller = parts.extensions.get::<Caller>().map(|c| c.0.clone());
-        Refusal::new(e, caller, &parts, state)
-    })
+    let max_value = state.service.config().max_value_bytes;
+    let read = read_json(&parts.headers, body, limit).await;
+    read.and_then(|json| check_values(json, max_value))
+        .map_err(|e| {
+            let caller = parts.extensions.get::<Caller>().map(|c| c.0.clone());
+            Refusal::new(e, caller, &parts, state)
+        })
 }
 
 impl FromRequest<AppState> for ScimJson {

@@ -68,6 +68,7 @@ impl TenantReader<'_> {
                 page,
                 limit: 500,
                 load: Load::NONE,
+                max_bytes: None,
             };
             let result = store.query(kind, &q).await?;
             out.extend(

@@ -1,11 +1,14 @@
 //! Administration of a tenant's webhooks (the CLI's `webhook` commands;
-//! `docs/events.md`): create with a random secret shown once, list with
-//! delivery status (pending depth, failures, last error, dead letters),
-//! delete, dead letters and their redelivery, and the test event.
+//! `docs/events.md`): create with a random secret shown once (and stored
+//! only sealed, [`crate::webhook_keys`]), list with delivery status
+//! (pending depth, failures, last error, dead letters), delete, dead
+//! letters and their redelivery, the test event, and the sealing of
+//! secrets stored in clear or under an older key.
 //!
 //! Delivery itself is the `scim-webhooks` worker's; this module only reads
 //! and changes what the store records.
 
+use crate::maintenance::Maintenance;
 use crate::tenant::{TenantAdmin, TenantReader};
 use scim_core::{ScimError, ScimResult};
 use scim_store::{DeadLetter, NewWebhook, Webhook, WebhookFormat};
@@ -104,9 +107,10 @@ impl TenantReader<'_> {
 
 impl TenantAdmin<'_> {
     /// Adds a webhook to the tenant; the returned record carries the
-    /// secret, which is shown only now. It receives events from now on.
-    /// Its URL may reach loopback, link-local and private addresses only
-    /// with `allow_private` (`webhook_target`).
+    /// secret in clear, which is shown only now (the store keeps it
+    /// sealed). It receives events from now on. Its URL may reach
+    /// loopback, link-local and private addresses only with
+    /// `allow_private` (`webhook_target`).
     pub async fn create_webhook(
         &self,
         url: &str,
@@ -116,19 +120,37 @@ impl TenantAdmin<'_> {
     ) -> ScimResult<Webhook> {
         check_url(url)?;
         crate::webhook_target::check(url, allow_private).await?;
-        Ok(self
+        let secret = new_secret()?;
+        let sealed = self
+            .core
+            .config
+            .webhook_keys
+            .seal(self.tenant.id.db_key(), &secret)
+            .map_err(ScimError::InvalidValue)?;
+        let mut hook = self
             .core
             .store
             .create_webhook(NewWebhook {
                 tenant: self.tenant.id,
                 url: url.to_string(),
-                secret: new_secret()?,
+                secret: sealed,
                 format,
                 full,
                 created: self.core.clock.now(),
                 allow_private,
             })
-            .await?)
+            .await?;
+        hook.secret = secret;
+        Ok(hook)
+    }
+
+    /// A webhook's secret in clear (to sign a test delivery).
+    pub fn webhook_secret(&self, hook: &Webhook) -> ScimResult<String> {
+        self.core
+            .config
+            .webhook_keys
+            .open(hook.tenant.db_key(), &hook.secret)
+            .map_err(ScimError::Internal)
     }
 
     /// Deletes a webhook and its dead letters.
@@ -175,6 +197,46 @@ impl TenantAdmin<'_> {
             "aud": [hook.url],
             "events": {(crate::set::TEST_EVENT): {}},
         }))
+    }
+}
+
+impl Maintenance<'_> {
+    /// Seals every webhook secret stored in clear (by an earlier release)
+    /// or under a key other than the sealing one, then has the store
+    /// overwrite what the old values left in its files; returns how many.
+    /// `serve` runs it when a key is configured. A secret that no
+    /// configured key opens is left as it is (and logged).
+    pub async fn seal_webhook_secrets(&self) -> ScimResult<u64> {
+        let keys = &self.core.config.webhook_keys;
+        if !keys.can_seal() {
+            return Ok(0);
+        }
+        let store = &self.core.store;
+        let mut n = 0;
+        for hook in store.list_webhooks(None).await? {
+            if keys.is_current(&hook.secret) {
+                continue;
+            }
+            let tenant = hook.tenant.db_key();
+            let clear = match keys.open(tenant, &hook.secret) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!(webhook = hook.id, error = %e, "cannot re-seal a webhook secret");
+                    continue;
+                }
+            };
+            let sealed = keys.seal(tenant, &clear).map_err(ScimError::Internal)?;
+            if store
+                .set_webhook_secret(hook.id, &hook.secret, &sealed)
+                .await?
+            {
+                n += 1;
+            }
+        }
+        if n > 0 {
+            store.scrub_free_space().await?;
+        }
+        Ok(n)
     }
 }
 

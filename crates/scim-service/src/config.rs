@@ -39,9 +39,24 @@ pub struct ServiceConfig {
     pub session_hours: u32,
     /// Console sign-in attempts per username and per client address.
     pub login_limits: crate::console::limit::LoginLimits,
+    /// The keys webhook secrets are sealed with (none: webhooks cannot be
+    /// created; secrets stored in clear by earlier releases still open).
+    pub webhook_keys: crate::webhook_keys::Keyring,
+    /// The bytes one list page may hold (`scim_store::query::record_bytes`):
+    /// a page ends after the resource that reaches it, with `itemsPerPage`
+    /// saying how many it holds (RFC 7644 §3.4.2.4), at least one.
+    pub max_page_bytes: u64,
+    /// The longest string (an attribute value, or a key) a request body
+    /// may carry, in bytes; longer is a 400 `invalidValue`.
+    pub max_value_bytes: usize,
     /// Failed bearer authentications per client address (`auth_limit`).
     pub auth_failures: crate::ratelimit::Rate,
 }
+
+/// Default of [`ServiceConfig::max_page_bytes`]: 4 MiB.
+pub const MAX_PAGE_BYTES: u64 = 4 * 1024 * 1024;
+/// Default of [`ServiceConfig::max_value_bytes`]: 64 KiB.
+pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 
 impl Default for ServiceConfig {
     fn default() -> Self {
@@ -55,6 +70,9 @@ impl Default for ServiceConfig {
             event_retention_days: 30,
             session_hours: 12,
             login_limits: crate::console::limit::LoginLimits::default(),
+            webhook_keys: crate::webhook_keys::Keyring::empty(),
+            max_page_bytes: MAX_PAGE_BYTES,
+            max_value_bytes: MAX_VALUE_BYTES,
             auth_failures: crate::auth_limit::DEFAULT_RATE,
         }
     }

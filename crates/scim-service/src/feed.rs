@@ -5,12 +5,15 @@
 //! acknowledgement state; a cursor gives the same guarantees statelessly):
 //!
 //! ```json
-//! {"events": [SET, …], "cursor": "e1234", "moreAvailable": false}
+//! {"events": [SET, …], "cursor": "n42", "moreAvailable": false}
 //! ```
 //!
 //! Pass `cursor` back to continue exactly after the last event returned;
 //! without one the feed starts at the oldest event kept. Any replica can
-//! serve any page.
+//! serve any page. A cursor is `n` and the number of the tenant's last
+//! event returned, so it says nothing about other tenants; the `e<seq>`
+//! cursors of earlier releases (store-wide sequence numbers) still resume
+//! where they left off.
 
 use crate::scim::Scim;
 use crate::set::security_event;
@@ -21,10 +24,22 @@ use serde_json::{json, Value};
 pub const DEFAULT_COUNT: u64 = 100;
 pub const MAX_COUNT: u64 = 1000;
 
-fn parse_cursor(c: &str) -> ScimResult<i64> {
-    c.strip_prefix('e')
-        .and_then(|n| n.parse::<i64>().ok())
-        .filter(|n| *n >= 0)
+/// A cursor: the tenant's event number it continues after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cursor {
+    After(i64),
+    /// An `e<seq>` cursor of an earlier release.
+    AfterSeq(i64),
+}
+
+fn parse_cursor(c: &str) -> ScimResult<Cursor> {
+    let number = |s: &str| s.parse::<i64>().ok().filter(|n| *n >= 0);
+    let parsed = match c.split_at_checked(1) {
+        Some(("n", n)) => number(n).map(Cursor::After),
+        Some(("e", n)) => number(n).map(Cursor::AfterSeq),
+        _ => None,
+    };
+    parsed
         .ok_or_else(|| ScimError::InvalidCursor(format!("{c:?} is not a cursor this feed issued")))
 }
 
@@ -38,11 +53,14 @@ impl Scim<'_> {
                 .find(|(n, _)| n.eq_ignore_ascii_case(k))
                 .map(|(_, v)| v.as_str())
         };
-        let after = get("cursor")
-            .filter(|c| !c.is_empty())
-            .map(parse_cursor)
-            .transpose()?
-            .unwrap_or(0);
+        let after = match get("cursor").filter(|c| !c.is_empty()).map(parse_cursor) {
+            None => 0,
+            Some(Err(e)) => return Err(e),
+            Some(Ok(Cursor::After(n))) => n,
+            Some(Ok(Cursor::AfterSeq(seq))) => {
+                self.core.store.event_number_at(who.tenant(), seq).await?
+            }
+        };
         let count = match get("count") {
             None => DEFAULT_COUNT,
             Some(c) => c
@@ -62,7 +80,7 @@ impl Scim<'_> {
         let mut events = self
             .core
             .store
-            .events(Some(who.tenant()), after, count.saturating_add(1))
+            .events(who.tenant(), after, count.saturating_add(1))
             .await?;
         let more = events.len() as u64 > count;
         events.truncate(usize::try_from(count).unwrap_or(usize::MAX));
@@ -74,7 +92,7 @@ impl Scim<'_> {
             .collect();
         Ok(json!({
             "events": sets,
-            "cursor": format!("e{cursor}"),
+            "cursor": format!("n{cursor}"),
             "moreAvailable": more,
         }))
     }

@@ -8,40 +8,59 @@
 //! Entries also keep what the client sent ([`sent`]): the request body,
 //! redacted like diffs and capped at [`SENT_CAP`] bytes.
 //!
-//! Invariant: secrets never reach the journal: attributes named like
-//! `password` or `secret` (which covers every writeOnly attribute scimd
-//! publishes; a test checks it) are redacted in diffs, event data and sent
-//! bodies.
+//! Invariant: secrets never reach the journal. What is secret is what the
+//! schemas say ([`scim_core::redact`]: every writeOnly or never-returned
+//! attribute), however the client addressed it (a key in any case, with
+//! or without the URN, a PATCH path or value path, a path-less value
+//! object, a Bulk operation's data); diffs, event data and sent bodies are
+//! redacted by it, and a refusal's detail never repeats a value that was
+//! redacted from the body. Whatever builds an entry through [`Origin`] gets
+//! it, refusals included.
 
 use crate::{Principal, RequestCtx};
+use scim_core::redact::{Scope, Secrets};
 use scim_core::timestamp::Timestamp;
 use scim_store::{AuditEntry, ChangeEvent, Journal, ResourceKind};
 use serde_json::{json, Map, Value};
+use std::sync::OnceLock;
 
-/// The text that replaces a secret.
-pub const REDACTED: &str = "[redacted]";
+pub use scim_core::redact::REDACTED;
 
-fn secret(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    k.contains("password") || k.contains("secret")
+/// The secrets of the schemas scimd serves ([`crate::registry`]); were
+/// the registry ever unavailable, everything a client sent is redacted.
+pub fn secrets() -> &'static Secrets {
+    static SECRETS: OnceLock<Secrets> = OnceLock::new();
+    SECRETS.get_or_init(|| match crate::registry() {
+        Ok(r) => Secrets::of(&r),
+        Err(_) => Secrets::everything(),
+    })
 }
 
-fn redact(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, v)| {
-                    let v = if secret(k) {
-                        json!(REDACTED)
-                    } else {
-                        redact(v)
-                    };
-                    (k.clone(), v)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(redact).collect()),
-        other => other.clone(),
+/// Redacted values shorter than this are not searched for in an error
+/// detail (a short value would match ordinary words of the message).
+const SCRUB_MIN: usize = 4;
+
+/// The values redacted from what a client sent, kept (never printed) to
+/// keep them out of the detail of a refusal.
+#[derive(Clone, Default)]
+pub struct Removed(Vec<String>);
+
+impl std::fmt::Debug for Removed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Removed({} values)", self.0.len())
+    }
+}
+
+impl Removed {
+    /// `text` with every removed value in it replaced by [`REDACTED`].
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for v in self.0.iter().filter(|v| v.chars().count() >= SCRUB_MIN) {
+            if out.contains(v.as_str()) {
+                out = out.replace(v.as_str(), REDACTED);
+            }
+        }
+        out
     }
 }
 
@@ -49,6 +68,7 @@ fn diff_into(
     prefix: &str,
     old: &Map<String, Value>,
     new: &Map<String, Value>,
+    scope: Scope<'_>,
     out: &mut Vec<Value>,
 ) {
     for (k, n) in new {
@@ -57,16 +77,17 @@ fn diff_into(
         } else {
             format!("{prefix}.{k}")
         };
+        let at = scope.child(k);
         match old.get(k) {
-            None => out.push(json!({"op": "add", "path": path, "new": masked(k, n)})),
+            None => out.push(json!({"op": "add", "path": path, "new": at.redact(n)})),
             Some(o) if o == n => {}
-            Some(Value::Object(om)) if n.is_object() && !secret(k) => {
+            Some(Value::Object(om)) if n.is_object() && !at.is_secret() => {
                 if let Value::Object(nm) = n {
-                    diff_into(&path, om, nm, out);
+                    diff_into(&path, om, nm, at, out);
                 }
             }
             Some(o) => out.push(
-                json!({"op": "replace", "path": path, "old": masked(k, o), "new": masked(k, n)}),
+                json!({"op": "replace", "path": path, "old": at.redact(o), "new": at.redact(n)}),
             ),
         }
     }
@@ -77,23 +98,15 @@ fn diff_into(
             } else {
                 format!("{prefix}.{k}")
             };
-            out.push(json!({"op": "remove", "path": path, "old": masked(k, o)}));
+            out.push(json!({"op": "remove", "path": path, "old": scope.child(k).redact(o)}));
         }
-    }
-}
-
-fn masked(key: &str, v: &Value) -> Value {
-    if secret(key) {
-        json!(REDACTED)
-    } else {
-        redact(v)
     }
 }
 
 /// What changed between two documents: `[{"op", "path", "old", "new"}]`.
 pub fn diff(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<Value> {
     let mut out = Vec::new();
-    diff_into("", old, new, &mut out);
+    diff_into("", old, new, secrets().top(), &mut out);
     out
 }
 
@@ -114,18 +127,24 @@ pub const SENT_CAP: usize = 16 * 1024;
 /// What an audit entry keeps of a body the client sent: the body with
 /// secrets redacted (as in diffs), or, when its JSON text exceeds
 /// [`SENT_CAP`] bytes, a string with the first part of that text and `…`
-/// (and `true`: truncated).
+/// (and `true`: truncated). Redaction comes first, so a cut never keeps a
+/// secret.
 pub fn sent(body: &Value) -> (Value, bool) {
-    let redacted = redact(body);
+    sent_and_removed(body).0
+}
+
+fn sent_and_removed(body: &Value) -> ((Value, bool), Removed) {
+    let (redacted, removed) = secrets().redact_body(body);
+    let removed = Removed(removed);
     let text = redacted.to_string();
     if text.len() <= SENT_CAP {
-        return (redacted, false);
+        return ((redacted, false), removed);
     }
     let mut end = SENT_CAP;
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    (Value::String(format!("{}…", &text[..end])), true)
+    ((Value::String(format!("{}…", &text[..end])), true), removed)
 }
 
 /// Who asked, for the entries of one request.
@@ -140,6 +159,8 @@ pub struct Origin {
     pub sent: Option<(Value, bool)>,
     /// The console admin who acts, for local changes.
     pub admin: Option<String>,
+    /// The values redacted from `sent`, kept out of a refusal's detail.
+    pub removed: Removed,
 }
 
 /// Who makes a local change: the command line (the default), or a
@@ -176,12 +197,15 @@ impl Origin {
             path: ctx.path.clone(),
             sent: None,
             admin: None,
+            removed: Removed::default(),
         }
     }
 
-    /// This origin, keeping what the client sent.
+    /// This origin, keeping what the client sent (secrets redacted).
     pub fn with_sent(mut self, body: &Value) -> Origin {
-        self.sent = Some(sent(body));
+        let (sent, removed) = sent_and_removed(body);
+        self.sent = Some(sent);
+        self.removed = removed;
         self
     }
 
@@ -195,6 +219,7 @@ impl Origin {
             path: action.into(),
             sent: None,
             admin: None,
+            removed: Removed::default(),
         }
     }
 
@@ -221,7 +246,7 @@ impl Origin {
             action: action.into(),
             resource_type: kind.map(|k| k.name().to_string()),
             resource_id: id.map(str::to_string),
-            detail,
+            detail: detail.map(|d| self.removed.scrub(&d)),
             diff: Value::Array(diff),
             sent: self.sent.as_ref().map(|(v, _)| v.clone()),
             sent_truncated: self.sent.as_ref().is_some_and(|(_, cut)| *cut),
@@ -250,7 +275,7 @@ impl Origin {
             at: at.unix_millis(),
             request_id: self.request_id.clone(),
             data: doc.map(|d| {
-                let mut d = redact(&Value::Object(d.clone()));
+                let mut d = secrets().redact_doc(&Value::Object(d.clone()));
                 if let Some(m) = d.as_object_mut() {
                     m.insert("id".into(), json!(id));
                 }
@@ -342,13 +367,16 @@ mod tests {
 
     #[test]
     fn sent_bodies_are_redacted_and_capped() {
+        // By the schema, not by names: `clientSecret` is no attribute.
         let body = json!({"userName": "a", "password": "p1", "x": {"clientSecret": "s"}});
         let (v, cut) = sent(&body);
         assert!(!cut);
         assert_eq!(
             v,
-            json!({"userName": "a", "password": REDACTED, "x": {"clientSecret": REDACTED}})
+            json!({"userName": "a", "password": REDACTED, "x": {"clientSecret": "s"}})
         );
+        let patch = json!({"Operations": [{"op": "Replace", "path": "PASSWORD", "value": "p1"}]});
+        assert_eq!(sent(&patch).0["Operations"][0]["value"], json!(REDACTED));
         let big =
             json!({"Operations": [{"op": "add", "value": "é".repeat(SENT_CAP)}], "password": "p1"});
         let (v, cut) = sent(&big);
@@ -362,10 +390,10 @@ mod tests {
     }
 
     #[test]
-    fn every_write_only_attribute_is_redacted() {
+    fn every_secret_attribute_is_redacted() {
         fn walk(attrs: &[scim_core::schema::Attribute], out: &mut Vec<String>) {
             for a in attrs {
-                if a.mutability == scim_core::schema::Mutability::WriteOnly {
+                if scim_core::redact::is_secret(a) {
                     out.push(a.name.clone());
                 }
                 walk(&a.sub_attributes, out);
@@ -377,7 +405,34 @@ mod tests {
             walk(&s.attributes, &mut names);
         }
         assert!(names.iter().any(|n| n == "password"), "{names:?}");
-        assert!(names.iter().all(|n| secret(n)), "{names:?}");
+        for n in names {
+            let (v, _) = sent(
+                &json!({ n.clone(): "v1", "Operations": [{"op": "add", "path": n.clone(), "value": "v2"}]}),
+            );
+            assert!(
+                !v.to_string().contains("v1") && !v.to_string().contains("v2"),
+                "{n}: {v}"
+            );
+        }
+    }
+
+    #[test]
+    fn refusal_details_never_repeat_a_redacted_value() {
+        let at = Timestamp::from_unix_millis(0).unwrap();
+        let body =
+            json!({"Operations": [{"op": "replace", "path": "password", "value": "Sup3r-secret"}]});
+        let origin = Origin::local("patch").with_sent(&body);
+        let e = origin.entry(
+            at,
+            400,
+            "refused",
+            None,
+            None,
+            Some("bad value \"Sup3r-secret\"".into()),
+            vec![],
+        );
+        assert_eq!(e.detail.as_deref(), Some("bad value \"[redacted]\""));
+        assert!(!format!("{origin:?}").contains("Sup3r"));
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! `full` (the resource in `data`) or `notice` (the changed `attributes`)
 //! form for the first three. The `txn` claim is the correlation id of the
 //! request that caused the change; `jti` is unique per event and stable, so
-//! a receiver can drop duplicates after a redelivery.
+//! a receiver can drop duplicates after a redelivery: `scimd-<tenant>-n<n>`
+//! with the event's number among its tenant's, which tells nothing of
+//! other tenants' activity.
 
 use scim_store::{ResourceKind, StoredEvent};
 use serde_json::{json, Map, Value};
@@ -29,6 +31,11 @@ pub fn event_uris() -> Vec<String> {
     }
     v.push(BREAKER_TRIPPED.to_string());
     v
+}
+
+/// The `jti` of a stored event: its tenant and its number there.
+pub fn jti(e: &StoredEvent) -> String {
+    format!("scimd-{}-n{}", e.tenant.db_key(), e.seq)
 }
 
 /// The SET of a stored event. `issuer` is the SCIM base URL; `audience`
@@ -68,7 +75,7 @@ pub fn security_event(e: &StoredEvent, issuer: &str, audience: &str, full: bool)
     let mut events = Map::new();
     events.insert(uri, payload);
     let mut set = json!({
-        "jti": format!("scimd-{}-{}", e.tenant.db_key(), e.seq),
+        "jti": jti(e),
         "iat": ev.at / 1000,
         "iss": issuer,
         "aud": [audience],
@@ -93,7 +100,7 @@ fn alert(e: &StoredEvent, issuer: &str, audience: &str) -> Value {
         ev.data.clone().unwrap_or_else(|| json!({})),
     );
     json!({
-        "jti": format!("scimd-{}-{}", e.tenant.db_key(), e.seq),
+        "jti": jti(e),
         "iat": ev.at / 1000,
         "iss": issuer,
         "aud": [audience],
@@ -135,7 +142,7 @@ mod tests {
         assert_eq!(
             full,
             json!({
-                "jti": "scimd-3-42", "iat": 1_458_496_404, "iss": "https://scim.example.com/scim/v2",
+                "jti": "scimd-3-n42", "iat": 1_458_496_404, "iss": "https://scim.example.com/scim/v2",
                 "aud": ["https://hook"], "txn": "req-1",
                 "sub_id": {"format": "scim", "uri": "/Users/u1", "externalId": "jdoe"},
                 "events": {"urn:ietf:params:scim:event:prov:create:full": {"data": {"userName": "jdoe", "id": "u1"}}}

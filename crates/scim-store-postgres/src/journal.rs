@@ -3,12 +3,17 @@
 //!
 //! A write's [`Journal`] is written by [`write_journal`] in the write's own
 //! transaction, last before its commit, so events commit exactly when their
-//! change does. Events are numbered in commit order across replicas: the
-//! writer takes a transaction-scoped advisory lock before it inserts its
-//! events and holds it to its commit, so no event can become visible with
-//! a sequence number below one a webhook cursor already passed. Delivery
-//! leases (`claim_webhook`) are single-row conditional updates, so one
-//! replica delivers each webhook.
+//! change does. Events are numbered per tenant (`tenant_seq`) by a trigger
+//! that locks the tenant's `event_counters` row to the commit, so a
+//! tenant's numbers follow its commit order across replicas: no event
+//! becomes visible with a number below one a reader already passed. The
+//! writer also takes a transaction-scoped advisory lock before it inserts
+//! and holds it to its commit, which keeps the store-wide `seq` in commit
+//! order too: webhook cursors and dead letters store `seq` (as every
+//! release did), and the store translates between them and the tenant's
+//! numbers, which is exact because both grow together ([`HOOK_CURSOR`]).
+//! Delivery leases (`claim_webhook`) are single-row conditional updates,
+//! so one replica delivers each webhook.
 
 use crate::db::{backend, Fail};
 use crate::rows::ts;
@@ -85,7 +90,19 @@ pub async fn write_journal(
     Ok(())
 }
 
-const HOOK_COLUMNS: &str = "h.id, h.tenant_id, h.url, h.secret, h.format, h.full_form, h.created, h.cursor, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id), h.allow_private";
+/// A webhook's cursor (a `seq`) as its tenant's event number: that of the
+/// tenant's last event at or before it; when retention removed those, the
+/// number before the first event kept (all of which are after it); with
+/// no event kept, the tenant's last number.
+const HOOK_CURSOR: &str = "coalesce(
+    (SELECT e.tenant_seq FROM events e WHERE e.tenant_id = h.tenant_id AND e.seq <= h.cursor ORDER BY e.seq DESC LIMIT 1),
+    (SELECT min(e.tenant_seq) - 1 FROM events e WHERE e.tenant_id = h.tenant_id),
+    (SELECT c.last FROM event_counters c WHERE c.tenant_id = h.tenant_id),
+    0)";
+
+fn hook_columns() -> String {
+    format!("h.id, h.tenant_id, h.url, h.secret, h.format, h.full_form, h.created, {HOOK_CURSOR}, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id), h.allow_private")
+}
 
 fn hook_of(r: &Row) -> Result<Webhook, Fail> {
     let format: String = r.try_get(4)?;
@@ -222,16 +239,16 @@ impl EventStore for PostgresStore {
 
     async fn events(
         &self,
-        tenant: Option<TenantId>,
+        tenant: TenantId,
         after: i64,
         limit: u64,
     ) -> StoreResult<Vec<StoredEvent>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = self
             .select(
-                "SELECT seq, tenant_id, event FROM events
-                 WHERE ($1::bigint IS NULL OR tenant_id = $1) AND seq > $2 ORDER BY seq LIMIT $3",
-                &[&tenant.map(TenantId::db_key), &after, &limit],
+                "SELECT tenant_seq, tenant_id, event FROM events
+                 WHERE tenant_id = $1 AND tenant_seq > $2 ORDER BY tenant_seq LIMIT $3",
+                &[&tenant.db_key(), &after, &limit],
             )
             .await?;
         rows.iter()
@@ -244,6 +261,36 @@ impl EventStore for PostgresStore {
                 })
             })
             .collect()
+    }
+
+    async fn count_events(&self, tenant: TenantId, after: i64, cap: u64) -> StoreResult<u64> {
+        let cap = i64::try_from(cap).unwrap_or(i64::MAX);
+        let rows = self
+            .select(
+                "SELECT count(*) FROM (SELECT 1 FROM events WHERE tenant_id = $1 AND tenant_seq > $2 LIMIT $3) x",
+                &[&tenant.db_key(), &after, &cap],
+            )
+            .await?;
+        let n: i64 = rows
+            .first()
+            .map(|r| r.try_get(0))
+            .transpose()
+            .map_err(backend)?
+            .unwrap_or(0);
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn event_number_at(&self, tenant: TenantId, seq: i64) -> StoreResult<i64> {
+        let rows = self
+            .select(
+                "SELECT tenant_seq FROM events WHERE tenant_id = $1 AND seq <= $2 ORDER BY seq DESC LIMIT 1",
+                &[&tenant.db_key(), &seq],
+            )
+            .await?;
+        match rows.first() {
+            Some(r) => r.try_get(0).map_err(backend),
+            None => Ok(0),
+        }
     }
 
     async fn purge_events(&self, before: Timestamp) -> StoreResult<u64> {
@@ -266,7 +313,8 @@ impl EventStore for PostgresStore {
                         INSERT INTO webhooks (tenant_id, url, secret, format, full_form, created, cursor, allow_private)
                         VALUES ($1, $2, $3, $4, $5, $6, (SELECT coalesce(max(seq), 0) FROM events), $7)
                         RETURNING *
-                     ) SELECT {HOOK_COLUMNS} FROM h"
+                     ) SELECT {} FROM h",
+                    hook_columns()
                 ),
                 &[
                     &h.tenant.db_key(),
@@ -284,10 +332,20 @@ impl EventStore for PostgresStore {
             .and_then(|r| hook_of(r).map_err(fail))
     }
 
+    async fn set_webhook_secret(&self, id: i64, old: &str, new: &str) -> StoreResult<bool> {
+        let n = self
+            .exec(
+                "UPDATE webhooks SET secret = $1 WHERE id = $2 AND secret = $3",
+                &[&new, &id, &old],
+            )
+            .await?;
+        Ok(n > 0)
+    }
+
     async fn list_webhooks(&self, tenant: Option<TenantId>) -> StoreResult<Vec<Webhook>> {
         let rows = self
             .select(
-                &format!("SELECT {HOOK_COLUMNS} FROM webhooks h WHERE $1::bigint IS NULL OR h.tenant_id = $1 ORDER BY h.id"),
+                &format!("SELECT {} FROM webhooks h WHERE $1::bigint IS NULL OR h.tenant_id = $1 ORDER BY h.id", hook_columns()),
                 &[&tenant.map(TenantId::db_key)],
             )
             .await?;
@@ -326,7 +384,10 @@ impl EventStore for PostgresStore {
     async fn save_delivery(&self, id: i64, owner: &str, p: DeliveryProgress) -> StoreResult<bool> {
         let n = self
             .exec(
-                "UPDATE webhooks SET cursor = $1, failures = $2, last_error = $3, next_attempt = $4
+                "UPDATE webhooks SET cursor = greatest(cursor, coalesce(
+                    (SELECT e.seq FROM events e WHERE e.tenant_id = webhooks.tenant_id AND e.tenant_seq <= $1
+                     ORDER BY e.tenant_seq DESC LIMIT 1), cursor)),
+                    failures = $2, last_error = $3, next_attempt = $4
                  WHERE id = $5 AND lease_owner = $6",
                 &[
                     &p.cursor,
@@ -345,7 +406,8 @@ impl EventStore for PostgresStore {
         let n = self
             .exec(
                 "INSERT INTO dead_letters (webhook_id, event_seq, tenant_id, error, at, requeued)
-                 SELECT $1, $2, tenant_id, $3, $4, $5 FROM webhooks WHERE id = $1
+                 SELECT h.id, e.seq, h.tenant_id, $3, $4, $5 FROM webhooks h
+                 JOIN events e ON e.tenant_id = h.tenant_id AND e.tenant_seq = $2 WHERE h.id = $1
                  ON CONFLICT (webhook_id, event_seq) DO UPDATE SET
                     tenant_id = EXCLUDED.tenant_id, error = EXCLUDED.error,
                     at = EXCLUDED.at, requeued = EXCLUDED.requeued",
@@ -359,7 +421,10 @@ impl EventStore for PostgresStore {
             )
             .await?;
         if n == 0 {
-            return Err(StoreError::Backend(format!("no webhook {}", d.webhook)));
+            return Err(StoreError::Backend(format!(
+                "no webhook {} or no event {} of its tenant",
+                d.webhook, d.event_seq
+            )));
         }
         Ok(())
     }
@@ -367,7 +432,8 @@ impl EventStore for PostgresStore {
     async fn dead_letters(&self, webhook: i64) -> StoreResult<Vec<DeadLetter>> {
         let rows = self
             .select(
-                "SELECT event_seq, error, at, requeued FROM dead_letters WHERE webhook_id = $1 ORDER BY event_seq",
+                "SELECT e.tenant_seq, d.error, d.at, d.requeued FROM dead_letters d
+                 JOIN events e ON e.seq = d.event_seq WHERE d.webhook_id = $1 ORDER BY d.event_seq",
                 &[&webhook],
             )
             .await?;
@@ -392,7 +458,8 @@ impl EventStore for PostgresStore {
     ) -> StoreResult<u64> {
         self.exec(
             "UPDATE dead_letters SET requeued = true
-             WHERE tenant_id = $1 AND webhook_id = $2 AND ($3::bigint IS NULL OR event_seq = $3)",
+             WHERE tenant_id = $1 AND webhook_id = $2 AND ($3::bigint IS NULL OR event_seq =
+                (SELECT seq FROM events WHERE tenant_id = $1 AND tenant_seq = $3))",
             &[&tenant.db_key(), &webhook, &event_seq],
         )
         .await
@@ -400,7 +467,9 @@ impl EventStore for PostgresStore {
 
     async fn resolve_dead_letter(&self, webhook: i64, event_seq: i64) -> StoreResult<()> {
         self.exec(
-            "DELETE FROM dead_letters WHERE webhook_id = $1 AND event_seq = $2",
+            "DELETE FROM dead_letters WHERE webhook_id = $1 AND event_seq =
+                (SELECT e.seq FROM events e JOIN webhooks h ON h.tenant_id = e.tenant_id
+                 WHERE h.id = $1 AND e.tenant_seq = $2)",
             &[&webhook, &event_seq],
         )
         .await

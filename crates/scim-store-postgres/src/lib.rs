@@ -18,6 +18,8 @@ mod admin;
 mod admins;
 mod breaker;
 mod db;
+#[cfg(test)]
+mod hostile_names;
 mod journal;
 mod members;
 mod query;

@@ -9,6 +9,7 @@ use crate::rows::{self, COLUMNS};
 use crate::sql_filter::{condition, Sql, P};
 use crate::sql_sort::order_by;
 use deadpool_postgres::GenericClient;
+use futures_util::TryStreamExt;
 use scim_core::filter::Lowered;
 use scim_core::sort::SortSpec;
 use scim_store::index::driven_by_index;
@@ -96,17 +97,36 @@ pub async fn run(
         offset,
     );
     let args = filter.args();
-    let rows = c.query(sql.as_str(), &args).await?;
-    let mut records = Vec::new();
-    let mut last_seq = None;
+    // Rows stream in, so a page that reaches its byte budget stops reading
+    // (what the server already sent is dropped, not kept). Members and
+    // groups load after the stream is done, each record charged again with
+    // them: the page ends after the record that spends the budget.
+    // Boxed, so that dropping it really ends it: its rows must not wait
+    // in the connection while the next statements run.
+    let mut stream = Box::pin(c.query_raw(sql.as_str(), args.iter().copied()).await?);
+    let mut page = Vec::new();
     let mut more = false;
-    for row in &rows {
-        if records.len() as u64 == q.limit {
+    let mut budget = scim_store::query::Budget::new(q.max_bytes);
+    while let Some(row) = stream.try_next().await? {
+        if page.len() as u64 == q.limit || !budget.open() {
             more = true;
             break;
         }
-        let (seq, mut r) = rows::record(row)?;
+        let (seq, r) = rows::record(&row)?;
+        budget.charge(&r);
+        page.push((seq, r));
+    }
+    drop(stream);
+    let mut budget = scim_store::query::Budget::new(q.max_bytes);
+    let mut records = Vec::with_capacity(page.len());
+    let mut last_seq = None;
+    for (seq, mut r) in page {
+        if !budget.open() {
+            more = true;
+            break;
+        }
         rows::complete(c, seq, &mut r, q.load).await?;
+        budget.charge(&r);
         records.push(r);
         last_seq = Some(seq);
     }

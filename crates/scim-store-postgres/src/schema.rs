@@ -240,7 +240,91 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE webhooks ADD COLUMN allow_private boolean NOT NULL DEFAULT false;
     ALTER TABLE admins ADD COLUMN disabled bigint;
     "#,
+    // 9: secrets out of the audit log. Entries written before redaction
+    // went by the schema may hold a password in `sent` (a PATCH path or
+    // value object, a Bulk operation, a refusal). The work is code,
+    // [`scrub_audit`], run in the migrations' transaction.
+    "SELECT 1",
+    // 10: events numbered per tenant (`tenant_seq`: 1, 2, 3 … in commit
+    // order), so that what a tenant sees (SET ids, feed and webhook
+    // cursors) depends on its own events only. A trigger numbers every
+    // insert from `event_counters`, whose row it locks to the commit, so a
+    // tenant's numbers follow its commit order (and replicas of the
+    // previous release, which insert without a number, get one too).
+    // Existing events are numbered in their order. Webhook cursors and
+    // dead letters keep naming events by `seq`; the store translates.
+    r#"
+    ALTER TABLE events ADD COLUMN tenant_seq bigint;
+    UPDATE events SET tenant_seq = r.n FROM (
+        SELECT seq, row_number() OVER (PARTITION BY tenant_id ORDER BY seq) AS n FROM events
+    ) AS r WHERE r.seq = events.seq;
+    CREATE UNIQUE INDEX events_tenant_seq ON events (tenant_id, tenant_seq);
+    CREATE TABLE event_counters (
+        tenant_id bigint PRIMARY KEY,
+        last bigint NOT NULL
+    );
+    INSERT INTO event_counters (tenant_id, last)
+        SELECT tenant_id, max(tenant_seq) FROM events GROUP BY tenant_id;
+    CREATE FUNCTION scim_number_event() RETURNS trigger LANGUAGE plpgsql AS $f$
+    BEGIN
+        INSERT INTO event_counters AS c (tenant_id, last) VALUES (NEW.tenant_id, 1)
+            ON CONFLICT (tenant_id) DO UPDATE SET last = c.last + 1
+            RETURNING c.last INTO NEW.tenant_seq;
+        RETURN NEW;
+    END
+    $f$;
+    CREATE TRIGGER events_numbered BEFORE INSERT ON events
+        FOR EACH ROW EXECUTE FUNCTION scim_number_event();
+    "#,
 ];
+
+/// The version whose migration is [`scrub_audit`].
+const SCRUB_AUDIT: i64 = 9;
+
+/// Audit rows read per step of the scrub.
+const SCRUB_CHUNK: i64 = 1000;
+
+/// Rewrites every audit entry that holds a secret (`scim_store::scrub`);
+/// returns how many. Rows are pre-selected by the secret attributes'
+/// names (`ILIKE`) and read in chunks. The old row versions stay in the
+/// table's files until vacuum reuses their space (docs/events.md).
+async fn scrub_audit(tx: &impl GenericClient) -> Result<u64, tokio_postgres::Error> {
+    let secrets = scim_store::scrub::secrets();
+    let names = scim_store::scrub::candidate_names(&secrets);
+    if names.is_empty() {
+        return Ok(0);
+    }
+    let select = format!(
+        "SELECT seq, entry, sent FROM audit
+         WHERE seq > $1 AND EXISTS (SELECT 1 FROM unnest($2::text[]) n
+             WHERE audit.entry ILIKE '%' || n || '%' OR audit.sent ILIKE '%' || n || '%')
+         ORDER BY seq LIMIT {SCRUB_CHUNK}"
+    );
+    let mut after = 0i64;
+    let mut scrubbed = 0u64;
+    loop {
+        let rows = tx.query(select.as_str(), &[&after, &names]).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.try_get(0)?;
+        for r in &rows {
+            let seq: i64 = r.try_get(0)?;
+            let entry: &str = r.try_get(1)?;
+            let sent: Option<&str> = r.try_get(2)?;
+            // An entry that is not JSON has nothing scimd wrote: left alone.
+            let Ok(Some((entry, sent))) = scim_store::scrub::scrub_entry(&secrets, entry, sent)
+            else {
+                continue;
+            };
+            tx.execute(
+                "UPDATE audit SET entry = $1, sent = $2 WHERE seq = $3",
+                &[&entry, &sent, &seq],
+            )
+            .await?;
+            scrubbed += 1;
+        }
+    }
+    Ok(scrubbed)
+}
 
 /// The schema version this build writes.
 pub fn latest() -> i64 {
@@ -270,6 +354,14 @@ pub async fn current(client: &impl GenericClient) -> Result<i64, tokio_postgres:
 /// Applies pending migrations in one transaction under the advisory lock;
 /// returns the schema version after it.
 pub async fn migrate(client: &mut tokio_postgres::Client) -> Result<i64, tokio_postgres::Error> {
+    migrate_to(client, latest()).await
+}
+
+/// [`migrate`] up to version `target` (tests build older databases).
+pub(crate) async fn migrate_to(
+    client: &mut tokio_postgres::Client,
+    target: i64,
+) -> Result<i64, tokio_postgres::Error> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
         .await?;
@@ -278,10 +370,14 @@ pub async fn migrate(client: &mut tokio_postgres::Client) -> Result<i64, tokio_p
     for (i, sql) in MIGRATIONS
         .iter()
         .enumerate()
+        .take(usize::try_from(target).unwrap_or(0))
         .skip(usize::try_from(from).unwrap_or(0))
     {
         tx.batch_execute(sql).await?;
         let version = i as i64 + 1;
+        if version == SCRUB_AUDIT {
+            scrub_audit(&tx).await?;
+        }
         tx.execute(
             "INSERT INTO scimd_schema (version) VALUES ($1)",
             &[&version],
@@ -291,4 +387,96 @@ pub async fn migrate(client: &mut tokio_postgres::Client) -> Result<i64, tokio_p
     let now = current(&tx).await?;
     tx.commit().await?;
     Ok(now)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+    use crate::testing::{admin_url, TestDb};
+
+    /// Audit rows as the code before the scrub wrote them.
+    fn old_rows(pw: &str) -> Vec<(String, Option<String>)> {
+        let core = "urn:ietf:params:scim:schemas:core:2.0:User";
+        vec![
+            (
+                r#"{"action":"patch","diff":[]}"#.into(),
+                Some(format!(
+                    r#"{{"Operations":[{{"op":"Replace","path":"PASSWORD","value":"{pw}"}}]}}"#
+                )),
+            ),
+            (
+                r#"{"action":"patch","diff":[]}"#.into(),
+                Some(format!(
+                    r#"{{"Operations":[{{"op":"add","value":{{"{core}:password":"{pw}"}}}}]}}"#
+                )),
+            ),
+            (
+                format!(r#"{{"action":"refused","detail":"bad value {pw}"}}"#),
+                Some(format!(
+                    r#"{{"Operations":[{{"method":"PATCH","path":"/Users/1","data":{{"Operations":[{{"op":"replace","path":"{core}:password","value":"{pw}"}}]}}}}]}}"#
+                )),
+            ),
+            (
+                r#"{"action":"patch","diff":[]}"#.into(),
+                Some(format!(
+                    r#"{{"Operations":[{{"op":"replace","path":"password","value":"{pw}…"#
+                )),
+            ),
+            (
+                r#"{"action":"create","diff":[]}"#.into(),
+                Some(r#"{"userName":"kept"}"#.into()),
+            ),
+        ]
+    }
+
+    #[tokio::test]
+    async fn the_scrub_leaves_no_password_in_the_tables() {
+        let admin = match admin_url() {
+            Ok(a) => a,
+            Err((true, why)) => panic!("{why}"),
+            Err((false, why)) => return eprintln!("note: {why}"),
+        };
+        let db = TestDb::create(&admin).await.unwrap();
+        let opts = crate::tls::parse_url(&db.url).unwrap();
+        let (mut client, conn) = opts.config.connect(opts.tls).await.unwrap();
+        let task = tokio::spawn(conn);
+        let pw = "Zq7-old-audit-password";
+        assert_eq!(
+            migrate_to(&mut client, SCRUB_AUDIT - 1).await.unwrap(),
+            SCRUB_AUDIT - 1
+        );
+        for (entry, sent) in old_rows(pw) {
+            client
+                .execute(
+                    "INSERT INTO audit (tenant_id, at, status, entry, sent) VALUES (1, 0, 200, $1, $2)",
+                    &[&entry, &sent],
+                )
+                .await
+                .unwrap();
+        }
+        assert_eq!(migrate(&mut client).await.unwrap(), latest());
+        let pattern = format!("%{pw}%");
+        let left: i64 = client
+            .query_one(
+                "SELECT count(*) FROM audit WHERE entry LIKE $1 OR sent LIKE $1",
+                &[&pattern],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(left, 0);
+        let kept: i64 = client
+            .query_one(
+                "SELECT count(*) FROM audit WHERE sent = '{\"userName\":\"kept\"}'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(kept, 1);
+        drop(client);
+        let _ = task.await;
+    }
 }

@@ -107,6 +107,57 @@ fn on_own_runtime<T: Send + 'static>(
     .map_err(|_| err("the helper thread failed"))?
 }
 
+/// How many rows of the tables of the database at `url` hold `needle`
+/// anywhere in their text (each row cast to text: every column): for tests
+/// that a secret is kept nowhere.
+pub fn rows_containing_blocking(url: &str, needle: &str) -> StoreResult<u64> {
+    let (url, needle) = (url.to_string(), needle.to_string());
+    on_own_runtime(async move {
+        let opts = crate::tls::parse_url(&url).map_err(err)?;
+        let (client, conn) = opts.config.connect(opts.tls).await.map_err(err)?;
+        let task = tokio::spawn(conn);
+        let tables = client
+            .query(
+                "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'",
+                &[],
+            )
+            .await
+            .map_err(err)?;
+        let mut n = 0u64;
+        for t in tables {
+            let name: String = t.get(0);
+            let sql = format!(
+                "SELECT count(*) FROM \"{}\" x WHERE strpos(x::text, $1) > 0",
+                name.replace('"', "\"\"")
+            );
+            let c: i64 = client
+                .query_one(sql.as_str(), &[&needle])
+                .await
+                .map_err(err)?
+                .get(0);
+            n += u64::try_from(c).unwrap_or(0);
+        }
+        drop(client);
+        let _ = task.await;
+        Ok(n)
+    })
+}
+
+/// Runs SQL on the database at `url` (tests that set up what an earlier
+/// release left behind).
+pub fn execute_blocking(url: &str, sql: &str) -> StoreResult<()> {
+    let (url, sql) = (url.to_string(), sql.to_string());
+    on_own_runtime(async move {
+        let opts = crate::tls::parse_url(&url).map_err(err)?;
+        let (client, conn) = opts.config.connect(opts.tls).await.map_err(err)?;
+        let task = tokio::spawn(conn);
+        let result = client.batch_execute(&sql).await.map_err(err);
+        drop(client);
+        let _ = task.await;
+        result
+    })
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         let (admin, name) = (self.admin.clone(), self.name.clone());

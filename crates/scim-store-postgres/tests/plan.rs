@@ -159,6 +159,7 @@ async fn idp_lookups_use_indexes() {
                     page: scim_store::PageRequest::Offset(0),
                     limit: 10,
                     load: scim_store::Load::NONE,
+                    max_bytes: None,
                 },
             )
             .await

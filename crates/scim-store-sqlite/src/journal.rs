@@ -2,9 +2,18 @@
 //! [`EventStore`] half of the store. A write's [`Journal`] is written by
 //! [`write_journal`] inside the write's own transaction (the writer
 //! thread's batch), so events commit exactly when their change does.
+//!
+//! Events are numbered per tenant (`tenant_seq`, from `event_counters`) by
+//! the one writer, so numbers follow commit order. Webhook cursors and
+//! dead letters store the events' store-wide `seq` (as every release
+//! did); what the [`EventStore`] hands out is the tenant's number: a
+//! cursor reads as the number of the tenant's last event at or before it
+//! (`webhook_rows::HOOK_CURSOR`), and a number saved converts back to
+//! its `seq`.
 
+use crate::webhook_rows::{format_name, hook_columns, hook_of, hook_row};
 use crate::writer::backend;
-use crate::{opt_ts, ts, SqliteStore};
+use crate::{ts, SqliteStore};
 use async_trait::async_trait;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use scim_core::timestamp::Timestamp;
@@ -22,13 +31,41 @@ pub fn write_journal(
         write_audit(conn, tenant, e)?;
     }
     if changed {
-        let mut stmt = conn
-            .prepare_cached("INSERT INTO events (tenant_id, at, event) VALUES (?1, ?2, ?3)")
+        let texts = journal
+            .events
+            .iter()
+            .map(|ev| Ok((ev.at, to_text(ev)?)))
+            .collect::<StoreResult<Vec<(i64, String)>>>()?;
+        let texts: Vec<(i64, &str)> = texts.iter().map(|(at, t)| (*at, t.as_str())).collect();
+        insert_events(conn, tenant, &texts)?;
+    }
+    Ok(())
+}
+
+/// Inserts a write's events (time, JSON text), numbered in the tenant's
+/// sequence (`event_counters`, in the write's transaction: the one writer
+/// numbers them in commit order).
+pub fn insert_events(conn: &Connection, tenant: i64, events: &[(i64, &str)]) -> StoreResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let count = events.len() as i64;
+    let last: i64 = conn
+        .prepare_cached(
+            "INSERT INTO event_counters (tenant_id, last) VALUES (?1, ?2)
+             ON CONFLICT (tenant_id) DO UPDATE SET last = last + ?2 RETURNING last",
+        )
+        .map_err(backend)?
+        .query_row(params![tenant, count], |r| r.get(0))
+        .map_err(backend)?;
+    let mut stmt = conn
+        .prepare_cached(
+            "INSERT INTO events (tenant_id, at, event, tenant_seq) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(backend)?;
+    for ((at, text), n) in events.iter().zip(last - count + 1..) {
+        stmt.execute(params![tenant, at, text, n])
             .map_err(backend)?;
-        for ev in &journal.events {
-            stmt.execute(params![tenant, ev.at, to_text(ev)?])
-                .map_err(backend)?;
-        }
     }
     Ok(())
 }
@@ -63,79 +100,6 @@ fn audit_row(r: &Row<'_>) -> rusqlite::Result<AuditRow> {
 
 fn event_row(r: &Row<'_>) -> rusqlite::Result<(i64, i64, String)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-}
-
-const HOOK_COLUMNS: &str = "h.id, h.tenant_id, h.url, h.secret, h.format, h.full, h.created, h.cursor, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id), h.allow_private";
-
-type HookRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    bool,
-    i64,
-    i64,
-    i64,
-    Option<String>,
-    Option<i64>,
-    i64,
-    bool,
-);
-
-fn hook_row(r: &Row<'_>) -> rusqlite::Result<HookRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-        r.get(10)?,
-        r.get(11)?,
-        r.get(12)?,
-    ))
-}
-
-fn hook_of(h: HookRow) -> StoreResult<Webhook> {
-    let (
-        id,
-        tenant,
-        url,
-        secret,
-        format,
-        full,
-        created,
-        cursor,
-        failures,
-        last_error,
-        next,
-        dead,
-        allow_private,
-    ) = h;
-    Ok(Webhook {
-        id,
-        tenant: TenantId::from_db(tenant),
-        url,
-        secret,
-        format: from_text(&format!("{format:?}"))?,
-        full,
-        created: ts(created)?,
-        cursor,
-        failures: u32::try_from(failures).unwrap_or(u32::MAX),
-        last_error,
-        next_attempt: opt_ts(next)?,
-        dead: u64::try_from(dead).unwrap_or(0),
-        allow_private,
-    })
-}
-
-fn format_name(f: WebhookFormat) -> StoreResult<String> {
-    Ok(to_text(&f)?.trim_matches('"').to_string())
 }
 
 /// Rows one purge transaction deletes at most: a long backlog is removed in
@@ -250,26 +214,21 @@ impl EventStore for SqliteStore {
 
     async fn events(
         &self,
-        tenant: Option<TenantId>,
+        tenant: TenantId,
         after: i64,
         limit: u64,
     ) -> StoreResult<Vec<StoredEvent>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.readers
             .read(move |c| {
-                let (sql, args): (&str, Vec<i64>) = match tenant {
-                    Some(t) => (
-                        "SELECT seq, tenant_id, event FROM events WHERE tenant_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-                        vec![t.db_key(), after, limit],
-                    ),
-                    None => (
-                        "SELECT seq, tenant_id, event FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-                        vec![after, limit],
-                    ),
-                };
-                let mut stmt = c.prepare_cached(sql).map_err(backend)?;
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT tenant_seq, tenant_id, event FROM events
+                         WHERE tenant_id = ?1 AND tenant_seq > ?2 ORDER BY tenant_seq LIMIT ?3",
+                    )
+                    .map_err(backend)?;
                 let rows = stmt
-                    .query_map(params_from_iter(args.iter()), event_row)
+                    .query_map(params![tenant.db_key(), after, limit], event_row)
                     .map_err(backend)?;
                 rows.map(|r| {
                     let (seq, tenant, event) = r.map_err(backend)?;
@@ -290,12 +249,28 @@ impl EventStore for SqliteStore {
             .read(move |c| {
                 let n: i64 = c
                     .prepare_cached(
-                        "SELECT count(*) FROM (SELECT 1 FROM events WHERE tenant_id = ?1 AND seq > ?2 LIMIT ?3)",
+                        "SELECT count(*) FROM (SELECT 1 FROM events WHERE tenant_id = ?1 AND tenant_seq > ?2 LIMIT ?3)",
                     )
                     .map_err(backend)?
                     .query_row([tenant.db_key(), after, cap], |r| r.get(0))
                     .map_err(backend)?;
                 Ok(u64::try_from(n).unwrap_or(0))
+            })
+            .await
+    }
+
+    async fn event_number_at(&self, tenant: TenantId, seq: i64) -> StoreResult<i64> {
+        self.readers
+            .read(move |c| {
+                let n: Option<i64> = c
+                    .prepare_cached(
+                        "SELECT tenant_seq FROM events WHERE tenant_id = ?1 AND seq <= ?2 ORDER BY seq DESC LIMIT 1",
+                    )
+                    .map_err(backend)?
+                    .query_row([tenant.db_key(), seq], |r| r.get(0))
+                    .optional()
+                    .map_err(backend)?;
+                Ok(n.unwrap_or(0))
             })
             .await
     }
@@ -325,18 +300,48 @@ impl EventStore for SqliteStore {
                 )
                 .map_err(backend)?;
                 let id = c.last_insert_rowid();
-                c.query_row(&format!("SELECT {HOOK_COLUMNS} FROM webhooks h WHERE h.id = ?1"), [id], hook_row)
+                c.query_row(&format!("SELECT {} FROM webhooks h WHERE h.id = ?1", hook_columns()), [id], hook_row)
                     .map_err(backend)
                     .and_then(hook_of)
             })
             .await
     }
 
+    async fn set_webhook_secret(&self, id: i64, old: &str, new: &str) -> StoreResult<bool> {
+        let (old, new) = (old.to_string(), new.to_string());
+        self.writer
+            .write(move |c| {
+                let n = c
+                    .execute(
+                        "UPDATE webhooks SET secret = ?1 WHERE id = ?2 AND secret = ?3",
+                        params![new, id, old],
+                    )
+                    .map_err(backend)?;
+                Ok(n > 0)
+            })
+            .await
+    }
+
+    async fn scrub_free_space(&self) -> StoreResult<()> {
+        let path = self.path().to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            let c = Connection::open(&path).map_err(backend)?;
+            c.busy_timeout(std::time::Duration::from_secs(30))
+                .map_err(backend)?;
+            c.execute_batch("VACUUM").map_err(backend)?;
+            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(backend)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("vacuum: {e}")))?
+    }
+
     async fn list_webhooks(&self, tenant: Option<TenantId>) -> StoreResult<Vec<Webhook>> {
         self.readers
             .read(move |c| {
                 let sql = format!(
-                    "SELECT {HOOK_COLUMNS} FROM webhooks h WHERE ?1 IS NULL OR h.tenant_id = ?1 ORDER BY h.id"
+                    "SELECT {} FROM webhooks h WHERE ?1 IS NULL OR h.tenant_id = ?1 ORDER BY h.id",
+                    hook_columns()
                 );
                 let mut stmt = c.prepare_cached(&sql).map_err(backend)?;
                 let rows = stmt
@@ -393,7 +398,10 @@ impl EventStore for SqliteStore {
             .write(move |c| {
                 let n = c
                     .execute(
-                        "UPDATE webhooks SET cursor = ?1, failures = ?2, last_error = ?3, next_attempt = ?4
+                        "UPDATE webhooks SET cursor = max(cursor, coalesce(
+                            (SELECT e.seq FROM events e WHERE e.tenant_id = webhooks.tenant_id AND e.tenant_seq <= ?1
+                             ORDER BY e.tenant_seq DESC LIMIT 1), cursor)),
+                            failures = ?2, last_error = ?3, next_attempt = ?4
                          WHERE id = ?5 AND lease_owner = ?6",
                         params![p.cursor, p.failures, p.last_error, p.next_attempt.map(|t| t.unix_millis()), id, owner],
                     )
@@ -406,18 +414,20 @@ impl EventStore for SqliteStore {
     async fn dead_letter(&self, d: DeadLetter) -> StoreResult<()> {
         self.writer
             .write(move |c| {
-                let tenant: Option<i64> = c
-                    .query_row("SELECT tenant_id FROM webhooks WHERE id = ?1", [d.webhook], |r| r.get(0))
-                    .optional()
+                let n = c
+                    .execute(
+                        "INSERT OR REPLACE INTO dead_letters (webhook_id, event_seq, tenant_id, error, at, requeued)
+                         SELECT h.id, e.seq, h.tenant_id, ?3, ?4, ?5 FROM webhooks h
+                         JOIN events e ON e.tenant_id = h.tenant_id AND e.tenant_seq = ?2 WHERE h.id = ?1",
+                        params![d.webhook, d.event_seq, d.error, d.at.unix_millis(), d.requeued],
+                    )
                     .map_err(backend)?;
-                let Some(tenant) = tenant else {
-                    return Err(StoreError::Backend(format!("no webhook {}", d.webhook)));
-                };
-                c.execute(
-                    "INSERT OR REPLACE INTO dead_letters (webhook_id, event_seq, tenant_id, error, at, requeued) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![d.webhook, d.event_seq, tenant, d.error, d.at.unix_millis(), d.requeued],
-                )
-                .map_err(backend)?;
+                if n == 0 {
+                    return Err(StoreError::Backend(format!(
+                        "no webhook {} or no event {} of its tenant",
+                        d.webhook, d.event_seq
+                    )));
+                }
                 Ok(())
             })
             .await
@@ -427,7 +437,10 @@ impl EventStore for SqliteStore {
         self.readers
             .read(move |c| {
                 let mut stmt = c
-                    .prepare_cached("SELECT event_seq, error, at, requeued FROM dead_letters WHERE webhook_id = ?1 ORDER BY event_seq")
+                    .prepare_cached(
+                        "SELECT e.tenant_seq, d.error, d.at, d.requeued FROM dead_letters d
+                         JOIN events e ON e.seq = d.event_seq WHERE d.webhook_id = ?1 ORDER BY d.event_seq",
+                    )
                     .map_err(backend)?;
                 let rows = stmt
                     .query_map([webhook], |r| {
@@ -453,7 +466,8 @@ impl EventStore for SqliteStore {
             .write(move |c| {
                 let n = c
                     .execute(
-                        "UPDATE dead_letters SET requeued = 1 WHERE tenant_id = ?1 AND webhook_id = ?2 AND (?3 IS NULL OR event_seq = ?3)",
+                        "UPDATE dead_letters SET requeued = 1 WHERE tenant_id = ?1 AND webhook_id = ?2 AND (?3 IS NULL OR event_seq =
+                            (SELECT seq FROM events WHERE tenant_id = ?1 AND tenant_seq = ?3))",
                         params![tenant.db_key(), webhook, event_seq],
                     )
                     .map_err(backend)?;
@@ -466,7 +480,9 @@ impl EventStore for SqliteStore {
         self.writer
             .write(move |c| {
                 c.execute(
-                    "DELETE FROM dead_letters WHERE webhook_id = ?1 AND event_seq = ?2",
+                    "DELETE FROM dead_letters WHERE webhook_id = ?1 AND event_seq =
+                        (SELECT e.seq FROM events e JOIN webhooks h ON h.tenant_id = e.tenant_id
+                         WHERE h.id = ?1 AND e.tenant_seq = ?2)",
                     params![webhook, event_seq],
                 )
                 .map_err(backend)?;

@@ -17,6 +17,8 @@ pub mod backup;
 mod breaker;
 mod checkpoint;
 mod functions;
+#[cfg(test)]
+mod hostile_names;
 mod journal;
 mod members;
 mod plan;
@@ -29,6 +31,7 @@ pub mod sql_query;
 mod sql_sort;
 mod tenant_delete;
 mod trash;
+mod webhook_rows;
 pub mod writer;
 
 use readers::Readers;

@@ -109,13 +109,14 @@ pub(crate) fn write_prepared(
         .map_err(backend)?;
     }
     if changed {
-        let mut stmt = conn
-            .prepare_cached("INSERT INTO events (tenant_id, at, event) VALUES (?1, ?2, ?3)")
-            .map_err(backend)?;
-        for (ev, text) in journal.journal.events.iter().zip(&journal.events) {
-            stmt.execute(params![tenant, ev.at, text])
-                .map_err(backend)?;
-        }
+        let events: Vec<(i64, &str)> = journal
+            .journal
+            .events
+            .iter()
+            .zip(&journal.events)
+            .map(|(ev, text)| (ev.at, text.as_str()))
+            .collect();
+        crate::journal::insert_events(conn, tenant, &events)?;
     }
     Ok(())
 }

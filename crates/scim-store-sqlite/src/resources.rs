@@ -378,14 +378,16 @@ fn run_query(conn: &Connection, tenant: i64, kind: ResourceKind, q: &Query) -> S
     let mut records = Vec::new();
     let mut last_seq = None;
     let mut more = false;
+    let mut budget = scim_store::query::Budget::new(q.max_bytes);
     for raw in raws {
         let (seq, raw) = raw.map_err(backend)?;
-        if records.len() as u64 == q.limit {
+        if records.len() as u64 == q.limit || !budget.open() {
             more = true;
             break;
         }
         let mut r = raw.parse()?;
         rows::complete(conn, seq, &mut r, q.load)?;
+        budget.charge(&r);
         records.push(r);
         last_seq = Some(seq);
     }

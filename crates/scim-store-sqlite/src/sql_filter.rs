@@ -52,14 +52,20 @@ enum Ctx<'a> {
     Ref(&'a str),
 }
 
-/// A JSON path literal: `$."a"."b"`.
-fn json_path(parts: &[&str]) -> String {
-    let mut p = String::from("$");
+/// A JSON path as an SQL string literal, quotes included: `'$."a"."b"'`.
+///
+/// Attribute names are data (tenant-defined schemas may name anything), so
+/// no name can end the literal or the label: each label is written as a
+/// JSON string (`"` and `\` escaped, control characters as `\u00XX`, which
+/// SQLite's path syntax reads back), and the literal doubles `'`.
+pub fn json_path(parts: &[&str]) -> String {
+    let mut p = String::from("'$");
     for part in parts {
-        p.push_str(".\"");
-        p.push_str(&part.replace('"', "\\\""));
-        p.push('"');
+        p.push('.');
+        let label = serde_json::Value::String((*part).to_string()).to_string();
+        p.push_str(&label.replace('\'', "''"));
     }
+    p.push('\'');
     p
 }
 
@@ -109,7 +115,7 @@ fn cond(f: &Lowered, ctx: Ctx<'_>, sql: &mut Sql) {
 /// `present` of a JSON value at `path` inside `doc` (an SQL expression).
 fn json_present(doc: &str, path: &str, sql: &mut Sql) {
     sql.push(&format!(
-        "COALESCE(json_type({doc}, '{path}') IN ('true','false','integer','real','array','object') OR (json_type({doc}, '{path}') = 'text' AND json_extract({doc}, '{path}') <> ''), 0)"
+        "COALESCE(json_type({doc}, {path}) IN ('true','false','integer','real','array','object') OR (json_type({doc}, {path}) = 'text' AND json_extract({doc}, {path}) <> ''), 0)"
     ));
 }
 
@@ -135,7 +141,7 @@ fn present(attr: &LAttr, ctx: Ctx<'_>, sql: &mut Sql) {
                     (Some(sub), true) => {
                         let e = sql.alias();
                         sql.push(&format!(
-                            "EXISTS (SELECT 1 FROM json_each(r.doc, '{base}') {e} WHERE "
+                            "EXISTS (SELECT 1 FROM json_each(r.doc, {base}) {e} WHERE "
                         ));
                         json_present(&format!("{e}.value"), &json_path(&[sub]), sql);
                         sql.push(")");
@@ -163,7 +169,7 @@ fn present(attr: &LAttr, ctx: Ctx<'_>, sql: &mut Sql) {
 /// A sub-attribute of a `json_each` element `e`. An element that is not an
 /// object (of a multi-valued simple attribute) is its own `value`.
 fn elem_expr(e: &str, name: &str) -> String {
-    let extract = format!("json_extract({e}.value, '{}')", json_path(&[name]));
+    let extract = format!("json_extract({e}.value, {})", json_path(&[name]));
     if name == "value" {
         format!("(CASE WHEN {e}.type = 'object' THEN {extract} ELSE {e}.value END)")
     } else {
@@ -240,7 +246,7 @@ fn compare_attr(attr: &LAttr, op: CompareOp, value: &LValue, ctx: Ctx<'_>, sql: 
             let base = top_path(attr);
             match (&attr.sub, attr.multi_valued) {
                 (None, false) => compare_expr(
-                    &format!("json_extract(r.doc, '{}')", json_path(&base)),
+                    &format!("json_extract(r.doc, {})", json_path(&base)),
                     attr.case_exact,
                     op,
                     value,
@@ -250,7 +256,7 @@ fn compare_attr(attr: &LAttr, op: CompareOp, value: &LValue, ctx: Ctx<'_>, sql: 
                     let mut parts = base.clone();
                     parts.push(sub);
                     compare_expr(
-                        &format!("json_extract(r.doc, '{}')", json_path(&parts)),
+                        &format!("json_extract(r.doc, {})", json_path(&parts)),
                         attr.case_exact,
                         op,
                         value,
@@ -260,11 +266,11 @@ fn compare_attr(attr: &LAttr, op: CompareOp, value: &LValue, ctx: Ctx<'_>, sql: 
                 (sub, true) => {
                     let e = sql.alias();
                     sql.push(&format!(
-                        "EXISTS (SELECT 1 FROM json_each(r.doc, '{}') {e} WHERE ",
+                        "EXISTS (SELECT 1 FROM json_each(r.doc, {}) {e} WHERE ",
                         json_path(&base)
                     ));
                     let expr = match sub {
-                        Some(s) => format!("json_extract({e}.value, '{}')", json_path(&[s])),
+                        Some(s) => format!("json_extract({e}.value, {})", json_path(&[s])),
                         None => format!("{e}.value"),
                     };
                     compare_expr(&expr, attr.case_exact, op, value, sql);
@@ -417,11 +423,11 @@ fn any(attr: &LAttr, filter: &Lowered, ctx: Ctx<'_>, sql: &mut Sql) {
     let e = sql.alias();
     if attr.multi_valued {
         sql.push(&format!(
-            "EXISTS (SELECT 1 FROM json_each(r.doc, '{base}') {e} WHERE "
+            "EXISTS (SELECT 1 FROM json_each(r.doc, {base}) {e} WHERE "
         ));
     } else {
         sql.push(&format!(
-            "EXISTS (SELECT 1 FROM (SELECT json_extract(r.doc, '{base}') AS value, 'object' AS type) {e} WHERE {e}.value IS NOT NULL AND "
+            "EXISTS (SELECT 1 FROM (SELECT json_extract(r.doc, {base}) AS value, 'object' AS type) {e} WHERE {e}.value IS NOT NULL AND "
         ));
     }
     let alias = e.clone();

@@ -3,16 +3,9 @@
 //! primary (else first) value of a multi-valued attribute, case folding
 //! unless caseExact, and insertion order for ties.
 
+use crate::sql_filter::json_path as path;
 use scim_core::schema::AttrType;
 use scim_core::sort::SortSpec;
-
-fn path(parts: &[&str]) -> String {
-    let mut p = String::from("$");
-    for part in parts {
-        p.push_str(&format!(".\"{}\"", part.replace('"', "\\\"")));
-    }
-    p
-}
 
 /// The sort key expression over the row `r`.
 fn key(spec: &SortSpec) -> String {
@@ -32,17 +25,17 @@ fn key(spec: &SortSpec) -> String {
             if a.multi_valued {
                 let sub = a.sub.as_deref().map_or_else(
                     || "e.value".to_string(),
-                    |s| format!("json_extract(e.value, '{}')", path(&[s])),
+                    |s| format!("json_extract(e.value, {})", path(&[s])),
                 );
                 format!(
-                    "(SELECT {sub} FROM json_each(r.doc, '{}') e ORDER BY (json_extract(e.value, '$.\"primary\"') IS 1) DESC, e.key LIMIT 1)",
+                    "(SELECT {sub} FROM json_each(r.doc, {}) e ORDER BY (json_extract(e.value, '$.\"primary\"') IS 1) DESC, e.key LIMIT 1)",
                     path(&base)
                 )
             } else {
                 if let Some(s) = &a.sub {
                     base.push(s);
                 }
-                format!("json_extract(r.doc, '{}')", path(&base))
+                format!("json_extract(r.doc, {})", path(&base))
             }
         }
     };

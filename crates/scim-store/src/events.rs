@@ -5,6 +5,12 @@
 //! events in the same transaction as the change (the transactional
 //! outbox), so an acknowledged change always has its events, and a change
 //! that rolled back has none. Stores keep the payloads as JSON text.
+//!
+//! Events are numbered per tenant ([`StoredEvent::seq`]: 1, 2, 3 … in the
+//! order their writes committed), in the write's transaction. Everything a
+//! tenant sees of the outbox (SET `jti`s, the feed's cursor, webhook
+//! cursors, dead letters) is such a number, so nothing in it depends on
+//! another tenant's activity.
 
 use crate::error::StoreResult;
 use crate::model::{ConnectionId, ResourceKind, TenantId};
@@ -243,9 +249,12 @@ pub struct ChangeEvent {
     pub attributes: Vec<String>,
 }
 
-/// A stored event: its sequence number orders events of all tenants.
+/// A stored event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEvent {
+    /// Its number among its tenant's events: 1, 2, 3 … in the order their
+    /// writes committed, assigned in the write's transaction; a reader
+    /// that saw number `n` has seen every number below it (purges aside).
     pub seq: i64,
     pub tenant: TenantId,
     pub event: ChangeEvent,
@@ -283,13 +292,16 @@ pub struct Webhook {
     pub id: i64,
     pub tenant: TenantId,
     pub url: String,
-    /// The HMAC key (shown once at creation).
+    /// The HMAC key as stored: sealed (`scim_service::webhook_keys`), or
+    /// in clear when an earlier release stored it; in clear only in the
+    /// record `create_webhook` of the service returns, to show it once.
     pub secret: String,
     pub format: WebhookFormat,
     /// Whether SETs carry the resource (`full`) or only attribute names.
     pub full: bool,
     pub created: Timestamp,
-    /// The last event delivered (or dead-lettered); delivery resumes after it.
+    /// The number of the last event of its tenant delivered (or
+    /// dead-lettered); delivery resumes after it.
     pub cursor: i64,
     /// Consecutive failures of the event at the head of the queue.
     pub failures: u32,
@@ -329,6 +341,7 @@ pub struct DeliveryProgress {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeadLetter {
     pub webhook: i64,
+    /// The event's number among its tenant's events.
     pub event_seq: i64,
     pub error: String,
     pub at: Timestamp,
@@ -350,14 +363,17 @@ pub trait EventStore: Send + Sync {
     async fn audit(&self, tenant: TenantId, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>>;
     /// Deletes audit entries older than `before`; returns how many.
     async fn purge_audit(&self, before: Timestamp) -> StoreResult<u64>;
-    /// Events after sequence number `after`, oldest first, of one tenant
-    /// (or of all tenants).
+    /// A tenant's events numbered after `after`, oldest first.
     async fn events(
         &self,
-        tenant: Option<TenantId>,
+        tenant: TenantId,
         after: i64,
         limit: u64,
     ) -> StoreResult<Vec<StoredEvent>>;
+    /// The number of the tenant's last event whose store-wide sequence
+    /// number is at most `seq` (0 if none): where a feed cursor issued
+    /// before events were numbered per tenant (`e<seq>`) resumes.
+    async fn event_number_at(&self, tenant: TenantId, seq: i64) -> StoreResult<i64>;
     /// How many events of a tenant come after `after`, counting at most
     /// `cap` (a webhook's pending depth). Backends may answer with one
     /// query; the default pages through [`EventStore::events`].
@@ -365,9 +381,7 @@ pub trait EventStore: Send + Sync {
         let mut n = 0u64;
         let mut cursor = after;
         while n < cap {
-            let page = self
-                .events(Some(tenant), cursor, (cap - n).min(1000))
-                .await?;
+            let page = self.events(tenant, cursor, (cap - n).min(1000)).await?;
             let Some(last) = page.last() else { break };
             cursor = last.seq;
             n += page.len() as u64;
@@ -380,9 +394,19 @@ pub trait EventStore: Send + Sync {
     /// how many.
     async fn purge_events(&self, before: Timestamp) -> StoreResult<u64>;
 
-    /// Adds a webhook; its cursor starts at the newest event, so it
-    /// receives what happens from now on.
+    /// Adds a webhook; its cursor starts at its tenant's newest event, so
+    /// it receives what happens from now on.
     async fn create_webhook(&self, hook: NewWebhook) -> StoreResult<Webhook>;
+    /// Replaces a webhook's stored secret if it still is `old` (sealing
+    /// it, or sealing it again under a new key); whether it did.
+    async fn set_webhook_secret(&self, id: i64, old: &str, new: &str) -> StoreResult<bool>;
+    /// Overwrites what replaced or deleted values left behind in the
+    /// database files, where the backend can (SQLite: `VACUUM` and a
+    /// truncated WAL); after a secret was replaced. PostgreSQL leaves it
+    /// to vacuum (docs/events.md).
+    async fn scrub_free_space(&self) -> StoreResult<()> {
+        Ok(())
+    }
     /// A tenant's webhooks (every tenant's with `None`).
     async fn list_webhooks(&self, tenant: Option<TenantId>) -> StoreResult<Vec<Webhook>>;
     /// Deletes a webhook of the tenant and its dead letters.

@@ -29,6 +29,7 @@ pub mod model;
 pub mod plan;
 pub mod policy;
 pub mod query;
+pub mod scrub;
 #[cfg(feature = "suite")]
 pub mod suite;
 

@@ -22,6 +22,47 @@ pub struct Query {
     /// The page size (0 returns only the total).
     pub limit: u64,
     pub load: Load,
+    /// The bytes a page may hold ([`record_bytes`]): a store stops loading
+    /// records once those loaded reach it, and the page continues after
+    /// the last one (always at least one record, so paging advances).
+    /// `None`: no bound.
+    pub max_bytes: Option<u64>,
+}
+
+/// About the bytes a record takes rendered as SCIM JSON: its document,
+/// `meta` and the references loaded with it (members, groups).
+pub fn record_bytes(r: &Record) -> u64 {
+    /// `id`, `meta` with `location` and `version`, `schemas`.
+    const ENVELOPE: u64 = 320;
+    /// One member or group reference: value, `$ref`, display, type.
+    const REFERENCE: u64 = 192;
+    let doc = serde_json::to_string(&r.doc).map_or(0, |t| t.len() as u64);
+    let refs = r.members.as_ref().map_or(0, Vec::len) + r.groups.as_ref().map_or(0, Vec::len);
+    doc + ENVELOPE + refs as u64 * REFERENCE
+}
+
+/// The byte budget of one page ([`Query::max_bytes`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    left: Option<u64>,
+}
+
+impl Budget {
+    pub fn new(max: Option<u64>) -> Budget {
+        Budget { left: max }
+    }
+
+    /// Whether another record may be loaded.
+    pub fn open(&self) -> bool {
+        self.left.is_none_or(|l| l > 0)
+    }
+
+    /// Counts a loaded record against the budget.
+    pub fn charge(&mut self, r: &Record) {
+        if let Some(l) = &mut self.left {
+            *l = l.saturating_sub(record_bytes(r));
+        }
+    }
 }
 
 /// One page of results.

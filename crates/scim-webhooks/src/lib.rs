@@ -29,10 +29,13 @@ pub async fn send_test(
     id: i64,
     issuer: &str,
 ) -> Result<u16, String> {
-    let hook = admin
+    let mut hook = admin
         .webhook(id)
         .await
         .map_err(|e| e.detail().to_string())?;
+    hook.secret = admin
+        .webhook_secret(&hook)
+        .map_err(|e| e.internal_message().unwrap_or(e.detail()).to_string())?;
     let set = admin
         .test_event(&hook, issuer)
         .map_err(|e| e.detail().to_string())?;

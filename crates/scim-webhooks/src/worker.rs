@@ -14,6 +14,12 @@
 //!
 //! After the pass, every webhook's gauges are refreshed from the database.
 //!
+//! Secrets are stored sealed (`scim_service::webhook_keys`); the worker
+//! opens each webhook's before its deliveries. One that no configured key
+//! opens holds its webhook's delivery (nothing is dead-lettered for a
+//! missing key): the error shows as its last error, retried after the
+//! longest back-off.
+//!
 //! Everything is in the store, so delivery resumes after a restart, from
 //! the last saved cursor: an event may be delivered twice, never lost.
 
@@ -45,6 +51,8 @@ pub struct WorkerConfig {
     pub requests_per_tick: usize,
     /// The SETs' `iss`: the SCIM base URL.
     pub issuer: String,
+    /// The keys that open the webhooks' secrets.
+    pub keys: scim_service::webhook_keys::Keyring,
 }
 
 impl Default for WorkerConfig {
@@ -57,6 +65,7 @@ impl Default for WorkerConfig {
             batch: 50,
             requests_per_tick: 20,
             issuer: "scimd".into(),
+            keys: scim_service::webhook_keys::Keyring::empty(),
         }
     }
 }
@@ -191,6 +200,26 @@ impl Worker {
         if hook.next_attempt.is_some_and(|t| t > self.clock.now()) {
             return Ok(0);
         }
+        let secret = match self.config.keys.open(hook.tenant.db_key(), &hook.secret) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(webhook = hook.id, error = %e, "cannot open the webhook's secret; its delivery waits for the key");
+                let wait = i64::try_from(self.config.backoff.cap_ms).unwrap_or(i64::MAX);
+                let held = DeliveryProgress {
+                    cursor: hook.cursor,
+                    failures: hook.failures,
+                    last_error: Some(e),
+                    next_attempt: Some(after(self.clock.now(), wait)),
+                };
+                self.save(hook, &held).await?;
+                return Ok(0);
+            }
+        };
+        let signing = Webhook {
+            secret,
+            ..hook.clone()
+        };
+        let hook = &signing;
         let mut sent = self.redeliver(hook).await?;
         let mut progress = DeliveryProgress {
             cursor: hook.cursor,
@@ -205,7 +234,7 @@ impl Worker {
             };
             let events = self
                 .store
-                .events(Some(hook.tenant), progress.cursor, batch.max(1))
+                .events(hook.tenant, progress.cursor, batch.max(1))
                 .await?;
             let (Some(head), Some(last)) = (events.first(), events.last()) else {
                 break;
@@ -278,7 +307,8 @@ impl Worker {
         Ok(saved)
     }
 
-    /// Sends events as the webhook's format wants them.
+    /// Sends events as the webhook's format wants them (`hook` carrying
+    /// its secret in clear).
     async fn send(&self, hook: &Webhook, events: &[StoredEvent]) -> Result<u16, String> {
         let sets: Vec<serde_json::Value> = events
             .iter()
@@ -300,7 +330,7 @@ impl Worker {
         {
             let event = self
                 .store
-                .events(Some(hook.tenant), letter.event_seq - 1, 1)
+                .events(hook.tenant, letter.event_seq - 1, 1)
                 .await?
                 .into_iter()
                 .find(|e| e.seq == letter.event_seq);

@@ -63,6 +63,17 @@ pub struct Cli {
     #[arg(long, global = true, env = "SCIMD_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// The keys webhook secrets are sealed with: one key (64 hex digits) per line, the
+    /// first seals, all open (docs/events.md). Default on SQLite: DATABASE.webhook-keys,
+    /// created on first use; on PostgreSQL required for webhooks, the same on every replica.
+    #[arg(
+        long,
+        global = true,
+        env = "SCIMD_WEBHOOK_KEY_FILE",
+        value_name = "FILE"
+    )]
+    pub webhook_key_file: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -285,6 +296,12 @@ pub struct ServeArgs {
     /// The largest request body in bytes (Bulk: its advertised maxPayloadSize).
     #[arg(long, env = "SCIMD_MAX_BODY")]
     pub max_body: Option<usize>,
+    /// The bytes one list page may hold; fewer resources come back beyond it (default 4194304).
+    #[arg(long, env = "SCIMD_MAX_PAGE_BYTES")]
+    pub max_page_bytes: Option<u64>,
+    /// The longest attribute value (any string in a request body) in bytes; longer is a 400 (default 65536).
+    #[arg(long, env = "SCIMD_MAX_VALUE_BYTES")]
+    pub max_value_bytes: Option<usize>,
     /// TLS certificate chain (PEM); with --tls-key, scimd serves HTTPS. SIGHUP reloads both.
     #[arg(long, env = "SCIMD_TLS_CERT", value_name = "FILE")]
     pub tls_cert: Option<String>,

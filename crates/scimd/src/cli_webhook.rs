@@ -98,7 +98,7 @@ pub enum WebhookCommand {
         tenant: String,
         /// The webhook's id.
         id: i64,
-        /// The event's sequence number (default: every dead letter).
+        /// The event's number among its tenant's (default: every dead letter).
         #[arg(long)]
         event: Option<i64>,
     },

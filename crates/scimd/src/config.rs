@@ -23,6 +23,8 @@ pub struct FileConfig {
     pub rate_limit_token: Option<f64>,
     pub rate_limit_tenant: Option<f64>,
     pub max_body: Option<usize>,
+    pub max_page_bytes: Option<u64>,
+    pub max_value_bytes: Option<usize>,
     pub request_timeout: Option<u64>,
     pub tls_cert: Option<String>,
     pub tls_key: Option<String>,
@@ -40,6 +42,7 @@ pub struct FileConfig {
     pub ops_listen: Option<String>,
     pub admin_listen: Option<String>,
     pub first_token_file: Option<PathBuf>,
+    pub webhook_key_file: Option<String>,
     pub header_timeout: Option<f64>,
     pub idle_timeout: Option<f64>,
     pub max_connections: Option<usize>,
@@ -140,6 +143,57 @@ pub fn database(cli: &Cli, file: &FileConfig) -> Result<Database, String> {
         .unwrap_or_else(|| DEFAULT_DATABASE.to_string()),
     };
     Database::parse(&url)
+}
+
+/// The keys webhook secrets are sealed with (`docs/events.md`): the key
+/// file of `--webhook-key-file` (or `webhook_key_file`); on SQLite by
+/// default `DATABASE.webhook-keys`, created with one random key (mode
+/// 0600) the first time; on PostgreSQL none unless configured.
+pub fn webhook_keys(
+    cli: &Cli,
+    file: &FileConfig,
+    db: &Database,
+) -> Result<scim_service::webhook_keys::Keyring, String> {
+    use scim_service::webhook_keys::Keyring;
+    let configured = cli
+        .webhook_key_file
+        .clone()
+        .or_else(|| file.webhook_key_file.as_ref().map(PathBuf::from));
+    let path = match (configured, db) {
+        (Some(p), _) => p,
+        (None, Database::Sqlite(db)) => {
+            let mut p = db.clone().into_os_string();
+            p.push(".webhook-keys");
+            let p = PathBuf::from(p);
+            create_key_file(&p)?;
+            p
+        }
+        (None, Database::Postgres(_)) => return Ok(Keyring::empty()),
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read the webhook key file {}: {e}", path.display()))?;
+    Keyring::parse(&text).map_err(|e| format!("webhook key file {}: {e}", path.display()))
+}
+
+/// Creates a key file with one new key unless it exists, readable by its
+/// owner only.
+fn create_key_file(path: &Path) -> Result<(), String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let text = scim_service::webhook_keys::Keyring::generate_file()?;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(mut f) => f
+            .write_all(text.as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(format!("cannot create {}: {e}", path.display())),
+    }
 }
 
 /// Settings of `serve`.
@@ -306,6 +360,12 @@ impl ServeConfig {
                 if let Some(b) = args.max_body.or(file.max_body) {
                     // Bulk's advertised and enforced maxPayloadSize (RFC 7644 §3.7.4).
                     c.bulk.max_payload_size = b;
+                }
+                if let Some(b) = args.max_page_bytes.or(file.max_page_bytes) {
+                    c.max_page_bytes = b.max(1);
+                }
+                if let Some(b) = args.max_value_bytes.or(file.max_value_bytes) {
+                    c.max_value_bytes = b.max(1);
                 }
                 c
             },

@@ -36,6 +36,10 @@ mod etag;
 mod hostile;
 #[path = "e2e/hostile_net.rs"]
 mod hostile_net;
+#[path = "e2e/hostile_secrets.rs"]
+mod hostile_secrets;
+#[path = "e2e/hostile_sizes.rs"]
+mod hostile_sizes;
 #[path = "e2e/hostile_webhooks.rs"]
 mod hostile_webhooks;
 #[path = "e2e/http.rs"]

@@ -120,6 +120,7 @@ impl TenantReader<'_> {
                     page: PageRequest::Offset(start - 1),
                     limit: count,
                     load: Load::NONE,
+                    max_bytes: None,
                 },
             )
             .await?;

@@ -88,6 +88,7 @@ impl Scim<'_> {
                 page: PageRequest::Offset(0),
                 limit: 20,
                 load: Load::NONE,
+                max_bytes: None,
             };
             records.extend(store.query(ResourceKind::User, &query).await?.records);
         }

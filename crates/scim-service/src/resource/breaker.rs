@@ -227,6 +227,7 @@ async fn reenable_since(
             page,
             limit: 500,
             load: Load::NONE,
+            max_bytes: None,
         };
         let result = store.query(ResourceKind::User, &q).await?;
         targets.extend(

@@ -1,6 +1,11 @@
 //! Query resources: `GET /Users`, `GET /Groups` (RFC 7644 §3.4.2) and
 //! `POST /.search`, `POST /Users/.search`, `POST /Groups/.search` (§3.4.3):
 //! filter, sort, index or cursor (RFC 9865) pagination, and projection.
+//!
+//! A page holds at most `ServiceConfig::max_page_bytes` (the store stops
+//! loading there, after at least one resource): it may hold fewer
+//! resources than asked for, as §3.4.2.4 allows, `itemsPerPage` says how
+//! many, and the next `startIndex` or cursor continues right after them.
 
 use crate::render::projected;
 use crate::scim::Scim;
@@ -48,6 +53,9 @@ impl Scim<'_> {
         };
         let single = kinds.len() == 1;
         let mut resources = Vec::new();
+        let mut bytes_left = core.config.max_page_bytes.max(1);
+        // A page its byte budget ended: the kinds after it give only totals.
+        let mut full = false;
         let mut total = 0u64;
         let mut next_cursor = None;
         let mut skip = match &q.paging {
@@ -78,15 +86,26 @@ impl Scim<'_> {
                 Paging::Cursor(c) if c.is_empty() => PageRequest::Cursor(None),
                 Paging::Cursor(c) => PageRequest::Cursor(Some(c.clone())),
             };
-            let want = limit.saturating_sub(resources.len() as u64);
+            let want = if full {
+                0
+            } else {
+                limit.saturating_sub(resources.len() as u64)
+            };
+            let offset = skip;
             let query = Query {
                 filter,
                 sort,
                 page,
                 limit: want,
                 load: core.load_for(k, &q.projection)?,
+                max_bytes: Some(bytes_left),
             };
             let result = core.store.resources(who.tenant()).query(k, &query).await?;
+            let got = result.records.len() as u64;
+            full |= got < want && offset.saturating_add(got) < result.total;
+            for r in &result.records {
+                bytes_left = bytes_left.saturating_sub(scim_store::query::record_bytes(r));
+            }
             total += result.total;
             skip = skip.saturating_sub(result.total);
             next_cursor = result.next_cursor;

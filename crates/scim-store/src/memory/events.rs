@@ -19,7 +19,11 @@ pub(super) struct HookRow {
 pub(super) struct Journals {
     seq: i64,
     audit: Vec<AuditRecord>,
-    events: Vec<StoredEvent>,
+    /// Events with their store-wide sequence number; `seq` of the event
+    /// itself is its number among its tenant's.
+    events: Vec<(i64, StoredEvent)>,
+    /// Each tenant's last event number.
+    numbers: std::collections::BTreeMap<TenantId, i64>,
     hooks: Vec<HookRow>,
     dead: Vec<(TenantId, DeadLetter)>,
 }
@@ -33,7 +37,7 @@ impl Journals {
     /// Forgets a deleted tenant's events, webhooks and dead letters; its
     /// audit log stays.
     pub(super) fn forget_tenant(&mut self, tenant: TenantId) {
-        self.events.retain(|e| e.tenant != tenant);
+        self.events.retain(|(_, e)| e.tenant != tenant);
         self.hooks.retain(|h| h.hook.tenant != tenant);
         self.dead.retain(|(t, _)| *t != tenant);
     }
@@ -54,8 +58,12 @@ impl Journals {
         }
         if changed {
             for event in journal.events {
-                let seq = self.next();
-                self.events.push(StoredEvent { seq, tenant, event });
+                let global = self.next();
+                let n = self.numbers.entry(tenant).or_insert(0);
+                *n += 1;
+                let seq = *n;
+                self.events
+                    .push((global, StoredEvent { seq, tenant, event }));
             }
         }
     }
@@ -126,7 +134,7 @@ impl EventStore for MemoryStore {
 
     async fn events(
         &self,
-        tenant: Option<TenantId>,
+        tenant: TenantId,
         after: i64,
         limit: u64,
     ) -> StoreResult<Vec<StoredEvent>> {
@@ -134,10 +142,22 @@ impl EventStore for MemoryStore {
         Ok(s.journals
             .events
             .iter()
-            .filter(|e| e.seq > after && tenant.is_none_or(|t| e.tenant == t))
+            .map(|(_, e)| e)
+            .filter(|e| e.seq > after && e.tenant == tenant)
             .take(usize::try_from(limit).unwrap_or(usize::MAX))
             .cloned()
             .collect())
+    }
+
+    async fn event_number_at(&self, tenant: TenantId, seq: i64) -> StoreResult<i64> {
+        let s = lock(&self.state)?;
+        Ok(s.journals
+            .events
+            .iter()
+            .filter(|(g, e)| *g <= seq && e.tenant == tenant)
+            .map(|(_, e)| e.seq)
+            .next_back()
+            .unwrap_or(0))
     }
 
     async fn purge_events(&self, before: Timestamp) -> StoreResult<u64> {
@@ -148,16 +168,21 @@ impl EventStore for MemoryStore {
             .iter()
             .map(|h| (h.hook.tenant, h.hook.cursor))
             .collect();
-        let dead: Vec<i64> = s.journals.dead.iter().map(|(_, d)| d.event_seq).collect();
+        let dead: Vec<(TenantId, i64)> = s
+            .journals
+            .dead
+            .iter()
+            .map(|(t, d)| (*t, d.event_seq))
+            .collect();
         let n = s.journals.events.len();
-        s.journals.events.retain(|e| {
+        s.journals.events.retain(|(_, e)| {
             let passed = hooks
                 .iter()
                 .filter(|(t, _)| *t == e.tenant)
                 .all(|(_, c)| *c >= e.seq);
             // A dead letter keeps its event until it is redelivered or its
             // webhook deleted.
-            let kept = dead.contains(&e.seq);
+            let kept = dead.contains(&(e.tenant, e.seq));
             !(e.event.at < before.unix_millis() && passed && !kept)
         });
         Ok((n - s.journals.events.len()) as u64)
@@ -166,7 +191,7 @@ impl EventStore for MemoryStore {
     async fn create_webhook(&self, h: NewWebhook) -> StoreResult<Webhook> {
         let mut s = lock(&self.state)?;
         let id = s.key();
-        let cursor = s.journals.events.last().map_or(0, |e| e.seq);
+        let cursor = s.journals.numbers.get(&h.tenant).copied().unwrap_or(0);
         let hook = Webhook {
             id,
             tenant: h.tenant,
@@ -187,6 +212,16 @@ impl EventStore for MemoryStore {
             lease: None,
         });
         Ok(hook)
+    }
+
+    async fn set_webhook_secret(&self, id: i64, old: &str, new: &str) -> StoreResult<bool> {
+        let mut s = lock(&self.state)?;
+        let h = hook_mut(&mut s, id)?;
+        if h.hook.secret != old {
+            return Ok(false);
+        }
+        h.hook.secret = new.to_string();
+        Ok(true)
     }
 
     async fn list_webhooks(&self, tenant: Option<TenantId>) -> StoreResult<Vec<Webhook>> {
@@ -256,6 +291,17 @@ impl EventStore for MemoryStore {
     async fn dead_letter(&self, letter: DeadLetter) -> StoreResult<()> {
         let mut s = lock(&self.state)?;
         let tenant = hook_mut(&mut s, letter.webhook)?.hook.tenant;
+        if !s
+            .journals
+            .events
+            .iter()
+            .any(|(_, e)| e.tenant == tenant && e.seq == letter.event_seq)
+        {
+            return Err(StoreError::Backend(format!(
+                "no event {} to dead-letter",
+                letter.event_seq
+            )));
+        }
         s.journals
             .dead
             .retain(|(_, d)| !(d.webhook == letter.webhook && d.event_seq == letter.event_seq));

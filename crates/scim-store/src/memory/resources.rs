@@ -390,12 +390,19 @@ impl ResourceStore for MemoryResources {
                 }
             },
         };
-        let page: Vec<i64> = matched
-            .iter()
-            .skip(start)
-            .take(limit)
-            .map(|(seq, _)| *seq)
-            .collect();
+        let mut budget = crate::query::Budget::new(q.max_bytes);
+        let mut page: Vec<i64> = Vec::new();
+        let mut records = Vec::new();
+        for (seq, _) in matched.iter().skip(start).take(limit) {
+            if !budget.open() {
+                break;
+            }
+            if let Some(r) = self.load(&s, *seq, q.load) {
+                budget.charge(&r);
+                records.push(r);
+            }
+            page.push(*seq);
+        }
         let more = start.saturating_add(page.len()) < matched.len();
         let next_cursor = match (&q.page, more, page.last()) {
             (PageRequest::Cursor(_), true, Some(last)) if keyset => {
@@ -406,10 +413,6 @@ impl ResourceStore for MemoryResources {
             )),
             _ => None,
         };
-        let records = page
-            .into_iter()
-            .filter_map(|seq| self.load(&s, seq, q.load))
-            .collect();
         Ok(Page {
             records,
             total,

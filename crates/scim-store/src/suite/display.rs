@@ -133,6 +133,7 @@ pub async fn member_display_given_or_the_members_name(store: Arc<dyn Store>) {
         page: PageRequest::Offset(0),
         limit: 10,
         load: all,
+        max_bytes: None,
     };
     let page = r.query(ResourceKind::Group, &q).await.unwrap();
     assert_eq!(displays(&page.records[0]), displays(&again));

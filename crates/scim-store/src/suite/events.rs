@@ -40,7 +40,7 @@ fn event(kind: &str, rid: &str, at: u32) -> ChangeEvent {
     }
 }
 
-fn journal(action: &str, status: u16, rid: &str, at: u32, conn: i64) -> Journal {
+pub(super) fn journal(action: &str, status: u16, rid: &str, at: u32, conn: i64) -> Journal {
     Journal {
         audit: Some(entry(action, status, rid, at, conn)),
         events: vec![event(action, rid, at)],
@@ -48,7 +48,7 @@ fn journal(action: &str, status: u16, rid: &str, at: u32, conn: i64) -> Journal 
     }
 }
 
-async fn seqs(store: &Arc<dyn Store>, tenant: Option<TenantId>) -> Vec<String> {
+pub(super) async fn seqs(store: &Arc<dyn Store>, tenant: TenantId) -> Vec<String> {
     store
         .events(tenant, 0, 100)
         .await
@@ -125,7 +125,7 @@ pub async fn journals_commit_with_their_writes(store: Arc<dyn Store>) {
         .unwrap();
 
     assert_eq!(
-        seqs(&store, Some(tn.id)).await,
+        seqs(&store, tn.id).await,
         ["create:u1", "deactivate:u1", "delete:u1"]
     );
     let all = store
@@ -199,18 +199,26 @@ pub async fn journals_commit_with_their_writes(store: Arc<dyn Store>) {
     u.journal = journal("create", 201, "o1", 8, 9);
     other.insert(u).await.unwrap();
     assert_eq!(store.audit(other_id, &q(|_| {})).await.unwrap().len(), 1);
-    assert_eq!(seqs(&store, Some(other_id)).await, ["create:o1"]);
-    assert_eq!(seqs(&store, None).await.len(), 4);
-    let first = store.events(None, 0, 1).await.unwrap();
-    let rest = store.events(None, first[0].seq, 100).await.unwrap();
-    assert_eq!(rest.len(), 3, "paging resumes after the cursor");
+    assert_eq!(seqs(&store, other_id).await, ["create:o1"]);
+    let numbers = |tenant| {
+        let store = store.clone();
+        async move {
+            let all = store.events(tenant, 0, 100).await.unwrap();
+            all.iter().map(|e| e.seq).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(numbers(tn.id).await, [1, 2, 3], "numbered per tenant");
+    assert_eq!(numbers(other_id).await, [1]);
+    let first = store.events(tn.id, 0, 1).await.unwrap();
+    let rest = store.events(tn.id, first[0].seq, 100).await.unwrap();
+    assert_eq!(rest.len(), 2, "paging resumes after the cursor");
 
     // A journal of its own (an alert) commits its audit entry and events.
     store
         .append_journal(tn.id, journal("alert", 503, "u9", 9, 8))
         .await
         .unwrap();
-    assert_eq!(seqs(&store, Some(tn.id)).await.last().unwrap(), "alert:u9");
+    assert_eq!(seqs(&store, tn.id).await.last().unwrap(), "alert:u9");
     assert_eq!(count(q(|q| q.succeeded = Some(false))).await, 2);
     assert_eq!(store.purge_audit(t(4)).await.unwrap(), 2);
     assert_eq!(count(q(|_| {})).await, 4);
@@ -236,7 +244,7 @@ pub async fn webhooks_leases_and_dead_letters(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let latest = store
-        .events(None, 0, 100)
+        .events(a.id, 0, 100)
         .await
         .unwrap()
         .last()
@@ -304,7 +312,13 @@ pub async fn webhooks_leases_and_dead_letters(store: Arc<dyn Store>) {
         (latest, 2, Some("HTTP 500"), Some(t(20)))
     );
 
-    for seq in [3, 4] {
+    // Two events that exhausted their retries (numbers 2 and 3).
+    for rid in ["u3", "u4"] {
+        let mut u = user(rid, json!({"userName": rid}));
+        u.journal = journal("create", 201, rid, 30, 1);
+        r.insert(u).await.unwrap();
+    }
+    for seq in [2, 3] {
         store
             .dead_letter(DeadLetter {
                 webhook: hook.id,
@@ -327,7 +341,7 @@ pub async fn webhooks_leases_and_dead_letters(store: Arc<dyn Store>) {
     );
     assert_eq!(
         store
-            .requeue_dead_letters(a.id, hook.id, Some(4))
+            .requeue_dead_letters(a.id, hook.id, Some(3))
             .await
             .unwrap(),
         1
@@ -337,32 +351,57 @@ pub async fn webhooks_leases_and_dead_letters(store: Arc<dyn Store>) {
         dead.iter()
             .map(|d| (d.event_seq, d.requeued))
             .collect::<Vec<_>>(),
-        [(3, false), (4, true)]
+        [(2, false), (3, true)]
     );
-    store.resolve_dead_letter(hook.id, 4).await.unwrap();
+    store.resolve_dead_letter(hook.id, 3).await.unwrap();
     assert_eq!(store.dead_letters(hook.id).await.unwrap().len(), 1);
+    assert!(
+        store
+            .dead_letter(DeadLetter {
+                webhook: hook.id,
+                event_seq: 99,
+                error: "x".into(),
+                at: t(14),
+                requeued: false,
+            })
+            .await
+            .is_err(),
+        "no such event"
+    );
 
     // Events are purged only once every webhook of their tenant passed them.
     let mut u = user("u2", json!({"userName": "b"}));
     u.journal = journal("create", 201, "u2", 40, 1);
     r.insert(u).await.unwrap();
+    // Another tenant's event, newer than the purge's cut-off.
+    let mut o = user("o1", json!({"userName": "o"}));
+    o.journal = journal("create", 201, "o1", 200, 1);
+    store.resources(b.id).insert(o).await.unwrap();
     // Pending depth: events of the tenant after a cursor, capped.
-    assert_eq!(store.count_events(a.id, 0, 100).await.unwrap(), 2);
+    assert_eq!(store.count_events(a.id, 0, 100).await.unwrap(), 4);
     assert_eq!(store.count_events(a.id, 0, 1).await.unwrap(), 1);
-    assert_eq!(store.count_events(a.id, latest, 100).await.unwrap(), 1);
-    assert_eq!(store.count_events(b.id, 0, 100).await.unwrap(), 0);
+    assert_eq!(store.count_events(a.id, latest, 100).await.unwrap(), 3);
+    assert_eq!(store.count_events(b.id, 0, 100).await.unwrap(), 1);
     assert_eq!(
         store.purge_events(t(100)).await.unwrap(),
         1,
         "only the one behind the cursor"
     );
-    assert_eq!(seqs(&store, Some(a.id)).await, ["create:u2"]);
+    assert_eq!(
+        seqs(&store, a.id).await,
+        ["create:u3", "create:u4", "create:u2"]
+    );
+    assert_eq!(
+        store.list_webhooks(Some(a.id)).await.unwrap()[0].cursor,
+        latest,
+        "the cursor outlives the events before it"
+    );
 
     assert!(!store.delete_webhook(b.id, hook.id).await.unwrap());
     assert!(store.delete_webhook(a.id, hook.id).await.unwrap());
     assert!(store.list_webhooks(None).await.unwrap().is_empty());
     assert!(store.dead_letters(hook.id).await.unwrap().is_empty());
-    assert_eq!(store.purge_events(t(100)).await.unwrap(), 1);
+    assert_eq!(store.purge_events(t(100)).await.unwrap(), 3);
 }
 
 pub async fn dead_letters_survive_event_retention(store: Arc<dyn Store>) {
@@ -386,7 +425,7 @@ pub async fn dead_letters_survive_event_retention(store: Arc<dyn Store>) {
         u.journal = journal("create", 201, rid, at, 1);
         r.insert(u).await.unwrap();
     }
-    let events = store.events(Some(a.id), 0, 100).await.unwrap();
+    let events = store.events(a.id, 0, 100).await.unwrap();
     let seq: Vec<i64> = events.iter().map(|e| e.seq).collect();
     assert_eq!(seq.len(), 4);
     // u2 and u3 exhausted their retries; u3 was queued for redelivery; the
@@ -420,18 +459,18 @@ pub async fn dead_letters_survive_event_retention(store: Arc<dyn Store>) {
         2,
         "a dead letter keeps its event"
     );
-    assert_eq!(seqs(&store, Some(a.id)).await, ["create:u2", "create:u3"]);
-    let kept = store.events(Some(a.id), seq[1] - 1, 1).await.unwrap();
+    assert_eq!(seqs(&store, a.id).await, ["create:u2", "create:u3"]);
+    let kept = store.events(a.id, seq[1] - 1, 1).await.unwrap();
     assert_eq!(kept[0].seq, seq[1], "redelivery finds the event");
 
     // Once redelivered (resolved), the event may go.
     store.resolve_dead_letter(hook.id, seq[2]).await.unwrap();
     assert_eq!(store.purge_events(t(100)).await.unwrap(), 1);
-    assert_eq!(seqs(&store, Some(a.id)).await, ["create:u2"]);
+    assert_eq!(seqs(&store, a.id).await, ["create:u2"]);
     // Deleting the webhook deletes its dead letters, and then the event.
     assert!(store.delete_webhook(a.id, hook.id).await.unwrap());
     assert_eq!(store.purge_events(t(100)).await.unwrap(), 1);
-    assert!(seqs(&store, Some(a.id)).await.is_empty());
+    assert!(seqs(&store, a.id).await.is_empty());
 }
 
 /// A group write's journal with an audit entry (the group's).

@@ -23,6 +23,7 @@ fn sort_query(by: &str, order: Option<&str>, page: PageRequest, limit: u64) -> Q
         page,
         limit,
         load: Load::NONE,
+        max_bytes: None,
     }
 }
 
@@ -122,6 +123,7 @@ pub async fn sorting_and_paging(store: Arc<dyn Store>) {
         page: PageRequest::Offset(1),
         limit: 5,
         load: Load::NONE,
+        max_bytes: None,
     };
     assert_eq!(
         page_ids(&r.query(ResourceKind::User, &plain).await.unwrap()),
@@ -148,6 +150,7 @@ pub async fn cursor_paging(store: Arc<dyn Store>) {
             page: PageRequest::Cursor(cursor.clone()),
             limit: 3,
             load: Load::NONE,
+            max_bytes: None,
         };
         let p = r.query(ResourceKind::User, &q).await.unwrap();
         assert_eq!(p.total, if seen.is_empty() { 7 } else { 6 });
@@ -188,6 +191,7 @@ pub async fn cursor_paging(store: Arc<dyn Store>) {
         page: PageRequest::Cursor(Some("garbage".into())),
         limit: 3,
         load: Load::NONE,
+        max_bytes: None,
     };
     assert!(matches!(
         r.query(ResourceKind::User, &bad).await,
@@ -224,6 +228,7 @@ pub async fn listing_totals_follow_writes(store: Arc<dyn Store>) {
             page: PageRequest::Offset(0),
             limit: 1,
             load: Load::NONE,
+            max_bytes: None,
         };
         r.query(kind, &q).await.unwrap().total
     };
@@ -276,4 +281,65 @@ pub async fn listing_totals_follow_writes(store: Arc<dyn Store>) {
     assert_eq!(total(a.clone(), ResourceKind::User).await, 3);
     assert_eq!(total(a.clone(), ResourceKind::Group).await, 2);
     assert_eq!(total(b.clone(), ResourceKind::User).await, 2);
+}
+
+/// A page stops loading once its records reach `max_bytes` (after at
+/// least one), and the next page continues right after it: by keyset
+/// cursor, sorted cursor and offset, every record once, in order.
+pub async fn pages_stop_at_their_byte_budget(store: Arc<dyn Store>) {
+    let r = tenant(&store, "t").await;
+    let big = "x".repeat(5_000);
+    for i in 0..10 {
+        r.insert(user(
+            &format!("{i}"),
+            json!({"userName": format!("u{i}"), "title": big}),
+        ))
+        .await
+        .unwrap();
+    }
+    let one = crate::query::record_bytes(
+        &r.get(ResourceKind::User, &id("0"), Load::NONE)
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    assert!(one > 5_000, "{one}");
+    let budget = 2 * one + 1;
+    for sorted in [false, true] {
+        for cursor in [false, true] {
+            let mut page = if cursor {
+                PageRequest::Cursor(None)
+            } else {
+                PageRequest::Offset(0)
+            };
+            let mut seen = Vec::new();
+            for _ in 0..20 {
+                let mut q = sort_query("userName", None, page.clone(), 100);
+                if !sorted {
+                    q.sort = None;
+                }
+                q.max_bytes = Some(budget);
+                let p = r.query(ResourceKind::User, &q).await.unwrap();
+                assert_eq!(p.total, 10);
+                assert!(
+                    !p.records.is_empty() && p.records.len() <= 3,
+                    "{}",
+                    page_ids(&p)
+                );
+                seen.extend(p.records.iter().map(|x| x.id.to_string()));
+                page = match (cursor, p.next_cursor) {
+                    (true, Some(c)) => PageRequest::Cursor(Some(c)),
+                    (false, _) if seen.len() < 10 => PageRequest::Offset(seen.len() as u64),
+                    _ => break,
+                };
+            }
+            assert_eq!(seen, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+        }
+    }
+    // The smallest budget still returns one record per page.
+    let mut q = sort_query("userName", None, PageRequest::Cursor(None), 100);
+    q.max_bytes = Some(1);
+    let p = r.query(ResourceKind::User, &q).await.unwrap();
+    assert_eq!(page_ids(&p), "0");
+    assert!(p.next_cursor.is_some());
 }

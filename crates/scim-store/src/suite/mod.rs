@@ -15,6 +15,7 @@ mod breaker;
 mod display;
 mod events;
 mod listing;
+mod numbers;
 mod plan;
 mod policy;
 mod tenant_delete;
@@ -24,6 +25,7 @@ pub use breaker::*;
 pub use display::*;
 pub use events::*;
 pub use listing::*;
+pub use numbers::*;
 pub use plan::*;
 pub use policy::*;
 pub use tenant_delete::*;
@@ -90,6 +92,7 @@ macro_rules! storage_suite {
             updates_keep_unique_keys, group_membership, member_display_given_or_the_members_name,
             nested_groups, deleting_removes_memberships,
             filters, sorting_and_paging, cursor_paging, counts, listing_totals_follow_writes,
+            pages_stop_at_their_byte_budget,
             concurrent_creates_yield_one,
             concurrent_member_adds_all_survive, settings_connections_and_token_expiry,
             provenance_is_kept, seats_are_enforced, concurrent_creates_respect_seats,
@@ -97,7 +100,8 @@ macro_rules! storage_suite {
             the_breaker_counts_in_the_write, concurrent_deprovisions_respect_the_breaker,
             journals_commit_with_their_writes, audit_keeps_what_was_sent_and_member_timelines,
             webhooks_leases_and_dead_letters,
-            dead_letters_survive_event_retention, admin_accounts, admin_sessions,
+            dead_letters_survive_event_retention, event_numbers_are_per_tenant,
+            admin_accounts, admin_sessions,
             admin_disable_and_revoke, stale_plans_change_nothing,
             deletes_remove_the_version_they_read, rewrites_move_only_changed_index_rows,
             deleting_a_tenant);
@@ -414,6 +418,7 @@ pub async fn tenants_are_isolated(store: Arc<dyn Store>) {
         page: PageRequest::Offset(0),
         limit: 10,
         load: Load::NONE,
+        max_bytes: None,
     };
     assert_eq!(b.query(ResourceKind::User, &q).await.unwrap().total, 0);
     assert_eq!(b.count(ResourceKind::User, false).await.unwrap(), 0);
@@ -782,6 +787,7 @@ pub(crate) async fn ids(r: &Arc<dyn ResourceStore>, kind: ResourceKind, filter: 
         page: PageRequest::Offset(0),
         limit: 100,
         load: Load::NONE,
+        max_bytes: None,
     };
     let page = r
         .query(kind, &q)

@@ -59,9 +59,15 @@ pub async fn deleting_a_tenant(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let ra = store.resources(a.id);
-    ra.insert(user("u1", json!({"userName": "jo"})))
-        .await
-        .unwrap();
+    // With an event, so that the tenant's event numbering has a row too.
+    let mut u1 = user("u1", json!({"userName": "jo"}));
+    u1.journal.events.push(crate::events::ChangeEvent {
+        event: "create".into(),
+        resource_type: "User".into(),
+        resource_id: "u1".into(),
+        ..Default::default()
+    });
+    ra.insert(u1).await.unwrap();
     ra.insert(group("g1", "staff", &["u1"])).await.unwrap();
     let rb = store.resources(b.id);
     rb.insert(user("u2", json!({"userName": "jo"})))

@@ -18,7 +18,7 @@ mod user;
 mod webhook;
 
 use crate::cli::{Cli, Command};
-use crate::config::{database, Database, FileConfig};
+use crate::config::{database, webhook_keys, Database, FileConfig};
 use scim_service::{Operator, ServiceConfig};
 use scim_store::Store;
 use scim_store_postgres::PostgresStore;
@@ -38,7 +38,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     let file = FileConfig::load(cli.config.as_deref())?;
     let db = database(&cli, &file)?;
     match &cli.command {
-        Command::Serve(args) => serve::run(&db, &file, args).await,
+        Command::Serve(args) => serve::run(&db, &file, args, webhook_keys(&cli, &file, &db)?).await,
         Command::Migrate => migrate::run(&db).await,
         Command::Check => check::run(&db).await,
         Command::Backup(args) => backup::backup(&db, args).await,
@@ -50,7 +50,13 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Trash(c) => trash::run(&open_at(&db, trash::clock(c)?).await?, c).await,
         Command::Import(args) => import::run(&open(&db).await?, args).await,
         Command::Audit(args) => audit::run(&open(&db).await?, args).await,
-        Command::Webhook(c) => webhook::run(&open(&db).await?, c).await,
+        Command::Webhook(c) => {
+            let config = ServiceConfig {
+                webhook_keys: webhook_keys(&cli, &file, &db)?,
+                ..ServiceConfig::default()
+            };
+            webhook::run(&open_with(&db, config, None).await?, c).await
+        }
         Command::Admin(c) => admin::run(&open(&db).await?, c).await,
         Command::Replay(_)
         | Command::Healthcheck(_)
@@ -71,8 +77,16 @@ pub async fn open_at(
     db: &Database,
     at: Option<scim_core::timestamp::Timestamp>,
 ) -> Result<Operator, String> {
+    open_with(db, ServiceConfig::default(), at).await
+}
+
+/// [`open_at`] with explicit service settings.
+pub async fn open_with(
+    db: &Database,
+    config: ServiceConfig,
+    at: Option<scim_core::timestamp::Timestamp>,
+) -> Result<Operator, String> {
     let (store, _) = open_store(db).await?;
-    let config = ServiceConfig::default();
     match at {
         None => Operator::new(store, config),
         Some(t) => Operator::with(

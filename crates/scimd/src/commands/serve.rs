@@ -101,6 +101,7 @@ fn spawn_purger(op: scim_service::Operator) {
 /// Starts webhook delivery (`docs/events.md`); its metrics join `/metrics`.
 fn spawn_webhooks(
     store: std::sync::Arc<dyn scim_store::Store>,
+    keys: scim_service::webhook_keys::Keyring,
     cfg: &crate::config::WebhookSettings,
     issuer: &str,
     metrics: &scim_http::metrics::Metrics,
@@ -119,6 +120,7 @@ fn spawn_webhooks(
             backoff: cfg.backoff,
             max_attempts: cfg.max_attempts,
             issuer: issuer.to_string(),
+            keys,
             ..scim_webhooks::WorkerConfig::default()
         },
         counters.clone(),
@@ -128,8 +130,14 @@ fn spawn_webhooks(
     metrics.register_collector(counters);
 }
 
-pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(), String> {
-    let cfg = ServeConfig::resolve(args, file);
+pub async fn run(
+    db: &Database,
+    file: &FileConfig,
+    args: &ServeArgs,
+    webhook_keys: scim_service::webhook_keys::Keyring,
+) -> Result<(), String> {
+    let mut cfg = ServeConfig::resolve(args, file);
+    cfg.service.webhook_keys = webhook_keys;
     init_logging(&cfg);
     let (store, postgres) = super::open_store(db).await?;
     // The binary alone opens the store, so it alone holds the operator
@@ -170,9 +178,20 @@ pub async fn run(db: &Database, file: &FileConfig, args: &ServeArgs) -> Result<(
             &default,
         );
     }
+    // Webhook secrets stored in clear by an earlier release, or sealed
+    // under a key that is no longer the first: sealed with the first now.
+    match op.maintenance().seal_webhook_secrets().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(webhooks = n, "webhook secrets sealed with the current key"),
+        Err(e) => tracing::error!(error = %e, "sealing webhook secrets failed"),
+    }
+    if !op.config().webhook_keys.can_seal() {
+        tracing::warn!("no webhook key file (--webhook-key-file): webhooks cannot be created");
+    }
+    let keys = op.config().webhook_keys.clone();
     spawn_purger(op);
     let metrics: std::sync::Arc<scim_http::metrics::Metrics> = Default::default();
-    spawn_webhooks(store, &cfg.webhooks, &base, &metrics);
+    spawn_webhooks(store, keys, &cfg.webhooks, &base, &metrics);
     crate::ops::metrics::register(&metrics, &service, postgres);
     let state = AppState {
         service,

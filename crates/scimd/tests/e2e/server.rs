@@ -43,6 +43,26 @@ pub fn fresh_postgres() -> Arc<TestDb> {
     Arc::new(TestDb::create_blocking(&admin).unwrap())
 }
 
+/// For a PostgreSQL database, the webhook key file every scimd process of
+/// this test run shares (replicas must share one; SQLite uses the default
+/// beside its file): the environment for it.
+pub fn key_env(db: &str) -> Vec<(&'static str, String)> {
+    static FILE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if !db.starts_with("postgres") {
+        return Vec::new();
+    }
+    let path = FILE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let path = dir.join("webhook-keys");
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).unwrap();
+        let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        std::fs::write(&path, format!("{hex}\n")).unwrap();
+        path.to_str().unwrap().to_string()
+    });
+    vec![("SCIMD_WEBHOOK_KEY_FILE", path.clone())]
+}
+
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -179,6 +199,7 @@ fn spawn(db: &str, extra: &[&str]) -> Spawned {
         .args(&args)
         .env_remove("SCIMD_DATABASE_URL")
         .env_remove("SCIMD_LISTEN")
+        .envs(key_env(db))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -230,6 +251,7 @@ impl Server {
             .args(args)
             .args(["--database", &db])
             .env_remove("SCIMD_DATABASE_URL")
+            .envs(key_env(&db))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -257,6 +279,7 @@ impl Server {
         let out = Command::new(bin())
             .args(&all)
             .env_remove("SCIMD_DATABASE_URL")
+            .envs(key_env(&db))
             .output()
             .unwrap();
         (

@@ -33,7 +33,7 @@ fn describe(set: &Value) -> (String, i64, String) {
         .trim_start_matches(PROV)
         .trim_end_matches(":full")
         .trim_end_matches(":notice");
-    let seq = set["jti"].as_str().unwrap().rsplit('-').next().unwrap();
+    let seq = set["jti"].as_str().unwrap().rsplit("-n").next().unwrap();
     (
         kind.to_string(),
         seq.parse().unwrap(),
