@@ -8,7 +8,7 @@
 //!   deletes are refused with 403 until an admin explicitly unmanages one;
 //! - soft-deleted resources are listed, restored and purged from the trash.
 
-use crate::journal::change;
+use crate::journal::{change, Change, Entry};
 use crate::provenance::LOCAL_PROVIDER;
 use crate::render::{resource_json, with_provenance};
 use crate::resource::parse_id;
@@ -132,15 +132,17 @@ impl TenantAdmin<'_> {
         let now = core.clock.now();
         let journal = change(
             &self.actor.origin("import"),
-            now,
-            201,
-            "create-local",
-            "create",
-            ResourceKind::User,
-            id.as_str(),
-            None,
-            Some(&doc),
-            &[],
+            Change {
+                at: now,
+                status: 201,
+                action: "create-local",
+                event: "create",
+                kind: ResourceKind::User,
+                id: id.as_str(),
+                old: None,
+                new: Some(&doc),
+                extra: &[],
+            },
         );
         let record = NewRecord {
             kind: ResourceKind::User,
@@ -212,15 +214,17 @@ impl TenantAdmin<'_> {
                 };
                 let journal = change(
                     &actor.origin(action),
-                    now,
-                    200,
-                    action,
-                    "patch",
-                    ResourceKind::User,
-                    current.id.as_str(),
-                    Some(&current.doc),
-                    Some(&doc),
-                    &[],
+                    Change {
+                        at: now,
+                        status: 200,
+                        action,
+                        event: "patch",
+                        kind: ResourceKind::User,
+                        id: current.id.as_str(),
+                        old: Some(&current.doc),
+                        new: Some(&doc),
+                        extra: &[],
+                    },
                 );
                 Ok(Update {
                     doc: Some((doc, k)),
@@ -248,7 +252,7 @@ impl TenantAdmin<'_> {
                 let origin = actor.origin("unmanage");
                 let diff = vec![serde_json::json!({"op": "replace", "path": "managed", "old": true, "new": false})];
                 let journal = scim_store::Journal {
-                    audit: Some(origin.entry(now, 200, "unmanage", Some(kind), Some(current.id.as_str()), None, diff)),
+                    audit: Some(origin.entry(Entry::new(now, 200, "unmanage").about(Some(kind), Some(current.id.as_str())).diff(diff))),
                     ..scim_store::Journal::default()
                 };
                 Ok(Update {
@@ -276,15 +280,17 @@ impl TenantAdmin<'_> {
         }
         let journal = change(
             &self.actor.origin("delete"),
-            self.core.clock.now(),
-            204,
-            "delete-local",
-            "delete",
-            kind,
-            id,
-            Some(&current.doc),
-            None,
-            &[],
+            Change {
+                at: self.core.clock.now(),
+                status: 204,
+                action: "delete-local",
+                event: "delete",
+                kind,
+                id,
+                old: Some(&current.doc),
+                new: None,
+                extra: &[],
+            },
         );
         store
             .delete(kind, &rid, Some(current.version), journal)
@@ -313,15 +319,17 @@ impl TenantAdmin<'_> {
         let now = self.core.clock.now();
         let journal = change(
             &self.actor.origin("restore"),
-            now,
-            200,
-            "restore",
-            "create",
-            kind,
-            id,
-            None,
-            Some(&trashed.doc),
-            &[],
+            Change {
+                at: now,
+                status: 200,
+                action: "restore",
+                event: "create",
+                kind,
+                id,
+                old: None,
+                new: Some(&trashed.doc),
+                extra: &[],
+            },
         );
         store
             .restore(kind, &rid, k, trashed.provenance, now, journal)

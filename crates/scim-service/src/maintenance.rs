@@ -4,7 +4,7 @@
 //! [`Status`] (readiness and the figures `/metrics` reports), which the
 //! HTTP layer reads without a principal and which changes nothing.
 
-use crate::journal::Origin;
+use crate::journal::{Entry, Origin};
 use crate::resource::breaker::BreakerState;
 use crate::state::Core;
 use scim_core::timestamp::Timestamp;
@@ -29,15 +29,8 @@ impl Maintenance<'_> {
     /// one gets an audit entry (`purge`) in the purge's transaction.
     pub async fn purge_trash(&self) -> ScimResult<u64> {
         let now = self.core.clock.now();
-        let audit = Origin::local("purge").entry(
-            now,
-            200,
-            "purge",
-            None,
-            None,
-            Some("the trash retention period ended".into()),
-            Vec::new(),
-        );
+        let audit = Origin::local("purge")
+            .entry(Entry::new(now, 200, "purge").detail("the trash retention period ended".into()));
         Ok(self.core.store.purge_trash(now, audit).await?)
     }
 

@@ -10,7 +10,7 @@
 //! without a principal, and each reaches only the principal's tenant.
 
 use crate::context::RequestCtx;
-use crate::journal::Origin;
+use crate::journal::{Entry, Origin};
 use crate::state::Core;
 use crate::Principal;
 use scim_core::{ScimError, ScimResult};
@@ -90,13 +90,9 @@ impl<'a> Scim<'a> {
             origin = origin.with_sent(b);
         }
         let entry = origin.entry(
-            self.core.clock.now(),
-            e.status(),
-            "refused",
-            kind,
-            id,
-            Some(e.detail().to_string()),
-            Vec::new(),
+            Entry::new(self.core.clock.now(), e.status(), "refused")
+                .about(kind, id)
+                .detail(e.detail().to_string()),
         );
         if let Err(err) = self.core.store.append_audit(self.who.tenant(), entry).await {
             tracing::warn!(error = %err, "cannot record a refused request in the audit log");

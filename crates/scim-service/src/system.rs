@@ -4,7 +4,7 @@
 //! admin only as a super-admin ([`crate::Console::system`]).
 
 use crate::admin::{check_name, DEFAULT_CONNECTION};
-use crate::journal::LocalActor;
+use crate::journal::{Entry, LocalActor};
 use crate::state::Core;
 use scim_core::profile::Profile;
 use scim_core::{ScimError, ScimResult};
@@ -58,13 +58,8 @@ impl<'a> SystemAdmin<'a> {
         let deleted = origin.clone();
         let audit = Box::new(move |c: ResourceCounts| {
             deleted.entry(
-                now,
-                204,
-                "tenant-delete",
-                None,
-                None,
-                Some(format!("tenant {tenant:?} deleted with {}", what(&c))),
-                Vec::new(),
+                Entry::new(now, 204, "tenant-delete")
+                    .detail(format!("tenant {tenant:?} deleted with {}", what(&c))),
             )
         });
         match self.core.store.delete_tenant(t.id, purge, audit).await? {
@@ -83,15 +78,8 @@ impl<'a> SystemAdmin<'a> {
                     "tenant {name:?} holds {}: delete them first, or give --purge",
                     what(&c)
                 );
-                let entry = origin.entry(
-                    now,
-                    409,
-                    "tenant-delete",
-                    None,
-                    None,
-                    Some(detail.clone()),
-                    Vec::new(),
-                );
+                let entry =
+                    origin.entry(Entry::new(now, 409, "tenant-delete").detail(detail.clone()));
                 self.core.store.append_audit(t.id, entry).await?;
                 Err(ScimError::Conflict(detail))
             }

@@ -14,6 +14,7 @@
 //!   (none: the command line).
 
 use super::accounts::{check_password, hash_password_blocking, normalize_username};
+use crate::journal::Entry;
 use crate::system::SystemAdmin;
 use scim_core::timestamp::Timestamp;
 use scim_core::{ScimError, ScimResult};
@@ -157,13 +158,9 @@ impl SystemAdmin<'_> {
                 .collect(),
         };
         let mut entry = self.actor.origin(action).entry(
-            self.core.clock.now(),
-            200,
-            action,
-            None,
-            None,
-            Some(summary.to_string()),
-            diff,
+            Entry::new(self.core.clock.now(), 200, action)
+                .detail(summary.to_string())
+                .diff(diff),
         );
         entry.resource_type = Some("Admin".into());
         entry.resource_id = Some(account.username.clone());

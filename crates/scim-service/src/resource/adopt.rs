@@ -16,7 +16,7 @@
 //! Invariant: adoption is one atomic read-modify-write that re-checks the
 //! account is still local, so two concurrent creates adopt it at most once.
 
-use crate::journal::{change, Origin};
+use crate::journal::{change, Change, Origin};
 use crate::scim::Scim;
 use scim_core::filter::{lower, Filter};
 use scim_core::resource::apply_replace_rules;
@@ -157,15 +157,17 @@ impl Scim<'_> {
             let id = current.id.as_str();
             let journal = change(
                 &origin,
-                now,
-                201,
-                "adopt",
-                "put",
-                ResourceKind::User,
-                id,
-                Some(&current.doc),
-                Some(&new_doc),
-                &[],
+                Change {
+                    at: now,
+                    status: 201,
+                    action: "adopt",
+                    event: "put",
+                    kind: ResourceKind::User,
+                    id,
+                    old: Some(&current.doc),
+                    new: Some(&new_doc),
+                    extra: &[],
+                },
             );
             Ok(Update {
                 doc: Some((new_doc, k)),

@@ -12,7 +12,7 @@
 //! through one replica or several, never deprovision more than the window
 //! allows. The pause is part of the connection, so every replica sees it.
 
-use crate::journal::{change, LocalActor, Origin};
+use crate::journal::{change, Change, Entry, LocalActor, Origin};
 use crate::state::Core;
 use crate::Principal;
 use scim_core::timestamp::Timestamp;
@@ -105,15 +105,7 @@ async fn trip(core: &Core, who: &Principal, deprovisioned: u64, allowed: u64) ->
     );
     let mut origin = Origin::local("breaker");
     origin.connection = Some(who.connection().db_key());
-    let entry = origin.entry(
-        now,
-        503,
-        "breaker-tripped",
-        None,
-        None,
-        Some(detail.clone()),
-        Vec::new(),
-    );
+    let entry = origin.entry(Entry::new(now, 503, "breaker-tripped").detail(detail.clone()));
     let alert = scim_store::ChangeEvent {
         event: crate::set::BREAKER_TRIPPED.into(),
         resource_type: "Connection".into(),
@@ -200,7 +192,7 @@ pub(crate) async fn release(
             .collect();
         detail.push_str(&format!("; could not re-enable {}", failed.join(", ")));
     }
-    let entry = origin.entry(now, 200, action, None, None, Some(detail), Vec::new());
+    let entry = origin.entry(Entry::new(now, 200, action).detail(detail));
     core.store.append_audit(c.tenant, entry).await?;
     Ok(released)
 }
@@ -255,15 +247,17 @@ async fn reenable_since(
             let k = scim_store::index::keys(ResourceKind::User, &doc, unique_groups);
             let journal = change(
                 &origin,
-                now,
-                200,
-                "breaker-reenable",
-                "patch",
-                ResourceKind::User,
-                cur.id.as_str(),
-                Some(&cur.doc),
-                Some(&doc),
-                &[],
+                Change {
+                    at: now,
+                    status: 200,
+                    action: "breaker-reenable",
+                    event: "patch",
+                    kind: ResourceKind::User,
+                    id: cur.id.as_str(),
+                    old: Some(&cur.doc),
+                    new: Some(&doc),
+                    extra: &[],
+                },
             );
             Ok(Update {
                 doc: Some((doc, k)),

@@ -4,7 +4,7 @@
 //! a local account is adopted or refused as the tenant's matching policy
 //! says ([`super::adopt`]); an active user needs a free licence seat (403).
 
-use crate::journal::change;
+use crate::journal::{change, Change};
 use crate::outcome::Outcome;
 use crate::scim::Scim;
 use scim_core::ScimResult;
@@ -42,15 +42,17 @@ impl Scim<'_> {
         };
         let journal = change(
             &origin,
-            now,
-            201,
-            "create",
-            "create",
-            kind,
-            id.as_str(),
-            None,
-            Some(&doc),
-            extra,
+            Change {
+                at: now,
+                status: 201,
+                action: "create",
+                event: "create",
+                kind,
+                id: id.as_str(),
+                old: None,
+                new: Some(&doc),
+                extra,
+            },
         );
         let record = NewRecord {
             kind,

@@ -16,7 +16,7 @@
 use super::breaker::{breaker_held, check_not_paused, deprovision};
 use super::guard::{check_ownership, Deprovisioning, Observed};
 use super::{not_found, parse_id, Modify};
-use crate::journal::{change, Origin};
+use crate::journal::{change, Change, Origin};
 use crate::outcome::Outcome;
 use crate::scim::Scim;
 use scim_core::resource::ResourceId;
@@ -63,15 +63,17 @@ impl Scim<'_> {
             };
             let mut journal = change(
                 &origin,
-                now,
-                204,
-                action,
-                "delete",
-                kind,
-                id,
-                Some(&before.doc),
-                None,
-                &[],
+                Change {
+                    at: now,
+                    status: 204,
+                    action,
+                    event: "delete",
+                    kind,
+                    id,
+                    old: Some(&before.doc),
+                    new: None,
+                    extra: &[],
+                },
             );
             if kind == ResourceKind::User {
                 journal.deprovision = deprovision(who, now);
@@ -138,15 +140,17 @@ impl Scim<'_> {
             };
             let mut journal = change(
                 &origin,
-                now,
-                204,
-                action,
-                "patch",
-                kind,
-                current.id.as_str(),
-                Some(&current.doc),
-                Some(&doc),
-                &[],
+                Change {
+                    at: now,
+                    status: 204,
+                    action,
+                    event: "patch",
+                    kind,
+                    id: current.id.as_str(),
+                    old: Some(&current.doc),
+                    new: Some(&doc),
+                    extra: &[],
+                },
             );
             journal.deprovision = deactivation.counted;
             Ok(Update {

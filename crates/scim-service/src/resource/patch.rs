@@ -9,7 +9,7 @@
 use super::breaker::breaker_held;
 use super::guard::{check_ownership, Deprovisioning};
 use super::{new_members, not_found, parse_id, strip_provenance, Modify};
-use crate::journal::change;
+use crate::journal::{change, Change};
 use crate::outcome::{Outcome, ResourceRef};
 use crate::scim::Scim;
 use scim_core::patch::{apply, filter_value_ids, ExternalOp, PatchRequest};
@@ -116,15 +116,17 @@ impl Scim<'_> {
             };
             let mut journal = change(
                 &origin,
-                now,
-                status,
-                action,
-                "patch",
-                kind,
-                current.id.as_str(),
-                Some(&current.doc),
-                Some(&doc),
-                extra,
+                Change {
+                    at: now,
+                    status,
+                    action,
+                    event: "patch",
+                    kind,
+                    id: current.id.as_str(),
+                    old: Some(&current.doc),
+                    new: Some(&doc),
+                    extra,
+                },
             );
             journal.deprovision = deactivation.counted;
             Ok(Update {

@@ -7,7 +7,7 @@
 use super::breaker::breaker_held;
 use super::guard::{check_ownership, Deprovisioning};
 use super::{not_found, parse_id, Modify};
-use crate::journal::change;
+use crate::journal::{change, Change};
 use crate::outcome::Outcome;
 use crate::scim::Scim;
 use scim_core::resource::apply_replace_rules;
@@ -70,15 +70,17 @@ impl Scim<'_> {
             };
             let mut journal = change(
                 &origin,
-                now,
-                200,
-                action,
-                "put",
-                kind,
-                current.id.as_str(),
-                Some(&current.doc),
-                Some(&doc),
-                extra,
+                Change {
+                    at: now,
+                    status: 200,
+                    action,
+                    event: "put",
+                    kind,
+                    id: current.id.as_str(),
+                    old: Some(&current.doc),
+                    new: Some(&doc),
+                    extra,
+                },
             );
             journal.deprovision = deactivation.counted;
             Ok(Update {
