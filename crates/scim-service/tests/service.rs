@@ -11,5 +11,17 @@ mod harness;
 
 #[path = "service/accounts.rs"]
 mod accounts;
+#[path = "service/audit.rs"]
+mod audit;
+#[path = "service/authorisation.rs"]
+mod authorisation;
+#[path = "service/breaker.rs"]
+mod breaker;
 #[path = "service/console.rs"]
 mod console;
+#[path = "service/patch.rs"]
+mod patch;
+#[path = "service/policies.rs"]
+mod policies;
+#[path = "service/profiles.rs"]
+mod profiles;

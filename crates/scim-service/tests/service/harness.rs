@@ -17,6 +17,7 @@ use scim_core::resource::EtagCondition;
 use scim_core::{ScimError, ScimResult};
 use scim_service::console::{AdminKind, LoginOutcome};
 use scim_service::resource::ListSource;
+use scim_service::webhook_keys::Keyring;
 use scim_service::{
     AdminPrincipal, ManualClock, Operator, Outcome, Preconditions, Principal, RequestCtx,
     Sequential, Service, ServiceConfig, TenantAdmin,
@@ -49,6 +50,17 @@ pub fn group(name: &str, members: &[&str]) -> Value {
     json!({"schemas": [GROUP], "displayName": name, "members": members})
 }
 
+/// An error's `scimType` (empty when none).
+pub fn scim_type(a: &Answer) -> &str {
+    a.body["scimType"].as_str().unwrap_or("")
+}
+
+/// Asserts an answer's code, showing the body when it differs.
+#[track_caller]
+pub fn expect(a: &Answer, code: u16, what: &str) {
+    assert_eq!(a.code, code, "{what}: {}", a.body);
+}
+
 /// A PatchOp body.
 pub fn patch(ops: Value) -> Value {
     json!({"schemas": [PATCH_OP], "Operations": ops})
@@ -78,6 +90,11 @@ impl Harness {
 
     /// [`Harness::new`] with service settings.
     pub async fn with(config: ServiceConfig) -> Harness {
+        let mut config = config;
+        if !config.webhook_keys.can_seal() {
+            let keys = Keyring::generate_file().unwrap();
+            config.webhook_keys = Keyring::parse(&keys).unwrap();
+        }
         let store = Arc::new(MemoryStore::new());
         let clock = Arc::new(ManualClock::at(START_MS));
         let op = Operator::with(
