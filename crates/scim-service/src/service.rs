@@ -73,6 +73,17 @@ impl Service {
     pub fn schemas(&self) -> &SchemaRegistry {
         &self.core.registry
     }
+
+    /// Runs CPU work of a request that belongs to no tenant yet (parsing a
+    /// large body): inline unless `heavy`, else on a compute thread
+    /// ([`crate::compute`]).
+    pub async fn offload<T, F>(&self, heavy: bool, f: F) -> ScimResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        self.core.compute.run_any(heavy, f).await
+    }
 }
 
 /// The command line's principal: every tenant, every change, maintenance.

@@ -13,7 +13,6 @@ use crate::console::limit::LoginLimiter;
 use crate::ids::IdGenerator;
 use crate::{auth_limit, internal, provenance, ratelimit};
 use scim_core::project::Projection;
-use scim_core::resource::normalize;
 use scim_core::schema::{ResourceSchema, SchemaRegistry, GROUP_SCHEMA};
 use scim_core::tolerance::Tolerances;
 use scim_core::{ScimError, ScimResult};
@@ -105,16 +104,7 @@ impl Core {
         body: &Value,
         tol: &Tolerances,
     ) -> ScimResult<(Map<String, Value>, Vec<NewMember>)> {
-        let view = self.view(kind)?;
-        let mut doc = normalize(body, &view, tol)?;
-        // scimd keeps no passwords: applications sign users in through their IdP.
-        doc.shift_remove("password");
-        crate::resource::strip_provenance(&mut doc);
-        let members = match doc.shift_remove("members") {
-            Some(Value::Array(items)) => crate::resource::new_members(&items)?,
-            _ => Vec::new(),
-        };
-        Ok((doc, members))
+        crate::resource::prepared(&self.registry, kind, body, tol)
     }
 
     /// Whether group names are unique in a tenant with these settings.

@@ -4,7 +4,8 @@
 //! a local account is adopted or refused as the tenant's matching policy
 //! says ([`super::adopt`]); an active user needs a free licence seat (403).
 
-use crate::journal::{change, Change};
+use super::prepared;
+use crate::journal::{change, Change, Origin};
 use crate::outcome::Outcome;
 use crate::scim::Scim;
 use scim_core::ScimResult;
@@ -22,12 +23,26 @@ impl Scim<'_> {
     async fn create_inner(&self, kind: ResourceKind, body: &Value) -> ScimResult<Outcome> {
         let (core, who, ctx) = (self.core, self.who, self.ctx);
         let tol = who.profile().tolerances();
-        let (doc, members) = core.prepare(kind, body, &tol)?;
         let now = core.clock.now();
         let provider = who.auth_provider(ctx.user_agent.as_deref(), ctx.entra_flag);
         let provenance =
             Provenance::provisioned(who.connection(), who.connection_name(), &provider, now);
-        let origin = self.origin().with_sent(body);
+        // A large body is validated (and its journal built) on a compute
+        // thread (crate::compute).
+        let heavy = crate::compute::heavy([body]);
+        let (doc, members, origin) = if heavy {
+            let (owned, registry, origin) =
+                (body.clone(), core.registry.clone(), Origin::of(who, ctx));
+            core.compute
+                .run(who.tenant(), true, move || {
+                    prepared(&registry, kind, &owned, &tol)
+                        .map(|(d, m)| (d, m, origin.with_sent(&owned)))
+                })
+                .await??
+        } else {
+            let (doc, members) = core.prepare(kind, body, &tol)?;
+            (doc, members, self.origin().with_sent(body))
+        };
         if kind == ResourceKind::User {
             if let Some(adopted) = self.adopt(&doc, &provenance, &origin).await? {
                 let (r, body) = self.shown(&adopted)?;
@@ -35,35 +50,41 @@ impl Scim<'_> {
             }
         }
         let id = core.ids.new_id();
-        let extra: &[&str] = if members.is_empty() {
-            &[]
-        } else {
-            &["members"]
-        };
-        let journal = change(
-            &origin,
-            Change {
-                at: now,
-                status: 201,
-                action: "create",
-                event: "create",
-                kind,
-                id: id.as_str(),
-                old: None,
-                new: Some(&doc),
-                extra,
-            },
-        );
-        let record = NewRecord {
-            kind,
-            id,
-            created: now,
-            provenance,
-            keys: keys(kind, &doc, core.unique_groups(who.settings())),
-            doc,
-            members,
-            journal,
-        };
+        let unique_groups = core.unique_groups(who.settings());
+        let record = core
+            .compute
+            .run(who.tenant(), heavy, move || {
+                let extra: &[&str] = if members.is_empty() {
+                    &[]
+                } else {
+                    &["members"]
+                };
+                let journal = change(
+                    &origin,
+                    Change {
+                        at: now,
+                        status: 201,
+                        action: "create",
+                        event: "create",
+                        kind,
+                        id: id.as_str(),
+                        old: None,
+                        new: Some(&doc),
+                        extra,
+                    },
+                );
+                NewRecord {
+                    kind,
+                    id,
+                    created: now,
+                    provenance,
+                    keys: keys(kind, &doc, unique_groups),
+                    doc,
+                    members,
+                    journal,
+                }
+            })
+            .await?;
         let stored = core.store.resources(who.tenant()).insert(record).await?;
         let (r, body) = self.shown(&stored)?;
         Ok(Outcome::Created(r, body))

@@ -18,10 +18,12 @@ pub(crate) use write::Modify;
 
 pub use list::ListSource;
 
+use crate::internal;
 use crate::outcome::ResourceRef;
 use crate::render::projected;
 use crate::scim::Scim;
-use scim_core::resource::ResourceId;
+use scim_core::resource::{normalize, ResourceId};
+use scim_core::tolerance::Tolerances;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{NewMember, Record, ResourceKind};
 use serde_json::{Map, Value};
@@ -57,6 +59,28 @@ impl Scim<'_> {
             body,
         ))
     }
+}
+
+/// A validated document and, for groups, the member ids it lists (a free
+/// function, so that a compute thread can run it).
+pub(crate) fn prepared(
+    registry: &scim_core::schema::SchemaRegistry,
+    kind: ResourceKind,
+    body: &Value,
+    tol: &Tolerances,
+) -> ScimResult<(Map<String, Value>, Vec<NewMember>)> {
+    let view = registry
+        .view(kind.name())
+        .ok_or_else(|| internal("resource type missing from the registry"))?;
+    let mut doc = normalize(body, &view, tol)?;
+    // scimd keeps no passwords: applications sign users in through their IdP.
+    doc.shift_remove("password");
+    strip_provenance(&mut doc);
+    let members = match doc.shift_remove("members") {
+        Some(Value::Array(items)) => new_members(&items)?,
+        _ => Vec::new(),
+    };
+    Ok((doc, members))
 }
 
 /// Removes the server-set provenance extension a client echoed back.

@@ -66,7 +66,17 @@ impl Scim<'_> {
         let (core, who, ctx) = (self.core, self.who, self.ctx);
         let rid = parse_id(kind, id)?;
         let tol = who.profile().tolerances();
-        let request = PatchRequest::parse(body, &tol)?;
+        // Thousands of operations are parsed on a compute thread.
+        let request = if crate::compute::heavy([body]) {
+            let owned = body.clone();
+            core.compute
+                .run(who.tenant(), true, move || {
+                    PatchRequest::parse(&owned, &tol)
+                })
+                .await??
+        } else {
+            PatchRequest::parse(body, &tol)?
+        };
         let profile = who
             .profile()
             .effective(ctx.user_agent.as_deref(), ctx.entra_flag);

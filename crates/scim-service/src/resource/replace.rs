@@ -32,7 +32,17 @@ impl Scim<'_> {
         let (core, who) = (self.core, self.who);
         let rid = parse_id(kind, id)?;
         let tol = who.profile().tolerances();
-        let (doc, members) = core.prepare(kind, body, &tol)?;
+        // A large body is validated on a compute thread.
+        let (doc, members) = if crate::compute::heavy([body]) {
+            let (owned, registry) = (body.clone(), core.registry.clone());
+            core.compute
+                .run(who.tenant(), true, move || {
+                    super::prepared(&registry, kind, &owned, &tol)
+                })
+                .await??
+        } else {
+            core.prepare(kind, body, &tol)?
+        };
         let (observed, _) = check_ownership(core, who, kind, &rid).await?;
         let by = who.connection();
         let origin = self.origin().with_sent(body);
