@@ -39,7 +39,7 @@ fn connection_at(r: &dyn Row, o: usize) -> Result<Connection, Fail> {
         id: ConnectionId::from_db(r.int(o)?),
         tenant: TenantId::from_db(r.int(o + 1)?),
         name: r.string(o + 2)?,
-        profile: r.string(o + 3)?,
+        profile: profile_of(r.str(o + 3)?)?,
         created: ts(r.int(o + 4)?)?,
         policy: from_text(r.str(o + 5)?)?,
     })
@@ -106,11 +106,17 @@ pub async fn create_connection(
     x: &mut dyn Exec,
     tenant: TenantId,
     name: &str,
-    profile: &str,
+    profile: Profile,
     now: Timestamp,
 ) -> Result<Connection, Fail> {
     let sql = format!("INSERT INTO connections (tenant_id, name, profile, created) VALUES ($1, $2, $3, $4) RETURNING {CONNECTION}");
-    let s = stmt!(sql, tenant.db_key(), name, profile, now.unix_millis());
+    let s = stmt!(
+        sql,
+        tenant.db_key(),
+        name,
+        profile.name(),
+        now.unix_millis()
+    );
     x.one(&s, |r| connection_at(r, 0))
         .await
         .map_err(|e| e.unique(|| format!("connection {name:?} exists")))
@@ -139,7 +145,7 @@ pub async fn update_connection(
     policy: &str,
 ) -> Result<Option<Connection>, Fail> {
     let sql = format!("UPDATE connections SET name = $1, profile = $2, policy = $3 WHERE tenant_id = $4 AND id = $5 RETURNING {CONNECTION}");
-    let (name, profile) = (change.name.as_str(), change.profile.as_str());
+    let (name, profile) = (change.name.as_str(), change.profile.name());
     let s = stmt!(sql, name, profile, policy, tenant.db_key(), id.db_key());
     x.opt(&s, |r| connection_at(r, 0))
         .await

@@ -100,12 +100,12 @@ impl<B: Backend> Store for SqlStore<B> {
         &self,
         tenant: TenantId,
         name: &str,
-        profile: &str,
+        profile: Profile,
         now: Timestamp,
     ) -> StoreResult<Connection> {
-        let input = (tenant, name.to_string(), profile.to_string(), now);
+        let input = (tenant, name.to_string(), profile, now);
         let job = task(input, |x, (t, name, profile, now)| {
-            Box::pin(admin::create_connection(x, *t, name, profile, *now))
+            Box::pin(admin::create_connection(x, *t, name, *profile, *now))
         });
         self.b.write(Write::SYSTEM, job).await
     }

@@ -10,9 +10,15 @@
 //! with a `value` array empties the attribute, so a profile keeps it on
 //! unless its IdP's member removal is documented without one. A profile
 //! may also choose response details (Entra prefers 204 for group PATCH).
+//!
+//! A connection stores its profile as this type (`scim_store::Connection`);
+//! its text form is [`Profile::name`], and a name that is not a profile is
+//! refused wherever it comes from (command line, console, database).
 
-use scim_core::tolerance::Tolerances;
-use scim_core::{ScimError, ScimResult};
+use crate::tolerance::Tolerances;
+use crate::{ScimError, ScimResult};
+use std::fmt;
+use std::str::FromStr;
 
 /// Lower-case phrases that identify Entra ID's provisioning client in a
 /// User-Agent. Microsoft does not document the header; these are the
@@ -26,8 +32,9 @@ pub const ENTRA_AGENTS: [&str; 4] = [
 ];
 
 /// A connection's IdP profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Profile {
+    #[default]
     Auto,
     Entra,
     Okta,
@@ -148,10 +155,37 @@ impl Profile {
     }
 }
 
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Profile {
+    type Err = ScimError;
+
+    fn from_str(s: &str) -> ScimResult<Profile> {
+        Profile::parse(s)
+    }
+}
+
+impl serde::Serialize for Profile {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Profile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Profile, D::Error> {
+        let text = String::deserialize(d)?;
+        Profile::parse(&text).map_err(|e| serde::de::Error::custom(e.detail()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Profile;
-    use scim_core::tolerance::Tolerances;
+    use crate::tolerance::Tolerances;
 
     type Switch = fn(&Tolerances) -> bool;
 
@@ -289,5 +323,13 @@ mod tests {
         }
         assert!(Profile::parse("azure").is_err());
         assert!(Profile::parse("").is_err());
+        // Text and JSON forms are the name; anything else is refused.
+        for p in Profile::ALL {
+            assert_eq!(p.to_string().parse::<Profile>().unwrap(), p);
+            let json = serde_json::to_value(p).unwrap();
+            assert_eq!(json, serde_json::json!(p.name()));
+            assert_eq!(serde_json::from_value::<Profile>(json).unwrap(), p);
+        }
+        assert!(serde_json::from_value::<Profile>(serde_json::json!("azure")).is_err());
     }
 }
