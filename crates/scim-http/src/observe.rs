@@ -65,7 +65,10 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
         .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
     let method = req.method().as_str().to_string();
     state.metrics.start();
-    let mut resp = match tokio::time::timeout(state.limits.request_timeout, next.run(req)).await {
+    // The store stops its queries at the same deadline (scim_store::deadline).
+    let deadline = started + state.limits.request_timeout;
+    let work = scim_store::deadline::within(deadline, next.run(req));
+    let mut resp = match tokio::time::timeout(state.limits.request_timeout, work).await {
         Ok(r) => r,
         Err(_) => ApiError(ScimError::ServiceUnavailable(
             "the request took too long and was abandoned".into(),

@@ -101,6 +101,7 @@ pub fn fail(e: tokio_postgres::Error) -> Fail {
                 .is_some_and(|c| c == "resources_id"),
         },
         Some(c) if *c == SqlState::FOREIGN_KEY_VIOLATION => DbClass::ForeignKey,
+        Some(c) if *c == SqlState::QUERY_CANCELED => DbClass::Deadline,
         _ => DbClass::Other,
     };
     Fail::Db(DbError {

@@ -154,6 +154,28 @@ impl Postgres {
         Ok(value)
     }
 
+    /// A read in a transaction that the server stops after `left`.
+    async fn read_within<T>(
+        &self,
+        left: std::time::Duration,
+        job: &impl Job<T>,
+    ) -> Result<T, Fail> {
+        let mut client = self.pool.get().await.map_err(pool_fail)?;
+        let tx = client
+            .build_transaction()
+            .read_only(true)
+            .start()
+            .await
+            .map_err(fail)?;
+        let ms = left.as_millis().clamp(1, i32::MAX as u128);
+        tx.batch_execute(&format!("SET LOCAL statement_timeout = {ms}"))
+            .await
+            .map_err(fail)?;
+        let value = job.run(&mut PgExec { c: &tx }).await?;
+        tx.commit().await.map_err(fail)?;
+        Ok(value)
+    }
+
     /// Applies pending migrations; returns the schema version.
     pub async fn migrate(&self) -> StoreResult<i64> {
         let mut client = self.client().await?;
@@ -273,8 +295,24 @@ impl Backend for Postgres {
         }
     }
 
-    async fn read<T: Send + 'static>(&self, _point: bool, job: impl Job<T>) -> StoreResult<T> {
-        self.attempt(false, &job).await.map_err(Fail::into_store)
+    /// A point read as one statement; any other read of a request in a
+    /// read-only transaction whose `statement_timeout` is what is left of
+    /// the request's deadline ([`scim_store::deadline`]), so that the
+    /// server stops the query there too.
+    async fn read<T: Send + 'static>(&self, point: bool, job: impl Job<T>) -> StoreResult<T> {
+        let deadline = scim_store::deadline::current();
+        let left = match deadline {
+            Some(at) => match at.checked_duration_since(std::time::Instant::now()) {
+                Some(left) if !left.is_zero() => Some(left),
+                _ => return Err(StoreError::Deadline),
+            },
+            None => None,
+        };
+        match left {
+            Some(left) if !point => self.read_within(left, &job).await,
+            _ => self.attempt(false, &job).await,
+        }
+        .map_err(Fail::into_store)
     }
 }
 

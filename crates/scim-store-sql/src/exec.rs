@@ -224,6 +224,9 @@ pub enum DbClass {
     /// The transaction lost a race (deadlock, serialization failure):
     /// running it again may succeed.
     Retry,
+    /// The statement was stopped at the request's deadline
+    /// ([`scim_store::deadline`]).
+    Deadline,
     Other,
 }
 
@@ -304,6 +307,10 @@ impl Fail {
                 class: DbClass::ForeignKey,
                 ..
             }) => StoreError::MissingMember("a member was deleted concurrently".into()),
+            Fail::Db(DbError {
+                class: DbClass::Deadline,
+                ..
+            }) => StoreError::Deadline,
             Fail::Db(e) => StoreError::Backend(e.message),
         }
     }

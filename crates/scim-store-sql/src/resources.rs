@@ -115,11 +115,11 @@ impl<B: Backend> ResourceStore for SqlResources<B> {
     async fn query(&self, kind: ResourceKind, q: &Query) -> StoreResult<Page> {
         let t = self.tenant;
         // Lookups driven by an index (the IdPs' `userName eq` …) touch a
-        // few rows; scans and sorts do not.
+        // few rows; scans, sorts and heavy remainders do not.
         let point = q
             .filter
             .as_ref()
-            .is_some_and(|f| scim_store::index::driven_by_index(f, kind))
+            .is_some_and(|f| scim_store::index::point_lookup(f, kind))
             && q.sort.is_none();
         let job = task((kind, q.clone()), move |x, (kind, q)| {
             Box::pin(query::run(x, t, *kind, q))

@@ -49,6 +49,9 @@ pub fn fail(e: rusqlite::Error) -> Fail {
                 on_resource_id: msg.as_deref().is_some_and(|m| m.contains("resources.id")),
             }
         }
+        rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::OperationInterrupted => {
+            DbClass::Deadline
+        }
         _ => DbClass::Other,
     };
     Fail::Db(DbError {

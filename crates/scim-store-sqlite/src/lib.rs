@@ -42,6 +42,11 @@ use writer::Writer;
 /// small machine and cost memory (docs/performance.md: RSS at 1M users).
 const READERS: usize = 4;
 
+/// How long a point read may run on an async worker before it is stopped
+/// and run again on the readers' pool (a lookup takes about 0.1 ms; an
+/// index-led filter with a heavy remainder can take seconds).
+const INLINE_BUDGET: std::time::Duration = std::time::Duration::from_millis(2);
+
 /// Statements the writer keeps prepared.
 const WRITER_STATEMENTS: usize = 256;
 
@@ -117,13 +122,15 @@ impl Backend for Sqlite {
     }
 
     /// A point read on the calling thread (a hop to the blocking pool costs
-    /// more than the read); others on the readers' pool.
+    /// more than the read) for at most [`INLINE_BUDGET`]; a point read that
+    /// takes longer, and every other read, on the readers' pool.
     async fn read<T: Send + 'static>(&self, point: bool, job: impl Job<T>) -> StoreResult<T> {
         if point {
-            self.readers.read_now(|c| exec::run(c, &job))
-        } else {
-            self.readers.read(move |c| exec::run(c, &job)).await
+            if let Some(done) = self.readers.read_now(INLINE_BUDGET, |c| exec::run(c, &job)) {
+                return done;
+            }
         }
+        self.readers.read(move |c| exec::run(c, &job)).await
     }
 
     /// `VACUUM` on a connection of its own (it waits for the writer), then

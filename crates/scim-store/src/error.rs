@@ -31,6 +31,9 @@ pub enum StoreError {
     /// The resource kept moving under every computed plan
     /// ([`crate::plan::MAX_ATTEMPTS`]): the client should retry later.
     Busy,
+    /// The request's deadline ([`crate::deadline`]) passed while the
+    /// database was still working on it; the work was stopped.
+    Deadline,
     /// The database failed. The message is for logs only.
     Backend(String),
 }
@@ -55,6 +58,7 @@ impl fmt::Display for StoreError {
             StoreError::Rejected(e) => write!(f, "rejected: {e}"),
             StoreError::Stale => f.write_str("the resource changed since it was read"),
             StoreError::Busy => f.write_str("the resource kept changing under concurrent writes"),
+            StoreError::Deadline => f.write_str("the request's deadline passed during the query"),
             StoreError::Backend(m) => write!(f, "backend: {m}"),
         }
     }
@@ -80,6 +84,10 @@ impl From<StoreError> for ScimError {
             StoreError::Rejected(e) => e,
             StoreError::Stale | StoreError::Busy => ScimError::ServiceUnavailable(
                 "the resource is being changed by other requests at this moment; retry".into(),
+                1,
+            ),
+            StoreError::Deadline => ScimError::ServiceUnavailable(
+                "the request took too long and was abandoned".into(),
                 1,
             ),
             StoreError::Backend(m) => ScimError::Internal(m),

@@ -138,6 +138,39 @@ pub fn member_eq(f: &Lowered, kind: ResourceKind) -> Option<&str> {
     }
 }
 
+/// The most comparisons a [`point_lookup`] holds besides its index's.
+pub const POINT_TERMS: usize = 8;
+
+/// Whether `f` is a point lookup: [`driven_by_index`], and small enough
+/// that testing the rows the index finds against the rest costs about
+/// nothing (at most [`POINT_TERMS`] comparisons). Backends run point
+/// lookups the cheapest way (SQLite: inline, on the request's thread);
+/// other queries where they can take time (SQLite: the readers' pool;
+/// PostgreSQL: under the request's `statement_timeout`).
+pub fn point_lookup(f: &Lowered, kind: ResourceKind) -> bool {
+    driven_by_index(f, kind) && terms(f, POINT_TERMS + 1) <= POINT_TERMS
+}
+
+/// The comparisons and presence tests in `f`, counted up to `cap`.
+fn terms(f: &Lowered, cap: usize) -> usize {
+    match f {
+        Lowered::Const(_) => 0,
+        Lowered::Cmp { .. } | Lowered::Present(_) => 1,
+        Lowered::Not(inner) => terms(inner, cap),
+        Lowered::Any { filter, .. } => terms(filter, cap),
+        Lowered::And(parts) | Lowered::Or(parts) => {
+            let mut n = 0;
+            for p in parts {
+                n += terms(p, cap - n.min(cap));
+                if n >= cap {
+                    break;
+                }
+            }
+            n
+        }
+    }
+}
+
 /// Whether `f` has a conjunct that one lookup of the index answers (an `eq`
 /// on an indexed attribute, a value path with a `value eq` on one, or a
 /// [`member_eq`]), so that a backend should start the query from its lookup
@@ -156,5 +189,46 @@ pub fn driven_by_index(f: &Lowered, kind: ResourceKind) -> bool {
                 && attr_position(kind, &format!("{}.value", attr.name)).is_some()
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod point_tests {
+    use super::*;
+    use scim_core::filter::{lower, Filter};
+    use scim_core::schema::SchemaRegistry;
+
+    fn check(filter: &str, point: bool) {
+        let reg = SchemaRegistry::builtin().unwrap();
+        let view = reg.view("User").unwrap();
+        let lowered = lower(&Filter::parse(filter).unwrap(), &view).unwrap();
+        assert_eq!(
+            point_lookup(&lowered, ResourceKind::User),
+            point,
+            "{filter}"
+        );
+    }
+
+    #[test]
+    fn point_lookups_are_index_led_and_small() {
+        check(r#"userName eq "a""#, true);
+        check(r#"emails[value eq "a@x"]"#, true);
+        check(r#"userName eq "a" and active eq true"#, true);
+        check(r#"userName co "a""#, false);
+        let eight: Vec<String> = (0..7).map(|n| format!(r#"emails co "z{n}""#)).collect();
+        check(
+            &format!(r#"userName eq "a" and ({})"#, eight.join(" or ")),
+            true,
+        );
+        let nine: Vec<String> = (0..8).map(|n| format!(r#"emails co "z{n}""#)).collect();
+        check(
+            &format!(r#"userName eq "a" and ({})"#, nine.join(" or ")),
+            false,
+        );
+        let many: Vec<String> = (0..500).map(|n| format!(r#"emails co "z{n}""#)).collect();
+        check(
+            &format!(r#"userName eq "a" and ({})"#, many.join(" or ")),
+            false,
+        );
     }
 }

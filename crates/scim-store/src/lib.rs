@@ -21,6 +21,7 @@
 //! the in-memory evaluator, which the suite checks.
 
 pub mod admins;
+pub mod deadline;
 pub mod error;
 pub mod events;
 pub mod index;

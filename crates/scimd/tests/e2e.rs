@@ -36,6 +36,8 @@ mod etag;
 mod hostile;
 #[path = "e2e/hostile_net.rs"]
 mod hostile_net;
+#[path = "e2e/hostile_queries.rs"]
+mod hostile_queries;
 #[path = "e2e/hostile_secrets.rs"]
 mod hostile_secrets;
 #[path = "e2e/hostile_sizes.rs"]
