@@ -167,6 +167,17 @@ pub async fn run(
 
 /// How many resources of a kind a tenant holds (active ones only when
 /// `active_only`).
+/// Whether the tenant holds a local (unmanaged) resource of `kind`: one
+/// probe of the partial index `resources_local` (migration 11).
+pub async fn any_local(x: &mut dyn Exec, tenant: i64, kind: ResourceKind) -> Result<bool, Fail> {
+    let sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM resources WHERE tenant_id = $1 AND kind = {} AND {} LIMIT 1) AS l",
+        kind.code(),
+        x.dialect().local_resource()
+    );
+    Ok(x.count(&stmt!(sql, tenant)).await? > 0)
+}
+
 pub async fn count(
     x: &mut dyn Exec,
     tenant: i64,

@@ -127,6 +127,12 @@ impl<B: Backend> ResourceStore for SqlResources<B> {
         self.b.read(point, job).await
     }
 
+    async fn any_local(&self, kind: ResourceKind) -> StoreResult<bool> {
+        let t = self.tenant;
+        let job = task(kind, move |x, kind| Box::pin(query::any_local(x, t, *kind)));
+        self.b.read(true, job).await
+    }
+
     async fn count(&self, kind: ResourceKind, active_only: bool) -> StoreResult<u64> {
         let t = self.tenant;
         let job = task((kind, active_only), move |x, (kind, active)| {

@@ -202,6 +202,11 @@ pub trait ResourceStore: Send + Sync {
     async fn query(&self, kind: ResourceKind, query: &Query) -> StoreResult<Page>;
     /// How many resources of this kind exist (active ones only when `active_only`).
     async fn count(&self, kind: ResourceKind, active_only: bool) -> StoreResult<u64>;
+    /// Whether the tenant holds a resource of this kind that no connection
+    /// manages (a local account: `Provenance::managed` false), so that
+    /// account matching can skip its lookups when there is none. One
+    /// probe of an index that holds local accounts only.
+    async fn any_local(&self, kind: ResourceKind) -> StoreResult<bool>;
 
     /// Soft-deletes a resource: removes it (and its memberships) from SCIM
     /// and keeps it in the trash until `purge_after`; `false` if there is none.

@@ -116,6 +116,10 @@ pub trait Dialect: Send + Sync + 'static {
     /// `column` compared as an expression that no index serves, so that a
     /// plan starts from the index lookup beside it.
     fn unindexed(&self, column: &str) -> String;
+    /// The condition on `resources` that holds for a local (unmanaged)
+    /// resource, exactly as the partial index `resources_local` states it
+    /// (migration 11), so that the planner uses the index.
+    fn local_resource(&self) -> &'static str;
     /// The statement counting a tenant's users (`$1` the tenant), for the
     /// circuit breaker.
     fn users(&self) -> &'static str;

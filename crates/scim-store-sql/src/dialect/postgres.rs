@@ -198,6 +198,10 @@ impl Dialect for Postgres {
         format!("({column} + 0)")
     }
 
+    fn local_resource(&self) -> &'static str {
+        "coalesce(provenance::jsonb ->> 'managed', 'false') = 'false'"
+    }
+
     fn users(&self) -> &'static str {
         "SELECT count(*) FROM resources WHERE tenant_id = $1 AND kind = 0"
     }

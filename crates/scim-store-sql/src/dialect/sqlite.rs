@@ -149,6 +149,10 @@ impl Dialect for Sqlite {
         format!("+{column}")
     }
 
+    fn local_resource(&self) -> &'static str {
+        "coalesce(json_extract(provenance, '$.managed'), 0) = 0"
+    }
+
     fn users(&self) -> &'static str {
         // Kept by triggers (schema migration 5): no counting.
         "SELECT n FROM resource_counts WHERE tenant_id = $1 AND kind = 0"

@@ -270,4 +270,11 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER events_numbered BEFORE INSERT ON events
         FOR EACH ROW EXECUTE FUNCTION scim_number_event();
     "#,
+    // 11: the local (unmanaged) accounts of each tenant, so that account
+    // matching asks one probe whether there is any before it looks one up
+    // by each key (`Dialect::local_resource` states the same condition).
+    r#"
+    CREATE INDEX resources_local ON resources (tenant_id, kind)
+        WHERE coalesce(provenance::jsonb ->> 'managed', 'false') = 'false';
+    "#,
 ];

@@ -226,4 +226,11 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT INTO event_counters (tenant_id, last)
         SELECT tenant_id, max(tenant_seq) FROM events GROUP BY tenant_id;
     "#,
+    // 11: the local (unmanaged) accounts of each tenant, so that account
+    // matching asks one probe whether there is any before it looks one up
+    // by each key (`Dialect::local_resource` states the same condition).
+    r#"
+    CREATE INDEX resources_local ON resources (tenant_id, kind)
+        WHERE coalesce(json_extract(provenance, '$.managed'), 0) = 0;
+    "#,
 ];

@@ -429,6 +429,13 @@ impl ResourceStore for MemoryResources {
             })
             .count() as u64)
     }
+
+    async fn any_local(&self, kind: ResourceKind) -> StoreResult<bool> {
+        let s = lock(&self.state)?;
+        Ok(s.rows
+            .values()
+            .any(|r| r.tenant == self.tenant && r.kind == kind && !r.record.provenance.managed))
+    }
 }
 
 /// The detail of a uniqueness conflict on a kind's unique key.

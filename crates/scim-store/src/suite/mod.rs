@@ -107,7 +107,7 @@ macro_rules! storage_suite {
             pages_stop_at_their_byte_budget,
             concurrent_creates_yield_one,
             concurrent_member_adds_all_survive, settings_connections_and_token_expiry,
-            provenance_is_kept, seats_are_enforced, concurrent_creates_respect_seats,
+            provenance_is_kept, local_accounts_are_found, seats_are_enforced, concurrent_creates_respect_seats,
             trash_restore_and_purge,
             the_breaker_counts_in_the_write, concurrent_deprovisions_respect_the_breaker,
             journals_commit_with_their_writes, audit_keeps_what_was_sent_and_member_timelines,

@@ -114,6 +114,28 @@ pub(super) fn provenance(by: i64) -> Provenance {
     Provenance::provisioned(ConnectionId::from_db(by), "entra-prod", "entra", t(1))
 }
 
+pub async fn local_accounts_are_found(store: Arc<dyn Store>) {
+    let r = tenant(&store, "t").await;
+    let other = tenant(&store, "o").await;
+    assert!(!r.any_local(ResourceKind::User).await.unwrap());
+    let mut managed = user("m1", json!({"userName": "m"}));
+    managed.provenance = provenance(11);
+    r.insert(managed).await.unwrap();
+    assert!(!r.any_local(ResourceKind::User).await.unwrap());
+    r.insert(user("l1", json!({"userName": "l"})))
+        .await
+        .unwrap();
+    assert!(r.any_local(ResourceKind::User).await.unwrap());
+    assert!(!r.any_local(ResourceKind::Group).await.unwrap());
+    assert!(!other.any_local(ResourceKind::User).await.unwrap());
+    let gone = r
+        .delete(ResourceKind::User, &id("l1"), None, Journal::default())
+        .await
+        .unwrap();
+    assert!(gone);
+    assert!(!r.any_local(ResourceKind::User).await.unwrap());
+}
+
 pub async fn provenance_is_kept(store: Arc<dyn Store>) {
     let r = tenant(&store, "t").await;
     let mut new = user("u1", json!({"userName": "a"}));
