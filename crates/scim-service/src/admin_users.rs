@@ -32,6 +32,10 @@ pub enum Imported {
     Skipped(String),
 }
 
+fn not_in_trash(kind: ResourceKind, id: &str) -> ScimError {
+    ScimError::NotFound(format!("{} {id:?} is not in the trash", kind.name()))
+}
+
 fn managed_error(kind: ResourceKind, r: &Record) -> ScimError {
     let by = r
         .provenance
@@ -343,6 +347,18 @@ impl ScimService {
     /// Restores a soft-deleted resource (409 if its name was taken since,
     /// 403 if no seat is free for an active user).
     pub async fn restore(&self, tenant: &str, kind: &str, id: &str) -> ScimResult<Record> {
+        self.restore_by(&LocalActor::default(), tenant, kind, id)
+            .await
+    }
+
+    /// [`ScimService::restore`] by a named actor (a console admin).
+    pub async fn restore_by(
+        &self,
+        actor: &LocalActor,
+        tenant: &str,
+        kind: &str,
+        id: &str,
+    ) -> ScimResult<Record> {
         let t = self.tenant_named(tenant).await?;
         let kind = self.kind_named(kind)?;
         let rid = parse_id(kind, id)?;
@@ -352,13 +368,11 @@ impl ScimService {
             .await?
             .into_iter()
             .find(|x| x.id == rid)
-            .ok_or_else(|| {
-                ScimError::NotFound(format!("{} {id:?} is not in the trash", kind.name()))
-            })?;
+            .ok_or_else(|| not_in_trash(kind, id))?;
         let k = keys(kind, &trashed.doc, self.unique_groups(&t.settings));
         let now = self.clock.now();
         let journal = change(
-            &Origin::local("restore"),
+            &actor.origin("restore"),
             now,
             200,
             "restore",
@@ -372,9 +386,44 @@ impl ScimService {
         store
             .restore(kind, &rid, k, trashed.provenance, now, journal)
             .await?
-            .ok_or_else(|| {
-                ScimError::NotFound(format!("{} {id:?} is not in the trash", kind.name()))
-            })
+            .ok_or_else(|| not_in_trash(kind, id))
+    }
+
+    /// Removes one soft-deleted resource from the trash for good, before
+    /// its retention ends (audited as `purge`, naming the actor).
+    pub async fn purge_trashed_by(
+        &self,
+        actor: &LocalActor,
+        tenant: &str,
+        kind: &str,
+        id: &str,
+    ) -> ScimResult<()> {
+        let t = self.tenant_named(tenant).await?;
+        let kind = self.kind_named(kind)?;
+        let rid = parse_id(kind, id)?;
+        let entry = actor.origin("purge").entry(
+            self.clock.now(),
+            200,
+            "purge",
+            Some(kind),
+            Some(id),
+            Some("purged from the trash before its retention ended".into()),
+            Vec::new(),
+        );
+        let journal = scim_store::Journal {
+            audit: Some(entry),
+            ..scim_store::Journal::default()
+        };
+        if self
+            .store
+            .resources(t.id)
+            .purge_trashed(kind, &rid, journal)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(not_in_trash(kind, id))
+        }
     }
 
     /// Purges every soft-deleted resource whose retention has ended; each

@@ -202,6 +202,25 @@ impl ScimService {
         }
     }
 
+    /// Stops (`enabled` false) or resumes a webhook's deliveries. While
+    /// it is disabled its events wait for it (pending), except those the
+    /// event retention removes meanwhile.
+    pub async fn set_webhook_enabled(
+        &self,
+        tenant: &str,
+        id: i64,
+        enabled: bool,
+    ) -> ScimResult<Webhook> {
+        let t = self.tenant_named(tenant).await?;
+        let at = (!enabled).then(|| self.clock.now());
+        if !self.store.set_webhook_disabled(t.id, id, at).await? {
+            return Err(ScimError::NotFound(format!(
+                "tenant {tenant:?} has no webhook {id}"
+            )));
+        }
+        self.webhook(tenant, id).await
+    }
+
     /// A webhook's dead letters, oldest event first.
     pub async fn webhook_dead_letters(&self, tenant: &str, id: i64) -> ScimResult<Vec<DeadLetter>> {
         let hook = self.webhook(tenant, id).await?;

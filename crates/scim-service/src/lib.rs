@@ -32,6 +32,7 @@ pub mod ratelimit;
 pub mod render;
 pub mod resource;
 pub mod set;
+pub mod token_use;
 pub mod webhook_keys;
 pub mod webhook_target;
 
@@ -63,6 +64,8 @@ pub struct ScimService {
     pub(crate) auth_failures: Arc<auth_limit::AuthFailureLimiter>,
     /// Circuit-breaker trips by this process (for `/metrics`).
     pub(crate) breaker_trips: Arc<std::sync::atomic::AtomicU64>,
+    /// When this process last recorded each token's use ([`token_use`]).
+    pub(crate) token_uses: Arc<token_use::TokenUses>,
 }
 
 /// The registry scimd serves: RFC 7643 schemas, group members stored apart.
@@ -105,6 +108,7 @@ impl ScimService {
             login_limiter,
             auth_failures,
             breaker_trips: Arc::default(),
+            token_uses: Arc::default(),
         })
     }
 

@@ -49,7 +49,7 @@ fn connection_at(r: &Row, o: usize) -> StoreResult<scim_store::Connection> {
 }
 
 const TOKEN_COLUMNS: &str =
-    "id, tenant_id, connection_id, name, prefix, hash, created, expires, revoked";
+    "id, tenant_id, connection_id, name, prefix, hash, created, expires, revoked, last_used";
 
 fn token_of(r: &Row) -> StoreResult<TokenRecord> {
     token_at(r, 0)
@@ -66,6 +66,7 @@ fn token_at(r: &Row, o: usize) -> StoreResult<TokenRecord> {
         created: ts(r.try_get(o + 6).map_err(backend)?)?,
         expires: opt_ts(r.try_get(o + 7).map_err(backend)?)?,
         revoked: opt_ts(r.try_get(o + 8).map_err(backend)?)?,
+        last_used: opt_ts(r.try_get(o + 9).map_err(backend)?)?,
     })
 }
 
@@ -290,7 +291,7 @@ impl Store for PostgresStore {
     async fn credential(&self, hash: &[u8]) -> StoreResult<Option<Credential>> {
         self.rows(
             "SELECT k.id, k.tenant_id, k.connection_id, k.name, k.prefix, k.hash, \
-             k.created, k.expires, k.revoked, \
+             k.created, k.expires, k.revoked, k.last_used, \
              c.id, c.tenant_id, c.name, c.profile, c.created, c.policy, \
              n.id, n.name, n.created, n.settings \
              FROM tokens k JOIN connections c ON c.id = k.connection_id \
@@ -302,8 +303,8 @@ impl Store for PostgresStore {
         .map(|r| {
             Ok(Credential {
                 token: token_at(r, 0)?,
-                connection: connection_at(r, 9)?,
-                tenant: tenant_at(r, 15)?,
+                connection: connection_at(r, 10)?,
+                tenant: tenant_at(r, 16)?,
             })
         })
         .transpose()
@@ -346,6 +347,15 @@ impl Store for PostgresStore {
             )
             .await?;
         Ok(!rows.is_empty())
+    }
+
+    async fn touch_token(&self, token: i64, at: Timestamp) -> StoreResult<()> {
+        self.rows(
+            "UPDATE tokens SET last_used = $1 WHERE id = $2 AND (last_used IS NULL OR last_used < $1) RETURNING id",
+            &[&at.unix_millis(), &token],
+        )
+        .await?;
+        Ok(())
     }
 
     async fn pause_connection(

@@ -101,7 +101,7 @@ const HOOK_CURSOR: &str = "coalesce(
     0)";
 
 fn hook_columns() -> String {
-    format!("h.id, h.tenant_id, h.url, h.secret, h.format, h.full_form, h.created, {HOOK_CURSOR}, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id), h.allow_private")
+    format!("h.id, h.tenant_id, h.url, h.secret, h.format, h.full_form, h.created, {HOOK_CURSOR}, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id), h.allow_private, h.disabled")
 }
 
 fn hook_of(r: &Row) -> Result<Webhook, Fail> {
@@ -122,6 +122,7 @@ fn hook_of(r: &Row) -> Result<Webhook, Fail> {
         next_attempt: r.try_get::<_, Option<i64>>(10)?.map(ts).transpose()?,
         dead: u64::try_from(dead).unwrap_or(0),
         allow_private: r.try_get(12)?,
+        disabled: r.try_get::<_, Option<i64>>(13)?.map(ts).transpose()?,
     })
 }
 
@@ -296,7 +297,7 @@ impl EventStore for PostgresStore {
     async fn purge_events(&self, before: Timestamp) -> StoreResult<u64> {
         self.exec(
             "DELETE FROM events e WHERE e.at < $1 AND e.seq <= coalesce(
-                (SELECT min(h.cursor) FROM webhooks h WHERE h.tenant_id = e.tenant_id),
+                (SELECT min(h.cursor) FROM webhooks h WHERE h.tenant_id = e.tenant_id AND h.disabled IS NULL),
                 9223372036854775807)
              AND e.seq NOT IN (SELECT event_seq FROM dead_letters)",
             &[&before.unix_millis()],
@@ -359,6 +360,21 @@ impl EventStore for PostgresStore {
                       d AS (DELETE FROM dead_letters WHERE webhook_id IN (SELECT id FROM gone))
                  SELECT id FROM gone",
                 &[&tenant.db_key(), &id],
+            )
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn set_webhook_disabled(
+        &self,
+        tenant: TenantId,
+        id: i64,
+        at: Option<Timestamp>,
+    ) -> StoreResult<bool> {
+        let n = self
+            .exec(
+                "UPDATE webhooks SET disabled = $1 WHERE tenant_id = $2 AND id = $3",
+                &[&at.map(|t| t.unix_millis()), &tenant.db_key(), &id],
             )
             .await?;
         Ok(n > 0)

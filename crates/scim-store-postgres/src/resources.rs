@@ -457,6 +457,17 @@ impl ResourceStore for PgResources {
             .map_err(|e| e.into_store(|| unique_message(kind)))
     }
 
+    async fn purge_trashed(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        journal: Journal,
+    ) -> StoreResult<bool> {
+        crate::trash::purge_one(self, kind, id.as_str(), &journal)
+            .await
+            .map_err(|e| e.into_store(String::new))
+    }
+
     async fn count(&self, kind: ResourceKind, active_only: bool) -> StoreResult<u64> {
         let client = self
             .pool

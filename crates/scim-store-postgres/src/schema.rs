@@ -276,6 +276,13 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER events_numbered BEFORE INSERT ON events
         FOR EACH ROW EXECUTE FUNCTION scim_number_event();
     "#,
+    // 11: when a token last authenticated a request (written at most once
+    // a minute per token), and since when a webhook is disabled (NULL:
+    // enabled).
+    r#"
+    ALTER TABLE tokens ADD COLUMN last_used bigint;
+    ALTER TABLE webhooks ADD COLUMN disabled bigint;
+    "#,
 ];
 
 /// The version whose migration is [`scrub_audit`].

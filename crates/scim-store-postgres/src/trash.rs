@@ -157,6 +157,30 @@ pub async fn restore(
     Ok(Some(record))
 }
 
+/// Removes one trashed resource now, with `journal`, in one transaction;
+/// `false` if it is not in the trash.
+pub async fn purge_one(
+    r: &PgResources,
+    kind: ResourceKind,
+    id: &str,
+    journal: &Journal,
+) -> Result<bool, Fail> {
+    let mut client = r.pool.get().await?;
+    let tx = client.transaction().await?;
+    let stmt = tx
+        .prepare_cached(&format!(
+            "DELETE FROM trash WHERE tenant_id = $1 AND kind = {} AND id = $2",
+            kind.code()
+        ))
+        .await?;
+    let gone = tx.execute(&stmt, &[&r.tenant, &id]).await? > 0;
+    if gone {
+        write_journal(&tx, r.tenant, journal, true).await?;
+    }
+    tx.commit().await?;
+    Ok(gone)
+}
+
 /// Removes every trashed resource whose retention ended at `now`, with
 /// an audit entry for each (`audit` completed with its resource), in one
 /// transaction.

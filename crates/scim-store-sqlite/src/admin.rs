@@ -76,16 +76,17 @@ type TokenRow = (
     i64,
     Option<i64>,
     Option<i64>,
+    Option<i64>,
 );
 
 const TOKEN_COLUMNS: &str =
-    "id, tenant_id, connection_id, name, prefix, hash, created, expires, revoked";
+    "id, tenant_id, connection_id, name, prefix, hash, created, expires, revoked, last_used";
 
 /// A token with its connection and tenant, in one statement (one read
 /// transaction per authenticated request instead of three).
 const CREDENTIAL_SQL: &str =
     "SELECT k.id, k.tenant_id, k.connection_id, k.name, k.prefix, k.hash, \
-     k.created, k.expires, k.revoked, \
+     k.created, k.expires, k.revoked, k.last_used, \
      c.id, c.tenant_id, c.name, c.profile, c.created, c.policy, \
      n.id, n.name, n.created, n.settings \
      FROM tokens k JOIN connections c ON c.id = k.connection_id \
@@ -102,11 +103,12 @@ fn token_row(r: &Row<'_>) -> rusqlite::Result<TokenRow> {
         r.get(6)?,
         r.get(7)?,
         r.get(8)?,
+        r.get(9)?,
     ))
 }
 
 fn token_of(t: TokenRow) -> StoreResult<TokenRecord> {
-    let (id, tenant, connection, name, prefix, hash, created, expires, revoked) = t;
+    let (id, tenant, connection, name, prefix, hash, created, expires, revoked, last_used) = t;
     Ok(TokenRecord {
         id,
         tenant: TenantId::from_db(tenant),
@@ -117,6 +119,7 @@ fn token_of(t: TokenRow) -> StoreResult<TokenRecord> {
         created: ts(created)?,
         expires: opt_ts(expires)?,
         revoked: opt_ts(revoked)?,
+        last_used: opt_ts(last_used)?,
     })
 }
 
@@ -344,6 +347,7 @@ impl Store for SqliteStore {
                     created: t.created,
                     expires: t.expires,
                     revoked: None,
+                    last_used: None,
                 })
             })
             .await
@@ -373,8 +377,8 @@ impl Store for SqliteStore {
                 .query_row([hash], |r| {
                     Ok((
                         token_row(r)?,
-                        connection_row_at(r, 9)?,
-                        tenant_row_at(r, 15)?,
+                        connection_row_at(r, 10)?,
+                        tenant_row_at(r, 16)?,
                     ))
                 })
                 .optional()
@@ -446,6 +450,19 @@ impl Store for SqliteStore {
                     )
                     .map_err(backend)?;
                 Ok(n > 0)
+            })
+            .await
+    }
+
+    async fn touch_token(&self, token: i64, at: Timestamp) -> StoreResult<()> {
+        self.writer
+            .write(move |c| {
+                c.execute(
+                    "UPDATE tokens SET last_used = ?1 WHERE id = ?2 AND (last_used IS NULL OR last_used < ?1)",
+                    params![at.unix_millis(), token],
+                )
+                .map_err(backend)?;
+                Ok(())
             })
             .await
     }

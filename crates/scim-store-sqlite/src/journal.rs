@@ -279,7 +279,7 @@ impl EventStore for SqliteStore {
         self.purge_in_chunks(
             "DELETE FROM events WHERE seq IN (SELECT e.seq FROM events e WHERE e.at < ?1
                 AND e.seq <= coalesce(
-                    (SELECT min(h.cursor) FROM webhooks h WHERE h.tenant_id = e.tenant_id),
+                    (SELECT min(h.cursor) FROM webhooks h WHERE h.tenant_id = e.tenant_id AND h.disabled IS NULL),
                     9223372036854775807)
                 AND e.seq NOT IN (SELECT event_seq FROM dead_letters) LIMIT ?2)",
             before,
@@ -365,6 +365,25 @@ impl EventStore for SqliteStore {
                     c.execute("DELETE FROM dead_letters WHERE webhook_id = ?1", [id])
                         .map_err(backend)?;
                 }
+                Ok(n > 0)
+            })
+            .await
+    }
+
+    async fn set_webhook_disabled(
+        &self,
+        tenant: TenantId,
+        id: i64,
+        at: Option<Timestamp>,
+    ) -> StoreResult<bool> {
+        self.writer
+            .write(move |c| {
+                let n = c
+                    .execute(
+                        "UPDATE webhooks SET disabled = ?1 WHERE tenant_id = ?2 AND id = ?3",
+                        params![at.map(|t| t.unix_millis()), tenant.db_key(), id],
+                    )
+                    .map_err(backend)?;
                 Ok(n > 0)
             })
             .await

@@ -266,6 +266,25 @@ impl ResourceStore for SqliteResources {
             })
             .await
     }
+
+    async fn purge_trashed(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        journal: Journal,
+    ) -> StoreResult<bool> {
+        let (tenant, id) = (self.tenant, id.to_string());
+        let journal = PreparedJournal::new(journal)?;
+        self.writer
+            .write_as(tenant, 1, move |conn| {
+                let gone = crate::trash::purge_one(conn, tenant, kind, &id)?;
+                if gone {
+                    write_prepared(conn, tenant, &journal, true)?;
+                }
+                Ok(gone)
+            })
+            .await
+    }
 }
 
 /// Fails with [`StoreError::NoSeat`] unless one more user of the tenant may

@@ -225,6 +225,13 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO event_counters (tenant_id, last)
         SELECT tenant_id, max(tenant_seq) FROM events GROUP BY tenant_id;
     "#,
+    // 11: when a token last authenticated a request (written at most once
+    // a minute per token), and since when a webhook is disabled (NULL:
+    // enabled).
+    r#"
+    ALTER TABLE tokens ADD COLUMN last_used INTEGER;
+    ALTER TABLE webhooks ADD COLUMN disabled INTEGER;
+    "#,
 ];
 
 /// The version whose migration is [`scrub_audit`].

@@ -145,6 +145,21 @@ pub fn restore(
     Ok(rows::by_id(conn, tenant, kind, id, Load::NONE)?.map(|(_, r)| r))
 }
 
+/// Removes one trashed resource now; `false` if it is not in the trash.
+pub fn purge_one(
+    conn: &Connection,
+    tenant: i64,
+    kind: ResourceKind,
+    id: &str,
+) -> StoreResult<bool> {
+    let n = conn
+        .prepare_cached("DELETE FROM trash WHERE tenant_id = ?1 AND kind = ?2 AND id = ?3")
+        .map_err(backend)?
+        .execute(params![tenant, kind.code(), id])
+        .map_err(backend)?;
+    Ok(n > 0)
+}
+
 /// Removes every trashed resource whose retention ended at `now`, with
 /// an audit entry for each (`audit` completed with its resource).
 pub fn purge(conn: &Connection, now: Timestamp, audit: &AuditEntry) -> StoreResult<u64> {

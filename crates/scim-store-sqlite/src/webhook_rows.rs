@@ -17,7 +17,7 @@ pub(crate) const HOOK_CURSOR: &str = "coalesce(
     0)";
 
 pub(crate) fn hook_columns() -> String {
-    format!("h.id, h.tenant_id, h.url, h.secret, h.format, h.full, h.created, {HOOK_CURSOR}, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id), h.allow_private")
+    format!("h.id, h.tenant_id, h.url, h.secret, h.format, h.full, h.created, {HOOK_CURSOR}, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id), h.allow_private, h.disabled")
 }
 
 pub(crate) type HookRow = (
@@ -34,6 +34,7 @@ pub(crate) type HookRow = (
     Option<i64>,
     i64,
     bool,
+    Option<i64>,
 );
 
 pub(crate) fn hook_row(r: &Row<'_>) -> rusqlite::Result<HookRow> {
@@ -51,6 +52,7 @@ pub(crate) fn hook_row(r: &Row<'_>) -> rusqlite::Result<HookRow> {
         r.get(10)?,
         r.get(11)?,
         r.get(12)?,
+        r.get(13)?,
     ))
 }
 
@@ -69,6 +71,7 @@ pub(crate) fn hook_of(h: HookRow) -> StoreResult<Webhook> {
         next,
         dead,
         allow_private,
+        disabled,
     ) = h;
     Ok(Webhook {
         id,
@@ -84,6 +87,7 @@ pub(crate) fn hook_of(h: HookRow) -> StoreResult<Webhook> {
         next_attempt: opt_ts(next)?,
         dead: u64::try_from(dead).unwrap_or(0),
         allow_private,
+        disabled: opt_ts(disabled)?,
     })
 }
 

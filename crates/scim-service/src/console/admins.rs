@@ -141,7 +141,7 @@ impl ScimService {
 
     /// Records an account change in the audit log of every tenant the
     /// account reaches.
-    async fn audit_account(
+    pub(crate) async fn audit_account(
         &self,
         actor: &LocalActor,
         account: &AdminAccount,
