@@ -184,19 +184,29 @@ impl ScimService {
             .list_admins()
             .await?
             .into_iter()
-            .map(|a| AdminView {
-                kind: kind_of(&a),
-                tenant: a.tenant.map(|id| {
-                    tenants
-                        .iter()
-                        .find(|t| t.id == id)
-                        .map_or_else(|| "(deleted tenant)".to_string(), |t| t.name.clone())
-                }),
-                username: a.username,
-                created: a.created,
-                disabled: a.disabled,
-            })
+            .map(|a| view_of(a, &tenants))
             .collect())
+    }
+
+    /// One account as the console shows it.
+    pub(crate) async fn admin_view(&self, a: AdminAccount) -> ScimResult<AdminView> {
+        let tenants = self.store.list_tenants().await?;
+        Ok(view_of(a, &tenants))
+    }
+}
+
+fn view_of(a: AdminAccount, tenants: &[scim_store::Tenant]) -> AdminView {
+    AdminView {
+        kind: kind_of(&a),
+        tenant: a.tenant.map(|id| {
+            tenants
+                .iter()
+                .find(|t| t.id == id)
+                .map_or_else(|| "(deleted tenant)".to_string(), |t| t.name.clone())
+        }),
+        username: a.username,
+        created: a.created,
+        disabled: a.disabled,
     }
 }
 

@@ -5,10 +5,11 @@
 //! tenant's log, naming the admin ([`Console::audit`]).
 
 use super::accounts::AdminKind;
+use super::AdminView;
 use super::Console;
 use crate::admin_webhooks::WebhookStatus;
 use scim_core::{ScimError, ScimResult};
-use scim_store::{AdminAccount, Record, ResourceKind, Trashed, Webhook, WebhookFormat};
+use scim_store::{Record, ResourceKind, Trashed, Webhook, WebhookFormat};
 use serde_json::Value;
 
 /// A webhook to create from the console.
@@ -103,15 +104,16 @@ impl Console<'_> {
         Ok(hook)
     }
 
-    /// Stops or resumes a webhook's deliveries.
+    /// Stops or resumes a webhook's deliveries; the webhook with its
+    /// delivery status.
     pub async fn set_webhook_enabled(
         &self,
         tenant: &str,
         id: i64,
         enabled: bool,
-    ) -> ScimResult<Webhook> {
+    ) -> ScimResult<WebhookStatus> {
         self.who.check_change(tenant)?;
-        let hook = self.svc.set_webhook_enabled(tenant, id, enabled).await?;
+        self.svc.set_webhook_enabled(tenant, id, enabled).await?;
         let (action, what) = if enabled {
             ("webhook-enable", "enabled")
         } else {
@@ -125,7 +127,7 @@ impl Console<'_> {
             vec![serde_json::json!({"op": "replace", "path": "disabled", "new": !enabled})],
         )
         .await?;
-        Ok(hook)
+        self.webhook(tenant, id).await
     }
 
     /// Deletes a webhook and its dead letters.
@@ -154,7 +156,7 @@ impl Console<'_> {
 
     /// Creates an admin account (super-admins only); audited in every
     /// tenant the account reaches.
-    pub async fn create_admin(&self, form: AdminForm) -> ScimResult<AdminAccount> {
+    pub async fn create_admin(&self, form: AdminForm) -> ScimResult<AdminView> {
         self.who.check_super()?;
         let account = self
             .svc
@@ -182,7 +184,7 @@ impl Console<'_> {
         self.svc
             .audit_account(&self.actor(), &account, "admin-create", &summary, diff)
             .await?;
-        Ok(account)
+        self.svc.admin_view(account).await
     }
 
     /// The tenant's soft-deleted users and groups.

@@ -205,10 +205,10 @@ async fn webhooks_are_managed_and_audited() {
         .unwrap();
     let id = created.id;
     let off = c.set_webhook_enabled("acme", id, false).await.unwrap();
-    assert!(off.disabled.is_some());
+    assert!(off.hook.disabled.is_some());
     assert!(c.webhook("acme", id).await.unwrap().hook.disabled.is_some());
     let on = c.set_webhook_enabled("acme", id, true).await.unwrap();
-    assert!(on.disabled.is_none());
+    assert!(on.hook.disabled.is_none());
     let v = svc.console(&val);
     for e in [
         v.create_webhook("acme", hook("https://203.0.113.8/"))
@@ -270,6 +270,7 @@ async fn super_admins_create_accounts() {
         .await
         .unwrap();
     assert_eq!(made.username, "carol");
+    assert_eq!((made.kind, made.tenant.as_deref()), ("owner", Some("beta")));
     assert!(svc.admin_login("carol", PW, "127.0.0.1").await.is_ok());
     assert_eq!(
         svc.console(&bob)
