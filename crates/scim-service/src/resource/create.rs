@@ -4,7 +4,7 @@
 //! account is adopted or refused as the tenant's matching policy says
 //! ([`super::adopt`]); an active user needs a free licence seat (403).
 
-use super::{Reply, RequestCtx};
+use super::{prepared, Reply, RequestCtx};
 use crate::journal::{change, Origin};
 use crate::{Principal, ScimService};
 use scim_core::project::Projection;
@@ -38,12 +38,26 @@ impl ScimService {
         projection: &Projection,
     ) -> ScimResult<Reply> {
         let tol = who.profile().tolerances();
-        let (doc, members) = self.prepare(kind, body, &tol)?;
         let now = self.clock.now();
         let provider = who.auth_provider(ctx.user_agent.as_deref(), ctx.entra_flag);
         let provenance =
             Provenance::provisioned(who.connection(), who.connection_name(), &provider, now);
-        let origin = Origin::of(who, ctx).with_sent(body);
+        // A large body is validated (and its journal built) on a compute
+        // thread (crate::compute).
+        let heavy = crate::compute::heavy([body]);
+        let (doc, members, origin) = if heavy {
+            let (owned, registry, origin) =
+                (body.clone(), self.registry.clone(), Origin::of(who, ctx));
+            self.compute
+                .run(who.tenant(), true, move || {
+                    prepared(&registry, kind, &owned, &tol)
+                        .map(|(d, m)| (d, m, origin.with_sent(&owned)))
+                })
+                .await??
+        } else {
+            let (doc, members) = self.prepare(kind, body, &tol)?;
+            (doc, members, Origin::of(who, ctx).with_sent(body))
+        };
         if kind == ResourceKind::User {
             if let Some(adopted) = self
                 .adopt(who, &doc, &provenance, &origin, projection)
@@ -53,33 +67,39 @@ impl ScimService {
             }
         }
         let id = self.ids.new_id();
-        let extra: &[&str] = if members.is_empty() {
-            &[]
-        } else {
-            &["members"]
-        };
-        let journal = change(
-            &origin,
-            now,
-            201,
-            "create",
-            "create",
-            kind,
-            id.as_str(),
-            None,
-            Some(&doc),
-            extra,
-        );
-        let record = NewRecord {
-            kind,
-            id,
-            created: now,
-            provenance,
-            keys: keys(kind, &doc, self.unique_groups(who.settings())),
-            doc,
-            members,
-            journal,
-        };
+        let unique_groups = self.unique_groups(who.settings());
+        let record = self
+            .compute
+            .run(who.tenant(), heavy, move || {
+                let extra: &[&str] = if members.is_empty() {
+                    &[]
+                } else {
+                    &["members"]
+                };
+                let journal = change(
+                    &origin,
+                    now,
+                    201,
+                    "create",
+                    "create",
+                    kind,
+                    id.as_str(),
+                    None,
+                    Some(&doc),
+                    extra,
+                );
+                NewRecord {
+                    kind,
+                    id,
+                    created: now,
+                    provenance,
+                    keys: keys(kind, &doc, unique_groups),
+                    doc,
+                    members,
+                    journal,
+                }
+            })
+            .await?;
         let stored = self.store.resources(who.tenant()).insert(record).await?;
         self.reply(&stored, ctx, projection, 201)
     }

@@ -88,7 +88,17 @@ impl ScimService {
     ) -> ScimResult<Reply> {
         let rid = parse_id(kind, id)?;
         let tol = who.profile().tolerances();
-        let request = PatchRequest::parse(body, &tol)?;
+        // Thousands of operations are parsed on a compute thread.
+        let request = if crate::compute::heavy([body]) {
+            let owned = body.clone();
+            self.compute
+                .run(who.tenant(), true, move || {
+                    PatchRequest::parse(&owned, &tol)
+                })
+                .await??
+        } else {
+            PatchRequest::parse(body, &tol)?
+        };
         let profile = who
             .profile()
             .effective(ctx.user_agent.as_deref(), ctx.entra_flag);

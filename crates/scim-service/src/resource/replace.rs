@@ -49,7 +49,17 @@ impl ScimService {
     ) -> ScimResult<Reply> {
         let rid = parse_id(kind, id)?;
         let tol = who.profile().tolerances();
-        let (doc, members) = self.prepare(kind, body, &tol)?;
+        // A large body is validated on a compute thread.
+        let (doc, members) = if crate::compute::heavy([body]) {
+            let (owned, registry) = (body.clone(), self.registry.clone());
+            self.compute
+                .run(who.tenant(), true, move || {
+                    super::prepared(&registry, kind, &owned, &tol)
+                })
+                .await??
+        } else {
+            self.prepare(kind, body, &tol)?
+        };
         let (observed, _) = self.check_ownership(who, kind, &rid).await?;
         let by = who.connection();
         let origin = Origin::of(who, ctx).with_sent(body);
