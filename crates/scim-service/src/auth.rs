@@ -11,8 +11,8 @@
 //! is scoped to.
 
 use crate::ids::random_bytes;
-use crate::profile::Profile;
-use crate::ScimService;
+use crate::Service;
+use scim_core::profile::Profile;
 use scim_core::timestamp::Timestamp;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{
@@ -160,7 +160,7 @@ fn bearer_token(authorization: Option<&str>) -> ScimResult<&str> {
         .ok_or_else(|| ScimError::Unauthorized("use the Bearer authentication scheme".into()))
 }
 
-impl ScimService {
+impl Service {
     /// Checks an `Authorization` header value and returns the caller.
     pub async fn authenticate(&self, authorization: Option<&str>) -> ScimResult<Principal> {
         self.authenticate_caller(authorization, None)
@@ -168,7 +168,7 @@ impl ScimService {
             .map_err(|r| r.error)
     }
 
-    /// [`ScimService::authenticate`] for a request from `client` (its
+    /// [`Service::authenticate`] for a request from `client` (its
     /// address, when known), telling who was refused by a rate limit. An
     /// address that failed authentication too often is refused with 429
     /// before its token is looked up (`auth_limit`).
@@ -181,24 +181,24 @@ impl ScimService {
         let hash = token.as_ref().ok().map(|t| hash_token(t));
         let now = std::time::Instant::now();
         if let Some(addr) = client {
-            self.auth_failures.check(addr, hash.as_deref(), now)?;
+            self.core.auth_failures.check(addr, hash.as_deref(), now)?;
         }
         let token = token?;
         let hash = hash.unwrap_or_else(|| hash_token(token));
         let who = match self.identify(&hash).await {
             Ok((who, last_used)) => {
-                self.auth_failures.succeeded(&hash);
+                self.core.auth_failures.succeeded(&hash);
                 self.record_use(who.token, last_used);
                 who
             }
             Err(e) => {
                 if let (Some(addr), 401) = (client, e.status()) {
-                    self.auth_failures.failed(addr, Some(&hash), now);
+                    self.core.auth_failures.failed(addr, Some(&hash), now);
                 }
                 return Err(e.into());
             }
         };
-        match self.limiter.admit(who.token, who.tenant.db_key(), now) {
+        match self.core.limiter.admit(who.token, who.tenant.db_key(), now) {
             Ok(()) => Ok(who),
             Err(error) => Err(AuthRefusal {
                 error,
@@ -210,11 +210,11 @@ impl ScimService {
     /// Records a token's use, at most once a minute ([`crate::token_use`]),
     /// off the request path: the write runs on its own task.
     fn record_use(&self, token: i64, stored: Option<Timestamp>) {
-        let now = self.clock.now();
-        if !self.token_uses.due(token, stored, now) {
+        let now = self.core.clock.now();
+        if !self.core.token_uses.due(token, stored, now) {
             return;
         }
-        let store = self.store.clone();
+        let store = self.core.store.clone();
         let write = async move {
             if let Err(e) = store.touch_token(token, now).await {
                 tracing::warn!(token, error = %e, "cannot record a token's last use");
@@ -236,6 +236,7 @@ impl ScimService {
             connection,
             tenant,
         } = self
+            .core
             .store
             .credential(hash)
             .await?
@@ -246,13 +247,13 @@ impl ScimService {
                 "the bearer token has been revoked".into(),
             ));
         }
-        if record.expires.is_some_and(|e| e <= self.clock.now()) {
+        if record.expires.is_some_and(|e| e <= self.core.clock.now()) {
             return Err(ScimError::Unauthorized(
                 "the bearer token has expired".into(),
             ));
         }
         let settings = tenant.settings;
-        let profile = Profile::parse(&connection.profile).unwrap_or(Profile::Auto);
+        let profile = connection.profile;
         Ok((
             Principal {
                 tenant: record.tenant,

@@ -48,8 +48,6 @@ mod http;
 mod isolation;
 #[path = "e2e/list.rs"]
 mod list;
-#[path = "e2e/managed.rs"]
-mod managed;
 #[path = "e2e/membership.rs"]
 mod membership;
 #[path = "e2e/noisy.rs"]

@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 /// `GET /admin/api/admins`.
 #[utoipa::path(get, path = "/admin/api/admins", responses((status = 200, body = Vec<AdminJson>)))]
 pub async fn list(State(state): State<AppState>, Admin(who): Admin) -> Result<Response, ApiError> {
-    let admins = state.service.console(&who).admins().await?;
+    let admins = state.service.console(&who).system()?.admins().await?;
     Ok(ok(&admins.iter().map(AdminJson::from).collect::<Vec<_>>()))
 }
 
@@ -73,7 +73,8 @@ pub async fn create(
     let view = state
         .service
         .console(&who)
-        .create_admin(AdminForm {
+        .system()?
+        .create_admin_from(AdminForm {
             username: body.username,
             password: body.password,
             kind: body.role.kind(),
@@ -92,6 +93,7 @@ async fn apply(
     let done = state
         .service
         .console(who)
+        .system()?
         .change_admin(username, change)
         .await?;
     Ok(ok(&DoneJson { done }))

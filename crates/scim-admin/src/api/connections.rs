@@ -30,7 +30,13 @@ pub async fn list(
     Admin(who): Admin,
     Path(tenant): Path<String>,
 ) -> Result<Response, ApiError> {
-    let v = state.service.console(&who).connections(&tenant).await?;
+    let v = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .connection_views()
+        .await?;
     Ok(ok(&v
         .iter()
         .map(ConnectionViewJson::from)
@@ -48,10 +54,13 @@ pub async fn create(
     Path(tenant): Path<String>,
     JsonBody(body): JsonBody<ConnectionBody>,
 ) -> Result<Response, ApiError> {
+    let f = body.form();
     let c = state
         .service
         .console(&who)
-        .create_connection(&tenant, body.form())
+        .change(&tenant)
+        .await?
+        .create_connection(&f.name, &f.profile, f.policy())
         .await?;
     Ok(created(&ConnectionJson::from(&c)))
 }
@@ -69,7 +78,9 @@ pub async fn show(
     let v = state
         .service
         .console(&who)
-        .connection(&tenant, &name)
+        .read(&tenant)
+        .await?
+        .connection_view(&name)
         .await?;
     Ok(ok(&ConnectionViewJson::from(&v)))
 }
@@ -88,7 +99,9 @@ pub async fn update(
     let c = state
         .service
         .console(&who)
-        .update_connection(&tenant, &name, body.form())
+        .change(&tenant)
+        .await?
+        .update_connection(&name, move |c| body.form().apply(c))
         .await?;
     Ok(ok(&ConnectionJson::from(&c)))
 }
@@ -106,7 +119,9 @@ pub async fn remove(
     state
         .service
         .console(&who)
-        .delete_connection(&tenant, &name)
+        .change(&tenant)
+        .await?
+        .delete_connection(&name)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -138,7 +153,9 @@ pub async fn issue(
     let issued = state
         .service
         .console(&who)
-        .issue_token(&tenant, &name, &body.name, body.expires_in_days)
+        .change(&tenant)
+        .await?
+        .issue_token(Some(&name), &body.name, body.expires_in_days)
         .await?;
     Ok(created(&IssuedJson::of(&issued, &ctx.base_url)))
 }
@@ -167,7 +184,12 @@ pub async fn rotate(
     let issued = state
         .service
         .console(&who)
-        .rotate_token(&tenant, &name, body.overlap_days)
+        .change(&tenant)
+        .await?
+        .rotate_token(
+            &name,
+            scim_service::admin_connections::Rotation::console(body.overlap_days),
+        )
         .await?;
     Ok(created(&IssuedJson::of(&issued, &ctx.base_url)))
 }
@@ -204,7 +226,9 @@ pub async fn breaker(
     let released = state
         .service
         .console(&who)
-        .release_breaker(&tenant, &name, confirm)
+        .change(&tenant)
+        .await?
+        .release_breaker(&name, confirm)
         .await?;
     Ok(ok(&ReleasedJson {
         decision: if confirm { "confirm" } else { "reject" }.into(),
@@ -229,7 +253,9 @@ pub async fn revoke(
     state
         .service
         .console(&who)
-        .revoke_token(&tenant, id)
+        .change(&tenant)
+        .await?
+        .revoke_token(id)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

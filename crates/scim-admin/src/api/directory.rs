@@ -33,7 +33,9 @@ async fn search(
     let page = state
         .service
         .console(&who.0)
-        .search(&tenant, kind, &p)
+        .read(&tenant)
+        .await?
+        .search(kind, &p)
         .await?;
     Ok(ok(&SearchJson::from(&page)))
 }
@@ -83,7 +85,9 @@ async fn detail(
     let d = state
         .service
         .console(&who.0)
-        .resource(&tenant, kind, &id)
+        .read(&tenant)
+        .await?
+        .resource(kind, &id)
         .await?;
     Ok(ok(&DetailJson::from(&d)))
 }
@@ -123,7 +127,9 @@ async fn delete(
     state
         .service
         .console(&who.0)
-        .delete_resource(&tenant, kind, &id)
+        .change(&tenant)
+        .await?
+        .delete_resource(kind, &id)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -166,7 +172,9 @@ pub async fn set_active(
     let r = state
         .service
         .console(&who)
-        .set_active(&tenant, &id, body.active)
+        .change(&tenant)
+        .await?
+        .set_active(&id, body.active)
         .await?;
     Ok(ok(&resource_json(&r, "")))
 }
@@ -185,7 +193,9 @@ async fn unmanage(
     let r = state
         .service
         .console(&who.0)
-        .unmanage(&tenant, kind, &id)
+        .change(&tenant)
+        .await?
+        .unmanage(kind, &id)
         .await?;
     Ok(ok(&resource_json(&r, "")))
 }
@@ -234,7 +244,13 @@ pub async fn user_timeline(
         resource: Some(("user".into(), id)),
         ..params::audit(&q)?
     };
-    let t = state.service.console(&who).timeline(&tenant, &f).await?;
+    let t = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .timeline(&f)
+        .await?;
     Ok(ok(&TimelineJson::from(&t)))
 }
 
@@ -258,6 +274,12 @@ pub async fn audit(
     q: QueryPairs,
 ) -> Result<Response, ApiError> {
     let f = params::audit(&q)?;
-    let t = state.service.console(&who).timeline(&tenant, &f).await?;
+    let t = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .timeline(&f)
+        .await?;
     Ok(ok(&TimelineJson::from(&t)))
 }

@@ -45,6 +45,7 @@ pub async fn create(
     let t = state
         .service
         .console(&who)
+        .system()?
         .create_tenant(&body.name)
         .await?;
     Ok(created(&TenantJson::from(&t)))
@@ -60,7 +61,13 @@ pub async fn show(
     Admin(who): Admin,
     Path(tenant): Path<String>,
 ) -> Result<Response, ApiError> {
-    let v = state.service.console(&who).tenant(&tenant).await?;
+    let v = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .overview()
+        .await?;
     Ok(ok(&TenantOverviewJson::from(&v)))
 }
 
@@ -78,7 +85,9 @@ pub async fn settings(
     let s = state
         .service
         .console(&who)
-        .update_settings(&tenant, move |s| {
+        .change(&tenant)
+        .await?
+        .update_settings(move |s| {
             *s = body;
             Ok(())
         })
@@ -96,6 +105,12 @@ pub async fn seats(
     Admin(who): Admin,
     Path(tenant): Path<String>,
 ) -> Result<Response, ApiError> {
-    let s = state.service.console(&who).seats(&tenant).await?;
+    let s = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .seats()
+        .await?;
     Ok(ok(&SeatsJson::from(&s)))
 }

@@ -25,7 +25,13 @@ pub async fn list(
     Admin(who): Admin,
     Path(tenant): Path<String>,
 ) -> Result<Response, ApiError> {
-    let t = state.service.console(&who).trash(&tenant).await?;
+    let t = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .trash_all()
+        .await?;
     Ok(ok(&TrashJson::from(&t)))
 }
 
@@ -42,7 +48,9 @@ pub async fn restore(
     let r = state
         .service
         .console(&who)
-        .restore(&tenant, trash_kind(&kind)?, &id)
+        .change(&tenant)
+        .await?
+        .restore(trash_kind(&kind)?, &id)
         .await?;
     Ok(ok(&resource_json(&r, "")))
 }
@@ -60,7 +68,9 @@ pub async fn purge(
     state
         .service
         .console(&who)
-        .purge(&tenant, trash_kind(&kind)?, &id)
+        .change(&tenant)
+        .await?
+        .purge_trashed(trash_kind(&kind)?, &id)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -66,7 +66,13 @@ pub async fn list(
     Admin(who): Admin,
     Path(tenant): Path<String>,
 ) -> Result<Response, ApiError> {
-    let hooks = state.service.console(&who).webhooks(&tenant).await?;
+    let hooks = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .webhooks()
+        .await?;
     Ok(ok(&hooks.iter().map(WebhookJson::from).collect::<Vec<_>>()))
 }
 
@@ -114,7 +120,9 @@ pub async fn set_active(
     let w = state
         .service
         .console(&who)
-        .set_webhook_enabled(&tenant, id, body.active)
+        .change(&tenant)
+        .await?
+        .set_webhook_enabled(id, body.active)
         .await?;
     Ok(ok(&WebhookJson::from(&w)))
 }
@@ -131,7 +139,9 @@ pub async fn remove(
     state
         .service
         .console(&who)
-        .delete_webhook(&tenant, id)
+        .change(&tenant)
+        .await?
+        .delete_webhook(id)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -146,6 +156,12 @@ pub async fn redeliver(
     AdminChange(who): AdminChange,
     Path((tenant, id)): Path<(String, i64)>,
 ) -> Result<Response, ApiError> {
-    let requeued = state.service.console(&who).redeliver(&tenant, id).await?;
+    let requeued = state
+        .service
+        .console(&who)
+        .change(&tenant)
+        .await?
+        .redeliver(id, None)
+        .await?;
     Ok(ok(&RequeuedJson { requeued }))
 }

@@ -64,7 +64,7 @@ pub async fn list(
     PageAdmin(who): PageAdmin,
 ) -> Result<Response, PageError> {
     let c = state.service.console(&who);
-    let admins = c.admins().await?;
+    let admins = c.system()?.admins().await?;
     let tenants = c.tenants().await?;
     let nav = Nav {
         who: &who,
@@ -114,7 +114,8 @@ pub async fn create(
     state
         .service
         .console(&who)
-        .create_admin(AdminForm {
+        .system()?
+        .create_admin_from(AdminForm {
             username: form.text("username"),
             password: form.get("password").unwrap_or("").to_string(),
             kind,
@@ -133,6 +134,7 @@ async fn apply(
     state
         .service
         .console(who)
+        .system()?
         .change_admin(username, change)
         .await?;
     Ok(see_other("/admin/admins"))

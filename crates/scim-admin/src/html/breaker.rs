@@ -36,7 +36,13 @@ pub async fn show(
     PageAdmin(who): PageAdmin,
     Path(tenant): Path<String>,
 ) -> Result<Response, PageError> {
-    let paused = state.service.console(&who).paused(&tenant).await?;
+    let paused = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .paused()
+        .await?;
     let nav = Nav {
         who: &who,
         tenant: Some(&tenant),
@@ -45,7 +51,7 @@ pub async fn show(
     Ok(ok(&BreakerPage {
         layout: Layout::new("Circuit breaker", &nav),
         csrf: who.csrf().to_string(),
-        can_change: who.check_change(&tenant).is_ok(),
+        can_change: who.may_change(&tenant),
         paused: paused
             .iter()
             .map(|c| PausedView {
@@ -80,7 +86,9 @@ pub async fn decide(
     state
         .service
         .console(&who)
-        .release_breaker(&tenant, &name, confirm)
+        .change(&tenant)
+        .await?
+        .release_breaker(&name, confirm)
         .await?;
     Ok(see_other(&format!("/admin/t/{}/breaker", url(&tenant))))
 }

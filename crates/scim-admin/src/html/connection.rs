@@ -20,6 +20,7 @@ use scim_core::{ScimError, ScimResult};
 use scim_http::extract::Ctx;
 use scim_http::AppState;
 use scim_service::admin::IssuedToken;
+use scim_service::admin_connections::Rotation;
 use scim_service::console::{AdminPrincipal, ConnectionView, TokenState, TokenView};
 
 /// A token's row.
@@ -82,7 +83,7 @@ pub struct ConnectionPage {
 impl ConnectionPage {
     pub(crate) fn of(who: &AdminPrincipal, tenant: &str, v: &ConnectionView) -> ConnectionPage {
         let c = &v.connection;
-        let can = who.check_change(tenant).is_ok();
+        let can = who.may_change(tenant);
         let nav = Nav {
             who,
             tenant: Some(tenant),
@@ -121,7 +122,9 @@ pub async fn show(
     let v = state
         .service
         .console(&who)
-        .connection(&tenant, &name)
+        .read(&tenant)
+        .await?
+        .connection_view(&name)
         .await?;
     Ok(ok(&ConnectionPage::of(&who, &tenant, &v)))
 }
@@ -136,7 +139,9 @@ pub async fn update(
     let c = state
         .service
         .console(&who)
-        .update_connection(&tenant, &name, f)
+        .change(&tenant)
+        .await?
+        .update_connection(&name, move |c| f.apply(c))
         .await?;
     Ok(see_other(&format!(
         "/admin/t/{}/connections/{}",
@@ -205,7 +210,9 @@ pub async fn issue(
     let issued = state
         .service
         .console(&who)
-        .issue_token(&tenant, &name, &form.text("label"), expires)
+        .change(&tenant)
+        .await?
+        .issue_token(Some(&name), &form.text("label"), expires)
         .await?;
     Ok(token_page(
         &who,
@@ -230,7 +237,9 @@ pub async fn rotate(
     let issued = state
         .service
         .console(&who)
-        .rotate_token(&tenant, &name, overlap)
+        .change(&tenant)
+        .await?
+        .rotate_token(&name, Rotation::console(overlap))
         .await?;
     Ok(token_page(
         &who,
@@ -251,7 +260,9 @@ pub async fn delete(
     state
         .service
         .console(&who)
-        .delete_connection(&tenant, &name)
+        .change(&tenant)
+        .await?
+        .delete_connection(&name)
         .await?;
     Ok(see_other(&format!("/admin/t/{}/connections", url(&tenant))))
 }
@@ -265,7 +276,9 @@ pub async fn revoke(
     state
         .service
         .console(&who)
-        .revoke_token(&tenant, id)
+        .change(&tenant)
+        .await?
+        .revoke_token(id)
         .await?;
     Ok(see_other(&format!("/admin/t/{}/connections", url(&tenant))))
 }

@@ -37,7 +37,7 @@ impl PolicyForm {
                 "profile",
                 "IdP profile",
                 PROFILES,
-                c.map_or("auto", |c| c.profile.as_str()),
+                c.map_or("auto", |c| c.profile.name()),
             ),
             deactivate: Select::of(
                 "deactivate",
@@ -173,7 +173,13 @@ pub async fn list(
     PageAdmin(who): PageAdmin,
     Path(tenant): Path<String>,
 ) -> Result<Response, PageError> {
-    let views = state.service.console(&who).connections(&tenant).await?;
+    let views = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .connection_views()
+        .await?;
     let nav = Nav {
         who: &who,
         tenant: Some(&tenant),
@@ -188,10 +194,7 @@ pub async fn list(
             .collect(),
         breaker_href: format!("/admin/t/{}/breaker", url(&tenant)),
         create_action: format!("/admin/t/{}/connections", url(&tenant)),
-        form: who
-            .check_change(&tenant)
-            .is_ok()
-            .then(|| PolicyForm::of(None)),
+        form: who.may_change(&tenant).then(|| PolicyForm::of(None)),
     }))
 }
 
@@ -202,11 +205,8 @@ pub async fn create(
     PageForm { who, form }: PageForm,
 ) -> Result<Response, PageError> {
     let f = connection_form(&form)?;
-    let c = state
-        .service
-        .console(&who)
-        .create_connection(&tenant, f)
-        .await?;
+    let t = state.service.console(&who).change(&tenant).await?;
+    let c = t.create_connection(&f.name, &f.profile, f.policy()).await?;
     Ok(see_other(&format!(
         "/admin/t/{}/connections/{}",
         url(&tenant),

@@ -153,7 +153,9 @@ async fn list(
     let page = state
         .service
         .console(&who)
-        .search(&tenant, kind, &p)
+        .read(&tenant)
+        .await?
+        .search(kind, &p)
         .await?;
     let section = match kind {
         ResourceKind::User => "users",

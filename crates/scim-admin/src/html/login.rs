@@ -34,7 +34,7 @@ fn form_page(
     error: Option<Note>,
     username: &str,
 ) -> Result<Response, PageError> {
-    let csrf = state.service.new_login_csrf()?;
+    let csrf = state.service.sessions().new_login_csrf()?;
     let page = LoginPage {
         layout: Layout::bare("Sign in"),
         error,
@@ -62,7 +62,8 @@ pub async fn submit(
     let username = f.text("username");
     match state
         .service
-        .admin_login(&username, f.get("password").unwrap_or(""), &addr)
+        .sessions()
+        .login(&username, f.get("password").unwrap_or(""), &addr)
         .await
     {
         Ok(out) => {
@@ -91,7 +92,8 @@ pub async fn logout(
 ) -> Result<Response, PageError> {
     state
         .service
-        .admin_logout(session_token(&headers).as_deref())
+        .sessions()
+        .logout(session_token(&headers).as_deref())
         .await?;
     let mut resp = see_other("/admin/login");
     if let Some(c) = clear_cookie(secure(&state)) {

@@ -232,7 +232,7 @@ impl ResourcePage {
     pub fn of(who: &AdminPrincipal, tenant: &str, id: &str, d: &ResourceDetail) -> ResourcePage {
         let r = &d.resource;
         let p = &d.provenance;
-        let can = who.check_change(tenant).is_ok();
+        let can = who.may_change(tenant);
         let text = |v: &Value| v.as_str().unwrap_or("").to_string();
         let (section, kind_path) = match d.kind {
             ResourceKind::User => ("users", "Users"),
@@ -337,7 +337,9 @@ async fn show(
     let d = state
         .service
         .console(&who)
-        .resource(&tenant, kind, &id)
+        .read(&tenant)
+        .await?
+        .resource(kind, &id)
         .await?;
     Ok(ok(&ResourcePage::of(&who, &tenant, &id, &d)))
 }
@@ -370,7 +372,9 @@ pub async fn set_active(
     state
         .service
         .console(&who)
-        .set_active(&tenant, &id, active)
+        .change(&tenant)
+        .await?
+        .set_active(&id, active)
         .await?;
     Ok(see_other(&format!(
         "/admin/t/{}/users/{}",
@@ -388,7 +392,9 @@ async fn unmanage(
     state
         .service
         .console(&who)
-        .unmanage(&tenant, kind, &id)
+        .change(&tenant)
+        .await?
+        .unmanage(kind, &id)
         .await?;
     let section = match kind {
         ResourceKind::User => "users",

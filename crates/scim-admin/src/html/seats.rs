@@ -63,7 +63,13 @@ pub async fn show(
     PageAdmin(who): PageAdmin,
     Path(tenant): Path<String>,
 ) -> Result<Response, PageError> {
-    let v = state.service.console(&who).tenant(&tenant).await?;
+    let v = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .overview()
+        .await?;
     let s = &v.tenant.settings;
     let nav = Nav {
         who: &who,
@@ -77,7 +83,7 @@ pub async fn show(
         used: v.seats.used,
         seat_limit: v.seats.limit,
         high: v.seats.limit.unwrap_or(0).saturating_mul(9) / 10,
-        can_change: who.check_change(&tenant).is_ok(),
+        can_change: who.may_change(&tenant),
         retention_days: s.retention_days,
         breaker: s.breaker.clone(),
     }))
@@ -92,7 +98,9 @@ pub async fn update(
     state
         .service
         .console(&who)
-        .update_settings(&tenant, |s| apply(&form, s))
+        .change(&tenant)
+        .await?
+        .update_settings(|s| apply(&form, s))
         .await?;
     Ok(see_other(&format!("/admin/t/{}/seats", url(&tenant))))
 }

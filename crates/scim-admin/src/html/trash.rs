@@ -72,7 +72,13 @@ pub async fn show(
     PageAdmin(who): PageAdmin,
     Path(tenant): Path<String>,
 ) -> Result<Response, PageError> {
-    let trash = state.service.console(&who).trash(&tenant).await?;
+    let trash = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .trash_all()
+        .await?;
     let nav = Nav {
         who: &who,
         tenant: Some(&tenant),
@@ -81,7 +87,7 @@ pub async fn show(
     Ok(ok(&TrashPage {
         layout: Layout::new("Trash", &nav),
         csrf: who.csrf().to_string(),
-        can_change: who.check_change(&tenant).is_ok(),
+        can_change: who.may_change(&tenant),
         sections: vec![
             section(&tenant, "users", "Users", &trash.users),
             section(&tenant, "groups", "Groups", &trash.groups),
@@ -99,7 +105,9 @@ pub async fn restore(
     state
         .service
         .console(&who)
-        .restore(&tenant, kind, &id)
+        .change(&tenant)
+        .await?
+        .restore(kind, &id)
         .await?;
     Ok(see_other(&format!("/admin/t/{}/trash", url(&tenant))))
 }
@@ -114,7 +122,9 @@ pub async fn purge(
     state
         .service
         .console(&who)
-        .purge(&tenant, kind, &id)
+        .change(&tenant)
+        .await?
+        .purge_trashed(kind, &id)
         .await?;
     Ok(see_other(&format!("/admin/t/{}/trash", url(&tenant))))
 }

@@ -84,7 +84,13 @@ pub async fn show(
     PageAdmin(who): PageAdmin,
     Path(tenant): Path<String>,
 ) -> Result<Response, PageError> {
-    let hooks = state.service.console(&who).webhooks(&tenant).await?;
+    let hooks = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .webhooks()
+        .await?;
     let nav = Nav {
         who: &who,
         tenant: Some(&tenant),
@@ -93,7 +99,7 @@ pub async fn show(
     Ok(ok(&WebhooksPage {
         layout: Layout::new("Webhooks", &nav),
         csrf: who.csrf().to_string(),
-        can_change: who.check_change(&tenant).is_ok(),
+        can_change: who.may_change(&tenant),
         may_allow_private: who.is_super() && who.can_change(),
         create_action: format!("/admin/t/{}/webhooks", url(&tenant)),
         format: Select::labelled(
@@ -171,7 +177,9 @@ pub async fn set_active(
     state
         .service
         .console(&who)
-        .set_webhook_enabled(&tenant, id, form.get("active") == Some("true"))
+        .change(&tenant)
+        .await?
+        .set_webhook_enabled(id, form.get("active") == Some("true"))
         .await?;
     Ok(see_other(&format!("/admin/t/{}/webhooks", url(&tenant))))
 }
@@ -185,7 +193,9 @@ pub async fn delete(
     state
         .service
         .console(&who)
-        .delete_webhook(&tenant, id)
+        .change(&tenant)
+        .await?
+        .delete_webhook(id)
         .await?;
     Ok(see_other(&format!("/admin/t/{}/webhooks", url(&tenant))))
 }
@@ -196,6 +206,12 @@ pub async fn redeliver(
     Path((tenant, id)): Path<(String, i64)>,
     PageForm { who, .. }: PageForm,
 ) -> Result<Response, PageError> {
-    state.service.console(&who).redeliver(&tenant, id).await?;
+    state
+        .service
+        .console(&who)
+        .change(&tenant)
+        .await?
+        .redeliver(id, None)
+        .await?;
     Ok(see_other(&format!("/admin/t/{}/webhooks", url(&tenant))))
 }

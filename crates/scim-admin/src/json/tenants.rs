@@ -110,7 +110,7 @@ impl From<&Connection> for ConnectionJson {
     fn from(c: &Connection) -> Self {
         ConnectionJson {
             name: c.name.clone(),
-            profile: c.profile.clone(),
+            profile: c.profile.name().to_string(),
             created: c.created.to_string(),
             policy: c.policy.clone(),
             paused: c.policy.paused_since.is_some(),

@@ -8,7 +8,7 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use scim_http::{router_with, AppState};
 use scim_service::console::AdminKind;
-use scim_service::ScimService;
+use scim_service::Operator;
 use scim_store::memory::MemoryStore;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -25,17 +25,20 @@ pub async fn state() -> (AppState, String) {
         webhook_keys: scim_service::webhook_keys::Keyring::parse(&keys).unwrap(),
         ..Default::default()
     };
-    let service = ScimService::new(Arc::new(MemoryStore::new()), config).unwrap();
-    let token = service.bootstrap().await.unwrap().unwrap().token;
+    let op = Operator::new(Arc::new(MemoryStore::new()), config).unwrap();
+    let token = op.bootstrap().await.unwrap().unwrap().token;
     for (name, kind, tenant) in [
         ("root", AdminKind::Super, None),
         ("own", AdminKind::Owner, Some("default")),
         ("view", AdminKind::Viewer, Some("default")),
     ] {
-        service.create_admin(name, PW, kind, tenant).await.unwrap();
+        op.system()
+            .create_admin(name, PW, kind, tenant)
+            .await
+            .unwrap();
     }
     let st = AppState {
-        service,
+        service: op.service(),
         public_url: None,
         scheme: "http",
         limits: Default::default(),

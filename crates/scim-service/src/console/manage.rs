@@ -2,14 +2,24 @@
 //! (create with the secret shown once, disable, enable, delete), admin
 //! accounts (created by a super-admin), the trash (list, restore, purge
 //! one resource), and the audit entry every console change leaves in the
-//! tenant's log, naming the admin ([`Console::audit`]).
+//! tenant's log, naming the admin ([`audit_console`]).
+//!
+//! The changes themselves are methods of [`TenantAdmin`] and
+//! [`SystemAdmin`], which record the entry when their actor is a console
+//! admin; the command line's changes are the operator's and stay out of
+//! the tenant's log, as before. [`Console::create_webhook`] is the one
+//! check beyond role and scope: only a super-admin lets a webhook reach
+//! private addresses.
 
 use super::accounts::AdminKind;
-use super::AdminView;
-use super::Console;
+use super::{AdminView, Console};
 use crate::admin_webhooks::WebhookStatus;
+use crate::journal::{Entry, LocalActor};
+use crate::state::Core;
+use crate::system::SystemAdmin;
+use crate::tenant::{TenantAdmin, TenantReader};
 use scim_core::{ScimError, ScimResult};
-use scim_store::{Record, ResourceKind, Trashed, Webhook, WebhookFormat};
+use scim_store::{ResourceKind, TenantId, Trashed, Webhook, WebhookFormat};
 use serde_json::Value;
 
 /// A webhook to create from the console.
@@ -41,125 +51,70 @@ pub struct Trash {
     pub groups: Vec<Trashed>,
 }
 
-impl Console<'_> {
-    /// Records a console change in the tenant's audit log: `action` on
-    /// `kind` `id`, by this admin with the request's id, with a summary
-    /// and a diff (never a secret).
-    pub(crate) async fn audit(
-        &self,
-        tenant: &str,
-        action: &str,
-        (kind, id): (&str, &str),
-        summary: String,
-        diff: Vec<Value>,
-    ) -> ScimResult<()> {
-        let t = self.svc.tenant_named(tenant).await?;
-        let mut entry = self.actor().origin(action).entry(
-            self.svc.clock.now(),
-            200,
-            action,
-            None,
-            None,
-            Some(summary),
-            diff,
-        );
-        entry.resource_type = Some(kind.into());
-        entry.resource_id = Some(id.into());
-        self.svc.store.append_audit(t.id, entry).await?;
-        Ok(())
-    }
+/// What a console change audits: the action, the thing it acted on (a
+/// type such as `Webhook` and its id or name), a summary and a diff
+/// (never a secret).
+pub(crate) struct Audited<'a> {
+    pub action: &'a str,
+    pub on: (&'a str, &'a str),
+    pub summary: String,
+    pub diff: Vec<Value>,
+}
 
-    /// Adds a webhook; the result carries its secret in clear, to be
-    /// shown once. Only a super-admin may let it reach private addresses.
-    pub async fn create_webhook(&self, tenant: &str, form: WebhookForm) -> ScimResult<Webhook> {
-        self.who.check_change(tenant)?;
-        if form.allow_private {
-            self.who.check_super().map_err(|_| {
-                ScimError::Forbidden(
-                    "only a super-admin may let a webhook reach private addresses".into(),
-                )
-            })?;
-        }
-        let hook = self
-            .svc
-            .create_webhook(
-                tenant,
-                &form.url,
-                form.format,
-                form.full,
-                form.allow_private,
-            )
-            .await?;
-        self.audit(
-            tenant,
-            "webhook-create",
-            ("Webhook", &hook.id.to_string()),
-            format!("webhook {} created for {}", hook.id, hook.url),
-            vec![
-                serde_json::json!({"op": "add", "path": "url", "new": hook.url}),
-                serde_json::json!({"op": "add", "path": "format", "new": crate::admin_webhooks::format_name(hook.format)}),
-            ],
-        )
-        .await?;
-        Ok(hook)
+/// Records a console admin's change in the tenant's audit log, naming the
+/// admin and the request's id; nothing for the command line's changes.
+pub(crate) async fn audit_console(
+    core: &Core,
+    actor: &LocalActor,
+    tenant: TenantId,
+    a: Audited<'_>,
+) -> ScimResult<()> {
+    if actor.admin.is_none() {
+        return Ok(());
     }
+    let mut entry = actor.origin(a.action).entry(
+        Entry::new(core.clock.now(), 200, a.action)
+            .detail(a.summary)
+            .diff(a.diff),
+    );
+    entry.resource_type = Some(a.on.0.into());
+    entry.resource_id = Some(a.on.1.into());
+    core.store.append_audit(tenant, entry).await?;
+    Ok(())
+}
 
-    /// Stops or resumes a webhook's deliveries; the webhook with its
-    /// delivery status.
-    pub async fn set_webhook_enabled(
-        &self,
-        tenant: &str,
-        id: i64,
-        enabled: bool,
-    ) -> ScimResult<WebhookStatus> {
-        self.who.check_change(tenant)?;
-        self.svc.set_webhook_enabled(tenant, id, enabled).await?;
-        let (action, what) = if enabled {
-            ("webhook-enable", "enabled")
-        } else {
-            ("webhook-disable", "disabled")
-        };
-        self.audit(
-            tenant,
-            action,
-            ("Webhook", &id.to_string()),
-            format!("webhook {id} {what}"),
-            vec![serde_json::json!({"op": "replace", "path": "disabled", "new": !enabled})],
-        )
-        .await?;
-        self.webhook(tenant, id).await
-    }
-
-    /// Deletes a webhook and its dead letters.
-    pub async fn delete_webhook(&self, tenant: &str, id: i64) -> ScimResult<()> {
-        self.who.check_change(tenant)?;
-        let hook = self.svc.webhook(tenant, id).await?;
-        self.svc.delete_webhook(tenant, id).await?;
-        self.audit(
-            tenant,
-            "webhook-delete",
-            ("Webhook", &id.to_string()),
-            format!("webhook {id} ({}) deleted with its dead letters", hook.url),
-            Vec::new(),
-        )
-        .await
+impl TenantReader<'_> {
+    /// The tenant's soft-deleted users and groups.
+    pub async fn trash_all(&self) -> ScimResult<Trash> {
+        Ok(Trash {
+            users: self.trash(ResourceKind::User).await?,
+            groups: self.trash(ResourceKind::Group).await?,
+        })
     }
 
     /// One webhook with its delivery status.
-    pub async fn webhook(&self, tenant: &str, id: i64) -> ScimResult<WebhookStatus> {
-        self.webhooks(tenant)
+    pub async fn webhook_status(&self, id: i64) -> ScimResult<WebhookStatus> {
+        self.webhooks()
             .await?
             .into_iter()
             .find(|w| w.hook.id == id)
-            .ok_or_else(|| ScimError::NotFound(format!("tenant {tenant:?} has no webhook {id}")))
+            .ok_or_else(|| {
+                ScimError::NotFound(format!("tenant {:?} has no webhook {id}", self.tenant.name))
+            })
     }
+}
 
-    /// Creates an admin account (super-admins only); audited in every
-    /// tenant the account reaches.
-    pub async fn create_admin(&self, form: AdminForm) -> ScimResult<AdminView> {
-        self.who.check_super()?;
+/// Records a console change in the log of the tenant `t` administers
+/// ([`audit_console`]).
+pub(crate) async fn audit_change(t: &TenantAdmin<'_>, a: Audited<'_>) -> ScimResult<()> {
+    audit_console(t.core, &t.actor, t.tenant.id, a).await
+}
+
+impl SystemAdmin<'_> {
+    /// Creates an admin account from a form; audited in every tenant the
+    /// account reaches, naming the admin who made it.
+    pub async fn create_admin_from(&self, form: AdminForm) -> ScimResult<AdminView> {
         let account = self
-            .svc
             .create_admin(
                 &form.username,
                 &form.password,
@@ -181,37 +136,26 @@ impl Console<'_> {
                 .unwrap_or_default()
         );
         let diff = vec![serde_json::json!({"op": "add", "path": "role", "new": role})];
-        self.svc
-            .audit_account(&self.actor(), &account, "admin-create", &summary, diff)
+        self.audit_account(&account, "admin-create", &summary, diff)
             .await?;
-        self.svc.admin_view(account).await
-    }
-
-    /// The tenant's soft-deleted users and groups.
-    pub async fn trash(&self, tenant: &str) -> ScimResult<Trash> {
-        self.who.check_read(tenant)?;
-        Ok(Trash {
-            users: self.svc.list_trash(tenant, "user").await?,
-            groups: self.svc.list_trash(tenant, "group").await?,
-        })
-    }
-
-    /// Restores a soft-deleted user or group.
-    pub async fn restore(&self, tenant: &str, kind: ResourceKind, id: &str) -> ScimResult<Record> {
-        self.who.check_change(tenant)?;
-        self.svc
-            .restore_by(&self.actor(), tenant, &kind.name().to_lowercase(), id)
-            .await
-    }
-
-    /// Removes a soft-deleted user or group for good, now.
-    pub async fn purge(&self, tenant: &str, kind: ResourceKind, id: &str) -> ScimResult<()> {
-        self.who.check_change(tenant)?;
-        self.svc
-            .purge_trashed_by(&self.actor(), tenant, &kind.name().to_lowercase(), id)
-            .await
+        self.admin_view(account).await
     }
 }
 
-#[cfg(test)]
-mod tests;
+impl Console<'_> {
+    /// Adds a webhook; the result carries its secret in clear, to be
+    /// shown once. Only a super-admin may let it reach private addresses.
+    pub async fn create_webhook(&self, tenant: &str, form: WebhookForm) -> ScimResult<Webhook> {
+        let admin = self.change(tenant).await?;
+        if form.allow_private {
+            self.who.check_super().map_err(|_| {
+                ScimError::Forbidden(
+                    "only a super-admin may let a webhook reach private addresses".into(),
+                )
+            })?;
+        }
+        admin
+            .create_webhook(&form.url, form.format, form.full, form.allow_private)
+            .await
+    }
+}

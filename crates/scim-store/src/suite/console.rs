@@ -13,7 +13,7 @@ use std::sync::Arc;
 pub async fn tokens_record_their_last_use(store: Arc<dyn Store>) {
     let a = store.create_tenant("a", t(0)).await.unwrap();
     let c = store
-        .create_connection(a.id, "c", "auto", t(0))
+        .create_connection(a.id, "c", Profile::Auto, t(0))
         .await
         .unwrap();
     let tok = store
