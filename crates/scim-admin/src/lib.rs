@@ -65,8 +65,11 @@ pub fn console_routes() -> Vec<Route> {
         ),
         r(
             "/admin/admins",
-            &[("GET", "Admin accounts (super-admin)")],
-            get(admins::list),
+            &[
+                ("GET", "Admin accounts (super-admin)"),
+                ("POST", "Create an admin account"),
+            ],
+            get(admins::list).post(admins::create),
         ),
         r(
             "/admin/admins/{username}/active",
@@ -104,6 +107,14 @@ pub fn console_routes() -> Vec<Route> {
             post(connection::issue),
         ),
         r(
+            "/admin/t/{tenant}/connections/{name}/rotate",
+            &[(
+                "POST",
+                "Rotate: a new token (shown once), the live ones retired after the overlap",
+            )],
+            post(connection::rotate),
+        ),
+        r(
             "/admin/t/{tenant}/connections/{name}/delete",
             &[("POST", "Delete a connection")],
             post(connection::delete),
@@ -139,6 +150,16 @@ pub fn console_routes() -> Vec<Route> {
             post(resource::set_active),
         ),
         r(
+            "/admin/t/{tenant}/users/{id}/unmanage",
+            &[("POST", "Release a user from SCIM management")],
+            post(resource::unmanage_user),
+        ),
+        r(
+            "/admin/t/{tenant}/groups/{id}/unmanage",
+            &[("POST", "Release a group from SCIM management")],
+            post(resource::unmanage_group),
+        ),
+        r(
             "/admin/t/{tenant}/seats",
             &[("GET", "Seats and settings")],
             get(seats::show),
@@ -160,16 +181,44 @@ pub fn console_routes() -> Vec<Route> {
         ),
         r(
             "/admin/t/{tenant}/webhooks",
-            &[(
-                "GET",
-                "Webhooks: pending, failures, last error, dead letters",
-            )],
-            get(webhooks::show),
+            &[
+                (
+                    "GET",
+                    "Webhooks: pending, failures, last error, dead letters",
+                ),
+                ("POST", "Create a webhook (its secret shown once)"),
+            ],
+            get(webhooks::show).post(webhooks::create),
+        ),
+        r(
+            "/admin/t/{tenant}/webhooks/{id}/active",
+            &[("POST", "Enable or disable a webhook")],
+            post(webhooks::set_active),
+        ),
+        r(
+            "/admin/t/{tenant}/webhooks/{id}/delete",
+            &[("POST", "Delete a webhook")],
+            post(webhooks::delete),
         ),
         r(
             "/admin/t/{tenant}/webhooks/{id}/redeliver",
             &[("POST", "Redeliver a webhook's dead letters")],
             post(webhooks::redeliver),
+        ),
+        r(
+            "/admin/t/{tenant}/trash",
+            &[("GET", "Soft-deleted users and groups")],
+            get(trash::show),
+        ),
+        r(
+            "/admin/t/{tenant}/trash/{kind}/{id}/restore",
+            &[("POST", "Restore a soft-deleted user or group")],
+            post(trash::restore),
+        ),
+        r(
+            "/admin/t/{tenant}/trash/{kind}/{id}/purge",
+            &[("POST", "Purge a soft-deleted user or group now")],
+            post(trash::purge),
         ),
         r(
             "/admin/t/{tenant}/audit",

@@ -6,8 +6,9 @@ use scim_core::{ScimError, ScimResult};
 use scim_http::extract::QueryPairs;
 use scim_service::admin_audit::AuditFilter;
 use scim_service::console::{ConnectionForm, SearchParams};
-use scim_store::{DeactivatePolicy, DeletePolicy, Ownership};
+use scim_store::{DeactivatePolicy, DeletePolicy, Ownership, ResourceKind};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 /// The page size when none is asked for.
 pub const PAGE: u64 = 25;
@@ -94,11 +95,25 @@ fn default_max_tokens() -> u32 {
     3
 }
 
+/// `users` or `groups` in a path.
+pub fn trash_kind(segment: &str) -> ScimResult<ResourceKind> {
+    match segment {
+        "users" => Ok(ResourceKind::User),
+        "groups" => Ok(ResourceKind::Group),
+        other => Err(ScimError::NotFound(format!(
+            "no resource type {other:?}: use users or groups"
+        ))),
+    }
+}
+
 /// A connection as the API and the console forms send it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionBody {
+    /// 1 to 64 letters, digits, `-`, `_` or `.`.
     pub name: String,
+    /// The IdP profile: `auto`, `entra`, `okta`, `onelogin`, `jumpcloud`
+    /// or `strict`.
     #[serde(default = "default_profile")]
     pub profile: String,
     #[serde(default)]
@@ -107,6 +122,7 @@ pub struct ConnectionBody {
     pub delete: DeletePolicy,
     #[serde(default)]
     pub ownership: Ownership,
+    /// How many live tokens it may hold.
     #[serde(default = "default_max_tokens")]
     pub max_tokens: u32,
 }

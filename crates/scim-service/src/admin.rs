@@ -3,6 +3,7 @@
 //! kind names the command line uses.
 
 use crate::auth::{generate_token, hash_token, token_prefix};
+use crate::console::manage::{audit_change, Audited};
 use crate::resource::kind_of;
 use crate::tenant::{TenantAdmin, TenantReader};
 use scim_core::{ScimError, ScimResult};
@@ -60,6 +61,19 @@ impl TenantAdmin<'_> {
         label: &str,
         expires_in_days: Option<u32>,
     ) -> ScimResult<IssuedToken> {
+        let issued = self.issue(connection, label, expires_in_days).await?;
+        audit_token(self, "token-issue", &issued, None).await?;
+        Ok(issued)
+    }
+
+    /// [`TenantAdmin::issue_token`] without its audit entry (a rotation
+    /// records its own).
+    pub(crate) async fn issue(
+        &self,
+        connection: Option<&str>,
+        label: &str,
+        expires_in_days: Option<u32>,
+    ) -> ScimResult<IssuedToken> {
         let label = match label.trim() {
             "" if self.actor.admin.is_some() => "console",
             _ if self.actor.admin.is_some() => label.trim(),
@@ -103,7 +117,16 @@ impl TenantAdmin<'_> {
             .revoke_token(self.tenant.id, id, now)
             .await?
         {
-            Ok(())
+            audit_change(
+                self,
+                Audited {
+                    action: "token-revoke",
+                    on: ("Token", &id.to_string()),
+                    summary: format!("token {id} revoked"),
+                    diff: Vec::new(),
+                },
+            )
+            .await
         } else {
             Err(ScimError::NotFound(format!(
                 "tenant {:?} has no token {id}",
@@ -111,4 +134,38 @@ impl TenantAdmin<'_> {
             )))
         }
     }
+}
+
+/// Records a token issued from the console (`overlap_days`: by a
+/// rotation that keeps the old tokens that many days).
+pub(crate) async fn audit_token(
+    t: &TenantAdmin<'_>,
+    action: &str,
+    issued: &IssuedToken,
+    overlap_days: Option<u32>,
+) -> ScimResult<()> {
+    let r = &issued.record;
+    let connection = t
+        .connections()
+        .await?
+        .into_iter()
+        .find(|c| c.id == r.connection)
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let overlap = overlap_days
+        .map(|d| format!("; the live tokens before it stop in {d} day(s)"))
+        .unwrap_or_default();
+    audit_change(
+        t,
+        Audited {
+            action,
+            on: ("Token", &r.id.to_string()),
+            summary: format!(
+                "token {:?} ({}…) issued for connection {connection:?}{overlap}",
+                r.name, r.prefix
+            ),
+            diff: Vec::new(),
+        },
+    )
+    .await
 }

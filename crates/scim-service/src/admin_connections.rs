@@ -8,7 +8,8 @@
 //!   overlapping (old tokens expire after the overlap), as the admin
 //!   chooses; the cap holds either way.
 
-use crate::admin::{check_name, IssuedToken};
+use crate::admin::{audit_token, check_name, IssuedToken};
+use crate::console::manage::{audit_change, Audited};
 use crate::resource::breaker::Released;
 use crate::tenant::{TenantAdmin, TenantReader};
 use scim_core::profile::Profile;
@@ -17,6 +18,7 @@ use scim_core::{ScimError, ScimResult};
 use scim_store::{
     Connection, ConnectionPolicy, ConnectionUpdate, ResourceKind, TenantSettings, TokenRecord,
 };
+use serde_json::json;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -92,10 +94,21 @@ impl TenantAdmin<'_> {
             profile: c.profile,
             policy,
         };
-        store
+        let c = store
             .update_connection(self.tenant.id, c.id, change)
             .await?
-            .ok_or_else(|| ScimError::Internal("new connection vanished".into()))
+            .ok_or_else(|| ScimError::Internal("new connection vanished".into()))?;
+        audit_change(
+            self,
+            Audited {
+                action: "connection-create",
+                on: ("Connection", &c.name),
+                summary: format!("connection {:?} created (profile {})", c.name, c.profile),
+                diff: vec![json!({"op": "add", "path": "policy", "new": c.policy})],
+            },
+        )
+        .await?;
+        Ok(c)
     }
 
     /// Changes a connection: `edit` receives its current fields.
@@ -104,27 +117,49 @@ impl TenantAdmin<'_> {
         name: &str,
         edit: impl FnOnce(&mut ConnectionUpdate) -> ScimResult<()>,
     ) -> ScimResult<Connection> {
-        let c = self.connection_named(name).await?;
+        let old = self.connection_named(name).await?;
         let mut change = ConnectionUpdate {
-            name: c.name.clone(),
-            profile: c.profile,
-            policy: c.policy.clone(),
+            name: old.name.clone(),
+            profile: old.profile,
+            policy: old.policy.clone(),
         };
         edit(&mut change)?;
         check_name("connection", &change.name)?;
         check_policy(&change.policy)?;
-        self.core
+        let c = self
+            .core
             .store
-            .update_connection(c.tenant, c.id, change)
+            .update_connection(old.tenant, old.id, change)
             .await?
-            .ok_or_else(|| ScimError::NotFound(format!("no connection {name:?}")))
+            .ok_or_else(|| ScimError::NotFound(format!("no connection {name:?}")))?;
+        audit_change(self, Audited {
+            action: "connection-update",
+            on: ("Connection", &c.name),
+            summary: format!("connection {:?} changed", old.name),
+            diff: vec![
+                json!({"op": "replace", "path": "name", "old": old.name, "new": c.name}),
+                json!({"op": "replace", "path": "profile", "old": old.profile, "new": c.profile}),
+                json!({"op": "replace", "path": "policy", "old": old.policy, "new": c.policy}),
+            ],
+        })
+        .await?;
+        Ok(c)
     }
 
     /// Deletes a connection and its tokens; what it provisioned stays.
     pub async fn delete_connection(&self, name: &str) -> ScimResult<()> {
         let c = self.connection_named(name).await?;
         if self.core.store.delete_connection(c.tenant, c.id).await? {
-            Ok(())
+            audit_change(
+                self,
+                Audited {
+                    action: "connection-delete",
+                    on: ("Connection", name),
+                    summary: format!("connection {name:?} deleted with its tokens"),
+                    diff: Vec::new(),
+                },
+            )
+            .await
         } else {
             Err(ScimError::NotFound(format!("no connection {name:?}")))
         }
@@ -151,6 +186,19 @@ impl TenantAdmin<'_> {
             .store
             .update_tenant(self.tenant.id, &settings)
             .await?;
+        let old = &self.tenant.settings;
+        audit_change(
+            self,
+            Audited {
+                action: "settings-update",
+                on: ("Tenant", &self.tenant.name),
+                summary: "tenant settings changed".into(),
+                diff: vec![
+                    json!({"op": "replace", "path": "settings", "old": old, "new": settings}),
+                ],
+            },
+        )
+        .await?;
         Ok(settings)
     }
 
@@ -196,8 +244,11 @@ impl TenantAdmin<'_> {
                 store.expire_token(c.tenant, t.id, until).await?;
             }
         }
-        self.issue_token(Some(connection), r.label, r.expires_in_days)
-            .await
+        let issued = self
+            .issue(Some(connection), r.label, r.expires_in_days)
+            .await?;
+        audit_token(self, "token-rotate", &issued, Some(r.overlap_days)).await?;
+        Ok(issued)
     }
 
     /// Confirms (resume) or rejects (re-enable, then resume) a mass

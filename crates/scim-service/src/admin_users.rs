@@ -32,6 +32,10 @@ pub enum Imported {
     Skipped(String),
 }
 
+fn not_in_trash(kind: ResourceKind, id: &str) -> ScimError {
+    ScimError::NotFound(format!("{} {id:?} is not in the trash", kind.name()))
+}
+
 fn managed_error(kind: ResourceKind, r: &Record) -> ScimError {
     let by = r
         .provenance
@@ -308,9 +312,7 @@ impl TenantAdmin<'_> {
             .await?
             .into_iter()
             .find(|x| x.id == rid)
-            .ok_or_else(|| {
-                ScimError::NotFound(format!("{} {id:?} is not in the trash", kind.name()))
-            })?;
+            .ok_or_else(|| not_in_trash(kind, id))?;
         let k = keys(
             kind,
             &trashed.doc,
@@ -334,8 +336,28 @@ impl TenantAdmin<'_> {
         store
             .restore(kind, &rid, k, trashed.provenance, now, journal)
             .await?
-            .ok_or_else(|| {
-                ScimError::NotFound(format!("{} {id:?} is not in the trash", kind.name()))
-            })
+            .ok_or_else(|| not_in_trash(kind, id))
+    }
+
+    /// Removes one soft-deleted resource from the trash for good, before
+    /// its retention ends (audited as `purge`, naming the actor).
+    pub async fn purge_trashed(&self, kind: ResourceKind, id: &str) -> ScimResult<()> {
+        let rid = parse_id(kind, id)?;
+        let entry = self.actor.origin("purge").entry(Entry {
+            kind: Some(kind),
+            id: Some(id),
+            detail: Some("purged from the trash before its retention ended".into()),
+            ..Entry::new(self.core.clock.now(), 200, "purge")
+        });
+        let journal = scim_store::Journal {
+            audit: Some(entry),
+            ..scim_store::Journal::default()
+        };
+        let store = self.core.store.resources(self.tenant.id);
+        if store.purge_trashed(kind, &rid, journal).await? {
+            Ok(())
+        } else {
+            Err(not_in_trash(kind, id))
+        }
     }
 }

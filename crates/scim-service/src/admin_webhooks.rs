@@ -8,6 +8,7 @@
 //! Delivery itself is the `scim-webhooks` worker's; this module only reads
 //! and changes what the store records.
 
+use crate::console::manage::{audit_change, Audited};
 use crate::maintenance::Maintenance;
 use crate::tenant::{TenantAdmin, TenantReader};
 use scim_core::{ScimError, ScimResult};
@@ -140,6 +141,19 @@ impl TenantAdmin<'_> {
                 allow_private,
             })
             .await?;
+        audit_change(
+            self,
+            Audited {
+                action: "webhook-create",
+                on: ("Webhook", &hook.id.to_string()),
+                summary: format!("webhook {} created for {}", hook.id, hook.url),
+                diff: vec![
+                    json!({"op": "add", "path": "url", "new": hook.url}),
+                    json!({"op": "add", "path": "format", "new": format_name(hook.format)}),
+                ],
+            },
+        )
+        .await?;
         hook.secret = secret;
         Ok(hook)
     }
@@ -155,14 +169,55 @@ impl TenantAdmin<'_> {
 
     /// Deletes a webhook and its dead letters.
     pub async fn delete_webhook(&self, id: i64) -> ScimResult<()> {
+        let url = self.webhook(id).await.map(|h| h.url).unwrap_or_default();
         if self.core.store.delete_webhook(self.tenant.id, id).await? {
-            Ok(())
+            audit_change(
+                self,
+                Audited {
+                    action: "webhook-delete",
+                    on: ("Webhook", &id.to_string()),
+                    summary: format!("webhook {id} ({url}) deleted with its dead letters"),
+                    diff: Vec::new(),
+                },
+            )
+            .await
         } else {
             Err(ScimError::NotFound(format!(
                 "tenant {:?} has no webhook {id}",
                 self.tenant.name
             )))
         }
+    }
+
+    /// Stops (`enabled` false) or resumes a webhook's deliveries. While
+    /// it is disabled its events wait for it (pending), except those the
+    /// event retention removes meanwhile.
+    /// Returns the webhook with its delivery status.
+    pub async fn set_webhook_enabled(&self, id: i64, enabled: bool) -> ScimResult<WebhookStatus> {
+        let at = (!enabled).then(|| self.core.clock.now());
+        let store = &self.core.store;
+        if !store.set_webhook_disabled(self.tenant.id, id, at).await? {
+            return Err(ScimError::NotFound(format!(
+                "tenant {:?} has no webhook {id}",
+                self.tenant.name
+            )));
+        }
+        let (action, what) = if enabled {
+            ("webhook-enable", "enabled")
+        } else {
+            ("webhook-disable", "disabled")
+        };
+        audit_change(
+            self,
+            Audited {
+                action,
+                on: ("Webhook", &id.to_string()),
+                summary: format!("webhook {id} {what}"),
+                diff: vec![json!({"op": "replace", "path": "disabled", "new": !enabled})],
+            },
+        )
+        .await?;
+        self.webhook_status(id).await
     }
 
     /// Queues dead letters for redelivery (one event, or all of the
@@ -175,12 +230,22 @@ impl TenantAdmin<'_> {
             .store
             .requeue_dead_letters(hook.tenant, hook.id, event)
             .await?;
-        match (n, event) {
-            (0, Some(seq)) => Err(ScimError::NotFound(format!(
+        if let (0, Some(seq)) = (n, event) {
+            return Err(ScimError::NotFound(format!(
                 "webhook {id} has no dead letter for event {seq}"
-            ))),
-            _ => Ok(n),
+            )));
         }
+        audit_change(
+            self,
+            Audited {
+                action: "webhook-redeliver",
+                on: ("Webhook", &id.to_string()),
+                summary: format!("{n} dead letter(s) of webhook {id} queued again"),
+                diff: Vec::new(),
+            },
+        )
+        .await?;
+        Ok(n)
     }
 
     /// The SET of a test event for a webhook (`webhook test`): it names no

@@ -13,6 +13,7 @@
 use crate::ids::random_bytes;
 use crate::Service;
 use scim_core::profile::Profile;
+use scim_core::timestamp::Timestamp;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{
     Connection, ConnectionId, ConnectionPolicy, Credential, TenantId, TenantSettings,
@@ -185,8 +186,9 @@ impl Service {
         let token = token?;
         let hash = hash.unwrap_or_else(|| hash_token(token));
         let who = match self.identify(&hash).await {
-            Ok(who) => {
+            Ok((who, last_used)) => {
                 self.core.auth_failures.succeeded(&hash);
+                self.record_use(who.token, last_used);
                 who
             }
             Err(e) => {
@@ -205,8 +207,30 @@ impl Service {
         }
     }
 
-    /// The caller the token with SHA-256 `hash` names, before rate limiting.
-    async fn identify(&self, hash: &[u8]) -> ScimResult<Principal> {
+    /// Records a token's use, at most once a minute ([`crate::token_use`]),
+    /// off the request path: the write runs on its own task.
+    fn record_use(&self, token: i64, stored: Option<Timestamp>) {
+        let now = self.core.clock.now();
+        if !self.core.token_uses.due(token, stored, now) {
+            return;
+        }
+        let store = self.core.store.clone();
+        let write = async move {
+            if let Err(e) = store.touch_token(token, now).await {
+                tracing::warn!(token, error = %e, "cannot record a token's last use");
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(write);
+            }
+            Err(_) => tracing::debug!(token, "no runtime: a token's use is not recorded"),
+        }
+    }
+
+    /// The caller the token with SHA-256 `hash` names, before rate
+    /// limiting, and the token's stored last use.
+    async fn identify(&self, hash: &[u8]) -> ScimResult<(Principal, Option<Timestamp>)> {
         let Credential {
             token: record,
             connection,
@@ -230,13 +254,16 @@ impl Service {
         }
         let settings = tenant.settings;
         let profile = connection.profile;
-        Ok(Principal {
-            tenant: record.tenant,
-            settings,
-            connection,
-            token: record.id,
-            profile,
-        })
+        Ok((
+            Principal {
+                tenant: record.tenant,
+                settings,
+                connection,
+                token: record.id,
+                profile,
+            },
+            record.last_used,
+        ))
     }
 }
 

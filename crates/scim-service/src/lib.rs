@@ -59,6 +59,7 @@ pub mod set;
 mod state;
 pub mod system;
 pub mod tenant;
+pub mod token_use;
 pub mod webhook_keys;
 pub mod webhook_target;
 

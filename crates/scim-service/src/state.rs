@@ -11,7 +11,7 @@ use crate::compute::Compute;
 use crate::config::ServiceConfig;
 use crate::console::limit::LoginLimiter;
 use crate::ids::IdGenerator;
-use crate::{auth_limit, internal, provenance, ratelimit};
+use crate::{auth_limit, internal, provenance, ratelimit, token_use};
 use scim_core::project::Projection;
 use scim_core::schema::{ResourceSchema, SchemaRegistry, GROUP_SCHEMA};
 use scim_core::tolerance::Tolerances;
@@ -52,6 +52,8 @@ pub(crate) struct Core {
     pub(crate) auth_failures: auth_limit::AuthFailureLimiter,
     /// Circuit-breaker trips by this process (for `/metrics`).
     pub(crate) breaker_trips: AtomicU64,
+    /// When this process last recorded each token's use ([`token_use`]).
+    pub(crate) token_uses: token_use::TokenUses,
 }
 
 impl Core {
@@ -71,6 +73,7 @@ impl Core {
             login_limiter: LoginLimiter::new(config.login_limits),
             auth_failures: auth_limit::AuthFailureLimiter::new(config.auth_failures),
             breaker_trips: AtomicU64::new(0),
+            token_uses: token_use::TokenUses::default(),
             config,
         }))
     }

@@ -4,6 +4,7 @@
 //! admin only as a super-admin ([`crate::Console::system`]).
 
 use crate::admin::{check_name, DEFAULT_CONNECTION};
+use crate::console::manage::{audit_console, Audited};
 use crate::journal::{Entry, LocalActor};
 use crate::state::Core;
 use scim_core::profile::Profile;
@@ -36,6 +37,13 @@ impl<'a> SystemAdmin<'a> {
             .store
             .create_connection(tenant.id, DEFAULT_CONNECTION, Profile::Auto, now)
             .await?;
+        let audited = Audited {
+            action: "tenant-create",
+            on: ("Tenant", &tenant.name),
+            summary: format!("tenant {:?} created", tenant.name),
+            diff: Vec::new(),
+        };
+        audit_console(self.core, &self.actor, tenant.id, audited).await?;
         Ok(tenant)
     }
 

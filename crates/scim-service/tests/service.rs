@@ -23,6 +23,8 @@ mod console;
 mod list;
 #[path = "service/local.rs"]
 mod local;
+#[path = "service/manage.rs"]
+mod manage;
 #[path = "service/patch.rs"]
 mod patch;
 #[path = "service/policies.rs"]

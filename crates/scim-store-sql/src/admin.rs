@@ -12,12 +12,13 @@ use scim_store::*;
 
 const TENANT: &str = "id, name, created, settings";
 const CONNECTION: &str = "id, tenant_id, name, profile, created, policy";
-const TOKEN: &str = "id, tenant_id, connection_id, name, prefix, hash, created, expires, revoked";
+const TOKEN: &str =
+    "id, tenant_id, connection_id, name, prefix, hash, created, expires, revoked, last_used";
 
 /// A token with its connection and tenant, in one statement (one read per
 /// authenticated request instead of three).
 const CREDENTIAL: &str = "SELECT k.id, k.tenant_id, k.connection_id, k.name, k.prefix, k.hash, \
-     k.created, k.expires, k.revoked, \
+     k.created, k.expires, k.revoked, k.last_used, \
      c.id, c.tenant_id, c.name, c.profile, c.created, c.policy, \
      n.id, n.name, n.created, n.settings \
      FROM tokens k JOIN connections c ON c.id = k.connection_id \
@@ -57,6 +58,7 @@ fn token_at(r: &dyn Row, o: usize) -> Result<TokenRecord, Fail> {
         created: ts(r.int(o + 6)?)?,
         expires: opt_ts(r.opt_int(o + 7)?)?,
         revoked: opt_ts(r.opt_int(o + 8)?)?,
+        last_used: opt_ts(r.opt_int(o + 9)?)?,
     })
 }
 
@@ -191,6 +193,7 @@ pub async fn insert_token(x: &mut dyn Exec, t: &NewToken) -> Result<TokenRecord,
         created: t.created,
         expires: t.expires,
         revoked: None,
+        last_used: None,
     })
 }
 
@@ -203,8 +206,8 @@ pub async fn credential(x: &mut dyn Exec, hash: &[u8]) -> Result<Option<Credenti
     x.opt(&stmt!(CREDENTIAL, hash), |r| {
         Ok(Credential {
             token: token_at(r, 0)?,
-            connection: connection_at(r, 9)?,
-            tenant: tenant_at(r, 15)?,
+            connection: connection_at(r, 10)?,
+            tenant: tenant_at(r, 16)?,
         })
     })
     .await
@@ -238,4 +241,12 @@ pub async fn expire_token(
     let sql = "UPDATE tokens SET expires = $1 WHERE tenant_id = $2 AND id = $3";
     let s = stmt!(sql, at.unix_millis(), tenant.db_key(), token);
     Ok(x.execute(&s).await? > 0)
+}
+
+/// Records a token's use at `at`, never moving its last use back.
+pub async fn touch_token(x: &mut dyn Exec, token: i64, at: Timestamp) -> Result<(), Fail> {
+    let sql =
+        "UPDATE tokens SET last_used = $1 WHERE id = $2 AND (last_used IS NULL OR last_used < $1)";
+    x.execute(&stmt!(sql, at.unix_millis(), token)).await?;
+    Ok(())
 }

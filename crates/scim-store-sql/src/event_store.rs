@@ -124,6 +124,18 @@ impl<B: Backend> EventStore for SqlStore<B> {
         self.system(job).await
     }
 
+    async fn set_webhook_disabled(
+        &self,
+        tenant: TenantId,
+        id: i64,
+        at: Option<Timestamp>,
+    ) -> StoreResult<bool> {
+        let job = task((tenant, id, at), |x, (t, id, at)| {
+            Box::pin(events::set_webhook_disabled(x, *t, *id, *at))
+        });
+        self.system(job).await
+    }
+
     async fn claim_webhook(
         &self,
         id: i64,

@@ -27,12 +27,12 @@ pub const PURGE_CHUNK: i64 = 5_000;
 pub const PURGE_AUDIT: &str =
     "DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at < $1 LIMIT $2)";
 
-/// Deletes events older than `$1` that every webhook of their tenant has
-/// passed and no dead letter names, at most `$2` of them.
+/// Deletes events older than `$1` that every enabled webhook of their
+/// tenant has passed and no dead letter names, at most `$2` of them.
 pub const PURGE_EVENTS: &str =
     "DELETE FROM events WHERE seq IN (SELECT e.seq FROM events e WHERE e.at < $1
     AND e.seq <= coalesce(
-        (SELECT min(h.cursor) FROM webhooks h WHERE h.tenant_id = e.tenant_id),
+        (SELECT min(h.cursor) FROM webhooks h WHERE h.tenant_id = e.tenant_id AND h.disabled IS NULL),
         9223372036854775807)
     AND e.seq NOT IN (SELECT event_seq FROM dead_letters) LIMIT $2)";
 
@@ -149,7 +149,7 @@ pub const HOOK_CURSOR: &str = "coalesce(
 /// number, its dead letters counted.
 fn hook(d: &dyn Dialect) -> String {
     format!(
-        "h.id, h.tenant_id, h.url, h.secret, h.format, h.{}, h.created, {HOOK_CURSOR}, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id), h.allow_private",
+        "h.id, h.tenant_id, h.url, h.secret, h.format, h.{}, h.created, {HOOK_CURSOR}, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id), h.allow_private, h.disabled",
         d.webhook_full()
     )
 }
@@ -169,6 +169,7 @@ fn hook_of(r: &dyn Row) -> Result<Webhook, Fail> {
         next_attempt: opt_ts(r.opt_int(10)?)?,
         dead: u64::try_from(r.int(11)?).unwrap_or(0),
         allow_private: r.bool(12)?,
+        disabled: opt_ts(r.opt_int(13)?)?,
     })
 }
 
@@ -236,6 +237,19 @@ pub async fn delete_webhook(x: &mut dyn Exec, tenant: TenantId, id: i64) -> Resu
     }
     x.execute(&stmt!(letters, t, h)).await?;
     Ok(x.execute(&stmt!(hook, t, h)).await? > 0)
+}
+
+/// Disables a webhook of the tenant since `at` (`None`: enables it);
+/// whether the tenant has it.
+pub async fn set_webhook_disabled(
+    x: &mut dyn Exec,
+    tenant: TenantId,
+    id: i64,
+    at: Option<Timestamp>,
+) -> Result<bool, Fail> {
+    let sql = "UPDATE webhooks SET disabled = $1 WHERE tenant_id = $2 AND id = $3";
+    let s = stmt!(sql, at.map(Timestamp::unix_millis), tenant.db_key(), id);
+    Ok(x.execute(&s).await? > 0)
 }
 
 /// Takes a webhook's delivery lease unless another owner holds one.

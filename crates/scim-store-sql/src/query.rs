@@ -168,7 +168,7 @@ pub async fn run(
 /// How many resources of a kind a tenant holds (active ones only when
 /// `active_only`).
 /// Whether the tenant holds a local (unmanaged) resource of `kind`: one
-/// probe of the partial index `resources_local` (migration 11).
+/// probe of the partial index `resources_local` (migration 12).
 pub async fn any_local(x: &mut dyn Exec, tenant: i64, kind: ResourceKind) -> Result<bool, Fail> {
     let sql = format!(
         "SELECT count(*) FROM (SELECT 1 FROM resources WHERE tenant_id = $1 AND kind = {} AND {} LIMIT 1) AS l",

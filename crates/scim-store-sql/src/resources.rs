@@ -218,4 +218,18 @@ impl<B: Backend> ResourceStore for SqlResources<B> {
             groups: None,
         }))
     }
+
+    async fn purge_trashed(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        journal: Journal,
+    ) -> StoreResult<bool> {
+        let t = self.tenant;
+        let journal = PreparedJournal::new(journal)?;
+        let job = task((kind, id.to_string(), journal), move |x, (kind, id, j)| {
+            Box::pin(trash::purge_one(x, t, *kind, id, j))
+        });
+        self.b.write(Write::tenant(t, 1), job).await
+    }
 }

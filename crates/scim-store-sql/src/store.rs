@@ -182,6 +182,13 @@ impl<B: Backend> Store for SqlStore<B> {
         self.b.write(Write::SYSTEM, job).await
     }
 
+    async fn touch_token(&self, token: i64, at: Timestamp) -> StoreResult<()> {
+        let job = task((token, at), |x, (token, at)| {
+            Box::pin(admin::touch_token(x, *token, *at))
+        });
+        self.b.write(Write::SYSTEM, job).await
+    }
+
     async fn pause_connection(
         &self,
         connection: ConnectionId,

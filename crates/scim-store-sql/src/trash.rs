@@ -173,6 +173,26 @@ pub async fn restore(x: &mut dyn Exec, tenant: i64, r: &Restore) -> Result<Optio
     Ok(Some((v, created, doc)))
 }
 
+/// Removes one trashed resource now, with `journal`; `false` if it is not
+/// in the trash.
+pub async fn purge_one(
+    x: &mut dyn Exec,
+    tenant: i64,
+    kind: ResourceKind,
+    id: &str,
+    journal: &PreparedJournal,
+) -> Result<bool, Fail> {
+    let sql = format!(
+        "DELETE FROM trash WHERE tenant_id = $1 AND kind = {} AND id = $2",
+        kind.code()
+    );
+    let gone = x.execute(&stmt!(sql, tenant, id)).await? > 0;
+    if gone {
+        write_prepared(x, tenant, journal, true).await?;
+    }
+    Ok(gone)
+}
+
 /// Removes every trashed resource whose retention ended at `now`, with an
 /// audit entry for each (`audit` completed with its resource).
 pub async fn purge(x: &mut dyn Exec, now: Timestamp, audit: &AuditEntry) -> Result<u64, Fail> {

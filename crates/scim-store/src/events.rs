@@ -313,6 +313,10 @@ pub struct Webhook {
     /// Whether deliveries may go to loopback, link-local and private
     /// addresses (set by an operator when the webhook is created).
     pub allow_private: bool,
+    /// Since when deliveries are stopped (`None`: enabled). A disabled
+    /// webhook's events wait for it, counted as pending, but do not hold
+    /// back the event retention.
+    pub disabled: Option<Timestamp>,
 }
 
 /// A new webhook endpoint.
@@ -388,8 +392,8 @@ pub trait EventStore: Send + Sync {
         }
         Ok(n)
     }
-    /// Deletes events older than `before` that every webhook of their
-    /// tenant has passed and that no dead letter names (a dead letter keeps
+    /// Deletes events older than `before` that every enabled webhook of
+    /// their tenant has passed and that no dead letter names (a dead letter keeps
     /// its event until it is redelivered or its webhook deleted); returns
     /// how many.
     async fn purge_events(&self, before: Timestamp) -> StoreResult<u64>;
@@ -411,6 +415,14 @@ pub trait EventStore: Send + Sync {
     async fn list_webhooks(&self, tenant: Option<TenantId>) -> StoreResult<Vec<Webhook>>;
     /// Deletes a webhook of the tenant and its dead letters.
     async fn delete_webhook(&self, tenant: TenantId, id: i64) -> StoreResult<bool>;
+    /// Disables a webhook of the tenant since `at` (`None`: enables it);
+    /// `false` if there is none.
+    async fn set_webhook_disabled(
+        &self,
+        tenant: TenantId,
+        id: i64,
+        at: Option<Timestamp>,
+    ) -> StoreResult<bool>;
     /// Takes the delivery lease of a webhook until `until` unless another
     /// owner holds an unexpired one: one replica delivers each webhook.
     async fn claim_webhook(

@@ -136,6 +136,10 @@ pub trait Store: AdminStore + EventStore + Send + Sync + 'static {
         -> StoreResult<bool>;
     /// Sets when a token of the tenant expires; `false` if there is none.
     async fn expire_token(&self, tenant: TenantId, token: i64, at: Timestamp) -> StoreResult<bool>;
+    /// Records that a token authenticated a request at `at` (never moving
+    /// its last use back). The service calls it at most once a minute per
+    /// token, so it is no write per request.
+    async fn touch_token(&self, token: i64, at: Timestamp) -> StoreResult<()>;
 
     /// Trips the circuit breaker of a connection: pauses its
     /// deprovisioning (`paused_since` = `at`) unless it is paused already,
@@ -235,4 +239,13 @@ pub trait ResourceStore: Send + Sync {
         now: Timestamp,
         journal: Journal,
     ) -> StoreResult<Option<Record>>;
+    /// Removes one soft-deleted resource from the trash for good, before
+    /// its retention ends, and commits `journal` in the same transaction;
+    /// `false` if it is not in the trash.
+    async fn purge_trashed(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        journal: Journal,
+    ) -> StoreResult<bool>;
 }

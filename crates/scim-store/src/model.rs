@@ -96,6 +96,9 @@ pub struct TokenRecord {
     pub created: Timestamp,
     pub expires: Option<Timestamp>,
     pub revoked: Option<Timestamp>,
+    /// When it last authenticated a request, to the minute: the service
+    /// records a use at most once a minute per token ([`crate::Store::touch_token`]).
+    pub last_used: Option<Timestamp>,
 }
 
 /// A token with the connection and tenant it belongs to.

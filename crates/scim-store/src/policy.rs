@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 /// What `active=false` does (per connection).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum DeactivatePolicy {
     /// Keep the user, marked inactive (the default).
@@ -25,6 +26,7 @@ pub enum DeactivatePolicy {
 
 /// What `DELETE` does (per connection).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum DeletePolicy {
     /// Remove the resource (the default).
@@ -38,6 +40,7 @@ pub enum DeletePolicy {
 
 /// Whether other connections may modify what this connection created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Ownership {
     /// Any connection of the tenant may modify it (the default).
@@ -49,6 +52,7 @@ pub enum Ownership {
 
 /// A connection's policies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct ConnectionPolicy {
     pub deactivate: DeactivatePolicy,
@@ -79,6 +83,7 @@ impl Default for ConnectionPolicy {
 
 /// What a SCIM create does when it matches a local account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum MatchAction {
     /// Link the account to the connection, update it, answer 201 with its id.
@@ -90,6 +95,7 @@ pub enum MatchAction {
 
 /// An attribute account matching compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum MatchKey {
     ExternalId,
@@ -99,6 +105,7 @@ pub enum MatchKey {
 
 /// Account matching and adoption (per tenant).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct MatchPolicy {
     pub action: MatchAction,
@@ -121,6 +128,7 @@ impl Default for MatchPolicy {
 
 /// The mass-deprovisioning circuit breaker (per tenant).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct BreakerPolicy {
     pub enabled: bool,
@@ -201,6 +209,7 @@ impl Deprovision {
 
 /// A tenant's settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct TenantSettings {
     /// Active users allowed; `None` is unlimited. Stores enforce it in the
@@ -229,6 +238,7 @@ impl Default for TenantSettings {
 
 /// Who created and who last changed a resource.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, rename_all = "camelCase")]
 pub struct Provenance {
     /// The connection that created (or adopted) it; `None` for a local account.

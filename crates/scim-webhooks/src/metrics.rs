@@ -178,6 +178,7 @@ mod tests {
             next_attempt: None,
             dead,
             allow_private: false,
+            disabled: None,
         }
     }
 

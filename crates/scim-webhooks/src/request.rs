@@ -71,6 +71,7 @@ mod tests {
             next_attempt: None,
             dead: 0,
             allow_private: true,
+            disabled: None,
         }
     }
 

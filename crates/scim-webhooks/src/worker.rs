@@ -1,7 +1,7 @@
 //! The delivery worker (`docs/events.md`, "Delivery guarantees"): one loop
 //! per `serve` process. Each tick, for every webhook:
 //!
-//! 1. skip it while its back-off runs;
+//! 1. skip it while it is disabled or its back-off runs;
 //! 2. take its lease (`claim_webhook`), so one replica delivers it, and
 //!    re-read its state (the previous holder may have saved progress after
 //!    the list was read); renew the lease before every request;
@@ -178,7 +178,8 @@ impl Worker {
 
     /// Delivers what one webhook has waiting; returns the events delivered.
     async fn run_hook(&self, hook: &Webhook) -> StoreResult<u64> {
-        if hook.next_attempt.is_some_and(|t| t > self.clock.now()) {
+        // A disabled webhook is sent nothing; its events wait for it.
+        if hook.disabled.is_some() || hook.next_attempt.is_some_and(|t| t > self.clock.now()) {
             return Ok(0);
         }
         if !self.claim(hook).await? {
@@ -197,7 +198,7 @@ impl Worker {
             return Ok(0);
         };
         let hook = &fresh;
-        if hook.next_attempt.is_some_and(|t| t > self.clock.now()) {
+        if hook.disabled.is_some() || hook.next_attempt.is_some_and(|t| t > self.clock.now()) {
             return Ok(0);
         }
         let secret = match self.config.keys.open(hook.tenant.db_key(), &hook.secret) {

@@ -175,6 +175,27 @@ async fn delivers_in_order_in_batches() {
 }
 
 #[tokio::test]
+async fn a_disabled_webhook_is_sent_nothing_until_enabled() {
+    let f = fixture(WebhookFormat::Signed).await;
+    let w = f.worker(3);
+    let at = Timestamp::from_unix_millis(T0).unwrap();
+    assert!(f
+        .store
+        .set_webhook_disabled(f.tenant, f.hook, Some(at))
+        .await
+        .unwrap());
+    f.users(&["a", "b"]).await;
+    assert_eq!(w.tick().await.unwrap(), 0);
+    assert!(f.script.jtis().is_empty(), "nothing sent while disabled");
+    assert!(f
+        .store
+        .set_webhook_disabled(f.tenant, f.hook, None)
+        .await
+        .unwrap());
+    assert_eq!(w.tick().await.unwrap(), 2, "the waiting events follow");
+}
+
+#[tokio::test]
 async fn backs_off_then_dead_letters_then_redelivers() {
     let f = fixture(WebhookFormat::Set).await;
     let w = f.worker(3);

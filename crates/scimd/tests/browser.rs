@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "browser/manage.rs"]
+mod manage;
 #[allow(dead_code)] // the browser tests use only the receiver itself
 #[path = "e2e/receiver.rs"]
 mod receiver;

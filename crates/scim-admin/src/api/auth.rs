@@ -3,7 +3,7 @@
 
 use super::ok;
 use crate::error::ApiError;
-use crate::json;
+use crate::json::PrincipalJson;
 use crate::session::{
     clear_cookie, secure, session_cookie, session_token, Admin, ClientAddr, JsonBody,
 };
@@ -12,14 +12,20 @@ use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use scim_http::AppState;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+/// Credentials.
+#[derive(Deserialize, ToSchema)]
 pub struct LoginBody {
     username: String,
     password: String,
 }
 
+/// Sign in: sets the session cookie, returns the CSRF token.
+///
 /// `POST /admin/api/login` `{"username", "password"}`.
+#[utoipa::path(post, path = "/admin/api/login", request_body = LoginBody,
+    responses((status = 200, body = PrincipalJson)))]
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
@@ -31,14 +37,17 @@ pub async fn login(
         .login(&body.username, &body.password, &addr)
         .await?;
     let max_age = i64::from(state.service.config().session_hours.max(1)) * 3600;
-    let mut resp = ok(json::principal(&out.principal));
+    let mut resp = ok(&PrincipalJson::from(&out.principal));
     if let Some(c) = session_cookie(&out.token, max_age, secure(&state)) {
         resp.headers_mut().insert(header::SET_COOKIE, c);
     }
     Ok(resp)
 }
 
+/// Sign out: ends the session.
+///
 /// `POST /admin/api/logout`.
+#[utoipa::path(post, path = "/admin/api/logout", responses((status = 204)))]
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -55,7 +64,10 @@ pub async fn logout(
     Ok(resp)
 }
 
+/// The signed-in admin and the session's CSRF token.
+///
 /// `GET /admin/api/me`.
+#[utoipa::path(get, path = "/admin/api/me", responses((status = 200, body = PrincipalJson)))]
 pub async fn me(Admin(who): Admin) -> Response {
-    ok(json::principal(&who))
+    ok(&PrincipalJson::from(&who))
 }

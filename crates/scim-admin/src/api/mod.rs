@@ -8,16 +8,24 @@ pub mod auth;
 pub mod connections;
 pub mod directory;
 pub mod tenants;
+pub mod trash;
 pub mod webhooks;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use scim_http::Route;
-use serde_json::Value;
+use serde::Serialize;
 
 /// A JSON response that is never cached.
-pub fn json_reply(status: StatusCode, body: &Value) -> Response {
+pub fn json_reply<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
+    let text = match serde_json::to_string(body) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode an admin API body");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
     (
         status,
         [
@@ -27,19 +35,19 @@ pub fn json_reply(status: StatusCode, body: &Value) -> Response {
             ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
-        body.to_string(),
+        text,
     )
         .into_response()
 }
 
 /// 200 with a JSON body.
-pub fn ok(body: Value) -> Response {
-    json_reply(StatusCode::OK, &body)
+pub fn ok<T: Serialize + ?Sized>(body: &T) -> Response {
+    json_reply(StatusCode::OK, body)
 }
 
 /// 201 with a JSON body.
-pub fn created(body: Value) -> Response {
-    json_reply(StatusCode::CREATED, &body)
+pub fn created<T: Serialize + ?Sized>(body: &T) -> Response {
+    json_reply(StatusCode::CREATED, body)
 }
 
 /// The admin API's routes.
@@ -66,8 +74,11 @@ pub fn routes() -> Vec<Route> {
         ),
         r(
             "/admin/api/admins",
-            &[("GET", "Admin accounts (super-admin)")],
-            get(admins::list),
+            &[
+                ("GET", "Admin accounts (super-admin)"),
+                ("POST", "Create an admin account (super-admin)"),
+            ],
+            get(admins::list).post(admins::create),
         ),
         r(
             "/admin/api/admins/{username}",
@@ -167,11 +178,24 @@ pub fn routes() -> Vec<Route> {
         ),
         r(
             "/admin/api/tenants/{tenant}/webhooks",
-            &[(
-                "GET",
-                "Webhooks with their delivery status: pending, failures, last error, dead letters (never the secret)",
-            )],
-            get(webhooks::list),
+            &[
+                (
+                    "GET",
+                    "Webhooks with their delivery status: pending, failures, last error, dead letters (never the secret)",
+                ),
+                ("POST", "Create a webhook: its secret is in this response only"),
+            ],
+            get(webhooks::list).post(webhooks::create),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/webhooks/{id}",
+            &[("DELETE", "Delete a webhook and its dead letters")],
+            delete(webhooks::remove),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/webhooks/{id}/active",
+            &[("PUT", "Enable or disable a webhook's deliveries")],
+            put(webhooks::set_active),
         ),
         r(
             "/admin/api/tenants/{tenant}/webhooks/{id}/redeliver",
@@ -214,6 +238,31 @@ pub fn routes() -> Vec<Route> {
                 "Enable or disable a local user (403 for a managed one)",
             )],
             put(directory::set_active),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/users/{id}/unmanage",
+            &[("POST", "Release a user from SCIM management")],
+            post(directory::unmanage_user),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/groups/{id}/unmanage",
+            &[("POST", "Release a group from SCIM management")],
+            post(directory::unmanage_group),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/trash",
+            &[("GET", "Soft-deleted users and groups")],
+            get(trash::list),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/trash/{kind}/{id}",
+            &[("DELETE", "Purge a soft-deleted user or group now")],
+            delete(trash::purge),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/trash/{kind}/{id}/restore",
+            &[("POST", "Restore a soft-deleted user or group")],
+            post(trash::restore),
         ),
         r(
             "/admin/api/tenants/{tenant}/users/{id}/timeline",

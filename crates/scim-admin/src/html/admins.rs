@@ -1,56 +1,61 @@
 //! Console admin accounts, for super-admins: `GET /admin/admins` (every
-//! account with its state, and forms to disable or enable it, set a new
-//! password, end its sessions or delete it), and the posts
+//! account with its state, forms to disable or enable it, set a new
+//! password, end its sessions or delete it, and the form that creates
+//! one), `POST /admin/admins` (`username`, `password`, `role`, `tenant`),
 //! `POST /admin/admins/{username}/active` (`active`),
 //! `POST /admin/admins/{username}/password` (`password`),
 //! `POST /admin/admins/{username}/sessions` and
 //! `POST /admin/admins/{username}/delete`. Each change is audited.
 
-use super::{csrf, esc, note, ok, see_other, url, Nav};
+use super::{ok, see_other, url, Layout, Nav, Select};
 use crate::error::PageError;
 use crate::session::{PageAdmin, PageForm};
+use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use scim_core::ScimError;
 use scim_http::AppState;
-use scim_service::console::{AccountChange, AdminPrincipal, AdminView};
+use scim_service::console::{AccountChange, AdminForm, AdminKind, AdminPrincipal, AdminView};
 
-fn row(who: &AdminPrincipal, a: &AdminView) -> String {
-    let base = format!("/admin/admins/{}", url(&a.username));
-    let name = esc(&a.username);
-    let token = csrf(who);
-    let state = match a.disabled {
-        Some(at) => format!(
-            r#"<span class="badge bad">disabled</span> <span class="muted">{}</span>"#,
-            esc(&at.to_string())
-        ),
-        None => r#"<span class="badge ok">enabled</span>"#.to_string(),
-    };
-    let own = a.username == who.username();
-    let toggle = match (a.disabled.is_some(), own) {
-        (true, _) => format!(
-            r#"<form class="inline" method="post" action="{base}/active">{token}<input type="hidden" name="active" value="true"><button type="submit" aria-label="Enable {name}">Enable</button></form>"#
-        ),
-        (false, false) => format!(
-            r#"<form class="inline" method="post" action="{base}/active" data-confirm="Disable {name}? Its sessions end now.">{token}<input type="hidden" name="active" value="false"><button class="secondary" type="submit" aria-label="Disable {name}">Disable</button></form>"#
-        ),
-        (false, true) => String::new(),
-    };
-    let delete = if own {
-        String::new()
-    } else {
-        format!(
-            r#"<form class="inline" method="post" action="{base}/delete" data-confirm="Delete the account {name}?">{token}<button class="danger" type="submit" aria-label="Delete {name}">Delete</button></form>"#
-        )
-    };
-    let field = format!("pw-{}", url(&a.username));
-    format!(
-        r#"<tr><td>{name}</td><td>{}</td><td>{}</td><td>{}</td><td>{state}</td><td>{toggle} <form class="inline" method="post" action="{base}/sessions" data-confirm="End every session of {name}?">{token}<button class="secondary" type="submit" aria-label="End the sessions of {name}">End sessions</button></form> {delete}<form class="inline" method="post" action="{base}/password">{token}<label for="{field}">New password for {name}</label> <input type="password" id="{field}" name="password" minlength="10" autocomplete="new-password" required> <button type="submit">Set password</button></form></td></tr>"#,
-        esc(a.kind),
-        a.tenant
-            .as_deref()
-            .map_or_else(|| "every tenant".to_string(), esc),
-        esc(&a.created.to_string()),
-    )
+/// An account's row.
+pub struct AdminRow {
+    pub username: String,
+    /// The account's form actions start here.
+    pub base: String,
+    /// The id of its password field.
+    pub field: String,
+    pub role: String,
+    pub tenant: String,
+    pub created: String,
+    pub disabled: Option<String>,
+    /// The signed-in admin's own account.
+    pub own: bool,
+}
+
+impl AdminRow {
+    pub(crate) fn of(who: &AdminPrincipal, a: &AdminView) -> AdminRow {
+        AdminRow {
+            base: format!("/admin/admins/{}", url(&a.username)),
+            field: format!("pw-{}", url(&a.username)),
+            role: a.kind.to_string(),
+            tenant: a.tenant.clone().unwrap_or_else(|| "every tenant".into()),
+            created: a.created.to_string(),
+            disabled: a.disabled.map(|t| t.to_string()),
+            own: a.username == who.username(),
+            username: a.username.clone(),
+        }
+    }
+}
+
+/// The admin accounts page.
+#[derive(Template)]
+#[template(path = "admins.html")]
+pub struct AdminsPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub rows: Vec<AdminRow>,
+    pub role: Select,
+    pub tenant: Select,
 }
 
 /// `GET /admin/admins`.
@@ -58,24 +63,66 @@ pub async fn list(
     State(state): State<AppState>,
     PageAdmin(who): PageAdmin,
 ) -> Result<Response, PageError> {
-    let admins = state.service.console(&who).system()?.admins().await?;
-    let rows: String = admins.iter().map(|a| row(&who, a)).collect();
-    let body = format!(
-        r#"<h1>Admin accounts</h1>{}<table><caption class="skip">Admin accounts</caption><thead><tr><th scope="col">Username</th><th scope="col">Role</th><th scope="col">Tenant</th><th scope="col">Created</th><th scope="col">State</th><th scope="col">Actions</th></tr></thead><tbody>{rows}</tbody></table><p class="muted">Accounts are created with <code>scimd admin create</code>. Disabling, a new password and deleting end the account's sessions; every change is recorded in the audit log of the tenants the account reaches.</p>"#,
-        note(
-            "info",
-            "You cannot disable or delete your own account here."
-        )
-    );
-    Ok(ok(
-        "Admin accounts",
-        &Nav {
-            who: &who,
-            tenant: None,
-            section: "admins",
-        },
-        &body,
-    ))
+    let c = state.service.console(&who);
+    let admins = c.system()?.admins().await?;
+    let tenants = c.tenants().await?;
+    let nav = Nav {
+        who: &who,
+        tenant: None,
+        section: "admins",
+    };
+    let mut tenant_options = vec![(
+        String::new(),
+        "(none: super-admin, or a viewer of every tenant)".to_string(),
+    )];
+    tenant_options.extend(tenants.iter().map(|t| (t.name.clone(), t.name.clone())));
+    Ok(ok(&AdminsPage {
+        layout: Layout::new("Admin accounts", &nav),
+        csrf: who.csrf().to_string(),
+        rows: admins.iter().map(|a| AdminRow::of(&who, a)).collect(),
+        role: Select::labelled(
+            "role",
+            "Role",
+            [
+                ("owner", "owner of one tenant"),
+                ("viewer", "viewer"),
+                ("super", "super-admin"),
+            ]
+            .map(|(v, l)| (v.to_string(), l.to_string())),
+            "owner",
+        ),
+        tenant: Select::labelled("tenant", "Tenant", tenant_options, ""),
+    }))
+}
+
+/// `POST /admin/admins` with `username`, `password`, `role` and `tenant`.
+pub async fn create(
+    State(state): State<AppState>,
+    PageForm { who, form }: PageForm,
+) -> Result<Response, PageError> {
+    let kind = match form.get("role").unwrap_or("") {
+        "owner" => AdminKind::Owner,
+        "viewer" => AdminKind::Viewer,
+        "super" => AdminKind::Super,
+        other => {
+            return Err(PageError(ScimError::InvalidValue(format!(
+                "unknown role {other:?}: use owner, viewer or super"
+            ))))
+        }
+    };
+    let tenant = Some(form.text("tenant")).filter(|t| !t.is_empty());
+    state
+        .service
+        .console(&who)
+        .system()?
+        .create_admin_from(AdminForm {
+            username: form.text("username"),
+            password: form.get("password").unwrap_or("").to_string(),
+            kind,
+            tenant,
+        })
+        .await?;
+    Ok(see_other("/admin/admins"))
 }
 
 async fn apply(

@@ -2,15 +2,33 @@
 //! filtered by connection, outcome, time and resource, paged backwards
 //! with `before`.
 
-use super::resource::timeline_table;
-use super::{input, ok, select, url, Nav};
+use super::resource::TimelineView;
+use super::{ok, url, Layout, Nav, Select};
 use crate::error::PageError;
 use crate::params;
 use crate::session::PageAdmin;
+use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use scim_http::extract::QueryPairs;
 use scim_http::AppState;
+
+/// The audit log page.
+#[derive(Template)]
+#[template(path = "audit.html")]
+pub struct AuditPage {
+    pub layout: Layout,
+    pub base: String,
+    pub connection: Select,
+    pub outcome: Select,
+    pub since: String,
+    pub until: String,
+    pub resource_type: Select,
+    pub resource_id: String,
+    pub timeline: TimelineView,
+    /// The next page (older entries).
+    pub older: Option<String>,
+}
 
 /// `GET /admin/t/{tenant}/audit?connection=&outcome=&since=&until=&resourceType=&resourceId=&before=`.
 pub async fn show(
@@ -43,63 +61,41 @@ pub async fn show(
             .iter()
             .filter_map(|k| q.get(k).map(|v| format!("&{k}={}", url(v))))
             .collect();
-            format!(
-                r#"<nav class="pager" aria-label="Pages"><a href="{base}?before={}{keep}" rel="next">Older entries →</a></nav>"#,
-                last.seq
-            )
+            Some(format!("{base}?before={}{keep}", last.seq))
         }
-        _ => String::new(),
+        _ => None,
     };
-    let body = format!(
-        r#"<h1>Audit log</h1><form class="card" method="get" action="{base}" aria-label="Filters"><div class="fields">{}{}{}{}{}{}<button type="submit">Filter</button> <a href="{base}">Clear</a></div></form>{}{older}"#,
-        select(
+    let text = |k: &str| q.get(k).unwrap_or("").to_string();
+    let nav = Nav {
+        who: &who,
+        tenant: Some(&tenant),
+        section: "audit",
+    };
+    Ok(ok(&AuditPage {
+        layout: Layout::new("Audit log", &nav),
+        connection: Select::of(
             "connection",
             "Connection",
             &conns,
-            q.get("connection").unwrap_or("")
+            q.get("connection").unwrap_or(""),
         ),
-        select(
+        outcome: Select::of(
             "outcome",
             "Outcome",
             &["any", "succeeded", "refused"],
-            q.get("outcome").unwrap_or("any")
+            q.get("outcome").unwrap_or("any"),
         ),
-        input(
-            "text",
-            "since",
-            "Since (UTC)",
-            q.get("since").unwrap_or(""),
-            r#"placeholder="2026-01-31T00:00:00Z""#
-        ),
-        input(
-            "text",
-            "until",
-            "Until (UTC)",
-            q.get("until").unwrap_or(""),
-            r#"placeholder="2026-02-01T00:00:00Z""#
-        ),
-        select(
+        since: text("since"),
+        until: text("until"),
+        resource_type: Select::of(
             "resourceType",
             "Resource type",
             &["", "user", "group"],
-            q.get("resourceType").unwrap_or("")
+            q.get("resourceType").unwrap_or(""),
         ),
-        input(
-            "text",
-            "resourceId",
-            "Resource id",
-            q.get("resourceId").unwrap_or(""),
-            ""
-        ),
-        timeline_table(&t, &tenant, true)
-    );
-    Ok(ok(
-        "Audit log",
-        &Nav {
-            who: &who,
-            tenant: Some(&tenant),
-            section: "audit",
-        },
-        &body,
-    ))
+        resource_id: text("resourceId"),
+        timeline: TimelineView::of(&t, &tenant, true),
+        base,
+        older,
+    }))
 }

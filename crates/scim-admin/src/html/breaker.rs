@@ -2,14 +2,33 @@
 //! (connections whose deprovisioning is paused) and
 //! `POST /admin/t/{tenant}/breaker/{name}` with `decision=confirm|reject`.
 
-use super::{csrf, esc, note, ok, see_other, url, Nav};
+use super::{ok, see_other, url, Layout, Nav};
 use crate::error::PageError;
 use crate::session::{PageAdmin, PageForm};
+use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use scim_core::timestamp::Timestamp;
 use scim_core::ScimError;
 use scim_http::AppState;
+
+/// A paused connection.
+pub struct PausedView {
+    pub name: String,
+    pub since: String,
+    /// Its decision form's action.
+    pub action: String,
+}
+
+/// The circuit breaker page.
+#[derive(Template)]
+#[template(path = "breaker.html")]
+pub struct BreakerPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub can_change: bool,
+    pub paused: Vec<PausedView>,
+}
 
 /// `GET /admin/t/{tenant}/breaker`.
 pub async fn show(
@@ -24,49 +43,29 @@ pub async fn show(
         .await?
         .paused()
         .await?;
-    let can = who.may_change(&tenant);
-    let list = if paused.is_empty() {
-        note("ok", "No deprovisioning is paused.")
-    } else {
-        paused
+    let nav = Nav {
+        who: &who,
+        tenant: Some(&tenant),
+        section: "breaker",
+    };
+    Ok(ok(&BreakerPage {
+        layout: Layout::new("Circuit breaker", &nav),
+        csrf: who.csrf().to_string(),
+        can_change: who.may_change(&tenant),
+        paused: paused
             .iter()
-            .map(|c| {
-                let since = c
+            .map(|c| PausedView {
+                name: c.name.clone(),
+                since: c
                     .policy
                     .paused_since
                     .and_then(Timestamp::from_unix_millis)
                     .map(|t| t.to_string())
-                    .unwrap_or_default();
-                let buttons = if can {
-                    format!(
-                        r#"<form class="inline" method="post" action="/admin/t/{t}/breaker/{n}">{csrf}<input type="hidden" name="decision" value="confirm"><button type="submit">Confirm: resume deprovisioning</button></form> <form class="inline" method="post" action="/admin/t/{t}/breaker/{n}" data-confirm="Re-enable the users this connection deactivated?">{csrf}<input type="hidden" name="decision" value="reject"><button class="danger" type="submit">Reject: re-enable the users</button></form>"#,
-                        t = url(&tenant),
-                        n = url(&c.name),
-                        csrf = csrf(&who)
-                    )
-                } else {
-                    String::new()
-                };
-                format!(
-                    r#"<section class="card" aria-label="Connection {0}"><h2>Connection {0}</h2><p>Deprovisioning paused since {1}: the connection deprovisioned more users than the tenant's circuit breaker allows. Its deactivations and deletions answer 503 until you decide.</p>{buttons}</section>"#,
-                    esc(&c.name),
-                    esc(&since)
-                )
+                    .unwrap_or_default(),
+                action: format!("/admin/t/{}/breaker/{}", url(&tenant), url(&c.name)),
             })
-            .collect()
-    };
-    let body = format!(
-        r#"<h1>Circuit breaker</h1><p class="muted">When one connection deprovisions a large share of users in a short time, scimd pauses it. Confirm to let it go on, or reject to re-enable the users it deactivated.</p>{list}"#
-    );
-    Ok(ok(
-        "Circuit breaker",
-        &Nav {
-            who: &who,
-            tenant: Some(&tenant),
-            section: "breaker",
-        },
-        &body,
-    ))
+            .collect(),
+    }))
 }
 
 /// `POST /admin/t/{tenant}/breaker/{name}`.

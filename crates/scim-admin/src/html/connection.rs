@@ -1,114 +1,115 @@
 //! One console connection: `GET /admin/t/{tenant}/connections/{name}`
-//! (profile and policies, tokens, issue form), `POST` to the same path
-//! (update), `POST /admin/t/{tenant}/connections/{name}/tokens` (a new
-//! token, shown once with a copy button and the SCIM base URL),
+//! (health, profile and policies, tokens with their last use, the issue
+//! and rotate forms), `POST` to the same path (update),
+//! `POST /admin/t/{tenant}/connections/{name}/tokens` (a new token, shown
+//! once with a copy button and the SCIM base URL),
+//! `POST /admin/t/{tenant}/connections/{name}/rotate` (`overlap_days`: a
+//! new token, shown once, the live ones retired after the overlap),
 //! `POST /admin/t/{tenant}/connections/{name}/delete` and
 //! `POST /admin/t/{tenant}/tokens/{id}/revoke`.
 
-use super::connections::{choice_name, policy_fields};
-use super::{csrf, esc, input, note, ok, or_dash, see_other, url, Nav};
+use super::connections::{HealthView, PolicyForm};
+use super::{choice_name, ok, see_other, url, when, Layout, Nav};
 use crate::error::PageError;
 use crate::params::connection_form;
-use crate::session::{PageAdmin, PageForm};
+use crate::session::{Form, PageAdmin, PageForm};
+use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use scim_core::ScimError;
+use scim_core::{ScimError, ScimResult};
 use scim_http::extract::Ctx;
 use scim_http::AppState;
-use scim_service::console::{AdminPrincipal, ConnectionView, TokenState};
+use scim_service::admin::IssuedToken;
+use scim_service::admin_connections::Rotation;
+use scim_service::console::{AdminPrincipal, ConnectionView, TokenState, TokenView};
 
-fn tokens_table(who: &AdminPrincipal, tenant: &str, v: &ConnectionView) -> String {
-    let can = who.may_change(tenant);
-    let rows: String = v
-        .tokens
-        .iter()
-        .map(|tv| {
-            let t = &tv.record;
-            let state = match tv.state {
-                TokenState::Revoked => r#"<span class="badge bad">revoked</span>"#,
-                TokenState::Active => r#"<span class="badge ok">active</span>"#,
-                TokenState::Expired => r#"<span class="badge warn">expired</span>"#,
-            };
-            let action = if can && t.revoked.is_none() {
-                format!(
-                    r#"<form class="inline" method="post" action="/admin/t/{}/tokens/{}/revoke" data-confirm="Revoke this token? The IdP using it will be refused.">{}<button class="danger" type="submit" aria-label="Revoke token {}">Revoke</button></form>"#,
-                    url(tenant),
-                    t.id,
-                    csrf(who),
-                    esc(&t.name)
-                )
-            } else {
-                String::new()
-            };
-            format!(
-                r#"<tr><td>{}</td><td><code>{}…</code></td><td>{}</td><td>{}</td><td>{state}</td><td>{action}</td></tr>"#,
-                esc(&t.name),
-                esc(&t.prefix),
-                esc(&t.created.to_string()),
-                or_dash(t.expires.map(|e| e.to_string())),
-            )
-        })
-        .collect();
-    format!(
-        r#"<h2 id="tokens">Tokens</h2><table aria-labelledby="tokens"><thead><tr><th scope="col">Label</th><th scope="col">Prefix</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">State</th><th scope="col"><span class="skip">Actions</span></th></tr></thead><tbody>{rows}</tbody></table>"#
-    )
+/// A token's row.
+pub struct TokenRow {
+    pub name: String,
+    pub prefix: String,
+    pub created: String,
+    pub expires: Option<String>,
+    pub last_used: Option<String>,
+    pub state: &'static str,
+    pub state_class: &'static str,
+    /// The revoke form's action, for an owner and a live token.
+    pub revoke: Option<String>,
 }
 
-fn body(who: &AdminPrincipal, tenant: &str, v: &ConnectionView) -> String {
-    let c = &v.connection;
-    let base = format!("/admin/t/{}/connections/{}", url(tenant), url(&c.name));
-    let paused = if c.policy.paused_since.is_some() {
-        note("warn", "The circuit breaker paused deprovisioning through this connection. Confirm or reject it on the circuit breaker page.")
-    } else {
-        String::new()
-    };
-    let edit = if who.may_change(tenant) {
-        format!(
-            r#"<form class="card" method="post" action="{base}"><h2>Profile and policies</h2>{}<div class="fields">{}</div><p><button type="submit">Save</button></p></form>
-<form class="card" method="post" action="{base}/tokens"><h2>New token</h2>{}<div class="fields">{}{}<button type="submit">Create token</button></div></form>
-<form class="card" method="post" action="{base}/delete" data-confirm="Delete this connection and its tokens?">{}<button class="danger" type="submit">Delete connection</button> <span class="muted">Its tokens are deleted; users and groups it provisioned stay.</span></form>"#,
-            csrf(who),
-            policy_fields(Some(c)),
-            csrf(who),
-            input(
-                "text",
-                "label",
-                "Label",
-                "",
-                r#"placeholder="e.g. entra-prod""#
-            ),
-            input(
-                "number",
-                "expires_in_days",
-                "Expires in days (empty: never)",
-                "",
-                r#"min="1""#
-            ),
-            csrf(who),
-        )
-    } else {
-        format!(
-            r#"<dl class="props"><dt>Profile</dt><dd>{}</dd><dt>On active=false</dt><dd>{}</dd><dt>On DELETE</dt><dd>{}</dd><dt>Ownership</dt><dd>{}</dd><dt>Max active tokens</dt><dd>{}</dd></dl>"#,
-            esc(c.profile.name()),
-            choice_name(&c.policy.deactivate),
-            choice_name(&c.policy.delete),
-            choice_name(&c.policy.ownership),
-            c.policy.max_active_tokens
-        )
-    };
-    format!(
-        r#"<p><a href="/admin/t/{}/connections">← Connections</a></p><h1>Connection {}</h1>{paused}{edit}{}"#,
-        url(tenant),
-        esc(&c.name),
-        tokens_table(who, tenant, v)
-    )
+impl TokenRow {
+    fn of(tenant: &str, can: bool, tv: &TokenView) -> TokenRow {
+        let t = &tv.record;
+        TokenRow {
+            name: t.name.clone(),
+            prefix: t.prefix.clone(),
+            created: t.created.to_string(),
+            expires: when(t.expires),
+            last_used: when(t.last_used),
+            state: tv.state.name(),
+            state_class: match tv.state {
+                TokenState::Revoked => "bad",
+                TokenState::Active => "ok",
+                TokenState::Expired => "warn",
+            },
+            revoke: (can && t.revoked.is_none())
+                .then(|| format!("/admin/t/{}/tokens/{}/revoke", url(tenant), t.id)),
+        }
+    }
 }
 
-fn nav<'a>(who: &'a AdminPrincipal, tenant: &'a str) -> Nav<'a> {
-    Nav {
-        who,
-        tenant: Some(tenant),
-        section: "connections",
+/// One connection's page.
+#[derive(Template)]
+#[template(path = "connection.html")]
+pub struct ConnectionPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub list_href: String,
+    pub breaker_href: String,
+    /// The connection's form actions start here.
+    pub base: String,
+    pub name: String,
+    pub paused: bool,
+    pub health: HealthView,
+    /// The edit form, for owners; the read-only properties otherwise.
+    pub form: Option<PolicyForm>,
+    pub profile: String,
+    pub deactivate: String,
+    pub delete: String,
+    pub ownership: String,
+    pub max_tokens: u32,
+    pub tokens: Vec<TokenRow>,
+}
+
+impl ConnectionPage {
+    pub(crate) fn of(who: &AdminPrincipal, tenant: &str, v: &ConnectionView) -> ConnectionPage {
+        let c = &v.connection;
+        let can = who.may_change(tenant);
+        let nav = Nav {
+            who,
+            tenant: Some(tenant),
+            section: "connections",
+        };
+        ConnectionPage {
+            layout: Layout::new(format!("Connection {}", c.name), &nav),
+            csrf: who.csrf().to_string(),
+            list_href: format!("/admin/t/{}/connections", url(tenant)),
+            breaker_href: format!("/admin/t/{}/breaker", url(tenant)),
+            base: format!("/admin/t/{}/connections/{}", url(tenant), url(&c.name)),
+            name: c.name.clone(),
+            paused: c.policy.paused_since.is_some(),
+            health: HealthView::of(tenant, &c.name, &v.health),
+            form: can.then(|| PolicyForm::of(Some(c))),
+            profile: c.profile.to_string(),
+            deactivate: choice_name(&c.policy.deactivate),
+            delete: choice_name(&c.policy.delete),
+            ownership: choice_name(&c.policy.ownership),
+            max_tokens: c.policy.max_active_tokens,
+            tokens: v
+                .tokens
+                .iter()
+                .map(|t| TokenRow::of(tenant, can, t))
+                .collect(),
+        }
     }
 }
 
@@ -125,11 +126,7 @@ pub async fn show(
         .await?
         .connection_view(&name)
         .await?;
-    Ok(ok(
-        &format!("Connection {name}"),
-        &nav(&who, &tenant),
-        &body(&who, &tenant, &v),
-    ))
+    Ok(ok(&ConnectionPage::of(&who, &tenant, &v)))
 }
 
 /// `POST /admin/t/{tenant}/connections/{name}`: saves profile and policies.
@@ -153,6 +150,54 @@ pub async fn update(
     )))
 }
 
+/// The page that shows a new token once, with the SCIM base URL.
+#[derive(Template)]
+#[template(path = "token.html")]
+pub struct TokenPage {
+    pub layout: Layout,
+    pub back_href: String,
+    pub connection: String,
+    pub base_url: String,
+    pub label: String,
+    pub token: String,
+    /// The overlap of a rotation, in days.
+    pub rotated: Option<u32>,
+}
+
+fn token_page(
+    who: &AdminPrincipal,
+    tenant: &str,
+    name: &str,
+    base_url: &str,
+    issued: &IssuedToken,
+    rotated: Option<u32>,
+) -> Response {
+    let nav = Nav {
+        who,
+        tenant: Some(tenant),
+        section: "connections",
+    };
+    ok(&TokenPage {
+        layout: Layout::new("New token", &nav),
+        back_href: format!("/admin/t/{}/connections/{}", url(tenant), url(name)),
+        connection: name.to_string(),
+        base_url: base_url.to_string(),
+        label: issued.record.name.clone(),
+        token: issued.token.clone(),
+        rotated,
+    })
+}
+
+fn days(form: &Form, field: &str, label: &str) -> ScimResult<Option<u32>> {
+    match form.text(field).as_str() {
+        "" => Ok(None),
+        d => d
+            .parse::<u32>()
+            .map(Some)
+            .map_err(|_| ScimError::InvalidValue(format!("{label} must be a whole number"))),
+    }
+}
+
 /// `POST /admin/t/{tenant}/connections/{name}/tokens`: the new token,
 /// shown on this page only.
 pub async fn issue(
@@ -161,34 +206,49 @@ pub async fn issue(
     Path((tenant, name)): Path<(String, String)>,
     PageForm { who, form }: PageForm,
 ) -> Result<Response, PageError> {
-    let days = match form.text("expires_in_days").as_str() {
-        "" => None,
-        d => Some(d.parse::<u32>().map_err(|_| {
-            ScimError::InvalidValue("expires in days must be a whole number".into())
-        })?),
-    };
+    let expires = days(&form, "expires_in_days", "expires in days")?;
     let issued = state
         .service
         .console(&who)
         .change(&tenant)
         .await?
-        .issue_token(Some(&name), &form.text("label"), days)
+        .issue_token(Some(&name), &form.text("label"), expires)
         .await?;
-    let page = format!(
-        r#"<p><a href="/admin/t/{}/connections/{}">← Connection {}</a></p><h1>New token for {}</h1>
-<section class="note ok" aria-label="New token">
-<p>This token is shown <strong>once</strong>. Copy it into the identity provider now; scimd keeps only its hash.</p>
-<p><span class="muted">SCIM base URL (Tenant URL):</span><br><span class="secret" id="base-url">{}</span> <button type="button" class="secondary" data-copy="base-url">Copy URL</button> <span id="base-url-status" role="status"></span></p>
-<p><span class="muted">Bearer token (Secret Token), label {}:</span><br><span class="secret" id="new-token">{}</span> <button type="button" data-copy="new-token">Copy token</button> <span id="new-token-status" role="status"></span></p></section>"#,
-        url(&tenant),
-        url(&name),
-        esc(&name),
-        esc(&name),
-        esc(&ctx.base_url),
-        esc(&issued.record.name),
-        esc(&issued.token)
-    );
-    Ok(ok("New token", &nav(&who, &tenant), &page))
+    Ok(token_page(
+        &who,
+        &tenant,
+        &name,
+        &ctx.base_url,
+        &issued,
+        None,
+    ))
+}
+
+/// `POST /admin/t/{tenant}/connections/{name}/rotate` with `overlap_days`:
+/// a new token, shown on this page only; the live ones stop after the
+/// overlap.
+pub async fn rotate(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path((tenant, name)): Path<(String, String)>,
+    PageForm { who, form }: PageForm,
+) -> Result<Response, PageError> {
+    let overlap = days(&form, "overlap_days", "the overlap")?.unwrap_or(0);
+    let issued = state
+        .service
+        .console(&who)
+        .change(&tenant)
+        .await?
+        .rotate_token(&name, Rotation::console(overlap))
+        .await?;
+    Ok(token_page(
+        &who,
+        &tenant,
+        &name,
+        &ctx.base_url,
+        &issued,
+        Some(overlap),
+    ))
 }
 
 /// `POST /admin/t/{tenant}/connections/{name}/delete`.

@@ -1,109 +1,170 @@
 //! Console connections of a tenant: `GET /admin/t/{tenant}/connections`
-//! (profile, policies, live tokens; the create form for owners) and
+//! (profile, policies, live tokens and health: last request, circuit
+//! breaker, last error; the create form for owners) and
 //! `POST /admin/t/{tenant}/connections`.
 
-use super::{csrf, esc, input, ok, see_other, select, url, Nav};
+use super::{choice_name, ok, see_other, url, when, Layout, Nav, Select};
 use crate::error::PageError;
 use crate::params::connection_form;
 use crate::session::{PageAdmin, PageForm};
+use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use scim_core::timestamp::Timestamp;
 use scim_http::AppState;
-use scim_service::console::{AdminPrincipal, ConnectionView};
-use scim_store::Connection;
+use scim_service::console::{BreakerState, ConnectionHealth, ConnectionView};
+use scim_store::{AuditRecord, Connection};
 
 /// Profiles a connection may have.
 pub const PROFILES: &[&str] = &["auto", "entra", "okta", "onelogin", "jumpcloud", "strict"];
 
-/// A policy's name as the forms and the CLI spell it.
-pub fn choice_name<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
+/// A connection's editable fields (empty for a new one).
+pub struct PolicyForm {
+    pub name: String,
+    pub profile: Select,
+    pub deactivate: Select,
+    pub delete: Select,
+    pub ownership: Select,
+    pub max_tokens: u32,
 }
 
-/// The connection's policy fields (empty for a new one).
-pub fn policy_fields(c: Option<&Connection>) -> String {
-    let p = c.map(|c| c.policy.clone()).unwrap_or_default();
-    format!(
-        "{}{}{}{}{}{}",
-        input(
-            "text",
-            "name",
-            "Name",
-            c.map_or("", |c| c.name.as_str()),
-            r#"required pattern="[A-Za-z0-9._\-]{1,64}""#
-        ),
-        select(
-            "profile",
-            "IdP profile",
-            PROFILES,
-            c.map_or("auto", |c| c.profile.name())
-        ),
-        select(
-            "deactivate",
-            "On active=false",
-            &["disable", "acknowledge"],
-            &choice_name(&p.deactivate)
-        ),
-        select(
-            "delete",
-            "On DELETE",
-            &["delete", "soft-delete", "disable"],
-            &choice_name(&p.delete)
-        ),
-        select(
-            "ownership",
-            "Ownership",
-            &["shared", "exclusive"],
-            &choice_name(&p.ownership)
-        ),
-        input(
-            "number",
-            "max_tokens",
-            "Max active tokens",
-            &p.max_active_tokens.to_string(),
-            r#"min="1" max="100""#
-        ),
-    )
-}
-
-fn row(tenant: &str, v: &ConnectionView) -> String {
-    let c = &v.connection;
-    let p = &c.policy;
-    let live = v.live_tokens();
-    let paused = if p.paused_since.is_some() {
-        format!(
-            r#" <a class="badge bad" href="/admin/t/{}/breaker">deprovisioning paused</a>"#,
-            url(tenant)
-        )
-    } else {
-        String::new()
-    };
-    format!(
-        r#"<tr><td><a href="/admin/t/{}/connections/{}">{}</a>{paused}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="num">{live} / {}</td></tr>"#,
-        url(tenant),
-        url(&c.name),
-        esc(&c.name),
-        esc(c.profile.name()),
-        choice_name(&p.deactivate),
-        choice_name(&p.delete),
-        choice_name(&p.ownership),
-        p.max_active_tokens
-    )
-}
-
-fn create_form(who: &AdminPrincipal, tenant: &str) -> String {
-    if !who.may_change(tenant) {
-        return String::new();
+impl PolicyForm {
+    pub fn of(c: Option<&Connection>) -> PolicyForm {
+        let p = c.map(|c| c.policy.clone()).unwrap_or_default();
+        PolicyForm {
+            name: c.map(|c| c.name.clone()).unwrap_or_default(),
+            profile: Select::of(
+                "profile",
+                "IdP profile",
+                PROFILES,
+                c.map_or("auto", |c| c.profile.name()),
+            ),
+            deactivate: Select::of(
+                "deactivate",
+                "On active=false",
+                &["disable", "acknowledge"],
+                &choice_name(&p.deactivate),
+            ),
+            delete: Select::of(
+                "delete",
+                "On DELETE",
+                &["delete", "soft-delete", "disable"],
+                &choice_name(&p.delete),
+            ),
+            ownership: Select::of(
+                "ownership",
+                "Ownership",
+                &["shared", "exclusive"],
+                &choice_name(&p.ownership),
+            ),
+            max_tokens: p.max_active_tokens,
+        }
     }
-    format!(
-        r#"<form class="card" method="post" action="/admin/t/{}/connections"><h2>New connection</h2>{}<div class="fields">{}</div><p><button type="submit">Create connection</button></p></form>"#,
-        url(tenant),
-        csrf(who),
-        policy_fields(None)
-    )
+}
+
+/// A refused request as the health column shows it.
+pub struct ErrorView {
+    /// The audit log, filtered to the connection's refusals.
+    pub href: String,
+    pub status: u16,
+    pub at: String,
+    pub detail: String,
+}
+
+/// A connection's health at a glance.
+pub struct HealthView {
+    pub last_used: Option<String>,
+    pub breaker: &'static str,
+    pub breaker_class: &'static str,
+    pub paused_since: Option<String>,
+    pub last_error: Option<ErrorView>,
+}
+
+impl HealthView {
+    pub fn of(tenant: &str, name: &str, h: &ConnectionHealth) -> HealthView {
+        let (breaker_class, paused_since) = match h.breaker {
+            BreakerState::Paused(at) => ("bad", Some(at.to_string())),
+            BreakerState::Armed => ("ok", None),
+            BreakerState::Off => ("", None),
+        };
+        HealthView {
+            last_used: when(h.last_used),
+            breaker: h.breaker.name(),
+            breaker_class,
+            paused_since,
+            last_error: h.last_error.as_ref().map(|r| error_view(tenant, name, r)),
+        }
+    }
+}
+
+fn error_view(tenant: &str, name: &str, r: &AuditRecord) -> ErrorView {
+    let e = &r.entry;
+    ErrorView {
+        href: format!(
+            "/admin/t/{}/audit?connection={}&outcome=refused",
+            url(tenant),
+            url(name)
+        ),
+        status: e.status,
+        at: Timestamp::from_unix_millis(e.at).map_or_else(String::new, |t| t.to_string()),
+        detail: e
+            .detail
+            .clone()
+            .unwrap_or_else(|| format!("{} {}", e.method, e.path)),
+    }
+}
+
+/// A connection's row.
+pub struct ConnectionRow {
+    pub href: String,
+    pub name: String,
+    pub profile: String,
+    pub deactivate: String,
+    pub delete: String,
+    pub ownership: String,
+    pub live: usize,
+    pub max: u32,
+    pub paused: bool,
+    pub last_used: Option<String>,
+    pub breaker: &'static str,
+    pub breaker_class: &'static str,
+    pub last_error: Option<ErrorView>,
+}
+
+impl ConnectionRow {
+    pub(crate) fn of(tenant: &str, v: &ConnectionView) -> ConnectionRow {
+        let c = &v.connection;
+        let p = &c.policy;
+        let h = HealthView::of(tenant, &c.name, &v.health);
+        ConnectionRow {
+            href: format!("/admin/t/{}/connections/{}", url(tenant), url(&c.name)),
+            name: c.name.clone(),
+            profile: c.profile.to_string(),
+            deactivate: choice_name(&p.deactivate),
+            delete: choice_name(&p.delete),
+            ownership: choice_name(&p.ownership),
+            live: v.live_tokens(),
+            max: p.max_active_tokens,
+            paused: p.paused_since.is_some(),
+            last_used: h.last_used,
+            breaker: h.breaker,
+            breaker_class: h.breaker_class,
+            last_error: h.last_error,
+        }
+    }
+}
+
+/// The connections page.
+#[derive(Template)]
+#[template(path = "connections.html")]
+pub struct ConnectionsPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub rows: Vec<ConnectionRow>,
+    pub breaker_href: String,
+    pub create_action: String,
+    /// The create form, for owners.
+    pub form: Option<PolicyForm>,
 }
 
 /// `GET /admin/t/{tenant}/connections`.
@@ -119,20 +180,22 @@ pub async fn list(
         .await?
         .connection_views()
         .await?;
-    let rows: String = views.iter().map(|v| row(&tenant, v)).collect();
-    let body = format!(
-        r#"<h1>Connections</h1><p class="muted">Each identity provider connects through a connection with its own tokens and policies (see docs/policies.md).</p><table><thead><tr><th scope="col">Name</th><th scope="col">Profile</th><th scope="col">active=false</th><th scope="col">DELETE</th><th scope="col">Ownership</th><th scope="col">Live tokens / max</th></tr></thead><tbody>{rows}</tbody></table>{}"#,
-        create_form(&who, &tenant)
-    );
-    Ok(ok(
-        "Connections",
-        &Nav {
-            who: &who,
-            tenant: Some(&tenant),
-            section: "connections",
-        },
-        &body,
-    ))
+    let nav = Nav {
+        who: &who,
+        tenant: Some(&tenant),
+        section: "connections",
+    };
+    Ok(ok(&ConnectionsPage {
+        layout: Layout::new("Connections", &nav),
+        csrf: who.csrf().to_string(),
+        rows: views
+            .iter()
+            .map(|v| ConnectionRow::of(&tenant, v))
+            .collect(),
+        breaker_href: format!("/admin/t/{}/breaker", url(&tenant)),
+        create_action: format!("/admin/t/{}/connections", url(&tenant)),
+        form: who.may_change(&tenant).then(|| PolicyForm::of(None)),
+    }))
 }
 
 /// `POST /admin/t/{tenant}/connections`.

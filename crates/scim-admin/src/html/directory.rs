@@ -2,10 +2,11 @@
 //! `GET /admin/t/{tenant}/groups`, with a quick search box (`q`), a SCIM
 //! filter box (`filter`) and paging (`startIndex`, `count`).
 
-use super::{esc, input, ok, url, Nav};
+use super::{ok, url, Layout, Nav};
 use crate::error::PageError;
 use crate::params;
 use crate::session::PageAdmin;
+use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use scim_http::extract::QueryPairs;
@@ -16,92 +17,128 @@ use scim_store::ResourceKind;
 use serde_json::Value;
 
 fn s(v: &Value) -> String {
-    v.as_str().map(esc).unwrap_or_default()
+    v.as_str().unwrap_or_default().to_string()
 }
 
-fn person(u: &Value) -> String {
-    match u["name"]["formatted"].as_str() {
-        Some(f) => esc(f),
-        None => format!(
-            "{} {}",
-            s(&u["name"]["givenName"]),
-            s(&u["name"]["familyName"])
-        )
-        .trim()
-        .to_string(),
+/// The paging links around a list.
+pub struct Pager {
+    /// `first–last of total`.
+    pub range: String,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    fn of(base: &str, q: &QueryPairs, p: &SearchPage) -> Pager {
+        let keep: String = ["q", "filter", "count"]
+            .iter()
+            .filter_map(|k| q.get(k).map(|v| format!("&{k}={}", url(v))))
+            .collect();
+        let end = if p.items.is_empty() {
+            0
+        } else {
+            p.start + p.items.len() as u64 - 1
+        };
+        let first = if p.items.is_empty() { 0 } else { p.start };
+        Pager {
+            range: format!("{first}–{end} of {}", p.total),
+            prev: (p.start > 1).then(|| {
+                let prev = p.start.saturating_sub(p.count).max(1);
+                format!("{base}?startIndex={prev}{keep}")
+            }),
+            next: (end > 0 && end < p.total)
+                .then(|| format!("{base}?startIndex={}{keep}", end + 1)),
+        }
     }
 }
 
-fn user_row(tenant: &str, u: &Value) -> String {
-    let p = &u[PROVENANCE_SCHEMA];
-    let id = u["id"].as_str().unwrap_or("");
-    let email = u["emails"]
-        .as_array()
-        .and_then(|e| e.first())
-        .map(|e| s(&e["value"]))
-        .unwrap_or_default();
-    let active = if u["active"] == Value::Bool(false) {
-        r#"<span class="badge bad">inactive</span>"#
-    } else {
-        r#"<span class="badge ok">active</span>"#
-    };
-    let managed = if p["managed"] == Value::Bool(true) {
-        format!(r#"managed by {}"#, s(&p["provisionedBy"]))
-    } else {
-        "local".into()
-    };
-    format!(
-        r#"<tr><td><a href="/admin/t/{}/users/{}">{}</a></td><td>{}</td><td>{email}</td><td>{active}</td><td>{}</td><td>{managed}</td></tr>"#,
-        url(tenant),
-        url(id),
-        s(&u["userName"]),
-        person(u),
-        s(&p["authProvider"]),
-    )
+/// A user's row.
+pub struct UserRow {
+    pub href: String,
+    pub user_name: String,
+    pub person: String,
+    pub email: String,
+    pub active: bool,
+    pub auth_provider: String,
+    /// The connection that manages it; `None`: a local account.
+    pub managed_by: Option<String>,
 }
 
-fn group_row(tenant: &str, g: &Value) -> String {
-    let id = g["id"].as_str().unwrap_or("");
-    format!(
-        r#"<tr><td><a href="/admin/t/{}/groups/{}">{}</a></td><td>{}</td><td><code>{}</code></td></tr>"#,
-        url(tenant),
-        url(id),
-        s(&g["displayName"]),
-        s(&g["externalId"]),
-        esc(id)
-    )
+impl UserRow {
+    pub(crate) fn of(tenant: &str, u: &Value) -> UserRow {
+        let p = &u[PROVENANCE_SCHEMA];
+        let person = match u["name"]["formatted"].as_str() {
+            Some(f) => f.to_string(),
+            None => format!(
+                "{} {}",
+                s(&u["name"]["givenName"]),
+                s(&u["name"]["familyName"])
+            )
+            .trim()
+            .to_string(),
+        };
+        UserRow {
+            href: format!(
+                "/admin/t/{}/users/{}",
+                url(tenant),
+                url(u["id"].as_str().unwrap_or(""))
+            ),
+            user_name: s(&u["userName"]),
+            person,
+            email: u["emails"]
+                .as_array()
+                .and_then(|e| e.first())
+                .map(|e| s(&e["value"]))
+                .unwrap_or_default(),
+            active: u["active"] != Value::Bool(false),
+            auth_provider: s(&p["authProvider"]),
+            managed_by: (p["managed"] == Value::Bool(true)).then(|| s(&p["provisionedBy"])),
+        }
+    }
 }
 
-fn pager(base: &str, q: &QueryPairs, p: &SearchPage) -> String {
-    let keep: String = ["q", "filter", "count"]
-        .iter()
-        .filter_map(|k| q.get(k).map(|v| format!("&{k}={}", url(v))))
-        .collect();
-    let end = if p.items.is_empty() {
-        0
-    } else {
-        p.start + p.items.len() as u64 - 1
-    };
-    let mut out = format!(
-        r#"<nav class="pager" aria-label="Pages"><span>{}–{} of {}</span>"#,
-        if p.items.is_empty() { 0 } else { p.start },
-        end,
-        p.total
-    );
-    if p.start > 1 {
-        let prev = p.start.saturating_sub(p.count).max(1);
-        out.push_str(&format!(
-            r#"<a href="{base}?startIndex={prev}{keep}" rel="prev">← Previous</a>"#
-        ));
+/// A group's row.
+pub struct GroupRow {
+    pub href: String,
+    pub display_name: String,
+    pub external_id: String,
+    pub id: String,
+}
+
+impl GroupRow {
+    pub(crate) fn of(tenant: &str, g: &Value) -> GroupRow {
+        let id = s(&g["id"]);
+        GroupRow {
+            href: format!("/admin/t/{}/groups/{}", url(tenant), url(&id)),
+            display_name: s(&g["displayName"]),
+            external_id: s(&g["externalId"]),
+            id,
+        }
     }
-    if end > 0 && end < p.total {
-        out.push_str(&format!(
-            r#"<a href="{base}?startIndex={}{keep}" rel="next">Next →</a>"#,
-            end + 1
-        ));
-    }
-    out.push_str("</nav>");
-    out
+}
+
+/// The users page.
+#[derive(Template)]
+#[template(path = "users.html")]
+pub struct UsersPage {
+    pub layout: Layout,
+    pub base: String,
+    pub q: String,
+    pub filter: String,
+    pub pager: Pager,
+    pub rows: Vec<UserRow>,
+}
+
+/// The groups page.
+#[derive(Template)]
+#[template(path = "groups.html")]
+pub struct GroupsPage {
+    pub layout: Layout,
+    pub base: String,
+    pub q: String,
+    pub filter: String,
+    pub pager: Pager,
+    pub rows: Vec<GroupRow>,
 }
 
 async fn list(
@@ -120,49 +157,43 @@ async fn list(
         .await?
         .search(kind, &p)
         .await?;
-    let (title, section, head, rows): (&str, &str, &str, String) = match kind {
-        ResourceKind::User => (
-            "Users",
-            "users",
-            r#"<th scope="col">userName</th><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Status</th><th scope="col">Auth provider</th><th scope="col">Managed</th>"#,
-            page.items.iter().map(|u| user_row(&tenant, u)).collect(),
-        ),
-        ResourceKind::Group => (
-            "Groups",
-            "groups",
-            r#"<th scope="col">displayName</th><th scope="col">externalId</th><th scope="col">id</th>"#,
-            page.items.iter().map(|g| group_row(&tenant, g)).collect(),
-        ),
+    let section = match kind {
+        ResourceKind::User => "users",
+        ResourceKind::Group => "groups",
+    };
+    let nav = Nav {
+        who: &who,
+        tenant: Some(&tenant),
+        section,
     };
     let base = format!("/admin/t/{}/{section}", url(&tenant));
-    let body = format!(
-        r#"<h1>{title}</h1><form class="card" method="get" action="{base}" role="search"><div class="fields">{}{}<button type="submit">Search</button> <a href="{base}">Clear</a></div></form>{}<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{}"#,
-        input(
-            "search",
-            "q",
-            "Quick search",
-            q.get("q").unwrap_or(""),
-            r#"placeholder="name, email, id""#
-        ),
-        input(
-            "text",
-            "filter",
-            "SCIM filter",
-            q.get("filter").unwrap_or(""),
-            r#"class="wide" placeholder='e.g. active eq false and emails.value ew "@example.com"'"#
-        ),
-        pager(&base, &q, &page),
-        pager(&base, &q, &page)
+    let pager = Pager::of(&base, &q, &page);
+    let (quick, filter) = (
+        q.get("q").unwrap_or("").to_string(),
+        q.get("filter").unwrap_or("").to_string(),
     );
-    Ok(ok(
-        title,
-        &Nav {
-            who: &who,
-            tenant: Some(&tenant),
-            section,
-        },
-        &body,
-    ))
+    Ok(match kind {
+        ResourceKind::User => ok(&UsersPage {
+            layout: Layout::new("Users", &nav),
+            rows: page.items.iter().map(|u| UserRow::of(&tenant, u)).collect(),
+            base,
+            q: quick,
+            filter,
+            pager,
+        }),
+        ResourceKind::Group => ok(&GroupsPage {
+            layout: Layout::new("Groups", &nav),
+            rows: page
+                .items
+                .iter()
+                .map(|g| GroupRow::of(&tenant, g))
+                .collect(),
+            base,
+            q: quick,
+            filter,
+            pager,
+        }),
+    })
 }
 
 /// `GET /admin/t/{tenant}/users`.

@@ -3,50 +3,45 @@
 //! (checks both, signs in, sets the session cookie, redirects to
 //! `/admin`), `POST /admin/logout`, and `GET /admin` (the start page).
 
-use super::{esc, input, note, page, respond, see_other};
+use super::{render, see_other, Layout, Note};
 use crate::error::PageError;
 use crate::session::{
     clear_cookie, login_csrf_cookie, secure, session_cookie, session_token, ClientAddr, LoginForm,
     PageAdmin,
 };
+use askama::Template;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use scim_http::AppState;
 
-/// The form, with `username` (raw: `input` escapes it once) and its CSRF token.
-fn form(error: Option<(&str, &str)>, username: &str, csrf: &str) -> String {
-    let msg = error.map(|(k, m)| note(k, m)).unwrap_or_default();
-    let body = format!(
-        r#"<div class="login"><h1>Sign in to scimd</h1>{msg}<form class="card" method="post" action="/admin/login"><input type="hidden" name="csrf" value="{}">{}{}<p><button type="submit">Sign in</button></p></form><p class="muted">Accounts are created with <code>scimd admin create</code>.</p></div>"#,
-        esc(csrf),
-        input(
-            "text",
-            "username",
-            "Username",
-            username,
-            r#"autocomplete="username" required autofocus"#
-        ),
-        input(
-            "password",
-            "password",
-            "Password",
-            "",
-            r#"autocomplete="current-password" required"#
-        ),
-    );
-    page("Sign in", None, &body)
+/// The sign-in page.
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub error: Option<Note>,
+    /// The username tried (shown again after a refusal).
+    pub username: String,
+    /// The form's CSRF token.
+    pub csrf: String,
 }
 
 /// The sign-in page with a fresh CSRF token in the form and its cookie.
 fn form_page(
     state: &AppState,
     status: StatusCode,
-    error: Option<(&str, &str)>,
+    error: Option<Note>,
     username: &str,
 ) -> Result<Response, PageError> {
     let csrf = state.service.sessions().new_login_csrf()?;
-    let mut resp = respond(status, form(error, username, &csrf));
+    let page = LoginPage {
+        layout: Layout::bare("Sign in"),
+        error,
+        username: username.to_string(),
+        csrf: csrf.clone(),
+    };
+    let mut resp = render(status, &page);
     if let Some(c) = login_csrf_cookie(&csrf, secure(state)) {
         resp.headers_mut().insert(header::SET_COOKIE, c);
     }
@@ -81,8 +76,11 @@ pub async fn submit(
         }
         Err(e) => {
             let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNAUTHORIZED);
-            let detail = crate::error::detail_of(&e);
-            form_page(&state, status, Some(("error", &detail)), &username)
+            let error = Note {
+                kind: "error",
+                text: crate::error::detail_of(&e),
+            };
+            form_page(&state, status, Some(error), &username)
         }
     }
 }

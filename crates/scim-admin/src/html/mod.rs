@@ -1,8 +1,12 @@
-//! The console's HTML: escaping, the page layout with its navigation, and
-//! small builders shared by the pages (one file per page). Pages are plain
-//! strings built with `format!`; every value from outside goes through
-//! [`esc`]. No inline script or style: the Content-Security-Policy allows
-//! only the embedded assets.
+//! The console's HTML: askama templates (`templates/`, checked when the
+//! crate compiles), the page layout with its navigation, and the security
+//! headers every console response carries. One file per page builds the
+//! page's view (plain values) and renders its template.
+//!
+//! Invariant: HTML is made only by templates, and askama escapes every
+//! value it writes (the templates are `.html`); no template marks a value
+//! `safe`. No inline script or style: the Content-Security-Policy allows
+//! only the embedded stylesheet and script.
 
 pub mod admins;
 pub mod audit;
@@ -14,10 +18,14 @@ pub mod login;
 pub mod resource;
 pub mod seats;
 pub mod tenants;
+pub mod trash;
 pub mod webhooks;
 
+#[cfg(test)]
+mod hostile_tests;
+
+use askama::Template;
 use axum::http::{header, HeaderValue, StatusCode};
-pub use axum::response::Html;
 use axum::response::{IntoResponse, Response};
 use scim_service::console::AdminPrincipal;
 
@@ -26,33 +34,9 @@ pub const CSS: &str = include_str!("../../assets/console.css");
 /// The one script (copy buttons, confirmations), embedded in the binary.
 pub const JS: &str = include_str!("../../assets/console.js");
 
-/// Escapes text for HTML content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Percent-encodes a path segment or query value.
 pub fn url(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-/// The hidden CSRF field every form carries.
-pub fn csrf(who: &AdminPrincipal) -> String {
-    format!(
-        r#"<input type="hidden" name="csrf" value="{}">"#,
-        esc(who.csrf())
-    )
 }
 
 /// Where a page sits in the navigation.
@@ -60,66 +44,178 @@ pub struct Nav<'a> {
     pub who: &'a AdminPrincipal,
     pub tenant: Option<&'a str>,
     /// The current section: `tenants`, `admins`, `connections`, `users`,
-    /// `groups`, `seats`, `breaker`, `webhooks`, `audit`.
+    /// `groups`, `seats`, `breaker`, `webhooks`, `trash`, `audit`.
     pub section: &'a str,
 }
 
-fn nav_html(nav: &Nav<'_>) -> String {
-    let mut items = vec![("tenants", "/admin/tenants".to_string(), "Tenants")];
-    if nav.who.is_super() && nav.who.can_change() {
-        items.push(("admins", "/admin/admins".to_string(), "Admins"));
-    }
-    if let Some(t) = nav.tenant {
-        let base = format!("/admin/t/{}", url(t));
-        for (key, path, label) in [
-            ("connections", "connections", "Connections"),
-            ("users", "users", "Users"),
-            ("groups", "groups", "Groups"),
-            ("seats", "seats", "Seats &amp; settings"),
-            ("breaker", "breaker", "Circuit breaker"),
-            ("webhooks", "webhooks", "Webhooks"),
-            ("audit", "audit", "Audit log"),
-        ] {
-            items.push((key, format!("{base}/{path}"), label));
-        }
-    }
-    let links: String = items
-        .iter()
-        .map(|(key, href, label)| {
-            let current = if *key == nav.section {
-                r#" aria-current="page""#
-            } else {
-                ""
-            };
-            format!(r#"<li><a href="{}"{current}>{label}</a></li>"#, esc(href))
-        })
-        .collect();
-    let tenant = nav
-        .tenant
-        .map(|t| format!(r#"<span class="badge">tenant {}</span>"#, esc(t)))
-        .unwrap_or_default();
-    let role = if nav.who.is_super() && nav.who.can_change() {
-        "super-admin".to_string()
-    } else {
-        nav.who.role().name().to_string()
-    };
-    format!(
-        r#"<header class="top"><a class="brand" href="/admin">scimd admin</a>{tenant}<nav aria-label="Main"><ul>{links}</ul></nav><div class="who"><span>{} ({role})</span><form class="inline" method="post" action="/admin/logout">{}<button class="secondary" type="submit">Sign out</button></form></div></header>"#,
-        esc(nav.who.username()),
-        csrf(nav.who)
-    )
+/// One link of the navigation.
+pub struct NavItem {
+    pub href: String,
+    pub label: &'static str,
+    pub current: bool,
 }
 
-/// A complete page.
-pub fn page(title: &str, nav: Option<&Nav<'_>>, body: &str) -> String {
-    let header = nav.map(nav_html).unwrap_or_default();
-    format!(
-        r##"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{} · scimd admin</title><link rel="stylesheet" href="/admin/assets/console.css"><script src="/admin/assets/console.js" defer></script></head>
-<body><a class="skip" href="#main">Skip to content</a>{header}<main id="main" tabindex="-1">{body}</main></body></html>"##,
-        esc(title)
-    )
+/// The navigation as the layout shows it.
+pub struct NavView {
+    pub items: Vec<NavItem>,
+    pub tenant: Option<String>,
+    pub username: String,
+    pub role: String,
+    pub csrf: String,
+}
+
+impl From<&Nav<'_>> for NavView {
+    fn from(nav: &Nav<'_>) -> NavView {
+        let mut items = vec![("tenants", "/admin/tenants".to_string(), "Tenants")];
+        if nav.who.is_super() && nav.who.can_change() {
+            items.push(("admins", "/admin/admins".to_string(), "Admins"));
+        }
+        if let Some(t) = nav.tenant {
+            let base = format!("/admin/t/{}", url(t));
+            for (key, path, label) in [
+                ("connections", "connections", "Connections"),
+                ("users", "users", "Users"),
+                ("groups", "groups", "Groups"),
+                ("seats", "seats", "Seats & settings"),
+                ("breaker", "breaker", "Circuit breaker"),
+                ("webhooks", "webhooks", "Webhooks"),
+                ("trash", "trash", "Trash"),
+                ("audit", "audit", "Audit log"),
+            ] {
+                items.push((key, format!("{base}/{path}"), label));
+            }
+        }
+        let role = if nav.who.is_super() && nav.who.can_change() {
+            "super-admin".to_string()
+        } else {
+            nav.who.role().name().to_string()
+        };
+        NavView {
+            items: items
+                .into_iter()
+                .map(|(key, href, label)| NavItem {
+                    href,
+                    label,
+                    current: key == nav.section,
+                })
+                .collect(),
+            tenant: nav.tenant.map(str::to_string),
+            username: nav.who.username().to_string(),
+            role,
+            csrf: nav.who.csrf().to_string(),
+        }
+    }
+}
+
+/// What every page's layout needs: its title and, when signed in, the
+/// navigation.
+pub struct Layout {
+    pub title: String,
+    pub nav: Option<NavView>,
+}
+
+impl Layout {
+    /// The layout of a signed-in page.
+    pub fn new(title: impl Into<String>, nav: &Nav<'_>) -> Layout {
+        Layout {
+            title: title.into(),
+            nav: Some(nav.into()),
+        }
+    }
+
+    /// The layout of a page outside a session (sign-in, errors).
+    pub fn bare(title: impl Into<String>) -> Layout {
+        Layout {
+            title: title.into(),
+            nav: None,
+        }
+    }
+}
+
+/// A notice box (`info`, `warn`, `error`, `ok`).
+pub struct Note {
+    pub kind: &'static str,
+    pub text: String,
+}
+
+impl Note {
+    /// `alert` for errors, else `status`.
+    pub fn role(&self) -> &'static str {
+        if self.kind == "error" {
+            "alert"
+        } else {
+            "status"
+        }
+    }
+}
+
+/// One choice of a `<select>`.
+pub struct SelectOption {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// A `<select>` with its label.
+pub struct Select {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub options: Vec<SelectOption>,
+}
+
+impl Select {
+    /// A select whose options are their own labels.
+    pub fn of(name: &'static str, label: &'static str, options: &[&str], current: &str) -> Select {
+        Select::labelled(
+            name,
+            label,
+            options.iter().map(|o| (o.to_string(), o.to_string())),
+            current,
+        )
+    }
+
+    /// A select of (value, label) options.
+    pub fn labelled(
+        name: &'static str,
+        label: &'static str,
+        options: impl IntoIterator<Item = (String, String)>,
+        current: &str,
+    ) -> Select {
+        Select {
+            name,
+            label,
+            options: options
+                .into_iter()
+                .map(|(value, label)| SelectOption {
+                    selected: value == current,
+                    value,
+                    label,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The page shown for an error.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub status: u16,
+    pub detail: String,
+}
+
+/// The error page's HTML.
+pub fn error_page(status: u16, detail: &str) -> String {
+    let page = ErrorPage {
+        layout: Layout::bare("Error"),
+        status,
+        detail: detail.to_string(),
+    };
+    page.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "cannot render the error page");
+        format!("{status}")
+    })
 }
 
 /// The headers every console response carries: never cached, framed,
@@ -149,62 +245,42 @@ pub fn with_security_headers(mut resp: Response) -> Response {
     resp
 }
 
-/// A page as a response, with the security headers.
+/// HTML as a response, with the security headers.
 pub fn respond(status: StatusCode, html: String) -> Response {
-    with_security_headers((status, Html(html)).into_response())
+    with_security_headers((status, axum::response::Html(html)).into_response())
+}
+
+/// A rendered page as a response (a template that fails to render is a
+/// 500, logged).
+pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(html) => respond(status, html),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot render a console page");
+            respond(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                error_page(500, "the page could not be shown"),
+            )
+        }
+    }
 }
 
 /// 200 with a page.
-pub fn ok(title: &str, nav: &Nav<'_>, body: &str) -> Response {
-    respond(StatusCode::OK, page(title, Some(nav), body))
+pub fn ok<T: Template>(page: &T) -> Response {
+    render(StatusCode::OK, page)
 }
 
-/// The page shown for an error.
-pub fn error_page(status: u16, detail: &str) -> String {
-    page(
-        "Error",
-        None,
-        &format!(
-            r#"<h1>{status}</h1><div class="note error" role="alert">{}</div><p><a href="/admin">Back to the console</a></p>"#,
-            esc(detail)
-        ),
-    )
+/// A timestamp, or none.
+pub fn when(t: Option<scim_core::timestamp::Timestamp>) -> Option<String> {
+    t.map(|t| t.to_string())
 }
 
-/// A notice box (`info`, `warn`, `error`, `ok`).
-pub fn note(kind: &str, text: &str) -> String {
-    let role = if kind == "error" { "alert" } else { "status" };
-    format!(
-        r#"<div class="note {kind}" role="{role}">{}</div>"#,
-        esc(text)
-    )
-}
-
-/// A `<select>` with a label.
-pub fn select(name: &str, label: &str, options: &[&str], current: &str) -> String {
-    let opts: String = options
-        .iter()
-        .map(|o| {
-            let sel = if *o == current { " selected" } else { "" };
-            format!(r#"<option value="{0}"{sel}>{0}</option>"#, esc(o))
-        })
-        .collect();
-    format!(
-        r#"<div class="field"><label for="f-{name}">{label}</label><select id="f-{name}" name="{name}">{opts}</select></div>"#
-    )
-}
-
-/// A text input with a label.
-pub fn input(kind: &str, name: &str, label: &str, value: &str, extra: &str) -> String {
-    format!(
-        r#"<div class="field"><label for="f-{name}">{label}</label><input type="{kind}" id="f-{name}" name="{name}" value="{}" {extra}></div>"#,
-        esc(value)
-    )
-}
-
-/// A value or an em dash.
-pub fn or_dash(v: Option<String>) -> String {
-    v.map_or_else(|| "—".to_string(), |v| esc(&v))
+/// A policy's name as the forms and the CLI spell it.
+pub fn choice_name<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// A 303 redirect after a form post.
@@ -241,11 +317,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escaping() {
-        assert_eq!(
-            esc(r#"<script>alert("x'&")</script>"#),
-            "&lt;script&gt;alert(&quot;x&#39;&amp;&quot;)&lt;/script&gt;"
-        );
+    fn urls_and_errors() {
         assert_eq!(url("a b/c"), "a+b%2Fc");
+        let html = error_page(404, r#"<script>alert("x'&")</script>"#);
+        assert!(
+            html.contains("&#60;script&#62;alert(&#34;x&#39;&#38;&#34;)&#60;/script&#62;"),
+            "{html}"
+        );
     }
 }

@@ -2,14 +2,15 @@
 //! against the limit, the settings) and `POST /admin/t/{tenant}/settings`
 //! (seat limit, retention, circuit breaker).
 
-use super::{csrf, esc, input, ok, see_other, url, Nav};
+use super::{ok, see_other, url, Layout, Nav};
 use crate::error::PageError;
 use crate::session::{Form, PageAdmin, PageForm};
+use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use scim_core::{ScimError, ScimResult};
 use scim_http::AppState;
-use scim_store::TenantSettings;
+use scim_store::{BreakerPolicy, TenantSettings};
 
 fn num<T: std::str::FromStr>(f: &Form, name: &str, label: &str) -> ScimResult<Option<T>> {
     match f.text(name).as_str() {
@@ -40,6 +41,22 @@ fn apply(f: &Form, s: &mut TenantSettings) -> ScimResult<()> {
     Ok(())
 }
 
+/// The seats and settings page.
+#[derive(Template)]
+#[template(path = "seats.html")]
+pub struct SeatsPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub action: String,
+    pub used: u64,
+    pub seat_limit: Option<u64>,
+    /// Where the meter turns to "high" (90 % of the limit).
+    pub high: u64,
+    pub can_change: bool,
+    pub retention_days: u32,
+    pub breaker: BreakerPolicy,
+}
+
 /// `GET /admin/t/{tenant}/seats`.
 pub async fn show(
     State(state): State<AppState>,
@@ -54,85 +71,22 @@ pub async fn show(
         .overview()
         .await?;
     let s = &v.tenant.settings;
-    let usage = match v.seats.limit {
-        Some(limit) => format!(
-            r#"<p><label for="seat-meter">{} of {} seats in use</label><br><meter id="seat-meter" min="0" max="{limit}" value="{}" high="{}">{} of {limit}</meter></p>"#,
-            v.seats.used,
-            limit,
-            v.seats.used,
-            limit.saturating_mul(9) / 10,
-            v.seats.used
-        ),
-        None => format!("<p>{} active users; no seat limit.</p>", v.seats.used),
+    let nav = Nav {
+        who: &who,
+        tenant: Some(&tenant),
+        section: "seats",
     };
-    let settings = if who.may_change(&tenant) {
-        format!(
-            r#"<form class="card" method="post" action="/admin/t/{}/settings"><h2>Settings</h2>{}<div class="fields">{}{}</div><fieldset><legend>Mass-deprovisioning circuit breaker</legend><div class="fields"><div class="field"><label><input type="checkbox" name="breaker" value="on"{}> Enabled</label></div>{}{}{}</div></fieldset><p><button type="submit">Save settings</button></p></form>"#,
-            url(&tenant),
-            csrf(&who),
-            input(
-                "text",
-                "seat_limit",
-                "Seat limit (empty: none)",
-                &s.seat_limit.map(|l| l.to_string()).unwrap_or_default(),
-                r#"inputmode="numeric""#
-            ),
-            input(
-                "number",
-                "retention_days",
-                "Trash retention (days)",
-                &s.retention_days.to_string(),
-                r#"min="0""#
-            ),
-            if s.breaker.enabled { " checked" } else { "" },
-            input(
-                "number",
-                "breaker_percent",
-                "Share of users (%)",
-                &s.breaker.percent.to_string(),
-                r#"min="1" max="100""#
-            ),
-            input(
-                "number",
-                "breaker_window",
-                "Window (minutes)",
-                &s.breaker.window_minutes.to_string(),
-                r#"min="1""#
-            ),
-            input(
-                "number",
-                "breaker_minimum",
-                "At least (users)",
-                &s.breaker.minimum.to_string(),
-                r#"min="0""#
-            ),
-        )
-    } else {
-        format!(
-            r#"<dl class="props"><dt>Seat limit</dt><dd>{}</dd><dt>Trash retention</dt><dd>{} days</dd><dt>Circuit breaker</dt><dd>{}</dd></dl>"#,
-            s.seat_limit
-                .map_or_else(|| "none".into(), |l| l.to_string()),
-            s.retention_days,
-            if s.breaker.enabled {
-                esc(&format!(
-                    "on: {}% of users within {} minutes (at least {})",
-                    s.breaker.percent, s.breaker.window_minutes, s.breaker.minimum
-                ))
-            } else {
-                "off".into()
-            }
-        )
-    };
-    let body = format!(r#"<h1>Seats and settings</h1>{usage}{settings}"#);
-    Ok(ok(
-        "Seats",
-        &Nav {
-            who: &who,
-            tenant: Some(&tenant),
-            section: "seats",
-        },
-        &body,
-    ))
+    Ok(ok(&SeatsPage {
+        layout: Layout::new("Seats", &nav),
+        csrf: who.csrf().to_string(),
+        action: format!("/admin/t/{}/settings", url(&tenant)),
+        used: v.seats.used,
+        seat_limit: v.seats.limit,
+        high: v.seats.limit.unwrap_or(0).saturating_mul(9) / 10,
+        can_change: who.may_change(&tenant),
+        retention_days: s.retention_days,
+        breaker: s.breaker.clone(),
+    }))
 }
 
 /// `POST /admin/t/{tenant}/settings`.

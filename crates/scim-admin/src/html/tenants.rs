@@ -1,12 +1,48 @@
 //! Console tenants: `GET /admin/tenants` (the tenants this admin reaches;
 //! a super-admin also gets the create form), `POST /admin/tenants`.
 
-use super::{csrf, esc, input, ok, see_other, url, Nav};
+use super::{ok, see_other, url, Layout, Nav};
 use crate::error::PageError;
 use crate::session::{PageAdmin, PageForm};
+use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use scim_http::AppState;
+use scim_store::Tenant;
+
+/// A tenant's row.
+pub struct TenantRow {
+    pub href: String,
+    pub name: String,
+    pub created: String,
+    pub seat_limit: String,
+    pub breaker: &'static str,
+}
+
+impl From<&Tenant> for TenantRow {
+    fn from(t: &Tenant) -> TenantRow {
+        let s = &t.settings;
+        TenantRow {
+            href: format!("/admin/t/{}/connections", url(&t.name)),
+            name: t.name.clone(),
+            created: t.created.to_string(),
+            seat_limit: s
+                .seat_limit
+                .map_or_else(|| "none".into(), |l| l.to_string()),
+            breaker: if s.breaker.enabled { "on" } else { "off" },
+        }
+    }
+}
+
+/// The tenants page.
+#[derive(Template)]
+#[template(path = "tenants.html")]
+pub struct TenantsPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub rows: Vec<TenantRow>,
+    pub can_create: bool,
+}
 
 /// `GET /admin/tenants`.
 pub async fn list(
@@ -14,47 +50,17 @@ pub async fn list(
     PageAdmin(who): PageAdmin,
 ) -> Result<Response, PageError> {
     let tenants = state.service.console(&who).tenants().await?;
-    let rows: String = tenants
-        .iter()
-        .map(|t| {
-            let s = &t.settings;
-            format!(
-                r#"<tr><td><a href="/admin/t/{}/connections">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
-                url(&t.name),
-                esc(&t.name),
-                esc(&t.created.to_string()),
-                s.seat_limit.map_or_else(|| "none".into(), |l| l.to_string()),
-                if s.breaker.enabled { "on" } else { "off" }
-            )
-        })
-        .collect();
-    let create = if who.is_super() && who.can_change() {
-        format!(
-            r#"<form class="card" method="post" action="/admin/tenants"><h2>New tenant</h2>{}<div class="fields">{}<button type="submit">Create tenant</button></div></form>"#,
-            csrf(&who),
-            input(
-                "text",
-                "name",
-                "Name",
-                "",
-                r#"required pattern="[A-Za-z0-9._\-]{1,64}""#
-            )
-        )
-    } else {
-        String::new()
+    let nav = Nav {
+        who: &who,
+        tenant: None,
+        section: "tenants",
     };
-    let body = format!(
-        r#"<h1>Tenants</h1><table><caption class="skip">Tenants</caption><thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Seat limit</th><th scope="col">Circuit breaker</th></tr></thead><tbody>{rows}</tbody></table>{create}"#
-    );
-    Ok(ok(
-        "Tenants",
-        &Nav {
-            who: &who,
-            tenant: None,
-            section: "tenants",
-        },
-        &body,
-    ))
+    Ok(ok(&TenantsPage {
+        layout: Layout::new("Tenants", &nav),
+        csrf: who.csrf().to_string(),
+        rows: tenants.iter().map(TenantRow::from).collect(),
+        can_create: who.is_super() && who.can_change(),
+    }))
 }
 
 /// `POST /admin/tenants` with `name`.

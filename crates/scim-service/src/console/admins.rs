@@ -140,7 +140,7 @@ impl SystemAdmin<'_> {
 
     /// Records an account change in the audit log of every tenant the
     /// account reaches.
-    async fn audit_account(
+    pub(crate) async fn audit_account(
         &self,
         account: &AdminAccount,
         action: &str,
@@ -178,18 +178,28 @@ impl SystemAdmin<'_> {
             .list_admins()
             .await?
             .into_iter()
-            .map(|a| AdminView {
-                kind: kind_of(&a),
-                tenant: a.tenant.map(|id| {
-                    tenants
-                        .iter()
-                        .find(|t| t.id == id)
-                        .map_or_else(|| "(deleted tenant)".to_string(), |t| t.name.clone())
-                }),
-                username: a.username,
-                created: a.created,
-                disabled: a.disabled,
-            })
+            .map(|a| view_of(a, &tenants))
             .collect())
+    }
+
+    /// One account as the console shows it.
+    pub(crate) async fn admin_view(&self, a: AdminAccount) -> ScimResult<AdminView> {
+        let tenants = self.core.store.list_tenants().await?;
+        Ok(view_of(a, &tenants))
+    }
+}
+
+fn view_of(a: AdminAccount, tenants: &[scim_store::Tenant]) -> AdminView {
+    AdminView {
+        kind: kind_of(&a),
+        tenant: a.tenant.map(|id| {
+            tenants
+                .iter()
+                .find(|t| t.id == id)
+                .map_or_else(|| "(deleted tenant)".to_string(), |t| t.name.clone())
+        }),
+        username: a.username,
+        created: a.created,
+        disabled: a.disabled,
     }
 }

@@ -84,7 +84,7 @@ fn quick_filter(kind: ResourceKind, words: &str) -> Option<String> {
 pub fn managed_note(kind: ResourceKind, p: &Provenance) -> Option<String> {
     p.managed.then(|| {
         format!(
-            "This {} is managed by connection {:?} through SCIM, so it is read-only here: change it in the identity provider. An owner can release it with `scimd user unmanage`.",
+            "This {} is managed by connection {:?} through SCIM, so it is read-only here: change it in the identity provider. An owner can release it from SCIM management (Unmanage, or `scimd user unmanage`).",
             kind.name().to_lowercase(),
             p.provisioned_by.as_deref().unwrap_or("(deleted)")
         )

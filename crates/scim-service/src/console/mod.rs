@@ -21,12 +21,17 @@ pub mod accounts;
 pub mod admins;
 pub mod directory;
 pub mod limit;
+pub mod manage;
 pub mod tenants;
 
 pub use accounts::{AdminKind, LoginOutcome, Sessions, SESSION_COOKIE};
 pub use admins::{AccountChange, AdminView};
 pub use directory::{ResourceDetail, SearchPage, SearchParams, Timeline};
-pub use tenants::{ConnectionForm, ConnectionView, TenantView, TokenState, TokenView};
+pub use manage::{AdminForm, Trash, WebhookForm};
+pub use tenants::{
+    BreakerState, ConnectionForm, ConnectionHealth, ConnectionView, TenantView, TokenState,
+    TokenView,
+};
 
 use crate::journal::LocalActor;
 use crate::state::Core;

@@ -1,13 +1,15 @@
 //! The console's views of a tenant: its overview (settings, seats,
-//! connections), connections with their tokens and token states, the
-//! connections the circuit breaker paused, and the connection form.
+//! connections), connections with their tokens, token states and health
+//! (tokens' last use, breaker, last refused request), the connections the
+//! circuit breaker paused, and the connection form.
 
 use crate::admin_connections::Seats;
 use crate::tenant::TenantReader;
+use scim_core::timestamp::Timestamp;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{
-    Connection, ConnectionPolicy, ConnectionUpdate, DeactivatePolicy, DeletePolicy, Ownership,
-    Tenant, TokenRecord,
+    AuditQuery, AuditRecord, Connection, ConnectionPolicy, ConnectionUpdate, DeactivatePolicy,
+    DeletePolicy, Ownership, Tenant, TokenRecord,
 };
 
 /// A tenant with what its overview shows.
@@ -44,11 +46,45 @@ pub struct TokenView {
     pub state: TokenState,
 }
 
-/// A connection with its tokens.
+/// Where a connection's circuit breaker stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreakerState {
+    /// The tenant's breaker is off.
+    Off,
+    /// On, and the connection deprovisions freely within its allowance.
+    Armed,
+    /// Tripped: the connection's deprovisioning waits for a decision.
+    Paused(Timestamp),
+}
+
+impl BreakerState {
+    /// `off`, `armed` or `paused`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BreakerState::Off => "off",
+            BreakerState::Armed => "armed",
+            BreakerState::Paused(_) => "paused",
+        }
+    }
+}
+
+/// A connection's health at a glance, from what is stored: its tokens'
+/// last use, its breaker, and the last refused request in the audit log.
+#[derive(Debug, Clone)]
+pub struct ConnectionHealth {
+    /// The latest use of any of its tokens (recorded to the minute).
+    pub last_used: Option<Timestamp>,
+    pub breaker: BreakerState,
+    /// Its most recent refused request (status 4xx or 5xx).
+    pub last_error: Option<AuditRecord>,
+}
+
+/// A connection with its tokens and health.
 #[derive(Debug, Clone)]
 pub struct ConnectionView {
     pub connection: Connection,
     pub tokens: Vec<TokenView>,
+    pub health: ConnectionHealth,
 }
 
 impl ConnectionView {
@@ -107,7 +143,7 @@ impl TenantReader<'_> {
         })
     }
 
-    /// The tenant's connections with their tokens.
+    /// The tenant's connections with their tokens and health.
     pub async fn connection_views(&self) -> ScimResult<Vec<ConnectionView>> {
         let now = self.core.clock.now();
         let tokens: Vec<TokenView> = self
@@ -125,19 +161,49 @@ impl TenantReader<'_> {
                 record,
             })
             .collect();
-        Ok(self
-            .connections()
+        let mut views = Vec::new();
+        for c in self.connections().await? {
+            let tokens: Vec<TokenView> = tokens
+                .iter()
+                .filter(|t| t.record.connection == c.id)
+                .cloned()
+                .collect();
+            let health = self.health(&c, &tokens).await?;
+            views.push(ConnectionView {
+                connection: c,
+                tokens,
+                health,
+            });
+        }
+        Ok(views)
+    }
+
+    /// A connection's health: its tokens' last use, its breaker, its last
+    /// refused request.
+    async fn health(&self, c: &Connection, tokens: &[TokenView]) -> ScimResult<ConnectionHealth> {
+        let query = AuditQuery {
+            connection: Some(c.id),
+            succeeded: Some(false),
+            limit: 1,
+            ..AuditQuery::default()
+        };
+        let last_error = self
+            .core
+            .store
+            .audit(self.tenant.id, &query)
             .await?
             .into_iter()
-            .map(|c| ConnectionView {
-                tokens: tokens
-                    .iter()
-                    .filter(|t| t.record.connection == c.id)
-                    .cloned()
-                    .collect(),
-                connection: c,
-            })
-            .collect())
+            .next();
+        let breaker = match c.policy.paused_since.and_then(Timestamp::from_unix_millis) {
+            Some(at) => BreakerState::Paused(at),
+            None if self.tenant.settings.breaker.enabled => BreakerState::Armed,
+            None => BreakerState::Off,
+        };
+        Ok(ConnectionHealth {
+            last_used: tokens.iter().filter_map(|t| t.record.last_used).max(),
+            breaker,
+            last_error,
+        })
     }
 
     /// One connection with its tokens.

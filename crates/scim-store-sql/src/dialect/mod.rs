@@ -118,7 +118,7 @@ pub trait Dialect: Send + Sync + 'static {
     fn unindexed(&self, column: &str) -> String;
     /// The condition on `resources` that holds for a local (unmanaged)
     /// resource, exactly as the partial index `resources_local` states it
-    /// (migration 11), so that the planner uses the index.
+    /// (migration 12), so that the planner uses the index.
     fn local_resource(&self) -> &'static str;
     /// The statement counting a tenant's users (`$1` the tenant), for the
     /// circuit breaker.

@@ -270,7 +270,14 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER events_numbered BEFORE INSERT ON events
         FOR EACH ROW EXECUTE FUNCTION scim_number_event();
     "#,
-    // 11: the local (unmanaged) accounts of each tenant, so that account
+    // 11: when a token last authenticated a request (written at most once
+    // a minute per token), and since when a webhook is disabled (NULL:
+    // enabled).
+    r#"
+    ALTER TABLE tokens ADD COLUMN last_used bigint;
+    ALTER TABLE webhooks ADD COLUMN disabled bigint;
+    "#,
+    // 12: the local (unmanaged) accounts of each tenant, so that account
     // matching asks one probe whether there is any before it looks one up
     // by each key (`Dialect::local_resource` states the same condition).
     r#"

@@ -226,7 +226,14 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT INTO event_counters (tenant_id, last)
         SELECT tenant_id, max(tenant_seq) FROM events GROUP BY tenant_id;
     "#,
-    // 11: the local (unmanaged) accounts of each tenant, so that account
+    // 11: when a token last authenticated a request (written at most once
+    // a minute per token), and since when a webhook is disabled (NULL:
+    // enabled).
+    r#"
+    ALTER TABLE tokens ADD COLUMN last_used INTEGER;
+    ALTER TABLE webhooks ADD COLUMN disabled INTEGER;
+    "#,
+    // 12: the local (unmanaged) accounts of each tenant, so that account
     // matching asks one probe whether there is any before it looks one up
     // by each key (`Dialect::local_resource` states the same condition).
     r#"

@@ -166,6 +166,7 @@ impl EventStore for MemoryStore {
             .journals
             .hooks
             .iter()
+            .filter(|h| h.hook.disabled.is_none())
             .map(|h| (h.hook.tenant, h.hook.cursor))
             .collect();
         let dead: Vec<(TenantId, i64)> = s
@@ -206,6 +207,7 @@ impl EventStore for MemoryStore {
             next_attempt: None,
             dead: 0,
             allow_private: h.allow_private,
+            disabled: None,
         };
         s.journals.hooks.push(HookRow {
             hook: hook.clone(),
@@ -254,6 +256,27 @@ impl EventStore for MemoryStore {
             s.journals.dead.retain(|(_, d)| d.webhook != id);
         }
         Ok(gone)
+    }
+
+    async fn set_webhook_disabled(
+        &self,
+        tenant: TenantId,
+        id: i64,
+        at: Option<Timestamp>,
+    ) -> StoreResult<bool> {
+        let mut s = lock(&self.state)?;
+        match s
+            .journals
+            .hooks
+            .iter_mut()
+            .find(|h| h.hook.tenant == tenant && h.hook.id == id)
+        {
+            Some(h) => {
+                h.hook.disabled = at;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     async fn claim_webhook(

@@ -357,6 +357,7 @@ impl Store for MemoryStore {
             created: t.created,
             expires: t.expires,
             revoked: None,
+            last_used: None,
         };
         s.tokens.push(rec.clone());
         Ok(rec)
@@ -416,6 +417,16 @@ impl Store for MemoryStore {
             }
             None => Ok(false),
         }
+    }
+
+    async fn touch_token(&self, token: i64, at: Timestamp) -> StoreResult<()> {
+        let mut s = lock(&self.state)?;
+        if let Some(t) = s.tokens.iter_mut().find(|t| t.id == token) {
+            if t.last_used.is_none_or(|l| l < at) {
+                t.last_used = Some(at);
+            }
+        }
+        Ok(())
     }
 
     async fn pause_connection(

@@ -350,6 +350,25 @@ impl ResourceStore for MemoryResources {
         Ok(self.load(&s, seq, Load::NONE))
     }
 
+    async fn purge_trashed(
+        &self,
+        kind: ResourceKind,
+        id: &ResourceId,
+        journal: Journal,
+    ) -> StoreResult<bool> {
+        let mut s = lock(&self.state)?;
+        let Some(pos) = s
+            .trash
+            .iter()
+            .position(|(t, x)| *t == self.tenant && x.kind == kind && x.id == *id)
+        else {
+            return Ok(false);
+        };
+        s.trash.remove(pos);
+        s.journals.record(self.tenant, journal, true);
+        Ok(true)
+    }
+
     async fn query(&self, kind: ResourceKind, q: &Query) -> StoreResult<Page> {
         let s = lock(&self.state)?;
         let needs_members = kind == ResourceKind::Group;

@@ -13,6 +13,7 @@
 mod admin;
 mod breaker;
 mod concurrency;
+mod console;
 mod display;
 mod events;
 mod filters;
@@ -29,6 +30,7 @@ mod webhooks;
 pub use admin::*;
 pub use breaker::*;
 pub use concurrency::*;
+pub use console::*;
 pub use display::*;
 pub use events::*;
 pub use filters::*;
@@ -116,7 +118,8 @@ macro_rules! storage_suite {
             admin_accounts, admin_sessions,
             admin_disable_and_revoke, stale_plans_change_nothing,
             deletes_remove_the_version_they_read, rewrites_move_only_changed_index_rows,
-            deleting_a_tenant);
+            deleting_a_tenant, tokens_record_their_last_use,
+            disabled_webhooks_wait_without_holding_events, one_trashed_resource_is_purged);
     };
     (@optional $var:literal, $require:literal, $make:expr; $($name:ident),* $(,)?) => {
         $(
