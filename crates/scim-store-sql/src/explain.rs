@@ -50,6 +50,28 @@ impl<B: Backend> SqlStore<B> {
         self.b.read(false, job).await
     }
 
+    /// The plan of removing one member (`id`) from the group `group` of
+    /// `tenant` (arrays only: without them a removal is one statement by
+    /// key per member).
+    pub async fn explain_member_removal(
+        &self,
+        tenant: TenantId,
+        group: i64,
+        id: &str,
+    ) -> StoreResult<String> {
+        let job = task((tenant, group, id.to_string()), |x, (t, group, id)| {
+            Box::pin(async move {
+                let params = vec![
+                    Param::Int(*group),
+                    Param::Texts(vec![id.as_str()]),
+                    Param::Int(t.db_key()),
+                ];
+                plan(x, crate::members::REMOVE_SOME, params).await
+            })
+        });
+        self.b.read(false, job).await
+    }
+
     /// The plans of the statements that compute the groups of the
     /// resource `seq`, separated by blank lines.
     pub async fn explain_groups(&self, seq: i64) -> StoreResult<String> {
