@@ -20,6 +20,7 @@ use scim_store::{
 };
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// The prefix of every scimd token.
 pub const TOKEN_PREFIX: &str = "scimd_";
@@ -228,19 +229,33 @@ impl Service {
         }
     }
 
+    /// The credential of the token with SHA-256 `hash`: kept from an
+    /// earlier request while the store's credential epoch holds
+    /// ([`crate::credentials`]), read otherwise.
+    async fn credential(&self, hash: &[u8]) -> ScimResult<Option<Arc<Credential>>> {
+        let now = std::time::Instant::now();
+        let epoch = self.core.store.credential_epoch();
+        if let Some(kept) = epoch.and_then(|e| self.core.credentials.get(hash, e, now)) {
+            return Ok(Some(kept));
+        }
+        let read = self.core.store.credential(hash).await?.map(Arc::new);
+        if let (Some(e), Some(c)) = (epoch, &read) {
+            self.core.credentials.keep(hash, c.clone(), e, now);
+        }
+        Ok(read)
+    }
+
     /// The caller the token with SHA-256 `hash` names, before rate
     /// limiting, and the token's stored last use.
     async fn identify(&self, hash: &[u8]) -> ScimResult<(Principal, Option<Timestamp>)> {
+        let found = self.credential(hash).await?;
         let Credential {
             token: record,
             connection,
             tenant,
-        } = self
-            .core
-            .store
-            .credential(hash)
-            .await?
+        } = found
             .filter(|c| constant_time_eq(&c.token.hash, hash))
+            .map(|c| (*c).clone())
             .ok_or_else(|| ScimError::Unauthorized("the bearer token is not valid".into()))?;
         if record.revoked.is_some() {
             return Err(ScimError::Unauthorized(

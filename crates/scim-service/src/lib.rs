@@ -43,6 +43,7 @@ pub mod compute;
 pub mod config;
 pub mod console;
 pub mod context;
+pub mod credentials;
 pub mod discovery;
 pub mod feed;
 pub mod ids;

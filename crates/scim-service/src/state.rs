@@ -54,6 +54,8 @@ pub(crate) struct Core {
     pub(crate) breaker_trips: AtomicU64,
     /// When this process last recorded each token's use ([`token_use`]).
     pub(crate) token_uses: token_use::TokenUses,
+    /// Credentials kept between requests ([`crate::credentials`]).
+    pub(crate) credentials: crate::credentials::Credentials,
 }
 
 impl Core {
@@ -74,6 +76,7 @@ impl Core {
             auth_failures: auth_limit::AuthFailureLimiter::new(config.auth_failures),
             breaker_trips: AtomicU64::new(0),
             token_uses: token_use::TokenUses::default(),
+            credentials: Default::default(),
             config,
         }))
     }

@@ -108,6 +108,17 @@ pub trait Backend: Send + Sync + 'static {
         job: impl Job<T>,
     ) -> impl Future<Output = StoreResult<T>> + Send;
 
+    /// A value that moves whenever a credential may have changed, in this
+    /// process or another one ([`scim_store::Store::credential_epoch`]);
+    /// `None` where the backend cannot tell without a query.
+    fn credential_epoch(&self) -> Option<u64> {
+        None
+    }
+
+    /// Called after a write that may have changed a credential committed,
+    /// so that [`Backend::credential_epoch`] moves in every process.
+    fn credentials_changed(&self) {}
+
     /// Overwrites what replaced or deleted values left in the database
     /// files, where the backend can (`EventStore::scrub_free_space`).
     fn scrub_free_space(&self) -> impl Future<Output = StoreResult<()>> + Send {

@@ -41,6 +41,16 @@ impl<B: Backend> SqlStore<B> {
             b: Arc::new(backend),
         }
     }
+
+    /// `result` of a write that may have changed a credential (a token,
+    /// or the connection or tenant it names): when it committed, the
+    /// backend's credential epoch moves ([`Backend::credentials_changed`]).
+    fn changed<T>(&self, result: StoreResult<T>) -> StoreResult<T> {
+        if result.is_ok() {
+            self.b.credentials_changed();
+        }
+        result
+    }
 }
 
 #[async_trait]
@@ -77,7 +87,7 @@ impl<B: Backend> Store for SqlStore<B> {
         let job = task((id, text, limit), |x, (id, text, limit)| {
             Box::pin(admin::update_tenant(x, *id, text, *limit))
         });
-        self.b.write(Write::SYSTEM, job).await
+        self.changed(self.b.write(Write::SYSTEM, job).await)
     }
 
     async fn delete_tenant(
@@ -91,9 +101,11 @@ impl<B: Backend> Store for SqlStore<B> {
         });
         // In the tenant's lane, after its queued writes; as much work as a
         // whole batch, so that it runs in a transaction of its own.
-        self.b
+        let deleted = self
+            .b
             .write(Write::tenant(id.db_key(), usize::MAX), job)
-            .await
+            .await;
+        self.changed(deleted)
     }
 
     async fn create_connection(
@@ -133,14 +145,14 @@ impl<B: Backend> Store for SqlStore<B> {
                 Box::pin(admin::update_connection(x, *t, *id, change, policy))
             },
         );
-        self.b.write(Write::SYSTEM, job).await
+        self.changed(self.b.write(Write::SYSTEM, job).await)
     }
 
     async fn delete_connection(&self, tenant: TenantId, id: ConnectionId) -> StoreResult<bool> {
         let job = task((tenant, id), |x, (t, id)| {
             Box::pin(admin::delete_connection(x, *t, *id))
         });
-        self.b.write(Write::SYSTEM, job).await
+        self.changed(self.b.write(Write::SYSTEM, job).await)
     }
 
     async fn insert_token(&self, token: NewToken) -> StoreResult<TokenRecord> {
@@ -151,6 +163,10 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn find_token(&self, hash: &[u8]) -> StoreResult<Option<TokenRecord>> {
         let job = task(hash.to_vec(), |x, h| Box::pin(admin::find_token(x, h)));
         self.b.read(true, job).await
+    }
+
+    fn credential_epoch(&self) -> Option<u64> {
+        self.b.credential_epoch()
     }
 
     async fn credential(&self, hash: &[u8]) -> StoreResult<Option<Credential>> {
@@ -172,14 +188,14 @@ impl<B: Backend> Store for SqlStore<B> {
         let job = task((tenant, token, now), |x, (t, token, now)| {
             Box::pin(admin::revoke_token(x, *t, *token, *now))
         });
-        self.b.write(Write::SYSTEM, job).await
+        self.changed(self.b.write(Write::SYSTEM, job).await)
     }
 
     async fn expire_token(&self, tenant: TenantId, token: i64, at: Timestamp) -> StoreResult<bool> {
         let job = task((tenant, token, at), |x, (t, token, at)| {
             Box::pin(admin::expire_token(x, *t, *token, *at))
         });
-        self.b.write(Write::SYSTEM, job).await
+        self.changed(self.b.write(Write::SYSTEM, job).await)
     }
 
     async fn touch_token(&self, token: i64, at: Timestamp) -> StoreResult<()> {
@@ -198,7 +214,7 @@ impl<B: Backend> Store for SqlStore<B> {
         let job = task((connection.db_key(), at, alert), |x, (c, at, alert)| {
             Box::pin(breaker::pause(x, *c, *at, alert))
         });
-        self.b.write(Write::SYSTEM.atomic(), job).await
+        self.changed(self.b.write(Write::SYSTEM.atomic(), job).await)
     }
 
     async fn purge_trash(&self, now: Timestamp, audit: AuditEntry) -> StoreResult<u64> {

@@ -113,5 +113,9 @@ pub fn restore(from: &Path, db: &Path) -> StoreResult<Copied> {
             None::<fn(rusqlite::backup::Progress)>,
         )
         .map_err(|e| fail("cannot restore into", db, e))?;
+    // Every credential may differ now (`epoch.rs`).
+    if let Some(e) = crate::epoch::Epoch::open(db) {
+        e.bump();
+    }
     Ok(copied)
 }

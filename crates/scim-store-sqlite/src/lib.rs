@@ -18,6 +18,7 @@
 
 pub mod backup;
 mod checkpoint;
+mod epoch;
 mod exec;
 mod functions;
 #[cfg(test)]
@@ -58,6 +59,7 @@ pub struct Sqlite {
     writer: Writer,
     readers: Readers,
     path: PathBuf,
+    epoch: Option<epoch::Epoch>,
 }
 
 impl Sqlite {
@@ -81,6 +83,7 @@ impl Sqlite {
         Ok(SqlStore::new(Sqlite {
             writer: Writer::spawn(conn, checkpoint::spawn(&path))?,
             readers: Readers::new(path.clone(), READERS),
+            epoch: epoch::Epoch::open(&path),
             path,
         }))
     }
@@ -109,6 +112,18 @@ impl Sqlite {
 impl Backend for Sqlite {
     fn dialect(&self) -> &'static dyn Dialect {
         &SQLITE
+    }
+
+    /// The size and time of the file beside the database that every
+    /// process appends to after it changed a credential (`epoch.rs`).
+    fn credential_epoch(&self) -> Option<u64> {
+        self.epoch.as_ref()?.current()
+    }
+
+    fn credentials_changed(&self) {
+        if let Some(e) = &self.epoch {
+            e.bump();
+        }
     }
 
     /// On the writer thread, in the lane and batch of `how`.

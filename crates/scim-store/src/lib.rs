@@ -129,6 +129,15 @@ pub trait Store: AdminStore + EventStore + Send + Sync + 'static {
             tenant,
         }))
     }
+    /// A value that moves whenever a credential (a token, or the connection
+    /// or tenant it names) may have changed, in this process or in another
+    /// one sharing the database (the command line, another replica), read
+    /// without a query: a caller may keep the credentials it read while
+    /// the epoch stays the same. `None` (the default) where the store
+    /// cannot tell cheaply: read the credential every time.
+    fn credential_epoch(&self) -> Option<u64> {
+        None
+    }
     /// A tenant's tokens, newest first.
     async fn list_tokens(&self, tenant: TenantId) -> StoreResult<Vec<TokenRecord>>;
     /// Revokes a token of the tenant; `false` if there is no such token.

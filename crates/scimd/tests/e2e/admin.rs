@@ -258,8 +258,13 @@ fn webhook_status_and_redelivery_through_the_admin_api() {
     flags.extend_from_slice(&["--webhook-max-attempts", "1"]);
     s.restart_with(&flags);
     let own = Session::login(&s, "own");
+    // The dead letter and the delivery cursor are written one after the
+    // other: wait for both.
     assert!(
-        wait_for(20, || hook(&own)["deadLetters"] == 1),
+        wait_for(20, || {
+            let h = hook(&own);
+            h["deadLetters"] == 1 && h["pending"] == 0
+        }),
         "{}",
         hook(&own)
     );
