@@ -66,6 +66,8 @@ mod proxy;
 mod receiver;
 #[path = "e2e/replay.rs"]
 mod replay;
+#[path = "e2e/targets.rs"]
+mod targets;
 #[path = "e2e/tls.rs"]
 mod tls;
 #[path = "e2e/webhooks.rs"]
