@@ -135,11 +135,31 @@ impl ScimService {
         label: &str,
         expires_in_days: Option<u32>,
     ) -> ScimResult<IssuedToken> {
+        self.issue_token_retiring(tenant, connection, label, expires_in_days, &[])
+            .await
+    }
+
+    /// [`ScimService::issue_token`] while the tokens `retiring` are being
+    /// retired by a rotation: they do not count against the connection's
+    /// token cap (an overlapping rotation may exceed it for the overlap).
+    pub(crate) async fn issue_token_retiring(
+        &self,
+        tenant: &str,
+        connection: Option<&str>,
+        label: &str,
+        expires_in_days: Option<u32>,
+        retiring: &[i64],
+    ) -> ScimResult<IssuedToken> {
+        if expires_in_days == Some(0) {
+            return Err(ScimError::InvalidValue(
+                "a token must live at least one day: --expires-in-days 0 would issue a token that is already expired (leave it out for a token that never expires)".into(),
+            ));
+        }
         let t = self.tenant_named(tenant).await?;
         let conn = self
             .connection_named(tenant, connection.unwrap_or(DEFAULT_CONNECTION))
             .await?;
-        self.check_token_cap(&conn, 1).await?;
+        self.check_token_cap(&conn, 1, retiring).await?;
         let token = generate_token()?;
         let now = self.clock.now();
         let expires = expires_in_days

@@ -60,7 +60,7 @@ impl ScimService {
     ) -> ScimResult<Connection> {
         check_name("connection", name)?;
         let profile = Profile::parse(profile)?;
-        check_policy(&policy)?;
+        check_policy(profile, &policy)?;
         let t = self.tenant_named(tenant).await?;
         let c = self
             .store
@@ -95,8 +95,9 @@ impl ScimService {
         };
         edit(&mut change)?;
         check_name("connection", &change.name)?;
-        change.profile = Profile::parse(&change.profile)?.name().to_string();
-        check_policy(&change.policy)?;
+        let profile = Profile::parse(&change.profile)?;
+        change.profile = profile.name().to_string();
+        check_policy(profile, &change.policy)?;
         self.store
             .update_connection(c.tenant, c.id, change)
             .await?
@@ -167,9 +168,20 @@ impl ScimService {
             .collect())
     }
 
-    /// 409 unless the connection may hold `extra` more live tokens.
-    pub(crate) async fn check_token_cap(&self, c: &Connection, extra: usize) -> ScimResult<()> {
-        let live = self.live_tokens(c).await?.len();
+    /// 409 unless the connection may hold `extra` more live tokens, the
+    /// tokens `retiring` (by a rotation) not counted.
+    pub(crate) async fn check_token_cap(
+        &self,
+        c: &Connection,
+        extra: usize,
+        retiring: &[i64],
+    ) -> ScimResult<()> {
+        let live = self
+            .live_tokens(c)
+            .await?
+            .iter()
+            .filter(|t| !retiring.contains(&t.id))
+            .count();
         let max = usize::try_from(c.policy.max_active_tokens).unwrap_or(usize::MAX);
         if live + extra > max {
             return Err(ScimError::Conflict(format!(
@@ -190,6 +202,11 @@ impl ScimService {
         overlap_days: u32,
         expires_in_days: Option<u32>,
     ) -> ScimResult<IssuedToken> {
+        if expires_in_days == Some(0) {
+            return Err(ScimError::InvalidValue(
+                "a token must live at least one day: --expires-in-days 0 would issue a token that is already expired".into(),
+            ));
+        }
         let c = self.connection_named(tenant, connection).await?;
         let old = self.live_tokens(&c).await?;
         let now = self.clock.now();
@@ -198,21 +215,28 @@ impl ScimService {
                 self.store.revoke_token(c.tenant, t.id, now).await?;
             }
         } else {
-            self.check_token_cap(&c, 1).await?;
+            // The old tokens expire at the overlap's end: until then the
+            // connection may hold more than --max-tokens live tokens.
             let until = days_after(now, overlap_days)?;
             for t in old.iter().filter(|t| t.expires.is_none_or(|e| e > until)) {
                 self.store.expire_token(c.tenant, t.id, until).await?;
             }
         }
-        self.issue_token(tenant, Some(connection), label, expires_in_days)
+        let retiring: Vec<i64> = old.iter().map(|t| t.id).collect();
+        self.issue_token_retiring(tenant, Some(connection), label, expires_in_days, &retiring)
             .await
     }
 }
 
-fn check_policy(p: &ConnectionPolicy) -> ScimResult<()> {
+fn check_policy(profile: Profile, p: &ConnectionPolicy) -> ScimResult<()> {
     if p.max_active_tokens == 0 {
         return Err(ScimError::InvalidValue(
             "a connection needs at least one active token: max-tokens must be 1 or more".into(),
+        ));
+    }
+    if profile == Profile::Interop && p.delete == scim_store::DeletePolicy::Disable {
+        return Err(ScimError::InvalidValue(
+            "the interop profile cannot use the delete policy \"disable\": the SCIM interoperability profile (section 6.6) requires a DELETE to delete the resource, never to set active=false; use \"delete\" or \"soft-delete\"".into(),
         ));
     }
     Ok(())
@@ -267,6 +291,54 @@ mod tests {
                 svc.authenticate(Some(&auth(&new))).await.is_ok(),
                 "the new token at +{at_ms} ms"
             );
+        }
+    }
+
+    /// Rotation works at the token cap: overlap-free, the new token
+    /// replaces the old; overlapping, the old one is kept past the cap
+    /// until the overlap ends. A token that would be born expired is refused.
+    #[tokio::test]
+    async fn rotation_at_the_cap_and_expiry_zero() {
+        let clock = Arc::new(ManualClock::at(1_700_000_000_000));
+        let svc = ScimService::with(
+            Arc::new(MemoryStore::new()),
+            ServiceConfig::default(),
+            clock.clone(),
+            Arc::new(Sequential::new("id")),
+        )
+        .unwrap();
+        svc.create_tenant("acme").await.unwrap();
+        let one = ConnectionPolicy {
+            max_active_tokens: 1,
+            ..ConnectionPolicy::default()
+        };
+        svc.create_connection("acme", "c", "auto", one)
+            .await
+            .unwrap();
+        let first = svc.issue_token("acme", Some("c"), "a", None).await.unwrap();
+        let e = svc
+            .issue_token("acme", Some("c"), "b", None)
+            .await
+            .unwrap_err();
+        assert_eq!(e.status(), 409);
+        let auth = |t: &IssuedToken| format!("Bearer {}", t.token);
+        let second = svc.rotate_token("acme", "c", "b", 0, None).await.unwrap();
+        assert!(svc.authenticate(Some(&auth(&first))).await.is_err());
+        let third = svc.rotate_token("acme", "c", "c", 2, None).await.unwrap();
+        assert!(svc.authenticate(Some(&auth(&second))).await.is_ok());
+        assert!(svc.authenticate(Some(&auth(&third))).await.is_ok());
+        clock.advance(2 * DAY_MS);
+        assert!(svc.authenticate(Some(&auth(&second))).await.is_err());
+        for e in [
+            svc.issue_token("acme", Some("c"), "z", Some(0))
+                .await
+                .unwrap_err(),
+            svc.rotate_token("acme", "c", "z", 0, Some(0))
+                .await
+                .unwrap_err(),
+        ] {
+            assert_eq!(e.scim_type(), Some("invalidValue"));
+            assert!(e.detail().contains("already expired"), "{}", e.detail());
         }
     }
 }

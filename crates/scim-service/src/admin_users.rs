@@ -53,16 +53,31 @@ impl ScimService {
         })
     }
 
-    /// A local user from a SCIM representation, in a tenant already resolved.
+    /// A local user from a SCIM representation, in a tenant already
+    /// resolved (`scimd import`, audited with path `import`).
     pub async fn import_user(
         &self,
         tenant: &Tenant,
         body: &Value,
         auth_provider: Option<&str>,
     ) -> ScimResult<Imported> {
+        self.create_local_user(tenant, body, auth_provider, "import")
+            .await
+    }
+
+    /// A local user from a SCIM representation; `via` is the audit entry's
+    /// path: the command that created it (`import`, `user create`).
+    pub async fn create_local_user(
+        &self,
+        tenant: &Tenant,
+        body: &Value,
+        auth_provider: Option<&str>,
+        via: &str,
+    ) -> ScimResult<Imported> {
         let view = self.view(ResourceKind::User)?;
         let mut doc: Map<String, Value> = normalize(body, &view, &Tolerances::lenient())?;
         doc.shift_remove("password");
+        scim_core::resource::apply_defaults(&view.core.id, None, &mut doc, false);
         crate::resource::strip_provenance(&mut doc);
         let provider = auth_provider
             .filter(|p| !p.is_empty())
@@ -70,7 +85,7 @@ impl ScimService {
         let id = self.ids.new_id();
         let now = self.clock.now();
         let journal = change(
-            &Origin::local("import"),
+            &Origin::local(via),
             now,
             201,
             "create-local",

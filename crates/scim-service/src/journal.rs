@@ -293,7 +293,8 @@ fn active(doc: &Map<String, Value>) -> bool {
 /// The journal of a change from `old` to `new` (`None`: created or
 /// deleted) made by `event` (`create`, `put`, `patch`, `delete`), with the
 /// audit `action` and `status`. A user's activation or deactivation adds
-/// `prov:activate` / `prov:deactivate`.
+/// `prov:activate` / `prov:deactivate`. Every event carries the resource's
+/// `externalId` when it has one (after the change, else before it).
 #[allow(clippy::too_many_arguments)]
 pub fn change(
     origin: &Origin,
@@ -322,6 +323,17 @@ pub fn change(
                 let e = if active(n) { "activate" } else { "deactivate" };
                 events.push(origin.event(at, e, kind, id, None, Vec::new()));
             }
+        }
+    }
+    // Every SET names the subject's externalId when it has one (RFC 9967
+    // `sub_id`), deletions and (de)activations included.
+    let external_id = new
+        .or(old)
+        .and_then(|d| d.get("externalId"))
+        .and_then(Value::as_str);
+    for e in &mut events {
+        if e.external_id.is_none() {
+            e.external_id = external_id.map(str::to_string);
         }
     }
     let mut d = d;
@@ -464,8 +476,8 @@ mod tests {
     fn deactivation_adds_its_event() {
         let origin = Origin::local("test");
         let at = Timestamp::from_unix_millis(0).unwrap();
-        let old = m(json!({"userName": "a", "active": true}));
-        let new = m(json!({"userName": "a", "active": false}));
+        let old = m(json!({"userName": "a", "externalId": "x1", "active": true}));
+        let new = m(json!({"userName": "a", "externalId": "x1", "active": false}));
         let j = change(
             &origin,
             at,
@@ -482,5 +494,21 @@ mod tests {
         assert_eq!(kinds, ["patch", "deactivate"]);
         assert_eq!(j.events[0].attributes, ["active"]);
         assert_eq!(j.events[0].data.as_ref().unwrap()["id"], "u1");
+        // Every event names the subject's externalId, a deletion's too.
+        let ext: Vec<Option<&str>> = j.events.iter().map(|e| e.external_id.as_deref()).collect();
+        assert_eq!(ext, [Some("x1"), Some("x1")]);
+        let gone = change(
+            &origin,
+            at,
+            204,
+            "delete",
+            "delete",
+            ResourceKind::User,
+            "u1",
+            Some(&old),
+            None,
+            &[],
+        );
+        assert_eq!(gone.events[0].external_id.as_deref(), Some("x1"));
     }
 }

@@ -35,6 +35,9 @@ pub mod set;
 pub mod webhook_keys;
 pub mod webhook_target;
 
+#[cfg(test)]
+mod interop_tests;
+
 pub use auth::{AuthRefusal, Principal};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::ServiceConfig;

@@ -20,6 +20,8 @@ mod breaker;
 mod bulk;
 #[path = "e2e/cli.rs"]
 mod cli;
+#[path = "e2e/cli_checks.rs"]
+mod cli_checks;
 #[path = "e2e/cli_shape.rs"]
 mod cli_shape;
 #[path = "e2e/concurrency.rs"]
@@ -44,6 +46,8 @@ mod hostile_sizes;
 mod hostile_webhooks;
 #[path = "e2e/http.rs"]
 mod http;
+#[path = "e2e/interop.rs"]
+mod interop;
 #[path = "e2e/isolation.rs"]
 mod isolation;
 #[path = "e2e/list.rs"]

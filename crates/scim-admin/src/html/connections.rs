@@ -13,7 +13,15 @@ use scim_service::console::{AdminPrincipal, ConnectionView};
 use scim_store::Connection;
 
 /// Profiles a connection may have.
-pub const PROFILES: &[&str] = &["auto", "entra", "okta", "onelogin", "jumpcloud", "strict"];
+pub const PROFILES: &[&str] = &[
+    "auto",
+    "entra",
+    "okta",
+    "onelogin",
+    "jumpcloud",
+    "strict",
+    "interop",
+];
 
 /// A policy's name as the forms and the CLI spell it.
 pub fn choice_name<T: serde::Serialize>(v: &T) -> String {

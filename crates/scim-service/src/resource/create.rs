@@ -4,7 +4,7 @@
 //! account is adopted or refused as the tenant's matching policy says
 //! ([`super::adopt`]); an active user needs a free licence seat (403).
 
-use super::{Reply, RequestCtx};
+use super::{MemberProbe, Reply, RequestCtx};
 use crate::journal::{change, Origin};
 use crate::{Principal, ScimService};
 use scim_core::project::Projection;
@@ -12,6 +12,7 @@ use scim_core::ScimResult;
 use scim_store::index::keys;
 use scim_store::{NewRecord, Provenance, ResourceKind};
 use serde_json::Value;
+use std::sync::Arc;
 
 impl ScimService {
     /// Creates a resource from a request body.
@@ -23,7 +24,11 @@ impl ScimService {
         ctx: &RequestCtx,
         projection: &Projection,
     ) -> ScimResult<Reply> {
-        let result = self.create_inner(who, kind, body, ctx, projection).await;
+        let result = self
+            .with_member_rule(who, kind, |probe| {
+                self.create_inner(who, kind, body, ctx, projection, probe)
+            })
+            .await;
         self.audit_refusal(who, ctx, kind, None, Some(body), &result)
             .await;
         result
@@ -36,9 +41,12 @@ impl ScimService {
         body: &Value,
         ctx: &RequestCtx,
         projection: &Projection,
+        probe: Arc<MemberProbe>,
     ) -> ScimResult<Reply> {
         let tol = who.profile().tolerances();
-        let (doc, members) = self.prepare(kind, body, &tol)?;
+        projection.check(&tol)?;
+        let (mut doc, members) = self.prepare(kind, body, &tol, &probe)?;
+        scim_core::resource::apply_defaults(&self.view(kind)?.core.id, None, &mut doc, false);
         let now = self.clock.now();
         let provider = who.auth_provider(ctx.user_agent.as_deref(), ctx.entra_flag);
         let provenance =
@@ -58,7 +66,7 @@ impl ScimService {
         } else {
             &["members"]
         };
-        let journal = change(
+        let mut journal = change(
             &origin,
             now,
             201,
@@ -70,6 +78,7 @@ impl ScimService {
             Some(&doc),
             extra,
         );
+        probe.note(&mut journal);
         let record = NewRecord {
             kind,
             id,
@@ -80,7 +89,7 @@ impl ScimService {
             members,
             journal,
         };
-        let stored = self.store.resources(who.tenant()).insert(record).await?;
+        let stored = probe.check(self.store.resources(who.tenant()).insert(record).await)?;
         self.reply(&stored, ctx, projection, 201)
     }
 }

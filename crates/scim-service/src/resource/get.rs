@@ -19,6 +19,7 @@ impl ScimService {
         pre: &Preconditions,
     ) -> ScimResult<Reply> {
         let rid = parse_id(kind, id)?;
+        projection.check(&who.profile().tolerances())?;
         let load = self.load_for(kind, projection)?;
         let record = self
             .store

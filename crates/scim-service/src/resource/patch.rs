@@ -6,7 +6,7 @@
 
 use super::guard::Deprovisioning;
 use super::{
-    new_members, not_found, parse_id, strip_provenance, Modify, Preconditions, Reply, RequestCtx,
+    not_found, parse_id, strip_provenance, MemberProbe, Modify, Preconditions, Reply, RequestCtx,
 };
 use crate::journal::{change, Origin};
 use crate::{Principal, ScimService};
@@ -17,6 +17,7 @@ use scim_core::ScimResult;
 use scim_store::index::keys;
 use scim_store::{Load, MemberChange, Record, ResourceKind, Update};
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 /// Whether some operation removes members by a filter other than `value eq`,
 /// which needs the current members to evaluate.
@@ -31,14 +32,18 @@ fn needs_members(request: &PatchRequest) -> bool {
     })
 }
 
-fn member_changes(ops: Vec<ExternalOp>, current: &Record) -> ScimResult<Vec<MemberChange>> {
+fn member_changes(
+    ops: Vec<ExternalOp>,
+    current: &Record,
+    probe: &MemberProbe,
+) -> ScimResult<Vec<MemberChange>> {
     ops.into_iter()
         .map(|op| {
             Ok(match op {
-                ExternalOp::Add { values, .. } => MemberChange::Add(new_members(&values)?),
+                ExternalOp::Add { values, .. } => MemberChange::Add(probe.members(&values)?),
                 ExternalOp::Remove { values, .. } => MemberChange::Remove(values.iter().filter_map(|v| ResourceId::parse(v)).collect()),
                 ExternalOp::RemoveAll { .. } => MemberChange::RemoveAll,
-                ExternalOp::ReplaceAll { values, .. } => MemberChange::ReplaceAll(new_members(&values)?),
+                ExternalOp::ReplaceAll { values, .. } => MemberChange::ReplaceAll(probe.members(&values)?),
                 ExternalOp::RemoveWhere { filter, .. } => {
                     let members = current.members.as_deref().unwrap_or_default();
                     MemberChange::Remove(
@@ -68,7 +73,9 @@ impl ScimService {
         pre: &Preconditions,
     ) -> ScimResult<Reply> {
         let result = self
-            .patch_inner(who, kind, id, body, ctx, projection, pre)
+            .with_member_rule(who, kind, |probe| {
+                self.patch_inner(who, kind, id, body, ctx, projection, pre, probe)
+            })
             .await;
         self.audit_refusal(who, ctx, kind, Some(id), Some(body), &result)
             .await;
@@ -85,9 +92,11 @@ impl ScimService {
         ctx: &RequestCtx,
         projection: &Projection,
         pre: &Preconditions,
+        probe: Arc<MemberProbe>,
     ) -> ScimResult<Reply> {
         let rid = parse_id(kind, id)?;
         let tol = who.profile().tolerances();
+        projection.check(&tol)?;
         let request = PatchRequest::parse(body, &tol)?;
         let profile = who
             .profile()
@@ -112,6 +121,7 @@ impl ScimService {
         let deprov = Deprovisioning::of(who, now);
         let name = who.connection_name().to_string();
         let pre = pre.clone();
+        let noted = probe.clone();
         let update = move |current: &Record| {
             pre.check_match(current.version)?;
             observed.recheck(current)?;
@@ -120,10 +130,11 @@ impl ScimService {
                 .ok_or_else(|| crate::internal("resource type missing"))?;
             let out = apply(&current.doc, &request, &view, &tol)?;
             let mut doc = out.doc;
-            doc.shift_remove("password");
+            super::drop_password(&mut doc, &tol)?;
+            scim_core::resource::apply_defaults(&view.core.id, Some(&current.doc), &mut doc, false);
             strip_provenance(&mut doc);
             let deactivation = deprov.apply(kind, &current.doc, &mut doc)?;
-            let members = member_changes(out.external, current)?;
+            let members = member_changes(out.external, current, &noted)?;
             let changed = doc != current.doc;
             let k = keys(kind, &doc, unique_groups);
             let action = if deactivation.acknowledged {
@@ -149,6 +160,7 @@ impl ScimService {
                 extra,
             );
             journal.deprovision = deactivation.counted;
+            noted.note(&mut journal);
             Ok(Update {
                 doc: changed.then_some((doc, k)),
                 members,
@@ -165,7 +177,7 @@ impl ScimService {
             reply: shown,
             body: Some(body),
         };
-        let result = self.modify(target, update).await;
+        let result = probe.check(self.modify(target, update).await);
         let updated = self
             .breaker_held(who, result)
             .await?

@@ -5,7 +5,7 @@
 //! version it replaces.
 
 use super::guard::Deprovisioning;
-use super::{not_found, parse_id, Modify, Preconditions, Reply, RequestCtx};
+use super::{not_found, parse_id, MemberProbe, Modify, Preconditions, Reply, RequestCtx};
 use crate::journal::{change, Origin};
 use crate::{Principal, ScimService};
 use scim_core::project::Projection;
@@ -14,6 +14,7 @@ use scim_core::ScimResult;
 use scim_store::index::keys;
 use scim_store::{Load, MemberChange, Record, ResourceKind, Update};
 use serde_json::Value;
+use std::sync::Arc;
 
 impl ScimService {
     /// Replaces one resource.
@@ -29,7 +30,9 @@ impl ScimService {
         pre: &Preconditions,
     ) -> ScimResult<Reply> {
         let result = self
-            .replace_inner(who, kind, id, body, ctx, projection, pre)
+            .with_member_rule(who, kind, |probe| {
+                self.replace_inner(who, kind, id, body, ctx, projection, pre, probe)
+            })
             .await;
         self.audit_refusal(who, ctx, kind, Some(id), Some(body), &result)
             .await;
@@ -46,10 +49,12 @@ impl ScimService {
         ctx: &RequestCtx,
         projection: &Projection,
         pre: &Preconditions,
+        probe: Arc<MemberProbe>,
     ) -> ScimResult<Reply> {
         let rid = parse_id(kind, id)?;
         let tol = who.profile().tolerances();
-        let (doc, members) = self.prepare(kind, body, &tol)?;
+        projection.check(&tol)?;
+        let (doc, members) = self.prepare(kind, body, &tol, &probe)?;
         let (observed, _) = self.check_ownership(who, kind, &rid).await?;
         let by = who.connection();
         let origin = Origin::of(who, ctx).with_sent(body);
@@ -60,6 +65,7 @@ impl ScimService {
         let name = who.connection_name().to_string();
         let pre = pre.clone();
         let load = self.load_for(kind, projection)?;
+        let noted = probe.clone();
         let update = move |current: &Record| {
             let mut doc = doc.clone();
             pre.check_match(current.version)?;
@@ -68,6 +74,7 @@ impl ScimService {
                 .view(kind.name())
                 .ok_or_else(|| crate::internal("resource type missing"))?;
             apply_replace_rules(&current.doc, &mut doc, &view)?;
+            scim_core::resource::apply_defaults(&view.core.id, Some(&current.doc), &mut doc, true);
             let deactivation = deprov.apply(kind, &current.doc, &mut doc)?;
             let members = if kind == ResourceKind::Group {
                 vec![MemberChange::ReplaceAll(members.clone())]
@@ -98,6 +105,7 @@ impl ScimService {
                 extra,
             );
             journal.deprovision = deactivation.counted;
+            noted.note(&mut journal);
             Ok(Update {
                 doc: Some((doc, k)),
                 members,
@@ -114,7 +122,7 @@ impl ScimService {
             reply: load,
             body: Some(body),
         };
-        let result = self.modify(target, update).await;
+        let result = probe.check(self.modify(target, update).await);
         let updated = self
             .breaker_held(who, result)
             .await?

@@ -84,7 +84,7 @@ pub async fn run(service: &ScimService, cmd: &UserCommand) -> Result<(), String>
             }
             let t = service.tenant_named(tenant).await.map_err(err)?;
             match service
-                .import_user(&t, &body, auth_provider.as_deref())
+                .create_local_user(&t, &body, auth_provider.as_deref(), "user create")
                 .await
                 .map_err(err)?
             {

@@ -61,7 +61,7 @@ fn patch_errors() {
             json!([{"op": "replace", "path": "emails[type eq]", "value": "x"}]),
         ),
         400,
-        Some("invalidFilter"),
+        Some("invalidPath"),
     );
     assert_error(
         &s.patch(
