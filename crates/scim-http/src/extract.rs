@@ -108,6 +108,7 @@ async fn read_json(
     headers: &HeaderMap,
     body: axum::body::Body,
     limit: usize,
+    state: &AppState,
 ) -> Result<ScimJson, ScimError> {
     if !media_type_ok(headers) {
         return Err(ScimError::UnsupportedMediaType(
@@ -115,12 +116,24 @@ async fn read_json(
         ));
     }
     let bytes = read_body(body, limit).await.map_err(|e| e.0)?;
-    let value = serde_json::from_slice::<Value>(&bytes)
-        .map_err(|e| ScimError::InvalidSyntax(format!("the body is not valid JSON: {e}")))?;
-    Ok(ScimJson {
-        value,
-        size: bytes.len(),
-    })
+    let max_value = state.service.config().max_value_bytes;
+    // A large body is parsed on a compute thread, never on an async worker.
+    let heavy = bytes.len() > scim_service::compute::HEAVY_BYTES;
+    state
+        .service
+        .offload(heavy, move || {
+            let value = serde_json::from_slice::<Value>(&bytes).map_err(|e| {
+                ScimError::InvalidSyntax(format!("the body is not valid JSON: {e}"))
+            })?;
+            check_values(
+                ScimJson {
+                    value,
+                    size: bytes.len(),
+                },
+                max_value,
+            )
+        })
+        .await?
 }
 
 /// Refuses a body holding a string longer than one attribute value may be
@@ -137,9 +150,8 @@ fn check_values(json: ScimJson, max: usize) -> Result<ScimJson, ScimError> {
 /// Reads a JSON body; a refusal names the caller `Auth` kept, if any.
 async fn refusable_json(req: Request, state: &AppState, limit: usize) -> Result<ScimJson, Refusal> {
     let (parts, body) = req.into_parts();
-    let max_value = state.service.config().max_value_bytes;
-    let read = read_json(&parts.headers, body, limit).await;
-    read.and_then(|json| check_values(json, max_value))
+    read_json(&parts.headers, body, limit, state)
+        .await
         .map_err(|e| {
             let caller = parts.extensions.get::<Caller>().map(|c| c.0.clone());
             Refusal::new(e, caller, &parts, state)

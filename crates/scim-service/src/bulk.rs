@@ -4,9 +4,11 @@
 //!   request (create, replace, patch, delete), each atomically.
 //! - `bulkId:x` references in `path` and `data` are replaced by the id the
 //!   operation with `bulkId` `x` created (§3.7.2). An operation whose
-//!   reference is not resolved yet waits until it is; references that can
-//!   never resolve (circular, or to a failed or unknown operation) fail that
-//!   operation with 409.
+//!   reference is not resolved yet waits until it is (request order
+//!   otherwise); references that can never resolve (circular, or to a
+//!   failed or unknown operation) fail that operation with 409. The order is
+//!   found once, in time linear in the request (a topological order by
+//!   request position), however many references the operations carry.
 //! - `failOnErrors` stops processing after that many errors (§3.7.3).
 //! - Every result but a failed POST carries `location` (§3.7.3).
 //! - `maxOperations` and `maxPayloadSize` are advertised and enforced (413).
@@ -199,87 +201,102 @@ impl ScimService {
             })?),
         };
         let ops: Vec<Op> = ops.iter().map(parse_op).collect::<ScimResult<_>>()?;
-        let mut seen = std::collections::HashSet::new();
-        for op in &ops {
+        // Each bulkId names one operation.
+        let mut by_bulk_id: HashMap<&str, usize> = HashMap::new();
+        for (i, op) in ops.iter().enumerate() {
             if let Some(b) = &op.bulk_id {
-                if !seen.insert(b.clone()) {
+                if by_bulk_id.insert(b.as_str(), i).is_some() {
                     return Err(ScimError::InvalidValue(format!(
                         "bulkId {b:?} is used twice"
                     )));
                 }
             }
         }
-
+        // Dependencies, found once, in time linear in the request: an
+        // operation waits for the operations whose bulkIds it references.
+        let refs: Vec<Vec<String>> = ops
+            .iter()
+            .map(|op| {
+                let mut r = path_refs(&op.path);
+                if let Some(d) = &op.data {
+                    references(d, &mut r);
+                }
+                r.sort_unstable();
+                r.dedup();
+                r
+            })
+            .collect();
+        let mut waiting_on = vec![0usize; ops.len()];
+        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); ops.len()];
+        for (i, r) in refs.iter().enumerate() {
+            for b in r {
+                if let Some(&j) = by_bulk_id.get(b.as_str()) {
+                    if j != i {
+                        waiting_on[i] = waiting_on[i].saturating_add(1);
+                        dependents[j].push(i);
+                    } else {
+                        // An operation that references itself can never run.
+                        waiting_on[i] = usize::MAX;
+                    }
+                }
+            }
+        }
+        // In request order, an operation as soon as all it waits for has
+        // run (successfully or not).
+        let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<usize>> = (0..ops.len())
+            .filter(|&i| waiting_on[i] == 0)
+            .map(std::cmp::Reverse)
+            .collect();
         let mut results: Vec<Option<Value>> = vec![None; ops.len()];
         let mut created: HashMap<String, String> = HashMap::new();
-        let mut failed_ids: Vec<String> = Vec::new();
         let mut errors = 0u64;
-        let mut pending: Vec<usize> = (0..ops.len()).collect();
-        'passes: loop {
-            let mut progressed = false;
-            let mut still = Vec::new();
-            for i in pending {
-                let op = &ops[i];
-                let mut refs = path_refs(&op.path);
-                if let Some(d) = &op.data {
-                    references(d, &mut refs);
-                }
-                let unresolved: Vec<&String> =
-                    refs.iter().filter(|r| !created.contains_key(*r)).collect();
-                let waits = unresolved.iter().any(|r| {
-                    ops.iter().any(|o| o.bulk_id.as_deref() == Some(r.as_str()))
-                        && !failed_ids.contains(r)
-                });
-                if !unresolved.is_empty() && waits {
-                    still.push(i);
-                    continue;
-                }
-                progressed = true;
-                let outcome = if let Some(r) = unresolved.first() {
-                    Err(ScimError::Conflict(format!(
-                        "bulkId {r:?} does not resolve to a created resource"
-                    )))
-                } else {
-                    self.bulk_one(who, op, &created, ctx).await
-                };
-                match outcome {
-                    Ok(reply) => {
-                        if let (Some(b), Some(loc)) = (&op.bulk_id, &reply.location) {
-                            if let Some(id) = loc.rsplit('/').next() {
-                                created.insert(b.clone(), id.to_string());
-                            }
+        let mut stopped = false;
+        while let Some(std::cmp::Reverse(i)) = ready.pop() {
+            let op = &ops[i];
+            let outcome = match refs[i].iter().find(|r| !created.contains_key(*r)) {
+                // A reference to an operation that failed, or to none.
+                Some(r) => Err(ScimError::Conflict(format!(
+                    "bulkId {r:?} does not resolve to a created resource"
+                ))),
+                None => self.bulk_one(who, op, &created, ctx).await,
+            };
+            match outcome {
+                Ok(reply) => {
+                    if let (Some(b), Some(loc)) = (&op.bulk_id, &reply.location) {
+                        if let Some(id) = loc.rsplit('/').next() {
+                            created.insert(b.clone(), id.to_string());
                         }
-                        let location = reply
-                            .location
-                            .or_else(|| target_location(op, &created, &ctx.base_url));
-                        results[i] = Some(result(op, reply.status, location, reply.etag, None));
                     }
-                    Err(e) => {
-                        if let Some(b) = &op.bulk_id {
-                            failed_ids.push(b.clone());
-                        }
-                        errors += 1;
-                        let location = target_location(op, &created, &ctx.base_url);
-                        results[i] =
-                            Some(result(op, e.status(), location, None, Some(e.to_body())));
-                        if fail_on_errors.is_some_and(|n| errors >= n) {
-                            break 'passes;
-                        }
+                    let location = reply
+                        .location
+                        .or_else(|| target_location(op, &created, &ctx.base_url));
+                    results[i] = Some(result(op, reply.status, location, reply.etag, None));
+                }
+                Err(e) => {
+                    errors += 1;
+                    let location = target_location(op, &created, &ctx.base_url);
+                    results[i] = Some(result(op, e.status(), location, None, Some(e.to_body())));
+                    if fail_on_errors.is_some_and(|n| errors >= n) {
+                        stopped = true;
+                        break;
                     }
                 }
             }
-            pending = still;
-            if pending.is_empty() {
-                break;
+            for &d in &dependents[i] {
+                waiting_on[d] = waiting_on[d].saturating_sub(1);
+                if waiting_on[d] == 0 {
+                    ready.push(std::cmp::Reverse(d));
+                }
             }
-            if !progressed {
-                // Circular references: nothing can proceed.
-                for i in pending.drain(..) {
+        }
+        if !stopped {
+            // What never became ready waits in a circle.
+            for (i, slot) in results.iter_mut().enumerate() {
+                if slot.is_none() {
                     let e =
                         ScimError::Conflict("circular bulkId references cannot be resolved".into());
-                    results[i] = Some(result(&ops[i], e.status(), None, None, Some(e.to_body())));
+                    *slot = Some(result(&ops[i], e.status(), None, None, Some(e.to_body())));
                 }
-                break;
             }
         }
         Ok(

@@ -134,6 +134,17 @@ impl ScimService {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Runs CPU work of a request that belongs to no tenant yet (parsing a
+    /// large body): inline unless `heavy`, else on a compute thread
+    /// ([`compute`]).
+    pub async fn offload<T, F>(&self, heavy: bool, f: F) -> ScimResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        self.compute.run_any(heavy, f).await
+    }
+
     /// The store (for the binary's administrative commands).
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store

@@ -4,7 +4,7 @@
 //! account is adopted or refused as the tenant's matching policy says
 //! ([`super::adopt`]); an active user needs a free licence seat (403).
 
-use super::{MemberProbe, Reply, RequestCtx};
+use super::{prepared, MemberProbe, Reply, RequestCtx};
 use crate::journal::{change, Origin};
 use crate::{Principal, ScimService};
 use scim_core::project::Projection;
@@ -45,13 +45,31 @@ impl ScimService {
     ) -> ScimResult<Reply> {
         let tol = who.profile().tolerances();
         projection.check(&tol)?;
-        let (mut doc, members) = self.prepare(kind, body, &tol, &probe)?;
-        scim_core::resource::apply_defaults(&self.view(kind)?.core.id, None, &mut doc, false);
         let now = self.clock.now();
         let provider = who.auth_provider(ctx.user_agent.as_deref(), ctx.entra_flag);
         let provenance =
             Provenance::provisioned(who.connection(), who.connection_name(), &provider, now);
-        let origin = Origin::of(who, ctx).with_sent(body);
+        // A large body is validated (and its journal built) on a compute
+        // thread (crate::compute).
+        let heavy = crate::compute::heavy([body]);
+        let (mut doc, members, origin) = if heavy {
+            let (owned, registry, origin, p) = (
+                body.clone(),
+                self.registry.clone(),
+                Origin::of(who, ctx),
+                probe.clone(),
+            );
+            self.compute
+                .run(who.tenant(), true, move || {
+                    prepared(&registry, kind, &owned, &tol, &p)
+                        .map(|(d, m)| (d, m, origin.with_sent(&owned)))
+                })
+                .await??
+        } else {
+            let (doc, members) = self.prepare(kind, body, &tol, &probe)?;
+            (doc, members, Origin::of(who, ctx).with_sent(body))
+        };
+        scim_core::resource::apply_defaults(&self.view(kind)?.core.id, None, &mut doc, false);
         if kind == ResourceKind::User {
             if let Some(adopted) = self
                 .adopt(who, &doc, &provenance, &origin, projection)
@@ -61,34 +79,41 @@ impl ScimService {
             }
         }
         let id = self.ids.new_id();
-        let extra: &[&str] = if members.is_empty() {
-            &[]
-        } else {
-            &["members"]
-        };
-        let mut journal = change(
-            &origin,
-            now,
-            201,
-            "create",
-            "create",
-            kind,
-            id.as_str(),
-            None,
-            Some(&doc),
-            extra,
-        );
-        probe.note(&mut journal);
-        let record = NewRecord {
-            kind,
-            id,
-            created: now,
-            provenance,
-            keys: keys(kind, &doc, self.unique_groups(who.settings())),
-            doc,
-            members,
-            journal,
-        };
+        let unique_groups = self.unique_groups(who.settings());
+        let noted = probe.clone();
+        let record = self
+            .compute
+            .run(who.tenant(), heavy, move || {
+                let extra: &[&str] = if members.is_empty() {
+                    &[]
+                } else {
+                    &["members"]
+                };
+                let mut journal = change(
+                    &origin,
+                    now,
+                    201,
+                    "create",
+                    "create",
+                    kind,
+                    id.as_str(),
+                    None,
+                    Some(&doc),
+                    extra,
+                );
+                noted.note(&mut journal);
+                NewRecord {
+                    kind,
+                    id,
+                    created: now,
+                    provenance,
+                    keys: keys(kind, &doc, unique_groups),
+                    doc,
+                    members,
+                    journal,
+                }
+            })
+            .await?;
         let stored = probe.check(self.store.resources(who.tenant()).insert(record).await)?;
         self.reply(&stored, ctx, projection, 201)
     }

@@ -144,16 +144,7 @@ impl ScimService {
         tol: &Tolerances,
         probe: &MemberProbe,
     ) -> ScimResult<(Map<String, Value>, Vec<NewMember>)> {
-        let view = self.view(kind)?;
-        let mut doc = normalize(body, &view, tol)?;
-        // scimd keeps no passwords: applications sign users in through their IdP.
-        drop_password(&mut doc, tol)?;
-        strip_provenance(&mut doc);
-        let members = match doc.shift_remove("members") {
-            Some(Value::Array(items)) => probe.members(&items)?,
-            _ => Vec::new(),
-        };
-        Ok((doc, members))
+        prepared(&self.registry, kind, body, tol, probe)
     }
 
     /// The reply carrying a record, projected.
@@ -172,6 +163,30 @@ impl ScimService {
             location: Some(location(&ctx.base_url, record.kind, record.id.as_str())),
         })
     }
+}
+
+/// A validated document and, for groups, the member ids it lists (see
+/// [`ScimService::prepare`]; a free function, so that a compute thread can
+/// run it).
+pub(crate) fn prepared(
+    registry: &scim_core::schema::SchemaRegistry,
+    kind: ResourceKind,
+    body: &Value,
+    tol: &Tolerances,
+    probe: &MemberProbe,
+) -> ScimResult<(Map<String, Value>, Vec<NewMember>)> {
+    let view = registry
+        .view(kind.name())
+        .ok_or_else(|| internal("resource type missing from the registry"))?;
+    let mut doc = normalize(body, &view, tol)?;
+    // scimd keeps no passwords: applications sign users in through their IdP.
+    drop_password(&mut doc, tol)?;
+    strip_provenance(&mut doc);
+    let members = match doc.shift_remove("members") {
+        Some(Value::Array(items)) => probe.members(&items)?,
+        _ => Vec::new(),
+    };
+    Ok((doc, members))
 }
 
 /// Drops a password (scimd keeps none and does not publish the attribute),

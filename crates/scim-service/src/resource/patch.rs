@@ -97,7 +97,17 @@ impl ScimService {
         let rid = parse_id(kind, id)?;
         let tol = who.profile().tolerances();
         projection.check(&tol)?;
-        let request = PatchRequest::parse(body, &tol)?;
+        // Thousands of operations are parsed on a compute thread.
+        let request = if crate::compute::heavy([body]) {
+            let owned = body.clone();
+            self.compute
+                .run(who.tenant(), true, move || {
+                    PatchRequest::parse(&owned, &tol)
+                })
+                .await??
+        } else {
+            PatchRequest::parse(body, &tol)?
+        };
         let profile = who
             .profile()
             .effective(ctx.user_agent.as_deref(), ctx.entra_flag);

@@ -54,7 +54,17 @@ impl ScimService {
         let rid = parse_id(kind, id)?;
         let tol = who.profile().tolerances();
         projection.check(&tol)?;
-        let (doc, members) = self.prepare(kind, body, &tol, &probe)?;
+        // A large body is validated on a compute thread.
+        let (doc, members) = if crate::compute::heavy([body]) {
+            let (owned, registry, p) = (body.clone(), self.registry.clone(), probe.clone());
+            self.compute
+                .run(who.tenant(), true, move || {
+                    super::prepared(&registry, kind, &owned, &tol, &p)
+                })
+                .await??
+        } else {
+            self.prepare(kind, body, &tol, &probe)?
+        };
         let (observed, _) = self.check_ownership(who, kind, &rid).await?;
         let by = who.connection();
         let origin = Origin::of(who, ctx).with_sent(body);

@@ -252,3 +252,54 @@ fn header_abuse() {
     );
     healthy(&s);
 }
+
+/// Bulk references are resolved once, in linear time: 1,000 operations
+/// each naming 40 bulkIds that no operation carries are all answered (409,
+/// "does not resolve"), and a chain and a circle behave as RFC 7644 §3.7
+/// says.
+#[test]
+fn bulk_references_by_the_thousand_are_answered() {
+    let s = Server::start();
+    // The references ride in `schemas` (any string counts), so that 40 of
+    // them fit 1,000 times in the 1 MiB a Bulk request may carry.
+    let ops: Vec<serde_json::Value> = (0..1_000)
+        .map(|i| {
+            let refs: Vec<String> = (0..40).map(|k| format!("bulkId:{i}x{k}")).collect();
+            json!({"method": "POST", "path": "/Users", "bulkId": format!("op{i}"),
+                   "data": {"schemas": refs, "userName": format!("bulk-ref-{i}")}})
+        })
+        .collect();
+    let r = s.post(
+        "/Bulk",
+        &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": ops}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let results = r.body["Operations"].as_array().unwrap();
+    assert_eq!(results.len(), 1_000);
+    assert!(results.iter().all(|o| o["status"] == "409"
+        && o["response"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("does not resolve")));
+    // A chain resolves backwards; a circle does not resolve at all.
+    let group = |name: &str, member: &str| json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": name, "members": [{"value": member}]});
+    let ops = json!([
+        {"method": "POST", "path": "/Groups", "bulkId": "g1", "data": group("chain-1", "bulkId:g2")},
+        {"method": "POST", "path": "/Groups", "bulkId": "g2", "data": group("chain-2", "bulkId:u")},
+        {"method": "POST", "path": "/Users", "bulkId": "u", "data": {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "chain-user"}},
+        {"method": "POST", "path": "/Groups", "bulkId": "c1", "data": group("circle-1", "bulkId:c2")},
+        {"method": "POST", "path": "/Groups", "bulkId": "c2", "data": group("circle-2", "bulkId:c1")}
+    ]);
+    let r = s.post(
+        "/Bulk",
+        &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": ops}),
+    );
+    let statuses: Vec<&str> = r.body["Operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["201", "201", "201", "409", "409"], "{}", r.text);
+    healthy(&s);
+}
