@@ -100,7 +100,8 @@ impl FromRequestParts<AppState> for Admin {
         Ok(Admin(
             state
                 .service
-                .admin_session(token.as_deref(), None, false)
+                .sessions()
+                .session(token.as_deref(), None, false)
                 .await?
                 .with_request_id(request_id(parts)),
         ))
@@ -122,7 +123,8 @@ impl FromRequestParts<AppState> for AdminChange {
         Ok(AdminChange(
             state
                 .service
-                .admin_session(token.as_deref(), csrf, true)
+                .sessions()
+                .session(token.as_deref(), csrf, true)
                 .await?
                 .with_request_id(request_id(parts)),
         ))
@@ -143,7 +145,8 @@ impl FromRequestParts<AppState> for PageAdmin {
         Ok(PageAdmin(
             state
                 .service
-                .admin_session(token.as_deref(), None, false)
+                .sessions()
+                .session(token.as_deref(), None, false)
                 .await?
                 .with_request_id(request_id(parts)),
         ))
@@ -193,7 +196,8 @@ impl FromRequest<AppState> for PageForm {
         let form = Form::parse(&body);
         let who = state
             .service
-            .admin_session(token.as_deref(), form.get("csrf"), true)
+            .sessions()
+            .session(token.as_deref(), form.get("csrf"), true)
             .await?
             .with_request_id(request_id(&parts));
         Ok(PageForm { who, form })
@@ -216,6 +220,7 @@ impl FromRequest<AppState> for LoginForm {
         let token = cookie(&parts.headers, LOGIN_CSRF_COOKIE);
         state
             .service
+            .sessions()
             .check_login_csrf(token.as_deref(), form.get("csrf"))?;
         Ok(LoginForm(form))
     }

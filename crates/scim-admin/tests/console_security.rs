@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, Request};
 use http_body_util::BodyExt;
 use scim_http::{router_with, AppState};
 use scim_service::console::AdminKind;
-use scim_service::ScimService;
+use scim_service::Operator;
 use scim_store::memory::MemoryStore;
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -18,18 +18,18 @@ use tower::ServiceExt;
 const PW: &str = "correct horse battery";
 
 async fn state() -> AppState {
-    let service = ScimService::new(Arc::new(MemoryStore::new()), Default::default()).unwrap();
-    service.bootstrap().await.unwrap();
-    service
+    let op = Operator::new(Arc::new(MemoryStore::new()), Default::default()).unwrap();
+    op.bootstrap().await.unwrap();
+    op.system()
         .create_admin("root", PW, AdminKind::Super, None)
         .await
         .unwrap();
-    service
+    op.system()
         .create_admin("bob", PW, AdminKind::Owner, Some("default"))
         .await
         .unwrap();
     AppState {
-        service,
+        service: op.service(),
         public_url: None,
         scheme: "http",
         limits: Default::default(),

@@ -1,6 +1,7 @@
 //! Request extractors: the authenticated principal, the JSON body (with the
-//! media-type check), query pairs, request context and preconditions.
-//! Each failure is a SCIM error.
+//! media-type check), query pairs, the request context (with, for one
+//! resource, its projection and preconditions). Each failure is a SCIM
+//! error.
 
 use crate::refusal::{may_change, request_ctx, Caller, Refusal};
 use crate::response::ApiError;
@@ -11,8 +12,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use scim_core::resource::EtagCondition;
 use scim_core::ScimError;
-use scim_service::resource::Preconditions;
-use scim_service::{Principal, RequestCtx};
+use scim_service::{Preconditions, Principal, RequestCtx};
 use serde_json::Value;
 
 /// The caller, authenticated by bearer token (RFC 6750), from the
@@ -226,22 +226,37 @@ impl FromRequestParts<AppState> for Ctx {
 }
 
 /// `If-Match` / `If-None-Match` (RFC 7644 §3.14).
-pub struct Conditions(pub Preconditions);
+fn preconditions(parts: &Parts) -> Preconditions {
+    let get = |h| {
+        parts
+            .headers
+            .get(h)
+            .and_then(|v| v.to_str().ok())
+            .map(EtagCondition::parse)
+    };
+    Preconditions {
+        if_match: get(header::IF_MATCH),
+        if_none_match: get(header::IF_NONE_MATCH),
+    }
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for Conditions {
+/// The request context of an operation on one resource: [`Ctx`] with the
+/// projection (`attributes` / `excludedAttributes`, 400 when malformed)
+/// and the preconditions (`If-Match` / `If-None-Match`).
+pub struct ResourceCtx(pub RequestCtx);
+
+impl FromRequestParts<AppState> for ResourceCtx {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Conditions, ApiError> {
-        let get = |h| {
-            parts
-                .headers
-                .get(h)
-                .and_then(|v| v.to_str().ok())
-                .map(EtagCondition::parse)
-        };
-        Ok(Conditions(Preconditions {
-            if_match: get(header::IF_MATCH),
-            if_none_match: get(header::IF_NONE_MATCH),
-        }))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<ResourceCtx, ApiError> {
+        let q = QueryPairs::from_request_parts(parts, state).await?;
+        Ok(ResourceCtx(
+            request_ctx(parts, state)
+                .with_projection(q.projection()?)
+                .with_preconditions(preconditions(parts)),
+        ))
     }
 }

@@ -6,7 +6,9 @@
 //! mapping in [`response`].
 //!
 //! Invariant: handlers hold no business rules, SQL or authorisation logic:
-//! they extract, call one `ScimService` method and map the result.
+//! they extract, call one service method and map the result. What the
+//! service answers is a domain outcome; status codes and headers are made
+//! here ([`response`]).
 
 pub mod client;
 pub mod endpoints;
@@ -21,13 +23,13 @@ pub mod response;
 use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
 use endpoints::*;
-use scim_service::ScimService;
+use scim_service::Service;
 use tower::Layer;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub service: ScimService,
+    pub service: Service,
     /// The public base URL (e.g. `https://scim.example.com`), when set;
     /// otherwise `scheme://Host` of each request.
     pub public_url: Option<String>,

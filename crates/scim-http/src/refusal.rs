@@ -3,7 +3,7 @@
 //! of another media type (415). Their extractors reject with a
 //! [`Refusal`], which carries the error, the caller when known and the
 //! request context to the response; [`record`], the one layer around the
-//! SCIM routes, hands it to `ScimService::audit_refused_request`, which
+//! SCIM routes, hands it to `Scim::audit_refused`, which
 //! decides what is recorded (writes, not reads). The entry's correlation id
 //! is the request's `X-Request-Id`, as in the response.
 //!
@@ -80,7 +80,8 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
             Some(who) => {
                 state
                     .service
-                    .audit_refused_request(who, &u.ctx, &u.error)
+                    .scim(who, &u.ctx)
+                    .audit_refused(&u.error)
                     .await
             }
             None => tracing::info!(
@@ -137,5 +138,6 @@ pub fn request_ctx(parts: &Parts, state: &AppState) -> RequestCtx {
         request_id,
         method: parts.method.as_str().to_string(),
         path: parts.uri.path().to_string(),
+        ..RequestCtx::default()
     }
 }

@@ -1,5 +1,6 @@
-//! SCIM responses: `application/scim+json` bodies, `ETag` and `Location`
-//! headers, and SCIM Error bodies (RFC 7644 §3.12) for every failure.
+//! SCIM responses: `application/scim+json` bodies, the status, `ETag` and
+//! `Location` of each outcome of the service ([`ScimReply`]), and SCIM
+//! Error bodies (RFC 7644 §3.12) for every failure.
 //!
 //! Invariant: every error leaves through [`ApiError`]; internal details are
 //! logged here and never sent.
@@ -7,7 +8,8 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use scim_core::ScimError;
-use scim_service::Reply;
+use scim_service::render::location;
+use scim_service::{Outcome, RequestCtx};
 use serde_json::Value;
 
 /// The SCIM media type (RFC 7644 §8.1).
@@ -28,31 +30,62 @@ pub fn json_response(status: StatusCode, body: &Value) -> Response {
     }
 }
 
-/// A service reply as an HTTP response.
-pub struct ApiReply(pub Reply);
+/// What a SCIM resource operation did, as an HTTP response (RFC 7644 §3):
+///
+/// | outcome | status | body | `ETag` | `Location` |
+/// |---|---|---|---|---|
+/// | `Created` | 201 | the resource | its version | the resource |
+/// | `Found`, `Replaced`, `Patched` | 200 | the resource | its version | the resource |
+/// | `NotModified` | 304 | none | its version | |
+/// | `Changed` | 204 | none | its version | |
+/// | `Deleted` | 204 | none | | |
+pub struct ScimReply {
+    pub outcome: Outcome,
+    /// The SCIM base URL the client used, for `Location`.
+    pub base_url: String,
+}
 
-impl IntoResponse for ApiReply {
+impl ScimReply {
+    /// The reply to a request with context `ctx`.
+    pub fn new(outcome: Outcome, ctx: &RequestCtx) -> ScimReply {
+        ScimReply {
+            outcome,
+            base_url: ctx.base_url.clone(),
+        }
+    }
+}
+
+/// The status of an outcome (see [`ScimReply`]).
+pub fn status_of(outcome: &Outcome) -> StatusCode {
+    match outcome {
+        Outcome::Created(..) => StatusCode::CREATED,
+        Outcome::Found(..) | Outcome::Replaced(..) | Outcome::Patched(..) => StatusCode::OK,
+        Outcome::NotModified(_) => StatusCode::NOT_MODIFIED,
+        Outcome::Changed(_) | Outcome::Deleted(..) => StatusCode::NO_CONTENT,
+    }
+}
+
+impl IntoResponse for ScimReply {
     fn into_response(self) -> Response {
-        let r = self.0;
-        let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::OK);
-        let mut resp = match &r.body {
+        let o = &self.outcome;
+        let status = status_of(o);
+        let mut resp = match o.body() {
             Some(b) => json_response(status, b),
             None => status.into_response(),
         };
         let headers = resp.headers_mut();
-        if let Some(etag) = r
-            .etag
-            .as_deref()
-            .and_then(|e| HeaderValue::from_str(e).ok())
+        if let Some(etag) = o
+            .version()
+            .and_then(|v| HeaderValue::from_str(&v.etag()).ok())
         {
             headers.insert(header::ETAG, etag);
         }
-        if let Some(loc) = r
-            .location
-            .as_deref()
-            .and_then(|l| HeaderValue::from_str(l).ok())
-        {
-            headers.insert(header::LOCATION, loc);
+        if o.body().is_some() {
+            let (kind, id) = o.kind_and_id();
+            let url = location(&self.base_url, kind, id.as_str());
+            if let Ok(loc) = HeaderValue::from_str(&url) {
+                headers.insert(header::LOCATION, loc);
+            }
         }
         resp
     }

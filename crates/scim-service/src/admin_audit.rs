@@ -1,12 +1,11 @@
-//! Reading and expiring the audit log (the CLI's `scimd audit`, later the
-//! admin console's timelines; `docs/events.md`), and expiring events.
+//! Reading the audit log (the CLI's `scimd audit`, the console's
+//! timelines; `docs/events.md`). Expiry is [`crate::Maintenance`]'s.
 
-use crate::ScimService;
+use crate::admin::kind_named;
+use crate::tenant::TenantReader;
 use scim_core::timestamp::Timestamp;
-use scim_core::{ScimError, ScimResult};
+use scim_core::ScimResult;
 use scim_store::{AuditQuery, AuditRecord};
-
-const DAY_MS: i64 = 86_400_000;
 
 /// Filters of an audit query, by names.
 #[derive(Debug, Clone, Default)]
@@ -21,21 +20,15 @@ pub struct AuditFilter {
     pub limit: u64,
 }
 
-fn days_before(now: Timestamp, days: u32) -> ScimResult<Timestamp> {
-    Timestamp::from_unix_millis(now.unix_millis() - i64::from(days) * DAY_MS)
-        .ok_or_else(|| ScimError::InvalidValue("retention out of range".into()))
-}
-
-impl ScimService {
-    /// A tenant's audit entries, newest first.
-    pub async fn audit_log(&self, tenant: &str, f: &AuditFilter) -> ScimResult<Vec<AuditRecord>> {
-        let t = self.tenant_named(tenant).await?;
+impl TenantReader<'_> {
+    /// The tenant's audit entries, newest first.
+    pub async fn audit(&self, f: &AuditFilter) -> ScimResult<Vec<AuditRecord>> {
         let resource = match &f.resource {
-            Some((kind, id)) => Some((self.kind_named(kind)?, id.clone())),
+            Some((kind, id)) => Some((kind_named(kind)?, id.clone())),
             None => None,
         };
         let connection = match &f.connection {
-            Some(name) => Some(self.connection_named(tenant, name).await?.id),
+            Some(name) => Some(self.connection_named(name).await?.id),
             None => None,
         };
         let query = AuditQuery {
@@ -47,22 +40,6 @@ impl ScimService {
             before_seq: f.before_seq,
             limit: f.limit.clamp(1, 10_000),
         };
-        Ok(self.store.audit(t.id, &query).await?)
-    }
-
-    /// Deletes audit entries older than `audit_days` and events older than
-    /// `event_days` that every webhook has passed and no dead letter holds;
-    /// returns both counts.
-    pub async fn expire_journal(&self, audit_days: u32, event_days: u32) -> ScimResult<(u64, u64)> {
-        let now = self.clock.now();
-        let audit = self
-            .store
-            .purge_audit(days_before(now, audit_days)?)
-            .await?;
-        let events = self
-            .store
-            .purge_events(days_before(now, event_days)?)
-            .await?;
-        Ok((audit, events))
+        Ok(self.core.store.audit(self.tenant.id, &query).await?)
     }
 }

@@ -6,11 +6,14 @@
 //!   and a cap on active tokens.
 //! - Rotation is overlap-free (old tokens are revoked at once) or
 //!   overlapping (old tokens expire after the overlap), as the admin
-//!   chooses; the cap holds either way.
+//!   chooses. Rotation works at the cap: the tokens it retires do not
+//!   count, so an overlapping rotation may exceed the cap until the
+//!   overlap ends.
 
 use crate::admin::{check_name, IssuedToken};
-use crate::profile::Profile;
-use crate::ScimService;
+use crate::resource::breaker::Released;
+use crate::tenant::{TenantAdmin, TenantReader};
+use scim_core::profile::Profile;
 use scim_core::timestamp::Timestamp;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{
@@ -36,24 +39,45 @@ fn is_live(t: &TokenRecord, now: Timestamp) -> bool {
     t.revoked.is_none() && t.expires.is_none_or(|e| e > now)
 }
 
-impl ScimService {
-    /// The connection of a tenant with this name, or 404.
-    pub async fn connection_named(&self, tenant: &str, name: &str) -> ScimResult<Connection> {
-        let t = self.tenant_named(tenant).await?;
-        self.store
-            .list_connections(t.id)
+impl TenantReader<'_> {
+    /// The tenant's connections, by name.
+    pub async fn connections(&self) -> ScimResult<Vec<Connection>> {
+        Ok(self.core.store.list_connections(self.tenant.id).await?)
+    }
+
+    /// The connection with this name, or 404.
+    pub(crate) async fn connection_named(&self, name: &str) -> ScimResult<Connection> {
+        self.connections()
             .await?
             .into_iter()
             .find(|c| c.name == name)
             .ok_or_else(|| {
-                ScimError::NotFound(format!("tenant {tenant:?} has no connection {name:?}"))
+                ScimError::NotFound(format!(
+                    "tenant {:?} has no connection {name:?}",
+                    self.tenant.name
+                ))
             })
     }
 
-    /// Creates a connection with a profile and policies.
+    /// Seats in use (active users) and the limit.
+    pub async fn seats(&self) -> ScimResult<Seats> {
+        let used = self
+            .core
+            .store
+            .resources(self.tenant.id)
+            .count(ResourceKind::User, true)
+            .await?;
+        Ok(Seats {
+            used,
+            limit: self.tenant.settings.seat_limit,
+        })
+    }
+}
+
+impl TenantAdmin<'_> {
+    /// Creates a connection with a profile (by name) and policies.
     pub async fn create_connection(
         &self,
-        tenant: &str,
         name: &str,
         profile: &str,
         policy: ConnectionPolicy,
@@ -61,21 +85,17 @@ impl ScimService {
         check_name("connection", name)?;
         let profile = Profile::parse(profile)?;
         check_policy(profile, &policy)?;
-        let t = self.tenant_named(tenant).await?;
-        let c = self
-            .store
-            .create_connection(t.id, name, profile.name(), self.clock.now())
+        let store = &self.core.store;
+        let c = store
+            .create_connection(self.tenant.id, name, profile, self.core.clock.now())
             .await?;
-        self.store
-            .update_connection(
-                t.id,
-                c.id,
-                ConnectionUpdate {
-                    name: c.name.clone(),
-                    profile: c.profile.clone(),
-                    policy,
-                },
-            )
+        let change = ConnectionUpdate {
+            name: c.name.clone(),
+            profile: c.profile,
+            policy,
+        };
+        store
+            .update_connection(self.tenant.id, c.id, change)
             .await?
             .ok_or_else(|| ScimError::Internal("new connection vanished".into()))
     }
@@ -83,50 +103,41 @@ impl ScimService {
     /// Changes a connection: `edit` receives its current fields.
     pub async fn update_connection(
         &self,
-        tenant: &str,
         name: &str,
         edit: impl FnOnce(&mut ConnectionUpdate) -> ScimResult<()>,
     ) -> ScimResult<Connection> {
-        let c = self.connection_named(tenant, name).await?;
+        let c = self.connection_named(name).await?;
         let mut change = ConnectionUpdate {
             name: c.name.clone(),
-            profile: c.profile.clone(),
+            profile: c.profile,
             policy: c.policy.clone(),
         };
         edit(&mut change)?;
         check_name("connection", &change.name)?;
-        let profile = Profile::parse(&change.profile)?;
-        change.profile = profile.name().to_string();
-        check_policy(profile, &change.policy)?;
-        self.store
+        check_policy(change.profile, &change.policy)?;
+        self.core
+            .store
             .update_connection(c.tenant, c.id, change)
             .await?
             .ok_or_else(|| ScimError::NotFound(format!("no connection {name:?}")))
     }
 
     /// Deletes a connection and its tokens; what it provisioned stays.
-    pub async fn delete_connection(&self, tenant: &str, name: &str) -> ScimResult<()> {
-        let c = self.connection_named(tenant, name).await?;
-        if self.store.delete_connection(c.tenant, c.id).await? {
+    pub async fn delete_connection(&self, name: &str) -> ScimResult<()> {
+        let c = self.connection_named(name).await?;
+        if self.core.store.delete_connection(c.tenant, c.id).await? {
             Ok(())
         } else {
             Err(ScimError::NotFound(format!("no connection {name:?}")))
         }
     }
 
-    /// A tenant's settings.
-    pub async fn tenant_settings(&self, tenant: &str) -> ScimResult<TenantSettings> {
-        Ok(self.tenant_named(tenant).await?.settings)
-    }
-
-    /// Changes a tenant's settings: `edit` receives the current ones.
-    pub async fn update_tenant_settings(
+    /// Changes the tenant's settings: `edit` receives the current ones.
+    pub async fn update_settings(
         &self,
-        tenant: &str,
         edit: impl FnOnce(&mut TenantSettings) -> ScimResult<()>,
     ) -> ScimResult<TenantSettings> {
-        let t = self.tenant_named(tenant).await?;
-        let mut settings = t.settings.clone();
+        let mut settings = self.tenant.settings.clone();
         edit(&mut settings)?;
         if settings.matching.order.is_empty() {
             return Err(ScimError::InvalidValue(
@@ -138,30 +149,18 @@ impl ScimService {
                 "the breaker's share is a percentage from 1 to 100".into(),
             ));
         }
-        self.store.update_tenant(t.id, &settings).await?;
-        Ok(settings)
-    }
-
-    /// Seats in use (active users) and the limit.
-    pub async fn seats(&self, tenant: &str) -> ScimResult<Seats> {
-        let t = self.tenant_named(tenant).await?;
-        let used = self
+        self.core
             .store
-            .resources(t.id)
-            .count(ResourceKind::User, true)
+            .update_tenant(self.tenant.id, &settings)
             .await?;
-        Ok(Seats {
-            used,
-            limit: t.settings.seat_limit,
-        })
+        Ok(settings)
     }
 
     /// The live tokens of a connection.
     async fn live_tokens(&self, c: &Connection) -> ScimResult<Vec<TokenRecord>> {
-        let now = self.clock.now();
+        let now = self.core.clock.now();
         Ok(self
-            .store
-            .list_tokens(c.tenant)
+            .tokens()
             .await?
             .into_iter()
             .filter(|t| t.connection == c.id && is_live(t, now))
@@ -194,37 +193,60 @@ impl ScimService {
 
     /// Issues a new token for a connection and retires its live ones:
     /// revoked at once (`overlap_days` 0), or expiring after the overlap.
-    pub async fn rotate_token(
-        &self,
-        tenant: &str,
-        connection: &str,
-        label: &str,
-        overlap_days: u32,
-        expires_in_days: Option<u32>,
-    ) -> ScimResult<IssuedToken> {
-        if expires_in_days == Some(0) {
+    pub async fn rotate_token(&self, connection: &str, r: Rotation<'_>) -> ScimResult<IssuedToken> {
+        if r.expires_in_days == Some(0) {
             return Err(ScimError::InvalidValue(
                 "a token must live at least one day: --expires-in-days 0 would issue a token that is already expired".into(),
             ));
         }
-        let c = self.connection_named(tenant, connection).await?;
+        let c = self.connection_named(connection).await?;
         let old = self.live_tokens(&c).await?;
-        let now = self.clock.now();
-        if overlap_days == 0 {
+        let now = self.core.clock.now();
+        let store = &self.core.store;
+        if r.overlap_days == 0 {
             for t in &old {
-                self.store.revoke_token(c.tenant, t.id, now).await?;
+                store.revoke_token(c.tenant, t.id, now).await?;
             }
         } else {
             // The old tokens expire at the overlap's end: until then the
             // connection may hold more than --max-tokens live tokens.
-            let until = days_after(now, overlap_days)?;
+            let until = days_after(now, r.overlap_days)?;
             for t in old.iter().filter(|t| t.expires.is_none_or(|e| e > until)) {
-                self.store.expire_token(c.tenant, t.id, until).await?;
+                store.expire_token(c.tenant, t.id, until).await?;
             }
         }
         let retiring: Vec<i64> = old.iter().map(|t| t.id).collect();
-        self.issue_token_retiring(tenant, Some(connection), label, expires_in_days, &retiring)
+        self.issue_token_retiring(Some(connection), r.label, r.expires_in_days, &retiring)
             .await
+    }
+
+    /// Confirms (resume) or rejects (re-enable, then resume) a mass
+    /// deprovisioning the circuit breaker paused ([`crate::resource::breaker`]).
+    pub async fn release_breaker(&self, connection: &str, confirm: bool) -> ScimResult<Released> {
+        let c = self.connection_named(connection).await?;
+        crate::resource::breaker::release(self.core, &self.actor, &self.tenant, c, confirm).await
+    }
+}
+
+/// How a token rotation goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rotation<'a> {
+    /// The new token's label.
+    pub label: &'a str,
+    /// Days the old tokens stay valid (0: revoked at once).
+    pub overlap_days: u32,
+    /// Days the new token lasts (`None`: until revoked).
+    pub expires_in_days: Option<u32>,
+}
+
+impl Rotation<'static> {
+    /// The console's rotation: labelled `console-rotation`, never expiring.
+    pub fn console(overlap_days: u32) -> Rotation<'static> {
+        Rotation {
+            label: "console-rotation",
+            overlap_days,
+            expires_in_days: None,
+        }
     }
 }
 
@@ -258,20 +280,24 @@ mod tests {
     #[tokio::test]
     async fn overlapping_rotation_ends_with_the_overlap() {
         let clock = Arc::new(ManualClock::at(1_700_000_000_000));
-        let svc = ScimService::with(
+        let op = crate::Operator::with(
             Arc::new(MemoryStore::new()),
             ServiceConfig::default(),
             clock.clone(),
             Arc::new(Sequential::new("id")),
         )
         .unwrap();
-        svc.create_tenant("acme").await.unwrap();
-        let old = svc.issue_token("acme", None, "old", None).await.unwrap();
+        let svc = op.service();
+        op.system().create_tenant("acme").await.unwrap();
+        let acme = op.tenant("acme").await.unwrap();
+        let old = acme.issue_token(None, "old", None).await.unwrap();
         let auth = |t: &IssuedToken| format!("Bearer {}", t.token);
-        let new = svc
-            .rotate_token("acme", "default", "new", 7, None)
-            .await
-            .unwrap();
+        let rotation = Rotation {
+            label: "new",
+            overlap_days: 7,
+            expires_in_days: None,
+        };
+        let new = acme.rotate_token("default", rotation).await.unwrap();
         for (at_ms, old_works) in [
             (0, true),
             (6 * DAY_MS, true),
@@ -300,40 +326,46 @@ mod tests {
     #[tokio::test]
     async fn rotation_at_the_cap_and_expiry_zero() {
         let clock = Arc::new(ManualClock::at(1_700_000_000_000));
-        let svc = ScimService::with(
+        let op = crate::Operator::with(
             Arc::new(MemoryStore::new()),
             ServiceConfig::default(),
             clock.clone(),
             Arc::new(Sequential::new("id")),
         )
         .unwrap();
-        svc.create_tenant("acme").await.unwrap();
+        let svc = op.service();
+        op.system().create_tenant("acme").await.unwrap();
+        let acme = op.tenant("acme").await.unwrap();
         let one = ConnectionPolicy {
             max_active_tokens: 1,
             ..ConnectionPolicy::default()
         };
-        svc.create_connection("acme", "c", "auto", one)
-            .await
-            .unwrap();
-        let first = svc.issue_token("acme", Some("c"), "a", None).await.unwrap();
-        let e = svc
-            .issue_token("acme", Some("c"), "b", None)
-            .await
-            .unwrap_err();
+        acme.create_connection("c", "auto", one).await.unwrap();
+        let first = acme.issue_token(Some("c"), "a", None).await.unwrap();
+        let e = acme.issue_token(Some("c"), "b", None).await.unwrap_err();
         assert_eq!(e.status(), 409);
         let auth = |t: &IssuedToken| format!("Bearer {}", t.token);
-        let second = svc.rotate_token("acme", "c", "b", 0, None).await.unwrap();
+        let rotation = |label, overlap_days, expires_in_days| Rotation {
+            label,
+            overlap_days,
+            expires_in_days,
+        };
+        let second = acme
+            .rotate_token("c", rotation("b", 0, None))
+            .await
+            .unwrap();
         assert!(svc.authenticate(Some(&auth(&first))).await.is_err());
-        let third = svc.rotate_token("acme", "c", "c", 2, None).await.unwrap();
+        let third = acme
+            .rotate_token("c", rotation("c", 2, None))
+            .await
+            .unwrap();
         assert!(svc.authenticate(Some(&auth(&second))).await.is_ok());
         assert!(svc.authenticate(Some(&auth(&third))).await.is_ok());
         clock.advance(2 * DAY_MS);
         assert!(svc.authenticate(Some(&auth(&second))).await.is_err());
         for e in [
-            svc.issue_token("acme", Some("c"), "z", Some(0))
-                .await
-                .unwrap_err(),
-            svc.rotate_token("acme", "c", "z", 0, Some(0))
+            acme.issue_token(Some("c"), "z", Some(0)).await.unwrap_err(),
+            acme.rotate_token("c", rotation("z", 0, Some(0)))
                 .await
                 .unwrap_err(),
         ] {

@@ -8,19 +8,19 @@
 //!   deletes are refused with 403 until an admin explicitly unmanages one;
 //! - soft-deleted resources are listed, restored and purged from the trash.
 
-use crate::journal::{change, LocalActor, Origin};
+use crate::journal::{change, Change, Entry};
 use crate::provenance::LOCAL_PROVIDER;
 use crate::render::{resource_json, with_provenance};
-use crate::resource::{kind_of, parse_id};
-use crate::{RequestCtx, ScimService};
+use crate::resource::parse_id;
+use crate::tenant::{TenantAdmin, TenantReader};
 use scim_core::filter::{lower, Filter};
 use scim_core::resource::{normalize, ResourceId};
 use scim_core::tolerance::Tolerances;
 use scim_core::{ScimError, ScimResult};
 use scim_store::index::keys;
 use scim_store::{
-    Load, NewRecord, PageRequest, Provenance, Query, Record, ResourceKind, StoreError, Tenant,
-    Trashed, Update,
+    Load, NewRecord, PageRequest, Provenance, Query, Record, ResourceKind, StoreError, Trashed,
+    Update,
 };
 use serde_json::{Map, Value};
 
@@ -45,89 +45,20 @@ fn managed_error(kind: ResourceKind, r: &Record) -> ScimError {
     ))
 }
 
-impl ScimService {
-    /// The resource kind named by `kind` (`user`, `group`).
-    pub fn kind_named(&self, kind: &str) -> ScimResult<ResourceKind> {
-        kind_of(kind).ok_or_else(|| {
-            ScimError::InvalidValue(format!("unknown resource type {kind:?}: use user or group"))
-        })
-    }
-
-    /// A local user from a SCIM representation, in a tenant already
-    /// resolved (`scimd import`, audited with path `import`).
-    pub async fn import_user(
+impl TenantReader<'_> {
+    /// The tenant's resources of a kind matching an optional SCIM filter,
+    /// as SCIM JSON with the provenance extension, at most 10 000 (for the
+    /// CLI).
+    pub async fn list_resources(
         &self,
-        tenant: &Tenant,
-        body: &Value,
-        auth_provider: Option<&str>,
-    ) -> ScimResult<Imported> {
-        self.create_local_user(tenant, body, auth_provider, "import")
-            .await
-    }
-
-    /// A local user from a SCIM representation; `via` is the audit entry's
-    /// path: the command that created it (`import`, `user create`).
-    pub async fn create_local_user(
-        &self,
-        tenant: &Tenant,
-        body: &Value,
-        auth_provider: Option<&str>,
-        via: &str,
-    ) -> ScimResult<Imported> {
-        let view = self.view(ResourceKind::User)?;
-        let mut doc: Map<String, Value> = normalize(body, &view, &Tolerances::lenient())?;
-        doc.shift_remove("password");
-        scim_core::resource::apply_defaults(&view.core.id, None, &mut doc, false);
-        crate::resource::strip_provenance(&mut doc);
-        let provider = auth_provider
-            .filter(|p| !p.is_empty())
-            .unwrap_or(LOCAL_PROVIDER);
-        let id = self.ids.new_id();
-        let now = self.clock.now();
-        let journal = change(
-            &Origin::local(via),
-            now,
-            201,
-            "create-local",
-            "create",
-            ResourceKind::User,
-            id.as_str(),
-            None,
-            Some(&doc),
-            &[],
-        );
-        let record = NewRecord {
-            kind: ResourceKind::User,
-            id: id.clone(),
-            created: now,
-            provenance: Provenance::local(provider),
-            keys: keys(ResourceKind::User, &doc, self.config.unique_group_names),
-            doc,
-            members: Vec::new(),
-            journal,
-        };
-        match self.store.resources(tenant.id).insert(record).await {
-            Ok(_) => Ok(Imported::Created(id)),
-            Err(StoreError::Uniqueness(m)) => Ok(Imported::Skipped(m)),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// A tenant's resources of a kind matching an optional SCIM filter, as
-    /// SCIM JSON, at most 10 000 (for the CLI).
-    pub async fn admin_list(
-        &self,
-        tenant: &str,
         kind: ResourceKind,
         filter: Option<&str>,
-        ctx: &RequestCtx,
     ) -> ScimResult<Vec<Value>> {
-        let t = self.tenant_named(tenant).await?;
-        let view = self.view(kind)?;
+        let view = self.core.view(kind)?;
         let filter = filter
             .map(|f| Filter::parse(f).and_then(|f| lower(&f, &view)))
             .transpose()?;
-        let store = self.store.resources(t.id);
+        let store = self.core.store.resources(self.tenant.id);
         let mut out = Vec::new();
         let mut page = PageRequest::Cursor(None);
         while out.len() < 10_000 {
@@ -144,7 +75,7 @@ impl ScimService {
                 result
                     .records
                     .iter()
-                    .map(|r| with_provenance(resource_json(r, &ctx.base_url), r)),
+                    .map(|r| with_provenance(resource_json(r, ""), r)),
             );
             match result.next_cursor {
                 Some(c) => page = PageRequest::Cursor(Some(c)),
@@ -154,31 +85,104 @@ impl ScimService {
         Ok(out)
     }
 
-    /// A resource of a tenant as SCIM JSON (for the CLI).
-    pub async fn admin_get(&self, tenant: &str, kind: &str, id: &str) -> ScimResult<Value> {
-        let t = self.tenant_named(tenant).await?;
-        let kind = self.kind_named(kind)?;
+    /// A resource of the tenant as SCIM JSON (for the CLI).
+    pub async fn show_resource(&self, kind: ResourceKind, id: &str) -> ScimResult<Value> {
+        let r = self.record(kind, id).await?;
+        Ok(with_provenance(resource_json(&r, ""), &r))
+    }
+
+    /// A resource of the tenant with its members and groups, or 404.
+    pub(crate) async fn record(&self, kind: ResourceKind, id: &str) -> ScimResult<Record> {
         let rid = parse_id(kind, id)?;
-        let r = self
+        self.core
             .store
-            .resources(t.id)
+            .resources(self.tenant.id)
             .get(kind, &rid, Load::ALL)
             .await?
-            .ok_or_else(|| crate::resource::not_found(kind, id))?;
-        Ok(with_provenance(resource_json(&r, ""), &r))
+            .ok_or_else(|| crate::resource::not_found(kind, id))
+    }
+
+    /// The tenant's soft-deleted resources of a kind.
+    pub async fn trash(&self, kind: ResourceKind) -> ScimResult<Vec<Trashed>> {
+        Ok(self
+            .core
+            .store
+            .resources(self.tenant.id)
+            .list_trash(kind)
+            .await?)
+    }
+}
+
+impl TenantAdmin<'_> {
+    /// A local user from a SCIM representation (`scimd import`, audited
+    /// with path `import`).
+    pub async fn import_user(
+        &self,
+        body: &Value,
+        auth_provider: Option<&str>,
+    ) -> ScimResult<Imported> {
+        self.create_local_user(body, auth_provider, "import").await
+    }
+
+    /// A local user from a SCIM representation; `via` is the audit entry's
+    /// path: the command that created it (`import`, `user create`).
+    pub async fn create_local_user(
+        &self,
+        body: &Value,
+        auth_provider: Option<&str>,
+        via: &str,
+    ) -> ScimResult<Imported> {
+        let core = self.core;
+        let view = core.view(ResourceKind::User)?;
+        let mut doc: Map<String, Value> = normalize(body, &view, &Tolerances::lenient())?;
+        doc.shift_remove("password");
+        scim_core::resource::apply_defaults(&view.core.id, None, &mut doc, false);
+        crate::resource::strip_provenance(&mut doc);
+        let provider = auth_provider
+            .filter(|p| !p.is_empty())
+            .unwrap_or(LOCAL_PROVIDER);
+        let id = core.ids.new_id();
+        let now = core.clock.now();
+        let journal = change(
+            &self.actor.origin(via),
+            Change {
+                at: now,
+                status: 201,
+                action: "create-local",
+                event: "create",
+                kind: ResourceKind::User,
+                id: id.as_str(),
+                old: None,
+                new: Some(&doc),
+                extra: &[],
+            },
+        );
+        let record = NewRecord {
+            kind: ResourceKind::User,
+            id: id.clone(),
+            created: now,
+            provenance: Provenance::local(provider),
+            keys: keys(ResourceKind::User, &doc, core.config.unique_group_names),
+            doc,
+            members: Vec::new(),
+            journal,
+        };
+        match core.store.resources(self.tenant.id).insert(record).await {
+            Ok(_) => Ok(Imported::Created(id)),
+            Err(StoreError::Uniqueness(m)) => Ok(Imported::Skipped(m)),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Changes a resource locally: refused (403) while SCIM manages it,
     /// unless `unmanage` is the change.
     async fn local_update(
         &self,
-        tenant: &str,
         kind: ResourceKind,
         id: &str,
         mut change: impl FnMut(&Record) -> ScimResult<Update> + Send + 'static,
         unmanaging: bool,
     ) -> ScimResult<Record> {
-        let t = self.tenant_named(tenant).await?;
         let rid = parse_id(kind, id)?;
         let update = move |current: &Record| {
             if current.provenance.managed && !unmanaging {
@@ -187,7 +191,7 @@ impl ScimService {
             change(current)
         };
         let target = crate::resource::Modify {
-            tenant: t.id,
+            tenant: self.tenant.id,
             kind,
             id: &rid,
             load: Load::NONE,
@@ -195,36 +199,19 @@ impl ScimService {
             body: None,
         };
         Ok(self
+            .core
             .modify(target, update)
             .await?
             .ok_or_else(|| crate::resource::not_found(kind, id))?
             .record)
     }
 
-    /// Activates or deactivates a local user.
-    pub async fn admin_set_active(
-        &self,
-        tenant: &str,
-        id: &str,
-        active: bool,
-    ) -> ScimResult<Record> {
-        self.admin_set_active_by(&LocalActor::default(), tenant, id, active)
-            .await
-    }
-
-    /// [`ScimService::admin_set_active`] by a named actor (a console admin).
-    pub async fn admin_set_active_by(
-        &self,
-        actor: &LocalActor,
-        tenant: &str,
-        id: &str,
-        active: bool,
-    ) -> ScimResult<Record> {
-        let actor = actor.clone();
-        let now = self.clock.now();
-        let unique_groups = self.config.unique_group_names;
+    /// Activates or deactivates a local user; refused (403) for a managed one.
+    pub async fn set_active(&self, id: &str, active: bool) -> ScimResult<Record> {
+        let actor = self.actor.clone();
+        let now = self.core.clock.now();
+        let unique_groups = self.core.config.unique_group_names;
         self.local_update(
-            tenant,
             ResourceKind::User,
             id,
             move |current| {
@@ -240,15 +227,17 @@ impl ScimService {
                 };
                 let journal = change(
                     &actor.origin(action),
-                    now,
-                    200,
-                    action,
-                    "patch",
-                    ResourceKind::User,
-                    current.id.as_str(),
-                    Some(&current.doc),
-                    Some(&doc),
-                    &[],
+                    Change {
+                        at: now,
+                        status: 200,
+                        action,
+                        event: "patch",
+                        kind: ResourceKind::User,
+                        id: current.id.as_str(),
+                        old: Some(&current.doc),
+                        new: Some(&doc),
+                        extra: &[],
+                    },
                 );
                 Ok(Update {
                     doc: Some((doc, k)),
@@ -264,24 +253,10 @@ impl ScimService {
 
     /// Releases a resource from SCIM management, so local administration
     /// may change it.
-    pub async fn unmanage(&self, tenant: &str, kind: &str, id: &str) -> ScimResult<Record> {
-        self.unmanage_by(&LocalActor::default(), tenant, kind, id)
-            .await
-    }
-
-    /// [`ScimService::unmanage`] by a named actor (a console admin).
-    pub async fn unmanage_by(
-        &self,
-        actor: &LocalActor,
-        tenant: &str,
-        kind: &str,
-        id: &str,
-    ) -> ScimResult<Record> {
-        let actor = actor.clone();
-        let kind = self.kind_named(kind)?;
-        let now = self.clock.now();
+    pub async fn unmanage(&self, kind: ResourceKind, id: &str) -> ScimResult<Record> {
+        let actor = self.actor.clone();
+        let now = self.core.clock.now();
         self.local_update(
-            tenant,
             kind,
             id,
             move |current| {
@@ -290,7 +265,7 @@ impl ScimService {
                 let origin = actor.origin("unmanage");
                 let diff = vec![serde_json::json!({"op": "replace", "path": "managed", "old": true, "new": false})];
                 let journal = scim_store::Journal {
-                    audit: Some(origin.entry(now, 200, "unmanage", Some(kind), Some(current.id.as_str()), None, diff)),
+                    audit: Some(origin.entry(Entry::new(now, 200, "unmanage").about(Some(kind), Some(current.id.as_str())).diff(diff))),
                     ..scim_store::Journal::default()
                 };
                 Ok(Update {
@@ -306,23 +281,9 @@ impl ScimService {
     }
 
     /// Deletes a local resource; refused (403) while SCIM manages it.
-    pub async fn admin_delete(&self, tenant: &str, kind: &str, id: &str) -> ScimResult<()> {
-        self.admin_delete_by(&LocalActor::default(), tenant, kind, id)
-            .await
-    }
-
-    /// [`ScimService::admin_delete`] by a named actor (a console admin).
-    pub async fn admin_delete_by(
-        &self,
-        actor: &LocalActor,
-        tenant: &str,
-        kind: &str,
-        id: &str,
-    ) -> ScimResult<()> {
-        let t = self.tenant_named(tenant).await?;
-        let kind = self.kind_named(kind)?;
+    pub async fn delete_resource(&self, kind: ResourceKind, id: &str) -> ScimResult<()> {
         let rid = parse_id(kind, id)?;
-        let store = self.store.resources(t.id);
+        let store = self.core.store.resources(self.tenant.id);
         let current = store
             .get(kind, &rid, Load::NONE)
             .await?
@@ -331,16 +292,18 @@ impl ScimService {
             return Err(managed_error(kind, &current));
         }
         let journal = change(
-            &actor.origin("delete"),
-            self.clock.now(),
-            204,
-            "delete-local",
-            "delete",
-            kind,
-            id,
-            Some(&current.doc),
-            None,
-            &[],
+            &self.actor.origin("delete"),
+            Change {
+                at: self.core.clock.now(),
+                status: 204,
+                action: "delete-local",
+                event: "delete",
+                kind,
+                id,
+                old: Some(&current.doc),
+                new: None,
+                extra: &[],
+            },
         );
         store
             .delete(kind, &rid, Some(current.version), journal)
@@ -348,20 +311,11 @@ impl ScimService {
         Ok(())
     }
 
-    /// A tenant's soft-deleted resources of a kind.
-    pub async fn list_trash(&self, tenant: &str, kind: &str) -> ScimResult<Vec<Trashed>> {
-        let t = self.tenant_named(tenant).await?;
-        let kind = self.kind_named(kind)?;
-        Ok(self.store.resources(t.id).list_trash(kind).await?)
-    }
-
     /// Restores a soft-deleted resource (409 if its name was taken since,
     /// 403 if no seat is free for an active user).
-    pub async fn restore(&self, tenant: &str, kind: &str, id: &str) -> ScimResult<Record> {
-        let t = self.tenant_named(tenant).await?;
-        let kind = self.kind_named(kind)?;
+    pub async fn restore(&self, kind: ResourceKind, id: &str) -> ScimResult<Record> {
         let rid = parse_id(kind, id)?;
-        let store = self.store.resources(t.id);
+        let store = self.core.store.resources(self.tenant.id);
         let trashed = store
             .list_trash(kind)
             .await?
@@ -370,19 +324,25 @@ impl ScimService {
             .ok_or_else(|| {
                 ScimError::NotFound(format!("{} {id:?} is not in the trash", kind.name()))
             })?;
-        let k = keys(kind, &trashed.doc, self.unique_groups(&t.settings));
-        let now = self.clock.now();
-        let journal = change(
-            &Origin::local("restore"),
-            now,
-            200,
-            "restore",
-            "create",
+        let k = keys(
             kind,
-            id,
-            None,
-            Some(&trashed.doc),
-            &[],
+            &trashed.doc,
+            self.core.unique_groups(&self.tenant.settings),
+        );
+        let now = self.core.clock.now();
+        let journal = change(
+            &self.actor.origin("restore"),
+            Change {
+                at: now,
+                status: 200,
+                action: "restore",
+                event: "create",
+                kind,
+                id,
+                old: None,
+                new: Some(&trashed.doc),
+                extra: &[],
+            },
         );
         store
             .restore(kind, &rid, k, trashed.provenance, now, journal)
@@ -390,21 +350,5 @@ impl ScimService {
             .ok_or_else(|| {
                 ScimError::NotFound(format!("{} {id:?} is not in the trash", kind.name()))
             })
-    }
-
-    /// Purges every soft-deleted resource whose retention has ended; each
-    /// one gets an audit entry (`purge`) in the purge's transaction.
-    pub async fn purge_trash(&self) -> ScimResult<u64> {
-        let now = self.clock.now();
-        let audit = Origin::local("purge").entry(
-            now,
-            200,
-            "purge",
-            None,
-            None,
-            Some("the trash retention period ended".into()),
-            Vec::new(),
-        );
-        Ok(self.store.purge_trash(now, audit).await?)
     }
 }

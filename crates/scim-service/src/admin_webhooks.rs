@@ -8,7 +8,8 @@
 //! Delivery itself is the `scim-webhooks` worker's; this module only reads
 //! and changes what the store records.
 
-use crate::ScimService;
+use crate::maintenance::Maintenance;
+use crate::tenant::{TenantAdmin, TenantReader};
 use scim_core::{ScimError, ScimResult};
 use scim_store::{DeadLetter, NewWebhook, Webhook, WebhookFormat};
 use serde_json::{json, Value};
@@ -69,120 +70,27 @@ fn new_secret() -> ScimResult<String> {
     Ok(format!("whsec_{hex}"))
 }
 
-impl ScimService {
-    /// Adds a webhook to a tenant; the returned record carries the secret
-    /// in clear, which is shown only now (the store keeps it sealed). It
-    /// receives events from now on. Its URL may reach loopback,
-    /// link-local and private addresses only with `allow_private`
-    /// (`webhook_target`).
-    pub async fn create_webhook(
-        &self,
-        tenant: &str,
-        url: &str,
-        format: WebhookFormat,
-        full: bool,
-        allow_private: bool,
-    ) -> ScimResult<Webhook> {
-        check_url(url)?;
-        crate::webhook_target::check(url, allow_private).await?;
-        let t = self.tenant_named(tenant).await?;
-        let secret = new_secret()?;
-        let sealed = self
-            .config
-            .webhook_keys
-            .seal(t.id.db_key(), &secret)
-            .map_err(ScimError::InvalidValue)?;
-        let mut hook = self
+impl TenantReader<'_> {
+    /// The tenant's webhook by id, or 404.
+    pub async fn webhook(&self, id: i64) -> ScimResult<Webhook> {
+        self.core
             .store
-            .create_webhook(NewWebhook {
-                tenant: t.id,
-                url: url.to_string(),
-                secret: sealed,
-                format,
-                full,
-                created: self.clock.now(),
-                allow_private,
-            })
-            .await?;
-        hook.secret = secret;
-        Ok(hook)
-    }
-
-    /// A webhook's secret in clear (to sign its deliveries).
-    pub fn webhook_secret(&self, hook: &Webhook) -> ScimResult<String> {
-        self.config
-            .webhook_keys
-            .open(hook.tenant.db_key(), &hook.secret)
-            .map_err(ScimError::Internal)
-    }
-
-    /// Seals every webhook secret stored in clear (by an earlier release)
-    /// or under a key other than the sealing one, then has the store
-    /// overwrite what the old values left in its files; returns how many.
-    /// `serve` and `migrate` run it when a key is configured. A secret
-    /// that no configured key opens is left as it is (and logged).
-    pub async fn seal_webhook_secrets(&self) -> ScimResult<u64> {
-        let keys = &self.config.webhook_keys;
-        if !keys.can_seal() {
-            return Ok(0);
-        }
-        let mut n = 0;
-        for hook in self.store.list_webhooks(None).await? {
-            if keys.is_current(&hook.secret) {
-                continue;
-            }
-            let tenant = hook.tenant.db_key();
-            let clear = match keys.open(tenant, &hook.secret) {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::error!(webhook = hook.id, error = %e, "cannot re-seal a webhook secret");
-                    continue;
-                }
-            };
-            let sealed = keys.seal(tenant, &clear).map_err(ScimError::Internal)?;
-            if self
-                .store
-                .set_webhook_secret(hook.id, &hook.secret, &sealed)
-                .await?
-            {
-                n += 1;
-            }
-        }
-        if n > 0 {
-            self.store.scrub_free_space().await?;
-        }
-        Ok(n)
-    }
-
-    /// A tenant's webhook by id, or 404.
-    pub async fn webhook(&self, tenant: &str, id: i64) -> ScimResult<Webhook> {
-        let t = self.tenant_named(tenant).await?;
-        self.store
-            .list_webhooks(Some(t.id))
+            .list_webhooks(Some(self.tenant.id))
             .await?
             .into_iter()
             .find(|h| h.id == id)
-            .ok_or_else(|| ScimError::NotFound(format!("tenant {tenant:?} has no webhook {id}")))
+            .ok_or_else(|| {
+                ScimError::NotFound(format!("tenant {:?} has no webhook {id}", self.tenant.name))
+            })
     }
 
-    /// A tenant's webhooks with their delivery status.
-    pub async fn list_webhooks(&self, tenant: &str) -> ScimResult<Vec<WebhookStatus>> {
-        let t = self.tenant_named(tenant).await?;
-        let hooks = self.store.list_webhooks(Some(t.id)).await?;
-        self.with_status(hooks).await
-    }
-
-    /// Every tenant's webhooks with their delivery status (metrics).
-    pub async fn all_webhooks(&self) -> ScimResult<Vec<WebhookStatus>> {
-        let hooks = self.store.list_webhooks(None).await?;
-        self.with_status(hooks).await
-    }
-
-    async fn with_status(&self, hooks: Vec<Webhook>) -> ScimResult<Vec<WebhookStatus>> {
+    /// The tenant's webhooks with their delivery status.
+    pub async fn webhooks(&self) -> ScimResult<Vec<WebhookStatus>> {
+        let store = &self.core.store;
+        let hooks = store.list_webhooks(Some(self.tenant.id)).await?;
         let mut out = Vec::with_capacity(hooks.len());
         for hook in hooks {
-            let pending = self
-                .store
+            let pending = store
                 .count_events(hook.tenant, hook.cursor, PENDING_CAP)
                 .await?;
             out.push(WebhookStatus { hook, pending });
@@ -190,30 +98,80 @@ impl ScimService {
         Ok(out)
     }
 
+    /// A webhook's dead letters, oldest event first.
+    pub async fn dead_letters(&self, id: i64) -> ScimResult<Vec<DeadLetter>> {
+        let hook = self.webhook(id).await?;
+        Ok(self.core.store.dead_letters(hook.id).await?)
+    }
+}
+
+impl TenantAdmin<'_> {
+    /// Adds a webhook to the tenant; the returned record carries the
+    /// secret in clear, which is shown only now (the store keeps it
+    /// sealed). It receives events from now on. Its URL may reach
+    /// loopback, link-local and private addresses only with
+    /// `allow_private` (`webhook_target`).
+    pub async fn create_webhook(
+        &self,
+        url: &str,
+        format: WebhookFormat,
+        full: bool,
+        allow_private: bool,
+    ) -> ScimResult<Webhook> {
+        check_url(url)?;
+        crate::webhook_target::check(url, allow_private).await?;
+        let secret = new_secret()?;
+        let sealed = self
+            .core
+            .config
+            .webhook_keys
+            .seal(self.tenant.id.db_key(), &secret)
+            .map_err(ScimError::InvalidValue)?;
+        let mut hook = self
+            .core
+            .store
+            .create_webhook(NewWebhook {
+                tenant: self.tenant.id,
+                url: url.to_string(),
+                secret: sealed,
+                format,
+                full,
+                created: self.core.clock.now(),
+                allow_private,
+            })
+            .await?;
+        hook.secret = secret;
+        Ok(hook)
+    }
+
+    /// A webhook's secret in clear (to sign a test delivery).
+    pub fn webhook_secret(&self, hook: &Webhook) -> ScimResult<String> {
+        self.core
+            .config
+            .webhook_keys
+            .open(hook.tenant.db_key(), &hook.secret)
+            .map_err(ScimError::Internal)
+    }
+
     /// Deletes a webhook and its dead letters.
-    pub async fn delete_webhook(&self, tenant: &str, id: i64) -> ScimResult<()> {
-        let t = self.tenant_named(tenant).await?;
-        if self.store.delete_webhook(t.id, id).await? {
+    pub async fn delete_webhook(&self, id: i64) -> ScimResult<()> {
+        if self.core.store.delete_webhook(self.tenant.id, id).await? {
             Ok(())
         } else {
             Err(ScimError::NotFound(format!(
-                "tenant {tenant:?} has no webhook {id}"
+                "tenant {:?} has no webhook {id}",
+                self.tenant.name
             )))
         }
-    }
-
-    /// A webhook's dead letters, oldest event first.
-    pub async fn webhook_dead_letters(&self, tenant: &str, id: i64) -> ScimResult<Vec<DeadLetter>> {
-        let hook = self.webhook(tenant, id).await?;
-        Ok(self.store.dead_letters(hook.id).await?)
     }
 
     /// Queues dead letters for redelivery (one event, or all of the
     /// webhook's); returns how many. The worker delivers them before the
     /// queue and removes each once delivered.
-    pub async fn redeliver(&self, tenant: &str, id: i64, event: Option<i64>) -> ScimResult<u64> {
-        let hook = self.webhook(tenant, id).await?;
+    pub async fn redeliver(&self, id: i64, event: Option<i64>) -> ScimResult<u64> {
+        let hook = self.webhook(id).await?;
         let n = self
+            .core
             .store
             .requeue_dead_letters(hook.tenant, hook.id, event)
             .await?;
@@ -231,7 +189,7 @@ impl ScimService {
         let mut b = [0u8; 8];
         crate::ids::random_bytes(&mut b).map_err(ScimError::Internal)?;
         let nonce: String = b.iter().map(|x| format!("{x:02x}")).collect();
-        let now = self.clock.now().unix_millis();
+        let now = self.core.clock.now().unix_millis();
         Ok(json!({
             "jti": format!("scimd-test-{nonce}"),
             "iat": now / 1000,
@@ -239,6 +197,46 @@ impl ScimService {
             "aud": [hook.url],
             "events": {(crate::set::TEST_EVENT): {}},
         }))
+    }
+}
+
+impl Maintenance<'_> {
+    /// Seals every webhook secret stored in clear (by an earlier release)
+    /// or under a key other than the sealing one, then has the store
+    /// overwrite what the old values left in its files; returns how many.
+    /// `serve` runs it when a key is configured. A secret that no
+    /// configured key opens is left as it is (and logged).
+    pub async fn seal_webhook_secrets(&self) -> ScimResult<u64> {
+        let keys = &self.core.config.webhook_keys;
+        if !keys.can_seal() {
+            return Ok(0);
+        }
+        let store = &self.core.store;
+        let mut n = 0;
+        for hook in store.list_webhooks(None).await? {
+            if keys.is_current(&hook.secret) {
+                continue;
+            }
+            let tenant = hook.tenant.db_key();
+            let clear = match keys.open(tenant, &hook.secret) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!(webhook = hook.id, error = %e, "cannot re-seal a webhook secret");
+                    continue;
+                }
+            };
+            let sealed = keys.seal(tenant, &clear).map_err(ScimError::Internal)?;
+            if store
+                .set_webhook_secret(hook.id, &hook.secret, &sealed)
+                .await?
+            {
+                n += 1;
+            }
+        }
+        if n > 0 {
+            store.scrub_free_space().await?;
+        }
+        Ok(n)
     }
 }
 

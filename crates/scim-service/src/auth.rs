@@ -11,8 +11,8 @@
 //! is scoped to.
 
 use crate::ids::random_bytes;
-use crate::profile::Profile;
-use crate::ScimService;
+use crate::Service;
+use scim_core::profile::Profile;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{
     Connection, ConnectionId, ConnectionPolicy, Credential, TenantId, TenantSettings,
@@ -159,7 +159,7 @@ fn bearer_token(authorization: Option<&str>) -> ScimResult<&str> {
         .ok_or_else(|| ScimError::Unauthorized("use the Bearer authentication scheme".into()))
 }
 
-impl ScimService {
+impl Service {
     /// Checks an `Authorization` header value and returns the caller.
     pub async fn authenticate(&self, authorization: Option<&str>) -> ScimResult<Principal> {
         self.authenticate_caller(authorization, None)
@@ -167,7 +167,7 @@ impl ScimService {
             .map_err(|r| r.error)
     }
 
-    /// [`ScimService::authenticate`] for a request from `client` (its
+    /// [`Service::authenticate`] for a request from `client` (its
     /// address, when known), telling who was refused by a rate limit. An
     /// address that failed authentication too often is refused with 429
     /// before its token is looked up (`auth_limit`).
@@ -180,23 +180,23 @@ impl ScimService {
         let hash = token.as_ref().ok().map(|t| hash_token(t));
         let now = std::time::Instant::now();
         if let Some(addr) = client {
-            self.auth_failures.check(addr, hash.as_deref(), now)?;
+            self.core.auth_failures.check(addr, hash.as_deref(), now)?;
         }
         let token = token?;
         let hash = hash.unwrap_or_else(|| hash_token(token));
         let who = match self.identify(&hash).await {
             Ok(who) => {
-                self.auth_failures.succeeded(&hash);
+                self.core.auth_failures.succeeded(&hash);
                 who
             }
             Err(e) => {
                 if let (Some(addr), 401) = (client, e.status()) {
-                    self.auth_failures.failed(addr, Some(&hash), now);
+                    self.core.auth_failures.failed(addr, Some(&hash), now);
                 }
                 return Err(e.into());
             }
         };
-        match self.limiter.admit(who.token, who.tenant.db_key(), now) {
+        match self.core.limiter.admit(who.token, who.tenant.db_key(), now) {
             Ok(()) => Ok(who),
             Err(error) => Err(AuthRefusal {
                 error,
@@ -212,6 +212,7 @@ impl ScimService {
             connection,
             tenant,
         } = self
+            .core
             .store
             .credential(hash)
             .await?
@@ -222,13 +223,13 @@ impl ScimService {
                 "the bearer token has been revoked".into(),
             ));
         }
-        if record.expires.is_some_and(|e| e <= self.clock.now()) {
+        if record.expires.is_some_and(|e| e <= self.core.clock.now()) {
             return Err(ScimError::Unauthorized(
                 "the bearer token has expired".into(),
             ));
         }
         let settings = tenant.settings;
-        let profile = Profile::parse(&connection.profile).unwrap_or(Profile::Auto);
+        let profile = connection.profile;
         Ok(Principal {
             tenant: record.tenant,
             settings,

@@ -12,9 +12,14 @@
 //! - `failOnErrors` stops processing after that many errors (§3.7.3).
 //! - Every result but a failed POST carries `location` (§3.7.3).
 //! - `maxOperations` and `maxPayloadSize` are advertised and enforced (413).
+//! - Each result's `status` is part of the BulkResponse body (§3.7.3), so
+//!   this is the one place in the service that turns an [`Outcome`] into a
+//!   status code ([`status_of`]); for single requests the HTTP crate does.
 
-use crate::resource::{kind_of, Preconditions, Reply, RequestCtx};
-use crate::{Principal, ScimService};
+use crate::context::{Preconditions, RequestCtx};
+use crate::outcome::Outcome;
+use crate::resource::kind_of;
+use crate::scim::Scim;
 use scim_core::project::Projection;
 use scim_core::resource::EtagCondition;
 use scim_core::{ScimError, ScimResult};
@@ -116,6 +121,17 @@ fn target_location(op: &Op, created: &HashMap<String, String>, base: &str) -> Op
     }
 }
 
+/// The status of an operation's result in a BulkResponse (RFC 7644
+/// §3.7.3: the status the operation would have answered alone).
+fn status_of(outcome: &Outcome) -> u16 {
+    match outcome {
+        Outcome::Created(..) => 201,
+        Outcome::Found(..) | Outcome::Replaced(..) | Outcome::Patched(..) => 200,
+        Outcome::NotModified(_) => 304,
+        Outcome::Changed(_) | Outcome::Deleted(..) => 204,
+    }
+}
+
 fn result(
     op: &Op,
     status: u16,
@@ -141,32 +157,17 @@ fn result(
     Value::Object(m)
 }
 
-impl ScimService {
+impl Scim<'_> {
     /// Runs a BulkRequest. `payload_size` is the request body's length in
     /// bytes. A request refused as a whole is audited, with what it sent.
-    pub async fn bulk(
-        &self,
-        who: &Principal,
-        body: &Value,
-        payload_size: usize,
-        ctx: &RequestCtx,
-    ) -> ScimResult<Value> {
-        let result = self.bulk_inner(who, body, payload_size, ctx).await;
-        if let Err(e) = &result {
-            self.record_refusal(who, ctx, None, None, Some(body), e)
-                .await;
-        }
-        result
+    pub async fn bulk(&self, body: &Value, payload_size: usize) -> ScimResult<Value> {
+        let result = self.bulk_inner(body, payload_size).await;
+        self.audited(None, None, Some(body), result).await
     }
 
-    async fn bulk_inner(
-        &self,
-        who: &Principal,
-        body: &Value,
-        payload_size: usize,
-        ctx: &RequestCtx,
-    ) -> ScimResult<Value> {
-        let limits = self.config.bulk;
+    async fn bulk_inner(&self, body: &Value, payload_size: usize) -> ScimResult<Value> {
+        let (who, ctx) = (self.who, self.ctx);
+        let limits = self.core.config.bulk;
         if payload_size > limits.max_payload_size {
             return Err(ScimError::PayloadTooLarge(format!(
                 "the bulk request is {payload_size} bytes; maxPayloadSize is {}",
@@ -258,19 +259,24 @@ impl ScimService {
                 Some(r) => Err(ScimError::Conflict(format!(
                     "bulkId {r:?} does not resolve to a created resource"
                 ))),
-                None => self.bulk_one(who, op, &created, ctx).await,
+                None => self.bulk_one(op, &created).await,
             };
             match outcome {
-                Ok(reply) => {
-                    if let (Some(b), Some(loc)) = (&op.bulk_id, &reply.location) {
-                        if let Some(id) = loc.rsplit('/').next() {
-                            created.insert(b.clone(), id.to_string());
-                        }
+                Ok(done) => {
+                    let (kind, id) = done.kind_and_id();
+                    // An operation answered with the resource names it
+                    // (`location`), and its bulkId stands for its id.
+                    let shown = done.body().is_some();
+                    if let (Some(b), true) = (&op.bulk_id, shown) {
+                        created.insert(b.clone(), id.to_string());
                     }
-                    let location = reply
-                        .location
-                        .or_else(|| target_location(op, &created, &ctx.base_url));
-                    results[i] = Some(result(op, reply.status, location, reply.etag, None));
+                    let location = if shown {
+                        Some(crate::render::location(&ctx.base_url, kind, id.as_str()))
+                    } else {
+                        target_location(op, &created, &ctx.base_url)
+                    };
+                    let version = done.version().map(|v| v.etag());
+                    results[i] = Some(result(op, status_of(&done), location, version, None));
                 }
                 Err(e) => {
                     errors += 1;
@@ -304,13 +310,7 @@ impl ScimService {
         )
     }
 
-    async fn bulk_one(
-        &self,
-        who: &Principal,
-        op: &Op,
-        created: &HashMap<String, String>,
-        ctx: &RequestCtx,
-    ) -> ScimResult<Reply> {
+    async fn bulk_one(&self, op: &Op, created: &HashMap<String, String>) -> ScimResult<Outcome> {
         let path = substitute_path(&op.path, created);
         let mut data = op.data.clone().unwrap_or(Value::Null);
         substitute(&mut data, created);
@@ -321,21 +321,24 @@ impl ScimService {
             .first()
             .and_then(|s| kind_of(s.trim_end_matches('s')))
             .ok_or_else(bad_path)?;
-        let pre = Preconditions {
-            if_match: op.version.as_deref().map(EtagCondition::parse),
-            if_none_match: None,
+        // Each operation has its own precondition and no projection, and
+        // the audit log records it with its own method and path.
+        let ctx = RequestCtx {
+            method: format!("BULK {}", op.method),
+            path: path.clone(),
+            projection: Projection::default(),
+            pre: Preconditions {
+                if_match: op.version.as_deref().map(EtagCondition::parse),
+                if_none_match: None,
+            },
+            ..self.ctx.clone()
         };
-        let none = Projection::default();
-        // The audit log records each operation with its own method and path.
-        let mut op_ctx = ctx.clone();
-        op_ctx.method = format!("BULK {}", op.method);
-        op_ctx.path = path.clone();
-        let ctx = &op_ctx;
+        let one = Scim::new(self.core, self.who, &ctx);
         match (op.method.as_str(), segs.as_slice()) {
-            ("POST", [_]) => self.create(who, kind, &data, ctx, &none).await,
-            ("PUT", [_, id]) => self.replace(who, kind, id, &data, ctx, &none, &pre).await,
-            ("PATCH", [_, id]) => self.patch(who, kind, id, &data, ctx, &none, &pre).await,
-            ("DELETE", [_, id]) => self.delete(who, kind, id, &pre, ctx).await,
+            ("POST", [_]) => one.create(kind, &data).await,
+            ("PUT", [_, id]) => one.replace(kind, id, &data).await,
+            ("PATCH", [_, id]) => one.patch(kind, id, &data).await,
+            ("DELETE", [_, id]) => one.delete(kind, id).await,
             ("POST" | "PUT" | "PATCH" | "DELETE", _) => Err(bad_path()),
             (m, _) => Err(ScimError::InvalidValue(format!(
                 "bulk method {m:?} is not POST, PUT, PATCH or DELETE"

@@ -8,8 +8,9 @@
 //! `/ResourceTypes/User` declares the provenance extension that responses
 //! carry when asked for it by name.
 
-use crate::resource::RequestCtx;
-use crate::{internal, ScimService};
+use crate::context::RequestCtx;
+use crate::internal;
+use crate::scim::Scim;
 use scim_core::list::{list_response, Paging};
 use scim_core::schema::{
     ResourceType, Schema, RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA,
@@ -22,19 +23,16 @@ fn base(ctx: &RequestCtx) -> &str {
     ctx.base_url.trim_end_matches('/')
 }
 
-impl ScimService {
+impl Scim<'_> {
     /// `GET /ServiceProviderConfig` as the principal's tenant sees it: with
     /// RFC 9967 §4 `securityEvents` once the tenant has a webhook (a SET
     /// stream) configured; absent means "not currently configured".
-    pub async fn tenant_service_provider_config(
-        &self,
-        who: &crate::Principal,
-        ctx: &RequestCtx,
-    ) -> ScimResult<Value> {
-        let mut v = self.service_provider_config(ctx);
+    pub async fn service_provider_config(&self) -> ScimResult<Value> {
+        let mut v = self.base_config(self.ctx);
         if !self
+            .core
             .store
-            .list_webhooks(Some(who.tenant()))
+            .list_webhooks(Some(self.who.tenant()))
             .await?
             .is_empty()
         {
@@ -43,15 +41,15 @@ impl ScimService {
         }
         // The interop profile's claim, for that connection's tokens only
         // (the other profiles say nothing, as the draft allows).
-        if who.profile().interop_conformant() {
+        if self.who.profile().interop_conformant() {
             v["interopProfileConformant"] = json!(true);
         }
         Ok(v)
     }
 
-    /// `GET /ServiceProviderConfig`.
-    pub fn service_provider_config(&self, ctx: &RequestCtx) -> Value {
-        let c = &self.config;
+    /// The configuration every tenant shares.
+    fn base_config(&self, ctx: &RequestCtx) -> Value {
+        let c = &self.core.config;
         let mut v = json!({
             "schemas": [SERVICE_PROVIDER_CONFIG_SCHEMA],
             "patch": {"supported": true},
@@ -123,8 +121,10 @@ impl ScimService {
     }
 
     /// `GET /ResourceTypes`.
-    pub fn resource_types(&self, ctx: &RequestCtx) -> Value {
+    pub fn resource_types(&self) -> Value {
+        let ctx = self.ctx;
         let items: Vec<Value> = self
+            .core
             .registry
             .resource_types()
             .iter()
@@ -135,8 +135,10 @@ impl ScimService {
     }
 
     /// `GET /ResourceTypes/{id}`.
-    pub fn resource_type(&self, ctx: &RequestCtx, id: &str) -> ScimResult<Value> {
-        self.registry
+    pub fn resource_type(&self, id: &str) -> ScimResult<Value> {
+        let ctx = self.ctx;
+        self.core
+            .registry
             .resource_types()
             .iter()
             .find(|rt| rt.id.eq_ignore_ascii_case(id))
@@ -145,8 +147,10 @@ impl ScimService {
     }
 
     /// `GET /Schemas`.
-    pub fn schemas_list(&self, ctx: &RequestCtx) -> ScimResult<Value> {
+    pub fn schemas(&self) -> ScimResult<Value> {
+        let ctx = self.ctx;
         let items = self
+            .core
             .registry
             .schemas()
             .iter()
@@ -163,11 +167,12 @@ impl ScimService {
     }
 
     /// `GET /Schemas/{id}`.
-    pub fn schema(&self, ctx: &RequestCtx, id: &str) -> ScimResult<Value> {
+    pub fn schema(&self, id: &str) -> ScimResult<Value> {
         let s = self
+            .core
             .registry
             .schema(id)
             .ok_or_else(|| ScimError::NotFound(format!("no schema {id:?}")))?;
-        self.schema_json(s, ctx)
+        self.schema_json(s, self.ctx)
     }
 }

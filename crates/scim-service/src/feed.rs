@@ -15,8 +15,8 @@
 //! cursors of earlier releases (store-wide sequence numbers) still resume
 //! where they left off.
 
+use crate::scim::Scim;
 use crate::set::security_event;
-use crate::{Principal, RequestCtx, ScimService};
 use scim_core::{ScimError, ScimResult};
 use serde_json::{json, Value};
 
@@ -43,14 +43,10 @@ fn parse_cursor(c: &str) -> ScimResult<Cursor> {
         .ok_or_else(|| ScimError::InvalidCursor(format!("{c:?} is not a cursor this feed issued")))
 }
 
-impl ScimService {
+impl Scim<'_> {
     /// A page of the principal's tenant's change feed.
-    pub async fn feed(
-        &self,
-        who: &Principal,
-        ctx: &RequestCtx,
-        pairs: &[(String, String)],
-    ) -> ScimResult<Value> {
+    pub async fn feed(&self, pairs: &[(String, String)]) -> ScimResult<Value> {
+        let (who, ctx) = (self.who, self.ctx);
         let get = |k: &str| {
             pairs
                 .iter()
@@ -62,7 +58,7 @@ impl ScimService {
             Some(Err(e)) => return Err(e),
             Some(Ok(Cursor::After(n))) => n,
             Some(Ok(Cursor::AfterSeq(seq))) => {
-                self.store.event_number_at(who.tenant(), seq).await?
+                self.core.store.event_number_at(who.tenant(), seq).await?
             }
         };
         let count = match get("count") {
@@ -82,6 +78,7 @@ impl ScimService {
             }
         };
         let mut events = self
+            .core
             .store
             .events(who.tenant(), after, count.saturating_add(1))
             .await?;

@@ -224,30 +224,20 @@ impl Origin {
     }
 
     /// An audit entry of this origin.
-    #[allow(clippy::too_many_arguments)]
-    pub fn entry(
-        &self,
-        at: Timestamp,
-        status: u16,
-        action: &str,
-        kind: Option<ResourceKind>,
-        id: Option<&str>,
-        detail: Option<String>,
-        diff: Vec<Value>,
-    ) -> AuditEntry {
+    pub fn entry(&self, e: Entry<'_>) -> AuditEntry {
         AuditEntry {
-            at: at.unix_millis(),
+            at: e.at.unix_millis(),
             connection: self.connection,
             request_id: self.request_id.clone(),
             method: self.method.clone(),
             path: self.path.clone(),
             profile: self.profile.clone(),
-            status,
-            action: action.into(),
-            resource_type: kind.map(|k| k.name().to_string()),
-            resource_id: id.map(str::to_string),
-            detail: detail.map(|d| self.removed.scrub(&d)),
-            diff: Value::Array(diff),
+            status: e.status,
+            action: e.action.into(),
+            resource_type: e.kind.map(|k| k.name().to_string()),
+            resource_id: e.id.map(str::to_string),
+            detail: e.detail.map(|d| self.removed.scrub(&d)),
+            diff: Value::Array(e.diff),
             sent: self.sent.as_ref().map(|(v, _)| v.clone()),
             sent_truncated: self.sent.as_ref().is_some_and(|(_, cut)| *cut),
             admin: self.admin.clone(),
@@ -290,24 +280,88 @@ fn active(doc: &Map<String, Value>) -> bool {
     doc.get("active").and_then(Value::as_bool).unwrap_or(true)
 }
 
-/// The journal of a change from `old` to `new` (`None`: created or
-/// deleted) made by `event` (`create`, `put`, `patch`, `delete`), with the
-/// audit `action` and `status`. A user's activation or deactivation adds
-/// `prov:activate` / `prov:deactivate`. Every event carries the resource's
-/// `externalId` when it has one (after the change, else before it).
-#[allow(clippy::too_many_arguments)]
-pub fn change(
-    origin: &Origin,
-    at: Timestamp,
-    status: u16,
-    action: &str,
-    event: &str,
-    kind: ResourceKind,
-    id: &str,
-    old: Option<&Map<String, Value>>,
-    new: Option<&Map<String, Value>>,
-    extra_attributes: &[&str],
-) -> Journal {
+/// What one audit entry records besides its origin.
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    pub at: Timestamp,
+    /// The status the request was answered with.
+    pub status: u16,
+    pub action: &'a str,
+    pub kind: Option<ResourceKind>,
+    pub id: Option<&'a str>,
+    pub detail: Option<String>,
+    pub diff: Vec<Value>,
+}
+
+impl<'a> Entry<'a> {
+    /// An entry about no resource, without detail or diff.
+    pub fn new(at: Timestamp, status: u16, action: &'a str) -> Entry<'a> {
+        Entry {
+            at,
+            status,
+            action,
+            kind: None,
+            id: None,
+            detail: None,
+            diff: Vec::new(),
+        }
+    }
+
+    /// This entry about a resource (`id` may name none of kind `kind`).
+    pub fn about(mut self, kind: Option<ResourceKind>, id: Option<&'a str>) -> Entry<'a> {
+        self.kind = kind;
+        self.id = id;
+        self
+    }
+
+    /// This entry with a detail.
+    pub fn detail(mut self, detail: String) -> Entry<'a> {
+        self.detail = Some(detail);
+        self
+    }
+
+    /// This entry with a diff.
+    pub fn diff(mut self, diff: Vec<Value>) -> Entry<'a> {
+        self.diff = diff;
+        self
+    }
+}
+
+/// A change of one resource from `old` to `new` (`None`: created or
+/// deleted), for its journal.
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'a> {
+    pub at: Timestamp,
+    /// The status the request is answered with.
+    pub status: u16,
+    /// The audit action (`create`, `replace`, `adopt`, `soft-delete`, …).
+    pub action: &'a str,
+    /// The provisioning event (`create`, `put`, `patch`, `delete`).
+    pub event: &'a str,
+    pub kind: ResourceKind,
+    pub id: &'a str,
+    pub old: Option<&'a Map<String, Value>>,
+    pub new: Option<&'a Map<String, Value>>,
+    /// Attributes changed outside the document (a group's `members`).
+    pub extra: &'a [&'a str],
+}
+
+/// The journal of a change made by `origin`: its audit entry with the
+/// diff, and its provisioning event; a user's activation or deactivation
+/// adds `prov:activate` / `prov:deactivate`. Every event carries the
+/// resource's `externalId` when it has one (after the change, else before it).
+pub fn change(origin: &Origin, c: Change<'_>) -> Journal {
+    let Change {
+        at,
+        status,
+        action,
+        event,
+        kind,
+        id,
+        old,
+        new,
+        extra: extra_attributes,
+    } = c;
     let empty = Map::new();
     let d = diff(old.unwrap_or(&empty), new.unwrap_or(&empty));
     let mut attributes = touched(&d);
@@ -341,174 +395,17 @@ pub fn change(
         d.push(json!({"op": "replace", "path": a}));
     }
     Journal {
-        audit: Some(origin.entry(at, status, action, Some(kind), Some(id), None, d)),
+        audit: Some(
+            origin.entry(
+                Entry::new(at, status, action)
+                    .about(Some(kind), Some(id))
+                    .diff(d),
+            ),
+        ),
         events,
         ..Journal::default()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn m(v: Value) -> Map<String, Value> {
-        v.as_object().unwrap().clone()
-    }
-
-    #[test]
-    fn diffs_are_structured_and_redacted() {
-        let old = m(
-            json!({"userName": "a", "name": {"givenName": "A", "familyName": "B"}, "title": "x", "password": "p1"}),
-        );
-        let new = m(
-            json!({"userName": "a", "name": {"givenName": "Z", "familyName": "B"}, "active": false, "password": "p2"}),
-        );
-        let d = diff(&old, &new);
-        assert_eq!(
-            Value::Array(d.clone()),
-            json!([
-                {"op": "replace", "path": "name.givenName", "old": "A", "new": "Z"},
-                {"op": "add", "path": "active", "new": false},
-                {"op": "replace", "path": "password", "old": REDACTED, "new": REDACTED},
-                {"op": "remove", "path": "title", "old": "x"}
-            ])
-        );
-        assert_eq!(touched(&d), ["name", "active", "password", "title"]);
-        assert!(!serde_json::to_string(&d).unwrap().contains("p1"));
-    }
-
-    #[test]
-    fn sent_bodies_are_redacted_and_capped() {
-        // By the schema, not by names: `clientSecret` is no attribute.
-        let body = json!({"userName": "a", "password": "p1", "x": {"clientSecret": "s"}});
-        let (v, cut) = sent(&body);
-        assert!(!cut);
-        assert_eq!(
-            v,
-            json!({"userName": "a", "password": REDACTED, "x": {"clientSecret": "s"}})
-        );
-        let patch = json!({"Operations": [{"op": "Replace", "path": "PASSWORD", "value": "p1"}]});
-        assert_eq!(sent(&patch).0["Operations"][0]["value"], json!(REDACTED));
-        let big =
-            json!({"Operations": [{"op": "add", "value": "é".repeat(SENT_CAP)}], "password": "p1"});
-        let (v, cut) = sent(&big);
-        assert!(cut);
-        let text = v.as_str().unwrap();
-        assert!(text.len() <= SENT_CAP + '…'.len_utf8() && text.ends_with('…'));
-        assert!(serde_json::from_str::<Value>(text).is_err());
-        // Redaction happens before the cut.
-        let small_first = json!({"password": "p1", "pad": "x".repeat(SENT_CAP)});
-        assert!(!sent(&small_first).0.as_str().unwrap().contains("p1"));
-    }
-
-    #[test]
-    fn every_secret_attribute_is_redacted() {
-        fn walk(attrs: &[scim_core::schema::Attribute], out: &mut Vec<String>) {
-            for a in attrs {
-                if scim_core::redact::is_secret(a) {
-                    out.push(a.name.clone());
-                }
-                walk(&a.sub_attributes, out);
-            }
-        }
-        let reg = crate::registry().unwrap();
-        let mut names = Vec::new();
-        for s in reg.schemas() {
-            walk(&s.attributes, &mut names);
-        }
-        assert!(names.iter().any(|n| n == "password"), "{names:?}");
-        for n in names {
-            let (v, _) = sent(
-                &json!({ n.clone(): "v1", "Operations": [{"op": "add", "path": n.clone(), "value": "v2"}]}),
-            );
-            assert!(
-                !v.to_string().contains("v1") && !v.to_string().contains("v2"),
-                "{n}: {v}"
-            );
-        }
-    }
-
-    #[test]
-    fn refusal_details_never_repeat_a_redacted_value() {
-        let at = Timestamp::from_unix_millis(0).unwrap();
-        let body =
-            json!({"Operations": [{"op": "replace", "path": "password", "value": "Sup3r-secret"}]});
-        let origin = Origin::local("patch").with_sent(&body);
-        let e = origin.entry(
-            at,
-            400,
-            "refused",
-            None,
-            None,
-            Some("bad value \"Sup3r-secret\"".into()),
-            vec![],
-        );
-        assert_eq!(e.detail.as_deref(), Some("bad value \"[redacted]\""));
-        assert!(!format!("{origin:?}").contains("Sup3r"));
-    }
-
-    #[test]
-    fn local_actors_name_the_admin() {
-        let at = Timestamp::from_unix_millis(0).unwrap();
-        let cli = LocalActor::default().origin("delete");
-        let e = cli.entry(at, 204, "delete-local", None, None, None, vec![]);
-        assert_eq!((e.admin, e.request_id.as_str()), (None, ""));
-        let console = LocalActor {
-            admin: Some("alice".into()),
-            request_id: "r-1".into(),
-        };
-        let e = console.origin("disable-local").entry(
-            at,
-            200,
-            "disable-local",
-            None,
-            None,
-            None,
-            vec![],
-        );
-        assert_eq!(
-            (e.admin.as_deref(), e.request_id.as_str(), e.path.as_str()),
-            (Some("alice"), "r-1", "disable-local")
-        );
-    }
-
-    #[test]
-    fn deactivation_adds_its_event() {
-        let origin = Origin::local("test");
-        let at = Timestamp::from_unix_millis(0).unwrap();
-        let old = m(json!({"userName": "a", "externalId": "x1", "active": true}));
-        let new = m(json!({"userName": "a", "externalId": "x1", "active": false}));
-        let j = change(
-            &origin,
-            at,
-            200,
-            "patch",
-            "patch",
-            ResourceKind::User,
-            "u1",
-            Some(&old),
-            Some(&new),
-            &[],
-        );
-        let kinds: Vec<&str> = j.events.iter().map(|e| e.event.as_str()).collect();
-        assert_eq!(kinds, ["patch", "deactivate"]);
-        assert_eq!(j.events[0].attributes, ["active"]);
-        assert_eq!(j.events[0].data.as_ref().unwrap()["id"], "u1");
-        // Every event names the subject's externalId, a deletion's too.
-        let ext: Vec<Option<&str>> = j.events.iter().map(|e| e.external_id.as_deref()).collect();
-        assert_eq!(ext, [Some("x1"), Some("x1")]);
-        let gone = change(
-            &origin,
-            at,
-            204,
-            "delete",
-            "delete",
-            ResourceKind::User,
-            "u1",
-            Some(&old),
-            None,
-            &[],
-        );
-        assert_eq!(gone.events[0].external_id.as_deref(), Some("x1"));
-    }
-}
+mod tests;

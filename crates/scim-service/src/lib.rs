@@ -1,12 +1,32 @@
-//! scimd's use cases, over the storage port.
+//! scimd's use cases, over the storage port, split by capability.
 //!
-//! [`ScimService`] authenticates callers ([`auth`]), administers tenants and
-//! tokens ([`admin`]), serves SCIM resources ([`resource`]), Bulk ([`bulk`])
-//! and discovery ([`discovery`]), and the admin console ([`console`]). Handlers call one method and map its
-//! result; business rules live here, SQL lives in the stores.
+//! One `Core` (`state.rs`) holds the shared state. It is reached only through
+//! handles that say who asks:
+//!
+//! - [`Service`]: what requests reach. [`Service::authenticate`] makes a
+//!   [`Principal`] from a bearer token, and only a principal opens the SCIM
+//!   API ([`Scim`]: resources, Bulk, discovery, the change feed).
+//!   [`Service::sessions`] signs console admins in, and only an
+//!   [`AdminPrincipal`] opens the console ([`Console`]). Readiness and
+//!   metrics are [`Status`].
+//! - [`Operator`]: the command line's principal, made only from the store
+//!   itself (so only the binary, which opens the backends, holds one). It
+//!   administers everything and runs the [`Maintenance`].
+//!
+//! Administration is typed by what it may do: [`TenantReader`] reads one
+//! tenant, [`TenantAdmin`] changes it, [`SystemAdmin`] manages tenants and
+//! admin accounts. A console admin gets each only through the role check in
+//! [`Console`]; the operator gets them without one.
+//!
+//! The SCIM API answers with domain [`Outcome`]s (created, replaced,
+//! deleted, …, with the resource's identity and version); the HTTP crate
+//! turns them into status codes and headers. Every SCIM call takes one
+//! [`RequestCtx`] (base URL, client, correlation id, projection and
+//! preconditions) instead of long argument lists.
 //!
 //! Invariant: every resource access goes through `store.resources(tenant)`
-//! with the tenant of an authenticated [`Principal`].
+//! with the tenant of an authenticated [`Principal`], or of a tenant an
+//! operator principal reaches.
 //! Invariant: time and ids come from the injected [`Clock`] and
 //! [`IdGenerator`], so tests control both.
 
@@ -22,134 +42,43 @@ pub mod clock;
 pub mod compute;
 pub mod config;
 pub mod console;
+pub mod context;
 pub mod discovery;
 pub mod feed;
 pub mod ids;
 pub mod journal;
-pub mod profile;
+pub mod maintenance;
+pub mod outcome;
 pub mod provenance;
 pub mod ratelimit;
 pub mod render;
 pub mod resource;
+pub mod scim;
+pub mod service;
 pub mod set;
+mod state;
+pub mod system;
+pub mod tenant;
 pub mod webhook_keys;
 pub mod webhook_target;
 
-#[cfg(test)]
-mod interop_tests;
-
+pub use admin::{kind_named, IssuedToken};
 pub use auth::{AuthRefusal, Principal};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::ServiceConfig;
+pub use console::{AdminPrincipal, Console, Sessions};
+pub use context::{Preconditions, RequestCtx};
 pub use ids::{IdGenerator, Sequential, UuidV7};
-pub use profile::Profile;
-pub use resource::{Reply, RequestCtx};
+pub use maintenance::{Maintenance, Status};
+pub use outcome::{Outcome, ResourceRef};
+pub use scim::Scim;
+pub use scim_core::profile::{Profile, ENTRA_AGENTS};
+pub use service::{Operator, Service};
+pub use state::registry;
+pub use system::SystemAdmin;
+pub use tenant::{TenantAdmin, TenantReader};
 
-use scim_core::schema::{SchemaRegistry, GROUP_SCHEMA};
-use scim_core::{ScimError, ScimResult};
-use scim_store::Store;
-use std::sync::Arc;
-
-/// The SCIM service: a store, the schemas, and the injected clock and ids.
-#[derive(Clone)]
-pub struct ScimService {
-    pub(crate) store: Arc<dyn Store>,
-    pub(crate) registry: Arc<SchemaRegistry>,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) ids: Arc<dyn IdGenerator>,
-    pub(crate) config: Arc<ServiceConfig>,
-    pub(crate) limiter: Arc<ratelimit::Limiter>,
-    /// Where heavy computations run ([`compute`]).
-    pub(crate) compute: Arc<compute::Compute>,
-    pub(crate) login_limiter: Arc<console::limit::LoginLimiter>,
-    /// Failed bearer authentication per client address.
-    pub(crate) auth_failures: Arc<auth_limit::AuthFailureLimiter>,
-    /// Circuit-breaker trips by this process (for `/metrics`).
-    pub(crate) breaker_trips: Arc<std::sync::atomic::AtomicU64>,
-}
-
-/// The registry scimd serves: RFC 7643 schemas, group members stored apart.
-pub fn registry() -> ScimResult<SchemaRegistry> {
-    let mut reg = SchemaRegistry::builtin()?;
-    reg.mark_external(GROUP_SCHEMA, "members")?;
-    let provenance =
-        provenance::schema_json().map_err(|e| internal(&format!("provenance schema: {e}")))?;
-    // Published in /Schemas but not a resource-type extension: its values
-    // are server-set and returned only when asked for by name, so clients
-    // that validate or exercise every declared extension never meet it.
-    reg.publish(&provenance)?;
-    Ok(reg)
-}
-
-impl ScimService {
-    /// A service over `store` with the system clock and random ids.
-    pub fn new(store: Arc<dyn Store>, config: ServiceConfig) -> ScimResult<ScimService> {
-        ScimService::with(store, config, Arc::new(SystemClock), Arc::new(UuidV7))
-    }
-
-    /// A service with an explicit clock and id generator.
-    pub fn with(
-        store: Arc<dyn Store>,
-        config: ServiceConfig,
-        clock: Arc<dyn Clock>,
-        ids: Arc<dyn IdGenerator>,
-    ) -> ScimResult<ScimService> {
-        let limiter = Arc::new(ratelimit::Limiter::new(config.rate_limits));
-        let login_limiter = Arc::new(console::limit::LoginLimiter::new(config.login_limits));
-        let auth_failures = Arc::new(auth_limit::AuthFailureLimiter::new(config.auth_failures));
-        Ok(ScimService {
-            store,
-            registry: Arc::new(registry()?),
-            clock,
-            ids,
-            config: Arc::new(config),
-            limiter,
-            compute: Arc::default(),
-            login_limiter,
-            auth_failures,
-            breaker_trips: Arc::default(),
-        })
-    }
-
-    /// The schema registry.
-    pub fn schemas(&self) -> &SchemaRegistry {
-        &self.registry
-    }
-
-    /// The service configuration.
-    pub fn config(&self) -> &ServiceConfig {
-        &self.config
-    }
-
-    /// Whether group names are unique in a tenant with these settings.
-    pub(crate) fn unique_groups(&self, settings: &scim_store::TenantSettings) -> bool {
-        settings
-            .unique_group_names
-            .unwrap_or(self.config.unique_group_names)
-    }
-
-    /// How many times this process tripped a circuit breaker.
-    pub fn breaker_trips(&self) -> u64 {
-        self.breaker_trips
-            .load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Runs CPU work of a request that belongs to no tenant yet (parsing a
-    /// large body): inline unless `heavy`, else on a compute thread
-    /// ([`compute`]).
-    pub async fn offload<T, F>(&self, heavy: bool, f: F) -> ScimResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce() -> T + Send + 'static,
-    {
-        self.compute.run_any(heavy, f).await
-    }
-
-    /// The store (for the binary's administrative commands).
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-}
+use scim_core::ScimError;
 
 /// An internal error for an invariant the code upholds.
 pub(crate) fn internal(what: &str) -> ScimError {

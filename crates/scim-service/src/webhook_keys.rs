@@ -7,7 +7,7 @@
 //! (256 bits); `#` comments and blank lines are ignored. The first key
 //! seals; every key opens. A sealed secret names its key by an id (the
 //! first 8 hex digits of a SHA-256 of the key), so a rotation adds the new
-//! key first, keeps the old one below until [`crate::ScimService::seal_webhook_secrets`]
+//! key first, keeps the old one below until [`crate::Maintenance::seal_webhook_secrets`]
 //! has re-sealed everything, then drops it.
 //!
 //! Sealed form: `scimd-sealed:v1:<key id>:<hex(nonce ‖ ciphertext ‖ tag)>`,
@@ -160,7 +160,7 @@ impl Keyring {
     }
 
     /// Whether a stored secret is sealed with the sealing key (else it is
-    /// in clear or under an older key: [`crate::ScimService::seal_webhook_secrets`]
+    /// in clear or under an older key: [`crate::Maintenance::seal_webhook_secrets`]
     /// seals it again).
     pub fn is_current(&self, stored: &str) -> bool {
         match (self.current_id(), stored.strip_prefix(SEALED)) {

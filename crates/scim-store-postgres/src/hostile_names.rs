@@ -7,14 +7,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::query::where_clause;
+use crate::exec::binds;
 use crate::testing::admin_url;
-use crate::{sql_sort, PostgresStore};
+use crate::{Postgres, PostgresStore};
 use scim_core::filter::{CompareOp, LAttr, LValue, Lowered};
 use scim_core::schema::AttrType;
 use scim_core::sort::SortSpec;
 use scim_store::ResourceKind;
+use scim_store_sql::dialect::POSTGRES;
+use scim_store_sql::query::{count_statement, where_clause};
+use scim_store_sql::sort::order_by;
 use serde_json::json;
+use tokio_postgres::types::ToSql;
 
 const HOSTILE: &[&str] = &[
     "x'); DROP TABLE resources; --",
@@ -50,7 +54,7 @@ async fn db() -> Option<PostgresStore> {
             return None;
         }
     };
-    let store = PostgresStore::open_fresh(&admin).await.unwrap();
+    let store = Postgres::open_fresh(&admin).await.unwrap();
     let mut doc = serde_json::Map::new();
     let mut ext = serde_json::Map::new();
     for (i, n) in HOSTILE.iter().enumerate() {
@@ -75,10 +79,12 @@ async fn db() -> Option<PostgresStore> {
 }
 
 async fn count(store: &PostgresStore, f: &Lowered) -> i64 {
-    let w = where_clause(1, ResourceKind::User, Some(f));
-    let sql = format!("SELECT count(*) FROM resources r WHERE {}", w.text);
+    let w = where_clause(&POSTGRES, 1, ResourceKind::User, Some(f));
+    let sql = count_statement(&w);
     let c = store.client().await.unwrap();
-    c.query_one(sql.as_str(), &w.args())
+    let binds = binds(&w.params);
+    let args: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
+    c.query_one(sql.as_str(), &args)
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
         .get(0)
@@ -126,10 +132,13 @@ async fn hostile_attribute_names_address_exactly_their_attribute() {
             } else {
                 attr(n, None, false, None)
             };
-            let order = sql_sort::order_by(Some(&SortSpec {
-                attr: a,
-                descending: false,
-            }));
+            let order = order_by(
+                &POSTGRES,
+                Some(&SortSpec {
+                    attr: a,
+                    descending: false,
+                }),
+            );
             let sql = format!("SELECT r.id FROM resources r {order}");
             let id: String = c
                 .client()

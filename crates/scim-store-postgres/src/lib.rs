@@ -2,41 +2,36 @@
 //! replicas behind a load balancer share one database (issue 4).
 //!
 //! - **Correctness across replicas.** Uniqueness is enforced by unique
-//!   indexes; read-modify-write runs under a row lock (`FOR NO KEY UPDATE`)
-//!   in one transaction ([`resources`]); cursors carry only positions, so any
-//!   replica continues a listing ([`query`]).
+//!   indexes; a write plan runs under a row lock (`FOR NO KEY UPDATE`) in
+//!   one transaction, retried after a deadlock or a serialization failure
+//!   ([`exec::MAX_TRIES`]); cursors carry only positions, so any replica
+//!   continues a listing.
 //! - **Migrations** are versioned, in [`schema`], and applied under an
 //!   advisory lock: replicas starting together are safe.
 //! - **Lookups** by `userName`, `externalId`, `emails.value`, `displayName`
-//!   and membership are index lookups ([`sql_filter`]); `EXPLAIN` is checked
+//!   and membership are index lookups (`scim_store_sql::filter`); `EXPLAIN` is checked
 //!   in the tests.
 //! - **Connections**: a deadpool pool, `pool_size` from the URL's
 //!   `?pool_size=N` (default [`DEFAULT_POOL_SIZE`]); TLS with rustls after
 //!   libpq's `sslmode` and `sslrootcert` ([`tls`]).
+//!
+//! What a store operation does is `scim_store_sql`'s, written once for
+//! both SQL backends; this crate is how it reaches PostgreSQL: the pool,
+//! TLS, transactions and their retries, and the migrations
+//! ([`Postgres`] is its [`Backend`]).
 
-mod admin;
-mod admins;
-mod breaker;
-mod db;
+pub mod exec;
 #[cfg(test)]
 mod hostile_names;
-mod journal;
-mod members;
-mod query;
-mod resources;
-mod rows;
 mod schema;
-pub mod sql_filter;
-mod sql_sort;
-mod tenant_delete;
 pub mod testing;
 pub mod tls;
-mod trash;
 
-use db::{backend, Fail};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use resources::PgResources;
-use scim_store::{ResourceKind, StoreError, StoreResult, TenantId};
+use exec::{backend, fail, pool_fail, PgExec, MAX_TRIES};
+use scim_store::{StoreError, StoreResult};
+use scim_store_sql::dialect::POSTGRES;
+use scim_store_sql::{Backend, Dialect, Fail, Job, SqlStore, Write};
 
 /// Connections per replica unless the URL says `?pool_size=N`.
 pub const DEFAULT_POOL_SIZE: usize = 16;
@@ -55,11 +50,13 @@ pub struct PoolStatus {
 }
 
 /// The PostgreSQL store.
-#[derive(Clone)]
-pub struct PostgresStore {
+pub type PostgresStore = SqlStore<Postgres>;
+
+/// A PostgreSQL database: its connection pool.
+pub struct Postgres {
     pool: Pool,
-    /// Dropped with the last clone: a test database to remove.
-    _guard: Option<std::sync::Arc<testing::TestDb>>,
+    /// Dropped with the store: a test database to remove.
+    _guard: Option<testing::TestDb>,
 }
 
 /// Splits scimd's own parameters (`pool_size`, and the TLS parameters it
@@ -87,10 +84,15 @@ pub fn split_pool_size(url: &str) -> Result<(String, Option<usize>), String> {
     Ok((rest, size))
 }
 
-impl PostgresStore {
+impl Postgres {
     /// Connects (without migrating) to `postgres://…`, with a pool of
     /// `?pool_size=N` connections.
     pub async fn connect(url: &str) -> StoreResult<PostgresStore> {
+        Postgres::connect_with(url, None).await
+    }
+
+    /// [`Postgres::connect`], keeping `guard` as long as the store.
+    async fn connect_with(url: &str, guard: Option<testing::TestDb>) -> StoreResult<PostgresStore> {
         let opts = tls::parse_url(url).map_err(StoreError::Backend)?;
         let manager = Manager::from_config(
             opts.config,
@@ -103,7 +105,10 @@ impl PostgresStore {
             .max_size(opts.pool_size.unwrap_or(DEFAULT_POOL_SIZE))
             .build()
             .map_err(|e| StoreError::Backend(format!("cannot build the pool: {e}")))?;
-        let store = PostgresStore { pool, _guard: None };
+        let store = Postgres {
+            pool,
+            _guard: guard,
+        };
         let client = store.client().await?;
         let encoding: String = client
             .query_one("SHOW server_encoding", &[])
@@ -115,12 +120,20 @@ impl PostgresStore {
                 "the database encoding is {encoding}; scimd needs UTF8"
             )));
         }
-        Ok(store)
+        drop(client);
+        Ok(SqlStore::new(store))
     }
 
     /// Connects and applies pending migrations (what `serve` does).
     pub async fn open(url: &str) -> StoreResult<PostgresStore> {
-        let store = PostgresStore::connect(url).await?;
+        let store = Postgres::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// [`Postgres::open`], keeping `guard` as long as the store.
+    pub(crate) async fn open_with(url: &str, guard: testing::TestDb) -> StoreResult<PostgresStore> {
+        let store = Postgres::connect_with(url, Some(guard)).await?;
         store.migrate().await?;
         Ok(store)
     }
@@ -129,7 +142,7 @@ impl PostgresStore {
     /// pending migrations); a database without it is
     /// [`StoreError::Backend`] "no scimd schema", and is left as it was.
     pub async fn open_existing(url: &str) -> StoreResult<PostgresStore> {
-        let store = PostgresStore::connect(url).await?;
+        let store = Postgres::connect(url).await?;
         if store.current_version().await? == 0 {
             return Err(StoreError::Backend(
                 "no scimd schema in this database".into(),
@@ -140,10 +153,19 @@ impl PostgresStore {
     }
 
     pub(crate) async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
-        self.pool
-            .get()
-            .await
-            .map_err(|e| Fail::from(e).into_store(String::new))
+        self.pool.get().await.map_err(|e| pool_fail(e).into_store())
+    }
+
+    /// One attempt of a job: in a transaction when `atomic`.
+    async fn attempt<T>(&self, atomic: bool, job: &impl Job<T>) -> Result<T, Fail> {
+        let mut client = self.pool.get().await.map_err(pool_fail)?;
+        if !atomic {
+            return job.run(&mut PgExec { c: &client }).await;
+        }
+        let tx = client.transaction().await.map_err(fail)?;
+        let value = job.run(&mut PgExec { c: &tx }).await?;
+        tx.commit().await.map_err(fail)?;
+        Ok(value)
     }
 
     /// Applies pending migrations; returns the schema version.
@@ -161,17 +183,17 @@ impl PostgresStore {
 
     /// The schema version of this build.
     pub fn schema_version() -> i64 {
-        schema::latest()
+        schema::LATEST
     }
 
     /// Consistency checks for `scimd check`: the problems found (none when sound).
     pub async fn check(&self) -> StoreResult<Vec<String>> {
         let mut problems = Vec::new();
         let version = self.current_version().await?;
-        if version < schema::latest() {
+        if version < schema::LATEST {
             problems.push(format!(
                 "schema version {version}, this build needs {} (run scimd migrate)",
-                schema::latest()
+                schema::LATEST
             ));
         }
         if version == 0 {
@@ -196,26 +218,6 @@ impl PostgresStore {
             }
         }
         Ok(problems)
-    }
-
-    /// `EXPLAIN` of the page statement of a list query (for tests and diagnostics).
-    pub async fn explain(
-        &self,
-        tenant: TenantId,
-        kind: ResourceKind,
-        filter: scim_core::filter::Lowered,
-    ) -> StoreResult<String> {
-        let client = self.client().await?;
-        let w = query::where_clause(tenant.db_key(), kind, Some(&filter));
-        let sql = query::page_statement(&w, None, None, 101, 0);
-        explain(&client, &sql, &w.args()).await
-    }
-
-    /// `EXPLAIN` of the statement that computes a resource's `User.groups`
-    /// (for tests and diagnostics).
-    pub async fn explain_groups(&self, seq: i64) -> StoreResult<String> {
-        let client = self.client().await?;
-        explain(&client, rows::GROUPS, &[&seq]).await
     }
 
     /// Runs `ANALYZE` (planner statistics; for tests after bulk seeding).
@@ -265,32 +267,29 @@ impl PostgresStore {
         let client = self.client().await?;
         tls::in_use(&client).await.map_err(backend)
     }
-
-    pub(crate) fn resources_of(&self, tenant: TenantId) -> PgResources {
-        PgResources {
-            tenant: tenant.db_key(),
-            pool: self.pool.clone(),
-        }
-    }
 }
 
-/// The plan of `sql` with `args`, one line per plan node (tests and
-/// diagnostics).
-async fn explain(
-    client: &deadpool_postgres::Client,
-    sql: &str,
-    args: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-) -> StoreResult<String> {
-    let rows = client
-        .query(format!("EXPLAIN {sql}").as_str(), args)
-        .await
-        .map_err(backend)?;
-    let lines: Vec<String> = rows
-        .iter()
-        .map(|r| r.try_get::<_, String>(0))
-        .collect::<Result<_, _>>()
-        .map_err(backend)?;
-    Ok(lines.join("\n"))
+impl Backend for Postgres {
+    fn dialect(&self) -> &'static dyn Dialect {
+        &POSTGRES
+    }
+
+    /// On a pooled connection, in a transaction when `how.atomic`; a
+    /// deadlock or a serialization failure runs the job again.
+    async fn write<T: Send + 'static>(&self, how: Write, job: impl Job<T>) -> StoreResult<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.attempt(how.atomic, &job).await {
+                Err(e) if e.retryable() && attempt < MAX_TRIES => continue,
+                other => return other.map_err(Fail::into_store),
+            }
+        }
+    }
+
+    async fn read<T: Send + 'static>(&self, _point: bool, job: impl Job<T>) -> StoreResult<T> {
+        self.attempt(false, &job).await.map_err(Fail::into_store)
+    }
 }
 
 #[cfg(test)]

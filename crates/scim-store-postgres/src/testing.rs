@@ -6,9 +6,8 @@
 //! they are skipped with a note, unless `SCIMD_REQUIRE_POSTGRES=1`, which
 //! makes a missing database a failure (the test script sets both).
 
-use crate::PostgresStore;
+use crate::{Postgres, PostgresStore};
 use scim_store::{StoreError, StoreResult};
-use std::sync::Arc;
 
 /// The variable naming the admin URL of a test cluster.
 pub const URL_VAR: &str = "SCIMD_TEST_POSTGRES_URL";
@@ -171,13 +170,12 @@ impl Drop for TestDb {
     }
 }
 
-impl PostgresStore {
+impl Postgres {
     /// A migrated store on a fresh database that is dropped with the store.
     pub async fn open_fresh(admin: &str) -> StoreResult<PostgresStore> {
         let db = TestDb::create(admin).await?;
         let sep = if db.url.contains('?') { '&' } else { '?' };
-        let mut store = PostgresStore::open(&format!("{}{sep}pool_size=8", db.url)).await?;
-        store._guard = Some(Arc::new(db));
-        Ok(store)
+        let url = format!("{}{sep}pool_size=8", db.url);
+        Postgres::open_with(&url, db).await
     }
 }

@@ -7,14 +7,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use scim_core::filter::{fold, lower, Filter};
+use scim_core::filter::fold;
 use scim_core::resource::ResourceId;
-use scim_core::schema::{SchemaRegistry, GROUP_SCHEMA, USER_SCHEMA};
+use scim_core::schema::{GROUP_SCHEMA, USER_SCHEMA};
 use scim_core::timestamp::Timestamp;
 use scim_store::index::keys;
 use scim_store::{NewRecord, ResourceKind, Store, TenantId};
 use scim_store_postgres::testing::admin_url;
-use scim_store_postgres::PostgresStore;
+use scim_store_postgres::{Postgres, PostgresStore};
+use scim_store_sql::explain::lowered;
 use serde_json::json;
 use std::sync::Arc;
 
@@ -102,10 +103,9 @@ async fn seed(store: &PostgresStore) -> TenantId {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idp_lookups_use_indexes() {
     let Some(admin) = admin() else { return };
-    let store = PostgresStore::open_fresh(&admin).await.unwrap();
+    let store = Postgres::open_fresh(&admin).await.unwrap();
     let tenant = seed(&store).await;
     store.analyze().await.unwrap();
-    let reg = SchemaRegistry::builtin().unwrap();
     let cases: &[(ResourceKind, &str)] = &[
         (ResourceKind::User, r#"userName eq "USER17@t4.example.com""#),
         (ResourceKind::User, r#"externalId eq "ext-4-17""#),
@@ -133,11 +133,7 @@ async fn idp_lookups_use_indexes() {
         ),
     ];
     for (kind, filter) in cases {
-        let lowered = lower(
-            &Filter::parse(filter).unwrap(),
-            &reg.view(kind.name()).unwrap(),
-        )
-        .unwrap();
+        let lowered = lowered(*kind, filter).unwrap();
         let plan = store.explain(tenant, *kind, lowered.clone()).await.unwrap();
         println!("{filter}:\n{plan}\n");
         assert!(!plan.contains("Seq Scan"), "{filter} scans:\n{plan}");
@@ -175,7 +171,7 @@ async fn idp_lookups_use_indexes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_groups_use_indexes() {
     let Some(admin) = admin() else { return };
-    let store = PostgresStore::open_fresh(&admin).await.unwrap();
+    let store = Postgres::open_fresh(&admin).await.unwrap();
     seed(&store).await;
     store.analyze().await.unwrap();
     let plan = store.explain_groups(17).await.unwrap();
@@ -190,7 +186,7 @@ async fn user_groups_use_indexes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idp_lookups_use_indexes_with_stale_statistics() {
     let Some(admin) = admin() else { return };
-    let store = PostgresStore::open_fresh(&admin).await.unwrap();
+    let store = Postgres::open_fresh(&admin).await.unwrap();
     let tenant = store
         .create_tenant("t", Timestamp::from_unix_millis(0).unwrap())
         .await
@@ -212,13 +208,12 @@ async fn idp_lookups_use_indexes_with_stale_statistics() {
     for i in 1..2000 {
         r.insert(user(i)).await.unwrap();
     }
-    let reg = SchemaRegistry::builtin().unwrap();
     for filter in [
         r#"userName eq "user1500@example.com""#,
         r#"externalId eq "ext-1500""#,
         r#"emails[type eq "work"].value eq "user1500@example.com""#,
     ] {
-        let lowered = lower(&Filter::parse(filter).unwrap(), &reg.view("User").unwrap()).unwrap();
+        let lowered = lowered(ResourceKind::User, filter).unwrap();
         let plan = store
             .explain(tenant.id, ResourceKind::User, lowered)
             .await
@@ -238,7 +233,7 @@ async fn idp_lookups_use_indexes_with_stale_statistics() {
 #[tokio::test]
 async fn sql_fold_agrees_with_core_fold() {
     let Some(admin) = admin() else { return };
-    let store = PostgresStore::open_fresh(&admin).await.unwrap();
+    let store = Postgres::open_fresh(&admin).await.unwrap();
     let store = Arc::new(store);
     for s in [
         "",

@@ -5,11 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use scim_store::Store;
-use scim_store_postgres::PostgresStore;
+use scim_store_postgres::Postgres;
 use std::sync::Arc;
 
 async fn fresh(admin: String) -> Arc<dyn Store> {
-    Arc::new(PostgresStore::open_fresh(&admin).await.unwrap())
+    Arc::new(Postgres::open_fresh(&admin).await.unwrap())
 }
 
 scim_store::storage_suite!(

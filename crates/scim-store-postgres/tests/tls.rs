@@ -10,7 +10,7 @@
 use scim_core::timestamp::Timestamp;
 use scim_store::Store;
 use scim_store_postgres::testing::{admin_url, TestDb};
-use scim_store_postgres::PostgresStore;
+use scim_store_postgres::Postgres;
 
 /// The admin URL and the CA file, or `None` (skipped).
 fn cluster() -> Option<(String, String)> {
@@ -48,7 +48,7 @@ async fn verify_full_migrates_writes_and_reads_over_tls() {
     let Some((admin, ca)) = cluster() else { return };
     let db = TestDb::create(&admin).await.unwrap();
     let url = with(&db.url, &format!("sslmode=verify-full&sslrootcert={ca}"));
-    let store = PostgresStore::open(&url).await.unwrap();
+    let store = Postgres::open(&url).await.unwrap();
     assert!(store.uses_tls().await.unwrap());
     let t0 = Timestamp::from_unix_millis(0).unwrap();
     let tenant = store.create_tenant("tls", t0).await.unwrap();
@@ -59,7 +59,7 @@ async fn verify_full_migrates_writes_and_reads_over_tls() {
         &as_host(&db.url, "localhost"),
         &format!("sslmode=verify-full&sslrootcert={ca}"),
     );
-    let store = PostgresStore::connect(&by_name).await.unwrap();
+    let store = Postgres::connect(&by_name).await.unwrap();
     assert!(store.uses_tls().await.unwrap());
 }
 
@@ -74,7 +74,7 @@ async fn ssl_modes_behave_as_libpq() {
             with(&db.url, &params)
         };
         async move {
-            let store = PostgresStore::connect(&url).await?;
+            let store = Postgres::connect(&url).await?;
             store.uses_tls().await
         }
     };
@@ -105,7 +105,7 @@ async fn ssl_modes_behave_as_libpq() {
     // A name the certificate does not carry: verify-full refuses,
     // verify-ca (chain only) accepts.
     let other = as_host(&db.url, "db.invalid");
-    let err = PostgresStore::connect(&with(
+    let err = Postgres::connect(&with(
         &other,
         &format!("sslmode=verify-full&sslrootcert={ca}"),
     ))
@@ -113,7 +113,7 @@ async fn ssl_modes_behave_as_libpq() {
     .err()
     .unwrap();
     assert!(err.to_string().contains("certificate"), "{err}");
-    let store = PostgresStore::connect(&with(
+    let store = Postgres::connect(&with(
         &other,
         &format!("sslmode=verify-ca&sslrootcert={ca}"),
     ))
@@ -121,7 +121,7 @@ async fn ssl_modes_behave_as_libpq() {
     .unwrap();
     assert!(store.uses_tls().await.unwrap());
     // Configuration errors are reported before connecting.
-    let err = PostgresStore::connect(&with(&db.url, "sslmode=verify-full"))
+    let err = Postgres::connect(&with(&db.url, "sslmode=verify-full"))
         .await
         .err()
         .unwrap();

@@ -9,7 +9,8 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use scim_core::filter::{lower, Filter};
 use scim_core::schema::SchemaRegistry;
 use scim_store::ResourceKind;
-use scim_store_sqlite::sql_query::{page_statement, where_clause};
+use scim_store_sql::dialect::SQLITE;
+use scim_store_sql::query::{page_statement, where_clause};
 
 fn benches(c: &mut Criterion) {
     let reg = SchemaRegistry::builtin().expect("schemas");
@@ -36,8 +37,8 @@ fn benches(c: &mut Criterion) {
         let lowered = lower(&Filter::parse(text).expect("filter"), &view).expect("lower");
         c.bench_function(&format!("lower to SQL: {name}"), |b| {
             b.iter(|| {
-                let w = where_clause(7, ResourceKind::User, Some(black_box(&lowered)));
-                black_box(page_statement(&w, None, None, 101, 0))
+                let w = where_clause(&SQLITE, 7, ResourceKind::User, Some(black_box(&lowered)));
+                black_box(page_statement(&SQLITE, &w, None, None, 101, 0))
             })
         });
     }

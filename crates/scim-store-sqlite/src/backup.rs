@@ -57,11 +57,11 @@ fn verify(path: &Path) -> StoreResult<Copied> {
     if version < 1 {
         return Err(fail("not a scimd database:", path, "no schema"));
     }
-    if version > schema::latest() {
+    if version > schema::LATEST {
         return Err(fail(
             "made by a newer scimd:",
             path,
-            format!("schema {version}, this build knows {}", schema::latest()),
+            format!("schema {version}, this build knows {}", schema::LATEST),
         ));
     }
     let bytes = std::fs::metadata(path)

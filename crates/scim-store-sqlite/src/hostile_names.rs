@@ -6,13 +6,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::sql_query::{count_statement, where_clause};
-use crate::{functions, schema, sql_sort};
+use crate::exec::{numbered, Bind};
+use crate::{functions, schema};
 use rusqlite::{params_from_iter, Connection};
 use scim_core::filter::{CompareOp, LAttr, LValue, Lowered};
 use scim_core::schema::AttrType;
 use scim_core::sort::SortSpec;
 use scim_store::ResourceKind;
+use scim_store_sql::dialect::SQLITE;
+use scim_store_sql::query::{count_statement, where_clause};
+use scim_store_sql::sort::order_by;
 use serde_json::json;
 
 const HOSTILE: &[&str] = &[
@@ -63,10 +66,12 @@ fn db() -> Connection {
 }
 
 fn count(c: &Connection, f: &Lowered) -> i64 {
-    let w = where_clause(1, ResourceKind::User, Some(f));
-    let sql = count_statement(&w);
-    c.query_row(&sql, params_from_iter(w.params.iter()), |r| r.get(0))
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    let w = where_clause(&SQLITE, 1, ResourceKind::User, Some(f));
+    let sql = numbered(&count_statement(&w)).into_owned();
+    c.query_row(&sql, params_from_iter(w.params.iter().map(Bind)), |r| {
+        r.get(0)
+    })
+    .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 fn eq(a: LAttr, v: &str) -> Lowered {
@@ -107,10 +112,13 @@ fn hostile_attribute_names_address_exactly_their_attribute() {
             } else {
                 attr(n, None, false, None)
             };
-            let order = sql_sort::order_by(Some(&SortSpec {
-                attr: a,
-                descending: false,
-            }));
+            let order = order_by(
+                &SQLITE,
+                Some(&SortSpec {
+                    attr: a,
+                    descending: false,
+                }),
+            );
             let sql = format!("SELECT r.id FROM resources r {order}");
             let id: String = c
                 .query_row(&sql, [], |r| r.get(0))

@@ -8,38 +8,33 @@
 //!   connections and never wait for the writer.
 //! - **Uniqueness** is enforced by unique indexes, not by check-then-insert.
 //! - **Lookups** by `userName`, `externalId`, `emails.value`, `displayName`
-//!   and membership use indexes ([`sql_filter`]); `EXPLAIN QUERY PLAN` is
-//!   checked in the tests.
+//!   and membership use indexes (`scim_store_sql::filter`); `EXPLAIN QUERY
+//!   PLAN` is checked in the tests.
+//!
+//! What a store operation does is `scim_store_sql`'s, written once for
+//! both SQL backends; this crate is how it reaches SQLite: the writer
+//! thread, the readers, the checkpointer, the SQL functions and the
+//! migrations ([`Sqlite`] is its [`Backend`]).
 
-mod admin;
-mod admins;
 pub mod backup;
-mod breaker;
 mod checkpoint;
+mod exec;
 mod functions;
 #[cfg(test)]
 mod hostile_names;
-mod journal;
-mod members;
-mod plan;
 mod readers;
-mod resources;
-mod rows;
 mod schema;
-pub mod sql_filter;
-pub mod sql_query;
-mod sql_sort;
-mod tenant_delete;
-mod trash;
-mod webhook_rows;
 pub mod writer;
 
+use exec::backend;
 use readers::Readers;
 use rusqlite::Connection;
-use scim_core::timestamp::Timestamp;
-use scim_store::*;
+use scim_store::{StoreError, StoreResult};
+use scim_store_sql::dialect::SQLITE;
+use scim_store_sql::{Backend, Dialect, Job, SqlStore, Write};
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use writer::{backend, Writer};
+use writer::Writer;
 
 /// Reads that run on the blocking pool at once (listings, scans); point
 /// reads run inline and do not count. Each holds a connection with a 2 MB
@@ -47,24 +42,20 @@ use writer::{backend, Writer};
 /// small machine and cost memory (docs/performance.md: RSS at 1M users).
 const READERS: usize = 4;
 
+/// Statements the writer keeps prepared.
+const WRITER_STATEMENTS: usize = 256;
+
 /// The SQLite store.
-#[derive(Clone)]
-pub struct SqliteStore {
+pub type SqliteStore = SqlStore<Sqlite>;
+
+/// An SQLite database: its writer thread and its readers.
+pub struct Sqlite {
     writer: Writer,
     readers: Readers,
     path: PathBuf,
 }
 
-pub(crate) fn ts(ms: i64) -> StoreResult<Timestamp> {
-    Timestamp::from_unix_millis(ms)
-        .ok_or_else(|| StoreError::Backend(format!("bad timestamp {ms}")))
-}
-
-pub(crate) fn opt_ts(ms: Option<i64>) -> StoreResult<Option<Timestamp>> {
-    ms.map(ts).transpose()
-}
-
-impl SqliteStore {
+impl Sqlite {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: impl AsRef<Path>) -> StoreResult<SqliteStore> {
         let path = path.as_ref().to_path_buf();
@@ -79,13 +70,14 @@ impl SqliteStore {
              PRAGMA wal_autocheckpoint = 0;",
         )
         .map_err(backend)?;
+        conn.set_prepared_statement_cache_capacity(WRITER_STATEMENTS);
         functions::register(&conn).map_err(backend)?;
         schema::migrate(&mut conn).map_err(backend)?;
-        Ok(SqliteStore {
+        Ok(SqlStore::new(Sqlite {
             writer: Writer::spawn(conn, checkpoint::spawn(&path))?,
             readers: Readers::new(path.clone(), READERS),
             path,
-        })
+        }))
     }
 
     /// The database file.
@@ -95,7 +87,7 @@ impl SqliteStore {
 
     /// The schema version of this build.
     pub fn schema_version() -> i64 {
-        schema::latest()
+        schema::LATEST
     }
 
     /// `PRAGMA integrity_check`: `ok` when the database is sound.
@@ -107,56 +99,47 @@ impl SqliteStore {
             })
             .await
     }
+}
 
-    /// The query plan SQLite chooses for a list query (for tests and diagnostics).
-    pub async fn explain(
-        &self,
-        tenant: TenantId,
-        kind: ResourceKind,
-        filter: scim_core::filter::Lowered,
-    ) -> StoreResult<String> {
-        let t = tenant.db_key();
-        self.readers
-            .read(move |conn| {
-                let w = sql_query::where_clause(t, kind, Some(&filter));
-                let (sql, params) = sql_query::page_statement(&w, None, None, 101, 0);
-                let mut stmt = conn
-                    .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                    .map_err(backend)?;
-                let rows = stmt
-                    .query_map(rusqlite::params_from_iter(params.iter()), |r| {
-                        r.get::<_, String>(3)
-                    })
-                    .map_err(backend)?;
-                Ok(rows
-                    .collect::<rusqlite::Result<Vec<_>>>()
-                    .map_err(backend)?
-                    .join("\n"))
-            })
-            .await
+impl Backend for Sqlite {
+    fn dialect(&self) -> &'static dyn Dialect {
+        &SQLITE
     }
 
-    /// `EXPLAIN QUERY PLAN` of the statements that compute `User.groups`,
-    /// separated by blank lines (for tests and diagnostics).
-    pub async fn explain_groups(&self) -> StoreResult<String> {
-        self.readers
-            .read(move |conn| {
-                let mut plans = Vec::new();
-                for sql in [rows::PARENT_GROUPS, rows::DESCRIBE_GROUP] {
-                    let mut stmt = conn
-                        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                        .map_err(backend)?;
-                    let rows = stmt
-                        .query_map([0i64], |r| r.get::<_, String>(3))
-                        .map_err(backend)?;
-                    plans.push(
-                        rows.collect::<rusqlite::Result<Vec<_>>>()
-                            .map_err(backend)?
-                            .join("\n"),
-                    );
-                }
-                Ok(plans.join("\n\n"))
-            })
-            .await
+    /// On the writer thread, in the lane and batch of `how`.
+    fn write<T: Send + 'static>(
+        &self,
+        how: Write,
+        job: impl Job<T>,
+    ) -> impl Future<Output = StoreResult<T>> + Send {
+        self.writer
+            .write_as(how.lane, how.cost, move |c| exec::run(c, &job))
+    }
+
+    /// A point read on the calling thread (a hop to the blocking pool costs
+    /// more than the read); others on the readers' pool.
+    async fn read<T: Send + 'static>(&self, point: bool, job: impl Job<T>) -> StoreResult<T> {
+        if point {
+            self.readers.read_now(|c| exec::run(c, &job))
+        } else {
+            self.readers.read(move |c| exec::run(c, &job)).await
+        }
+    }
+
+    /// `VACUUM` on a connection of its own (it waits for the writer), then
+    /// a truncated WAL: neither the file nor the WAL keeps what was
+    /// replaced.
+    async fn scrub_free_space(&self) -> StoreResult<()> {
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let c = Connection::open(&path).map_err(backend)?;
+            c.busy_timeout(std::time::Duration::from_secs(30))
+                .map_err(backend)?;
+            c.execute_batch("VACUUM").map_err(backend)?;
+            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(backend)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("vacuum: {e}")))?
     }
 }

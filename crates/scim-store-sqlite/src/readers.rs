@@ -3,7 +3,7 @@
 //! on a connection kept open for reuse (opening one parses the schema, so
 //! connections are never opened per request).
 
-use crate::writer::backend;
+use crate::exec::backend;
 use rusqlite::{Connection, OpenFlags};
 use scim_store::{StoreError, StoreResult};
 use std::path::PathBuf;
@@ -44,9 +44,9 @@ impl Readers {
     /// Runs `f` on the calling thread. For point reads that take
     /// microseconds (a token, a resource by id, an indexed lookup), a hop to
     /// the blocking pool costs more than the read itself.
-    pub fn read_now<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
-        let conn = self.take()?;
-        let out = f(&conn);
+    pub fn read_now<T>(&self, f: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let mut conn = self.take()?;
+        let out = f(&mut conn);
         self.give_back(conn);
         out
     }
@@ -55,7 +55,7 @@ impl Readers {
     pub async fn read<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
     {
         let permit = self
             .permits
@@ -66,8 +66,8 @@ impl Readers {
         let pool = self.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let conn = pool.take()?;
-            let out = f(&conn);
+            let mut conn = pool.take()?;
+            let out = f(&mut conn);
             pool.give_back(conn);
             out
         })

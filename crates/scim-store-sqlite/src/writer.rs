@@ -8,13 +8,15 @@
 //! commits once: one fsync (with `synchronous=FULL`) for the whole batch. A
 //! job that fails rolls back to its savepoint and leaves the others alone.
 //!
-//! Jobs are write plans computed before they were queued (see
-//! `scim_store::plan`): a job runs statements, never the service's code.
+//! Jobs are the shared SQL layer's operations with their input encoded
+//! before they were queued (see `scim_store::plan` and `scim_store_sql`):
+//! a job runs statements, never the service's code.
 //!
 //! Invariant: a job's caller hears "ok" only after the COMMIT that contains
 //! its changes returned; if the commit fails, every job of the batch fails.
 
 use crate::checkpoint::Nudge;
+use crate::exec::backend;
 use rusqlite::Connection;
 use scim_store::{StoreError, StoreResult};
 use std::collections::{HashMap, VecDeque};
@@ -31,12 +33,12 @@ pub const MAX_BATCH: usize = 512;
 pub const BATCH_BUDGET: usize = 4096;
 
 /// The lane of writes that belong to no tenant (administration).
-pub const SYSTEM_LANE: i64 = -1;
+pub use scim_store_sql::SYSTEM_LANE;
 
 /// Sends the job's outcome once the batch's commit is known.
 type Reply = Box<dyn FnOnce(StoreResult<()>) + Send>;
 /// A job: runs against the connection; says whether it succeeded, and how to reply.
-type Job = Box<dyn FnOnce(&Connection) -> (bool, Reply) + Send>;
+type Job = Box<dyn FnOnce(&mut Connection) -> (bool, Reply) + Send>;
 
 /// A job with its lane (tenant) and an estimate of its work.
 struct Queued<T = Job> {
@@ -49,10 +51,6 @@ struct Queued<T = Job> {
 #[derive(Clone)]
 pub struct Writer {
     tx: mpsc::Sender<Queued>,
-}
-
-pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
-    StoreError::Backend(format!("sqlite: {e}"))
 }
 
 impl Writer {
@@ -72,7 +70,7 @@ impl Writer {
     pub async fn write<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
     {
         self.write_as(SYSTEM_LANE, 1, f).await
     }
@@ -82,7 +80,7 @@ impl Writer {
     pub async fn write_as<T, F>(&self, lane: i64, cost: usize, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
     {
         let (done, wait) = oneshot::channel::<StoreResult<T>>();
         let job: Job = Box::new(move |conn| match f(conn) {
@@ -177,7 +175,7 @@ impl<T> Lanes<T> {
 /// commits them in batches that take the lanes in turn, so one tenant's
 /// queue of large writes delays another tenant's write by at most one
 /// batch.
-fn run(conn: Connection, rx: mpsc::Receiver<Queued>, nudge: Nudge) {
+fn run(mut conn: Connection, rx: mpsc::Receiver<Queued>, nudge: Nudge) {
     let mut lanes: Lanes = Lanes::default();
     loop {
         if lanes.is_empty() {
@@ -190,7 +188,7 @@ fn run(conn: Connection, rx: mpsc::Receiver<Queued>, nudge: Nudge) {
             lanes.push(q);
         }
         let batch = lanes.batch();
-        if !batch.is_empty() && run_batch(&conn, batch) {
+        if !batch.is_empty() && run_batch(&mut conn, batch) {
             nudge.committed();
         }
     }
@@ -199,7 +197,7 @@ fn run(conn: Connection, rx: mpsc::Receiver<Queued>, nudge: Nudge) {
 /// Runs one batch; whether it committed. A job that cannot even start is
 /// dropped, which its caller sees as a failed write (its reply channel
 /// closes unanswered).
-fn run_batch(conn: &Connection, batch: Vec<Job>) -> bool {
+fn run_batch(conn: &mut Connection, batch: Vec<Job>) -> bool {
     if conn.execute_batch("BEGIN IMMEDIATE").is_err() {
         return false;
     }
@@ -208,7 +206,7 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) -> bool {
         if conn.execute_batch("SAVEPOINT job").is_err() {
             continue;
         }
-        let (ok, reply) = job(conn);
+        let (ok, reply) = job(&mut *conn);
         let end = if ok {
             "RELEASE job"
         } else {

@@ -3,11 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use scim_core::filter::{lower, Filter};
-use scim_core::schema::SchemaRegistry;
 use scim_core::timestamp::Timestamp;
 use scim_store::{ResourceKind, Store};
-use scim_store_sqlite::SqliteStore;
+use scim_store_sql::explain::lowered;
+use scim_store_sqlite::{Sqlite, SqliteStore};
 
 /// Asserts that the plan of `filter` reads `resources` by key, not by scan.
 async fn check(store: &SqliteStore, kind: ResourceKind, filter: &str) {
@@ -21,12 +20,7 @@ async fn check(store: &SqliteStore, kind: ResourceKind, filter: &str) {
         Ok(t) => t.id,
         Err(_) => store.list_tenants().await.unwrap()[0].id,
     };
-    let reg = SchemaRegistry::builtin().unwrap();
-    let lowered = lower(
-        &Filter::parse(filter).unwrap(),
-        &reg.view(kind.name()).unwrap(),
-    )
-    .unwrap();
+    let lowered = lowered(kind, filter).unwrap();
     let plan = store.explain(tenant, kind, lowered).await.unwrap();
     println!("{filter}:\n{plan}\n");
     assert!(
@@ -41,7 +35,7 @@ async fn check(store: &SqliteStore, kind: ResourceKind, filter: &str) {
 #[tokio::test]
 async fn idp_lookups_use_indexes() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("plan.db")).unwrap();
+    let store = Sqlite::open(dir.path().join("plan.db")).unwrap();
     for f in [
         r#"userName eq "alex@example.com""#,
         r#"externalId eq "0f1e2d3c""#,
@@ -70,8 +64,8 @@ async fn idp_lookups_use_indexes() {
 #[tokio::test]
 async fn user_groups_use_indexes() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("plan.db")).unwrap();
-    let plan = store.explain_groups().await.unwrap();
+    let store = Sqlite::open(dir.path().join("plan.db")).unwrap();
+    let plan = store.explain_groups(0).await.unwrap();
     println!("{plan}");
     let (parents, describe) = plan.split_once("\n\n").unwrap();
     assert!(

@@ -85,7 +85,7 @@ pub trait Store: AdminStore + EventStore + Send + Sync + 'static {
         &self,
         tenant: TenantId,
         name: &str,
-        profile: &str,
+        profile: Profile,
         now: Timestamp,
     ) -> StoreResult<Connection>;
     /// A tenant's connections, by name.

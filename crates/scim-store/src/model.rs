@@ -1,7 +1,9 @@
 //! Records the stores keep: tenants, connections, tokens and resources.
 
+use crate::error::{StoreError, StoreResult};
 use crate::events::Journal;
 use crate::policy::{ConnectionPolicy, Provenance, TenantSettings};
+pub use scim_core::profile::Profile;
 use scim_core::resource::{ResourceId, Version};
 use scim_core::timestamp::Timestamp;
 use serde_json::{Map, Value};
@@ -54,17 +56,29 @@ pub struct Connection {
     pub id: ConnectionId,
     pub tenant: TenantId,
     pub name: String,
-    /// The IdP profile: `auto`, `entra`, `okta`, `onelogin`, `jumpcloud`, `strict`.
-    pub profile: String,
+    /// The IdP profile (stored as its name: `auto`, `entra`, `okta`,
+    /// `onelogin`, `jumpcloud`, `strict`; see [`profile_of`]).
+    pub profile: Profile,
     pub policy: ConnectionPolicy,
     pub created: Timestamp,
+}
+
+/// For storage backends: the profile a connection row names in its text
+/// column. A name that is no profile (a newer release's, or a corrupted
+/// row) is refused, never read as another profile.
+pub fn profile_of(text: &str) -> StoreResult<Profile> {
+    Profile::parse(text).map_err(|_| {
+        StoreError::Backend(format!(
+            "a connection names the unknown IdP profile {text:?}"
+        ))
+    })
 }
 
 /// A connection's changeable fields.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectionUpdate {
     pub name: String,
-    pub profile: String,
+    pub profile: Profile,
     pub policy: ConnectionPolicy,
 }
 
@@ -353,5 +367,19 @@ impl ResourceCounts {
     /// Whether there is nothing at all.
     pub fn is_empty(&self) -> bool {
         self.users == 0 && self.groups == 0 && self.trashed == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_profiles_are_read_by_name_and_unknown_ones_refused() {
+        for p in Profile::ALL {
+            assert_eq!(profile_of(p.name()).unwrap(), p);
+        }
+        assert!(matches!(profile_of("azure"), Err(StoreError::Backend(_))));
+        assert!(matches!(profile_of(""), Err(StoreError::Backend(_))));
     }
 }

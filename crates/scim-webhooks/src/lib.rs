@@ -19,25 +19,24 @@ pub use metrics::WebhookMetrics;
 pub use transport::{HttpTransport, Outgoing, Transport};
 pub use worker::{Worker, WorkerConfig};
 
-use scim_service::ScimService;
+use scim_service::TenantAdmin;
 
 /// Sends a test event to a tenant's webhook now (`scimd webhook test`),
 /// signed as deliveries are; returns the receiver's HTTP status.
 pub async fn send_test(
-    service: &ScimService,
+    admin: &TenantAdmin<'_>,
     transport: &dyn Transport,
-    tenant: &str,
     id: i64,
     issuer: &str,
 ) -> Result<u16, String> {
-    let mut hook = service
-        .webhook(tenant, id)
+    let mut hook = admin
+        .webhook(id)
         .await
         .map_err(|e| e.detail().to_string())?;
-    hook.secret = service
+    hook.secret = admin
         .webhook_secret(&hook)
         .map_err(|e| e.internal_message().unwrap_or(e.detail()).to_string())?;
-    let set = service
+    let set = admin
         .test_event(&hook, issuer)
         .map_err(|e| e.detail().to_string())?;
     let now_secs = scim_core::timestamp::Timestamp::now_utc().unix_millis() / 1000;

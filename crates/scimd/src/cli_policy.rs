@@ -89,6 +89,19 @@ pub enum ConnectionCommand {
     },
 }
 
+impl ConnectionCommand {
+    /// The tenant the command acts on.
+    pub fn tenant(&self) -> &str {
+        match self {
+            ConnectionCommand::Create { tenant, .. }
+            | ConnectionCommand::List { tenant, .. }
+            | ConnectionCommand::Update { tenant, .. }
+            | ConnectionCommand::Release { tenant, .. }
+            | ConnectionCommand::Delete { tenant, .. } => tenant,
+        }
+    }
+}
+
 /// The settings flags of `tenant set`.
 #[derive(Debug, Args)]
 pub struct TenantSetArgs {

@@ -166,7 +166,7 @@ mod tests {
     #[test]
     fn the_service_parses_every_value() {
         for p in names::<Profile>() {
-            scim_service::profile::Profile::parse(&p).unwrap();
+            scim_service::Profile::parse(&p).unwrap();
         }
         for r in names::<Role>() {
             scim_service::console::AdminKind::parse(&r).unwrap();

@@ -103,3 +103,17 @@ pub enum WebhookCommand {
         event: Option<i64>,
     },
 }
+
+impl WebhookCommand {
+    /// The tenant the command acts on.
+    pub fn tenant(&self) -> &str {
+        match self {
+            WebhookCommand::Create { tenant, .. }
+            | WebhookCommand::List { tenant, .. }
+            | WebhookCommand::Delete { tenant, .. }
+            | WebhookCommand::Test { tenant, .. }
+            | WebhookCommand::DeadLetters { tenant, .. }
+            | WebhookCommand::Redeliver { tenant, .. } => tenant,
+        }
+    }
+}

@@ -52,8 +52,6 @@ mod interop;
 mod isolation;
 #[path = "e2e/list.rs"]
 mod list;
-#[path = "e2e/managed.rs"]
-mod managed;
 #[path = "e2e/membership.rs"]
 mod membership;
 #[path = "e2e/noisy.rs"]

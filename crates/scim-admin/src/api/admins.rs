@@ -28,7 +28,7 @@ pub fn view(a: &AdminView) -> Value {
 
 /// `GET /admin/api/admins`.
 pub async fn list(State(state): State<AppState>, Admin(who): Admin) -> Result<Response, ApiError> {
-    let admins = state.service.console(&who).admins().await?;
+    let admins = state.service.console(&who).system()?.admins().await?;
     Ok(ok(Value::Array(admins.iter().map(view).collect())))
 }
 
@@ -41,6 +41,7 @@ async fn apply(
     let done = state
         .service
         .console(who)
+        .system()?
         .change_admin(username, change)
         .await?;
     Ok(ok(json!({ "done": done })))

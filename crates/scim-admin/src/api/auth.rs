@@ -27,7 +27,8 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     let out = state
         .service
-        .admin_login(&body.username, &body.password, &addr)
+        .sessions()
+        .login(&body.username, &body.password, &addr)
         .await?;
     let max_age = i64::from(state.service.config().session_hours.max(1)) * 3600;
     let mut resp = ok(json::principal(&out.principal));
@@ -44,7 +45,8 @@ pub async fn logout(
 ) -> Result<Response, ApiError> {
     state
         .service
-        .admin_logout(session_token(&headers).as_deref())
+        .sessions()
+        .logout(session_token(&headers).as_deref())
         .await?;
     let mut resp = axum::http::StatusCode::NO_CONTENT.into_response();
     if let Some(c) = clear_cookie(secure(&state)) {

@@ -27,7 +27,13 @@ pub async fn list(
     Admin(who): Admin,
     Path(tenant): Path<String>,
 ) -> Result<Response, ApiError> {
-    let v = state.service.console(&who).connections(&tenant).await?;
+    let v = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .connection_views()
+        .await?;
     Ok(ok(Value::Array(
         v.iter().map(json::connection_view).collect(),
     )))
@@ -40,11 +46,9 @@ pub async fn create(
     Path(tenant): Path<String>,
     JsonBody(body): JsonBody<ConnectionBody>,
 ) -> Result<Response, ApiError> {
-    let c = state
-        .service
-        .console(&who)
-        .create_connection(&tenant, body.form())
-        .await?;
+    let f = body.form();
+    let t = state.service.console(&who).change(&tenant).await?;
+    let c = t.create_connection(&f.name, &f.profile, f.policy()).await?;
     Ok(created(json::connection(&c)))
 }
 
@@ -57,7 +61,9 @@ pub async fn show(
     let v = state
         .service
         .console(&who)
-        .connection(&tenant, &name)
+        .read(&tenant)
+        .await?
+        .connection_view(&name)
         .await?;
     Ok(ok(json::connection_view(&v)))
 }
@@ -72,7 +78,9 @@ pub async fn update(
     let c = state
         .service
         .console(&who)
-        .update_connection(&tenant, &name, body.form())
+        .change(&tenant)
+        .await?
+        .update_connection(&name, move |c| body.form().apply(c))
         .await?;
     Ok(ok(json::connection(&c)))
 }
@@ -86,7 +94,9 @@ pub async fn remove(
     state
         .service
         .console(&who)
-        .delete_connection(&tenant, &name)
+        .change(&tenant)
+        .await?
+        .delete_connection(&name)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -110,7 +120,9 @@ pub async fn issue(
     let issued = state
         .service
         .console(&who)
-        .issue_token(&tenant, &name, &body.name, body.expires_in_days)
+        .change(&tenant)
+        .await?
+        .issue_token(Some(&name), &body.name, body.expires_in_days)
         .await?;
     Ok(created(json::issued(&issued, &ctx.base_url)))
 }
@@ -132,7 +144,12 @@ pub async fn rotate(
     let issued = state
         .service
         .console(&who)
-        .rotate_token(&tenant, &name, body.overlap_days)
+        .change(&tenant)
+        .await?
+        .rotate_token(
+            &name,
+            scim_service::admin_connections::Rotation::console(body.overlap_days),
+        )
         .await?;
     Ok(created(json::issued(&issued, &ctx.base_url)))
 }
@@ -162,7 +179,9 @@ pub async fn breaker(
     let released = state
         .service
         .console(&who)
-        .release_breaker(&tenant, &name, confirm)
+        .change(&tenant)
+        .await?
+        .release_breaker(&name, confirm)
         .await?;
     Ok(ok(json!({
         "decision": body.decision,
@@ -180,7 +199,9 @@ pub async fn revoke(
     state
         .service
         .console(&who)
-        .revoke_token(&tenant, id)
+        .change(&tenant)
+        .await?
+        .revoke_token(id)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

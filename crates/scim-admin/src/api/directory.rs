@@ -32,7 +32,9 @@ async fn search(
     let page = state
         .service
         .console(&who.0)
-        .search(&tenant, kind, &p)
+        .read(&tenant)
+        .await?
+        .search(kind, &p)
         .await?;
     Ok(ok(json::search(&page)))
 }
@@ -66,7 +68,9 @@ async fn detail(
     let d = state
         .service
         .console(&who.0)
-        .resource(&tenant, kind, &id)
+        .read(&tenant)
+        .await?
+        .resource(kind, &id)
         .await?;
     Ok(ok(json::detail(&d)))
 }
@@ -98,7 +102,9 @@ async fn delete(
     state
         .service
         .console(&who.0)
-        .delete_resource(&tenant, kind, &id)
+        .change(&tenant)
+        .await?
+        .delete_resource(kind, &id)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -136,7 +142,9 @@ pub async fn set_active(
     let r = state
         .service
         .console(&who)
-        .set_active(&tenant, &id, body.active)
+        .change(&tenant)
+        .await?
+        .set_active(&id, body.active)
         .await?;
     Ok(ok(resource_json(&r, "")))
 }
@@ -152,7 +160,13 @@ pub async fn user_timeline(
         resource: Some(("user".into(), id)),
         ..params::audit(&q)?
     };
-    let t = state.service.console(&who).timeline(&tenant, &f).await?;
+    let t = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .timeline(&f)
+        .await?;
     Ok(ok(json::timeline(&t)))
 }
 
@@ -164,6 +178,12 @@ pub async fn audit(
     q: QueryPairs,
 ) -> Result<Response, ApiError> {
     let f = params::audit(&q)?;
-    let t = state.service.console(&who).timeline(&tenant, &f).await?;
+    let t = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .timeline(&f)
+        .await?;
     Ok(ok(json::timeline(&t)))
 }

@@ -33,6 +33,7 @@ pub async fn create(
     let t = state
         .service
         .console(&who)
+        .system()?
         .create_tenant(&body.name)
         .await?;
     Ok(created(json::tenant(&t)))
@@ -44,7 +45,13 @@ pub async fn show(
     Admin(who): Admin,
     Path(tenant): Path<String>,
 ) -> Result<Response, ApiError> {
-    let v = state.service.console(&who).tenant(&tenant).await?;
+    let v = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .overview()
+        .await?;
     Ok(ok(json::tenant_view(&v)))
 }
 
@@ -58,7 +65,9 @@ pub async fn settings(
     let s = state
         .service
         .console(&who)
-        .update_settings(&tenant, move |s| {
+        .change(&tenant)
+        .await?
+        .update_settings(move |s| {
             *s = body;
             Ok(())
         })
@@ -72,6 +81,12 @@ pub async fn seats(
     Admin(who): Admin,
     Path(tenant): Path<String>,
 ) -> Result<Response, ApiError> {
-    let s = state.service.console(&who).seats(&tenant).await?;
+    let s = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .seats()
+        .await?;
     Ok(ok(json::seats(&s)))
 }

@@ -17,7 +17,13 @@ pub async fn list(
     Admin(who): Admin,
     Path(tenant): Path<String>,
 ) -> Result<Response, ApiError> {
-    let hooks = state.service.console(&who).webhooks(&tenant).await?;
+    let hooks = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .webhooks()
+        .await?;
     Ok(ok(Value::Array(
         hooks
             .iter()
@@ -46,6 +52,12 @@ pub async fn redeliver(
     AdminChange(who): AdminChange,
     Path((tenant, id)): Path<(String, i64)>,
 ) -> Result<Response, ApiError> {
-    let n = state.service.console(&who).redeliver(&tenant, id).await?;
+    let n = state
+        .service
+        .console(&who)
+        .change(&tenant)
+        .await?
+        .redeliver(id, None)
+        .await?;
     Ok(ok(json!({"requeued": n})))
 }

@@ -58,7 +58,7 @@ pub async fn list(
     State(state): State<AppState>,
     PageAdmin(who): PageAdmin,
 ) -> Result<Response, PageError> {
-    let admins = state.service.console(&who).admins().await?;
+    let admins = state.service.console(&who).system()?.admins().await?;
     let rows: String = admins.iter().map(|a| row(&who, a)).collect();
     let body = format!(
         r#"<h1>Admin accounts</h1>{}<table><caption class="skip">Admin accounts</caption><thead><tr><th scope="col">Username</th><th scope="col">Role</th><th scope="col">Tenant</th><th scope="col">Created</th><th scope="col">State</th><th scope="col">Actions</th></tr></thead><tbody>{rows}</tbody></table><p class="muted">Accounts are created with <code>scimd admin create</code>. Disabling, a new password and deleting end the account's sessions; every change is recorded in the audit log of the tenants the account reaches.</p>"#,
@@ -87,6 +87,7 @@ async fn apply(
     state
         .service
         .console(who)
+        .system()?
         .change_admin(username, change)
         .await?;
     Ok(see_other("/admin/admins"))

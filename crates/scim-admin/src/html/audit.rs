@@ -20,7 +20,13 @@ pub async fn show(
     q: QueryPairs,
 ) -> Result<Response, PageError> {
     let f = params::audit(&q)?;
-    let t = state.service.console(&who).timeline(&tenant, &f).await?;
+    let t = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .timeline(&f)
+        .await?;
     let mut conns: Vec<&str> = vec![""];
     conns.extend(t.connections.values().map(String::as_str));
     let base = format!("/admin/t/{}/audit", url(&tenant));

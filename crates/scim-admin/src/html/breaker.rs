@@ -17,8 +17,14 @@ pub async fn show(
     PageAdmin(who): PageAdmin,
     Path(tenant): Path<String>,
 ) -> Result<Response, PageError> {
-    let paused = state.service.console(&who).paused(&tenant).await?;
-    let can = who.check_change(&tenant).is_ok();
+    let paused = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .paused()
+        .await?;
+    let can = who.may_change(&tenant);
     let list = if paused.is_empty() {
         note("ok", "No deprovisioning is paused.")
     } else {
@@ -81,7 +87,9 @@ pub async fn decide(
     state
         .service
         .console(&who)
-        .release_breaker(&tenant, &name, confirm)
+        .change(&tenant)
+        .await?
+        .release_breaker(&name, confirm)
         .await?;
     Ok(see_other(&format!("/admin/t/{}/breaker", url(&tenant))))
 }

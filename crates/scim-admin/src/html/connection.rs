@@ -18,7 +18,7 @@ use scim_http::AppState;
 use scim_service::console::{AdminPrincipal, ConnectionView, TokenState};
 
 fn tokens_table(who: &AdminPrincipal, tenant: &str, v: &ConnectionView) -> String {
-    let can = who.check_change(tenant).is_ok();
+    let can = who.may_change(tenant);
     let rows: String = v
         .tokens
         .iter()
@@ -62,7 +62,7 @@ fn body(who: &AdminPrincipal, tenant: &str, v: &ConnectionView) -> String {
     } else {
         String::new()
     };
-    let edit = if who.check_change(tenant).is_ok() {
+    let edit = if who.may_change(tenant) {
         format!(
             r#"<form class="card" method="post" action="{base}"><h2>Profile and policies</h2>{}<div class="fields">{}</div><p><button type="submit">Save</button></p></form>
 <form class="card" method="post" action="{base}/tokens"><h2>New token</h2>{}<div class="fields">{}{}<button type="submit">Create token</button></div></form>
@@ -89,7 +89,7 @@ fn body(who: &AdminPrincipal, tenant: &str, v: &ConnectionView) -> String {
     } else {
         format!(
             r#"<dl class="props"><dt>Profile</dt><dd>{}</dd><dt>On active=false</dt><dd>{}</dd><dt>On DELETE</dt><dd>{}</dd><dt>Ownership</dt><dd>{}</dd><dt>Max active tokens</dt><dd>{}</dd></dl>"#,
-            esc(&c.profile),
+            esc(c.profile.name()),
             choice_name(&c.policy.deactivate),
             choice_name(&c.policy.delete),
             choice_name(&c.policy.ownership),
@@ -121,7 +121,9 @@ pub async fn show(
     let v = state
         .service
         .console(&who)
-        .connection(&tenant, &name)
+        .read(&tenant)
+        .await?
+        .connection_view(&name)
         .await?;
     Ok(ok(
         &format!("Connection {name}"),
@@ -140,7 +142,9 @@ pub async fn update(
     let c = state
         .service
         .console(&who)
-        .update_connection(&tenant, &name, f)
+        .change(&tenant)
+        .await?
+        .update_connection(&name, move |c| f.apply(c))
         .await?;
     Ok(see_other(&format!(
         "/admin/t/{}/connections/{}",
@@ -166,7 +170,9 @@ pub async fn issue(
     let issued = state
         .service
         .console(&who)
-        .issue_token(&tenant, &name, &form.text("label"), days)
+        .change(&tenant)
+        .await?
+        .issue_token(Some(&name), &form.text("label"), days)
         .await?;
     let page = format!(
         r#"<p><a href="/admin/t/{}/connections/{}">← Connection {}</a></p><h1>New token for {}</h1>
@@ -194,7 +200,9 @@ pub async fn delete(
     state
         .service
         .console(&who)
-        .delete_connection(&tenant, &name)
+        .change(&tenant)
+        .await?
+        .delete_connection(&name)
         .await?;
     Ok(see_other(&format!("/admin/t/{}/connections", url(&tenant))))
 }
@@ -208,7 +216,9 @@ pub async fn revoke(
     state
         .service
         .console(&who)
-        .revoke_token(&tenant, id)
+        .change(&tenant)
+        .await?
+        .revoke_token(id)
         .await?;
     Ok(see_other(&format!("/admin/t/{}/connections", url(&tenant))))
 }

@@ -47,7 +47,7 @@ pub fn policy_fields(c: Option<&Connection>) -> String {
             "profile",
             "IdP profile",
             PROFILES,
-            c.map_or("auto", |c| c.profile.as_str())
+            c.map_or("auto", |c| c.profile.name())
         ),
         select(
             "deactivate",
@@ -94,7 +94,7 @@ fn row(tenant: &str, v: &ConnectionView) -> String {
         url(tenant),
         url(&c.name),
         esc(&c.name),
-        esc(&c.profile),
+        esc(c.profile.name()),
         choice_name(&p.deactivate),
         choice_name(&p.delete),
         choice_name(&p.ownership),
@@ -103,7 +103,7 @@ fn row(tenant: &str, v: &ConnectionView) -> String {
 }
 
 fn create_form(who: &AdminPrincipal, tenant: &str) -> String {
-    if who.check_change(tenant).is_err() {
+    if !who.may_change(tenant) {
         return String::new();
     }
     format!(
@@ -120,7 +120,13 @@ pub async fn list(
     PageAdmin(who): PageAdmin,
     Path(tenant): Path<String>,
 ) -> Result<Response, PageError> {
-    let views = state.service.console(&who).connections(&tenant).await?;
+    let views = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .connection_views()
+        .await?;
     let rows: String = views.iter().map(|v| row(&tenant, v)).collect();
     let body = format!(
         r#"<h1>Connections</h1><p class="muted">Each identity provider connects through a connection with its own tokens and policies (see docs/policies.md).</p><table><thead><tr><th scope="col">Name</th><th scope="col">Profile</th><th scope="col">active=false</th><th scope="col">DELETE</th><th scope="col">Ownership</th><th scope="col">Live tokens / max</th></tr></thead><tbody>{rows}</tbody></table>{}"#,
@@ -144,11 +150,8 @@ pub async fn create(
     PageForm { who, form }: PageForm,
 ) -> Result<Response, PageError> {
     let f = connection_form(&form)?;
-    let c = state
-        .service
-        .console(&who)
-        .create_connection(&tenant, f)
-        .await?;
+    let t = state.service.console(&who).change(&tenant).await?;
+    let c = t.create_connection(&f.name, &f.profile, f.policy()).await?;
     Ok(see_other(&format!(
         "/admin/t/{}/connections/{}",
         url(&tenant),

@@ -116,7 +116,9 @@ async fn list(
     let page = state
         .service
         .console(&who)
-        .search(&tenant, kind, &p)
+        .read(&tenant)
+        .await?
+        .search(kind, &p)
         .await?;
     let (title, section, head, rows): (&str, &str, &str, String) = match kind {
         ResourceKind::User => (

@@ -45,7 +45,7 @@ fn form_page(
     error: Option<(&str, &str)>,
     username: &str,
 ) -> Result<Response, PageError> {
-    let csrf = state.service.new_login_csrf()?;
+    let csrf = state.service.sessions().new_login_csrf()?;
     let mut resp = respond(status, form(error, username, &csrf));
     if let Some(c) = login_csrf_cookie(&csrf, secure(state)) {
         resp.headers_mut().insert(header::SET_COOKIE, c);
@@ -67,7 +67,8 @@ pub async fn submit(
     let username = f.text("username");
     match state
         .service
-        .admin_login(&username, f.get("password").unwrap_or(""), &addr)
+        .sessions()
+        .login(&username, f.get("password").unwrap_or(""), &addr)
         .await
     {
         Ok(out) => {
@@ -93,7 +94,8 @@ pub async fn logout(
 ) -> Result<Response, PageError> {
     state
         .service
-        .admin_logout(session_token(&headers).as_deref())
+        .sessions()
+        .logout(session_token(&headers).as_deref())
         .await?;
     let mut resp = see_other("/admin/login");
     if let Some(c) = clear_cookie(secure(&state)) {

@@ -176,7 +176,7 @@ fn actions(who: &AdminPrincipal, tenant: &str, d: &ResourceDetail, id: &str) -> 
             esc(why)
         );
     }
-    if d.kind != ResourceKind::User || who.check_change(tenant).is_err() {
+    if d.kind != ResourceKind::User || !who.may_change(tenant) {
         return String::new();
     }
     let active = d.resource["active"] != Value::Bool(false);
@@ -204,7 +204,9 @@ async fn show(
     let d = state
         .service
         .console(&who)
-        .resource(&tenant, kind, &id)
+        .read(&tenant)
+        .await?
+        .resource(kind, &id)
         .await?;
     let r = &d.resource;
     let p = &d.provenance;
@@ -300,7 +302,9 @@ pub async fn set_active(
     state
         .service
         .console(&who)
-        .set_active(&tenant, &id, active)
+        .change(&tenant)
+        .await?
+        .set_active(&id, active)
         .await?;
     Ok(see_other(&format!(
         "/admin/t/{}/users/{}",

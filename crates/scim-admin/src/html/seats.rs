@@ -46,7 +46,13 @@ pub async fn show(
     PageAdmin(who): PageAdmin,
     Path(tenant): Path<String>,
 ) -> Result<Response, PageError> {
-    let v = state.service.console(&who).tenant(&tenant).await?;
+    let v = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .overview()
+        .await?;
     let s = &v.tenant.settings;
     let usage = match v.seats.limit {
         Some(limit) => format!(
@@ -59,7 +65,7 @@ pub async fn show(
         ),
         None => format!("<p>{} active users; no seat limit.</p>", v.seats.used),
     };
-    let settings = if who.check_change(&tenant).is_ok() {
+    let settings = if who.may_change(&tenant) {
         format!(
             r#"<form class="card" method="post" action="/admin/t/{}/settings"><h2>Settings</h2>{}<div class="fields">{}{}</div><fieldset><legend>Mass-deprovisioning circuit breaker</legend><div class="fields"><div class="field"><label><input type="checkbox" name="breaker" value="on"{}> Enabled</label></div>{}{}{}</div></fieldset><p><button type="submit">Save settings</button></p></form>"#,
             url(&tenant),
@@ -138,7 +144,9 @@ pub async fn update(
     state
         .service
         .console(&who)
-        .update_settings(&tenant, |s| apply(&form, s))
+        .change(&tenant)
+        .await?
+        .update_settings(|s| apply(&form, s))
         .await?;
     Ok(see_other(&format!("/admin/t/{}/seats", url(&tenant))))
 }

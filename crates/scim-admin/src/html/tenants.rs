@@ -65,6 +65,7 @@ pub async fn create(
     let t = state
         .service
         .console(&who)
+        .system()?
         .create_tenant(&form.text("name"))
         .await?;
     Ok(see_other(&format!("/admin/t/{}/connections", url(&t.name))))

@@ -18,8 +18,14 @@ pub async fn show(
     PageAdmin(who): PageAdmin,
     Path(tenant): Path<String>,
 ) -> Result<Response, PageError> {
-    let hooks = state.service.console(&who).webhooks(&tenant).await?;
-    let can = who.check_change(&tenant).is_ok();
+    let hooks = state
+        .service
+        .console(&who)
+        .read(&tenant)
+        .await?
+        .webhooks()
+        .await?;
+    let can = who.may_change(&tenant);
     let list = if hooks.is_empty() {
         note(
             "info",
@@ -83,6 +89,12 @@ pub async fn redeliver(
     Path((tenant, id)): Path<(String, i64)>,
     PageForm { who, .. }: PageForm,
 ) -> Result<Response, PageError> {
-    state.service.console(&who).redeliver(&tenant, id).await?;
+    state
+        .service
+        .console(&who)
+        .change(&tenant)
+        .await?
+        .redeliver(id, None)
+        .await?;
     Ok(see_other(&format!("/admin/t/{}/webhooks", url(&tenant))))
 }

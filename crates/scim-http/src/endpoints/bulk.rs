@@ -13,9 +13,7 @@ pub async fn handler(
     Ctx(ctx): Ctx,
     BulkJson(body): BulkJson,
 ) -> ApiResult<Response> {
-    let reply = state
-        .service
-        .bulk(&who, &body.value, body.size, &ctx)
-        .await?;
+    let scim = state.service.scim(&who, &ctx);
+    let reply = scim.bulk(&body.value, body.size).await?;
     Ok(json_response(StatusCode::OK, &reply))
 }

@@ -14,6 +14,6 @@ pub async fn handler(
     Ctx(ctx): Ctx,
     q: QueryPairs,
 ) -> ApiResult<Response> {
-    let page = state.service.feed(&who, &ctx, &q.0).await?;
+    let page = state.service.scim(&who, &ctx).feed(&q.0).await?;
     Ok(json_response(StatusCode::OK, &page))
 }

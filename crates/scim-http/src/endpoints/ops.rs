@@ -14,7 +14,7 @@ pub async fn healthz() -> Response {
 
 /// `GET /readyz`: readiness: the store answers a query.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    match state.service.store().list_tenants().await {
+    match state.service.status().ready().await {
         Ok(_) => (StatusCode::OK, "ready\n").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
@@ -28,7 +28,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 /// every replica shows a pause until an admin releases it.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let mut scrape = prometheus_client::registry::Registry::default();
-    match state.service.breaker_states().await {
+    match state.service.status().breaker_states().await {
         Ok(states) => breaker_gauge(&states, &mut scrape),
         Err(e) => tracing::warn!(error = %e, "cannot read the circuit breakers for /metrics"),
     }

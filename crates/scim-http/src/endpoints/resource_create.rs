@@ -1,8 +1,8 @@
 //! `POST /Users`, `POST /Groups` (RFC 7644 §3.3): 201 with `Location` and `ETag`.
 
 use super::kind;
-use crate::extract::{Auth, Ctx, QueryPairs, ScimJson};
-use crate::response::{ApiReply, ApiResult};
+use crate::extract::{Auth, ResourceCtx, ScimJson};
+use crate::response::{ApiResult, ScimReply};
 use crate::AppState;
 use axum::extract::{Path, State};
 
@@ -10,15 +10,14 @@ pub async fn handler(
     State(state): State<AppState>,
     Path(rt): Path<String>,
     Auth(who): Auth,
-    Ctx(ctx): Ctx,
-    q: QueryPairs,
+    ResourceCtx(ctx): ResourceCtx,
     body: ScimJson,
-) -> ApiResult<ApiReply> {
+) -> ApiResult<ScimReply> {
     let kind = kind(&rt)?;
-    Ok(ApiReply(
-        state
-            .service
-            .create(&who, kind, &body.value, &ctx, &q.projection()?)
-            .await?,
-    ))
+    let outcome = state
+        .service
+        .scim(&who, &ctx)
+        .create(kind, &body.value)
+        .await?;
+    Ok(ScimReply::new(outcome, &ctx))
 }

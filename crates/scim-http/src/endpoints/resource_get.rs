@@ -2,8 +2,8 @@
 //! `If-None-Match` (304).
 
 use super::kind;
-use crate::extract::{Auth, Conditions, Ctx, QueryPairs};
-use crate::response::{ApiReply, ApiResult};
+use crate::extract::{Auth, ResourceCtx};
+use crate::response::{ApiResult, ScimReply};
 use crate::AppState;
 use axum::extract::{Path, State};
 
@@ -11,15 +11,9 @@ pub async fn handler(
     State(state): State<AppState>,
     Path((rt, id)): Path<(String, String)>,
     Auth(who): Auth,
-    Ctx(ctx): Ctx,
-    q: QueryPairs,
-    Conditions(pre): Conditions,
-) -> ApiResult<ApiReply> {
+    ResourceCtx(ctx): ResourceCtx,
+) -> ApiResult<ScimReply> {
     let kind = kind(&rt)?;
-    Ok(ApiReply(
-        state
-            .service
-            .get(&who, kind, &id, &ctx, &q.projection()?, &pre)
-            .await?,
-    ))
+    let outcome = state.service.scim(&who, &ctx).get(kind, &id).await?;
+    Ok(ScimReply::new(outcome, &ctx))
 }

@@ -2,9 +2,11 @@
 
 use super::kind;
 use crate::extract::{Auth, Ctx, QueryPairs};
-use crate::response::{ApiReply, ApiResult};
+use crate::response::{json_response, ApiResult};
 use crate::AppState;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
 use scim_service::resource::ListSource;
 
 pub async fn handler(
@@ -13,12 +15,9 @@ pub async fn handler(
     Auth(who): Auth,
     Ctx(ctx): Ctx,
     q: QueryPairs,
-) -> ApiResult<ApiReply> {
+) -> ApiResult<Response> {
     let kind = kind(&rt)?;
-    Ok(ApiReply(
-        state
-            .service
-            .list(&who, Some(kind), ListSource::Query(&q.0), &ctx)
-            .await?,
-    ))
+    let scim = state.service.scim(&who, &ctx);
+    let page = scim.list(Some(kind), ListSource::Query(&q.0)).await?;
+    Ok(json_response(StatusCode::OK, &page))
 }

@@ -1,26 +1,23 @@
 //! `PATCH /Users/{id}`, `PATCH /Groups/{id}` (RFC 7644 §3.5.2), with `If-Match` (412).
 
 use super::kind;
-use crate::extract::{Auth, Conditions, Ctx, QueryPairs, ScimJson};
-use crate::response::{ApiReply, ApiResult};
+use crate::extract::{Auth, ResourceCtx, ScimJson};
+use crate::response::{ApiResult, ScimReply};
 use crate::AppState;
 use axum::extract::{Path, State};
 
-#[allow(clippy::too_many_arguments)]
 pub async fn handler(
     State(state): State<AppState>,
     Path((rt, id)): Path<(String, String)>,
     Auth(who): Auth,
-    Ctx(ctx): Ctx,
-    q: QueryPairs,
-    Conditions(pre): Conditions,
+    ResourceCtx(ctx): ResourceCtx,
     body: ScimJson,
-) -> ApiResult<ApiReply> {
+) -> ApiResult<ScimReply> {
     let kind = kind(&rt)?;
-    Ok(ApiReply(
-        state
-            .service
-            .patch(&who, kind, &id, &body.value, &ctx, &q.projection()?, &pre)
-            .await?,
-    ))
+    let outcome = state
+        .service
+        .scim(&who, &ctx)
+        .patch(kind, &id, &body.value)
+        .await?;
+    Ok(ScimReply::new(outcome, &ctx))
 }

@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-pub async fn handler(State(state): State<AppState>, Auth(_): Auth, Ctx(ctx): Ctx) -> Response {
-    json_response(StatusCode::OK, &state.service.resource_types(&ctx))
+pub async fn handler(State(state): State<AppState>, Auth(who): Auth, Ctx(ctx): Ctx) -> Response {
+    let types = state.service.scim(&who, &ctx).resource_types();
+    json_response(StatusCode::OK, &types)
 }

@@ -9,12 +9,12 @@ use axum::response::Response;
 
 pub async fn handler(
     State(state): State<AppState>,
-    Auth(_): Auth,
+    Auth(who): Auth,
     Ctx(ctx): Ctx,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     Ok(json_response(
         StatusCode::OK,
-        &state.service.schema(&ctx, &id)?,
+        &state.service.scim(&who, &ctx).schema(&id)?,
     ))
 }

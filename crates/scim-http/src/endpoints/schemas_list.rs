@@ -9,11 +9,11 @@ use axum::response::Response;
 
 pub async fn handler(
     State(state): State<AppState>,
-    Auth(_): Auth,
+    Auth(who): Auth,
     Ctx(ctx): Ctx,
 ) -> ApiResult<Response> {
     Ok(json_response(
         StatusCode::OK,
-        &state.service.schemas_list(&ctx)?,
+        &state.service.scim(&who, &ctx).schemas()?,
     ))
 }

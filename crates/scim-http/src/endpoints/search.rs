@@ -3,9 +3,11 @@
 
 use super::kind;
 use crate::extract::{Auth, Ctx, ScimJson};
-use crate::response::{ApiReply, ApiResult};
+use crate::response::{json_response, ApiResult};
 use crate::AppState;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
 use scim_service::resource::ListSource;
 
 /// `POST /{Users|Groups}/.search`.
@@ -15,14 +17,13 @@ pub async fn typed(
     Auth(who): Auth,
     Ctx(ctx): Ctx,
     body: ScimJson,
-) -> ApiResult<ApiReply> {
+) -> ApiResult<Response> {
     let kind = kind(&rt)?;
-    Ok(ApiReply(
-        state
-            .service
-            .list(&who, Some(kind), ListSource::Search(&body.value), &ctx)
-            .await?,
-    ))
+    let scim = state.service.scim(&who, &ctx);
+    let page = scim
+        .list(Some(kind), ListSource::Search(&body.value))
+        .await?;
+    Ok(json_response(StatusCode::OK, &page))
 }
 
 /// `POST /.search` across all resource types.
@@ -31,11 +32,8 @@ pub async fn root(
     Auth(who): Auth,
     Ctx(ctx): Ctx,
     body: ScimJson,
-) -> ApiResult<ApiReply> {
-    Ok(ApiReply(
-        state
-            .service
-            .list(&who, None, ListSource::Search(&body.value), &ctx)
-            .await?,
-    ))
+) -> ApiResult<Response> {
+    let scim = state.service.scim(&who, &ctx);
+    let page = scim.list(None, ListSource::Search(&body.value)).await?;
+    Ok(json_response(StatusCode::OK, &page))
 }

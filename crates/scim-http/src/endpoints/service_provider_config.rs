@@ -14,7 +14,8 @@ pub async fn handler(
 ) -> ApiResult<Response> {
     let config = state
         .service
-        .tenant_service_provider_config(&who, &ctx)
+        .scim(&who, &ctx)
+        .service_provider_config()
         .await?;
     Ok(json_response(StatusCode::OK, &config))
 }

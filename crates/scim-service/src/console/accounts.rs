@@ -11,7 +11,8 @@
 use super::AdminPrincipal;
 use crate::auth::{base64url, constant_time_eq, hash_token};
 use crate::ids::random_bytes;
-use crate::ScimService;
+use crate::state::Core;
+use crate::system::SystemAdmin;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use scim_core::timestamp::Timestamp;
@@ -168,7 +169,14 @@ fn signed_out() -> ScimError {
     ScimError::Unauthorized("sign in to the admin console".into())
 }
 
-impl ScimService {
+/// Console sign-in, sessions and sign-out (no principal needed: this is
+/// where the [`AdminPrincipal`] comes from).
+#[derive(Clone, Copy)]
+pub struct Sessions<'a> {
+    pub(crate) core: &'a Core,
+}
+
+impl SystemAdmin<'_> {
     /// Creates an admin account (`scimd admin create`).
     pub async fn create_admin(
         &self,
@@ -191,23 +199,26 @@ impl ScimService {
                     "an owner needs --tenant (or use --role super)".into(),
                 ))
             }
-            (AdminKind::Owner, Some(t)) => (AdminRole::Owner, Some(self.tenant_named(t).await?.id)),
+            (AdminKind::Owner, Some(t)) => {
+                (AdminRole::Owner, Some(self.core.tenant_named(t).await?.id))
+            }
             (AdminKind::Viewer, t) => (
                 AdminRole::Viewer,
                 match t {
-                    Some(t) => Some(self.tenant_named(t).await?.id),
+                    Some(t) => Some(self.core.tenant_named(t).await?.id),
                     None => None,
                 },
             ),
         };
         let password_hash = hash_password_blocking(password.to_string()).await?;
-        self.store
+        self.core
+            .store
             .create_admin(NewAdmin {
                 username,
                 password_hash,
                 role,
                 tenant,
-                created: self.clock.now(),
+                created: self.core.clock.now(),
             })
             .await
             .map_err(|e| match e {
@@ -216,9 +227,16 @@ impl ScimService {
             })
     }
 
+    /// All admin accounts (for the CLI).
+    pub async fn accounts(&self) -> ScimResult<Vec<AdminAccount>> {
+        Ok(self.core.store.list_admins().await?)
+    }
+}
+
+impl Sessions<'_> {
     /// A new token for the sign-in form (login CSRF): the console puts it
     /// in a `SameSite=Strict` cookie and in the form, and
-    /// [`ScimService::check_login_csrf`] wants both back, equal. A form
+    /// [`Sessions::check_login_csrf`] wants both back, equal. A form
     /// posted from another site carries no such cookie, so nobody can sign
     /// a victim's browser into the attacker's account.
     pub fn new_login_csrf(&self) -> ScimResult<String> {
@@ -240,16 +258,17 @@ impl ScimService {
 
     /// Signs an admin in from a client `address`: rate-limited per username
     /// and per address, constant-time, and on success a new session.
-    pub async fn admin_login(
+    pub async fn login(
         &self,
         username: &str,
         password: &str,
         address: &str,
     ) -> ScimResult<LoginOutcome> {
-        self.login_limiter
+        self.core
+            .login_limiter
             .admit(username, address, std::time::Instant::now())?;
         let account = match check_username(username) {
-            Ok(name) => self.store.find_admin(&name).await?,
+            Ok(name) => self.core.store.find_admin(&name).await?,
             Err(_) => None,
         };
         let hash = account
@@ -276,12 +295,13 @@ impl ScimService {
         };
         let token = format!("{SESSION_PREFIX}{}", random_secret()?);
         let csrf = random_secret()?;
-        let now = self.clock.now();
+        let now = self.core.clock.now();
         let expires = Timestamp::from_unix_millis(
-            now.unix_millis() + i64::from(self.config.session_hours.max(1)) * HOUR_MS,
+            now.unix_millis() + i64::from(self.core.config.session_hours.max(1)) * HOUR_MS,
         )
         .ok_or_else(|| ScimError::Internal("session expiry out of range".into()))?;
-        self.store
+        self.core
+            .store
             .create_session(AdminSession {
                 hash: hash_token(&token),
                 admin: account.id,
@@ -301,7 +321,7 @@ impl ScimService {
 
     /// The admin of a session token. A change (`changing`) must carry the
     /// session's CSRF token, else 403.
-    pub async fn admin_session(
+    pub async fn session(
         &self,
         token: Option<&str>,
         csrf: Option<&str>,
@@ -312,8 +332,9 @@ impl ScimService {
             .ok_or_else(signed_out)?;
         let hash = hash_token(token);
         let session = self
+            .core
             .store
-            .find_session(&hash, self.clock.now())
+            .find_session(&hash, self.core.clock.now())
             .await?
             .filter(|s| constant_time_eq(&s.hash, &hash))
             .ok_or_else(signed_out)?;
@@ -326,6 +347,7 @@ impl ScimService {
             }
         }
         let account = self
+            .core
             .store
             .admin(session.admin)
             .await?
@@ -335,27 +357,17 @@ impl ScimService {
     }
 
     /// Ends a session (signing out twice is not an error).
-    pub async fn admin_logout(&self, token: Option<&str>) -> ScimResult<()> {
+    pub async fn logout(&self, token: Option<&str>) -> ScimResult<()> {
         if let Some(t) = token {
-            self.store.delete_session(&hash_token(t)).await?;
+            self.core.store.delete_session(&hash_token(t)).await?;
         }
         Ok(())
-    }
-
-    /// Deletes expired sessions; returns how many.
-    pub async fn purge_admin_sessions(&self) -> ScimResult<u64> {
-        Ok(self.store.purge_sessions(self.clock.now()).await?)
-    }
-
-    /// All admin accounts (for the CLI).
-    pub async fn list_admins(&self) -> ScimResult<Vec<AdminAccount>> {
-        Ok(self.store.list_admins().await?)
     }
 
     async fn principal_of(&self, a: AdminAccount, csrf: String) -> ScimResult<AdminPrincipal> {
         let scope = match a.tenant {
             Some(id) => {
-                let t = self.store.tenant(id).await?.ok_or_else(signed_out)?;
+                let t = self.core.store.tenant(id).await?.ok_or_else(signed_out)?;
                 Some((t.id, t.name))
             }
             None => None,

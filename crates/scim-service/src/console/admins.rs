@@ -1,8 +1,8 @@
 //! Managing admin accounts: delete, disable, enable, set a new password,
-//! revoke every session. The operator does it with `scimd admin …`
-//! ([`ScimService::change_admin`]); a super-admin in the console and the
-//! admin API ([`Console::change_admin`]), never on its own account's
-//! existence (no deleting or disabling oneself).
+//! revoke every session ([`SystemAdmin::change_admin`]). The operator
+//! does it with `scimd admin …`; a super-admin in the console and the
+//! admin API, never on its own account's existence (no deleting or
+//! disabling oneself).
 //!
 //! - Disabling, a new password and deleting end every session of the
 //!   account (in the store's transaction); revoking ends them and changes
@@ -14,9 +14,8 @@
 //!   (none: the command line).
 
 use super::accounts::{check_password, hash_password_blocking, normalize_username};
-use super::Console;
-use crate::journal::LocalActor;
-use crate::ScimService;
+use crate::journal::Entry;
+use crate::system::SystemAdmin;
 use scim_core::timestamp::Timestamp;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{AdminAccount, AdminRole, TenantId};
@@ -69,22 +68,22 @@ fn no_such(username: &str) -> ScimError {
     ScimError::NotFound(format!("no admin account {username:?}"))
 }
 
-impl ScimService {
-    /// Applies `change` to the account `username` as the command line.
-    /// Returns what was done, for the operator.
+impl SystemAdmin<'_> {
+    /// Applies `change` to the account `username`; returns what was done.
+    /// A console admin may give its own account a new password or end its
+    /// sessions, but not delete or disable it (another super-admin or the
+    /// command line can).
     pub async fn change_admin(&self, username: &str, change: AccountChange) -> ScimResult<String> {
-        self.change_admin_as(&LocalActor::default(), username, change)
-            .await
-    }
-
-    async fn change_admin_as(
-        &self,
-        actor: &LocalActor,
-        username: &str,
-        change: AccountChange,
-    ) -> ScimResult<String> {
-        let account = self
-            .store
+        let own = self.actor.admin.as_deref() == Some(normalize_username(username).as_str());
+        if own && matches!(change, AccountChange::Delete | AccountChange::Disable) {
+            return Err(ScimError::Conflict(
+                "you cannot delete or disable your own account; another super-admin or `scimd admin` can"
+                    .into(),
+            ));
+        }
+        let actor = &self.actor;
+        let store = &self.core.store;
+        let account = store
             .find_admin(&normalize_username(username))
             .await?
             .ok_or_else(|| no_such(username))?;
@@ -92,13 +91,13 @@ impl ScimService {
         let name = &account.username;
         let (found, summary, diff) = match &change {
             AccountChange::Delete => (
-                self.store.delete_admin(id).await?,
+                store.delete_admin(id).await?,
                 format!("admin {name:?} deleted, with its sessions"),
                 vec![json!({"op": "remove", "path": "account"})],
             ),
             AccountChange::Disable => (
-                self.store
-                    .set_admin_disabled(id, Some(self.clock.now()))
+                store
+                    .set_admin_disabled(id, Some(self.core.clock.now()))
                     .await?,
                 format!("admin {name:?} disabled; its sessions ended"),
                 vec![
@@ -106,7 +105,7 @@ impl ScimService {
                 ],
             ),
             AccountChange::Enable => (
-                self.store.set_admin_disabled(id, None).await?,
+                store.set_admin_disabled(id, None).await?,
                 format!("admin {name:?} enabled"),
                 vec![
                     json!({"op": "replace", "path": "disabled", "old": account.disabled.is_some(), "new": false}),
@@ -116,13 +115,13 @@ impl ScimService {
                 check_password(p)?;
                 let hash = hash_password_blocking(p.clone()).await?;
                 (
-                    self.store.set_admin_password(id, &hash).await?,
+                    store.set_admin_password(id, &hash).await?,
                     format!("admin {name:?} has a new password; its sessions ended"),
                     vec![json!({"op": "replace", "path": "password"})],
                 )
             }
             AccountChange::RevokeSessions => {
-                let n = self.store.delete_admin_sessions(id).await?;
+                let n = store.delete_admin_sessions(id).await?;
                 (
                     true,
                     format!("admin {name:?}: {n} session(s) ended"),
@@ -134,7 +133,7 @@ impl ScimService {
             return Err(no_such(username));
         }
         tracing::info!(admin = %name, by = ?actor.admin, action = change.action(), "admin account changed");
-        self.audit_account(actor, &account, change.action(), &summary, diff)
+        self.audit_account(&account, change.action(), &summary, diff)
             .await?;
         Ok(summary)
     }
@@ -143,44 +142,39 @@ impl ScimService {
     /// account reaches.
     async fn audit_account(
         &self,
-        actor: &LocalActor,
         account: &AdminAccount,
         action: &str,
         summary: &str,
         diff: Vec<serde_json::Value>,
     ) -> ScimResult<()> {
+        let store = &self.core.store;
         let tenants: Vec<TenantId> = match account.tenant {
             Some(t) => vec![t],
-            None => self
-                .store
+            None => store
                 .list_tenants()
                 .await?
                 .into_iter()
                 .map(|t| t.id)
                 .collect(),
         };
-        let mut entry = actor.origin(action).entry(
-            self.clock.now(),
-            200,
-            action,
-            None,
-            None,
-            Some(summary.to_string()),
-            diff,
+        let mut entry = self.actor.origin(action).entry(
+            Entry::new(self.core.clock.now(), 200, action)
+                .detail(summary.to_string())
+                .diff(diff),
         );
         entry.resource_type = Some("Admin".into());
         entry.resource_id = Some(account.username.clone());
         for t in tenants {
-            self.store.append_audit(t, entry.clone()).await?;
+            store.append_audit(t, entry.clone()).await?;
         }
         Ok(())
     }
 
     /// Every admin account, for the console (names of tenants resolved).
-    async fn admin_views(&self) -> ScimResult<Vec<AdminView>> {
-        let tenants = self.store.list_tenants().await?;
-        Ok(self
-            .store
+    pub async fn admins(&self) -> ScimResult<Vec<AdminView>> {
+        let store = &self.core.store;
+        let tenants = store.list_tenants().await?;
+        Ok(store
             .list_admins()
             .await?
             .into_iter()
@@ -199,30 +193,3 @@ impl ScimService {
             .collect())
     }
 }
-
-impl Console<'_> {
-    /// Every admin account (super-admins only).
-    pub async fn admins(&self) -> ScimResult<Vec<AdminView>> {
-        self.who.check_super()?;
-        self.svc.admin_views().await
-    }
-
-    /// Applies `change` to another account, or a new password or ended
-    /// sessions to one's own (super-admins only).
-    pub async fn change_admin(&self, username: &str, change: AccountChange) -> ScimResult<String> {
-        self.who.check_super()?;
-        let own = normalize_username(username) == self.who.username();
-        if own && matches!(change, AccountChange::Delete | AccountChange::Disable) {
-            return Err(ScimError::Conflict(
-                "you cannot delete or disable your own account; another super-admin or `scimd admin` can"
-                    .into(),
-            ));
-        }
-        self.svc
-            .change_admin_as(&self.actor(), username, change)
-            .await
-    }
-}
-
-#[cfg(test)]
-mod tests;

@@ -3,13 +3,12 @@
 //! with its memberships, provenance and timeline, local changes (refused
 //! for managed resources, with the explanation), and the audit log.
 
-use super::Console;
 use crate::admin_audit::AuditFilter;
 use crate::render::{resource_json, with_provenance};
-use crate::resource::parse_id;
+use crate::tenant::TenantReader;
 use scim_core::filter::{lower, Filter};
-use scim_core::{ScimError, ScimResult};
-use scim_store::{AuditRecord, Load, PageRequest, Provenance, Query, Record, ResourceKind};
+use scim_core::ScimResult;
+use scim_store::{AuditRecord, Load, PageRequest, Provenance, Query, ResourceKind};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -92,16 +91,9 @@ pub fn managed_note(kind: ResourceKind, p: &Provenance) -> Option<String> {
     })
 }
 
-impl Console<'_> {
+impl TenantReader<'_> {
     /// A page of users or groups matching a filter and a quick search.
-    pub async fn search(
-        &self,
-        tenant: &str,
-        kind: ResourceKind,
-        p: &SearchParams,
-    ) -> ScimResult<SearchPage> {
-        self.who.check_read(tenant)?;
-        let t = self.svc.tenant_named(tenant).await?;
+    pub async fn search(&self, kind: ResourceKind, p: &SearchParams) -> ScimResult<SearchPage> {
         let filter = p.filter.as_deref().map(str::trim).filter(|f| !f.is_empty());
         let quick = p.quick.as_deref().and_then(|q| quick_filter(kind, q));
         let text = match (filter, quick) {
@@ -109,7 +101,7 @@ impl Console<'_> {
             (Some(f), None) => Some(f.to_string()),
             (None, q) => q,
         };
-        let view = self.svc.view(kind)?;
+        let view = self.core.view(kind)?;
         let lowered = text
             .as_deref()
             .map(|f| Filter::parse(f).and_then(|f| lower(&f, &view)))
@@ -117,9 +109,9 @@ impl Console<'_> {
         let start = p.start.max(1);
         let count = p.count.clamp(1, MAX_PAGE);
         let page = self
-            .svc
+            .core
             .store
-            .resources(t.id)
+            .resources(self.tenant.id)
             .query(
                 kind,
                 &Query {
@@ -146,23 +138,14 @@ impl Console<'_> {
     }
 
     /// One user or group with its memberships, provenance and timeline.
-    pub async fn resource(
-        &self,
-        tenant: &str,
-        kind: ResourceKind,
-        id: &str,
-    ) -> ScimResult<ResourceDetail> {
-        self.who.check_read(tenant)?;
-        let record = self.record(tenant, kind, id).await?;
+    pub async fn resource(&self, kind: ResourceKind, id: &str) -> ScimResult<ResourceDetail> {
+        let record = self.record(kind, id).await?;
         let timeline = self
-            .timeline(
-                tenant,
-                &AuditFilter {
-                    resource: Some((kind.name().to_lowercase(), id.to_string())),
-                    limit: 200,
-                    ..AuditFilter::default()
-                },
-            )
+            .timeline(&AuditFilter {
+                resource: Some((kind.name().to_lowercase(), id.to_string())),
+                limit: 200,
+                ..AuditFilter::default()
+            })
             .await?;
         Ok(ResourceDetail {
             kind,
@@ -173,60 +156,11 @@ impl Console<'_> {
         })
     }
 
-    async fn record(&self, tenant: &str, kind: ResourceKind, id: &str) -> ScimResult<Record> {
-        let t = self.svc.tenant_named(tenant).await?;
-        let rid = parse_id(kind, id)?;
-        self.svc
-            .store
-            .resources(t.id)
-            .get(kind, &rid, Load::ALL)
-            .await?
-            .ok_or_else(|| crate::resource::not_found(kind, id))
-    }
-
-    /// Enables or disables a local user; refused (403) for a managed one.
-    pub async fn set_active(&self, tenant: &str, id: &str, active: bool) -> ScimResult<Record> {
-        self.who.check_change(tenant)?;
-        self.svc
-            .admin_set_active_by(&self.actor(), tenant, id, active)
-            .await
-    }
-
-    /// Deletes a local user or group; refused (403) for a managed one.
-    pub async fn delete_resource(
-        &self,
-        tenant: &str,
-        kind: ResourceKind,
-        id: &str,
-    ) -> ScimResult<()> {
-        self.who.check_change(tenant)?;
-        self.svc
-            .admin_delete_by(&self.actor(), tenant, &kind.name().to_lowercase(), id)
-            .await
-    }
-
-    /// Releases a resource from SCIM management.
-    pub async fn unmanage(&self, tenant: &str, kind: ResourceKind, id: &str) -> ScimResult<Record> {
-        self.who.check_change(tenant)?;
-        self.svc
-            .unmanage_by(&self.actor(), tenant, &kind.name().to_lowercase(), id)
-            .await
-    }
-
     /// The audit log, newest first, with connection names.
-    pub async fn timeline(&self, tenant: &str, f: &AuditFilter) -> ScimResult<Timeline> {
-        self.who.check_read(tenant)?;
-        if let Some((kind, _)) = &f.resource {
-            if self.svc.kind_named(kind).is_err() {
-                return Err(ScimError::InvalidValue(format!(
-                    "unknown resource type {kind:?}: use user or group"
-                )));
-            }
-        }
-        let entries = self.svc.audit_log(tenant, f).await?;
+    pub async fn timeline(&self, f: &AuditFilter) -> ScimResult<Timeline> {
+        let entries = self.audit(f).await?;
         let connections = self
-            .svc
-            .list_connections(tenant)
+            .connections()
             .await?
             .into_iter()
             .map(|c| (c.id.db_key(), c.name))

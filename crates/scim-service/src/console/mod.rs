@@ -1,18 +1,21 @@
 //! The admin console's use cases (`docs/admin.md`): admin accounts,
-//! sign-in and sessions ([`accounts`]), login rate limiting ([`limit`]),
-//! and everything the console and the admin API do, as methods of
-//! [`Console`], the service seen by one signed-in admin.
+//! sign-in and sessions ([`accounts`], [`Sessions`]), account changes
+//! ([`admins`]), login rate limiting ([`limit`]), the console's views of a
+//! tenant ([`tenants`], [`directory`]), and [`Console`], the service seen
+//! by one signed-in admin.
 //!
-//! - An [`AdminPrincipal`] is only made by [`ScimService::admin_login`] and
-//!   [`ScimService::admin_session`]; it carries the admin's role and tenant
-//!   scope.
-//! - Every [`Console`] method checks access first: a tenant-scoped admin
-//!   reaches only its tenant, a `viewer` changes nothing, only a
-//!   super-admin (an owner of every tenant) creates tenants.
+//! - An [`AdminPrincipal`] is only made by [`Sessions::login`] and
+//!   [`Sessions::session`]; it carries the admin's role and tenant scope.
+//! - [`Console`] turns the principal into typed access, checking role and
+//!   scope once: [`Console::read`] a [`TenantReader`] of a tenant in scope,
+//!   [`Console::change`] a [`TenantAdmin`] for an owner,
+//!   [`Console::system`] a [`SystemAdmin`] for a super-admin (an owner of
+//!   every tenant). A `viewer` never gets a `TenantAdmin`, so no change
+//!   method is within its reach.
 //!
 //! Invariant: authorisation lives here, never in handlers: a handler gets
-//! a principal from [`ScimService::admin_session`] and calls one
-//! [`Console`] method.
+//! a principal from [`Sessions::session`], the access it needs from
+//! [`Console`], and calls one method on it.
 
 pub mod accounts;
 pub mod admins;
@@ -20,15 +23,17 @@ pub mod directory;
 pub mod limit;
 pub mod tenants;
 
-pub use accounts::{AdminKind, LoginOutcome, SESSION_COOKIE};
+pub use accounts::{AdminKind, LoginOutcome, Sessions, SESSION_COOKIE};
 pub use admins::{AccountChange, AdminView};
 pub use directory::{ResourceDetail, SearchPage, SearchParams, Timeline};
 pub use tenants::{ConnectionForm, ConnectionView, TenantView, TokenState, TokenView};
 
 use crate::journal::LocalActor;
-use crate::ScimService;
+use crate::state::Core;
+use crate::system::SystemAdmin;
+use crate::tenant::{TenantAdmin, TenantReader};
 use scim_core::{ScimError, ScimResult};
-use scim_store::{AdminRole, TenantId};
+use scim_store::{AdminRole, Tenant, TenantId};
 
 /// A signed-in admin.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,8 +98,13 @@ impl AdminPrincipal {
         self.role == AdminRole::Owner
     }
 
+    /// Whether the admin may change this tenant (what a page offers).
+    pub fn may_change(&self, tenant: &str) -> bool {
+        self.check_change(tenant).is_ok()
+    }
+
     /// 403 unless the admin may read this tenant.
-    pub fn check_read(&self, tenant: &str) -> ScimResult<()> {
+    pub(crate) fn check_read(&self, tenant: &str) -> ScimResult<()> {
         match &self.scope {
             Some((_, name)) if name != tenant => Err(ScimError::Forbidden(format!(
                 "admin {:?} has no access to tenant {tenant:?}",
@@ -105,7 +115,7 @@ impl AdminPrincipal {
     }
 
     /// 403 unless the admin may change this tenant.
-    pub fn check_change(&self, tenant: &str) -> ScimResult<()> {
+    pub(crate) fn check_change(&self, tenant: &str) -> ScimResult<()> {
         self.check_read(tenant)?;
         if self.can_change() {
             Ok(())
@@ -115,7 +125,7 @@ impl AdminPrincipal {
     }
 
     /// 403 unless the admin manages tenants (a super-admin owner).
-    pub fn check_super(&self) -> ScimResult<()> {
+    pub(crate) fn check_super(&self) -> ScimResult<()> {
         if !self.is_super() {
             return Err(ScimError::Forbidden(format!(
                 "admin {:?} is confined to one tenant; only a super-admin manages tenants",
@@ -135,32 +145,56 @@ fn viewer_error(username: &str) -> ScimError {
     ))
 }
 
-/// The service as one signed-in admin sees it: every method checks the
-/// admin's access before it acts.
+/// The service as one signed-in admin sees it: the role and scope check
+/// that turns the admin into the typed access it has.
 #[derive(Clone, Copy)]
 pub struct Console<'a> {
-    pub(crate) svc: &'a ScimService,
+    pub(crate) core: &'a Core,
     pub(crate) who: &'a AdminPrincipal,
 }
 
-impl ScimService {
-    /// The console operations available to `who`.
-    pub fn console<'a>(&'a self, who: &'a AdminPrincipal) -> Console<'a> {
-        Console { svc: self, who }
-    }
-}
-
-impl Console<'_> {
+impl<'a> Console<'a> {
     /// The signed-in admin.
     pub fn me(&self) -> &AdminPrincipal {
         self.who
     }
 
+    /// The tenants this admin reaches, by name.
+    pub async fn tenants(&self) -> ScimResult<Vec<Tenant>> {
+        let all = self.core.store.list_tenants().await?;
+        Ok(all
+            .into_iter()
+            .filter(|t| self.who.check_read(&t.name).is_ok())
+            .collect())
+    }
+
+    /// Read access to a tenant: 403 outside the admin's scope, then 404
+    /// when there is no such tenant.
+    pub async fn read(&self, tenant: &str) -> ScimResult<TenantReader<'a>> {
+        self.who.check_read(tenant)?;
+        let t = self.core.tenant_named(tenant).await?;
+        Ok(TenantReader::new(self.core, t, self.actor()))
+    }
+
+    /// Change access to a tenant: 403 outside the admin's scope or for a
+    /// viewer, then 404 when there is no such tenant.
+    pub async fn change(&self, tenant: &str) -> ScimResult<TenantAdmin<'a>> {
+        self.who.check_change(tenant)?;
+        let t = self.core.tenant_named(tenant).await?;
+        Ok(TenantAdmin::new(self.core, t, self.actor()))
+    }
+
+    /// Tenants and admin accounts: 403 unless a super-admin owner.
+    pub fn system(&self) -> ScimResult<SystemAdmin<'a>> {
+        self.who.check_super()?;
+        Ok(SystemAdmin::new(self.core, self.actor()))
+    }
+
     /// Who the audit log names for this admin's changes: the username and
     /// the request's correlation id (a new one if the request had none).
-    pub(crate) fn actor(&self) -> LocalActor {
+    fn actor(&self) -> LocalActor {
         let request_id = if self.who.request_id.is_empty() {
-            self.svc.ids.new_id().to_string()
+            self.core.ids.new_id().to_string()
         } else {
             self.who.request_id.clone()
         };
@@ -170,6 +204,3 @@ impl Console<'_> {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;

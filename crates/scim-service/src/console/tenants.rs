@@ -1,14 +1,13 @@
-//! Console operations on tenants, connections, tokens, seats, settings and
-//! the circuit breaker. Each checks the admin's access, then calls the
-//! administrative use case the CLI also uses.
+//! The console's views of a tenant: its overview (settings, seats,
+//! connections), connections with their tokens and token states, the
+//! connections the circuit breaker paused, and the connection form.
 
-use super::Console;
-use crate::admin::IssuedToken;
 use crate::admin_connections::Seats;
-use crate::resource::breaker::Released;
+use crate::tenant::TenantReader;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{
-    Connection, DeactivatePolicy, DeletePolicy, Ownership, Tenant, TenantSettings, TokenRecord,
+    Connection, ConnectionPolicy, ConnectionUpdate, DeactivatePolicy, DeletePolicy, Ownership,
+    Tenant, TokenRecord,
 };
 
 /// A tenant with what its overview shows.
@@ -73,59 +72,46 @@ pub struct ConnectionForm {
     pub max_tokens: u32,
 }
 
-impl Console<'_> {
-    /// The tenants this admin reaches, by name.
-    pub async fn tenants(&self) -> ScimResult<Vec<Tenant>> {
-        let all = self.svc.list_tenants().await?;
-        Ok(all
-            .into_iter()
-            .filter(|t| self.who.check_read(&t.name).is_ok())
-            .collect())
+impl ConnectionForm {
+    /// The policies of a new connection with these fields.
+    pub fn policy(&self) -> ConnectionPolicy {
+        ConnectionPolicy {
+            deactivate: self.deactivate,
+            delete: self.delete,
+            ownership: self.ownership,
+            max_active_tokens: self.max_tokens,
+            ..ConnectionPolicy::default()
+        }
     }
 
-    /// Creates a tenant with its default connection (super-admins only).
-    pub async fn create_tenant(&self, name: &str) -> ScimResult<Tenant> {
-        self.who.check_super()?;
-        self.svc.create_tenant(name).await
+    /// Sets a connection's fields to these (the profile by name: 400 when
+    /// there is no such profile).
+    pub fn apply(self, c: &mut ConnectionUpdate) -> ScimResult<()> {
+        c.name = self.name;
+        c.profile = self.profile.parse()?;
+        c.policy.deactivate = self.deactivate;
+        c.policy.delete = self.delete;
+        c.policy.ownership = self.ownership;
+        c.policy.max_active_tokens = self.max_tokens;
+        Ok(())
     }
+}
 
-    /// A tenant's overview: settings, seats and connections.
-    pub async fn tenant(&self, name: &str) -> ScimResult<TenantView> {
-        self.who.check_read(name)?;
-        let tenant = self.svc.tenant_named(name).await?;
-        let seats = self.svc.seats(name).await?;
-        let connections = self.svc.list_connections(name).await?;
+impl TenantReader<'_> {
+    /// The tenant's overview: settings, seats and connections.
+    pub async fn overview(&self) -> ScimResult<TenantView> {
         Ok(TenantView {
-            tenant,
-            seats,
-            connections,
+            tenant: self.tenant.clone(),
+            seats: self.seats().await?,
+            connections: self.connections().await?,
         })
     }
 
-    /// Seat usage against the limit.
-    pub async fn seats(&self, tenant: &str) -> ScimResult<Seats> {
-        self.who.check_read(tenant)?;
-        self.svc.seats(tenant).await
-    }
-
-    /// Changes a tenant's settings (seat limit, matching, retention, breaker).
-    /// `edit` receives the current settings; the result is validated.
-    pub async fn update_settings(
-        &self,
-        tenant: &str,
-        edit: impl FnOnce(&mut TenantSettings) -> ScimResult<()>,
-    ) -> ScimResult<TenantSettings> {
-        self.who.check_change(tenant)?;
-        self.svc.update_tenant_settings(tenant, edit).await
-    }
-
-    /// A tenant's connections with their tokens.
-    pub async fn connections(&self, tenant: &str) -> ScimResult<Vec<ConnectionView>> {
-        self.who.check_read(tenant)?;
-        let now = self.svc.clock.now();
+    /// The tenant's connections with their tokens.
+    pub async fn connection_views(&self) -> ScimResult<Vec<ConnectionView>> {
+        let now = self.core.clock.now();
         let tokens: Vec<TokenView> = self
-            .svc
-            .list_tokens(tenant)
+            .tokens()
             .await?
             .into_iter()
             .map(|record| TokenView {
@@ -140,8 +126,7 @@ impl Console<'_> {
             })
             .collect();
         Ok(self
-            .svc
-            .list_connections(tenant)
+            .connections()
             .await?
             .into_iter()
             .map(|c| ConnectionView {
@@ -156,138 +141,26 @@ impl Console<'_> {
     }
 
     /// One connection with its tokens.
-    pub async fn connection(&self, tenant: &str, name: &str) -> ScimResult<ConnectionView> {
-        self.connections(tenant)
+    pub async fn connection_view(&self, name: &str) -> ScimResult<ConnectionView> {
+        self.connection_views()
             .await?
             .into_iter()
             .find(|v| v.connection.name == name)
             .ok_or_else(|| {
-                ScimError::NotFound(format!("tenant {tenant:?} has no connection {name:?}"))
+                ScimError::NotFound(format!(
+                    "tenant {:?} has no connection {name:?}",
+                    self.tenant.name
+                ))
             })
-    }
-
-    /// Creates a connection with its policies.
-    pub async fn create_connection(
-        &self,
-        tenant: &str,
-        form: ConnectionForm,
-    ) -> ScimResult<Connection> {
-        self.who.check_change(tenant)?;
-        let policy = scim_store::ConnectionPolicy {
-            deactivate: form.deactivate,
-            delete: form.delete,
-            ownership: form.ownership,
-            max_active_tokens: form.max_tokens,
-            ..Default::default()
-        };
-        self.svc
-            .create_connection(tenant, &form.name, &form.profile, policy)
-            .await
-    }
-
-    /// Changes a connection's name, profile and policies.
-    pub async fn update_connection(
-        &self,
-        tenant: &str,
-        name: &str,
-        form: ConnectionForm,
-    ) -> ScimResult<Connection> {
-        self.who.check_change(tenant)?;
-        self.svc
-            .update_connection(tenant, name, move |c| {
-                c.name = form.name;
-                c.profile = form.profile;
-                c.policy.deactivate = form.deactivate;
-                c.policy.delete = form.delete;
-                c.policy.ownership = form.ownership;
-                c.policy.max_active_tokens = form.max_tokens;
-                Ok(())
-            })
-            .await
-    }
-
-    /// Deletes a connection and its tokens.
-    pub async fn delete_connection(&self, tenant: &str, name: &str) -> ScimResult<()> {
-        self.who.check_change(tenant)?;
-        self.svc.delete_connection(tenant, name).await
-    }
-
-    /// Issues a token for a connection; the secret is in the result only.
-    pub async fn issue_token(
-        &self,
-        tenant: &str,
-        connection: &str,
-        label: &str,
-        expires_in_days: Option<u32>,
-    ) -> ScimResult<IssuedToken> {
-        self.who.check_change(tenant)?;
-        let label = if label.trim().is_empty() {
-            "console"
-        } else {
-            label.trim()
-        };
-        self.svc
-            .issue_token(tenant, Some(connection), label, expires_in_days)
-            .await
-    }
-
-    /// Issues a new token and retires the connection's live ones.
-    pub async fn rotate_token(
-        &self,
-        tenant: &str,
-        connection: &str,
-        overlap_days: u32,
-    ) -> ScimResult<IssuedToken> {
-        self.who.check_change(tenant)?;
-        self.svc
-            .rotate_token(tenant, connection, "console-rotation", overlap_days, None)
-            .await
-    }
-
-    /// Revokes a token.
-    pub async fn revoke_token(&self, tenant: &str, id: i64) -> ScimResult<()> {
-        self.who.check_change(tenant)?;
-        self.svc.revoke_token(tenant, id).await
     }
 
     /// The connections whose deprovisioning the circuit breaker paused.
-    pub async fn paused(&self, tenant: &str) -> ScimResult<Vec<Connection>> {
-        self.who.check_read(tenant)?;
+    pub async fn paused(&self) -> ScimResult<Vec<Connection>> {
         Ok(self
-            .svc
-            .list_connections(tenant)
+            .connections()
             .await?
             .into_iter()
             .filter(|c| c.policy.paused_since.is_some())
             .collect())
-    }
-
-    /// Confirms (resume) or rejects (re-enable, then resume) a paused
-    /// mass deprovisioning.
-    pub async fn release_breaker(
-        &self,
-        tenant: &str,
-        connection: &str,
-        confirm: bool,
-    ) -> ScimResult<Released> {
-        self.who.check_change(tenant)?;
-        self.svc
-            .release_breaker_by(&self.actor(), tenant, connection, confirm)
-            .await
-    }
-
-    /// A tenant's webhooks with their delivery status.
-    pub async fn webhooks(
-        &self,
-        tenant: &str,
-    ) -> ScimResult<Vec<crate::admin_webhooks::WebhookStatus>> {
-        self.who.check_read(tenant)?;
-        self.svc.list_webhooks(tenant).await
-    }
-
-    /// Queues a webhook's dead letters for redelivery; returns how many.
-    pub async fn redeliver(&self, tenant: &str, webhook: i64) -> ScimResult<u64> {
-        self.who.check_change(tenant)?;
-        self.svc.redeliver(tenant, webhook, None).await
     }
 }

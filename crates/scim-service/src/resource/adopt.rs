@@ -16,10 +16,9 @@
 //! Invariant: adoption is one atomic read-modify-write that re-checks the
 //! account is still local, so two concurrent creates adopt it at most once.
 
-use crate::journal::{change, Origin};
-use crate::{Principal, ScimService};
+use crate::journal::{change, Change, Origin};
+use crate::scim::Scim;
 use scim_core::filter::{lower, Filter};
-use scim_core::project::Projection;
 use scim_core::resource::apply_replace_rules;
 use scim_core::{ScimError, ScimResult};
 use scim_store::index::keys;
@@ -61,12 +60,11 @@ fn key_name(key: MatchKey) -> &'static str {
     }
 }
 
-impl ScimService {
+impl Scim<'_> {
     /// Finds the local account a new user matches, by the policy's keys in
     /// order, with one indexed query.
     async fn local_match(
         &self,
-        who: &Principal,
         doc: &Map<String, Value>,
         order: &[MatchKey],
     ) -> ScimResult<Option<(Record, MatchKey)>> {
@@ -79,8 +77,8 @@ impl ScimService {
         }
         // One indexed point query per key (an `or` of them would not be
         // driven by a single index and could scan the tenant).
-        let view = self.view(ResourceKind::User)?;
-        let store = self.store.resources(who.tenant());
+        let view = self.core.view(ResourceKind::User)?;
+        let store = self.core.store.resources(self.who.tenant());
         let mut records = Vec::new();
         for (k, v) in &wanted {
             let text = format!("{} eq {}", key_path(*k), Value::String(v.clone()));
@@ -118,14 +116,13 @@ impl ScimService {
     /// `None` to create a new one; 409 under the `conflict` policy.
     pub(crate) async fn adopt(
         &self,
-        who: &Principal,
         doc: &Map<String, Value>,
         provenance: &Provenance,
         origin: &Origin,
-        projection: &Projection,
     ) -> ScimResult<Option<Record>> {
+        let (core, who) = (self.core, self.who);
         let policy = who.settings().matching.clone();
-        let Some((found, key)) = self.local_match(who, doc, &policy.order).await? else {
+        let Some((found, key)) = self.local_match(doc, &policy.order).await? else {
             return Ok(None);
         };
         if policy.action == MatchAction::Conflict {
@@ -134,12 +131,12 @@ impl ScimService {
                 key_name(key)
             )));
         }
-        let registry = self.registry.clone();
-        let unique_groups = self.unique_groups(who.settings());
+        let registry = core.registry.clone();
+        let unique_groups = core.unique_groups(who.settings());
         let doc = doc.clone();
         let provenance = provenance.clone();
         let keep = policy.keep_auth_provider;
-        let now = self.clock.now();
+        let now = core.clock.now();
         let origin = origin.clone();
         let update = move |current: &Record| {
             let mut new_doc = doc.clone();
@@ -160,15 +157,17 @@ impl ScimService {
             let id = current.id.as_str();
             let journal = change(
                 &origin,
-                now,
-                201,
-                "adopt",
-                "put",
-                ResourceKind::User,
-                id,
-                Some(&current.doc),
-                Some(&new_doc),
-                &[],
+                Change {
+                    at: now,
+                    status: 201,
+                    action: "adopt",
+                    event: "put",
+                    kind: ResourceKind::User,
+                    id,
+                    old: Some(&current.doc),
+                    new: Some(&new_doc),
+                    extra: &[],
+                },
             );
             Ok(Update {
                 doc: Some((new_doc, k)),
@@ -183,10 +182,10 @@ impl ScimService {
             kind: ResourceKind::User,
             id: &found.id,
             load: Load::NONE,
-            reply: self.load_for(ResourceKind::User, projection)?,
+            reply: core.load_for(ResourceKind::User, &self.ctx.projection)?,
             body: None,
         };
-        let updated = self.modify(target, update).await?;
+        let updated = core.modify(target, update).await?;
         Ok(updated.map(|u| u.record))
     }
 }

@@ -12,13 +12,14 @@
 //! through one replica or several, never deprovision more than the window
 //! allows. The pause is part of the connection, so every replica sees it.
 
-use crate::journal::{change, LocalActor, Origin};
-use crate::{Principal, ScimService};
+use crate::journal::{change, Change, Entry, LocalActor, Origin};
+use crate::state::Core;
+use crate::Principal;
 use scim_core::timestamp::Timestamp;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{
-    ConnectionUpdate, Deprovision, Load, PageRequest, Query, ResourceKind, StoreError, StoreResult,
-    Tenant, Update, BREAKER_RETRY_AFTER_SECS,
+    Connection, ConnectionUpdate, Deprovision, Load, PageRequest, Query, ResourceKind, StoreError,
+    StoreResult, Tenant, Update, BREAKER_RETRY_AFTER_SECS,
 };
 use serde_json::Value;
 
@@ -73,245 +74,214 @@ pub(crate) fn deprovision(who: &Principal, now: Timestamp) -> Option<Deprovision
     })
 }
 
-impl ScimService {
-    /// The result of a write that may deprovision: when the circuit
-    /// breaker held it, the breaker trips (once, however many requests
-    /// were held at the same time) and the client gets 503.
-    pub(crate) async fn breaker_held<T>(
-        &self,
-        who: &Principal,
-        result: StoreResult<T>,
-    ) -> ScimResult<T> {
-        match result {
-            Err(StoreError::Breaker {
-                deprovisioned,
-                allowed,
-            }) => {
-                if let Err(e) = self.trip(who, deprovisioned, allowed).await {
-                    tracing::warn!(error = %e, "the circuit breaker could not pause a connection");
-                }
-                Err(paused_error(who))
+/// The result of a write that may deprovision: when the circuit breaker
+/// held it, the breaker trips (once, however many requests were held at
+/// the same time) and the client gets 503.
+pub(crate) async fn breaker_held<T>(
+    core: &Core,
+    who: &Principal,
+    result: StoreResult<T>,
+) -> ScimResult<T> {
+    match result {
+        Err(StoreError::Breaker {
+            deprovisioned,
+            allowed,
+        }) => {
+            if let Err(e) = trip(core, who, deprovisioned, allowed).await {
+                tracing::warn!(error = %e, "the circuit breaker could not pause a connection");
             }
-            other => Ok(other?),
+            Err(paused_error(who))
         }
+        other => Ok(other?),
     }
+}
 
-    async fn trip(&self, who: &Principal, deprovisioned: u64, allowed: u64) -> ScimResult<()> {
-        let now = self.clock.now();
-        let minutes = who.settings().breaker.window_minutes;
-        let name = who.connection_name().to_string();
-        let detail = format!(
-            "circuit breaker tripped: connection {name:?} deprovisioned {deprovisioned} users within {minutes} minutes (allowed {allowed}) and asked for more; deprovisioning through it is paused until an admin confirms or rejects"
+async fn trip(core: &Core, who: &Principal, deprovisioned: u64, allowed: u64) -> ScimResult<()> {
+    let now = core.clock.now();
+    let minutes = who.settings().breaker.window_minutes;
+    let name = who.connection_name().to_string();
+    let detail = format!(
+        "circuit breaker tripped: connection {name:?} deprovisioned {deprovisioned} users within {minutes} minutes (allowed {allowed}) and asked for more; deprovisioning through it is paused until an admin confirms or rejects"
+    );
+    let mut origin = Origin::local("breaker");
+    origin.connection = Some(who.connection().db_key());
+    let entry = origin.entry(Entry::new(now, 503, "breaker-tripped").detail(detail.clone()));
+    let alert = scim_store::ChangeEvent {
+        event: crate::set::BREAKER_TRIPPED.into(),
+        resource_type: "Connection".into(),
+        resource_id: name.clone(),
+        at: now.unix_millis(),
+        data: Some(serde_json::json!({
+            "connection": name, "deprovisioned": deprovisioned,
+            "windowMinutes": minutes, "allowed": allowed, "detail": detail
+        })),
+        ..scim_store::ChangeEvent::default()
+    };
+    let journal = scim_store::Journal {
+        audit: Some(entry),
+        events: vec![alert],
+        ..scim_store::Journal::default()
+    };
+    if core
+        .store
+        .pause_connection(who.connection(), now, journal)
+        .await?
+    {
+        core.breaker_trips
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::warn!(
+            connection = %name,
+            deprovisioned,
+            window_minutes = minutes,
+            "circuit breaker tripped: deprovisioning through this connection is paused"
         );
-        let mut origin = Origin::local("breaker");
-        origin.connection = Some(who.connection().db_key());
-        let entry = origin.entry(
-            now,
-            503,
-            "breaker-tripped",
-            None,
-            None,
-            Some(detail.clone()),
-            Vec::new(),
+    }
+    Ok(())
+}
+
+/// Releases a tripped breaker. `confirm` resumes deprovisioning; otherwise
+/// (reject) the users this connection deactivated since the window began
+/// are re-enabled first: each one is tried and reported, and the breaker
+/// is released even if some could not be (no seat).
+pub(crate) async fn release(
+    core: &Core,
+    actor: &LocalActor,
+    t: &Tenant,
+    c: Connection,
+    confirm: bool,
+) -> ScimResult<Released> {
+    let Some(paused) = c.policy.paused_since else {
+        return Err(ScimError::Conflict(format!(
+            "connection {:?} is not paused",
+            c.name
+        )));
+    };
+    let now = core.clock.now();
+    let mut released = Released::default();
+    if !confirm {
+        let window = i64::from(t.settings.breaker.window_minutes) * MINUTE_MS;
+        let since = c
+            .policy
+            .released_at
+            .map_or(paused - window, |r| r.max(paused - window));
+        let since = Timestamp::from_unix_millis(since).unwrap_or(now);
+        released = reenable_since(core, t, c.id.db_key(), since).await?;
+    }
+    let mut policy = c.policy.clone();
+    policy.paused_since = None;
+    policy.released_at = Some(now.unix_millis());
+    let change = ConnectionUpdate {
+        name: c.name.clone(),
+        profile: c.profile,
+        policy,
+    };
+    core.store.update_connection(c.tenant, c.id, change).await?;
+    let action = if confirm {
+        "breaker-confirmed"
+    } else {
+        "breaker-rejected"
+    };
+    let mut origin = actor.origin("breaker");
+    origin.connection = Some(c.id.db_key());
+    let mut detail = format!("re-enabled {} user(s)", released.reenabled.len());
+    if !released.failed.is_empty() {
+        let failed: Vec<String> = released
+            .failed
+            .iter()
+            .map(|(id, why)| format!("{id} ({why})"))
+            .collect();
+        detail.push_str(&format!("; could not re-enable {}", failed.join(", ")));
+    }
+    let entry = origin.entry(Entry::new(now, 200, action).detail(detail));
+    core.store.append_audit(c.tenant, entry).await?;
+    Ok(released)
+}
+
+/// Re-enables users that connection `by` deactivated since `since`,
+/// each with its audit entry (`breaker-reenable`, with the diff) and
+/// provisioning events (`prov:patch`, `prov:activate`).
+async fn reenable_since(
+    core: &Core,
+    t: &Tenant,
+    by: i64,
+    since: Timestamp,
+) -> ScimResult<Released> {
+    let view = core.view(ResourceKind::User)?;
+    let filter =
+        scim_core::filter::lower(&scim_core::filter::Filter::parse("active eq false")?, &view)?;
+    let store = core.store.resources(t.id);
+    let mut page = PageRequest::Cursor(None);
+    let mut targets = Vec::new();
+    for _ in 0..1000 {
+        let q = Query {
+            filter: Some(filter.clone()),
+            sort: None,
+            page,
+            limit: 500,
+            load: Load::NONE,
+            max_bytes: None,
+        };
+        let result = store.query(ResourceKind::User, &q).await?;
+        targets.extend(
+            result
+                .records
+                .into_iter()
+                .filter(|r| r.provenance.modified_by == Some(by) && r.last_modified >= since)
+                .map(|r| r.id),
         );
-        let alert = scim_store::ChangeEvent {
-            event: crate::set::BREAKER_TRIPPED.into(),
-            resource_type: "Connection".into(),
-            resource_id: name.clone(),
-            at: now.unix_millis(),
-            data: Some(serde_json::json!({
-                "connection": name, "deprovisioned": deprovisioned,
-                "windowMinutes": minutes, "allowed": allowed, "detail": detail
-            })),
-            ..scim_store::ChangeEvent::default()
-        };
-        let journal = scim_store::Journal {
-            audit: Some(entry),
-            events: vec![alert],
-            ..scim_store::Journal::default()
-        };
-        if self
-            .store
-            .pause_connection(who.connection(), now, journal)
-            .await?
-        {
-            self.breaker_trips
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            tracing::warn!(
-                connection = %name,
-                deprovisioned,
-                window_minutes = minutes,
-                "circuit breaker tripped: deprovisioning through this connection is paused"
+        match result.next_cursor {
+            Some(c) => page = PageRequest::Cursor(Some(c)),
+            None => break,
+        }
+    }
+    let unique_groups = core.unique_groups(&t.settings);
+    let mut origin = Origin::local("breaker");
+    origin.connection = Some(by);
+    let mut out = Released::default();
+    for id in targets {
+        let now = core.clock.now();
+        let origin = origin.clone();
+        let update = move |cur: &scim_store::Record| {
+            let mut doc = cur.doc.clone();
+            doc.insert("active".into(), Value::Bool(true));
+            let k = scim_store::index::keys(ResourceKind::User, &doc, unique_groups);
+            let journal = change(
+                &origin,
+                Change {
+                    at: now,
+                    status: 200,
+                    action: "breaker-reenable",
+                    event: "patch",
+                    kind: ResourceKind::User,
+                    id: cur.id.as_str(),
+                    old: Some(&cur.doc),
+                    new: Some(&doc),
+                    extra: &[],
+                },
             );
-        }
-        Ok(())
-    }
-
-    /// Every connection of every tenant with whether the breaker paused
-    /// it, read from the database (so every replica reports the pause).
-    pub async fn breaker_states(&self) -> ScimResult<Vec<BreakerState>> {
-        let mut out = Vec::new();
-        for t in self.store.list_tenants().await? {
-            for c in self.store.list_connections(t.id).await? {
-                out.push(BreakerState {
-                    tenant: t.name.clone(),
-                    connection: c.name,
-                    paused: c.policy.paused_since.is_some(),
-                });
+            Ok(Update {
+                doc: Some((doc, k)),
+                journal,
+                ..Update::none(now)
+            })
+        };
+        let target = super::Modify {
+            tenant: t.id,
+            kind: ResourceKind::User,
+            id: &id,
+            load: Load::NONE,
+            reply: Load::NONE,
+            body: None,
+        };
+        match core.modify(target, update).await {
+            Ok(Some(_)) => out.reenabled.push(id.to_string()),
+            Ok(None) => {}
+            Err(e) => {
+                let e = ScimError::from(e);
+                tracing::warn!(user = %id, error = %e, "the breaker could not re-enable a user");
+                out.failed.push((id.to_string(), e.detail().to_string()));
             }
         }
-        Ok(out)
     }
-
-    /// Releases a tripped breaker. `confirm` resumes deprovisioning;
-    /// otherwise (reject) the users this connection deactivated since the
-    /// window began are re-enabled first: each one is tried and reported,
-    /// and the breaker is released even if some could not be (no seat).
-    pub async fn release_breaker(
-        &self,
-        tenant: &str,
-        connection: &str,
-        confirm: bool,
-    ) -> ScimResult<Released> {
-        self.release_breaker_by(&LocalActor::default(), tenant, connection, confirm)
-            .await
-    }
-
-    /// [`ScimService::release_breaker`] by a named actor (a console admin).
-    pub async fn release_breaker_by(
-        &self,
-        actor: &LocalActor,
-        tenant: &str,
-        connection: &str,
-        confirm: bool,
-    ) -> ScimResult<Released> {
-        let t = self.tenant_named(tenant).await?;
-        let c = self.connection_named(tenant, connection).await?;
-        let Some(paused) = c.policy.paused_since else {
-            return Err(ScimError::Conflict(format!(
-                "connection {connection:?} is not paused"
-            )));
-        };
-        let now = self.clock.now();
-        let mut released = Released::default();
-        if !confirm {
-            let window = i64::from(t.settings.breaker.window_minutes) * MINUTE_MS;
-            let since = c
-                .policy
-                .released_at
-                .map_or(paused - window, |r| r.max(paused - window));
-            let since = Timestamp::from_unix_millis(since).unwrap_or(now);
-            released = self.reenable_since(&t, c.id.db_key(), since).await?;
-        }
-        let mut policy = c.policy.clone();
-        policy.paused_since = None;
-        policy.released_at = Some(now.unix_millis());
-        let change = ConnectionUpdate {
-            name: c.name.clone(),
-            profile: c.profile.clone(),
-            policy,
-        };
-        self.store.update_connection(c.tenant, c.id, change).await?;
-        let action = if confirm {
-            "breaker-confirmed"
-        } else {
-            "breaker-rejected"
-        };
-        let mut origin = actor.origin("breaker");
-        origin.connection = Some(c.id.db_key());
-        let mut detail = format!("re-enabled {} user(s)", released.reenabled.len());
-        if !released.failed.is_empty() {
-            let failed: Vec<String> = released
-                .failed
-                .iter()
-                .map(|(id, why)| format!("{id} ({why})"))
-                .collect();
-            detail.push_str(&format!("; could not re-enable {}", failed.join(", ")));
-        }
-        let entry = origin.entry(now, 200, action, None, None, Some(detail), Vec::new());
-        self.store.append_audit(c.tenant, entry).await?;
-        Ok(released)
-    }
-
-    /// Re-enables users that connection `by` deactivated since `since`,
-    /// each with its audit entry (`breaker-reenable`, with the diff) and
-    /// provisioning events (`prov:patch`, `prov:activate`).
-    async fn reenable_since(&self, t: &Tenant, by: i64, since: Timestamp) -> ScimResult<Released> {
-        let view = self.view(ResourceKind::User)?;
-        let filter =
-            scim_core::filter::lower(&scim_core::filter::Filter::parse("active eq false")?, &view)?;
-        let store = self.store.resources(t.id);
-        let mut page = PageRequest::Cursor(None);
-        let mut targets = Vec::new();
-        for _ in 0..1000 {
-            let q = Query {
-                filter: Some(filter.clone()),
-                sort: None,
-                page,
-                limit: 500,
-                load: Load::NONE,
-                max_bytes: None,
-            };
-            let result = store.query(ResourceKind::User, &q).await?;
-            targets.extend(
-                result
-                    .records
-                    .into_iter()
-                    .filter(|r| r.provenance.modified_by == Some(by) && r.last_modified >= since)
-                    .map(|r| r.id),
-            );
-            match result.next_cursor {
-                Some(c) => page = PageRequest::Cursor(Some(c)),
-                None => break,
-            }
-        }
-        let unique_groups = self.unique_groups(&t.settings);
-        let mut origin = Origin::local("breaker");
-        origin.connection = Some(by);
-        let mut out = Released::default();
-        for id in targets {
-            let now = self.clock.now();
-            let origin = origin.clone();
-            let update = move |cur: &scim_store::Record| {
-                let mut doc = cur.doc.clone();
-                doc.insert("active".into(), Value::Bool(true));
-                let k = scim_store::index::keys(ResourceKind::User, &doc, unique_groups);
-                let journal = change(
-                    &origin,
-                    now,
-                    200,
-                    "breaker-reenable",
-                    "patch",
-                    ResourceKind::User,
-                    cur.id.as_str(),
-                    Some(&cur.doc),
-                    Some(&doc),
-                    &[],
-                );
-                Ok(Update {
-                    doc: Some((doc, k)),
-                    journal,
-                    ..Update::none(now)
-                })
-            };
-            let target = super::Modify {
-                tenant: t.id,
-                kind: ResourceKind::User,
-                id: &id,
-                load: Load::NONE,
-                reply: Load::NONE,
-                body: None,
-            };
-            match self.modify(target, update).await {
-                Ok(Some(_)) => out.reenabled.push(id.to_string()),
-                Ok(None) => {}
-                Err(e) => {
-                    let e = ScimError::from(e);
-                    tracing::warn!(user = %id, error = %e, "the breaker could not re-enable a user");
-                    out.failed.push((id.to_string(), e.detail().to_string()));
-                }
-            }
-        }
-        Ok(out)
-    }
+    Ok(out)
 }

@@ -1,6 +1,7 @@
 //! Delete a resource: `DELETE /Users/{id}`, `DELETE /Groups/{id}`
-//! (RFC 7644 §3.6). Answers 204; a second delete answers 404. What a delete
-//! does is the connection's delete policy (`docs/policies.md`):
+//! (RFC 7644 §3.6). The outcome is [`Outcome::Deleted`]; a second delete
+//! is 404. What a delete does is the connection's delete policy
+//! (`docs/policies.md`):
 //!
 //! - `delete`: the resource and its memberships are removed;
 //! - `soft-delete`: it moves to the trash, hidden from SCIM, until the
@@ -12,11 +13,12 @@
 //! removes exactly the version it read (and audited): when the resource
 //! moved in between, it is read again.
 
-use super::breaker::{check_not_paused, deprovision};
-use super::guard::{Deprovisioning, Observed};
-use super::{not_found, parse_id, Modify, Preconditions, Reply};
-use crate::journal::{change, Origin};
-use crate::{Principal, RequestCtx, ScimService};
+use super::breaker::{breaker_held, check_not_paused, deprovision};
+use super::guard::{check_ownership, Deprovisioning, Observed};
+use super::{not_found, parse_id, Modify};
+use crate::journal::{change, Change, Origin};
+use crate::outcome::Outcome;
+use crate::scim::Scim;
 use scim_core::resource::ResourceId;
 use scim_core::timestamp::Timestamp;
 use scim_core::{ScimError, ScimResult};
@@ -27,48 +29,33 @@ use serde_json::Value;
 
 const DAY_MS: i64 = 86_400_000;
 
-impl ScimService {
+impl Scim<'_> {
     /// Deletes one resource (honouring `If-Match`) as the connection's policy says.
-    pub async fn delete(
-        &self,
-        who: &Principal,
-        kind: ResourceKind,
-        id: &str,
-        pre: &Preconditions,
-        ctx: &RequestCtx,
-    ) -> ScimResult<Reply> {
-        let result = self.delete_inner(who, kind, id, pre, ctx).await;
-        self.audit_refusal(who, ctx, kind, Some(id), None, &result)
-            .await;
-        result
+    pub async fn delete(&self, kind: ResourceKind, id: &str) -> ScimResult<Outcome> {
+        let result = self.delete_inner(kind, id).await;
+        self.audited(Some(kind), Some(id), None, result).await
     }
 
-    async fn delete_inner(
-        &self,
-        who: &Principal,
-        kind: ResourceKind,
-        id: &str,
-        pre: &Preconditions,
-        ctx: &RequestCtx,
-    ) -> ScimResult<Reply> {
+    async fn delete_inner(&self, kind: ResourceKind, id: &str) -> ScimResult<Outcome> {
+        let (core, who, pre) = (self.core, self.who, &self.ctx.pre);
         let rid = parse_id(kind, id)?;
-        let (observed, mut before) = self.check_ownership(who, kind, &rid).await?;
-        let origin = Origin::of(who, ctx);
+        let (observed, mut before) = check_ownership(core, who, kind, &rid).await?;
+        let origin = self.origin();
         let policy = match (who.policy().delete, kind) {
             (DeletePolicy::Disable, ResourceKind::Group) => DeletePolicy::Delete,
             (p, _) => p,
         };
         if policy == DeletePolicy::Disable {
-            return self.disable(who, kind, &rid, observed, pre, origin).await;
+            return self.disable(kind, &rid, observed, origin).await;
         }
         if kind == ResourceKind::User {
             check_not_paused(who)?;
         }
-        let store = self.store.resources(who.tenant());
+        let store = core.store.resources(who.tenant());
         for _ in 0..MAX_ATTEMPTS {
             observed.recheck(&before)?;
             pre.check_match(before.version)?;
-            let now = self.clock.now();
+            let now = core.clock.now();
             let action = if policy == DeletePolicy::SoftDelete {
                 "soft-delete"
             } else {
@@ -76,15 +63,17 @@ impl ScimService {
             };
             let mut journal = change(
                 &origin,
-                now,
-                204,
-                action,
-                "delete",
-                kind,
-                id,
-                Some(&before.doc),
-                None,
-                &[],
+                Change {
+                    at: now,
+                    status: 204,
+                    action,
+                    event: "delete",
+                    kind,
+                    id,
+                    old: Some(&before.doc),
+                    new: None,
+                    extra: &[],
+                },
             );
             if kind == ResourceKind::User {
                 journal.deprovision = deprovision(who, now);
@@ -111,8 +100,8 @@ impl ScimService {
                         .ok_or_else(|| not_found(kind, id))?;
                 }
                 other => {
-                    return if self.breaker_held(who, other).await? {
-                        Ok(Reply::no_content())
+                    return if breaker_held(core, who, other).await? {
+                        Ok(Outcome::Deleted(kind, rid))
                     } else {
                         Err(not_found(kind, id))
                     };
@@ -125,18 +114,17 @@ impl ScimService {
     /// The `disable` delete policy: a user is deactivated instead.
     async fn disable(
         &self,
-        who: &Principal,
         kind: ResourceKind,
         rid: &ResourceId,
         observed: Observed,
-        pre: &Preconditions,
         origin: Origin,
-    ) -> ScimResult<Reply> {
-        let (by, now) = (who.connection(), self.clock.now());
+    ) -> ScimResult<Outcome> {
+        let (core, who) = (self.core, self.who);
+        let (by, now) = (who.connection(), core.clock.now());
         let deprov = Deprovisioning::of(who, now);
         let name = who.connection_name().to_string();
-        let pre = pre.clone();
-        let unique_groups = self.unique_groups(who.settings());
+        let pre = self.ctx.pre.clone();
+        let unique_groups = core.unique_groups(who.settings());
         let update = move |current: &Record| {
             pre.check_match(current.version)?;
             observed.recheck(current)?;
@@ -152,15 +140,17 @@ impl ScimService {
             };
             let mut journal = change(
                 &origin,
-                now,
-                204,
-                action,
-                "patch",
-                kind,
-                current.id.as_str(),
-                Some(&current.doc),
-                Some(&doc),
-                &[],
+                Change {
+                    at: now,
+                    status: 204,
+                    action,
+                    event: "patch",
+                    kind,
+                    id: current.id.as_str(),
+                    old: Some(&current.doc),
+                    new: Some(&doc),
+                    extra: &[],
+                },
             );
             journal.deprovision = deactivation.counted;
             Ok(Update {
@@ -178,10 +168,10 @@ impl ScimService {
             reply: Load::NONE,
             body: None,
         };
-        let result = self.modify(target, update).await;
-        self.breaker_held(who, result)
+        let result = core.modify(target, update).await;
+        breaker_held(core, who, result)
             .await?
             .ok_or_else(|| not_found(kind, rid.as_str()))?;
-        Ok(Reply::no_content())
+        Ok(Outcome::Deleted(kind, rid.clone()))
     }
 }

@@ -1,44 +1,42 @@
 //! Read a resource: `GET /Users/{id}`, `GET /Groups/{id}` (RFC 7644 §3.4.1),
-//! with `attributes` / `excludedAttributes` and `If-None-Match` (304).
+//! with `attributes` / `excludedAttributes` and `If-None-Match`
+//! ([`Outcome::NotModified`]).
 
-use super::{not_found, parse_id, Preconditions, Reply, RequestCtx};
-use crate::{Principal, ScimService};
-use scim_core::project::Projection;
+use super::{not_found, parse_id};
+use crate::outcome::{Outcome, ResourceRef};
+use crate::scim::Scim;
 use scim_core::ScimResult;
 use scim_store::ResourceKind;
 
-impl ScimService {
+impl Scim<'_> {
     /// Reads one resource.
-    pub async fn get(
-        &self,
-        who: &Principal,
-        kind: ResourceKind,
-        id: &str,
-        ctx: &RequestCtx,
-        projection: &Projection,
-        pre: &Preconditions,
-    ) -> ScimResult<Reply> {
+    pub async fn get(&self, kind: ResourceKind, id: &str) -> ScimResult<Outcome> {
         let rid = parse_id(kind, id)?;
-        projection.check(&who.profile().tolerances())?;
-        let load = self.load_for(kind, projection)?;
+        self.ctx
+            .projection
+            .check(&self.who.profile().tolerances())?;
+        let load = self.core.load_for(kind, &self.ctx.projection)?;
         let record = self
+            .core
             .store
-            .resources(who.tenant())
+            .resources(self.who.tenant())
             .get(kind, &rid, load)
             .await?
             .ok_or_else(|| not_found(kind, id))?;
-        if pre
+        if self
+            .ctx
+            .pre
             .if_none_match
             .as_ref()
             .is_some_and(|c| c.matches(record.version))
         {
-            return Ok(Reply {
-                status: 304,
-                body: None,
-                etag: Some(record.version.etag()),
-                location: None,
-            });
+            return Ok(Outcome::NotModified(ResourceRef {
+                kind,
+                id: record.id,
+                version: record.version,
+            }));
         }
-        self.reply(&record, ctx, projection, 200)
+        let (r, body) = self.shown(&record)?;
+        Ok(Outcome::Found(r, body))
     }
 }

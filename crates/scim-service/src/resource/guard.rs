@@ -8,8 +8,8 @@
 //! - **provenance**: every change by a connection records who made it.
 
 use super::not_found;
-use crate::journal::Origin;
-use crate::{Principal, RequestCtx, ScimService};
+use crate::state::Core;
+use crate::Principal;
 use scim_core::resource::ResourceId;
 use scim_core::timestamp::Timestamp;
 use scim_core::{ScimError, ScimResult};
@@ -100,110 +100,34 @@ impl Deprovisioning {
     }
 }
 
-impl ScimService {
-    /// Reads who created a resource and refuses (403) a write through
-    /// another connection when the creator's ownership is `exclusive`.
-    pub(crate) async fn check_ownership(
-        &self,
-        who: &Principal,
-        kind: ResourceKind,
-        rid: &ResourceId,
-    ) -> ScimResult<(Observed, Record)> {
-        let current = self
-            .store
-            .resources(who.tenant())
-            .get(kind, rid, Load::NONE)
-            .await?
-            .ok_or_else(|| not_found(kind, rid.as_str()))?;
-        let creator = current.provenance.creator();
-        if let Some(owner) = creator.filter(|c| *c != who.connection()) {
-            // A deleted connection no longer owns anything.
-            if let Some(c) = self.store.connection(owner).await? {
-                if c.tenant == who.tenant() && c.policy.ownership == Ownership::Exclusive {
-                    return Err(ScimError::Forbidden(format!(
-                        "{} {} is managed exclusively by connection {:?}; connection {:?} may not modify it",
-                        kind.name(),
-                        rid,
-                        c.name,
-                        who.connection_name()
-                    )));
-                }
+/// Reads who created a resource and refuses (403) a write through another
+/// connection when the creator's ownership is `exclusive`.
+pub(crate) async fn check_ownership(
+    core: &Core,
+    who: &Principal,
+    kind: ResourceKind,
+    rid: &ResourceId,
+) -> ScimResult<(Observed, Record)> {
+    let current = core
+        .store
+        .resources(who.tenant())
+        .get(kind, rid, Load::NONE)
+        .await?
+        .ok_or_else(|| not_found(kind, rid.as_str()))?;
+    let creator = current.provenance.creator();
+    if let Some(owner) = creator.filter(|c| *c != who.connection()) {
+        // A deleted connection no longer owns anything.
+        if let Some(c) = core.store.connection(owner).await? {
+            if c.tenant == who.tenant() && c.policy.ownership == Ownership::Exclusive {
+                return Err(ScimError::Forbidden(format!(
+                    "{} {} is managed exclusively by connection {:?}; connection {:?} may not modify it",
+                    kind.name(),
+                    rid,
+                    c.name,
+                    who.connection_name()
+                )));
             }
         }
-        Ok((Observed(current.provenance.created_by), current))
     }
-
-    /// Records a refused write in the audit log (a write that succeeded
-    /// recorded its entry in its own transaction), with the body the client
-    /// sent. Never fails the request.
-    pub(crate) async fn audit_refusal<T>(
-        &self,
-        who: &Principal,
-        ctx: &RequestCtx,
-        kind: ResourceKind,
-        id: Option<&str>,
-        body: Option<&Value>,
-        result: &ScimResult<T>,
-    ) {
-        let Err(e) = result else { return };
-        self.record_refusal(who, ctx, Some(kind), id, body, e).await;
-    }
-
-    /// Records a SCIM write request refused before it reached its
-    /// operation: a body that is not JSON, too large or of another media
-    /// type, or a rate limit. The HTTP layer calls this for every request
-    /// it refuses once it knows the caller (a 401 has no tenant to record
-    /// it in). Reads (`GET`, and `POST …/.search`) are not recorded. Never
-    /// fails.
-    pub async fn audit_refused_request(
-        &self,
-        who: &Principal,
-        ctx: &RequestCtx,
-        error: &ScimError,
-    ) {
-        let write = matches!(ctx.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE");
-        let search = ctx
-            .path
-            .rsplit('/')
-            .next()
-            .is_some_and(|last| last.eq_ignore_ascii_case(".search"));
-        if !write || search {
-            return;
-        }
-        let mut segs = ctx.path.trim_matches('/').split('/');
-        let kind = segs
-            .next()
-            .and_then(|s| s.strip_suffix('s'))
-            .and_then(super::kind_of);
-        let id = kind.and(segs.next());
-        self.record_refusal(who, ctx, kind, id, None, error).await;
-    }
-
-    /// Appends the entry of a refused request.
-    pub(crate) async fn record_refusal(
-        &self,
-        who: &Principal,
-        ctx: &RequestCtx,
-        kind: Option<ResourceKind>,
-        id: Option<&str>,
-        body: Option<&Value>,
-        e: &ScimError,
-    ) {
-        let mut origin = Origin::of(who, ctx);
-        if let Some(b) = body {
-            origin = origin.with_sent(b);
-        }
-        let entry = origin.entry(
-            self.clock.now(),
-            e.status(),
-            "refused",
-            kind,
-            id,
-            Some(e.detail().to_string()),
-            Vec::new(),
-        );
-        if let Err(err) = self.store.append_audit(who.tenant(), entry).await {
-            tracing::warn!(error = %err, "cannot record a refused request in the audit log");
-        }
-    }
+    Ok((Observed(current.provenance.created_by), current))
 }

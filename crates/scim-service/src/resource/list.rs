@@ -7,9 +7,8 @@
 //! resources than asked for, as §3.4.2.4 allows, `itemsPerPage` says how
 //! many, and the next `startIndex` or cursor continues right after them.
 
-use super::{Reply, RequestCtx};
 use crate::render::projected;
-use crate::{Principal, ScimService};
+use crate::scim::Scim;
 use scim_core::filter::{lower, lower_across};
 use scim_core::list::{list_response, ListQuery, Paging};
 use scim_core::sort::SortSpec;
@@ -26,22 +25,22 @@ pub enum ListSource<'a> {
     Search(&'a Value),
 }
 
-impl ScimService {
-    /// Lists one resource type, or (with `kind` `None`, the root `/.search`) all.
+impl Scim<'_> {
+    /// Lists one resource type, or (with `kind` `None`, the root `/.search`)
+    /// all: a ListResponse.
     pub async fn list(
         &self,
-        who: &Principal,
         kind: Option<ResourceKind>,
         source: ListSource<'_>,
-        ctx: &RequestCtx,
-    ) -> ScimResult<Reply> {
+    ) -> ScimResult<Value> {
+        let (core, who, ctx) = (self.core, self.who, self.ctx);
         let tol = who.profile().tolerances();
         let q = match source {
-            ListSource::Query(pairs) => ListQuery::from_query(pairs, &tol, &self.config.list)?,
-            ListSource::Search(body) => ListQuery::from_search_body(body, &tol, &self.config.list)?,
+            ListSource::Query(pairs) => ListQuery::from_query(pairs, &tol, &core.config.list)?,
+            ListSource::Search(body) => ListQuery::from_search_body(body, &tol, &core.config.list)?,
         };
         q.projection.check(&tol)?;
-        let limit = q.page_size(&self.config.list);
+        let limit = q.page_size(&core.config.list);
         let kinds: Vec<ResourceKind> = match kind {
             Some(k) => vec![k],
             None => {
@@ -61,7 +60,7 @@ impl ScimService {
             let mut first = None;
             let mut any = false;
             for k in &kinds {
-                match lower(f, &self.view(*k)?) {
+                match lower(f, &core.view(*k)?) {
                     Ok(_) => any = true,
                     Err(e) => first = first.or(Some(e)),
                 }
@@ -71,7 +70,7 @@ impl ScimService {
             }
         }
         let mut resources = Vec::new();
-        let mut bytes_left = self.config.max_page_bytes.max(1);
+        let mut bytes_left = core.config.max_page_bytes.max(1);
         // A page its byte budget ended: the kinds after it give only totals.
         let mut full = false;
         let mut total = 0u64;
@@ -81,7 +80,7 @@ impl ScimService {
             Paging::Cursor(_) => 0,
         };
         for k in kinds {
-            let view = self.view(k)?;
+            let view = core.view(k)?;
             let filter = match &q.filter {
                 None => None,
                 Some(f) if single => Some(lower(f, &view)?),
@@ -111,10 +110,10 @@ impl ScimService {
                 sort,
                 page,
                 limit: want,
-                load: self.load_for(k, &q.projection)?,
+                load: core.load_for(k, &q.projection)?,
                 max_bytes: Some(bytes_left),
             };
-            let result = self.store.resources(who.tenant()).query(k, &query).await?;
+            let result = core.store.resources(who.tenant()).query(k, &query).await?;
             let got = result.records.len() as u64;
             full |= got < want && offset.saturating_add(got) < result.total;
             for r in &result.records {
@@ -127,12 +126,12 @@ impl ScimService {
                 resources.push(projected(r, &ctx.base_url, &q.projection, &view));
             }
         }
-        let body = list_response(resources, total, &q.paging, next_cursor, None);
-        Ok(Reply {
-            status: 200,
-            body: Some(body),
-            etag: None,
-            location: None,
-        })
+        Ok(list_response(
+            resources,
+            total,
+            &q.paging,
+            next_cursor,
+            None,
+        ))
     }
 }

@@ -10,10 +10,10 @@
 //! skipped; otherwise (strict, interop) it is 400 `invalidValue` naming
 //! every unknown id. The common case, every member known, costs nothing.
 
-use crate::ScimService;
+use crate::scim::Scim;
 use scim_core::resource::ResourceId;
 use scim_core::{ScimError, ScimResult};
-use scim_store::{Journal, Load, NewMember, ResourceKind, TenantId};
+use scim_store::{Journal, Load, NewMember, ResourceKind};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -108,12 +108,11 @@ impl MemberProbe {
     }
 }
 
-impl ScimService {
+impl Scim<'_> {
     /// Runs a group write, `attempt`, with the unknown-member rule of the
     /// module doc.
     pub(crate) async fn with_member_rule<F, Fut, T>(
         &self,
-        who: &crate::Principal,
         kind: ResourceKind,
         mut attempt: F,
     ) -> ScimResult<T>
@@ -127,11 +126,11 @@ impl ScimService {
             return first;
         }
         let requested = probe.with(|s| std::mem::take(&mut s.0));
-        let unknown = self.unknown_members(who.tenant(), &requested).await?;
+        let unknown = self.unknown_members(&requested).await?;
         if unknown.is_empty() {
             return first;
         }
-        if !who.profile().tolerances().skip_unknown_members {
+        if !self.who.profile().tolerances().skip_unknown_members {
             let ids: Vec<&str> = unknown.iter().map(String::as_str).collect();
             return Err(ScimError::InvalidValue(format!(
                 "unknown members: no user or group of this tenant has the ids {}",
@@ -141,13 +140,10 @@ impl ScimService {
         attempt(Arc::new(MemberProbe::new(unknown))).await
     }
 
-    /// The ids among `ids` that name no user or group of the tenant.
-    async fn unknown_members(
-        &self,
-        tenant: TenantId,
-        ids: &BTreeSet<String>,
-    ) -> ScimResult<BTreeSet<String>> {
-        let store = self.store.resources(tenant);
+    /// The ids among `ids` that name no user or group of the caller's
+    /// tenant.
+    async fn unknown_members(&self, ids: &BTreeSet<String>) -> ScimResult<BTreeSet<String>> {
+        let store = self.core.store.resources(self.who.tenant());
         let mut unknown = BTreeSet::new();
         for v in ids {
             let Some(id) = ResourceId::parse(v) else {

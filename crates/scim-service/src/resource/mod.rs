@@ -1,5 +1,7 @@
-//! SCIM resource use cases (RFC 7644 §3): one file per operation, sharing
-//! the request preparation and reply building here.
+//! SCIM resource use cases (RFC 7644 §3): one file per operation, each a
+//! method of [`Scim`], sharing the helpers here; the policy parts
+//! (`guard.rs`, `adopt.rs`, `breaker.rs`) and the read-modify-write loop
+//! (`write.rs`) every change of a stored resource runs.
 
 mod adopt;
 pub mod breaker;
@@ -18,85 +20,15 @@ pub(crate) use write::Modify;
 
 pub use list::ListSource;
 
-use crate::render::{location, projected};
-use crate::{internal, ScimService};
-use scim_core::project::Projection;
-use scim_core::resource::{normalize, EtagCondition, ResourceId, Version};
-use scim_core::schema::ResourceSchema;
+use crate::internal;
+use crate::outcome::ResourceRef;
+use crate::render::projected;
+use crate::scim::Scim;
+use scim_core::resource::{normalize, ResourceId};
 use scim_core::tolerance::Tolerances;
 use scim_core::{ScimError, ScimResult};
-use scim_store::{Load, NewMember, Record, ResourceKind};
+use scim_store::{NewMember, Record, ResourceKind};
 use serde_json::{Map, Value};
-
-/// Per-request facts the service needs besides the principal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestCtx {
-    /// The SCIM base URL as the client reached it, e.g. `https://host/scim/v2`.
-    pub base_url: String,
-    /// The client's `User-Agent`, for IdP detection by the `auto` profile.
-    pub user_agent: Option<String>,
-    /// Whether the request carries Entra's `aadOptscim062020` flag.
-    pub entra_flag: bool,
-    /// The correlation id (`X-Request-Id`), recorded in the audit log.
-    pub request_id: String,
-    /// The HTTP method and path, for the audit log.
-    pub method: String,
-    pub path: String,
-}
-
-impl RequestCtx {
-    /// A context with only a base URL (CLI, tests).
-    pub fn new(base_url: &str) -> RequestCtx {
-        RequestCtx {
-            base_url: base_url.to_string(),
-            user_agent: None,
-            entra_flag: false,
-            request_id: String::new(),
-            method: String::new(),
-            path: String::new(),
-        }
-    }
-}
-
-/// What a handler turns into an HTTP response.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reply {
-    pub status: u16,
-    pub body: Option<Value>,
-    pub etag: Option<String>,
-    pub location: Option<String>,
-}
-
-impl Reply {
-    fn no_content() -> Reply {
-        Reply {
-            status: 204,
-            body: None,
-            etag: None,
-            location: None,
-        }
-    }
-}
-
-/// Conditions from `If-Match` / `If-None-Match` (RFC 7644 §3.14).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Preconditions {
-    pub if_match: Option<EtagCondition>,
-    pub if_none_match: Option<EtagCondition>,
-}
-
-impl Preconditions {
-    /// 412 unless `If-Match` accepts the current version.
-    pub fn check_match(&self, current: Version) -> ScimResult<()> {
-        match &self.if_match {
-            Some(c) if !c.matches(current) => Err(ScimError::PreconditionFailed(format!(
-                "the resource has changed: its version is {}",
-                current.etag()
-            ))),
-            _ => Ok(()),
-        }
-    }
-}
 
 /// The resource kind of an endpoint name, compared without regard to case.
 pub fn kind_of(resource_type: &str) -> Option<ResourceKind> {
@@ -114,60 +46,26 @@ pub(crate) fn not_found(kind: ResourceKind, id: &str) -> ScimError {
     ScimError::NotFound(format!("{} {id:?} not found", kind.name()))
 }
 
-impl ScimService {
-    pub(crate) fn view(&self, kind: ResourceKind) -> ScimResult<ResourceSchema<'_>> {
-        self.registry
-            .view(kind.name())
-            .ok_or_else(|| internal("resource type missing from the registry"))
-    }
-
-    /// What to load for a projection: members only when they will be shown.
-    pub(crate) fn load_for(&self, kind: ResourceKind, projection: &Projection) -> ScimResult<Load> {
-        let view = self.view(kind)?;
-        Ok(match kind {
-            ResourceKind::Group => Load {
-                members: projection.wants(&view, "members"),
-                groups: false,
+impl Scim<'_> {
+    /// A record as the client asked to see it: its identity and version,
+    /// and its representation, projected.
+    pub(crate) fn shown(&self, record: &Record) -> ScimResult<(ResourceRef, Value)> {
+        let view = self.core.view(record.kind)?;
+        let body = projected(record, &self.ctx.base_url, &self.ctx.projection, &view);
+        Ok((
+            ResourceRef {
+                kind: record.kind,
+                id: record.id.clone(),
+                version: record.version,
             },
-            ResourceKind::User => Load {
-                members: false,
-                groups: projection.wants(&view, "groups"),
-            },
-        })
-    }
-
-    /// A validated document and, for groups, the member ids it lists.
-    pub(crate) fn prepare(
-        &self,
-        kind: ResourceKind,
-        body: &Value,
-        tol: &Tolerances,
-        probe: &MemberProbe,
-    ) -> ScimResult<(Map<String, Value>, Vec<NewMember>)> {
-        prepared(&self.registry, kind, body, tol, probe)
-    }
-
-    /// The reply carrying a record, projected.
-    pub(crate) fn reply(
-        &self,
-        record: &Record,
-        ctx: &RequestCtx,
-        projection: &Projection,
-        status: u16,
-    ) -> ScimResult<Reply> {
-        let view = self.view(record.kind)?;
-        Ok(Reply {
-            status,
-            body: Some(projected(record, &ctx.base_url, projection, &view)),
-            etag: Some(record.version.etag()),
-            location: Some(location(&ctx.base_url, record.kind, record.id.as_str())),
-        })
+            body,
+        ))
     }
 }
 
-/// A validated document and, for groups, the member ids it lists (see
-/// [`ScimService::prepare`]; a free function, so that a compute thread can
-/// run it).
+/// A validated document and, for groups, the member ids it lists (a free
+/// function, so that a compute thread can run it); `probe` applies the
+/// unknown-member rule ([`members`]).
 pub(crate) fn prepared(
     registry: &scim_core::schema::SchemaRegistry,
     kind: ResourceKind,

@@ -1,17 +1,18 @@
 //! Modify a resource: `PATCH /Users/{id}`, `PATCH /Groups/{id}` (RFC 7644
 //! §3.5.2). The core's PATCH engine computes the change from the resource
 //! as read, outside any transaction (`write.rs`); group member operations
-//! become O(Δ) membership changes. A PATCH that changes nothing keeps the version. Answers 200 with
-//! the resource, or 204 for group PATCH when the IdP profile prefers it.
+//! become O(Δ) membership changes. A PATCH that changes nothing keeps the
+//! version. The outcome is [`Outcome::Patched`] with the resource, or
+//! [`Outcome::Changed`] without it for a group PATCH when the IdP profile
+//! prefers no representation (Entra).
 
-use super::guard::Deprovisioning;
-use super::{
-    not_found, parse_id, strip_provenance, MemberProbe, Modify, Preconditions, Reply, RequestCtx,
-};
-use crate::journal::{change, Origin};
-use crate::{Principal, ScimService};
+use super::breaker::breaker_held;
+use super::guard::{check_ownership, Deprovisioning};
+use super::{not_found, parse_id, strip_provenance, MemberProbe, Modify};
+use crate::journal::{change, Change};
+use crate::outcome::{Outcome, ResourceRef};
+use crate::scim::Scim;
 use scim_core::patch::{apply, filter_value_ids, ExternalOp, PatchRequest};
-use scim_core::project::Projection;
 use scim_core::resource::ResourceId;
 use scim_core::ScimResult;
 use scim_store::index::keys;
@@ -59,48 +60,30 @@ fn member_changes(
         .collect()
 }
 
-impl ScimService {
+impl Scim<'_> {
     /// Applies a PatchOp request to one resource.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn patch(
-        &self,
-        who: &Principal,
-        kind: ResourceKind,
-        id: &str,
-        body: &Value,
-        ctx: &RequestCtx,
-        projection: &Projection,
-        pre: &Preconditions,
-    ) -> ScimResult<Reply> {
+    pub async fn patch(&self, kind: ResourceKind, id: &str, body: &Value) -> ScimResult<Outcome> {
         let result = self
-            .with_member_rule(who, kind, |probe| {
-                self.patch_inner(who, kind, id, body, ctx, projection, pre, probe)
-            })
+            .with_member_rule(kind, |probe| self.patch_inner(kind, id, body, probe))
             .await;
-        self.audit_refusal(who, ctx, kind, Some(id), Some(body), &result)
-            .await;
-        result
+        self.audited(Some(kind), Some(id), Some(body), result).await
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn patch_inner(
         &self,
-        who: &Principal,
         kind: ResourceKind,
         id: &str,
         body: &Value,
-        ctx: &RequestCtx,
-        projection: &Projection,
-        pre: &Preconditions,
         probe: Arc<MemberProbe>,
-    ) -> ScimResult<Reply> {
+    ) -> ScimResult<Outcome> {
+        let (core, who, ctx) = (self.core, self.who, self.ctx);
         let rid = parse_id(kind, id)?;
         let tol = who.profile().tolerances();
-        projection.check(&tol)?;
+        ctx.projection.check(&tol)?;
         // Thousands of operations are parsed on a compute thread.
         let request = if crate::compute::heavy([body]) {
             let owned = body.clone();
-            self.compute
+            core.compute
                 .run(who.tenant(), true, move || {
                     PatchRequest::parse(&owned, &tol)
                 })
@@ -115,22 +98,22 @@ impl ScimService {
         let shown = if no_content {
             Load::NONE
         } else {
-            self.load_for(kind, projection)?
+            core.load_for(kind, &ctx.projection)?
         };
         let load = Load {
             members: needs_members(&request),
             groups: false,
         };
-        let (observed, _) = self.check_ownership(who, kind, &rid).await?;
+        let (observed, _) = check_ownership(core, who, kind, &rid).await?;
         let by = who.connection();
-        let origin = Origin::of(who, ctx).with_sent(body);
+        let origin = self.origin().with_sent(body);
         let status = if no_content { 204 } else { 200 };
-        let registry = self.registry.clone();
-        let unique_groups = self.unique_groups(who.settings());
-        let now = self.clock.now();
+        let registry = core.registry.clone();
+        let unique_groups = core.unique_groups(who.settings());
+        let now = core.clock.now();
         let deprov = Deprovisioning::of(who, now);
         let name = who.connection_name().to_string();
-        let pre = pre.clone();
+        let pre = ctx.pre.clone();
         let noted = probe.clone();
         let update = move |current: &Record| {
             pre.check_match(current.version)?;
@@ -159,15 +142,17 @@ impl ScimService {
             };
             let mut journal = change(
                 &origin,
-                now,
-                status,
-                action,
-                "patch",
-                kind,
-                current.id.as_str(),
-                Some(&current.doc),
-                Some(&doc),
-                extra,
+                Change {
+                    at: now,
+                    status,
+                    action,
+                    event: "patch",
+                    kind,
+                    id: current.id.as_str(),
+                    old: Some(&current.doc),
+                    new: Some(&doc),
+                    extra,
+                },
             );
             journal.deprovision = deactivation.counted;
             noted.note(&mut journal);
@@ -187,19 +172,19 @@ impl ScimService {
             reply: shown,
             body: Some(body),
         };
-        let result = probe.check(self.modify(target, update).await);
-        let updated = self
-            .breaker_held(who, result)
+        let result = probe.check(core.modify(target, update).await);
+        let updated = breaker_held(core, who, result)
             .await?
             .ok_or_else(|| not_found(kind, id))?;
         if no_content {
-            return Ok(Reply {
-                status: 204,
-                body: None,
-                etag: Some(updated.record.version.etag()),
-                location: None,
-            });
+            let record = updated.record;
+            return Ok(Outcome::Changed(ResourceRef {
+                kind,
+                id: record.id,
+                version: record.version,
+            }));
         }
-        self.reply(&updated.record, ctx, projection, 200)
+        let (r, body) = self.shown(&updated.record)?;
+        Ok(Outcome::Patched(r, body))
     }
 }

@@ -4,11 +4,12 @@
 //! one read-modify-write (`write.rs`), with `If-Match` checked against the
 //! version it replaces.
 
-use super::guard::Deprovisioning;
-use super::{not_found, parse_id, MemberProbe, Modify, Preconditions, Reply, RequestCtx};
-use crate::journal::{change, Origin};
-use crate::{Principal, ScimService};
-use scim_core::project::Projection;
+use super::breaker::breaker_held;
+use super::guard::{check_ownership, Deprovisioning};
+use super::{not_found, parse_id, MemberProbe, Modify};
+use crate::journal::{change, Change};
+use crate::outcome::Outcome;
+use crate::scim::Scim;
 use scim_core::resource::apply_replace_rules;
 use scim_core::ScimResult;
 use scim_store::index::keys;
@@ -16,65 +17,47 @@ use scim_store::{Load, MemberChange, Record, ResourceKind, Update};
 use serde_json::Value;
 use std::sync::Arc;
 
-impl ScimService {
+impl Scim<'_> {
     /// Replaces one resource.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn replace(
-        &self,
-        who: &Principal,
-        kind: ResourceKind,
-        id: &str,
-        body: &Value,
-        ctx: &RequestCtx,
-        projection: &Projection,
-        pre: &Preconditions,
-    ) -> ScimResult<Reply> {
+    pub async fn replace(&self, kind: ResourceKind, id: &str, body: &Value) -> ScimResult<Outcome> {
         let result = self
-            .with_member_rule(who, kind, |probe| {
-                self.replace_inner(who, kind, id, body, ctx, projection, pre, probe)
-            })
+            .with_member_rule(kind, |probe| self.replace_inner(kind, id, body, probe))
             .await;
-        self.audit_refusal(who, ctx, kind, Some(id), Some(body), &result)
-            .await;
-        result
+        self.audited(Some(kind), Some(id), Some(body), result).await
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn replace_inner(
         &self,
-        who: &Principal,
         kind: ResourceKind,
         id: &str,
         body: &Value,
-        ctx: &RequestCtx,
-        projection: &Projection,
-        pre: &Preconditions,
         probe: Arc<MemberProbe>,
-    ) -> ScimResult<Reply> {
+    ) -> ScimResult<Outcome> {
+        let (core, who) = (self.core, self.who);
         let rid = parse_id(kind, id)?;
         let tol = who.profile().tolerances();
-        projection.check(&tol)?;
+        self.ctx.projection.check(&tol)?;
         // A large body is validated on a compute thread.
         let (doc, members) = if crate::compute::heavy([body]) {
-            let (owned, registry, p) = (body.clone(), self.registry.clone(), probe.clone());
-            self.compute
+            let (owned, registry, p) = (body.clone(), core.registry.clone(), probe.clone());
+            core.compute
                 .run(who.tenant(), true, move || {
                     super::prepared(&registry, kind, &owned, &tol, &p)
                 })
                 .await??
         } else {
-            self.prepare(kind, body, &tol, &probe)?
+            core.prepare(kind, body, &tol, &probe)?
         };
-        let (observed, _) = self.check_ownership(who, kind, &rid).await?;
+        let (observed, _) = check_ownership(core, who, kind, &rid).await?;
         let by = who.connection();
-        let origin = Origin::of(who, ctx).with_sent(body);
-        let registry = self.registry.clone();
-        let unique_groups = self.unique_groups(who.settings());
-        let now = self.clock.now();
+        let origin = self.origin().with_sent(body);
+        let registry = core.registry.clone();
+        let unique_groups = core.unique_groups(who.settings());
+        let now = core.clock.now();
         let deprov = Deprovisioning::of(who, now);
         let name = who.connection_name().to_string();
-        let pre = pre.clone();
-        let load = self.load_for(kind, projection)?;
+        let pre = self.ctx.pre.clone();
+        let load = core.load_for(kind, &self.ctx.projection)?;
         let noted = probe.clone();
         let update = move |current: &Record| {
             let mut doc = doc.clone();
@@ -104,15 +87,17 @@ impl ScimService {
             };
             let mut journal = change(
                 &origin,
-                now,
-                200,
-                action,
-                "put",
-                kind,
-                current.id.as_str(),
-                Some(&current.doc),
-                Some(&doc),
-                extra,
+                Change {
+                    at: now,
+                    status: 200,
+                    action,
+                    event: "put",
+                    kind,
+                    id: current.id.as_str(),
+                    old: Some(&current.doc),
+                    new: Some(&doc),
+                    extra,
+                },
             );
             journal.deprovision = deactivation.counted;
             noted.note(&mut journal);
@@ -132,11 +117,11 @@ impl ScimService {
             reply: load,
             body: Some(body),
         };
-        let result = probe.check(self.modify(target, update).await);
-        let updated = self
-            .breaker_held(who, result)
+        let result = probe.check(core.modify(target, update).await);
+        let updated = breaker_held(core, who, result)
             .await?
             .ok_or_else(|| not_found(kind, id))?;
-        self.reply(&updated.record, ctx, projection, 200)
+        let (r, body) = self.shown(&updated.record)?;
+        Ok(Outcome::Replaced(r, body))
     }
 }

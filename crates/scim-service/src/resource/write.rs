@@ -13,7 +13,7 @@
 //! write replaced.
 
 use crate::compute::heavy_with;
-use crate::ScimService;
+use crate::state::Core;
 use scim_core::resource::ResourceId;
 use scim_core::ScimResult;
 use scim_store::plan::{finish, MAX_ATTEMPTS};
@@ -36,7 +36,7 @@ pub(crate) struct Modify<'a> {
     pub body: Option<&'a Value>,
 }
 
-impl ScimService {
+impl Core {
     /// Runs a read-modify-write; `None` when there is no such resource.
     /// Errors of `f` come back as [`StoreError::Rejected`].
     pub(crate) async fn modify<F>(&self, m: Modify<'_>, f: F) -> StoreResult<Option<Updated>>

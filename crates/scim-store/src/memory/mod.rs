@@ -204,7 +204,7 @@ impl Store for MemoryStore {
         &self,
         tenant: TenantId,
         name: &str,
-        profile: &str,
+        profile: Profile,
         now: Timestamp,
     ) -> StoreResult<Connection> {
         let mut s = lock(&self.state)?;
@@ -220,7 +220,7 @@ impl Store for MemoryStore {
             id: ConnectionId::from_db(s.key()),
             tenant,
             name: name.into(),
-            profile: profile.into(),
+            profile,
             policy: ConnectionPolicy::default(),
             created: now,
         };

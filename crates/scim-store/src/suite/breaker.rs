@@ -76,11 +76,11 @@ fn is_active(r: &Record) -> bool {
 pub async fn the_breaker_counts_in_the_write(store: Arc<dyn Store>) {
     let (tn, r) = setup(&store, 10).await;
     let one = store
-        .create_connection(tn.id, "one", "auto", t(0))
+        .create_connection(tn.id, "one", Profile::Auto, t(0))
         .await
         .unwrap();
     let two = store
-        .create_connection(tn.id, "two", "auto", t(0))
+        .create_connection(tn.id, "two", Profile::Auto, t(0))
         .await
         .unwrap();
     let user = ResourceKind::User;
@@ -196,7 +196,7 @@ pub async fn the_breaker_counts_in_the_write(store: Arc<dyn Store>) {
     policy.released_at = Some(t(201).unix_millis());
     let change = ConnectionUpdate {
         name: paused.name.clone(),
-        profile: paused.profile.clone(),
+        profile: paused.profile,
         policy,
     };
     store
@@ -221,7 +221,7 @@ pub async fn the_breaker_counts_in_the_write(store: Arc<dyn Store>) {
 pub async fn concurrent_deprovisions_respect_the_breaker(store: Arc<dyn Store>) {
     let (tn, r) = setup(&store, 20).await;
     let c = store
-        .create_connection(tn.id, "idp", "auto", t(0))
+        .create_connection(tn.id, "idp", Profile::Auto, t(0))
         .await
         .unwrap();
     let mut tasks = Vec::new();

@@ -43,7 +43,7 @@ pub async fn deleting_a_tenant(store: Arc<dyn Store>) {
     let a = store.create_tenant("acme", t(0)).await.unwrap();
     let b = store.create_tenant("beta", t(0)).await.unwrap();
     let conn = store
-        .create_connection(a.id, "default", "auto", t(1))
+        .create_connection(a.id, "default", Profile::Auto, t(1))
         .await
         .unwrap();
     store

@@ -8,7 +8,7 @@
 use crate::cli::{name, AdminCommand, PasswordArgs};
 use crate::output::{json, outln};
 use scim_service::console::{AccountChange, AdminKind};
-use scim_service::ScimService;
+use scim_service::Operator;
 use std::io::{BufRead, IsTerminal, Write};
 
 fn read_password_file(path: &std::path::Path) -> Result<String, String> {
@@ -47,7 +47,7 @@ fn password(p: &PasswordArgs) -> Result<String, String> {
     }
 }
 
-pub async fn run(service: &ScimService, c: &AdminCommand) -> Result<(), String> {
+pub async fn run(op: &Operator, c: &AdminCommand) -> Result<(), String> {
     match c {
         AdminCommand::Create {
             username,
@@ -58,7 +58,8 @@ pub async fn run(service: &ScimService, c: &AdminCommand) -> Result<(), String> 
             let role = name(role);
             let kind = AdminKind::parse(&role).map_err(|e| e.to_string())?;
             let password = password(source)?;
-            let a = service
+            let a = op
+                .system()
                 .create_admin(username, &password, kind, tenant.as_deref())
                 .await
                 .map_err(|e| e.to_string())?;
@@ -74,8 +75,9 @@ pub async fn run(service: &ScimService, c: &AdminCommand) -> Result<(), String> 
             Ok(())
         }
         AdminCommand::List { output } => {
-            let tenants = service.list_tenants().await.map_err(|e| e.to_string())?;
-            for a in service.list_admins().await.map_err(|e| e.to_string())? {
+            let system = op.system();
+            let tenants = system.tenants().await.map_err(|e| e.to_string())?;
+            for a in system.accounts().await.map_err(|e| e.to_string())? {
                 let scope = match a.tenant {
                     Some(id) => tenants
                         .iter()
@@ -105,26 +107,25 @@ pub async fn run(service: &ScimService, c: &AdminCommand) -> Result<(), String> 
             }
             Ok(())
         }
-        AdminCommand::Delete { username } => change(service, username, AccountChange::Delete).await,
-        AdminCommand::Disable { username } => {
-            change(service, username, AccountChange::Disable).await
-        }
-        AdminCommand::Enable { username } => change(service, username, AccountChange::Enable).await,
+        AdminCommand::Delete { username } => change(op, username, AccountChange::Delete).await,
+        AdminCommand::Disable { username } => change(op, username, AccountChange::Disable).await,
+        AdminCommand::Enable { username } => change(op, username, AccountChange::Enable).await,
         AdminCommand::Passwd {
             username,
             password: source,
         } => {
             let password = password(source)?;
-            change(service, username, AccountChange::Password(password)).await
+            change(op, username, AccountChange::Password(password)).await
         }
         AdminCommand::RevokeSessions { username } => {
-            change(service, username, AccountChange::RevokeSessions).await
+            change(op, username, AccountChange::RevokeSessions).await
         }
     }
 }
 
-async fn change(service: &ScimService, username: &str, c: AccountChange) -> Result<(), String> {
-    let done = service
+async fn change(op: &Operator, username: &str, c: AccountChange) -> Result<(), String> {
+    let done = op
+        .system()
         .change_admin(username, c)
         .await
         .map_err(|e| e.detail().to_string())?;

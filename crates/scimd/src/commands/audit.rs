@@ -7,7 +7,7 @@ use crate::cli::AuditArgs;
 use crate::output::{json, outln};
 use scim_core::timestamp::Timestamp;
 use scim_service::admin_audit::AuditFilter;
-use scim_service::ScimService;
+use scim_service::Operator;
 
 fn time(flag: &str, v: &Option<String>) -> Result<Option<Timestamp>, String> {
     v.as_deref()
@@ -18,7 +18,7 @@ fn time(flag: &str, v: &Option<String>) -> Result<Option<Timestamp>, String> {
         .transpose()
 }
 
-pub async fn run(service: &ScimService, a: &AuditArgs) -> Result<(), String> {
+pub async fn run(op: &Operator, a: &AuditArgs) -> Result<(), String> {
     let resource = match (&a.user, &a.group) {
         (Some(u), _) => Some(("user".to_string(), u.clone())),
         (_, Some(g)) => Some(("group".to_string(), g.clone())),
@@ -39,10 +39,9 @@ pub async fn run(service: &ScimService, a: &AuditArgs) -> Result<(), String> {
         before_seq: None,
         limit: a.limit,
     };
-    let entries = service
-        .audit_log(&a.tenant, &filter)
-        .await
-        .map_err(|e| e.detail().to_string())?;
+    let err = |e: scim_core::ScimError| e.detail().to_string();
+    let tenant = op.tenant(&a.tenant).await.map_err(err)?;
+    let entries = tenant.audit(&filter).await.map_err(err)?;
     if a.output.json {
         for r in entries {
             let mut v = serde_json::to_value(&r.entry).map_err(|e| e.to_string())?;

@@ -7,7 +7,7 @@
 use crate::cli::{BackupArgs, RestoreArgs};
 use crate::config::Database;
 use crate::output::outln;
-use scim_store_sqlite::{backup as sqlite, SqliteStore};
+use scim_store_sqlite::{backup as sqlite, Sqlite};
 
 const ON_POSTGRES: &str = "on PostgreSQL, back up with pg_dump and restore with pg_restore (docs/deploy.md, Backup and restore)";
 
@@ -49,8 +49,7 @@ pub async fn restore(db: &Database, args: &RestoreArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
     // Open it as serve would (migrating an older backup), and check it.
-    let store =
-        SqliteStore::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let store = Sqlite::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     let report = store.integrity_check().await.map_err(|e| e.to_string())?;
     if report != "ok" {
         return Err(format!("the restored database failed its check: {report}"));
@@ -60,7 +59,7 @@ pub async fn restore(db: &Database, args: &RestoreArgs) -> Result<(), String> {
         path.display(),
         args.from.display(),
         copied.schema_version,
-        SqliteStore::schema_version()
+        Sqlite::schema_version()
     );
     Ok(())
 }

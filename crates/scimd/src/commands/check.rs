@@ -7,8 +7,8 @@
 use super::redact;
 use crate::config::Database;
 use crate::output::outln;
-use scim_store_postgres::PostgresStore;
-use scim_store_sqlite::SqliteStore;
+use scim_store_postgres::Postgres;
+use scim_store_sqlite::Sqlite;
 
 pub async fn run(db: &Database) -> Result<(), String> {
     let problems = match db {
@@ -19,8 +19,8 @@ pub async fn run(db: &Database) -> Result<(), String> {
                     path.display()
                 ));
             }
-            let store = SqliteStore::open(path)
-                .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+            let store =
+                Sqlite::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
             let report = store.integrity_check().await.map_err(|e| e.to_string())?;
             if report == "ok" {
                 Vec::new()
@@ -29,7 +29,7 @@ pub async fn run(db: &Database) -> Result<(), String> {
             }
         }
         Database::Postgres(url) => {
-            let store = PostgresStore::connect(url)
+            let store = Postgres::connect(url)
                 .await
                 .map_err(|e| format!("cannot open {}: {e}", redact(url)))?;
             store.check().await.map_err(|e| e.to_string())?

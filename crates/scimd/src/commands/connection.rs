@@ -4,7 +4,7 @@
 
 use crate::cli::{name, ConnectionCommand, ConnectionFlags};
 use crate::output::{json, outln};
-use scim_service::ScimService;
+use scim_service::Operator;
 use scim_store::{Connection, ConnectionPolicy};
 use serde::de::DeserializeOwned;
 
@@ -77,25 +77,26 @@ fn describe(c: &Connection) -> String {
     )
 }
 
-pub async fn run(service: &ScimService, cmd: &ConnectionCommand) -> Result<(), String> {
+pub async fn run(op: &Operator, cmd: &ConnectionCommand) -> Result<(), String> {
     let err = |e: scim_core::ScimError| e.detail().to_string();
+    let tenant = op.tenant(cmd.tenant()).await.map_err(err)?;
     match cmd {
         ConnectionCommand::Create {
-            tenant,
             name: connection,
             flags,
+            ..
         } => {
             let mut policy = ConnectionPolicy::default();
             apply(flags, &mut policy)?;
             let profile = flags.profile.as_ref().map_or("auto".to_string(), name);
-            let c = service
-                .create_connection(tenant, connection, &profile, policy)
+            let c = tenant
+                .create_connection(connection, &profile, policy)
                 .await
                 .map_err(err)?;
             outln!("created connection {}", describe(&c));
         }
-        ConnectionCommand::List { tenant, output } => {
-            for c in service.list_connections(tenant).await.map_err(err)? {
+        ConnectionCommand::List { output, .. } => {
+            for c in tenant.connections().await.map_err(err)? {
                 if output.json {
                     json(&as_json(&c));
                 } else {
@@ -104,18 +105,18 @@ pub async fn run(service: &ScimService, cmd: &ConnectionCommand) -> Result<(), S
             }
         }
         ConnectionCommand::Update {
-            tenant,
             name: connection,
             rename,
             flags,
+            ..
         } => {
-            let c = service
-                .update_connection(tenant, connection, |change| {
+            let c = tenant
+                .update_connection(connection, |change| {
                     if let Some(n) = rename {
                         change.name = n.clone();
                     }
                     if let Some(p) = &flags.profile {
-                        change.profile = name(p);
+                        change.profile = name(p).parse()?;
                     }
                     apply(flags, &mut change.policy).map_err(scim_core::ScimError::InvalidValue)
                 })
@@ -123,16 +124,8 @@ pub async fn run(service: &ScimService, cmd: &ConnectionCommand) -> Result<(), S
                 .map_err(err)?;
             outln!("updated connection {}", describe(&c));
         }
-        ConnectionCommand::Release {
-            tenant,
-            name,
-            confirm,
-            ..
-        } => {
-            let r = service
-                .release_breaker(tenant, name, *confirm)
-                .await
-                .map_err(err)?;
+        ConnectionCommand::Release { name, confirm, .. } => {
+            let r = tenant.release_breaker(name, *confirm).await.map_err(err)?;
             if *confirm {
                 outln!("confirmed: deprovisioning through {name} resumes");
             } else {
@@ -148,8 +141,8 @@ pub async fn run(service: &ScimService, cmd: &ConnectionCommand) -> Result<(), S
                 }
             }
         }
-        ConnectionCommand::Delete { tenant, name } => {
-            service.delete_connection(tenant, name).await.map_err(err)?;
+        ConnectionCommand::Delete { name, .. } => {
+            tenant.delete_connection(name).await.map_err(err)?;
             outln!("deleted connection {name} and its tokens");
         }
     }

@@ -12,7 +12,7 @@
 use crate::cli::ImportArgs;
 use crate::output::outln;
 use scim_service::admin_users::Imported;
-use scim_service::ScimService;
+use scim_service::Operator;
 use serde_json::{json, Map, Value};
 use std::io::{IsTerminal, Write};
 
@@ -210,7 +210,7 @@ impl<W: Write> Progress<W> {
     }
 }
 
-pub async fn run(service: &ScimService, args: &ImportArgs) -> Result<(), String> {
+pub async fn run(op: &Operator, args: &ImportArgs) -> Result<(), String> {
     let text = std::fs::read_to_string(&args.file)
         .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
     let is_json = args
@@ -223,8 +223,8 @@ pub async fn run(service: &ScimService, args: &ImportArgs) -> Result<(), String>
     } else {
         csv_rows(&text)?
     };
-    let tenant = service
-        .tenant_named(&args.tenant)
+    let tenant = op
+        .tenant(&args.tenant)
         .await
         .map_err(|e| e.detail().to_string())?;
     let mut progress = Progress::new(
@@ -239,10 +239,7 @@ pub async fn run(service: &ScimService, args: &ImportArgs) -> Result<(), String>
             Err(why) => Err(why),
             Ok((body, provider)) => {
                 let provider = provider.or_else(|| args.auth_provider.clone());
-                match service
-                    .import_user(&tenant, &body, provider.as_deref())
-                    .await
-                {
+                match tenant.import_user(&body, provider.as_deref()).await {
                     Ok(o) => Ok(o),
                     Err(e) if e.status() >= 500 => {
                         return Err(format!(

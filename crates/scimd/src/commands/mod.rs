@@ -19,10 +19,10 @@ mod webhook;
 
 use crate::cli::{Cli, Command};
 use crate::config::{database, webhook_keys, Database, FileConfig};
-use scim_service::{ScimService, ServiceConfig};
+use scim_service::{Operator, ServiceConfig};
 use scim_store::Store;
-use scim_store_postgres::PostgresStore;
-use scim_store_sqlite::SqliteStore;
+use scim_store_postgres::{Postgres, PostgresStore};
+use scim_store_sqlite::Sqlite;
 use std::sync::Arc;
 
 /// Runs the command the user asked for.
@@ -73,7 +73,7 @@ async fn on_database(cli: &Cli, file: &FileConfig, db: &Database) -> Result<(), 
                 webhook_keys: webhook_keys(cli, file, db)?,
                 ..ServiceConfig::default()
             };
-            webhook::run(&open_with(db, config).await?, c).await
+            webhook::run(&open_with(db, config, None).await?, c).await
         }
         Command::Admin(c) => admin::run(&open(db).await?, c).await,
         Command::Replay(_)
@@ -84,33 +84,37 @@ async fn on_database(cli: &Cli, file: &FileConfig, db: &Database) -> Result<(), 
 }
 
 /// Opens the database (applying pending migrations, safely with other
-/// replicas starting at once) and builds the service on it.
-pub async fn open(db: &Database) -> Result<ScimService, String> {
-    open_with(db, ServiceConfig::default()).await
+/// replicas starting at once) and makes the operator principal on it: the
+/// command line administers as the operator.
+pub async fn open(db: &Database) -> Result<Operator, String> {
+    open_at(db, None).await
 }
 
 /// [`open`] with a fixed clock when one is given (`trash purge --at`).
 pub async fn open_at(
     db: &Database,
     at: Option<scim_core::timestamp::Timestamp>,
-) -> Result<ScimService, String> {
-    let service = open(db).await?;
-    match at {
-        None => Ok(service),
-        Some(t) => ScimService::with(
-            service.store().clone(),
-            ServiceConfig::default(),
-            Arc::new(scim_service::ManualClock::at(t.unix_millis())),
-            Arc::new(scim_service::UuidV7),
-        )
-        .map_err(|e| e.to_string()),
-    }
+) -> Result<Operator, String> {
+    open_with(db, ServiceConfig::default(), at).await
 }
 
-/// [`open`] with explicit service settings.
-pub async fn open_with(db: &Database, config: ServiceConfig) -> Result<ScimService, String> {
+/// [`open_at`] with explicit service settings.
+pub async fn open_with(
+    db: &Database,
+    config: ServiceConfig,
+    at: Option<scim_core::timestamp::Timestamp>,
+) -> Result<Operator, String> {
     let (store, _) = open_existing(db).await?;
-    ScimService::new(store, config).map_err(|e| e.to_string())
+    match at {
+        None => Operator::new(store, config),
+        Some(t) => Operator::with(
+            store,
+            config,
+            Arc::new(scim_service::ManualClock::at(t.unix_millis())),
+            Arc::new(scim_service::UuidV7),
+        ),
+    }
+    .map_err(|e| e.to_string())
 }
 
 /// Opens (and migrates) the database; for PostgreSQL also returns the
@@ -119,13 +123,12 @@ pub async fn open_store(db: &Database) -> Result<(Arc<dyn Store>, Option<Postgre
     Ok(match db {
         Database::Sqlite(path) => (
             Arc::new(
-                SqliteStore::open(path)
-                    .map_err(|e| format!("cannot open {}: {e}", path.display()))?,
+                Sqlite::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?,
             ),
             None,
         ),
         Database::Postgres(url) => {
-            let pg = PostgresStore::open(url)
+            let pg = Postgres::open(url)
                 .await
                 .map_err(|e| format!("cannot open {}: {e}", redact(url)))?;
             (Arc::new(pg.clone()), Some(pg))
@@ -148,7 +151,7 @@ pub async fn open_existing(
         }
         Database::Sqlite(_) => open_store(db).await,
         Database::Postgres(url) => {
-            let pg = PostgresStore::open_existing(url)
+            let pg = Postgres::open_existing(url)
                 .await
                 .map_err(|e| format!("cannot open {}: {e}: {hint}", redact(url)))?;
             Ok((Arc::new(pg.clone()), Some(pg)))

@@ -72,24 +72,25 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
 /// Purges soft-deleted resources, audit entries and events past their
 /// retention, at start and then hourly. With several replicas each purges;
 /// the deletes are idempotent.
-fn spawn_purger(service: scim_service::ScimService) {
+fn spawn_purger(op: scim_service::Operator) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         let (audit_days, event_days) = (
-            service.config().audit_retention_days,
-            service.config().event_retention_days,
+            op.config().audit_retention_days,
+            op.config().event_retention_days,
         );
         loop {
             tick.tick().await;
-            match service.purge_trash().await {
+            let maintenance = op.maintenance();
+            match maintenance.purge_trash().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(purged = n, "purged soft-deleted resources past retention"),
                 Err(e) => tracing::warn!(error = %e, "purging the trash failed"),
             }
-            if let Err(e) = service.purge_admin_sessions().await {
+            if let Err(e) = maintenance.purge_sessions().await {
                 tracing::warn!(error = %e, "purging expired admin sessions failed");
             }
-            match service.expire_journal(audit_days, event_days).await {
+            match maintenance.expire_journal(audit_days, event_days).await {
                 Ok((0, 0)) => {}
                 Ok((a, e)) => {
                     tracing::info!(audit = a, events = e, "expired audit entries and events")
@@ -102,14 +103,15 @@ fn spawn_purger(service: scim_service::ScimService) {
 
 /// Starts webhook delivery (`docs/events.md`); its metrics join `/metrics`.
 fn spawn_webhooks(
-    service: &scim_service::ScimService,
+    store: std::sync::Arc<dyn scim_store::Store>,
+    keys: scim_service::webhook_keys::Keyring,
     cfg: &crate::config::WebhookSettings,
     issuer: &str,
     metrics: &scim_http::metrics::Metrics,
 ) {
     let counters = std::sync::Arc::new(scim_webhooks::WebhookMetrics::default());
     let worker = scim_webhooks::Worker::new(
-        service.store().clone(),
+        store,
         std::sync::Arc::new(scim_service::SystemClock),
         std::sync::Arc::new(scim_webhooks::HttpTransport::new(
             cfg.timeout,
@@ -121,7 +123,7 @@ fn spawn_webhooks(
             backoff: cfg.backoff,
             max_attempts: cfg.max_attempts,
             issuer: issuer.to_string(),
-            keys: service.config().webhook_keys.clone(),
+            keys,
             ..scim_webhooks::WorkerConfig::default()
         },
         counters.clone(),
@@ -141,8 +143,11 @@ pub async fn run(
     cfg.service.webhook_keys = webhook_keys;
     init_logging(&cfg);
     let (store, postgres) = super::open_store(db).await?;
-    let service =
-        scim_service::ScimService::new(store, cfg.service.clone()).map_err(|e| e.to_string())?;
+    // The binary alone opens the store, so it alone holds the operator
+    // principal; the HTTP layer gets the request-facing service.
+    let op = scim_service::Operator::new(store.clone(), cfg.service.clone())
+        .map_err(|e| e.to_string())?;
+    let service = op.service();
     let tls = match (&cfg.tls_cert, &cfg.tls_key) {
         (Some(cert), Some(key)) => Some(TlsFiles {
             cert: cert.into(),
@@ -180,7 +185,7 @@ pub async fn run(
         .clone()
         .unwrap_or_else(|| format!("{scheme}://{addr}"));
     let base = format!("{}/scim/v2", public.trim_end_matches('/'));
-    if let Some(issued) = service.bootstrap().await.map_err(|e| e.to_string())? {
+    if let Some(issued) = op.bootstrap().await.map_err(|e| e.to_string())? {
         let default = crate::ops::first_token::default_path(db);
         crate::ops::first_token::announce(
             &base,
@@ -191,17 +196,18 @@ pub async fn run(
     }
     // Webhook secrets stored in clear by an earlier release, or sealed
     // under a key that is no longer the first: sealed with the first now.
-    match service.seal_webhook_secrets().await {
+    match op.maintenance().seal_webhook_secrets().await {
         Ok(0) => {}
         Ok(n) => tracing::info!(webhooks = n, "webhook secrets sealed with the current key"),
         Err(e) => tracing::error!(error = %e, "sealing webhook secrets failed"),
     }
-    if !service.config().webhook_keys.can_seal() {
+    if !op.config().webhook_keys.can_seal() {
         tracing::warn!("no webhook key file (--webhook-key-file): webhooks cannot be created");
     }
-    spawn_purger(service.clone());
+    let keys = op.config().webhook_keys.clone();
+    spawn_purger(op);
     let metrics: std::sync::Arc<scim_http::metrics::Metrics> = Default::default();
-    spawn_webhooks(&service, &cfg.webhooks, &base, &metrics);
+    spawn_webhooks(store, keys, &cfg.webhooks, &base, &metrics);
     crate::ops::metrics::register(&metrics, &service, postgres);
     let state = AppState {
         service,

@@ -6,7 +6,7 @@
 use super::connection::parse_value;
 use crate::cli::{name, Switch, TenantCommand, TenantSetArgs};
 use crate::output::{json, outln};
-use scim_service::ScimService;
+use scim_service::Operator;
 use scim_store::{MatchKey, TenantSettings};
 
 fn set(args: &TenantSetArgs, s: &mut TenantSettings) -> Result<(), String> {
@@ -63,15 +63,15 @@ fn print_settings(s: &TenantSettings) {
     outln!("{json}");
 }
 
-pub async fn run(service: &ScimService, cmd: &TenantCommand) -> Result<(), String> {
+pub async fn run(op: &Operator, cmd: &TenantCommand) -> Result<(), String> {
     let err = |e: scim_core::ScimError| e.detail().to_string();
     match cmd {
         TenantCommand::Create { name } => {
-            let t = service.create_tenant(name).await.map_err(err)?;
+            let t = op.system().create_tenant(name).await.map_err(err)?;
             outln!("created tenant {} (connection \"default\")", t.name);
         }
         TenantCommand::List { output } => {
-            for t in service.list_tenants().await.map_err(err)? {
+            for t in op.system().tenants().await.map_err(err)? {
                 if output.json {
                     json(&serde_json::json!({"name": t.name, "created": t.created.to_string()}));
                 } else {
@@ -83,8 +83,9 @@ pub async fn run(service: &ScimService, cmd: &TenantCommand) -> Result<(), Strin
             name: tenant,
             output,
         } => {
-            let seats = service.seats(tenant).await.map_err(err)?;
-            let settings = service.tenant_settings(tenant).await.map_err(err)?;
+            let t = op.tenant(tenant).await.map_err(err)?;
+            let seats = t.seats().await.map_err(err)?;
+            let settings = t.settings().clone();
             if output.json {
                 json(&serde_json::json!({
                     "name": tenant,
@@ -103,7 +104,11 @@ pub async fn run(service: &ScimService, cmd: &TenantCommand) -> Result<(), Strin
             name: tenant,
             purge,
         } => {
-            let c = service.delete_tenant(tenant, *purge).await.map_err(err)?;
+            let c = op
+                .system()
+                .delete_tenant(tenant, *purge)
+                .await
+                .map_err(err)?;
             outln!(
                 "deleted tenant {tenant} with {} user(s), {} group(s) and {} in the trash; its audit log is kept",
                 c.users,
@@ -112,10 +117,9 @@ pub async fn run(service: &ScimService, cmd: &TenantCommand) -> Result<(), Strin
             );
         }
         TenantCommand::Set(args) => {
-            let s = service
-                .update_tenant_settings(&args.name, |s| {
-                    set(args, s).map_err(scim_core::ScimError::InvalidValue)
-                })
+            let t = op.tenant(&args.name).await.map_err(err)?;
+            let s = t
+                .update_settings(|s| set(args, s).map_err(scim_core::ScimError::InvalidValue))
                 .await
                 .map_err(err)?;
             outln!("updated tenant {}", args.name);

@@ -3,9 +3,10 @@
 
 use crate::cli::TokenCommand;
 use crate::output::{json, outln};
-use scim_service::ScimService;
+use scim_service::admin_connections::Rotation;
+use scim_service::Operator;
 
-pub async fn run(service: &ScimService, cmd: &TokenCommand) -> Result<(), String> {
+pub async fn run(op: &Operator, cmd: &TokenCommand) -> Result<(), String> {
     let err = |e: scim_core::ScimError| e.detail().to_string();
     match cmd {
         TokenCommand::Create {
@@ -14,8 +15,11 @@ pub async fn run(service: &ScimService, cmd: &TokenCommand) -> Result<(), String
             name,
             expires_in_days,
         } => {
-            let issued = service
-                .issue_token(tenant, connection.as_deref(), name, *expires_in_days)
+            let issued = op
+                .tenant(tenant)
+                .await
+                .map_err(err)?
+                .issue_token(connection.as_deref(), name, *expires_in_days)
                 .await
                 .map_err(err)?;
             let expiry = issued
@@ -30,14 +34,16 @@ pub async fn run(service: &ScimService, cmd: &TokenCommand) -> Result<(), String
             outln!("{}", issued.token);
         }
         TokenCommand::Rotate(a) => {
-            let issued = service
-                .rotate_token(
-                    &a.tenant,
-                    &a.connection,
-                    &a.name,
-                    a.overlap_days,
-                    a.expires_in_days,
-                )
+            let rotation = Rotation {
+                label: &a.name,
+                overlap_days: a.overlap_days,
+                expires_in_days: a.expires_in_days,
+            };
+            let issued = op
+                .tenant(&a.tenant)
+                .await
+                .map_err(err)?
+                .rotate_token(&a.connection, rotation)
                 .await
                 .map_err(err)?;
             let old = if a.overlap_days == 0 {
@@ -54,8 +60,9 @@ pub async fn run(service: &ScimService, cmd: &TokenCommand) -> Result<(), String
             outln!("{}", issued.token);
         }
         TokenCommand::List { tenant, output } => {
-            let names: std::collections::HashMap<i64, String> = service
-                .list_connections(tenant)
+            let tenant = op.tenant(tenant).await.map_err(err)?;
+            let names: std::collections::HashMap<i64, String> = tenant
+                .connections()
                 .await
                 .map_err(err)?
                 .into_iter()
@@ -64,7 +71,7 @@ pub async fn run(service: &ScimService, cmd: &TokenCommand) -> Result<(), String
             if !output.json {
                 outln!("id\tconnection\tname\tprefix\tcreated\texpires\trevoked");
             }
-            for t in service.list_tokens(tenant).await.map_err(err)? {
+            for t in tenant.tokens().await.map_err(err)? {
                 let connection = names.get(&t.connection.db_key());
                 if output.json {
                     let time =
@@ -96,7 +103,8 @@ pub async fn run(service: &ScimService, cmd: &TokenCommand) -> Result<(), String
             }
         }
         TokenCommand::Revoke { tenant, id } => {
-            service.revoke_token(tenant, *id).await.map_err(err)?;
+            let tenant = op.tenant(tenant).await.map_err(err)?;
+            tenant.revoke_token(*id).await.map_err(err)?;
             outln!("revoked token {id}");
         }
     }

@@ -4,7 +4,7 @@
 use crate::cli::{name, TrashCommand};
 use crate::output::{json, outln};
 use scim_core::timestamp::Timestamp;
-use scim_service::ScimService;
+use scim_service::{kind_named, Operator};
 
 /// The time `trash purge --at` asks for.
 pub fn clock(cmd: &TrashCommand) -> Result<Option<Timestamp>, String> {
@@ -16,7 +16,7 @@ pub fn clock(cmd: &TrashCommand) -> Result<Option<Timestamp>, String> {
     }
 }
 
-pub async fn run(service: &ScimService, cmd: &TrashCommand) -> Result<(), String> {
+pub async fn run(op: &Operator, cmd: &TrashCommand) -> Result<(), String> {
     let err = |e: scim_core::ScimError| e.detail().to_string();
     match cmd {
         TrashCommand::List {
@@ -27,7 +27,15 @@ pub async fn run(service: &ScimService, cmd: &TrashCommand) -> Result<(), String
             if !output.json {
                 outln!("id\tname\tdeleted\tpurge-after");
             }
-            for t in service.list_trash(tenant, &name(kind)).await.map_err(err)? {
+            let kind = kind_named(&name(kind)).map_err(err)?;
+            for t in op
+                .tenant(tenant)
+                .await
+                .map_err(err)?
+                .trash(kind)
+                .await
+                .map_err(err)?
+            {
                 if output.json {
                     json(&serde_json::json!({
                         "id": t.id.to_string(),
@@ -48,11 +56,15 @@ pub async fn run(service: &ScimService, cmd: &TrashCommand) -> Result<(), String
         }
         TrashCommand::Restore { tenant, kind, id } => {
             let kind = name(kind);
-            let r = service.restore(tenant, &kind, id).await.map_err(err)?;
+            let t = op.tenant(tenant).await.map_err(err)?;
+            let r = t
+                .restore(kind_named(&kind).map_err(err)?, id)
+                .await
+                .map_err(err)?;
             outln!("restored {kind} {} (version {})", r.id, r.version.etag());
         }
         TrashCommand::Purge { .. } => {
-            let n = service.purge_trash().await.map_err(err)?;
+            let n = op.maintenance().purge_trash().await.map_err(err)?;
             outln!("purged {n} resource(s) past their retention");
         }
     }

@@ -4,7 +4,7 @@
 
 use crate::cli::{name, UserCommand};
 use crate::output::{json, outln};
-use scim_service::{RequestCtx, ScimService};
+use scim_service::{kind_named, Operator};
 use scim_store::ResourceKind;
 use serde_json::{json, Value};
 
@@ -16,7 +16,7 @@ fn show(v: &Value, as_json: bool) {
     }
 }
 
-pub async fn run(service: &ScimService, cmd: &UserCommand) -> Result<(), String> {
+pub async fn run(op: &Operator, cmd: &UserCommand) -> Result<(), String> {
     let err = |e: scim_core::ScimError| e.detail().to_string();
     match cmd {
         UserCommand::List {
@@ -24,13 +24,11 @@ pub async fn run(service: &ScimService, cmd: &UserCommand) -> Result<(), String>
             filter,
             output,
         } => {
-            let users = service
-                .admin_list(
-                    tenant,
-                    ResourceKind::User,
-                    filter.as_deref(),
-                    &RequestCtx::new(""),
-                )
+            let users = op
+                .tenant(tenant)
+                .await
+                .map_err(err)?
+                .list_resources(ResourceKind::User, filter.as_deref())
                 .await
                 .map_err(err)?;
             if !output.json {
@@ -58,10 +56,9 @@ pub async fn run(service: &ScimService, cmd: &UserCommand) -> Result<(), String>
             id,
             output,
         } => {
-            let v = service
-                .admin_get(tenant, &name(kind), id)
-                .await
-                .map_err(err)?;
+            let t = op.tenant(tenant).await.map_err(err)?;
+            let kind = kind_named(&name(kind)).map_err(err)?;
+            let v = t.show_resource(kind, id).await.map_err(err)?;
             show(&v, output.json);
         }
         UserCommand::Create {
@@ -82,9 +79,9 @@ pub async fn run(service: &ScimService, cmd: &UserCommand) -> Result<(), String>
             if let Some(x) = external_id {
                 body["externalId"] = json!(x);
             }
-            let t = service.tenant_named(tenant).await.map_err(err)?;
-            match service
-                .create_local_user(&t, &body, auth_provider.as_deref(), "user create")
+            let t = op.tenant(tenant).await.map_err(err)?;
+            match t
+                .create_local_user(&body, auth_provider.as_deref(), "user create")
                 .await
                 .map_err(err)?
             {
@@ -96,20 +93,23 @@ pub async fn run(service: &ScimService, cmd: &UserCommand) -> Result<(), String>
         }
         UserCommand::Enable { tenant, id } | UserCommand::Disable { tenant, id } => {
             let active = matches!(cmd, UserCommand::Enable { .. });
-            service
-                .admin_set_active(tenant, id, active)
-                .await
-                .map_err(err)?;
+            let t = op.tenant(tenant).await.map_err(err)?;
+            t.set_active(id, active).await.map_err(err)?;
             outln!("{} user {id}", if active { "enabled" } else { "disabled" });
         }
         UserCommand::Delete { tenant, kind, id } => {
             let kind = name(kind);
-            service.admin_delete(tenant, &kind, id).await.map_err(err)?;
+            let t = op.tenant(tenant).await.map_err(err)?;
+            let k = kind_named(&kind).map_err(err)?;
+            t.delete_resource(k, id).await.map_err(err)?;
             outln!("deleted {kind} {id}");
         }
         UserCommand::Unmanage { tenant, kind, id } => {
             let kind = name(kind);
-            service.unmanage(tenant, &kind, id).await.map_err(err)?;
+            let t = op.tenant(tenant).await.map_err(err)?;
+            t.unmanage(kind_named(&kind).map_err(err)?, id)
+                .await
+                .map_err(err)?;
             outln!("{kind} {id} is no longer managed by SCIM; local administration may change it");
         }
     }

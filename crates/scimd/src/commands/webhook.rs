@@ -6,11 +6,12 @@ use crate::cli::name;
 use crate::cli_webhook::WebhookCommand;
 use crate::output::{json, outln};
 use scim_service::admin_webhooks::{format_name, parse_format};
-use scim_service::ScimService;
+use scim_service::Operator;
 use std::time::Duration;
 
-pub async fn run(service: &ScimService, cmd: &WebhookCommand) -> Result<(), String> {
+pub async fn run(op: &Operator, cmd: &WebhookCommand) -> Result<(), String> {
     let err = |e: scim_core::ScimError| e.detail().to_string();
+    let admin = op.tenant(cmd.tenant()).await.map_err(err)?;
     match cmd {
         WebhookCommand::Create {
             tenant,
@@ -20,8 +21,8 @@ pub async fn run(service: &ScimService, cmd: &WebhookCommand) -> Result<(), Stri
             allow_private,
         } => {
             let format = parse_format(&name(format)).map_err(err)?;
-            let hook = service
-                .create_webhook(tenant, url, format, !notice, *allow_private)
+            let hook = admin
+                .create_webhook(url, format, !notice, *allow_private)
                 .await
                 .map_err(err)?;
             outln!(
@@ -32,11 +33,11 @@ pub async fn run(service: &ScimService, cmd: &WebhookCommand) -> Result<(), Stri
             );
             outln!("{}", hook.secret);
         }
-        WebhookCommand::List { tenant, output } => {
+        WebhookCommand::List { output, .. } => {
             if !output.json {
                 outln!("id\turl\tformat\tform\tpending\tfailures\tlast_error\tdead\tnext_attempt");
             }
-            for s in service.list_webhooks(tenant).await.map_err(err)? {
+            for s in admin.webhooks().await.map_err(err)? {
                 let h = &s.hook;
                 if output.json {
                     // Never the signing secret.
@@ -67,13 +68,13 @@ pub async fn run(service: &ScimService, cmd: &WebhookCommand) -> Result<(), Stri
                 );
             }
         }
-        WebhookCommand::Delete { tenant, id } => {
-            service.delete_webhook(tenant, *id).await.map_err(err)?;
+        WebhookCommand::Delete { id, .. } => {
+            admin.delete_webhook(*id).await.map_err(err)?;
             outln!("deleted webhook {id}");
         }
-        WebhookCommand::Test { tenant, id, issuer } => {
+        WebhookCommand::Test { id, issuer, .. } => {
             let transport = scim_webhooks::HttpTransport::new(Duration::from_secs(10), false);
-            let status = scim_webhooks::send_test(service, &transport, tenant, *id, issuer)
+            let status = scim_webhooks::send_test(&admin, &transport, *id, issuer)
                 .await
                 .map_err(|e| format!("test delivery failed: {e}"))?;
             if !scim_webhooks::request::delivered(status) {
@@ -81,15 +82,11 @@ pub async fn run(service: &ScimService, cmd: &WebhookCommand) -> Result<(), Stri
             }
             outln!("the receiver answered HTTP {status}");
         }
-        WebhookCommand::DeadLetters { tenant, id, output } => {
+        WebhookCommand::DeadLetters { id, output, .. } => {
             if !output.json {
                 outln!("event\tat\trequeued\terror");
             }
-            for d in service
-                .webhook_dead_letters(tenant, *id)
-                .await
-                .map_err(err)?
-            {
+            for d in admin.dead_letters(*id).await.map_err(err)? {
                 if output.json {
                     json(&serde_json::json!({
                         "event": d.event_seq,
@@ -102,8 +99,8 @@ pub async fn run(service: &ScimService, cmd: &WebhookCommand) -> Result<(), Stri
                 outln!("{}\t{}\t{}\t{}", d.event_seq, d.at, d.requeued, d.error);
             }
         }
-        WebhookCommand::Redeliver { tenant, id, event } => {
-            let n = service.redeliver(tenant, *id, *event).await.map_err(err)?;
+        WebhookCommand::Redeliver { id, event, .. } => {
+            let n = admin.redeliver(*id, *event).await.map_err(err)?;
             outln!("{n} dead letter(s) queued for redelivery");
         }
     }

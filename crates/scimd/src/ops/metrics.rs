@@ -15,7 +15,7 @@ use scim_http::metrics::Metrics;
 /// Registers everything this module exports.
 pub fn register(
     metrics: &Metrics,
-    service: &scim_service::ScimService,
+    service: &scim_service::Service,
     postgres: Option<scim_store_postgres::PostgresStore>,
 ) {
     let info = Family::<[(&'static str, &'static str); 3], Gauge>::default();
@@ -39,7 +39,7 @@ pub fn register(
 }
 
 /// `scimd_breaker_trips_total`: circuit breakers this process tripped.
-struct BreakerTrips(scim_service::ScimService);
+struct BreakerTrips(scim_service::Service);
 
 impl std::fmt::Debug for BreakerTrips {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -55,7 +55,7 @@ impl Collector for BreakerTrips {
             None,
             MetricType::Counter,
         )?;
-        ConstCounter::new(self.0.breaker_trips()).encode(m)
+        ConstCounter::new(self.0.status().breaker_trips()).encode(m)
     }
 }
 

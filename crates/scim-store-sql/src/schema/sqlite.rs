@@ -1,0 +1,229 @@
+//! SQLite's migrations (the SQLite backend applies them in order and
+//! records the version in `PRAGMA user_version`). Triggers keep
+//! `resource_counts`, the per-tenant, per-kind total that an unfiltered
+//! listing and the circuit breaker read without counting rows.
+//!
+//! Invariant: a migration never changes once released; new ones append.
+
+/// Each entry moves the database from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: tenants, connections, tokens, resources, the lookup index, memberships.
+    r#"
+    CREATE TABLE tenants (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created INTEGER NOT NULL
+    );
+    CREATE TABLE connections (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+        name TEXT NOT NULL,
+        profile TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        UNIQUE (tenant_id, name)
+    );
+    CREATE TABLE tokens (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+        connection_id INTEGER NOT NULL REFERENCES connections(id),
+        name TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        hash BLOB NOT NULL UNIQUE,
+        created INTEGER NOT NULL,
+        expires INTEGER,
+        revoked INTEGER
+    );
+    CREATE INDEX tokens_tenant ON tokens (tenant_id);
+    CREATE TABLE resources (
+        seq INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL,
+        kind INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created INTEGER NOT NULL,
+        last_modified INTEGER NOT NULL,
+        unique_key TEXT,
+        display TEXT,
+        active INTEGER NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX resources_id ON resources (tenant_id, kind, id);
+    CREATE UNIQUE INDEX resources_unique ON resources (tenant_id, kind, unique_key) WHERE unique_key IS NOT NULL;
+    CREATE INDEX resources_list ON resources (tenant_id, kind);
+    CREATE INDEX resources_active ON resources (tenant_id, kind, active);
+    CREATE TABLE idx (
+        tenant_id INTEGER NOT NULL,
+        kind INTEGER NOT NULL,
+        attr INTEGER NOT NULL,
+        value TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, kind, attr, value, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE members (
+        group_seq INTEGER NOT NULL,
+        member_seq INTEGER NOT NULL,
+        PRIMARY KEY (group_seq, member_seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX members_member ON members (member_seq, group_seq);
+    "#,
+    // 2: provisioning policies: tenant settings and seat limit, connection
+    // policies, resource provenance, and the soft-delete trash.
+    r#"
+    ALTER TABLE tenants ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE tenants ADD COLUMN seat_limit INTEGER;
+    ALTER TABLE connections ADD COLUMN policy TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE resources ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE trash (
+        tenant_id INTEGER NOT NULL,
+        kind INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        display TEXT,
+        created INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        deleted INTEGER NOT NULL,
+        purge_after INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        provenance TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, kind, id)
+    );
+    CREATE INDEX trash_purge ON trash (purge_after);
+    CREATE TABLE deprovisions (
+        connection_id INTEGER NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX deprovisions_connection ON deprovisions (connection_id, at);
+    CREATE INDEX deprovisions_at ON deprovisions (at);
+    "#,
+    // 3: the audit log, the event outbox, webhooks and dead letters.
+    r#"
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        connection_id INTEGER,
+        status INTEGER NOT NULL,
+        resource_kind TEXT,
+        resource_id TEXT,
+        entry TEXT NOT NULL
+    );
+    CREATE INDEX audit_tenant ON audit (tenant_id, seq);
+    CREATE INDEX audit_resource ON audit (tenant_id, resource_id, seq);
+    CREATE INDEX audit_at ON audit (at);
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        event TEXT NOT NULL
+    );
+    CREATE INDEX events_tenant ON events (tenant_id, seq);
+    CREATE TABLE webhooks (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        format TEXT NOT NULL,
+        full INTEGER NOT NULL,
+        created INTEGER NOT NULL,
+        cursor INTEGER NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_attempt INTEGER,
+        lease_owner TEXT,
+        lease_until INTEGER
+    );
+    CREATE TABLE dead_letters (
+        webhook_id INTEGER NOT NULL,
+        event_seq INTEGER NOT NULL,
+        tenant_id INTEGER NOT NULL,
+        error TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        requeued INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (webhook_id, event_seq)
+    );
+    "#,
+    // 4: admin accounts and console sessions (only token hashes).
+    r#"
+    CREATE TABLE admins (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL,
+        tenant_id INTEGER,
+        created INTEGER NOT NULL
+    );
+    CREATE TABLE admin_sessions (
+        hash BLOB PRIMARY KEY,
+        admin_id INTEGER NOT NULL,
+        csrf TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        expires INTEGER NOT NULL
+    );
+    CREATE INDEX admin_sessions_admin ON admin_sessions (admin_id);
+    CREATE INDEX admin_sessions_expires ON admin_sessions (expires);
+    "#,
+    // 5: how many resources of each kind a tenant holds, kept by triggers in
+    // the transaction of every insert and delete (whatever path it takes:
+    // create, delete, trash, restore, purge), so that an unfiltered listing
+    // tells its total without counting a million index entries. And an
+    // index on event time, so that expiring events never scans the outbox.
+    r#"
+    CREATE TABLE resource_counts (
+        tenant_id INTEGER NOT NULL,
+        kind INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, kind)
+    ) WITHOUT ROWID;
+    INSERT INTO resource_counts (tenant_id, kind, n)
+        SELECT tenant_id, kind, count(*) FROM resources GROUP BY tenant_id, kind;
+    CREATE TRIGGER resources_counted_in AFTER INSERT ON resources BEGIN
+        INSERT INTO resource_counts (tenant_id, kind, n) VALUES (NEW.tenant_id, NEW.kind, 1)
+            ON CONFLICT (tenant_id, kind) DO UPDATE SET n = n + 1;
+    END;
+    CREATE INDEX events_at ON events (at);
+    CREATE TRIGGER resources_counted_out AFTER DELETE ON resources BEGIN
+        UPDATE resource_counts SET n = n - 1
+            WHERE tenant_id = OLD.tenant_id AND kind = OLD.kind;
+    END;
+    "#,
+    // 6: what the client sent, with each audit entry (redacted and capped
+    // by the service; NULL for entries written before and for requests
+    // without a body).
+    r#"
+    ALTER TABLE audit ADD COLUMN sent TEXT;
+    "#,
+    // 7: the `display` a client gave for a group member when it added it
+    // (RFC 7643 §2.4: immutable); NULL shows the member's own name.
+    r#"
+    ALTER TABLE members ADD COLUMN display TEXT;
+    "#,
+    // 8: webhooks an operator allowed to deliver to loopback, link-local
+    // and private addresses (refused for every other webhook); when an
+    // admin account was disabled (NULL: enabled).
+    r#"
+    ALTER TABLE webhooks ADD COLUMN allow_private INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE admins ADD COLUMN disabled INTEGER;
+    "#,
+    // 9: secrets out of the audit log. Entries written before redaction
+    // went by the schema may hold a password in `sent` (a PATCH path or
+    // value object, a Bulk operation, a refusal). The work is code,
+    // the backend's `scrub_audit`, run in this migration's transaction.
+    "-- scrub_audit",
+    // 10: events numbered per tenant (`tenant_seq`: 1, 2, 3 … in commit
+    // order, from `event_counters`), so that what a tenant sees (SET ids,
+    // feed and webhook cursors) depends on its own events only. Existing
+    // events are numbered in their order. Webhook cursors and dead letters
+    // keep naming events by `seq`; the store translates.
+    r#"
+    ALTER TABLE events ADD COLUMN tenant_seq INTEGER;
+    UPDATE events SET tenant_seq = r.n FROM (
+        SELECT seq, row_number() OVER (PARTITION BY tenant_id ORDER BY seq) AS n FROM events
+    ) AS r WHERE r.seq = events.seq;
+    CREATE UNIQUE INDEX events_tenant_seq ON events (tenant_id, tenant_seq);
+    CREATE TABLE event_counters (
+        tenant_id INTEGER PRIMARY KEY,
+        last INTEGER NOT NULL
+    );
+    INSERT INTO event_counters (tenant_id, last)
+        SELECT tenant_id, max(tenant_seq) FROM events GROUP BY tenant_id;
+    "#,
+];
