@@ -5,8 +5,10 @@
 //! and, for an `interop` connection's token, `interopProfileConformant`.
 //! `/Schemas` leaves out what the registry knows but scimd does not serve
 //! (`scim_core::schema::UNPUBLISHED`: the User's `password`);
-//! `/ResourceTypes/User` declares the provenance extension that responses
-//! carry when asked for it by name.
+//! For an `interop` connection's token, `/ResourceTypes/User` also declares
+//! the provenance extension that responses carry when asked for it by name
+//! (the other profiles leave it out: clients that exercise every declared
+//! extension would try to write its read-only, server-set values).
 
 use crate::context::RequestCtx;
 use crate::internal;
@@ -87,7 +89,7 @@ impl Scim<'_> {
             .map(|e| json!({"schema": e.schema, "required": e.required}))
             .collect();
         // Server-set and read-only; returned when asked for by name.
-        if rt.id == "User" {
+        if rt.id == "User" && self.who.profile().interop_conformant() {
             extensions
                 .push(json!({"schema": crate::provenance::PROVENANCE_SCHEMA, "required": false}));
         }

@@ -72,10 +72,6 @@ pub fn resource_json(r: &Record, base: &str) -> Value {
             out.insert(k.clone(), v.clone());
         }
     }
-    // A user stored before `active` had its default (scim_core::resource::defaults).
-    if r.kind == ResourceKind::User {
-        scim_core::resource::fill_defaults(scim_core::schema::USER_SCHEMA, &mut out);
-    }
     if let Some(members) = &r.members {
         if !members.is_empty() {
             let items = members

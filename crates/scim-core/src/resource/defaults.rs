@@ -5,12 +5,13 @@
 //!
 //! - created without `active`: `active: true`;
 //! - replaced (PUT) without `active`: the value it had (RFC 7644 §3.5.1:
-//!   an omitted readWrite attribute may be taken as not asserted);
-//! - `active` removed by PATCH: back to the default, `true`.
+//!   an omitted readWrite attribute may be taken as not asserted).
 //!
-//! Documents stored before this rule may lack it: rendering fills it in
-//! ([`fill_defaults`]) and filter lowering reads an absent `active` as true
-//! ([`defaults_true`]).
+//! A PATCH that removes `active` removes it (RFC 7644 §3.5.2.2; SCIM
+//! clients check that the attribute is gone), and documents stored before
+//! this rule may lack it: filter lowering reads an absent `active` as true
+//! ([`defaults_true`]), as seat counting does, so such a user is still
+//! active everywhere; its representation shows what is stored.
 
 use crate::schema::USER_SCHEMA;
 use serde_json::{Map, Value};
@@ -45,12 +46,6 @@ pub fn apply_defaults(
         };
         new.insert((*name).to_string(), kept.unwrap_or(Value::Bool(true)));
     }
-}
-
-/// Fills the defaults into a stored document that lacks them (written
-/// before the rule), for rendering.
-pub fn fill_defaults(schema: &str, doc: &mut Map<String, Value>) {
-    apply_defaults(schema, None, doc, false);
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ mod defaults;
 mod ids;
 mod normalize;
 
-pub use defaults::{apply_defaults, defaults_true, fill_defaults};
+pub use defaults::{apply_defaults, defaults_true};
 pub use ids::{EtagCondition, ResourceId, Version};
 pub(crate) use normalize::{check_primary, normalize_element, normalize_value};
 pub use normalize::{finalize, normalize};

@@ -124,7 +124,6 @@ impl Scim<'_> {
             let out = apply(&current.doc, &request, &view, &tol)?;
             let mut doc = out.doc;
             super::drop_password(&mut doc, &tol)?;
-            scim_core::resource::apply_defaults(&view.core.id, Some(&current.doc), &mut doc, false);
             strip_provenance(&mut doc);
             let deactivation = deprov.apply(kind, &current.doc, &mut doc)?;
             let members = member_changes(out.external, current, &noted)?;

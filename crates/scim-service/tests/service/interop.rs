@@ -152,14 +152,22 @@ async fn a_user_without_active_is_active_everywhere() {
         assert_eq!(r.body["totalResults"], 1, "{filter}: {}", r.body);
     }
     assert_eq!(h.tenant("default").await.seats().await.unwrap().used, 1);
-    // A PUT without `active` keeps it; a PATCH removing it restores the default.
+    // A PUT without `active` keeps it; a PATCH removing it removes it (the
+    // response no longer shows it) and the user stays active.
     let path = format!("/Users/{}", u.id());
     expect(&idp.patch(&path, &deactivate()).await, 200, "deactivate");
     let put = idp.put(&path, &body).await;
     assert_eq!(put.body["active"], false, "{}", put.body);
+    assert_eq!(h.tenant("default").await.seats().await.unwrap().used, 0);
     let rm = patch(json!([{"op": "remove", "path": "active"}]));
     let p = idp.patch(&path, &rm).await;
-    assert_eq!(p.body["active"], true, "{}", p.body);
+    expect(&p, 200, "remove active");
+    assert!(p.body.get("active").is_none(), "{}", p.body);
+    for filter in ["active eq true", "active pr"] {
+        let q = format!("/Users?filter={}", filter.replace(' ', "%20"));
+        assert_eq!(idp.get(&q).await.body["totalResults"], 1, "{filter}");
+    }
+    assert_eq!(h.tenant("default").await.seats().await.unwrap().used, 1);
 }
 
 #[tokio::test]

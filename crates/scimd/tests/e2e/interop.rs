@@ -116,8 +116,9 @@ fn the_interop_connection_and_discovery() {
             }
         }
     }
-    // /ResourceTypes/User declares the provenance extension it returns.
-    let rt = s.get("/ResourceTypes/User").body;
+    // /ResourceTypes/User declares the provenance extension it returns, to
+    // the interop connection.
+    let rt = s.req_as(&interop, "GET", "/ResourceTypes/User", None).body;
     let ext: Vec<&str> = rt["schemaExtensions"]
         .as_array()
         .unwrap()
