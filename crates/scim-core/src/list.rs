@@ -108,7 +108,15 @@ impl ListQuery {
                 .map(AttrPath::parse)
                 .transpose()
                 .map_err(sort_error)?,
-            sort_order: get("sortOrder").map(str::to_string),
+            // A bad sortOrder is refused even without sortBy
+            // (docs/reliability.md, Hostile input).
+            sort_order: match get("sortOrder") {
+                Some(o) => {
+                    crate::sort::parse_order(Some(o))?;
+                    Some(o.to_string())
+                }
+                None => None,
+            },
             paging,
             count: count.map(|c| clamp_count(c, limits)),
             projection: Projection::parse(get("attributes"), get("excludedAttributes"))?,

@@ -104,8 +104,11 @@ impl PatchPath {
         if !src[p.position()..].starts_with('[') || attr.sub.is_some() {
             return Err(to_path_error(p.error("unexpected text in path")));
         }
-        // Filter errors inside the brackets keep their invalidFilter type.
-        let filter = p.bracket_filter()?;
+        // A filter that does not parse makes the path malformed: invalidPath
+        // (RFC 7644 §3.12: the "path" attribute was invalid or malformed);
+        // a well-formed filter the resource cannot evaluate is invalidFilter
+        // later, when it is lowered.
+        let filter = p.bracket_filter().map_err(to_path_error)?;
         let mut sub = None;
         if src[p.position()..].starts_with('.') {
             let mut rest = Parser::new(&src[p.position() + 1..], opts).map_err(to_path_error)?;
@@ -225,9 +228,9 @@ mod tests {
         );
         check(
             "emails[type eq]",
-            "error: 400 invalidFilter: expected a value at position 15 (near \"]\")",
+            "error: 400 invalidPath: expected a value at position 15 (near \"]\")",
         );
-        check("emails[type eq \"a\"", "error: 400 invalidFilter: expected ']' to close the value filter at position 19 (end of input)");
+        check("emails[type eq \"a\"", "error: 400 invalidPath: expected ']' to close the value filter at position 19 (end of input)");
         check(
             "emails[type eq \"a\"].",
             "error: 400 invalidPath: expected an attribute name at position 1 (end of input)",

@@ -2,6 +2,12 @@
 //! only through the core's named tolerances and response options.
 //!
 //! `auto` (the default) accepts every tolerated form. `strict` is pure RFC.
+//! `interop` follows the SCIM interoperability profile
+//! (draft-zollner-scim-interop-profile-01) to the letter: `strict`, less the
+//! RFC behaviours the draft removes (path-less PATCH, merging `replace` of
+//! a complex attribute), undefined attributes always `invalidSyntax`; its
+//! connections cannot soft-disable on DELETE, and its tokens see
+//! `interopProfileConformant: true` (`docs/idp/interop.md`).
 //! Each named profile (`entra`, `okta`, `onelogin`, `jumpcloud`) turns on
 //! the switches its identity provider needs for what its documentation
 //! shows it sending (`docs/idp/research-notes.md`, `docs/idp/*.md`). A
@@ -41,17 +47,19 @@ pub enum Profile {
     OneLogin,
     JumpCloud,
     Strict,
+    Interop,
 }
 
 impl Profile {
     /// Every profile, in documentation order.
-    pub const ALL: [Profile; 6] = [
+    pub const ALL: [Profile; 7] = [
         Profile::Auto,
         Profile::Entra,
         Profile::Okta,
         Profile::OneLogin,
         Profile::JumpCloud,
         Profile::Strict,
+        Profile::Interop,
     ];
 
     /// Parses a profile name.
@@ -59,7 +67,7 @@ impl Profile {
         Profile::ALL
             .into_iter()
             .find(|p| p.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| ScimError::InvalidValue(format!("unknown IdP profile {s:?}: use auto, entra, okta, onelogin, jumpcloud or strict")))
+            .ok_or_else(|| ScimError::InvalidValue(format!("unknown IdP profile {s:?}: use auto, entra, okta, onelogin, jumpcloud, strict or interop")))
     }
 
     /// The profile name.
@@ -71,15 +79,25 @@ impl Profile {
             Profile::OneLogin => "onelogin",
             Profile::JumpCloud => "jumpcloud",
             Profile::Strict => "strict",
+            Profile::Interop => "interop",
         }
     }
 
     /// The tolerances of the PATCH engine, validator and filter parser.
     pub fn tolerances(self) -> Tolerances {
-        let none = Tolerances::strict();
+        // What every IdP profile accepts of group members and projections:
+        // a stale member reference skipped, bare-string members and
+        // `displayName`, value filters in `attributes`.
+        let none = Tolerances {
+            skip_unknown_members: true,
+            loose_member_values: true,
+            attribute_value_filters: true,
+            ..Tolerances::strict()
+        };
         match self {
             Profile::Auto => Tolerances::lenient(),
-            Profile::Strict => none,
+            Profile::Strict => Tolerances::strict(),
+            Profile::Interop => Tolerances::interop(),
             // Microsoft's tutorial, its known-issues page (both PATCH
             // dialects) and its attribute-mapping page: everything but
             // readOnly values in a path-less PATCH and a loose envelope,
@@ -153,6 +171,13 @@ impl Profile {
     pub fn group_patch_no_content(self) -> bool {
         self == Profile::Entra
     }
+
+    /// Whether the connection claims conformance with the SCIM
+    /// interoperability profile (`interopProfileConformant` in
+    /// `/ServiceProviderConfig`, for its tokens only).
+    pub fn interop_conformant(self) -> bool {
+        self == Profile::Interop
+    }
 }
 
 impl fmt::Display for Profile {
@@ -190,22 +215,30 @@ mod tests {
     type Switch = fn(&Tolerances) -> bool;
 
     /// Which switch each profile turns on; columns in the order of
-    /// `Profile::ALL`: auto, entra, okta, onelogin, jumpcloud, strict.
+    /// `Profile::ALL`: auto, entra, okta, onelogin, jumpcloud, strict, interop.
     #[rustfmt::skip]
-    const TABLE: &[(&str, Switch, [bool; 6])] = &[
-        ("op_any_case",               |t| t.op_any_case,                [true , true , false, false, false, false]),
-        ("string_booleans",           |t| t.string_booleans,            [true , true , false, true , false, false]),
-        ("dotted_keys",               |t| t.dotted_keys,                [true , true , false, false, false, false]),
-        ("remove_by_value",           |t| t.remove_by_value,            [true , true , false, true , true , false]),
-        ("filtered_write_creates",    |t| t.filtered_write_creates,     [true , true , false, false, false, false]),
-        ("bare_value_for_complex",    |t| t.bare_value_for_complex,     [true , true , false, false, false, false]),
-        ("ignore_read_only_in_value", |t| t.ignore_read_only_in_value,  [true , false, true , false, false, false]),
-        ("ignore_unknown_attributes", |t| t.ignore_unknown_attributes,  [true , true , true , true , false, false]),
-        ("ignore_unknown_schemas",    |t| t.ignore_unknown_schemas,     [true , true , true , true , false, false]),
-        ("json_in_strings",           |t| t.json_in_strings,            [true , true , false, false, false, false]),
-        ("single_for_multi",          |t| t.single_for_multi,           [true , true , false, false, false, false]),
-        ("unquoted_filter_strings",   |t| t.unquoted_filter_strings,    [true , true , false, false, false, false]),
-        ("loose_patch_envelope",      |t| t.loose_patch_envelope,       [true , false, false, false, false, false]),
+    const TABLE: &[(&str, Switch, [bool; 7])] = &[
+        ("op_any_case",               |t| t.op_any_case,                [true , true , false, false, false, false, false]),
+        ("string_booleans",           |t| t.string_booleans,            [true , true , false, true , false, false, false]),
+        ("dotted_keys",               |t| t.dotted_keys,                [true , true , false, false, false, false, false]),
+        ("remove_by_value",           |t| t.remove_by_value,            [true , true , false, true , true , false, false]),
+        ("filtered_write_creates",    |t| t.filtered_write_creates,     [true , true , false, false, false, false, false]),
+        ("bare_value_for_complex",    |t| t.bare_value_for_complex,     [true , true , false, false, false, false, false]),
+        ("ignore_read_only_in_value", |t| t.ignore_read_only_in_value,  [true , false, true , false, false, false, false]),
+        ("ignore_unknown_attributes", |t| t.ignore_unknown_attributes,  [true , true , true , true , false, false, false]),
+        ("ignore_unknown_schemas",    |t| t.ignore_unknown_schemas,     [true , true , true , true , false, false, false]),
+        ("json_in_strings",           |t| t.json_in_strings,            [true , true , false, false, false, false, false]),
+        ("single_for_multi",          |t| t.single_for_multi,           [true , true , false, false, false, false, false]),
+        ("unquoted_filter_strings",   |t| t.unquoted_filter_strings,    [true , true , false, false, false, false, false]),
+        ("loose_patch_envelope",      |t| t.loose_patch_envelope,       [true , false, false, false, false, false, false]),
+        ("skip_unknown_members",      |t| t.skip_unknown_members,       [true , true , true , true , true , false, false]),
+        ("loose_member_values",       |t| t.loose_member_values,        [true , true , true , true , true , false, false]),
+        ("attribute_value_filters",   |t| t.attribute_value_filters,    [true , true , true , true , true , false, false]),
+        // RFC behaviours the interop profile removes.
+        ("patch_without_path",        |t| t.patch_without_path,         [true , true , true , true , true , true , false]),
+        ("merge_complex_replace",     |t| t.merge_complex_replace,      [true , true , true , true , true , true , false]),
+        ("undefined_path_is_invalid_path", |t| t.undefined_path_is_invalid_path, [true , true , true , true , true , true , false]),
+        ("discard_password",          |t| t.discard_password,           [true , true , true , true , true , true , false]),
     ];
 
     #[test]
@@ -224,15 +257,17 @@ mod tests {
         // them is `auto` itself, and the same for `strict`.
         let all_on = |t: &Tolerances| TABLE.iter().all(|(_, s, _)| s(t));
         let all_off = |t: &Tolerances| TABLE.iter().all(|(_, s, _)| !s(t));
-        assert!(all_on(&Tolerances::lenient()) && all_off(&Tolerances::strict()));
+        assert!(all_on(&Tolerances::lenient()) && all_off(&Tolerances::interop()));
         assert_eq!(Profile::Auto.tolerances(), Tolerances::lenient());
         assert_eq!(Profile::Strict.tolerances(), Tolerances::strict());
+        assert_eq!(Profile::Interop.tolerances(), Tolerances::interop());
         // Every explicit IdP profile differs from both ends.
         for p in [
             Profile::Entra,
             Profile::Okta,
             Profile::OneLogin,
             Profile::JumpCloud,
+            Profile::Strict,
         ] {
             assert!(
                 !all_on(&p.tolerances()) && !all_off(&p.tolerances()),

@@ -7,10 +7,17 @@
 //! - `request`: returned only when `attributes` names it.
 //!
 //! A path may name a whole attribute, a sub-attribute (`name.givenName`)
-//! or a whole extension by its schema URN.
+//! or a whole extension by its schema URN. A multi-valued core attribute
+//! may carry a value filter (`emails[type eq "work"]`, `emails[type eq
+//! "work"].value`): in `attributes` only the matching values are returned,
+//! in `excludedAttributes` the matching values are left out. Value filters
+//! are a tolerance (`Tolerances::attribute_value_filters`, see
+//! [`Projection::check`]): RFC 7644 §3.9 names attributes only.
 
-use crate::path::AttrPath;
+use crate::filter::{lower_relative, Filter};
+use crate::path::{AttrPath, PatchPath};
 use crate::schema::{Attribute, Owner, ResourceSchema, Returned};
+use crate::tolerance::Tolerances;
 use crate::{ScimError, ScimResult};
 use serde_json::{Map, Value};
 
@@ -19,15 +26,78 @@ use serde_json::{Map, Value};
 pub struct Projection {
     pub attributes: Vec<AttrPath>,
     pub excluded: Vec<AttrPath>,
+    /// The value filters written in either list.
+    pub value_filters: Vec<ValueFilter>,
 }
 
-fn parse_list(list: &str) -> ScimResult<Vec<AttrPath>> {
-    list.split(',')
+/// `emails[type eq "work"]` in `attributes` (or, `excluded`, in
+/// `excludedAttributes`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueFilter {
+    pub attr: AttrPath,
+    pub filter: Filter,
+    pub excluded: bool,
+}
+
+/// The comma-separated entries of a list; commas inside a value filter's
+/// brackets or quotes do not separate.
+fn entries(list: &str) -> Vec<&str> {
+    let (mut out, mut start, mut depth, mut quoted, mut escaped) =
+        (Vec::new(), 0, 0u32, false, false);
+    for (i, c) in list.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '[' if !quoted => depth += 1,
+            ']' if !quoted => depth = depth.saturating_sub(1),
+            ',' if !quoted && depth == 0 => {
+                out.push(&list[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&list[start..]);
+    out.into_iter()
         .map(str::trim)
         .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn parse_list(
+    list: &str,
+    excluded: bool,
+    filters: &mut Vec<ValueFilter>,
+) -> ScimResult<Vec<AttrPath>> {
+    let invalid = |s: &str, e: ScimError| {
+        ScimError::InvalidValue(format!("invalid attribute name {s:?}: {}", e.detail()))
+    };
+    entries(list)
+        .into_iter()
         .map(|s| {
-            AttrPath::parse(s).map_err(|e| {
-                ScimError::InvalidValue(format!("invalid attribute name {s:?}: {}", e.detail()))
+            if !s.contains('[') {
+                return AttrPath::parse(s).map_err(|e| invalid(s, e));
+            }
+            let p = PatchPath::parse(s).map_err(|e| invalid(s, e))?;
+            let Some(filter) = p.filter else {
+                return Err(invalid(
+                    s,
+                    ScimError::InvalidValue("unexpected \"[\"".into()),
+                ));
+            };
+            let attr = AttrPath {
+                sub: None,
+                ..p.attr.clone()
+            };
+            filters.push(ValueFilter {
+                attr: attr.clone(),
+                filter,
+                excluded,
+            });
+            Ok(AttrPath {
+                sub: p.sub.or(p.attr.sub),
+                ..attr
             })
         })
         .collect()
@@ -36,10 +106,62 @@ fn parse_list(list: &str) -> ScimResult<Vec<AttrPath>> {
 impl Projection {
     /// From the comma-separated query parameters.
     pub fn parse(attributes: Option<&str>, excluded: Option<&str>) -> ScimResult<Projection> {
+        let mut value_filters = Vec::new();
+        let attributes = attributes
+            .map(|l| parse_list(l, false, &mut value_filters))
+            .transpose()?
+            .unwrap_or_default();
+        let excluded = excluded
+            .map(|l| parse_list(l, true, &mut value_filters))
+            .transpose()?
+            .unwrap_or_default();
+        // An excluded value filter removes values, not the attribute.
+        let excluded = excluded
+            .into_iter()
+            .filter(|p| {
+                !value_filters.iter().any(|f| {
+                    f.excluded && f.attr.name.eq_ignore_ascii_case(&p.name) && p.sub.is_none()
+                })
+            })
+            .collect();
         Ok(Projection {
-            attributes: attributes.map(parse_list).transpose()?.unwrap_or_default(),
-            excluded: excluded.map(parse_list).transpose()?.unwrap_or_default(),
+            attributes,
+            excluded,
+            value_filters,
         })
+    }
+
+    /// Refuses value filters unless the tolerances accept them (400
+    /// `invalidValue`: RFC 7644 §3.9 takes attribute names only).
+    pub fn check(&self, tol: &Tolerances) -> ScimResult<()> {
+        match self.value_filters.first() {
+            Some(f) if !tol.attribute_value_filters => Err(ScimError::InvalidValue(format!(
+                "a value filter ({}[{}]) in \"attributes\" or \"excludedAttributes\": name attributes only",
+                f.attr, f.filter
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Keeps (or, for an excluded filter, drops) the values of a
+    /// multi-valued attribute that its value filters match.
+    fn filter_values(&self, urn: Option<&str>, attr: &Attribute, value: Value) -> Option<Value> {
+        if !attr.multi_valued {
+            return Some(value);
+        }
+        let Value::Array(items) = value else {
+            return Some(value);
+        };
+        let mut items = items;
+        for f in &self.value_filters {
+            if !(f.attr.name.eq_ignore_ascii_case(&attr.name) && urn_matches(&f.attr, urn)) {
+                continue;
+            }
+            // A filter that does not lower against the attribute matches nothing.
+            let lowered = lower_relative(&f.filter, attr).ok();
+            items.retain(|e| lowered.as_ref().is_some_and(|l| l.matches(e)) != f.excluded);
+        }
+        (!items.is_empty()).then_some(Value::Array(items))
     }
 
     /// From the string arrays of a `/.search` body or a PATCH response request.
@@ -117,7 +239,16 @@ impl Projection {
                 }
                 continue;
             };
-            if let Some(v) = self.decide(owner_urn(view, owner), attr, value) {
+            let urn = owner_urn(view, owner);
+            // Values are selected before sub-attributes are, so that a
+            // filter sees the sub-attributes it compares.
+            let picked = if self.value_filters.is_empty() {
+                self.decide(urn, attr, value)
+            } else {
+                self.filter_values(urn, attr, value.clone())
+                    .and_then(|v| self.decide(urn, attr, &v))
+            };
+            if let Some(v) = picked {
                 out.insert(key.clone(), v);
             }
         }

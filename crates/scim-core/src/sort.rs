@@ -33,24 +33,28 @@ pub enum SortValue {
     Str(String),
 }
 
+/// Whether `sortOrder` asks for descending order: `ascending` (the
+/// default) or `descending`, compared without regard to case; anything
+/// else is 400 `invalidValue`, with or without `sortBy`.
+pub fn parse_order(order: Option<&str>) -> ScimResult<bool> {
+    match order.map(str::trim) {
+        None | Some("") => Ok(false),
+        Some(o) if o.eq_ignore_ascii_case("ascending") => Ok(false),
+        Some(o) if o.eq_ignore_ascii_case("descending") => Ok(true),
+        Some(o) => Err(ScimError::InvalidValue(format!(
+            "sortOrder {o:?} is neither \"ascending\" nor \"descending\""
+        ))),
+    }
+}
+
 impl SortSpec {
-    /// Resolves `sortBy` against the schema; `sortOrder` is `ascending`
-    /// (the default) or `descending`, compared without regard to case.
+    /// Resolves `sortBy` against the schema; `sortOrder` as [`parse_order`].
     pub fn resolve(
         by: &AttrPath,
         order: Option<&str>,
         view: &ResourceSchema<'_>,
     ) -> ScimResult<SortSpec> {
-        let descending = match order.map(str::trim) {
-            None | Some("") => false,
-            Some(o) if o.eq_ignore_ascii_case("ascending") => false,
-            Some(o) if o.eq_ignore_ascii_case("descending") => true,
-            Some(o) => {
-                return Err(ScimError::InvalidValue(format!(
-                    "sortOrder {o:?} is neither \"ascending\" nor \"descending\""
-                )))
-            }
-        };
+        let descending = parse_order(order)?;
         let unknown = || ScimError::InvalidValue(format!("cannot sort by unknown attribute {by}"));
         let r = view.resolve(by).ok_or_else(unknown)?;
         let leaf = match r.sub {

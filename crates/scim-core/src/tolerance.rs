@@ -3,6 +3,11 @@
 //! needs it; [`Tolerances::strict`] turns them all off (the `strict` IdP
 //! profile), [`Tolerances::lenient`] turns them all on (the `auto` profile).
 //! IdP profiles choose a combination; handlers never special-case an IdP.
+//!
+//! Four more switches are RFC behaviours that the SCIM interoperability
+//! profile (draft-zollner-scim-interop-profile-01) removes: every profile
+//! but `interop` keeps them on; [`Tolerances::interop`] is `strict` with
+//! them off.
 
 use crate::filter::FilterOptions;
 
@@ -47,6 +52,36 @@ pub struct Tolerances {
     /// A PATCH body without the PatchOp `schemas` entry, or with
     /// `operations` in another case, is accepted.
     pub loose_patch_envelope: bool,
+    /// A group member id that matches no resource of the tenant is
+    /// skipped (and recorded in the audit entry) rather than refusing the
+    /// whole write with 400 `invalidValue` (a stale reference in a group
+    /// push; every IdP).
+    pub skip_unknown_members: bool,
+    /// Group members given as bare id strings (`"members": ["2819c…"]`,
+    /// `{"value": "2819c…"}` elsewhere), and `displayName` where the member
+    /// element has `display`.
+    pub loose_member_values: bool,
+    /// A value filter in `attributes`/`excludedAttributes`
+    /// (`emails[type eq "work"]`) projects the matching values only; without
+    /// it such a parameter is 400 `invalidValue`.
+    pub attribute_value_filters: bool,
+    /// RFC 7644 §3.5.2: a PATCH operation may omit `path` (the value's keys
+    /// name the attributes). The interop profile (§6.5.1.1) refuses it with
+    /// 400 `invalidSyntax`.
+    pub patch_without_path: bool,
+    /// RFC 7644 §3.5.2.3: `replace` of a whole complex attribute merges the
+    /// given sub-attributes and keeps the others. The interop profile
+    /// (§6.5.2.1) replaces the attribute with the value given.
+    pub merge_complex_replace: bool,
+    /// A PATCH path naming an attribute the resource type does not define
+    /// is 400 `invalidPath` (RFC 7644 §3.12); the interop profile (§5.3)
+    /// answers `invalidSyntax`, as for undefined attributes in a body.
+    pub undefined_path_is_invalid_path: bool,
+    /// RFC 7643 §4.1.1 defines `password`; scimd stores none, does not
+    /// publish it in `/Schemas`, and drops one sent (IdPs send placeholder
+    /// passwords). The interop profile (§5.3) refuses it as an attribute the
+    /// schemas do not define: 400 `invalidSyntax`.
+    pub discard_password: bool,
 }
 
 impl Tolerances {
@@ -66,6 +101,25 @@ impl Tolerances {
             single_for_multi: false,
             unquoted_filter_strings: false,
             loose_patch_envelope: false,
+            skip_unknown_members: false,
+            loose_member_values: false,
+            attribute_value_filters: false,
+            patch_without_path: true,
+            merge_complex_replace: true,
+            undefined_path_is_invalid_path: true,
+            discard_password: true,
+        }
+    }
+
+    /// The SCIM interoperability profile to the letter: `strict`, without
+    /// the RFC behaviours the profile removes.
+    pub const fn interop() -> Tolerances {
+        Tolerances {
+            patch_without_path: false,
+            merge_complex_replace: false,
+            undefined_path_is_invalid_path: false,
+            discard_password: false,
+            ..Tolerances::strict()
         }
     }
 
@@ -85,6 +139,13 @@ impl Tolerances {
             single_for_multi: true,
             unquoted_filter_strings: true,
             loose_patch_envelope: true,
+            skip_unknown_members: true,
+            loose_member_values: true,
+            attribute_value_filters: true,
+            patch_without_path: true,
+            merge_complex_replace: true,
+            undefined_path_is_invalid_path: true,
+            discard_password: true,
         }
     }
 

@@ -285,7 +285,12 @@ fn evaluation() {
     );
     check_eval(r#"emails[type eq "work"].value eq "om@example.org""#, "2");
     check_eval(r#"emails[type eq "home"].value eq "om@example.org""#, "");
-    check_eval("active eq true", "1");
+    // User 3 has no `active`: a user's absent `active` is true
+    // (scim_core::resource::defaults).
+    check_eval("active eq true", "1,3");
+    check_eval("active pr", "1,2,3");
+    check_eval("active eq false", "2");
+    check_eval("not (active eq true)", "2");
     check_eval(r#"active eq "False""#, "2");
     check_eval("userType eq null", "3");
     check_eval("userType ne null", "1,2");

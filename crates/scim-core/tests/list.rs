@@ -248,6 +248,17 @@ fn list_parameters() {
         query(&[("cursor", "x"), ("startIndex", "2")]).unwrap_err(),
         "400 invalidValue: use either cursor or startIndex, not both"
     );
+    // A bad sortOrder is refused with or without sortBy.
+    for pairs in [
+        &[("sortOrder", "sideways")][..],
+        &[("sortBy", "userName"), ("sortOrder", "sideways")][..],
+    ] {
+        assert_eq!(
+            query(pairs).unwrap_err(),
+            "400 invalidValue: sortOrder \"sideways\" is neither \"ascending\" nor \"descending\""
+        );
+    }
+    assert!(query(&[("sortOrder", "Descending")]).is_ok());
     let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "attributes": ["displayName", "userName"],
                       "filter": "displayName sw \"smith\"", "startIndex": 1, "count": 10});
     let q =

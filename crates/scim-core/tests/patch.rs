@@ -241,9 +241,7 @@ fn replace() {
         "User",
         babs(),
         json!([{"op": "replace", "path": "emails[type eq]", "value": 1}]),
-        json!(
-            "error: 400 invalidFilter: operation 1: expected a value at position 15 (near \"]\")"
-        ),
+        json!("error: 400 invalidPath: operation 1: expected a value at position 15 (near \"]\")"),
     );
 }
 

@@ -132,7 +132,7 @@ fn validation_errors() {
         strict,
         "User",
         json!({"schemas": [USER, "urn:x:y"], "userName": "a"}),
-        json!("error: 400 invalidValue: unknown schema \"urn:x:y\""),
+        json!("error: 400 invalidSyntax: unknown schema \"urn:x:y\""),
     );
     check_with(
         strict,

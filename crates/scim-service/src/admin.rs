@@ -61,19 +61,27 @@ impl TenantAdmin<'_> {
         label: &str,
         expires_in_days: Option<u32>,
     ) -> ScimResult<IssuedToken> {
-        let issued = self.issue(connection, label, expires_in_days).await?;
+        let issued = self.issue(connection, label, expires_in_days, &[]).await?;
         audit_token(self, "token-issue", &issued, None).await?;
         Ok(issued)
     }
 
     /// [`TenantAdmin::issue_token`] without its audit entry (a rotation
-    /// records its own).
+    /// records its own), while the tokens `retiring` are being retired by
+    /// a rotation: they do not count against the connection's token cap
+    /// (an overlapping rotation may exceed it for the overlap).
     pub(crate) async fn issue(
         &self,
         connection: Option<&str>,
         label: &str,
         expires_in_days: Option<u32>,
+        retiring: &[i64],
     ) -> ScimResult<IssuedToken> {
+        if expires_in_days == Some(0) {
+            return Err(ScimError::InvalidValue(
+                "a token must live at least one day: --expires-in-days 0 would issue a token that is already expired (leave it out for a token that never expires)".into(),
+            ));
+        }
         let label = match label.trim() {
             "" if self.actor.admin.is_some() => "console",
             _ if self.actor.admin.is_some() => label.trim(),
@@ -82,7 +90,7 @@ impl TenantAdmin<'_> {
         let conn = self
             .connection_named(connection.unwrap_or(DEFAULT_CONNECTION))
             .await?;
-        self.check_token_cap(&conn, 1).await?;
+        self.check_token_cap(&conn, 1, retiring).await?;
         let token = generate_token()?;
         let now = self.core.clock.now();
         let expires = expires_in_days

@@ -6,7 +6,9 @@
 //!   and a cap on active tokens.
 //! - Rotation is overlap-free (old tokens are revoked at once) or
 //!   overlapping (old tokens expire after the overlap), as the admin
-//!   chooses; the cap holds either way.
+//!   chooses. Rotation works at the cap: the tokens it retires do not
+//!   count, so an overlapping rotation may exceed the cap until the
+//!   overlap ends.
 
 use crate::admin::{audit_token, check_name, IssuedToken};
 use crate::console::manage::{audit_change, Audited};
@@ -84,7 +86,7 @@ impl TenantAdmin<'_> {
     ) -> ScimResult<Connection> {
         check_name("connection", name)?;
         let profile = Profile::parse(profile)?;
-        check_policy(&policy)?;
+        check_policy(profile, &policy)?;
         let store = &self.core.store;
         let c = store
             .create_connection(self.tenant.id, name, profile, self.core.clock.now())
@@ -125,7 +127,7 @@ impl TenantAdmin<'_> {
         };
         edit(&mut change)?;
         check_name("connection", &change.name)?;
-        check_policy(&change.policy)?;
+        check_policy(change.profile, &change.policy)?;
         let c = self
             .core
             .store
@@ -213,9 +215,20 @@ impl TenantAdmin<'_> {
             .collect())
     }
 
-    /// 409 unless the connection may hold `extra` more live tokens.
-    pub(crate) async fn check_token_cap(&self, c: &Connection, extra: usize) -> ScimResult<()> {
-        let live = self.live_tokens(c).await?.len();
+    /// 409 unless the connection may hold `extra` more live tokens, the
+    /// tokens `retiring` (by a rotation) not counted.
+    pub(crate) async fn check_token_cap(
+        &self,
+        c: &Connection,
+        extra: usize,
+        retiring: &[i64],
+    ) -> ScimResult<()> {
+        let live = self
+            .live_tokens(c)
+            .await?
+            .iter()
+            .filter(|t| !retiring.contains(&t.id))
+            .count();
         let max = usize::try_from(c.policy.max_active_tokens).unwrap_or(usize::MAX);
         if live + extra > max {
             return Err(ScimError::Conflict(format!(
@@ -229,6 +242,11 @@ impl TenantAdmin<'_> {
     /// Issues a new token for a connection and retires its live ones:
     /// revoked at once (`overlap_days` 0), or expiring after the overlap.
     pub async fn rotate_token(&self, connection: &str, r: Rotation<'_>) -> ScimResult<IssuedToken> {
+        if r.expires_in_days == Some(0) {
+            return Err(ScimError::InvalidValue(
+                "a token must live at least one day: --expires-in-days 0 would issue a token that is already expired".into(),
+            ));
+        }
         let c = self.connection_named(connection).await?;
         let old = self.live_tokens(&c).await?;
         let now = self.core.clock.now();
@@ -238,14 +256,16 @@ impl TenantAdmin<'_> {
                 store.revoke_token(c.tenant, t.id, now).await?;
             }
         } else {
-            self.check_token_cap(&c, 1).await?;
+            // The old tokens expire at the overlap's end: until then the
+            // connection may hold more than --max-tokens live tokens.
             let until = days_after(now, r.overlap_days)?;
             for t in old.iter().filter(|t| t.expires.is_none_or(|e| e > until)) {
                 store.expire_token(c.tenant, t.id, until).await?;
             }
         }
+        let retiring: Vec<i64> = old.iter().map(|t| t.id).collect();
         let issued = self
-            .issue(Some(connection), r.label, r.expires_in_days)
+            .issue(Some(connection), r.label, r.expires_in_days, &retiring)
             .await?;
         audit_token(self, "token-rotate", &issued, Some(r.overlap_days)).await?;
         Ok(issued)
@@ -281,10 +301,15 @@ impl Rotation<'static> {
     }
 }
 
-fn check_policy(p: &ConnectionPolicy) -> ScimResult<()> {
+fn check_policy(profile: Profile, p: &ConnectionPolicy) -> ScimResult<()> {
     if p.max_active_tokens == 0 {
         return Err(ScimError::InvalidValue(
             "a connection needs at least one active token: max-tokens must be 1 or more".into(),
+        ));
+    }
+    if profile == Profile::Interop && p.delete == scim_store::DeletePolicy::Disable {
+        return Err(ScimError::InvalidValue(
+            "the interop profile cannot use the delete policy \"disable\": the SCIM interoperability profile (section 6.6) requires a DELETE to delete the resource, never to set active=false; use \"delete\" or \"soft-delete\"".into(),
         ));
     }
     Ok(())
@@ -343,6 +368,60 @@ mod tests {
                 svc.authenticate(Some(&auth(&new))).await.is_ok(),
                 "the new token at +{at_ms} ms"
             );
+        }
+    }
+
+    /// Rotation works at the token cap: overlap-free, the new token
+    /// replaces the old; overlapping, the old one is kept past the cap
+    /// until the overlap ends. A token that would be born expired is refused.
+    #[tokio::test]
+    async fn rotation_at_the_cap_and_expiry_zero() {
+        let clock = Arc::new(ManualClock::at(1_700_000_000_000));
+        let op = crate::Operator::with(
+            Arc::new(MemoryStore::new()),
+            ServiceConfig::default(),
+            clock.clone(),
+            Arc::new(Sequential::new("id")),
+        )
+        .unwrap();
+        let svc = op.service();
+        op.system().create_tenant("acme").await.unwrap();
+        let acme = op.tenant("acme").await.unwrap();
+        let one = ConnectionPolicy {
+            max_active_tokens: 1,
+            ..ConnectionPolicy::default()
+        };
+        acme.create_connection("c", "auto", one).await.unwrap();
+        let first = acme.issue_token(Some("c"), "a", None).await.unwrap();
+        let e = acme.issue_token(Some("c"), "b", None).await.unwrap_err();
+        assert_eq!(e.status(), 409);
+        let auth = |t: &IssuedToken| format!("Bearer {}", t.token);
+        let rotation = |label, overlap_days, expires_in_days| Rotation {
+            label,
+            overlap_days,
+            expires_in_days,
+        };
+        let second = acme
+            .rotate_token("c", rotation("b", 0, None))
+            .await
+            .unwrap();
+        assert!(svc.authenticate(Some(&auth(&first))).await.is_err());
+        let third = acme
+            .rotate_token("c", rotation("c", 2, None))
+            .await
+            .unwrap();
+        assert!(svc.authenticate(Some(&auth(&second))).await.is_ok());
+        assert!(svc.authenticate(Some(&auth(&third))).await.is_ok());
+        clock.advance(2 * DAY_MS);
+        assert!(svc.authenticate(Some(&auth(&second))).await.is_err());
+        for e in [
+            acme.issue_token(Some("c"), "z", Some(0)).await.unwrap_err(),
+            acme.rotate_token("c", rotation("z", 0, Some(0)))
+                .await
+                .unwrap_err(),
+        ] {
+            assert_eq!(e.scim_type(), Some("invalidValue"));
+            assert!(e.detail().contains("already expired"), "{}", e.detail());
         }
     }
 }

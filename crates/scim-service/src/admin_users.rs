@@ -118,16 +118,29 @@ impl TenantReader<'_> {
 }
 
 impl TenantAdmin<'_> {
-    /// A local user from a SCIM representation.
+    /// A local user from a SCIM representation (`scimd import`, audited
+    /// with path `import`).
     pub async fn import_user(
         &self,
         body: &Value,
         auth_provider: Option<&str>,
     ) -> ScimResult<Imported> {
+        self.create_local_user(body, auth_provider, "import").await
+    }
+
+    /// A local user from a SCIM representation; `via` is the audit entry's
+    /// path: the command that created it (`import`, `user create`).
+    pub async fn create_local_user(
+        &self,
+        body: &Value,
+        auth_provider: Option<&str>,
+        via: &str,
+    ) -> ScimResult<Imported> {
         let core = self.core;
         let view = core.view(ResourceKind::User)?;
         let mut doc: Map<String, Value> = normalize(body, &view, &Tolerances::lenient())?;
         doc.shift_remove("password");
+        scim_core::resource::apply_defaults(&view.core.id, None, &mut doc, false);
         crate::resource::strip_provenance(&mut doc);
         let provider = auth_provider
             .filter(|p| !p.is_empty())
@@ -135,7 +148,7 @@ impl TenantAdmin<'_> {
         let id = core.ids.new_id();
         let now = core.clock.now();
         let journal = change(
-            &self.actor.origin("import"),
+            &self.actor.origin(via),
             Change {
                 at: now,
                 status: 201,

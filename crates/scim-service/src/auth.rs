@@ -65,7 +65,7 @@ impl Principal {
     /// IdP the profile names or detects, else the connection's name.
     pub fn auth_provider(&self, user_agent: Option<&str>, entra_flag: bool) -> String {
         match self.profile.effective(user_agent, entra_flag) {
-            Profile::Auto | Profile::Strict => self.connection.name.clone(),
+            Profile::Auto | Profile::Strict | Profile::Interop => self.connection.name.clone(),
             p => p.name().to_string(),
         }
     }

@@ -1,7 +1,14 @@
 //! Discovery (RFC 7644 §4): `/ServiceProviderConfig` (RFC 7643 §5, with the
 //! RFC 9865 §4 `pagination` attribute), `/ResourceTypes` (RFC 7643 §6) and
 //! `/Schemas` (RFC 7643 §7), each also by id. The configuration states what
-//! scimd really does, including the RFC 9967 §4 `securityEvents` it emits.
+//! scimd really does, including the RFC 9967 §4 `securityEvents` it emits
+//! and, for an `interop` connection's token, `interopProfileConformant`.
+//! `/Schemas` leaves out what the registry knows but scimd does not serve
+//! (`scim_core::schema::UNPUBLISHED`: the User's `password`);
+//! For an `interop` connection's token, `/ResourceTypes/User` also declares
+//! the provenance extension that responses carry when asked for it by name
+//! (the other profiles leave it out: clients that exercise every declared
+//! extension would try to write its read-only, server-set values).
 
 use crate::context::RequestCtx;
 use crate::internal;
@@ -9,6 +16,7 @@ use crate::scim::Scim;
 use scim_core::list::{list_response, Paging};
 use scim_core::schema::{
     ResourceType, Schema, RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA,
+    UNPUBLISHED,
 };
 use scim_core::{ScimError, ScimResult};
 use serde_json::{json, Value};
@@ -32,6 +40,11 @@ impl Scim<'_> {
         {
             v["securityEvents"] =
                 json!({"asyncRequest": "none", "eventUris": crate::set::event_uris()});
+        }
+        // The interop profile's claim, for that connection's tokens only
+        // (the other profiles say nothing, as the draft allows).
+        if self.who.profile().interop_conformant() {
+            v["interopProfileConformant"] = json!(true);
         }
         Ok(v)
     }
@@ -70,6 +83,16 @@ impl Scim<'_> {
     }
 
     fn resource_type_json(&self, rt: &ResourceType, ctx: &RequestCtx) -> Value {
+        let mut extensions: Vec<Value> = rt
+            .schema_extensions
+            .iter()
+            .map(|e| json!({"schema": e.schema, "required": e.required}))
+            .collect();
+        // Server-set and read-only; returned when asked for by name.
+        if rt.id == "User" && self.who.profile().interop_conformant() {
+            extensions
+                .push(json!({"schema": crate::provenance::PROVENANCE_SCHEMA, "required": false}));
+        }
         json!({
             "schemas": [RESOURCE_TYPE_SCHEMA],
             "id": rt.id,
@@ -77,7 +100,7 @@ impl Scim<'_> {
             "endpoint": rt.endpoint,
             "description": rt.description,
             "schema": rt.schema,
-            "schemaExtensions": rt.schema_extensions.iter().map(|e| json!({"schema": e.schema, "required": e.required})).collect::<Vec<_>>(),
+            "schemaExtensions": extensions,
             "meta": {"resourceType": "ResourceType", "location": format!("{}/ResourceTypes/{}", base(ctx), rt.id)}
         })
     }
@@ -86,6 +109,13 @@ impl Scim<'_> {
         let mut v =
             serde_json::to_value(s).map_err(|e| internal(&format!("schema serialisation: {e}")))?;
         if let Value::Object(m) = &mut v {
+            if let Some(Value::Array(attrs)) = m.get_mut("attributes") {
+                attrs.retain(|a| {
+                    !UNPUBLISHED
+                        .iter()
+                        .any(|(urn, name)| *urn == s.id && a["name"] == *name)
+                });
+            }
             m.shift_insert(0, "schemas".into(), json!([SCHEMA_SCHEMA]));
             m.insert("meta".into(), json!({"resourceType": "Schema", "location": format!("{}/Schemas/{}", base(ctx), s.id)}));
         }

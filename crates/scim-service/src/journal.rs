@@ -348,7 +348,8 @@ pub struct Change<'a> {
 
 /// The journal of a change made by `origin`: its audit entry with the
 /// diff, and its provisioning event; a user's activation or deactivation
-/// adds `prov:activate` / `prov:deactivate`.
+/// adds `prov:activate` / `prov:deactivate`. Every event carries the
+/// resource's `externalId` when it has one (after the change, else before it).
 pub fn change(origin: &Origin, c: Change<'_>) -> Journal {
     let Change {
         at,
@@ -376,6 +377,17 @@ pub fn change(origin: &Origin, c: Change<'_>) -> Journal {
                 let e = if active(n) { "activate" } else { "deactivate" };
                 events.push(origin.event(at, e, kind, id, None, Vec::new()));
             }
+        }
+    }
+    // Every SET names the subject's externalId when it has one (RFC 9967
+    // `sub_id`), deletions and (de)activations included.
+    let external_id = new
+        .or(old)
+        .and_then(|d| d.get("externalId"))
+        .and_then(Value::as_str);
+    for e in &mut events {
+        if e.external_id.is_none() {
+            e.external_id = external_id.map(str::to_string);
         }
     }
     let mut d = d;

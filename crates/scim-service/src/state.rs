@@ -109,8 +109,9 @@ impl Core {
         kind: ResourceKind,
         body: &Value,
         tol: &Tolerances,
+        probe: &crate::resource::MemberProbe,
     ) -> ScimResult<(Map<String, Value>, Vec<NewMember>)> {
-        crate::resource::prepared(&self.registry, kind, body, tol)
+        crate::resource::prepared(&self.registry, kind, body, tol, probe)
     }
 
     /// Whether group names are unique in a tenant with these settings.

@@ -19,6 +19,8 @@ mod authorisation;
 mod breaker;
 #[path = "service/console.rs"]
 mod console;
+#[path = "service/interop.rs"]
+mod interop;
 #[path = "service/list.rs"]
 mod list;
 #[path = "service/local.rs"]

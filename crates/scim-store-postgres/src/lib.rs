@@ -138,6 +138,20 @@ impl Postgres {
         Ok(store)
     }
 
+    /// Opens a database that already holds scimd's schema (applying
+    /// pending migrations); a database without it is
+    /// [`StoreError::Backend`] "no scimd schema", and is left as it was.
+    pub async fn open_existing(url: &str) -> StoreResult<PostgresStore> {
+        let store = Postgres::connect(url).await?;
+        if store.current_version().await? == 0 {
+            return Err(StoreError::Backend(
+                "no scimd schema in this database".into(),
+            ));
+        }
+        store.migrate().await?;
+        Ok(store)
+    }
+
     pub(crate) async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
         self.pool.get().await.map_err(|e| pool_fail(e).into_store())
     }

@@ -29,6 +29,8 @@ pub enum Profile {
     Jumpcloud,
     /// RFC 7644 as written, nothing more.
     Strict,
+    /// The SCIM interoperability profile to the letter (docs/idp/interop.md).
+    Interop,
 }
 
 /// What `active=false` from the IdP does.

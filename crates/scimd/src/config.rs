@@ -72,6 +72,15 @@ pub enum Database {
 }
 
 impl Database {
+    /// The database as messages name it: the SQLite file, or the
+    /// PostgreSQL URL without its password.
+    pub fn name(&self) -> String {
+        match self {
+            Database::Sqlite(p) => p.display().to_string(),
+            Database::Postgres(url) => crate::commands::redact(url),
+        }
+    }
+
     /// Parses `sqlite://PATH` (relative to the working directory),
     /// `sqlite:///ABS/PATH`, a bare path, or `postgres://…`.
     pub fn parse(url: &str) -> Result<Database, String> {

@@ -36,10 +36,55 @@ impl PlainMode {
     }
 }
 
+/// What is wrong with the certificate and key files, in words about the
+/// files (rustls's own messages, such as "peer sent no certificates" for a
+/// file without a certificate, speak of a handshake): `None` if each holds
+/// a PEM block of its kind.
+pub fn check_files(files: &TlsFiles) -> Option<String> {
+    let read = |p: &std::path::Path, what: &str| {
+        std::fs::read(p)
+            .map_err(|e| format!("cannot read the TLS {what} file {}: {e}", p.display()))
+    };
+    let cert = match read(&files.cert, "certificate") {
+        Ok(c) => c,
+        Err(e) => return Some(e),
+    };
+    let key = match read(&files.key, "key") {
+        Ok(k) => k,
+        Err(e) => return Some(e),
+    };
+    let has = |text: &[u8], begin: &str, end: &str| {
+        let t = String::from_utf8_lossy(text);
+        t.lines()
+            .any(|l| l.trim_start().starts_with(begin) && l.trim_end().ends_with(end))
+    };
+    if !has(&cert, "-----BEGIN CERTIFICATE", "-----") {
+        return Some(format!(
+            "the TLS certificate file {} holds no PEM certificate (a \"-----BEGIN CERTIFICATE-----\" block){}",
+            files.cert.display(),
+            if has(&cert, "-----BEGIN", "PRIVATE KEY-----") {
+                ": it holds a private key; are --tls-cert and --tls-key swapped?"
+            } else {
+                ""
+            }
+        ));
+    }
+    if !has(&key, "-----BEGIN", "PRIVATE KEY-----") {
+        return Some(format!(
+            "the TLS key file {} holds no PEM private key (a \"-----BEGIN PRIVATE KEY-----\" block)",
+            files.key.display()
+        ));
+    }
+    None
+}
+
 /// Loads the certificate and key.
 pub async fn load(files: &TlsFiles) -> Result<RustlsConfig, String> {
     // With the no-provider build of axum-server, rustls needs one chosen once.
     let _ = rustls::crypto::ring::default_provider().install_default();
+    if let Some(why) = check_files(files) {
+        return Err(why);
+    }
     RustlsConfig::from_pem_file(&files.cert, &files.key)
         .await
         .map_err(|e| {
@@ -62,6 +107,10 @@ pub fn reload_on_sighup(config: RustlsConfig, files: TlsFiles) {
             return;
         };
         while hup.recv().await.is_some() {
+            if let Some(why) = check_files(&files) {
+                tracing::error!(error = %why, "TLS certificate reload failed; keeping the current one");
+                continue;
+            }
             match config.reload_from_pem_file(&files.cert, &files.key).await {
                 Ok(()) => tracing::info!(cert = %files.cert.display(), "TLS certificate reloaded"),
                 Err(e) => {
@@ -194,5 +243,55 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn files_without_pem_blocks_are_named() {
+        let dir = std::env::temp_dir().join(format!("scimd-tls-check-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |name: &str, text: &str| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        let key = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+        // (certificate file, key file, words the error must hold)
+        let table = [
+            (write("c1", cert), write("k1", key), None),
+            (
+                write("c2", "not pem"),
+                write("k2", key),
+                Some("holds no PEM certificate"),
+            ),
+            (write("c3", key), write("k3", key), Some("swapped")),
+            (
+                write("c4", cert),
+                write("k4", cert),
+                Some("holds no PEM private key"),
+            ),
+            (
+                dir.join("missing"),
+                write("k5", key),
+                Some("cannot read the TLS certificate file"),
+            ),
+        ];
+        for (cert, key, want) in table {
+            let files = TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            };
+            match (want, check_files(&files)) {
+                (None, None) => {}
+                (Some(w), Some(g)) => {
+                    let named = [&cert, &key]
+                        .iter()
+                        .any(|p| g.contains(&*p.to_string_lossy()));
+                    assert!(g.contains(w) && named, "{g}")
+                }
+                (w, g) => panic!("{cert:?}: want {w:?}, got {g:?}"),
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

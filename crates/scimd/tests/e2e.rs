@@ -20,6 +20,8 @@ mod breaker;
 mod bulk;
 #[path = "e2e/cli.rs"]
 mod cli;
+#[path = "e2e/cli_checks.rs"]
+mod cli_checks;
 #[path = "e2e/cli_shape.rs"]
 mod cli_shape;
 #[path = "e2e/concurrency.rs"]
@@ -46,6 +48,8 @@ mod hostile_sizes;
 mod hostile_webhooks;
 #[path = "e2e/http.rs"]
 mod http;
+#[path = "e2e/interop.rs"]
+mod interop;
 #[path = "e2e/isolation.rs"]
 mod isolation;
 #[path = "e2e/list.rs"]
@@ -66,6 +70,8 @@ mod proxy;
 mod receiver;
 #[path = "e2e/replay.rs"]
 mod replay;
+#[path = "e2e/targets.rs"]
+mod targets;
 #[path = "e2e/tls.rs"]
 mod tls;
 #[path = "e2e/webhooks.rs"]

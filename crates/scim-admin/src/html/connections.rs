@@ -16,7 +16,15 @@ use scim_service::console::{BreakerState, ConnectionHealth, ConnectionView};
 use scim_store::{AuditRecord, Connection};
 
 /// Profiles a connection may have.
-pub const PROFILES: &[&str] = &["auto", "entra", "okta", "onelogin", "jumpcloud", "strict"];
+pub const PROFILES: &[&str] = &[
+    "auto",
+    "entra",
+    "okta",
+    "onelogin",
+    "jumpcloud",
+    "strict",
+    "interop",
+];
 
 /// A connection's editable fields (empty for a new one).
 pub struct PolicyForm {

@@ -11,7 +11,10 @@
 //! - `a eq null` becomes `not (a pr)`, and `a ne null` becomes `a pr`;
 //! - a comparison on a complex attribute without a sub-attribute compares its
 //!   `value` sub-attribute (`members eq "u"`, `emails co "x"`);
-//! - chains of `and` / `or` flatten into lists.
+//! - chains of `and` / `or` flatten into lists;
+//! - an attribute whose absent value means `true` (a User's `active`,
+//!   `resource::defaults_true`) is compared as if it were there: `active
+//!   pr` is true, `active eq true` also matches a document without it.
 
 use super::{CompValue, CompareOp, Filter};
 use crate::path::AttrPath;
@@ -83,6 +86,21 @@ pub enum Lowered {
 pub fn lower(filter: &Filter, view: &ResourceSchema<'_>) -> ScimResult<Lowered> {
     Lowerer {
         scope: Scope::Resource(view),
+        across: false,
+    }
+    .lower(filter)
+}
+
+/// Lowers a filter of a search across resource types (the root
+/// `/.search`): a comparison, presence test or value filter that this
+/// resource type cannot evaluate (an attribute it does not have) is false
+/// here, and only it: `userName sw "e" or displayName sw "e"` finds groups
+/// by their `displayName` (RFC 7644 §3.4.2.2, attributes a resource does
+/// not have are unassigned).
+pub fn lower_across(filter: &Filter, view: &ResourceSchema<'_>) -> ScimResult<Lowered> {
+    Lowerer {
+        scope: Scope::Resource(view),
+        across: true,
     }
     .lower(filter)
 }
@@ -92,6 +110,7 @@ pub fn lower(filter: &Filter, view: &ResourceSchema<'_>) -> ScimResult<Lowered> 
 pub fn lower_relative(filter: &Filter, parent: &Attribute) -> ScimResult<Lowered> {
     Lowerer {
         scope: Scope::Element(parent),
+        across: false,
     }
     .lower(filter)
 }
@@ -103,6 +122,8 @@ enum Scope<'v, 'a> {
 
 struct Lowerer<'v, 'a> {
     scope: Scope<'v, 'a>,
+    /// Leaves this resource type cannot evaluate are false ([`lower_across`]).
+    across: bool,
 }
 
 fn unknown(path: &AttrPath) -> ScimError {
@@ -114,6 +135,17 @@ fn unknown(path: &AttrPath) -> ScimError {
 
 impl Lowerer<'_, '_> {
     fn lower(&self, f: &Filter) -> ScimResult<Lowered> {
+        let leaf = matches!(
+            f,
+            Filter::Present(_) | Filter::Compare { .. } | Filter::ValuePath { .. }
+        );
+        match self.lower_node(f) {
+            Err(_) if self.across && leaf => Ok(Lowered::Const(false)),
+            r => r,
+        }
+    }
+
+    fn lower_node(&self, f: &Filter) -> ScimResult<Lowered> {
         Ok(match f {
             Filter::And(..) => {
                 let mut parts = Vec::new();
@@ -126,10 +158,23 @@ impl Lowerer<'_, '_> {
                 Lowered::Or(parts)
             }
             Filter::Not(inner) => Lowered::Not(Box::new(self.lower(inner)?)),
-            Filter::Present(path) => Lowered::Present(self.resolve(path, false)?),
+            Filter::Present(path) => {
+                let attr = self.resolve(path, false)?;
+                if self.defaults_true(&attr) {
+                    Lowered::Const(true)
+                } else {
+                    Lowered::Present(attr)
+                }
+            }
             Filter::Compare { path, op, value } => {
                 let attr = self.resolve(path, true)?;
-                compare(attr, *op, value)?
+                let dflt = self.defaults_true(&attr);
+                let l = compare(attr, *op, value)?;
+                if dflt {
+                    absent_is_true(l)
+                } else {
+                    l
+                }
             }
             Filter::ValuePath { path, filter } => {
                 let Scope::Resource(view) = &self.scope else {
@@ -150,6 +195,18 @@ impl Lowerer<'_, '_> {
                 }
             }
         })
+    }
+
+    /// Whether `attr` is a resource attribute whose absent value is `true`.
+    fn defaults_true(&self, attr: &LAttr) -> bool {
+        match &self.scope {
+            Scope::Resource(view) => {
+                attr.ext_urn.is_none()
+                    && attr.sub.is_none()
+                    && crate::resource::defaults_true(&view.core.id, &attr.name)
+            }
+            Scope::Element(_) => false,
+        }
     }
 
     fn flatten(&self, f: &Filter, and: bool, out: &mut Vec<Lowered>) -> ScimResult<()> {
@@ -231,6 +288,28 @@ fn top_attr(owner: Owner<'_>, attr: &Attribute) -> LAttr {
         case_exact: attr.case_exact,
         multi_valued: attr.multi_valued,
         external: attr.external,
+    }
+}
+
+/// A lowered comparison on an attribute whose absent value is `true`, as if
+/// the attribute were always there.
+fn absent_is_true(l: Lowered) -> Lowered {
+    match l {
+        Lowered::Cmp {
+            attr,
+            op: CompareOp::Eq,
+            value: LValue::Bool(true),
+        } => Lowered::Or(vec![
+            Lowered::Cmp {
+                attr: attr.clone(),
+                op: CompareOp::Eq,
+                value: LValue::Bool(true),
+            },
+            Lowered::Not(Box::new(Lowered::Present(attr))),
+        ]),
+        Lowered::Present(_) => Lowered::Const(true),
+        Lowered::Not(inner) => Lowered::Not(Box::new(absent_is_true(*inner))),
+        other => other,
     }
 }
 

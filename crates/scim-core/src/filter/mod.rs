@@ -63,7 +63,7 @@ mod lower;
 mod parse;
 
 pub use eval::fold;
-pub use lower::{lower, lower_relative, LAttr, LValue, Lowered};
+pub use lower::{lower, lower_across, lower_relative, LAttr, LValue, Lowered};
 pub(crate) use parse::Parser;
 
 use crate::path::AttrPath;

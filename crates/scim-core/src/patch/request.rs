@@ -122,6 +122,11 @@ fn parse_op(op: &Value, tol: &Tolerances) -> ScimResult<PatchOperation> {
         Some(Value::String(s)) => Some(PatchPath::parse_with(s, &tol.filter_options())?),
         Some(_) => return Err(ScimError::InvalidPath("\"path\" must be a string".into())),
     };
+    if path.is_none() && !tol.patch_without_path {
+        return Err(ScimError::InvalidSyntax(
+            "the operation lacks a \"path\": this connection follows the SCIM interoperability profile, which requires one per operation".into(),
+        ));
+    }
     let value = get("value").cloned();
     Ok(PatchOperation { kind, path, value })
 }

@@ -43,12 +43,13 @@ impl AttrTarget<'_> {
 }
 
 fn unknown(text: &str, tol: &Tolerances) -> ScimResult<()> {
+    let m = format!("no attribute {text:?} in this resource type");
     if tol.ignore_unknown_attributes {
         Ok(())
+    } else if tol.undefined_path_is_invalid_path {
+        Err(ScimError::InvalidPath(m))
     } else {
-        Err(ScimError::InvalidPath(format!(
-            "no attribute {text:?} in this resource type"
-        )))
+        Err(ScimError::InvalidSyntax(m))
     }
 }
 

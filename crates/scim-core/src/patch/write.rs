@@ -70,9 +70,12 @@ pub(crate) fn write(
         (None, None) if t.attr.is_complex() => {
             let new = normalize_value(t.attr, value, ctx.tol)?;
             let cur = current(ctx.doc, t).cloned();
+            let whole = multi == Multi::ReplaceAll && !ctx.tol.merge_complex_replace;
             let merged = match new {
                 // An empty value (Entra's "remove the manager") unassigns it.
                 None => None,
+                // The interop profile's replace: the value is the attribute.
+                Some(Value::Object(n)) if whole => Some(Value::Object(n)),
                 Some(Value::Object(n)) => {
                     let mut m = cur
                         .as_ref()

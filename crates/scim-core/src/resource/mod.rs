@@ -6,9 +6,11 @@
 //! [`normalize`]) plus the server-managed [`Meta`]. [`Resource::to_json`]
 //! renders the representation a client sees, before projection.
 
+mod defaults;
 mod ids;
 mod normalize;
 
+pub use defaults::{apply_defaults, defaults_true};
 pub use ids::{EtagCondition, ResourceId, Version};
 pub(crate) use normalize::{check_primary, normalize_element, normalize_value};
 pub use normalize::{finalize, normalize};

@@ -138,7 +138,7 @@ fn unknown_schema(urn: &str, tol: &Tolerances) -> ScimResult<()> {
     if tol.ignore_unknown_schemas {
         Ok(())
     } else {
-        Err(ScimError::InvalidValue(format!("unknown schema {urn:?}")))
+        Err(ScimError::InvalidSyntax(format!("unknown schema {urn:?}")))
     }
 }
 
@@ -324,7 +324,10 @@ fn normalize_complex(
 ) -> ScimResult<Option<Value>> {
     let obj = match value {
         Value::Object(o) => o,
-        Value::String(s) if tol.bare_value_for_complex && attr.sub("value").is_some() => {
+        Value::String(s)
+            if (tol.bare_value_for_complex || (tol.loose_member_values && attr.external))
+                && attr.sub("value").is_some() =>
+        {
             if s.is_empty() {
                 return Ok(None);
             }
@@ -341,6 +344,14 @@ fn normalize_complex(
     };
     let mut out = Map::new();
     for (k, v) in obj {
+        // A member's `displayName` (for `display`), with `loose_member_values`.
+        let loose_name =
+            attr.external && tol.loose_member_values && k.eq_ignore_ascii_case("displayName");
+        let k = match loose_name {
+            true if obj.keys().any(|o| o.eq_ignore_ascii_case("display")) => continue,
+            true => "display",
+            false => k.as_str(),
+        };
         let Some(sub) = attr.sub(k) else {
             unknown_attribute(&format!("{}.{k}", attr.name), tol)?;
             continue;

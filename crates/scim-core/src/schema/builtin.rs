@@ -14,6 +14,19 @@
 //! a mutability of "immutable"; §4.2 and the Group example of §8.4 carry
 //! `members[].display`. Publishing it lets clients that build their models
 //! from `/Schemas` accept the `display` the server returns for members.
+//!
+//! So that `/Schemas` describes exactly what is served (the SCIM
+//! interoperability profile, §5.1 and §5.4), three more:
+//! - the ServiceProviderConfig schema gains what §5 of RFC 7643 defines and
+//!   §8.7.2's text omits (`etag`, `authenticationSchemes.type` and
+//!   `.primary`), RFC 9865's `pagination`, RFC 9967's `securityEvents` and
+//!   the interop profile's `interopProfileConformant`;
+//! - every multi-valued attribute's `type` has `canonicalValues`: `roles`,
+//!   `entitlements` and `x509Certificates` get some (advisory, as all
+//!   canonical values: other values are accepted);
+//! - the User schema's `password` is not published ([`UNPUBLISHED`]): scimd
+//!   stores no passwords. It stays known to the registry, so that a
+//!   password sent is recognised, dropped and redacted as a secret.
 
 use super::{AttrType, Attribute, Mutability, Returned, Schema, Uniqueness};
 use crate::{ScimError, ScimResult};
@@ -56,9 +69,142 @@ pub(crate) fn published() -> ScimResult<Vec<Schema>> {
         .collect()
 }
 
-/// The one amendment to the RFC's text (see the module doc): the Group
-/// schema's `members.display`, after `$ref` as in RFC 7643 §8.4's example.
+/// Attributes the registry knows but `/Schemas` does not publish: (schema
+/// URN, attribute name).
+pub const UNPUBLISHED: &[(&str, &str)] = &[(USER_SCHEMA, "password")];
+
+fn sub_attr(name: &str, kind: AttrType, description: &str) -> Attribute {
+    let mut a = Attribute::simple(name, kind);
+    a.mutability = Mutability::ReadOnly;
+    a.description = description.into();
+    a
+}
+
+fn complex(name: &str, description: &str, subs: Vec<Attribute>) -> Attribute {
+    let mut a = sub_attr(name, AttrType::Complex, description);
+    a.sub_attributes = subs;
+    a
+}
+
+/// The ServiceProviderConfig schema as scimd serves the configuration.
+fn amend_service_provider_config(schema: &mut Schema) {
+    use AttrType::{Boolean, Integer, Reference, String as Str};
+    let has = |s: &Schema, n: &str| s.attributes.iter().any(|a| a.name == n);
+    if !has(schema, "etag") {
+        let mut supported = sub_attr("supported", Boolean, "Whether ETags are supported.");
+        supported.required = true;
+        let mut etag = complex(
+            "etag",
+            "ETag configuration options (RFC 7643 §5).",
+            vec![supported],
+        );
+        etag.required = true;
+        schema.attributes.push(etag);
+    }
+    if !has(schema, "pagination") {
+        schema.attributes.push(complex(
+            "pagination",
+            "Pagination configuration options (RFC 9865 §4).",
+            vec![
+                sub_attr(
+                    "cursor",
+                    Boolean,
+                    "Whether cursor-based pagination is supported.",
+                ),
+                sub_attr(
+                    "index",
+                    Boolean,
+                    "Whether index-based pagination is supported.",
+                ),
+                sub_attr(
+                    "defaultPaginationMethod",
+                    Str,
+                    "The method used when a request names none.",
+                ),
+                sub_attr(
+                    "defaultPageSize",
+                    Integer,
+                    "The page size when a request names none.",
+                ),
+                sub_attr("maxPageSize", Integer, "The largest page size served."),
+            ],
+        ));
+    }
+    if !has(schema, "securityEvents") {
+        let mut uris = sub_attr("eventUris", Reference, "The event URIs the server issues.");
+        uris.multi_valued = true;
+        uris.reference_types = vec!["uri".into()];
+        schema.attributes.push(complex(
+            "securityEvents",
+            "Security event tokens the server issues (RFC 9967 §4); absent when none is configured.",
+            vec![
+                sub_attr("asyncRequest", Str, "Asynchronous request support."),
+                uris,
+            ],
+        ));
+    }
+    if !has(schema, "interopProfileConformant") {
+        schema.attributes.push(sub_attr(
+            "interopProfileConformant",
+            Boolean,
+            "Whether the service provider conforms to the SCIM interoperability profile (draft-zollner-scim-interop-profile-01), for the connection of the token used.",
+        ));
+    }
+    for a in &mut schema.attributes {
+        if a.name == "authenticationSchemes" {
+            if a.sub("type").is_none() {
+                let mut t = sub_attr("type", Str, "The authentication scheme.");
+                t.required = true;
+                t.canonical_values = [
+                    "oauth",
+                    "oauth2",
+                    "oauthbearertoken",
+                    "httpbasic",
+                    "httpdigest",
+                ]
+                .map(String::from)
+                .to_vec();
+                a.sub_attributes.insert(0, t);
+            }
+            if a.sub("primary").is_none() {
+                a.sub_attributes.push(sub_attr(
+                    "primary",
+                    Boolean,
+                    "Whether this is the preferred authentication scheme.",
+                ));
+            }
+        }
+    }
+}
+
+/// Canonical `type` values for the multi-valued attributes RFC 7643 gives
+/// none.
+const TYPES: &[(&str, &[&str])] = &[
+    (
+        "roles",
+        &["work", "other", "WindowsAzureActiveDirectoryRole"],
+    ),
+    ("entitlements", &["work", "other"]),
+    ("x509Certificates", &["work", "home", "other"]),
+];
+
+/// The amendments to the RFC's text (see the module doc): the Group
+/// schema's `members.display`, after `$ref` as in RFC 7643 §8.4's example;
+/// the ServiceProviderConfig schema; canonical `type` values.
 fn amend(mut schema: Schema) -> Schema {
+    if schema.id == SERVICE_PROVIDER_CONFIG_SCHEMA {
+        amend_service_provider_config(&mut schema);
+    }
+    for a in &mut schema.attributes {
+        let Some((_, values)) = TYPES.iter().find(|(n, _)| *n == a.name) else {
+            continue;
+        };
+        for s in &mut a.sub_attributes {
+            if s.name == "type" && s.canonical_values.is_empty() {
+                s.canonical_values = values.iter().map(|v| v.to_string()).collect();
+            }
+        }
+    }
     if schema.id != GROUP_SCHEMA {
         return schema;
     }

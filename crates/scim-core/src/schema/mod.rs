@@ -17,7 +17,7 @@ mod registry;
 pub use attribute::{AttrType, Attribute, Mutability, Returned, Uniqueness};
 pub use builtin::{
     common_attributes, ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA,
-    SERVICE_PROVIDER_CONFIG_SCHEMA, USER_SCHEMA,
+    SERVICE_PROVIDER_CONFIG_SCHEMA, UNPUBLISHED, USER_SCHEMA,
 };
 pub use registry::{
     Owner, Resolved, ResourceSchema, ResourceType, SchemaExtension, SchemaRegistry,

@@ -39,6 +39,25 @@ pub enum AdminKind {
 }
 
 impl AdminKind {
+    /// The kind of a stored account: an owner of no one tenant is a
+    /// super-admin.
+    pub fn of(a: &scim_store::AdminAccount) -> AdminKind {
+        match (a.role, a.tenant) {
+            (scim_store::AdminRole::Owner, None) => AdminKind::Super,
+            (scim_store::AdminRole::Owner, Some(_)) => AdminKind::Owner,
+            (scim_store::AdminRole::Viewer, _) => AdminKind::Viewer,
+        }
+    }
+
+    /// `owner`, `viewer` or `super`, as `--role` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            AdminKind::Owner => "owner",
+            AdminKind::Viewer => "viewer",
+            AdminKind::Super => "super",
+        }
+    }
+
     /// `owner`, `viewer` or `super`.
     pub fn parse(s: &str) -> ScimResult<AdminKind> {
         match s {

@@ -115,8 +115,8 @@ fn local_actors_name_the_admin() {
 fn deactivation_adds_its_event() {
     let origin = Origin::local("test");
     let at = Timestamp::from_unix_millis(0).unwrap();
-    let old = m(json!({"userName": "a", "active": true}));
-    let new = m(json!({"userName": "a", "active": false}));
+    let old = m(json!({"userName": "a", "externalId": "x1", "active": true}));
+    let new = m(json!({"userName": "a", "externalId": "x1", "active": false}));
     let j = change(
         &origin,
         Change {
@@ -135,4 +135,22 @@ fn deactivation_adds_its_event() {
     assert_eq!(kinds, ["patch", "deactivate"]);
     assert_eq!(j.events[0].attributes, ["active"]);
     assert_eq!(j.events[0].data.as_ref().unwrap()["id"], "u1");
+    // Every event names the subject's externalId, a deletion's too.
+    let ext: Vec<Option<&str>> = j.events.iter().map(|e| e.external_id.as_deref()).collect();
+    assert_eq!(ext, [Some("x1"), Some("x1")]);
+    let gone = change(
+        &origin,
+        Change {
+            at,
+            status: 204,
+            action: "delete",
+            event: "delete",
+            kind: ResourceKind::User,
+            id: "u1",
+            old: Some(&old),
+            new: None,
+            extra: &[],
+        },
+    );
+    assert_eq!(gone.events[0].external_id.as_deref(), Some("x1"));
 }

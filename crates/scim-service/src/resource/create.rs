@@ -4,7 +4,7 @@
 //! a local account is adopted or refused as the tenant's matching policy
 //! says ([`super::adopt`]); an active user needs a free licence seat (403).
 
-use super::prepared;
+use super::{prepared, MemberProbe};
 use crate::journal::{change, Change, Origin};
 use crate::outcome::Outcome;
 use crate::scim::Scim;
@@ -12,17 +12,26 @@ use scim_core::ScimResult;
 use scim_store::index::keys;
 use scim_store::{NewRecord, Provenance, ResourceKind};
 use serde_json::Value;
+use std::sync::Arc;
 
 impl Scim<'_> {
     /// Creates a resource from a request body.
     pub async fn create(&self, kind: ResourceKind, body: &Value) -> ScimResult<Outcome> {
-        let result = self.create_inner(kind, body).await;
+        let result = self
+            .with_member_rule(kind, |probe| self.create_inner(kind, body, probe))
+            .await;
         self.audited(Some(kind), None, Some(body), result).await
     }
 
-    async fn create_inner(&self, kind: ResourceKind, body: &Value) -> ScimResult<Outcome> {
+    async fn create_inner(
+        &self,
+        kind: ResourceKind,
+        body: &Value,
+        probe: Arc<MemberProbe>,
+    ) -> ScimResult<Outcome> {
         let (core, who, ctx) = (self.core, self.who, self.ctx);
         let tol = who.profile().tolerances();
+        ctx.projection.check(&tol)?;
         let now = core.clock.now();
         let provider = who.auth_provider(ctx.user_agent.as_deref(), ctx.entra_flag);
         let provenance =
@@ -30,19 +39,24 @@ impl Scim<'_> {
         // A large body is validated (and its journal built) on a compute
         // thread (crate::compute).
         let heavy = crate::compute::heavy([body]);
-        let (doc, members, origin) = if heavy {
-            let (owned, registry, origin) =
-                (body.clone(), core.registry.clone(), Origin::of(who, ctx));
+        let (mut doc, members, origin) = if heavy {
+            let (owned, registry, origin, p) = (
+                body.clone(),
+                core.registry.clone(),
+                Origin::of(who, ctx),
+                probe.clone(),
+            );
             core.compute
                 .run(who.tenant(), true, move || {
-                    prepared(&registry, kind, &owned, &tol)
+                    prepared(&registry, kind, &owned, &tol, &p)
                         .map(|(d, m)| (d, m, origin.with_sent(&owned)))
                 })
                 .await??
         } else {
-            let (doc, members) = core.prepare(kind, body, &tol)?;
+            let (doc, members) = core.prepare(kind, body, &tol, &probe)?;
             (doc, members, self.origin().with_sent(body))
         };
+        scim_core::resource::apply_defaults(&core.view(kind)?.core.id, None, &mut doc, false);
         if kind == ResourceKind::User {
             if let Some(adopted) = self.adopt(&doc, &provenance, &origin).await? {
                 let (r, body) = self.shown(&adopted)?;
@@ -51,6 +65,7 @@ impl Scim<'_> {
         }
         let id = core.ids.new_id();
         let unique_groups = core.unique_groups(who.settings());
+        let noted = probe.clone();
         let record = core
             .compute
             .run(who.tenant(), heavy, move || {
@@ -59,7 +74,7 @@ impl Scim<'_> {
                 } else {
                     &["members"]
                 };
-                let journal = change(
+                let mut journal = change(
                     &origin,
                     Change {
                         at: now,
@@ -73,6 +88,7 @@ impl Scim<'_> {
                         extra,
                     },
                 );
+                noted.note(&mut journal);
                 NewRecord {
                     kind,
                     id,
@@ -85,7 +101,7 @@ impl Scim<'_> {
                 }
             })
             .await?;
-        let stored = core.store.resources(who.tenant()).insert(record).await?;
+        let stored = probe.check(core.store.resources(who.tenant()).insert(record).await)?;
         let (r, body) = self.shown(&stored)?;
         Ok(Outcome::Created(r, body))
     }

@@ -12,6 +12,9 @@ impl Scim<'_> {
     /// Reads one resource.
     pub async fn get(&self, kind: ResourceKind, id: &str) -> ScimResult<Outcome> {
         let rid = parse_id(kind, id)?;
+        self.ctx
+            .projection
+            .check(&self.who.profile().tolerances())?;
         let load = self.core.load_for(kind, &self.ctx.projection)?;
         let record = self
             .core

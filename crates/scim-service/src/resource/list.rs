@@ -9,7 +9,7 @@
 
 use crate::render::projected;
 use crate::scim::Scim;
-use scim_core::filter::{lower, Lowered};
+use scim_core::filter::{lower, lower_across};
 use scim_core::list::{list_response, ListQuery, Paging};
 use scim_core::sort::SortSpec;
 use scim_core::{ScimError, ScimResult};
@@ -39,6 +39,7 @@ impl Scim<'_> {
             ListSource::Query(pairs) => ListQuery::from_query(pairs, &tol, &core.config.list)?,
             ListSource::Search(body) => ListQuery::from_search_body(body, &tol, &core.config.list)?,
         };
+        q.projection.check(&tol)?;
         let limit = q.page_size(&core.config.list);
         let kinds: Vec<ResourceKind> = match kind {
             Some(k) => vec![k],
@@ -52,6 +53,22 @@ impl Scim<'_> {
             }
         };
         let single = kinds.len() == 1;
+        // Across resource types, a filter that no type can evaluate is an
+        // error; one that some type can is lowered for each type with what
+        // that type lacks as false (`lower_across`).
+        if let (Some(f), false) = (&q.filter, single) {
+            let mut first = None;
+            let mut any = false;
+            for k in &kinds {
+                match lower(f, &core.view(*k)?) {
+                    Ok(_) => any = true,
+                    Err(e) => first = first.or(Some(e)),
+                }
+            }
+            if let (false, Some(e)) = (any, first) {
+                return Err(e);
+            }
+        }
         let mut resources = Vec::new();
         let mut bytes_left = core.config.max_page_bytes.max(1);
         // A page its byte budget ended: the kinds after it give only totals.
@@ -66,12 +83,8 @@ impl Scim<'_> {
             let view = core.view(k)?;
             let filter = match &q.filter {
                 None => None,
-                Some(f) => match lower(f, &view) {
-                    Ok(l) => Some(l),
-                    // Across resource types, a filter on another type's attribute matches nothing here.
-                    Err(_) if !single => Some(Lowered::Const(false)),
-                    Err(e) => return Err(e),
-                },
+                Some(f) if single => Some(lower(f, &view)?),
+                Some(f) => Some(lower_across(f, &view)?),
             };
             let sort = match &q.sort_by {
                 Some(by) => match SortSpec::resolve(by, q.sort_order.as_deref(), &view) {

@@ -10,10 +10,12 @@ mod delete;
 mod get;
 mod guard;
 mod list;
+mod members;
 mod patch;
 mod replace;
 mod write;
 
+pub(crate) use members::MemberProbe;
 pub(crate) use write::Modify;
 
 pub use list::ListSource;
@@ -62,25 +64,39 @@ impl Scim<'_> {
 }
 
 /// A validated document and, for groups, the member ids it lists (a free
-/// function, so that a compute thread can run it).
+/// function, so that a compute thread can run it); `probe` applies the
+/// unknown-member rule ([`members`]).
 pub(crate) fn prepared(
     registry: &scim_core::schema::SchemaRegistry,
     kind: ResourceKind,
     body: &Value,
     tol: &Tolerances,
+    probe: &MemberProbe,
 ) -> ScimResult<(Map<String, Value>, Vec<NewMember>)> {
     let view = registry
         .view(kind.name())
         .ok_or_else(|| internal("resource type missing from the registry"))?;
     let mut doc = normalize(body, &view, tol)?;
     // scimd keeps no passwords: applications sign users in through their IdP.
-    doc.shift_remove("password");
+    drop_password(&mut doc, tol)?;
     strip_provenance(&mut doc);
     let members = match doc.shift_remove("members") {
-        Some(Value::Array(items)) => new_members(&items)?,
+        Some(Value::Array(items)) => probe.members(&items)?,
         _ => Vec::new(),
     };
     Ok((doc, members))
+}
+
+/// Drops a password (scimd keeps none and does not publish the attribute),
+/// or refuses it when the tolerances do not discard it (the interop
+/// profile: an attribute `/Schemas` does not define).
+pub(crate) fn drop_password(doc: &mut Map<String, Value>, tol: &Tolerances) -> ScimResult<()> {
+    if doc.shift_remove("password").is_some() && !tol.discard_password {
+        return Err(ScimError::InvalidSyntax(
+            "attribute \"password\" is not defined: scimd stores no passwords (the users sign in through their identity provider)".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Removes the server-set provenance extension a client echoed back.
@@ -90,27 +106,4 @@ pub(crate) fn strip_provenance(doc: &mut Map<String, Value>) {
     if let Some(Value::Array(items)) = doc.get_mut("schemas") {
         items.retain(|i| !i.as_str().is_some_and(|s| s.eq_ignore_ascii_case(urn)));
     }
-}
-
-/// The members of member elements (`{"value": id, "display": ...}`): the
-/// id, and the display the client gave, if any (RFC 7643 §2.4: immutable,
-/// defined when the member is added; a member already in the group keeps
-/// its own).
-pub(crate) fn new_members(items: &[Value]) -> ScimResult<Vec<NewMember>> {
-    items
-        .iter()
-        .map(|e| {
-            let v = e.get("value").and_then(Value::as_str).ok_or_else(|| {
-                ScimError::InvalidValue("each member needs a \"value\" with the member's id".into())
-            })?;
-            let id = ResourceId::parse(v)
-                .ok_or_else(|| ScimError::InvalidValue(format!("member {v:?} does not exist")))?;
-            let display = e
-                .get("display")
-                .and_then(Value::as_str)
-                .filter(|d| !d.is_empty())
-                .map(str::to_string);
-            Ok(NewMember { id, display })
-        })
-        .collect()
 }

@@ -8,7 +8,7 @@
 
 use super::breaker::breaker_held;
 use super::guard::{check_ownership, Deprovisioning};
-use super::{new_members, not_found, parse_id, strip_provenance, Modify};
+use super::{not_found, parse_id, strip_provenance, MemberProbe, Modify};
 use crate::journal::{change, Change};
 use crate::outcome::{Outcome, ResourceRef};
 use crate::scim::Scim;
@@ -18,6 +18,7 @@ use scim_core::ScimResult;
 use scim_store::index::keys;
 use scim_store::{Load, MemberChange, Record, ResourceKind, Update};
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 /// Whether some operation removes members by a filter other than `value eq`,
 /// which needs the current members to evaluate.
@@ -32,14 +33,18 @@ fn needs_members(request: &PatchRequest) -> bool {
     })
 }
 
-fn member_changes(ops: Vec<ExternalOp>, current: &Record) -> ScimResult<Vec<MemberChange>> {
+fn member_changes(
+    ops: Vec<ExternalOp>,
+    current: &Record,
+    probe: &MemberProbe,
+) -> ScimResult<Vec<MemberChange>> {
     ops.into_iter()
         .map(|op| {
             Ok(match op {
-                ExternalOp::Add { values, .. } => MemberChange::Add(new_members(&values)?),
+                ExternalOp::Add { values, .. } => MemberChange::Add(probe.members(&values)?),
                 ExternalOp::Remove { values, .. } => MemberChange::Remove(values.iter().filter_map(|v| ResourceId::parse(v)).collect()),
                 ExternalOp::RemoveAll { .. } => MemberChange::RemoveAll,
-                ExternalOp::ReplaceAll { values, .. } => MemberChange::ReplaceAll(new_members(&values)?),
+                ExternalOp::ReplaceAll { values, .. } => MemberChange::ReplaceAll(probe.members(&values)?),
                 ExternalOp::RemoveWhere { filter, .. } => {
                     let members = current.members.as_deref().unwrap_or_default();
                     MemberChange::Remove(
@@ -58,14 +63,23 @@ fn member_changes(ops: Vec<ExternalOp>, current: &Record) -> ScimResult<Vec<Memb
 impl Scim<'_> {
     /// Applies a PatchOp request to one resource.
     pub async fn patch(&self, kind: ResourceKind, id: &str, body: &Value) -> ScimResult<Outcome> {
-        let result = self.patch_inner(kind, id, body).await;
+        let result = self
+            .with_member_rule(kind, |probe| self.patch_inner(kind, id, body, probe))
+            .await;
         self.audited(Some(kind), Some(id), Some(body), result).await
     }
 
-    async fn patch_inner(&self, kind: ResourceKind, id: &str, body: &Value) -> ScimResult<Outcome> {
+    async fn patch_inner(
+        &self,
+        kind: ResourceKind,
+        id: &str,
+        body: &Value,
+        probe: Arc<MemberProbe>,
+    ) -> ScimResult<Outcome> {
         let (core, who, ctx) = (self.core, self.who, self.ctx);
         let rid = parse_id(kind, id)?;
         let tol = who.profile().tolerances();
+        ctx.projection.check(&tol)?;
         // Thousands of operations are parsed on a compute thread.
         let request = if crate::compute::heavy([body]) {
             let owned = body.clone();
@@ -100,6 +114,7 @@ impl Scim<'_> {
         let deprov = Deprovisioning::of(who, now);
         let name = who.connection_name().to_string();
         let pre = ctx.pre.clone();
+        let noted = probe.clone();
         let update = move |current: &Record| {
             pre.check_match(current.version)?;
             observed.recheck(current)?;
@@ -108,10 +123,10 @@ impl Scim<'_> {
                 .ok_or_else(|| crate::internal("resource type missing"))?;
             let out = apply(&current.doc, &request, &view, &tol)?;
             let mut doc = out.doc;
-            doc.shift_remove("password");
+            super::drop_password(&mut doc, &tol)?;
             strip_provenance(&mut doc);
             let deactivation = deprov.apply(kind, &current.doc, &mut doc)?;
-            let members = member_changes(out.external, current)?;
+            let members = member_changes(out.external, current, &noted)?;
             let changed = doc != current.doc;
             let k = keys(kind, &doc, unique_groups);
             let action = if deactivation.acknowledged {
@@ -139,6 +154,7 @@ impl Scim<'_> {
                 },
             );
             journal.deprovision = deactivation.counted;
+            noted.note(&mut journal);
             Ok(Update {
                 doc: changed.then_some((doc, k)),
                 members,
@@ -155,7 +171,7 @@ impl Scim<'_> {
             reply: shown,
             body: Some(body),
         };
-        let result = core.modify(target, update).await;
+        let result = probe.check(core.modify(target, update).await);
         let updated = breaker_held(core, who, result)
             .await?
             .ok_or_else(|| not_found(kind, id))?;

@@ -6,7 +6,7 @@
 
 use super::breaker::breaker_held;
 use super::guard::{check_ownership, Deprovisioning};
-use super::{not_found, parse_id, Modify};
+use super::{not_found, parse_id, MemberProbe, Modify};
 use crate::journal::{change, Change};
 use crate::outcome::Outcome;
 use crate::scim::Scim;
@@ -15,11 +15,14 @@ use scim_core::ScimResult;
 use scim_store::index::keys;
 use scim_store::{Load, MemberChange, Record, ResourceKind, Update};
 use serde_json::Value;
+use std::sync::Arc;
 
 impl Scim<'_> {
     /// Replaces one resource.
     pub async fn replace(&self, kind: ResourceKind, id: &str, body: &Value) -> ScimResult<Outcome> {
-        let result = self.replace_inner(kind, id, body).await;
+        let result = self
+            .with_member_rule(kind, |probe| self.replace_inner(kind, id, body, probe))
+            .await;
         self.audited(Some(kind), Some(id), Some(body), result).await
     }
 
@@ -28,20 +31,22 @@ impl Scim<'_> {
         kind: ResourceKind,
         id: &str,
         body: &Value,
+        probe: Arc<MemberProbe>,
     ) -> ScimResult<Outcome> {
         let (core, who) = (self.core, self.who);
         let rid = parse_id(kind, id)?;
         let tol = who.profile().tolerances();
+        self.ctx.projection.check(&tol)?;
         // A large body is validated on a compute thread.
         let (doc, members) = if crate::compute::heavy([body]) {
-            let (owned, registry) = (body.clone(), core.registry.clone());
+            let (owned, registry, p) = (body.clone(), core.registry.clone(), probe.clone());
             core.compute
                 .run(who.tenant(), true, move || {
-                    super::prepared(&registry, kind, &owned, &tol)
+                    super::prepared(&registry, kind, &owned, &tol, &p)
                 })
                 .await??
         } else {
-            core.prepare(kind, body, &tol)?
+            core.prepare(kind, body, &tol, &probe)?
         };
         let (observed, _) = check_ownership(core, who, kind, &rid).await?;
         let by = who.connection();
@@ -53,6 +58,7 @@ impl Scim<'_> {
         let name = who.connection_name().to_string();
         let pre = self.ctx.pre.clone();
         let load = core.load_for(kind, &self.ctx.projection)?;
+        let noted = probe.clone();
         let update = move |current: &Record| {
             let mut doc = doc.clone();
             pre.check_match(current.version)?;
@@ -61,6 +67,7 @@ impl Scim<'_> {
                 .view(kind.name())
                 .ok_or_else(|| crate::internal("resource type missing"))?;
             apply_replace_rules(&current.doc, &mut doc, &view)?;
+            scim_core::resource::apply_defaults(&view.core.id, Some(&current.doc), &mut doc, true);
             let deactivation = deprov.apply(kind, &current.doc, &mut doc)?;
             let members = if kind == ResourceKind::Group {
                 vec![MemberChange::ReplaceAll(members.clone())]
@@ -93,6 +100,7 @@ impl Scim<'_> {
                 },
             );
             journal.deprovision = deactivation.counted;
+            noted.note(&mut journal);
             Ok(Update {
                 doc: Some((doc, k)),
                 members,
@@ -109,7 +117,7 @@ impl Scim<'_> {
             reply: load,
             body: Some(body),
         };
-        let result = core.modify(target, update).await;
+        let result = probe.check(core.modify(target, update).await);
         let updated = breaker_held(core, who, result)
             .await?
             .ok_or_else(|| not_found(kind, id))?;

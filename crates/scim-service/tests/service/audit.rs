@@ -85,7 +85,7 @@ async fn every_write_and_refusal_is_audited() {
         entries[2]["diff"],
         json!([
             {"op": "replace", "path": "title", "old": "Dev", "new": "Lead"},
-            {"op": "add", "path": "active", "new": false}
+            {"op": "replace", "path": "active", "old": true, "new": false}
         ])
     );
     let refused = &entries[1];

@@ -64,7 +64,7 @@ async fn patch_errors() {
             ops(json!([{"op": "replace", "path": "emails[type eq]", "value": "x"}])),
             &path,
             400,
-            "invalidFilter",
+            "invalidPath",
         ),
         (
             ops(json!([{"op": "replace", "path": "name.", "value": "x"}])),

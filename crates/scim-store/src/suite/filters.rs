@@ -86,9 +86,12 @@ pub async fn filters(store: Arc<dyn Store>) {
         ("title eq null", "2,3"),
         ("phoneNumbers pr", "2"),
         ("name pr", "1,2"),
-        ("active eq true", "1"),
+        // A user without `active` is active (scim_core::resource::defaults):
+        // user 3 has none.
+        ("active eq true", "1,3"),
         ("active eq false", "2"),
-        ("active ne true", "2,3"),
+        ("active ne true", "2"),
+        ("active pr", "1,2,3"),
         (r#"userType ne "Intern""#, "1,3"),
         (r#"userType eq "Employee" or userType eq "Intern""#, "1,2"),
         (r#"not (userType eq "Employee") and not (title pr)"#, "2,3"),

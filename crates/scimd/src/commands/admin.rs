@@ -88,7 +88,7 @@ pub async fn run(op: &Operator, c: &AdminCommand) -> Result<(), String> {
                 if output.json {
                     json(&serde_json::json!({
                         "username": a.username,
-                        "role": a.role.name(),
+                        "role": scim_service::console::AdminKind::of(&a).name(),
                         "tenant": a.tenant.map(|_| scope.clone()),
                         "created": a.created.to_string(),
                         "disabled": a.disabled.map(|t| t.to_string()),
@@ -101,7 +101,7 @@ pub async fn run(op: &Operator, c: &AdminCommand) -> Result<(), String> {
                 outln!(
                     "{}\trole={}\ttenant={scope}\tcreated={}\tdisabled={disabled}",
                     a.username,
-                    a.role.name(),
+                    scim_service::console::AdminKind::of(&a).name(),
                     a.created
                 );
             }

@@ -13,6 +13,12 @@ use scim_store_sqlite::Sqlite;
 pub async fn run(db: &Database) -> Result<(), String> {
     let problems = match db {
         Database::Sqlite(path) => {
+            if !path.is_file() {
+                return Err(format!(
+                    "no database at {}: nothing to check (scimd serve or scimd migrate creates one)",
+                    path.display()
+                ));
+            }
             let store =
                 Sqlite::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
             let report = store.integrity_check().await.map_err(|e| e.to_string())?;

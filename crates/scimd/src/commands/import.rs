@@ -1,7 +1,8 @@
 //! `scimd import --tenant T FILE`: loads local accounts (not managed by any
-//! connection) from CSV or JSON, with a progress bar on stderr. Every row
-//! is accounted for: created, skipped (its userName is taken) or failed
-//! (with its row number and reason). A fatal error stops the import with
+//! connection) from CSV or JSON, with a progress bar on stderr (redrawn in
+//! place on a terminal). Every row is accounted for: created, skipped (its
+//! userName is taken; counted in one summary line) or failed (with its row
+//! number and reason). A fatal error stops the import with
 //! the row it stopped at; re-running it skips what was already imported.
 //!
 //! - CSV: a header with any of `userName,email,givenName,familyName,
@@ -115,13 +116,38 @@ fn json_rows(text: &str) -> Result<Vec<Row>, String> {
         .collect())
 }
 
-struct Progress {
+/// The progress bar on stderr: on a terminal one line, redrawn in place
+/// (a failed row's message is printed above it, and the bar drawn again);
+/// otherwise a line every tenth of the way. Skipped rows (already
+/// imported) are not listed one by one: [`Progress::summary`] counts them.
+struct Progress<W: Write> {
+    out: W,
     total: usize,
     tty: bool,
     last: usize,
+    /// The bar as last drawn (on a terminal).
+    line: String,
+    /// The first skipped rows, for the summary.
+    skipped: Vec<usize>,
+    skipped_count: usize,
 }
 
-impl Progress {
+/// How many skipped rows the summary names.
+const SKIPS_NAMED: usize = 5;
+
+impl<W: Write> Progress<W> {
+    fn new(out: W, total: usize, tty: bool) -> Progress<W> {
+        Progress {
+            out,
+            total,
+            tty,
+            last: 0,
+            line: String::new(),
+            skipped: Vec::new(),
+            skipped_count: 0,
+        }
+    }
+
     fn show(&mut self, done: usize, created: usize, skipped: usize, failed: usize) {
         let step = (self.total / 100).max(1);
         if done != self.total && done < self.last + step {
@@ -135,15 +161,52 @@ impl Progress {
             "[{bar}] {done}/{} created {created} skipped {skipped} failed {failed}",
             self.total
         );
-        let mut err = std::io::stderr();
         if self.tty {
-            let _ = write!(err, "\r{line}");
+            // Back to the line's start, the line, and the rest of the old one erased.
+            let _ = write!(self.out, "\r{line}\x1b[K");
             if done == self.total {
-                let _ = writeln!(err);
+                let _ = writeln!(self.out);
             }
+            let _ = self.out.flush();
+            self.line = line;
         } else if done == self.total || done.is_multiple_of(step * 10) {
-            let _ = writeln!(err, "{line}");
+            let _ = writeln!(self.out, "{line}");
         }
+    }
+
+    /// A message about one row, above the bar.
+    fn note(&mut self, message: &str) {
+        if self.tty && !self.line.is_empty() {
+            let _ = write!(self.out, "\r\x1b[K{message}\n{}\x1b[K", self.line);
+        } else {
+            let _ = writeln!(self.out, "{message}");
+        }
+    }
+
+    fn skip(&mut self, row: usize) {
+        self.skipped_count += 1;
+        if self.skipped.len() < SKIPS_NAMED {
+            self.skipped.push(row);
+        }
+    }
+
+    /// One line for the skipped rows, if any.
+    fn summary(&mut self) {
+        if self.skipped_count == 0 {
+            return;
+        }
+        let rows: Vec<String> = self.skipped.iter().map(usize::to_string).collect();
+        let more = if self.skipped_count > self.skipped.len() {
+            ", …"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            self.out,
+            "{} rows skipped: their userName is taken (an account imported before, or provisioned): rows {}{more}",
+            self.skipped_count,
+            rows.join(", ")
+        );
     }
 }
 
@@ -164,11 +227,11 @@ pub async fn run(op: &Operator, args: &ImportArgs) -> Result<(), String> {
         .tenant(&args.tenant)
         .await
         .map_err(|e| e.detail().to_string())?;
-    let mut progress = Progress {
-        total: rows.len(),
-        tty: std::io::stderr().is_terminal(),
-        last: 0,
-    };
+    let mut progress = Progress::new(
+        std::io::stderr(),
+        rows.len(),
+        std::io::stderr().is_terminal(),
+    );
     let (mut created, mut skipped, mut failed) = (0, 0, 0);
     let total = rows.len();
     for (done, (n, row)) in rows.into_iter().enumerate() {
@@ -190,17 +253,63 @@ pub async fn run(op: &Operator, args: &ImportArgs) -> Result<(), String> {
         };
         match outcome {
             Ok(Imported::Created(_)) => created += 1,
-            Ok(Imported::Skipped(why)) => {
+            Ok(Imported::Skipped(_)) => {
                 skipped += 1;
-                eprintln!("row {n}: skipped: {why}");
+                progress.skip(n);
             }
             Err(why) => {
                 failed += 1;
-                eprintln!("row {n}: failed: {why}");
+                progress.note(&format!("row {n}: failed: {why}"));
             }
         }
         progress.show(done + 1, created, skipped, failed);
     }
+    progress.summary();
     outln!("imported {total} rows: {created} created, {skipped} skipped, {failed} failed");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs a progress bar over `outcomes` (`c`reated, `s`kipped, `f`ailed)
+    /// and returns what it wrote.
+    fn run(outcomes: &str, tty: bool) -> String {
+        let mut p = Progress::new(Vec::new(), outcomes.len(), tty);
+        let (mut c, mut s, mut f) = (0, 0, 0);
+        for (i, o) in outcomes.chars().enumerate() {
+            match o {
+                'c' => c += 1,
+                's' => {
+                    s += 1;
+                    p.skip(i + 1);
+                }
+                _ => {
+                    f += 1;
+                    p.note(&format!("row {}: failed: bad", i + 1));
+                }
+            }
+            p.show(i + 1, c, s, f);
+        }
+        p.summary();
+        String::from_utf8(p.out).unwrap()
+    }
+
+    #[test]
+    fn one_bar_redrawn_on_a_terminal_and_skips_summarised() {
+        let out = run(&"s".repeat(300), true);
+        // One bar, redrawn with \r: one line ends it, one line summarises.
+        assert_eq!(out.lines().count(), 2, "{out:?}");
+        assert!(out.contains("\r[") && out.contains("300/300"), "{out:?}");
+        assert!(out.ends_with("300 rows skipped: their userName is taken (an account imported before, or provisioned): rows 1, 2, 3, 4, 5, …\n"), "{out:?}");
+        // A failure is printed above the bar, which is drawn again.
+        let out = run("cfc", true);
+        assert!(out.contains("\r\x1b[Krow 2: failed: bad\n[#"), "{out:?}");
+        assert!(!out.contains("skipped:"), "{out:?}");
+        // Not a terminal: plain lines, no control characters.
+        let out = run(&"c".repeat(50), false);
+        assert!(!out.contains('\r') && !out.contains('\x1b'), "{out:?}");
+        assert!(out.lines().count() <= 11, "{out:?}");
+    }
 }

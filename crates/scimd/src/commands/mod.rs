@@ -37,27 +37,45 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     }
     let file = FileConfig::load(cli.config.as_deref())?;
     let db = database(&cli, &file)?;
+    let named = |e: String| {
+        let name = db.name();
+        if e.contains(&name) {
+            e
+        } else {
+            format!("{e} (database {name})")
+        }
+    };
     match &cli.command {
-        Command::Serve(args) => serve::run(&db, &file, args, webhook_keys(&cli, &file, &db)?).await,
-        Command::Migrate => migrate::run(&db).await,
-        Command::Check => check::run(&db).await,
-        Command::Backup(args) => backup::backup(&db, args).await,
-        Command::Restore(args) => backup::restore(&db, args).await,
-        Command::Tenant(c) => tenant::run(&open(&db).await?, c).await,
-        Command::Token(c) => token::run(&open(&db).await?, c).await,
-        Command::Connection(c) => connection::run(&open(&db).await?, c).await,
-        Command::User(c) => user::run(&open(&db).await?, c).await,
-        Command::Trash(c) => trash::run(&open_at(&db, trash::clock(c)?).await?, c).await,
-        Command::Import(args) => import::run(&open(&db).await?, args).await,
-        Command::Audit(args) => audit::run(&open(&db).await?, args).await,
+        Command::Serve(_) | Command::Migrate => {}
+        _ => return on_database(&cli, &file, &db).await.map_err(named),
+    }
+    on_database(&cli, &file, &db).await
+}
+
+/// The commands that work on a database; errors of all but `serve` and
+/// `migrate` name the database they looked at.
+async fn on_database(cli: &Cli, file: &FileConfig, db: &Database) -> Result<(), String> {
+    match &cli.command {
+        Command::Serve(args) => serve::run(db, file, args, webhook_keys(cli, file, db)?).await,
+        Command::Migrate => migrate::run(db).await,
+        Command::Check => check::run(db).await,
+        Command::Backup(args) => backup::backup(db, args).await,
+        Command::Restore(args) => backup::restore(db, args).await,
+        Command::Tenant(c) => tenant::run(&open(db).await?, c).await,
+        Command::Token(c) => token::run(&open(db).await?, c).await,
+        Command::Connection(c) => connection::run(&open(db).await?, c).await,
+        Command::User(c) => user::run(&open(db).await?, c).await,
+        Command::Trash(c) => trash::run(&open_at(db, trash::clock(c)?).await?, c).await,
+        Command::Import(args) => import::run(&open(db).await?, args).await,
+        Command::Audit(args) => audit::run(&open(db).await?, args).await,
         Command::Webhook(c) => {
             let config = ServiceConfig {
-                webhook_keys: webhook_keys(&cli, &file, &db)?,
+                webhook_keys: webhook_keys(cli, file, db)?,
                 ..ServiceConfig::default()
             };
-            webhook::run(&open_with(&db, config, None).await?, c).await
+            webhook::run(&open_with(db, config, None).await?, c).await
         }
-        Command::Admin(c) => admin::run(&open(&db).await?, c).await,
+        Command::Admin(c) => admin::run(&open(db).await?, c).await,
         Command::Replay(_)
         | Command::Healthcheck(_)
         | Command::Completions { .. }
@@ -86,7 +104,7 @@ pub async fn open_with(
     config: ServiceConfig,
     at: Option<scim_core::timestamp::Timestamp>,
 ) -> Result<Operator, String> {
-    let (store, _) = open_store(db).await?;
+    let (store, _) = open_existing(db).await?;
     match at {
         None => Operator::new(store, config),
         Some(t) => Operator::with(
@@ -116,6 +134,29 @@ pub async fn open_store(db: &Database) -> Result<(Arc<dyn Store>, Option<Postgre
             (Arc::new(pg.clone()), Some(pg))
         }
     })
+}
+
+/// Opens a database that exists, for every command but `serve` and
+/// `migrate` (which create one): a missing SQLite file or a PostgreSQL
+/// database without scimd's schema is an error naming the database looked
+/// at, and nothing is created.
+pub async fn open_existing(
+    db: &Database,
+) -> Result<(Arc<dyn Store>, Option<PostgresStore>), String> {
+    let hint =
+        "create it with `scimd migrate` (or `scimd serve`), or point --database at an existing one";
+    match db {
+        Database::Sqlite(path) if !path.is_file() => {
+            Err(format!("no database at {}: {hint}", path.display()))
+        }
+        Database::Sqlite(_) => open_store(db).await,
+        Database::Postgres(url) => {
+            let pg = Postgres::open_existing(url)
+                .await
+                .map_err(|e| format!("cannot open {}: {e}: {hint}", redact(url)))?;
+            Ok((Arc::new(pg.clone()), Some(pg)))
+        }
+    }
 }
 
 /// A database URL without its password, for messages.

@@ -3,7 +3,10 @@
 //! until SIGINT or SIGTERM, then drains in-flight requests.
 //!
 //! Stdout carries what a person needs (the base URL, a first token);
-//! logs go to stderr. The operations and admin listeners, metrics beyond
+//! logs go to stderr. Before it says anything is listening, `serve` has
+//! opened the database, loaded the TLS certificate and bound every port it
+//! was given: a missing certificate or a taken port ends it with that
+//! error and no "listening" line. The operations and admin listeners, metrics beyond
 //! HTTP's, systemd readiness and the first token's file: `crate::ops`.
 //! Every listener (SCIM, plain-HTTP redirect, operations, admin) is served
 //! by `crate::net` under the same connection limits.
@@ -160,8 +163,21 @@ pub async fn run(
     if cfg.http_listen.is_some() {
         redirect.clone()?;
     }
+    // Certificates, then ports: each failure ends `serve` before anything
+    // is announced.
+    let config = match &tls {
+        Some(files) => Some(crate::tls::load(files).await?),
+        None => None,
+    };
     let listener = std::net::TcpListener::bind(&cfg.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
+    let plain = match &cfg.http_listen {
+        Some(a) => {
+            Some(std::net::TcpListener::bind(a).map_err(|e| format!("cannot listen on {a}: {e}"))?)
+        }
+        None => None,
+    };
+    let bound = crate::ops::listeners::bind_all(&cfg)?;
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let public = cfg
@@ -209,21 +225,25 @@ pub async fn run(
     ));
     let mut listeners = crate::net::Listeners::new(cfg.net);
     let (handle, main_conns) = listeners.add("scim");
-    if let Some(plain_addr) = &cfg.http_listen {
+    let mut lines = Vec::new();
+    if let Some(plain) = plain {
         let target = redirect?;
-        let plain = std::net::TcpListener::bind(plain_addr)
-            .map_err(|e| format!("cannot listen on {plain_addr}: {e}"))?;
-        println!(
+        lines.push(format!(
             "scimd plain HTTP on http://{} ({})",
             plain.local_addr().map_err(|e| e.to_string())?,
             cfg.http_mode
-        );
+        ));
         let router = axum::Router::new().fallback(move |req: axum::extract::Request| {
             crate::tls::plain(mode, target.clone(), req)
         });
         listeners.spawn("redirect", plain, router.into_make_service());
     }
-    crate::ops::listeners::spawn(&cfg, &state, &public, &mut listeners)?;
+    lines.extend(crate::ops::listeners::spawn(
+        bound,
+        &state,
+        &public,
+        &mut listeners,
+    ));
     metrics.register_collector(listeners.metrics());
     let handles = listeners.handles();
     let signal = shutdown_signal();
@@ -234,17 +254,18 @@ pub async fn run(
             h.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
         }
     });
-    println!("scimd listening on {scheme}://{addr}/scim/v2");
-    let _ = std::io::stdout().flush();
-    tracing::info!(%addr, scheme, "listening");
-    let config = match tls {
-        Some(files) => {
-            let config = crate::tls::load(&files).await?;
-            crate::tls::reload_on_sighup(config.clone(), files);
-            Some(config)
+    if let (Some(config), Some(files)) = (&config, tls) {
+        crate::tls::reload_on_sighup(config.clone(), files);
+    }
+    {
+        let mut out = std::io::stdout().lock();
+        for line in lines {
+            let _ = writeln!(out, "{line}");
         }
-        None => None,
-    };
+        let _ = writeln!(out, "scimd listening on {scheme}://{addr}/scim/v2");
+        let _ = out.flush();
+    }
+    tracing::info!(%addr, scheme, "listening");
     crate::ops::notify::ready(&format!("serving {scheme}://{addr}/scim/v2"));
     let served = crate::net::serve(listener, config, svc, &cfg.net, handle, main_conns).await;
     served.map_err(|e| format!("server error: {e}"))

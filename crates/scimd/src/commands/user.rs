@@ -81,7 +81,7 @@ pub async fn run(op: &Operator, cmd: &UserCommand) -> Result<(), String> {
             }
             let t = op.tenant(tenant).await.map_err(err)?;
             match t
-                .import_user(&body, auth_provider.as_deref())
+                .create_local_user(&body, auth_provider.as_deref(), "user create")
                 .await
                 .map_err(err)?
             {

@@ -16,10 +16,13 @@
 //!   `/metrics` ([`Listeners`] keeps each listener's counts and handle);
 //! - HTTP/2 limits: concurrent streams, header list size, reset streams
 //!   (the "rapid reset" bound), windows and send buffers, set explicitly
-//!   rather than left to hyper's defaults.
+//!   rather than left to hyper's defaults;
+//! - unencoded `"`, `<`, `>` … in request targets read as percent-encoded
+//!   ([`target`]), above TLS, for HTTP/1.1 and HTTP/2.
 
 pub mod cap;
 pub mod idle;
+pub mod target;
 
 use crate::cli_net::NetServeArgs;
 use crate::config::FileConfig;
@@ -33,6 +36,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use target::TargetAcceptor;
 use tower_service::Service;
 
 /// The most request headers accepted (hyper answers 431 beyond).
@@ -128,9 +132,11 @@ where
     let server = axum_server::from_tcp(listener)?;
     match tls {
         Some(config) => {
-            let acceptor = RustlsAcceptor::new(config)
-                .handshake_timeout(limits.header_timeout)
-                .acceptor(idle);
+            let acceptor = TargetAcceptor {
+                inner: RustlsAcceptor::new(config)
+                    .handshake_timeout(limits.header_timeout)
+                    .acceptor(idle),
+            };
             let mut server = server
                 .acceptor(acceptor)
                 .handle(handle)
@@ -140,7 +146,7 @@ where
         }
         None => {
             let mut server = server
-                .acceptor(idle)
+                .acceptor(TargetAcceptor { inner: idle })
                 .handle(handle)
                 .first_request_timeout(limits.header_timeout);
             tune(&mut server, limits);

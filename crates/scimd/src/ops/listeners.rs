@@ -19,31 +19,19 @@ fn bind(addr: &str) -> Result<(TcpListener, SocketAddr), String> {
     Ok((l, local))
 }
 
-/// Serves the operations endpoints on `addr`; returns the bound address.
-pub fn spawn_ops(
-    addr: &str,
-    state: AppState,
-    listeners: &mut Listeners,
-) -> Result<SocketAddr, String> {
-    let (listener, local) = bind(addr)?;
-    let app = scim_http::ops_app(state);
-    listeners.spawn("ops", listener, app.into_make_service());
-    Ok(local)
+/// The operations and admin listeners, bound (so that a taken port fails
+/// `serve` before it says anything is listening) but not yet served.
+pub struct Bound {
+    ops: Option<(TcpListener, SocketAddr)>,
+    admin: Option<(TcpListener, SocketAddr)>,
 }
 
-/// Serves the admin console and API on `addr`; returns the bound address.
-pub fn spawn_admin(
-    addr: &str,
-    state: AppState,
-    listeners: &mut Listeners,
-) -> Result<SocketAddr, String> {
-    let (listener, local) = bind(addr)?;
-    let app = scim_http::app_only::<hyper::body::Incoming>(state, scim_admin::routes());
-    let svc = ServiceExt::<Request<hyper::body::Incoming>>::into_make_service_with_connect_info::<
-        SocketAddr,
-    >(app);
-    listeners.spawn("admin", listener, svc);
-    Ok(local)
+/// Binds the operations and admin listeners that are configured.
+pub fn bind_all(cfg: &crate::config::ServeConfig) -> Result<Bound, String> {
+    Ok(Bound {
+        ops: cfg.ops_listen.as_deref().map(bind).transpose()?,
+        admin: cfg.admin_listen.as_deref().map(bind).transpose()?,
+    })
 }
 
 /// The routes the SCIM listener serves beside the SCIM API: the admin
@@ -56,32 +44,34 @@ pub fn scim_listener_extras(cfg: &crate::config::ServeConfig) -> Vec<scim_http::
     }
 }
 
-/// Starts the operations and admin listeners that are configured and
-/// says on stdout where the console and the operations endpoints are.
+/// Serves the bound operations and admin listeners; returns the lines
+/// that say where the console and the operations endpoints are.
 pub fn spawn(
-    cfg: &crate::config::ServeConfig,
+    bound: Bound,
     state: &AppState,
     public: &str,
     listeners: &mut Listeners,
-) -> Result<(), String> {
-    use std::io::Write;
+) -> Vec<String> {
     let mut lines = Vec::new();
-    if let Some(addr) = &cfg.ops_listen {
-        let local = spawn_ops(addr, state.clone(), listeners)?;
+    if let Some((listener, local)) = bound.ops {
+        let app = scim_http::ops_app(state.clone());
+        listeners.spawn("ops", listener, app.into_make_service());
         lines.push(format!(
             "scimd operations on http://{local} (/metrics, /healthz, /readyz)"
         ));
     }
-    match &cfg.admin_listen {
-        Some(addr) => {
-            let local = spawn_admin(addr, state.clone(), listeners)?;
+    match bound.admin {
+        Some((listener, local)) => {
+            let app =
+                scim_http::app_only::<hyper::body::Incoming>(state.clone(), scim_admin::routes());
+            let svc =
+                ServiceExt::<Request<hyper::body::Incoming>>::into_make_service_with_connect_info::<
+                    SocketAddr,
+                >(app);
+            listeners.spawn("admin", listener, svc);
             lines.push(format!("scimd admin console on http://{local}/admin"));
         }
         None => lines.push(format!("scimd admin console on {public}/admin")),
     }
-    let mut out = std::io::stdout().lock();
-    for line in lines {
-        let _ = writeln!(out, "{line}");
-    }
-    Ok(())
+    lines
 }

@@ -69,17 +69,27 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("onelogin", include_str!("scenarios/onelogin.json")),
     ("jumpcloud", include_str!("scenarios/jumpcloud.json")),
     ("strict", include_str!("scenarios/strict.json")),
+    ("interop", include_str!("scenarios/interop.json")),
 ];
+
+/// Profiles whose scenario `auto` does not run: the interop profile's
+/// checks require what the default profile deliberately does otherwise
+/// (path-less PATCH, undefined attributes dropped).
+const NOT_AUTO: &[&str] = &["interop"];
 
 /// Parses a scenario document.
 pub fn parse(text: &str) -> Result<Scenario, String> {
     serde_json::from_str(text).map_err(|e| format!("invalid scenario: {e}"))
 }
 
-/// The built-in scenarios for a profile name; `auto` means all of them.
+/// The built-in scenarios for a profile name; `auto` means all of them but
+/// the interop profile's.
 pub fn built_in(profile: &str) -> Result<Vec<Scenario>, String> {
     let wanted: Vec<&(&str, &str)> = if profile.eq_ignore_ascii_case("auto") {
-        BUILT_IN.iter().collect()
+        BUILT_IN
+            .iter()
+            .filter(|(p, _)| !NOT_AUTO.contains(p))
+            .collect()
     } else {
         BUILT_IN
             .iter()
@@ -87,7 +97,7 @@ pub fn built_in(profile: &str) -> Result<Vec<Scenario>, String> {
             .collect()
     };
     if wanted.is_empty() {
-        return Err(format!("no replay for profile {profile:?}: use auto, entra, okta, onelogin, jumpcloud or strict"));
+        return Err(format!("no replay for profile {profile:?}: use auto, entra, okta, onelogin, jumpcloud, strict or interop"));
     }
     wanted.into_iter().map(|(_, text)| parse(text)).collect()
 }

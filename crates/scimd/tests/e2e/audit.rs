@@ -74,7 +74,7 @@ fn every_write_and_refusal_is_audited() {
         patch["diff"],
         json!([
             {"op": "replace", "path": "title", "old": "Dev", "new": "Lead"},
-            {"op": "add", "path": "active", "new": false}
+            {"op": "replace", "path": "active", "old": true, "new": false}
         ])
     );
     let refused = &entries[1];

@@ -88,11 +88,22 @@ fn database_precedence_flag_environment_file_default() {
     ];
     for (tenant, flags, env, file) in &cases {
         assert!(!path(file).exists(), "{file} exists before {tenant}");
+        // Only `migrate` and `serve` create a database.
         let mut args = vec!["tenant", "create", tenant];
         args.extend(flags);
         let (ok, _, err) = scimd_in(work.path(), &args, env);
+        assert!(!ok && err.contains(file), "{tenant}: {err}");
+        assert!(!path(file).exists(), "{tenant} created {file}");
+        let mut migrate = vec!["migrate"];
+        migrate.extend(flags);
+        let (ok, _, err) = scimd_in(work.path(), &migrate, env);
         assert!(ok, "{tenant}: {err}");
-        assert!(path(file).exists(), "{tenant} did not create {file}");
+        assert!(
+            path(file).exists(),
+            "{tenant}: migrate did not create {file}"
+        );
+        let (ok, _, err) = scimd_in(work.path(), &args, env);
+        assert!(ok, "{tenant}: {err}");
         let mut args = vec!["tenant", "list"];
         args.extend(flags);
         let (ok, out, err) = scimd_in(work.path(), &args, env);
@@ -106,6 +117,8 @@ fn database_precedence_flag_environment_file_default() {
         "nothing fell back to the default"
     );
     // No flag, variable or file: sqlite://scimd.db in the working directory.
+    let (ok, _, err) = scimd_in(work.path(), &["migrate"], &[]);
+    assert!(ok, "{err}");
     let (ok, _, err) = scimd_in(work.path(), &["tenant", "create", "viadefault"], &[]);
     assert!(ok, "{err}");
     assert!(work.path().join("scimd.db").exists());

@@ -49,6 +49,8 @@ fn schemas_and_resource_types_by_id() {
     let rt = s.get("/ResourceTypes/User");
     assert_eq!(rt.body["endpoint"], "/Users");
     assert_eq!(rt.body["schemaExtensions"][0]["schema"], ENT);
+    // The provenance extension is declared for `interop` tokens only
+    // (e2e/interop.rs).
     assert_eq!(rt.body["schemaExtensions"].as_array().unwrap().len(), 1);
     let p = s.get(&format!("/Schemas/{PROVENANCE}"));
     assert_eq!(p.status, 200);

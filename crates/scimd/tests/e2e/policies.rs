@@ -152,7 +152,8 @@ fn import_accounts_for_every_row() {
         "{out}"
     );
     assert!(
-        err.contains("row 2: skipped")
+        err.contains("1 rows skipped: their userName is taken")
+            && err.contains("rows 2")
             && err.contains("row 3: failed")
             && err.contains("row 4: failed"),
         "{err}"

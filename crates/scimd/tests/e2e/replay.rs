@@ -99,6 +99,35 @@ fn a_mismatched_profile_fails_the_replay() {
     }
 }
 
+/// The interop profile's replay passes on an `interop` connection and fails
+/// on an `auto` one, first at the configuration's claim, then at each rule
+/// `auto` deliberately relaxes.
+#[test]
+fn the_interop_replay_needs_an_interop_connection() {
+    let s = Server::start();
+    let interop = connection(&s, "interop-conn", "interop");
+    let (ok, out, (passed, failed)) = replay(&s, "interop", &interop);
+    assert!(ok && failed == 0 && passed >= 30, "{out}");
+    assert_eq!(s.get("/Users").body["totalResults"], 0, "{out}");
+    let (ok, out, (_, failed)) = replay(&s, "interop", &s.token);
+    assert!(!ok && failed > 0, "{out}");
+    for step in [
+        "ServiceProviderConfig claims interopProfileConformant",
+        "An undefined attribute is refused",
+        "A PATCH operation without path",
+        "replace of a whole complex attribute replaces it",
+    ] {
+        let prefix = format!("FAIL [interop] {step}");
+        assert!(
+            out.lines().any(|l| l.starts_with(&prefix)),
+            "{prefix}:\n{out}"
+        );
+    }
+    // `auto` runs every scenario but the interop profile's.
+    let (_, out, _) = replay(&s, "auto", &s.token);
+    assert!(!out.contains("[interop]"), "{out}");
+}
+
 #[test]
 fn a_bad_deployment_fails_the_replay() {
     let s = Server::start();
