@@ -11,7 +11,7 @@ use crate::compute::Compute;
 use crate::config::ServiceConfig;
 use crate::console::limit::LoginLimiter;
 use crate::ids::IdGenerator;
-use crate::{auth_limit, internal, provenance, ratelimit, token_use};
+use crate::{auth_limit, internal, provenance, provlog, ratelimit, token_use};
 use scim_core::project::Projection;
 use scim_core::schema::{ResourceSchema, SchemaRegistry, GROUP_SCHEMA};
 use scim_core::tolerance::Tolerances;
@@ -54,6 +54,8 @@ pub(crate) struct Core {
     pub(crate) breaker_trips: AtomicU64,
     /// When this process last recorded each token's use ([`token_use`]).
     pub(crate) token_uses: token_use::TokenUses,
+    /// The provisioning log's queue ([`provlog`]).
+    pub(crate) log: provlog::Recorder,
 }
 
 impl Core {
@@ -74,6 +76,7 @@ impl Core {
             auth_failures: auth_limit::AuthFailureLimiter::new(config.auth_failures),
             breaker_trips: AtomicU64::new(0),
             token_uses: token_use::TokenUses::default(),
+            log: provlog::Recorder::new(config.provisioning_log),
             config,
         }))
     }

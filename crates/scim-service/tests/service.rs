@@ -31,3 +31,5 @@ mod patch;
 mod policies;
 #[path = "service/profiles.rs"]
 mod profiles;
+#[path = "service/provlog.rs"]
+mod provlog;
