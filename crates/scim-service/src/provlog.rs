@@ -134,6 +134,10 @@ pub struct RequestReport<'a> {
 struct Pending {
     entry: LogEntry,
     query: String,
+    /// The SHA-256 of a bearer token the request carried, when no caller
+    /// was known (a path no endpoint serves, an unknown token): the writer
+    /// looks up whose it is.
+    token_hash: Option<Vec<u8>>,
 }
 
 /// The queue and its counters (one per process).
@@ -169,8 +173,18 @@ fn cut(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-/// The path with what may be secret redacted, its resource type and id.
-fn redact_path(path: &str) -> (String, Option<String>, Option<String>) {
+/// What a path leaves in the log: redacted, its resource type and id,
+/// and the segments removed.
+struct PathParts {
+    path: String,
+    resource: Option<String>,
+    id: Option<String>,
+    removed: Vec<String>,
+}
+
+/// The path with what may be secret redacted.
+fn redact_path(path: &str) -> PathParts {
+    let mut removed = Vec::new();
     let mut out = String::new();
     let mut resource = None;
     let mut id = None;
@@ -182,20 +196,31 @@ fn redact_path(path: &str) -> (String, Option<String>, Option<String>) {
                     out.push_str(r);
                     resource = Some((*r).to_string());
                 }
-                None => out.push_str(REDACTED),
+                None => {
+                    removed.push(percent_decode(seg));
+                    out.push_str(REDACTED)
+                }
             },
             1 if resource.is_some() => {
                 let seg = percent_decode(seg);
                 out.push_str(&seg);
                 id = Some(seg);
             }
-            _ => out.push_str(REDACTED),
+            _ => {
+                removed.push(percent_decode(seg));
+                out.push_str(REDACTED)
+            }
         }
     }
     if out.is_empty() {
         out.push('/');
     }
-    (out, resource, id)
+    PathParts {
+        path: out,
+        resource,
+        id,
+        removed,
+    }
 }
 
 fn percent_decode(s: &str) -> String {
@@ -259,8 +284,8 @@ impl Service {
             return;
         }
         let caller = r.caller.and_then(|c| c.0.get().copied());
-        let token_prefix = match (r.status, r.authorization) {
-            (401, Some(h)) => {
+        let bearer = match r.authorization {
+            Some(h) if r.status == 401 || caller.is_none() => {
                 let t = h.trim();
                 let t = t.split_once(' ').map_or(t, |(scheme, rest)| {
                     if scheme.eq_ignore_ascii_case("bearer") {
@@ -269,10 +294,16 @@ impl Service {
                         t
                     }
                 });
-                t.starts_with(TOKEN_PREFIX).then(|| token_prefix(t))
+                Some(t)
             }
             _ => None,
         };
+        let token_prefix = bearer
+            .filter(|t| t.starts_with(TOKEN_PREFIX))
+            .map(token_prefix);
+        let token_hash = bearer
+            .filter(|t| caller.is_none() && !t.is_empty())
+            .map(crate::auth::hash_token);
         let (scim_type, detail) = match r.error {
             Some(e) => {
                 let body = e.to_body();
@@ -312,6 +343,7 @@ impl Service {
                 .query
                 .map(|q| cut(q, MAX_QUERY).to_string())
                 .unwrap_or_default(),
+            token_hash,
         };
         if rec.tx.try_send(pending).is_err() {
             rec.dropped.fetch_add(1, Ordering::Relaxed);
@@ -336,6 +368,7 @@ impl Service {
                     () = tokio::time::sleep(PRUNE_EVERY) => 0,
                 };
                 if n > 0 {
+                    attribute(core.store.as_ref(), &mut buf).await;
                     let entries: Vec<LogEntry> = buf.drain(..).map(finish).collect();
                     match core.store.append_log(&entries).await {
                         Ok(()) => core.log.written.fetch_add(n as u64, Ordering::Relaxed),
@@ -373,14 +406,31 @@ fn started(now: Timestamp, elapsed: Duration) -> Timestamp {
 /// A queued report redacted into its row.
 fn finish(p: Pending) -> LogEntry {
     let mut e = p.entry;
-    let (path, resource, id) = redact_path(&e.path);
-    let (query, removed) = redact_query(&p.query);
-    e.path = path;
-    e.resource = resource;
-    e.resource_id = id;
+    let parts = redact_path(&e.path);
+    let (query, mut removed) = redact_query(&p.query);
+    removed.extend(parts.removed);
+    e.path = parts.path;
+    e.resource = parts.resource;
+    e.resource_id = parts.id;
     e.query = query;
     e.detail = e.detail.map(|d| scrub(&d, &removed));
     e
+}
+
+/// The rows of a batch whose caller was unknown get the tenant and
+/// connection of the token they carried, when it is one.
+async fn attribute(store: &dyn scim_store::Store, batch: &mut [Pending]) {
+    for p in batch.iter_mut().filter(|p| p.entry.tenant.is_none()) {
+        let Some(hash) = p.token_hash.take() else {
+            continue;
+        };
+        if let Ok(Some(c)) = store.credential(&hash).await {
+            if crate::auth::constant_time_eq(&c.token.hash, &hash) {
+                p.entry.tenant = Some(c.token.tenant);
+                p.entry.connection = Some(c.token.connection);
+            }
+        }
+    }
 }
 
 impl Status<'_> {
@@ -400,7 +450,7 @@ mod tests {
     use super::*;
 
     fn check(path: &str, query: &str, expected: (&str, &str)) {
-        let (p, _, _) = redact_path(path);
+        let p = redact_path(path).path;
         let (q, _) = redact_query(query);
         assert_eq!((p.as_str(), q.as_str()), expected, "{path}?{query}");
     }
