@@ -30,3 +30,22 @@ document.addEventListener("submit", function (ev) {
   var msg = ev.target.getAttribute("data-confirm");
   if (msg && !window.confirm(msg)) { ev.preventDefault(); }
 });
+// The provisioning log's live tail: the server sends each new row as the
+// same escaped HTML the page shows it in (server-sent events).
+(function () {
+  var rows = document.querySelector("tbody[data-stream]");
+  if (!rows || !window.EventSource) { return; }
+  var live = document.getElementById("live");
+  var source = new EventSource(rows.getAttribute("data-stream"));
+  source.onopen = function () { if (live) { live.textContent = "live tail: on"; } };
+  source.onerror = function () { if (live) { live.textContent = "live tail: reconnecting…"; } };
+  source.onmessage = function (ev) {
+    var t = document.createElement("template");
+    t.innerHTML = ev.data.trim();
+    var row = t.content.firstElementChild;
+    if (!row || rows.querySelector('tr[data-seq="' + row.getAttribute("data-seq") + '"]')) { return; }
+    rows.insertBefore(row, rows.firstElementChild);
+    var empty = document.getElementById("log-empty");
+    if (empty) { empty.remove(); }
+  };
+})();

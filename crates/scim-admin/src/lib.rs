@@ -221,6 +221,27 @@ pub fn console_routes() -> Vec<Route> {
             post(trash::purge),
         ),
         r(
+            "/admin/t/{tenant}/connections/{name}/log",
+            &[("GET", "A connection's provisioning log")],
+            get(provlog::show),
+        ),
+        r(
+            "/admin/t/{tenant}/connections/{name}/log/export",
+            &[(
+                "GET",
+                "A connection's provisioning log as JSON lines or CSV",
+            )],
+            get(provlog::download),
+        ),
+        r(
+            "/admin/t/{tenant}/connections/{name}/log/stream",
+            &[(
+                "GET",
+                "A connection's provisioning log, live (server-sent events)",
+            )],
+            get(provlog::stream),
+        ),
+        r(
             "/admin/t/{tenant}/audit",
             &[("GET", "The audit log")],
             get(audit::show),

@@ -64,6 +64,8 @@ pub const ADMIN_API: &str = "Admin API";
         api::directory::unmanage_group,
         api::directory::user_timeline,
         api::directory::audit,
+        api::provlog::list,
+        api::provlog::stream,
         api::trash::list,
         api::trash::restore,
         api::trash::purge,

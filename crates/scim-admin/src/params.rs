@@ -6,6 +6,7 @@ use scim_core::{ScimError, ScimResult};
 use scim_http::extract::QueryPairs;
 use scim_service::admin_audit::AuditFilter;
 use scim_service::console::{ConnectionForm, SearchParams};
+use scim_service::provlog_read::LogFilter;
 use scim_store::{DeactivatePolicy, DeletePolicy, Ownership, ResourceKind};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -84,6 +85,29 @@ pub fn audit(q: &QueryPairs) -> ScimResult<AuditFilter> {
         succeeded,
         before_seq: number(q, "before")?,
         limit: number(q, "limit")?.unwrap_or(50),
+    })
+}
+
+/// The provisioning log's filters: `connection`, `status` (`4xx` …),
+/// `method`, `resource`, `user`, `requestId`, `since`, `until`, `after`,
+/// `before`, `limit`.
+pub fn log(q: &QueryPairs) -> ScimResult<LogFilter> {
+    let status = text(q, "status").filter(|s| s != "any");
+    if let Some(s) = &status {
+        scim_service::provlog_read::status_class(s)?;
+    }
+    Ok(LogFilter {
+        connection: text(q, "connection"),
+        status,
+        method: text(q, "method").filter(|s| s != "any"),
+        resource: text(q, "resource").filter(|s| s != "any"),
+        user: text(q, "user"),
+        request_id: text(q, "requestId"),
+        since: time(q, "since")?,
+        until: time(q, "until")?,
+        after: number(q, "after")?,
+        before: number(q, "before")?,
+        limit: number(q, "limit")?.unwrap_or(100),
     })
 }
 

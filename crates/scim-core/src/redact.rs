@@ -129,6 +129,17 @@ impl Secrets {
         out
     }
 
+    /// Whether an attribute path (as a filter writes it) names a secret
+    /// or something inside one.
+    pub fn is_secret_path(&self, p: &AttrPath) -> bool {
+        let lower = AttrPath {
+            urn: p.urn.as_ref().map(|u| u.to_ascii_lowercase()),
+            name: p.name.to_ascii_lowercase(),
+            sub: p.sub.as_ref().map(|s| s.to_ascii_lowercase()),
+        };
+        self.root.secret || self.resolve_attr(&lower).is_some_and(|n| n.secret)
+    }
+
     /// The node of a top-level key or attribute path (`password`,
     /// `name.givenName`, `urn:…:User:password`, a bare schema URN).
     fn resolve(&self, text: &str) -> Option<&Node> {

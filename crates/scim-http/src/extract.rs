@@ -30,7 +30,18 @@ impl FromRequestParts<AppState> for Auth {
             .get(header::AUTHORIZATION)
             .map(|v| v.to_str().unwrap_or(""));
         let client = crate::client::client_addr(parts, &state.proxies);
-        match state.service.authenticate_caller(header, client).await {
+        let log = parts
+            .extensions
+            .get::<std::sync::Arc<scim_service::provlog::LogCaller>>()
+            .cloned();
+        let result = state.service.authenticate_caller(header, client).await;
+        if let Some(log) = log {
+            match &result {
+                Ok(who) => log.set(who),
+                Err(r) => log.refused(r),
+            }
+        }
+        match result {
             Ok(who) => {
                 if may_change(&parts.method) {
                     parts.extensions.insert(Caller(who.clone()));

@@ -2,8 +2,14 @@
 //! client when well-formed, else generated) that is logged and returned,
 //! an access log line, metrics, and the request timeout (503 when exceeded).
 //!
+//! Every SCIM request is also reported to the provisioning log
+//! (`Service::log_request`, which queues it and never waits) with its
+//! status, duration and error; the caller is learnt from the `Auth`
+//! extractor through the [`LogCaller`] in the request's extensions.
+//!
 //! Invariant: nothing here logs headers or query strings, so tokens and
-//! filter values (personal data) never reach the logs.
+//! filter values (personal data) never reach the logs; the provisioning
+//! log gets them only through the service, which redacts them.
 
 use crate::response::ApiError;
 use crate::AppState;
@@ -12,7 +18,9 @@ use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use scim_core::ScimError;
+use scim_service::provlog::{LogCaller, RequestReport};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -54,10 +62,51 @@ fn client_request_id(req: &Request) -> Option<String> {
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+/// The error a response carries, for the provisioning log (set by
+/// `ApiError`'s response).
+#[derive(Debug, Clone)]
+pub struct AnsweredError(pub ScimError);
+
+/// What the provisioning log needs of a SCIM request's head.
+struct Head {
+    caller: Arc<LogCaller>,
+    client: Option<std::net::IpAddr>,
+    authorization: Option<String>,
+    path: String,
+    query: Option<String>,
+}
+
+/// The head of a request to the SCIM API, with its caller slot inserted.
+fn scim_head(req: Request, state: &AppState) -> (Request, Option<Head>) {
+    let Some(rest) = req.uri().path().strip_prefix(crate::SCIM_BASE) else {
+        return (req, None);
+    };
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return (req, None);
+    }
+    let path = rest.to_string();
+    let (mut parts, body) = req.into_parts();
+    let caller = Arc::new(LogCaller::default());
+    parts.extensions.insert(caller.clone());
+    let head = Head {
+        caller,
+        client: crate::client::client_addr(&parts, &state.proxies),
+        authorization: parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(64).collect()),
+        path,
+        query: parts.uri.query().map(str::to_string),
+    };
+    (Request::from_parts(parts, body), Some(head))
+}
+
 /// The middleware.
-pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let id = client_request_id(&req).unwrap_or_else(new_request_id);
+    let (mut req, head) = scim_head(req, &state);
     req.extensions_mut().insert(RequestId(id.clone()));
     let route = req
         .extensions()
@@ -76,8 +125,24 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
         ))
         .into_response(),
     };
-    let secs = started.elapsed().as_secs_f64();
+    let elapsed = started.elapsed();
+    let secs = elapsed.as_secs_f64();
     let status = resp.status().as_u16();
+    if let Some(h) = &head {
+        let error = resp.extensions_mut().remove::<AnsweredError>();
+        state.service.log_request(RequestReport {
+            caller: Some(&h.caller),
+            client: h.client,
+            authorization: h.authorization.as_deref(),
+            method: &method,
+            path: &h.path,
+            query: h.query.as_deref(),
+            status,
+            elapsed,
+            error: error.as_ref().map(|e| &e.0),
+            request_id: &id,
+        });
+    }
     state.metrics.finish(&route, &method, status, secs);
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert(REQUEST_ID, v);

@@ -109,6 +109,8 @@ impl IntoResponse for ApiError {
         }
         let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut resp = json_response(status, &e.to_body());
+        resp.extensions_mut()
+            .insert(crate::observe::AnsweredError(e.clone()));
         if let Some(secs) = e.retry_after() {
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);

@@ -132,6 +132,9 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub struct AuthRefusal {
     pub error: ScimError,
     pub caller: Option<Principal>,
+    /// The tenant and connection of a token that was refused because it
+    /// is revoked or expired (for the provisioning log).
+    pub token_of: Option<(TenantId, ConnectionId)>,
 }
 
 impl From<ScimError> for AuthRefusal {
@@ -139,6 +142,7 @@ impl From<ScimError> for AuthRefusal {
         AuthRefusal {
             error,
             caller: None,
+            token_of: None,
         }
     }
 }
@@ -192,11 +196,15 @@ impl Service {
                 self.record_use(who.token, last_used);
                 who
             }
-            Err(e) => {
+            Err((e, token_of)) => {
                 if let (Some(addr), 401) = (client, e.status()) {
                     self.core.auth_failures.failed(addr, Some(&hash), now);
                 }
-                return Err(e.into());
+                return Err(AuthRefusal {
+                    error: e,
+                    caller: None,
+                    token_of,
+                });
             }
         };
         match self.core.limiter.admit(who.token, who.tenant.db_key(), now) {
@@ -204,6 +212,7 @@ impl Service {
             Err(error) => Err(AuthRefusal {
                 error,
                 caller: Some(who),
+                token_of: None,
             }),
         }
     }
@@ -246,9 +255,16 @@ impl Service {
     }
 
     /// The caller the token with SHA-256 `hash` names, before rate
-    /// limiting, and the token's stored last use.
-    async fn identify(&self, hash: &[u8]) -> ScimResult<(Principal, Option<Timestamp>)> {
-        let found = self.credential(hash).await?;
+    /// limiting, and the token's stored last use; refused, with the
+    /// token's tenant and connection when it is revoked or expired.
+    async fn identify(
+        &self,
+        hash: &[u8],
+    ) -> Result<(Principal, Option<Timestamp>), (ScimError, Option<(TenantId, ConnectionId)>)> {
+        let found = self
+            .credential(hash)
+            .await
+            .map_err(|e| (e, None))?;
         let Credential {
             token: record,
             connection,
@@ -256,15 +272,23 @@ impl Service {
         } = found
             .filter(|c| constant_time_eq(&c.token.hash, hash))
             .map(|c| (*c).clone())
-            .ok_or_else(|| ScimError::Unauthorized("the bearer token is not valid".into()))?;
+            .ok_or_else(|| {
+                (
+                    ScimError::Unauthorized("the bearer token is not valid".into()),
+                    None,
+                )
+            })?;
+        let known = Some((record.tenant, record.connection));
         if record.revoked.is_some() {
-            return Err(ScimError::Unauthorized(
-                "the bearer token has been revoked".into(),
+            return Err((
+                ScimError::Unauthorized("the bearer token has been revoked".into()),
+                known,
             ));
         }
         if record.expires.is_some_and(|e| e <= self.core.clock.now()) {
-            return Err(ScimError::Unauthorized(
-                "the bearer token has expired".into(),
+            return Err((
+                ScimError::Unauthorized("the bearer token has expired".into()),
+                known,
             ));
         }
         let settings = tenant.settings;

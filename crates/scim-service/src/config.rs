@@ -51,6 +51,8 @@ pub struct ServiceConfig {
     pub max_value_bytes: usize,
     /// Failed bearer authentications per client address (`auth_limit`).
     pub auth_failures: crate::ratelimit::Rate,
+    /// The provisioning log's bounds, and whether it is on.
+    pub provisioning_log: crate::provlog::LogSettings,
 }
 
 /// Default of [`ServiceConfig::max_page_bytes`]: 4 MiB.
@@ -74,6 +76,7 @@ impl Default for ServiceConfig {
             max_page_bytes: MAX_PAGE_BYTES,
             max_value_bytes: MAX_VALUE_BYTES,
             auth_failures: crate::auth_limit::DEFAULT_RATE,
+            provisioning_log: crate::provlog::LogSettings::default(),
         }
     }
 }

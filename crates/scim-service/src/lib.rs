@@ -51,6 +51,8 @@ pub mod journal;
 pub mod maintenance;
 pub mod outcome;
 pub mod provenance;
+pub mod provlog;
+pub mod provlog_read;
 pub mod ratelimit;
 pub mod render;
 pub mod resource;

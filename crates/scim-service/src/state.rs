@@ -11,7 +11,7 @@ use crate::compute::Compute;
 use crate::config::ServiceConfig;
 use crate::console::limit::LoginLimiter;
 use crate::ids::IdGenerator;
-use crate::{auth_limit, internal, provenance, ratelimit, token_use};
+use crate::{auth_limit, internal, provenance, provlog, ratelimit, token_use};
 use scim_core::project::Projection;
 use scim_core::schema::{ResourceSchema, SchemaRegistry, GROUP_SCHEMA};
 use scim_core::tolerance::Tolerances;
@@ -56,6 +56,8 @@ pub(crate) struct Core {
     pub(crate) token_uses: token_use::TokenUses,
     /// Credentials kept between requests ([`crate::credentials`]).
     pub(crate) credentials: crate::credentials::Credentials,
+    /// The provisioning log's queue ([`provlog`]).
+    pub(crate) log: provlog::Recorder,
 }
 
 impl Core {
@@ -77,6 +79,7 @@ impl Core {
             breaker_trips: AtomicU64::new(0),
             token_uses: token_use::TokenUses::default(),
             credentials: Default::default(),
+            log: provlog::Recorder::new(config.provisioning_log),
             config,
         }))
     }

@@ -33,3 +33,5 @@ mod patch;
 mod policies;
 #[path = "service/profiles.rs"]
 mod profiles;
+#[path = "service/provlog.rs"]
+mod provlog;

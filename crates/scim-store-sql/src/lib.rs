@@ -13,7 +13,7 @@
 //!   (inserts, write plans, deletes), [`members`], [`idx`], [`breaker`]
 //!   (seat limit, circuit breaker), [`journal`], [`trash`], [`rows`],
 //!   [`query`] with [`filter`] and [`sort`], [`admin`], [`tenants`],
-//!   [`admins`], [`events`].
+//!   [`admins`], [`events`], [`provlog`] (the provisioning log).
 //! - [`dialect`]: what differs in the SQL, behind the small [`Dialect`]
 //!   trait, with its two implementations; [`schema`]: each database's
 //!   migrations (the backends run them).
@@ -38,6 +38,7 @@ pub mod filter;
 pub mod idx;
 pub mod journal;
 pub mod members;
+pub mod provlog;
 pub mod query;
 mod resources;
 pub mod rows;

@@ -22,6 +22,7 @@ const DELETES: &[&str] = &[
     "DELETE FROM webhooks WHERE tenant_id = $1",
     "DELETE FROM events WHERE tenant_id = $1",
     "DELETE FROM event_counters WHERE tenant_id = $1",
+    "DELETE FROM provlog WHERE tenant_id = $1",
     "DELETE FROM admin_sessions WHERE admin_id IN (SELECT id FROM admins WHERE tenant_id = $1)",
     "DELETE FROM admins WHERE tenant_id = $1",
     "DELETE FROM tenants WHERE id = $1",

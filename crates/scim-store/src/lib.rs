@@ -29,6 +29,7 @@ pub mod memory;
 pub mod model;
 pub mod plan;
 pub mod policy;
+pub mod provlog;
 pub mod query;
 pub mod scrub;
 #[cfg(feature = "suite")]
@@ -46,6 +47,7 @@ pub use policy::{
     BreakerPolicy, ConnectionPolicy, DeactivatePolicy, DeletePolicy, Deprovision, MatchAction,
     MatchKey, Ownership, Provenance, TenantSettings,
 };
+pub use provlog::{LogCounts, LogEntry, LogQuery, LogRecord, LogStore};
 pub use query::{Page, PageRequest, Query};
 
 use async_trait::async_trait;
@@ -55,7 +57,7 @@ use std::sync::Arc;
 
 /// A database holding every tenant.
 #[async_trait]
-pub trait Store: AdminStore + EventStore + Send + Sync + 'static {
+pub trait Store: AdminStore + EventStore + LogStore + Send + Sync + 'static {
     /// Creates a tenant; its name is unique.
     async fn create_tenant(&self, name: &str, now: Timestamp) -> StoreResult<Tenant>;
     /// All tenants, by name.

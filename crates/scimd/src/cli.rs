@@ -115,6 +115,8 @@ pub enum Command {
     Webhook(WebhookCommand),
     /// Read a tenant's audit log, newest first.
     Audit(AuditArgs),
+    /// Read a tenant's provisioning log (every SCIM request); --follow tails it.
+    Log(crate::cli_provlog::LogArgs),
     /// Admin console accounts.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -321,6 +323,8 @@ pub struct ServeArgs {
     pub webhooks: WebhookServeArgs,
     #[command(flatten)]
     pub net: NetServeArgs,
+    #[command(flatten)]
+    pub provlog: crate::cli_provlog::ProvlogServeArgs,
     /// Days audit entries are kept (default 365).
     #[arg(long, env = "SCIMD_AUDIT_RETENTION_DAYS")]
     pub audit_retention_days: Option<u32>,

@@ -49,6 +49,9 @@ pub struct FileConfig {
     pub http2_max_streams: Option<u32>,
     pub trusted_proxies: Option<Vec<String>>,
     pub rate_limit_auth_failures: Option<f64>,
+    pub provisioning_log: Option<bool>,
+    pub provisioning_log_rows: Option<u64>,
+    pub provisioning_log_days: Option<u32>,
 }
 
 impl FileConfig {
@@ -376,6 +379,7 @@ impl ServeConfig {
                 if let Some(b) = args.max_value_bytes.or(file.max_value_bytes) {
                     c.max_value_bytes = b.max(1);
                 }
+                provlog_settings(&mut c.provisioning_log, &args.provlog, file);
                 c
             },
             http: {
@@ -394,3 +398,25 @@ impl ServeConfig {
 
 #[cfg(test)]
 mod tests;
+
+/// The provisioning log's switch and bounds (flags, then the file).
+fn provlog_settings(
+    s: &mut scim_service::provlog::LogSettings,
+    args: &crate::cli_provlog::ProvlogServeArgs,
+    file: &FileConfig,
+) {
+    match args.provisioning_log {
+        Some(sw) => s.enabled = sw == crate::cli_provlog::Switch::On,
+        None => {
+            if let Some(on) = file.provisioning_log {
+                s.enabled = on;
+            }
+        }
+    }
+    if let Some(n) = args.provisioning_log_rows.or(file.provisioning_log_rows) {
+        s.max_rows = n.max(1);
+    }
+    if let Some(d) = args.provisioning_log_days.or(file.provisioning_log_days) {
+        s.max_days = d.max(1);
+    }
+}

@@ -64,6 +64,8 @@ mod ops;
 mod patch;
 #[path = "e2e/policies.rs"]
 mod policies;
+#[path = "e2e/provlog.rs"]
+mod provlog;
 #[path = "e2e/proxy.rs"]
 mod proxy;
 #[path = "e2e/receiver.rs"]

@@ -7,6 +7,7 @@ pub mod admins;
 pub mod auth;
 pub mod connections;
 pub mod directory;
+pub mod provlog;
 pub mod tenants;
 pub mod trash;
 pub mod webhooks;
@@ -128,6 +129,16 @@ pub fn routes() -> Vec<Route> {
             "/admin/api/tenants/{tenant}/seats",
             &[("GET", "Seat usage against the limit")],
             get(tenants::seats),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/log",
+            &[("GET", "The provisioning log, newest first, with filters (JSON, JSON lines, CSV)")],
+            get(provlog::list),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/log/stream",
+            &[("GET", "The provisioning log's live tail (server-sent events)")],
+            get(provlog::stream),
         ),
         r(
             "/admin/api/tenants/{tenant}/audit",

@@ -86,6 +86,20 @@ pub struct HealthView {
     pub breaker_class: &'static str,
     pub paused_since: Option<String>,
     pub last_error: Option<ErrorView>,
+    /// Requests and errors over the last hour and day: `12 (1 error)`.
+    pub hour: String,
+    pub day: String,
+    /// The connection's provisioning log, and its errors.
+    pub log_href: String,
+    pub errors_href: String,
+}
+
+fn counts(c: scim_store::LogCounts) -> String {
+    match c.errors {
+        0 => c.requests.to_string(),
+        1 => format!("{} (1 error)", c.requests),
+        n => format!("{} ({n} errors)", c.requests),
+    }
 }
 
 impl HealthView {
@@ -101,6 +115,14 @@ impl HealthView {
             breaker_class,
             paused_since,
             last_error: h.last_error.as_ref().map(|r| error_view(tenant, name, r)),
+            hour: counts(h.hour),
+            day: counts(h.day),
+            log_href: format!("/admin/t/{}/connections/{}/log", url(tenant), url(name)),
+            errors_href: format!(
+                "/admin/t/{}/connections/{}/log?status=4xx",
+                url(tenant),
+                url(name)
+            ),
         }
     }
 }
@@ -137,6 +159,9 @@ pub struct ConnectionRow {
     pub breaker: &'static str,
     pub breaker_class: &'static str,
     pub last_error: Option<ErrorView>,
+    pub hour: String,
+    pub day: String,
+    pub log_href: String,
 }
 
 impl ConnectionRow {
@@ -158,6 +183,9 @@ impl ConnectionRow {
             breaker: h.breaker,
             breaker_class: h.breaker_class,
             last_error: h.last_error,
+            hour: h.hour,
+            day: h.day,
+            log_href: h.log_href,
         }
     }
 }

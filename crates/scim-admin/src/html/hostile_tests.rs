@@ -35,7 +35,7 @@ use std::sync::Arc;
 
 /// A value that breaks out of text, of double- and single-quoted
 /// attributes and of URLs, numbered so that each field can be found.
-fn h(n: u32) -> String {
+pub(super) fn h(n: u32) -> String {
     format!("<script>alert({n})</script>\"'&<img src=x{n} onerror=alert({n})>")
 }
 
@@ -47,7 +47,7 @@ fn escaped(n: u32) -> String {
 
 /// The page holds no markup from a hostile value, and shows each of
 /// `shown` escaped.
-fn check(what: &str, html: &str, shown: &[u32]) {
+pub(super) fn check(what: &str, html: &str, shown: &[u32]) {
     for bad in ["<script>alert", "<img src=x", "\"'&<", "onerror=alert(\""] {
         assert!(!html.contains(bad), "{what}: {bad:?} unescaped in {html}");
     }
@@ -64,11 +64,11 @@ fn percent(n: u32) -> String {
     url(&h(n))
 }
 
-fn at() -> Timestamp {
+pub(super) fn at() -> Timestamp {
     Timestamp::from_unix_millis(1_700_000_000_000).unwrap()
 }
 
-async fn admin() -> scim_service::console::AdminPrincipal {
+pub(super) async fn admin() -> scim_service::console::AdminPrincipal {
     let op = scim_service::Operator::new(Arc::new(MemoryStore::new()), Default::default()).unwrap();
     op.system()
         .create_admin("root", "correct horse battery", AdminKind::Super, None)
@@ -211,6 +211,11 @@ async fn every_page_escapes_what_clients_send() {
             last_used: Some(at()),
             breaker: BreakerState::Paused(at()),
             last_error: Some(refusal),
+            hour: LogCounts {
+                requests: 3,
+                errors: 1,
+            },
+            day: LogCounts::default(),
         },
     };
     let connections = ConnectionsPage {

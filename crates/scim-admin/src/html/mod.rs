@@ -15,12 +15,15 @@ pub mod connection;
 pub mod connections;
 pub mod directory;
 pub mod login;
+pub mod provlog;
 pub mod resource;
 pub mod seats;
 pub mod tenants;
 pub mod trash;
 pub mod webhooks;
 
+#[cfg(test)]
+mod hostile_log_tests;
 #[cfg(test)]
 mod hostile_tests;
 

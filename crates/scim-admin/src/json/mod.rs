@@ -7,13 +7,16 @@
 //!   their tokens and health, a new token.
 //! - [`directory`]: searches, audit entries, a resource's detail, the trash.
 //! - [`manage`]: webhooks, admin accounts, the outcomes of changes, errors.
+//! - [`provlog`]: the provisioning log's rows (JSON, JSON lines, CSV).
 
 pub mod directory;
 pub mod manage;
+pub mod provlog;
 pub mod tenants;
 
 pub use directory::*;
 pub use manage::*;
+pub use provlog::*;
 pub use tenants::*;
 
 use scim_core::timestamp::Timestamp;

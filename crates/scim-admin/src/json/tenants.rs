@@ -177,6 +177,27 @@ pub struct HealthJson {
     pub paused_since: Option<String>,
     /// Its latest refused request, from the audit log.
     pub last_error: Option<AuditEntryJson>,
+    /// Its requests and errors (status 400 or above) over the last hour,
+    /// from the provisioning log.
+    pub hour: CountsJson,
+    /// The same over the last day.
+    pub day: CountsJson,
+}
+
+/// Requests and errors over a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CountsJson {
+    pub requests: u64,
+    pub errors: u64,
+}
+
+impl From<scim_store::LogCounts> for CountsJson {
+    fn from(c: scim_store::LogCounts) -> Self {
+        CountsJson {
+            requests: c.requests,
+            errors: c.errors,
+        }
+    }
 }
 
 impl HealthJson {
@@ -189,6 +210,8 @@ impl HealthJson {
                 _ => None,
             },
             last_error: h.last_error.as_ref().map(|r| AuditEntryJson::of(r, names)),
+            hour: h.hour.into(),
+            day: h.day.into(),
         }
     }
 }

@@ -61,6 +61,7 @@ mod display;
 mod eval;
 mod lower;
 mod parse;
+mod redact;
 
 pub use eval::fold;
 pub use lower::{lower, lower_across, lower_relative, LAttr, LValue, Lowered};

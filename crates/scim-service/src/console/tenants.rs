@@ -9,7 +9,7 @@ use scim_core::timestamp::Timestamp;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{
     AuditQuery, AuditRecord, Connection, ConnectionPolicy, ConnectionUpdate, DeactivatePolicy,
-    DeletePolicy, Ownership, Tenant, TokenRecord,
+    DeletePolicy, LogCounts, Ownership, Tenant, TokenRecord,
 };
 
 /// A tenant with what its overview shows.
@@ -77,6 +77,10 @@ pub struct ConnectionHealth {
     pub breaker: BreakerState,
     /// Its most recent refused request (status 4xx or 5xx).
     pub last_error: Option<AuditRecord>,
+    /// Its requests and errors over the last hour and the last day, from
+    /// the provisioning log.
+    pub hour: LogCounts,
+    pub day: LogCounts,
 }
 
 /// A connection with its tokens and health.
@@ -199,10 +203,24 @@ impl TenantReader<'_> {
             None if self.tenant.settings.breaker.enabled => BreakerState::Armed,
             None => BreakerState::Off,
         };
+        let now = self.core.clock.now().unix_millis();
+        let counts = |ago: i64| async move {
+            match Timestamp::from_unix_millis(now - ago) {
+                Some(since) => {
+                    self.core
+                        .store
+                        .log_counts(self.tenant.id, c.id, since)
+                        .await
+                }
+                None => Ok(LogCounts::default()),
+            }
+        };
         Ok(ConnectionHealth {
             last_used: tokens.iter().filter_map(|t| t.record.last_used).max(),
             breaker,
             last_error,
+            hour: counts(3_600_000).await?,
+            day: counts(86_400_000).await?,
         })
     }
 

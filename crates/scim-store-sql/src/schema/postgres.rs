@@ -284,4 +284,31 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX resources_local ON resources (tenant_id, kind)
         WHERE coalesce(provenance::jsonb ->> 'managed', 'false') = 'false';
     "#,
+    // 13: the provisioning log: one row per SCIM request, written in
+    // batches off the request path, bounded per tenant by count and age
+    // (tenant 0: requests whose token names no tenant).
+    r#"
+    CREATE TABLE provlog (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        tenant_id bigint NOT NULL,
+        connection_id bigint,
+        at bigint NOT NULL,
+        client text,
+        token_prefix text,
+        method text NOT NULL,
+        path text NOT NULL,
+        query text NOT NULL,
+        resource text,
+        resource_id text,
+        status bigint NOT NULL,
+        micros bigint NOT NULL,
+        scim_type text,
+        detail text,
+        request_id text NOT NULL,
+        audited bigint NOT NULL
+    );
+    CREATE INDEX provlog_tenant ON provlog (tenant_id, seq);
+    CREATE INDEX provlog_connection ON provlog (connection_id, at);
+    CREATE INDEX provlog_at ON provlog (at);
+    "#,
 ];

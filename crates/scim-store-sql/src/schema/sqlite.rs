@@ -240,4 +240,31 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX resources_local ON resources (tenant_id, kind)
         WHERE coalesce(json_extract(provenance, '$.managed'), 0) = 0;
     "#,
+    // 13: the provisioning log: one row per SCIM request, written in
+    // batches off the request path, bounded per tenant by count and age
+    // (tenant 0: requests whose token names no tenant).
+    r#"
+    CREATE TABLE provlog (
+        seq INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL,
+        connection_id INTEGER,
+        at INTEGER NOT NULL,
+        client TEXT,
+        token_prefix TEXT,
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        query TEXT NOT NULL,
+        resource TEXT,
+        resource_id TEXT,
+        status INTEGER NOT NULL,
+        micros INTEGER NOT NULL,
+        scim_type TEXT,
+        detail TEXT,
+        request_id TEXT NOT NULL,
+        audited INTEGER NOT NULL
+    );
+    CREATE INDEX provlog_tenant ON provlog (tenant_id, seq);
+    CREATE INDEX provlog_connection ON provlog (connection_id, at);
+    CREATE INDEX provlog_at ON provlog (at);
+    "#,
 ];

@@ -5,6 +5,7 @@
 mod admins;
 mod apply;
 mod events;
+mod provlog;
 mod resources;
 
 pub use resources::{evaluation_view, unique_message};
@@ -47,6 +48,8 @@ struct State {
     journals: events::Journals,
     /// Admin accounts and console sessions.
     admins: admins::Admins,
+    /// The provisioning log.
+    log: provlog::Log,
 }
 
 impl State {
@@ -318,6 +321,7 @@ impl Store for MemoryStore {
         s.tokens.retain(|t| t.tenant != id);
         s.journals.forget_tenant(id);
         s.admins.forget_tenant(id);
+        s.log.forget_tenant(id);
         s.tenants.retain(|t| t.id != id);
         s.journals.record(
             id,

@@ -22,6 +22,7 @@ mod members;
 mod numbers;
 mod plan;
 mod policy;
+mod provlog;
 mod tenant_delete;
 mod tenants;
 mod trash;
@@ -39,6 +40,7 @@ pub use members::*;
 pub use numbers::*;
 pub use plan::*;
 pub use policy::*;
+pub use provlog::*;
 pub use tenant_delete::*;
 pub use tenants::*;
 pub use trash::*;
@@ -119,7 +121,8 @@ macro_rules! storage_suite {
             admin_disable_and_revoke, stale_plans_change_nothing,
             deletes_remove_the_version_they_read, rewrites_move_only_changed_index_rows,
             deleting_a_tenant, tokens_record_their_last_use,
-            disabled_webhooks_wait_without_holding_events, one_trashed_resource_is_purged);
+            disabled_webhooks_wait_without_holding_events, one_trashed_resource_is_purged,
+            provisioning_log_filters_and_bounds);
     };
     (@optional $var:literal, $require:literal, $make:expr; $($name:ident),* $(,)?) => {
         $(

@@ -9,6 +9,7 @@ mod healthcheck;
 mod import;
 mod manual;
 mod migrate;
+mod provlog;
 mod replay;
 mod serve;
 mod tenant;
@@ -68,6 +69,7 @@ async fn on_database(cli: &Cli, file: &FileConfig, db: &Database) -> Result<(), 
         Command::Trash(c) => trash::run(&open_at(db, trash::clock(c)?).await?, c).await,
         Command::Import(args) => import::run(&open(db).await?, args).await,
         Command::Audit(args) => audit::run(&open(db).await?, args).await,
+        Command::Log(args) => provlog::run(&open(db).await?, args).await,
         Command::Webhook(c) => {
             let config = ServiceConfig {
                 webhook_keys: webhook_keys(cli, file, db)?,

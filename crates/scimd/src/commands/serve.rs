@@ -206,6 +206,10 @@ pub async fn run(
     }
     let keys = op.config().webhook_keys.clone();
     spawn_purger(op);
+    // The provisioning log's writer: batches off the request path.
+    if let Some(writer) = service.log_writer() {
+        tokio::spawn(writer);
+    }
     let metrics: std::sync::Arc<scim_http::metrics::Metrics> = Default::default();
     spawn_webhooks(store, keys, &cfg.webhooks, &base, &metrics);
     crate::ops::metrics::register(&metrics, &service, postgres);

@@ -1,6 +1,7 @@
 //! The metrics `serve` adds to the HTTP layer's registry: `scimd_build_info`,
 //! the process's (`process_*`: CPU, memory, open files, threads, start
-//! time; Linux), the circuit breaker trips of this process and, on
+//! time; Linux), the circuit breaker trips of this process, the
+//! provisioning log's rows written and dropped and, on
 //! PostgreSQL, the connection pool (`scimd_db_pool_*`). All read at scrape
 //! time through `prometheus-client` collectors.
 
@@ -33,6 +34,7 @@ pub fn register(
     #[cfg(target_os = "linux")]
     metrics.register_collector(super::process::ProcessCollector::new());
     metrics.register_collector(BreakerTrips(service.clone()));
+    metrics.register_collector(LogRows(service.clone()));
     if let Some(pg) = postgres {
         metrics.register_collector(Pool(pg));
     }
@@ -56,6 +58,36 @@ impl Collector for BreakerTrips {
             MetricType::Counter,
         )?;
         ConstCounter::new(self.0.status().breaker_trips()).encode(m)
+    }
+}
+
+/// `scimd_provisioning_log_rows_total{outcome}`: provisioning log rows
+/// this process wrote, and dropped (queue full or a failed write).
+struct LogRows(scim_service::Service);
+
+impl std::fmt::Debug for LogRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LogRows")
+    }
+}
+
+impl Collector for LogRows {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let status = self.0.status();
+        let mut family = encoder.encode_descriptor(
+            "scimd_provisioning_log_rows",
+            "Provisioning log rows this process wrote, and dropped rather than slow requests.",
+            None,
+            MetricType::Counter,
+        )?;
+        for (outcome, n) in [
+            ("written", status.log_written()),
+            ("dropped", status.log_dropped()),
+        ] {
+            let labels = [("outcome", outcome)];
+            ConstCounter::new(n).encode(family.encode_family(&labels)?)?;
+        }
+        Ok(())
     }
 }
 
