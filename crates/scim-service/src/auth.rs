@@ -11,6 +11,7 @@
 //! is scoped to.
 
 use crate::ids::random_bytes;
+use crate::tenant_schemas::TenantSchemas;
 use crate::Service;
 use scim_core::profile::Profile;
 use scim_core::{ScimError, ScimResult};
@@ -19,6 +20,7 @@ use scim_store::{
 };
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// The prefix of every scimd token.
 pub const TOKEN_PREFIX: &str = "scimd_";
@@ -27,6 +29,7 @@ pub const TOKEN_PREFIX: &str = "scimd_";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     tenant: TenantId,
+    schemas: Arc<TenantSchemas>,
     settings: TenantSettings,
     connection: Connection,
     token: i64,
@@ -37,6 +40,11 @@ impl Principal {
     /// The tenant every access of this principal is confined to.
     pub fn tenant(&self) -> TenantId {
         self.tenant
+    }
+
+    /// The tenant's schemas (built-in and its extensions), as of this request.
+    pub fn schemas(&self) -> &Arc<TenantSchemas> {
+        &self.schemas
     }
 
     /// The tenant's settings, as loaded for this request.
@@ -228,10 +236,15 @@ impl Service {
                 "the bearer token has expired".into(),
             ));
         }
+        let schemas = self
+            .core
+            .schemas_of(record.tenant, tenant.schema_version)
+            .await?;
         let settings = tenant.settings;
         let profile = connection.profile;
         Ok(Principal {
             tenant: record.tenant,
+            schemas,
             settings,
             connection,
             token: record.id,

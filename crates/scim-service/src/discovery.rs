@@ -96,8 +96,9 @@ impl Scim<'_> {
     pub fn resource_types(&self) -> Value {
         let ctx = self.ctx;
         let items: Vec<Value> = self
-            .core
-            .registry
+            .who
+            .schemas()
+            .registry()
             .resource_types()
             .iter()
             .map(|rt| self.resource_type_json(rt, ctx))
@@ -109,8 +110,9 @@ impl Scim<'_> {
     /// `GET /ResourceTypes/{id}`.
     pub fn resource_type(&self, id: &str) -> ScimResult<Value> {
         let ctx = self.ctx;
-        self.core
-            .registry
+        self.who
+            .schemas()
+            .registry()
             .resource_types()
             .iter()
             .find(|rt| rt.id.eq_ignore_ascii_case(id))
@@ -122,8 +124,9 @@ impl Scim<'_> {
     pub fn schemas(&self) -> ScimResult<Value> {
         let ctx = self.ctx;
         let items = self
-            .core
-            .registry
+            .who
+            .schemas()
+            .registry()
             .schemas()
             .iter()
             .map(|s| self.schema_json(s, ctx))
@@ -141,8 +144,9 @@ impl Scim<'_> {
     /// `GET /Schemas/{id}`.
     pub fn schema(&self, id: &str) -> ScimResult<Value> {
         let s = self
-            .core
-            .registry
+            .who
+            .schemas()
+            .registry()
             .schema(id)
             .ok_or_else(|| ScimError::NotFound(format!("no schema {id:?}")))?;
         self.schema_json(s, self.ctx)

@@ -33,6 +33,7 @@
 pub mod admin;
 pub mod admin_audit;
 pub mod admin_connections;
+pub mod admin_schemas;
 pub mod admin_users;
 pub mod admin_webhooks;
 pub mod auth;
@@ -59,6 +60,7 @@ pub mod set;
 mod state;
 pub mod system;
 pub mod tenant;
+pub mod tenant_schemas;
 pub mod webhook_keys;
 pub mod webhook_target;
 

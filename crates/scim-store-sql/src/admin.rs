@@ -10,7 +10,7 @@ use scim_core::timestamp::Timestamp;
 use scim_store::policy::from_text;
 use scim_store::*;
 
-const TENANT: &str = "id, name, created, settings";
+const TENANT: &str = "id, name, created, settings, schema_version";
 const CONNECTION: &str = "id, tenant_id, name, profile, created, policy";
 const TOKEN: &str = "id, tenant_id, connection_id, name, prefix, hash, created, expires, revoked";
 
@@ -19,7 +19,7 @@ const TOKEN: &str = "id, tenant_id, connection_id, name, prefix, hash, created, 
 const CREDENTIAL: &str = "SELECT k.id, k.tenant_id, k.connection_id, k.name, k.prefix, k.hash, \
      k.created, k.expires, k.revoked, \
      c.id, c.tenant_id, c.name, c.profile, c.created, c.policy, \
-     n.id, n.name, n.created, n.settings \
+     n.id, n.name, n.created, n.settings, n.schema_version \
      FROM tokens k JOIN connections c ON c.id = k.connection_id \
      JOIN tenants n ON n.id = k.tenant_id WHERE k.hash = $1";
 
@@ -30,6 +30,7 @@ fn tenant_at(r: &dyn Row, o: usize) -> Result<Tenant, Fail> {
         name: r.string(o + 1)?,
         created: ts(r.int(o + 2)?)?,
         settings: from_text(r.str(o + 3)?)?,
+        schema_version: r.int(o + 4)?,
     })
 }
 

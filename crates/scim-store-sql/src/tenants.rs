@@ -24,6 +24,7 @@ const DELETES: &[&str] = &[
     "DELETE FROM event_counters WHERE tenant_id = $1",
     "DELETE FROM admin_sessions WHERE admin_id IN (SELECT id FROM admins WHERE tenant_id = $1)",
     "DELETE FROM admins WHERE tenant_id = $1",
+    "DELETE FROM schema_extensions WHERE tenant_id = $1",
     "DELETE FROM tenants WHERE id = $1",
 ];
 

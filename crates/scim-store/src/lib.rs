@@ -30,6 +30,7 @@ pub mod model;
 pub mod plan;
 pub mod policy;
 pub mod query;
+pub mod schemas;
 pub mod scrub;
 #[cfg(feature = "suite")]
 pub mod suite;
@@ -47,6 +48,7 @@ pub use policy::{
     MatchKey, Ownership, Provenance, TenantSettings,
 };
 pub use query::{Page, PageRequest, Query};
+pub use schemas::{ExtensionDefinition, ExtensionRecord, SchemaStore};
 
 use async_trait::async_trait;
 use scim_core::resource::{ResourceId, Version};
@@ -55,7 +57,7 @@ use std::sync::Arc;
 
 /// A database holding every tenant.
 #[async_trait]
-pub trait Store: AdminStore + EventStore + Send + Sync + 'static {
+pub trait Store: AdminStore + EventStore + SchemaStore + Send + Sync + 'static {
     /// Creates a tenant; its name is unique.
     async fn create_tenant(&self, name: &str, now: Timestamp) -> StoreResult<Tenant>;
     /// All tenants, by name.

@@ -5,6 +5,7 @@ mod build_info;
 mod cli;
 mod cli_net;
 mod cli_policy;
+mod cli_schema;
 mod cli_values;
 mod cli_webhook;
 mod commands;

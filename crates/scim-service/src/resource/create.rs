@@ -9,7 +9,6 @@ use crate::journal::{change, Change, Origin};
 use crate::outcome::Outcome;
 use crate::scim::Scim;
 use scim_core::ScimResult;
-use scim_store::index::keys;
 use scim_store::{NewRecord, Provenance, ResourceKind};
 use serde_json::Value;
 
@@ -31,16 +30,16 @@ impl Scim<'_> {
         // thread (crate::compute).
         let heavy = crate::compute::heavy([body]);
         let (doc, members, origin) = if heavy {
-            let (owned, registry, origin) =
-                (body.clone(), core.registry.clone(), Origin::of(who, ctx));
+            let (owned, schemas, origin) =
+                (body.clone(), who.schemas().clone(), Origin::of(who, ctx));
             core.compute
                 .run(who.tenant(), true, move || {
-                    prepared(&registry, kind, &owned, &tol)
+                    prepared(&schemas, kind, &owned, &tol)
                         .map(|(d, m)| (d, m, origin.with_sent(&owned)))
                 })
                 .await??
         } else {
-            let (doc, members) = core.prepare(kind, body, &tol)?;
+            let (doc, members) = core.prepare(who.schemas(), kind, body, &tol)?;
             (doc, members, self.origin().with_sent(body))
         };
         if kind == ResourceKind::User {
@@ -51,6 +50,7 @@ impl Scim<'_> {
         }
         let id = core.ids.new_id();
         let unique_groups = core.unique_groups(who.settings());
+        let schemas = who.schemas().clone();
         let record = core
             .compute
             .run(who.tenant(), heavy, move || {
@@ -78,7 +78,7 @@ impl Scim<'_> {
                     id,
                     created: now,
                     provenance,
-                    keys: keys(kind, &doc, unique_groups),
+                    keys: schemas.keys(kind, &doc, unique_groups),
                     doc,
                     members,
                     journal,

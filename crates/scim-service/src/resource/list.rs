@@ -63,7 +63,7 @@ impl Scim<'_> {
             Paging::Cursor(_) => 0,
         };
         for k in kinds {
-            let view = core.view(k)?;
+            let view = self.who.schemas().view(k)?;
             let filter = match &q.filter {
                 None => None,
                 Some(f) => match lower(f, &view) {

@@ -18,10 +18,10 @@ pub(crate) use write::Modify;
 
 pub use list::ListSource;
 
-use crate::internal;
 use crate::outcome::ResourceRef;
 use crate::render::projected;
 use crate::scim::Scim;
+use crate::tenant_schemas::TenantSchemas;
 use scim_core::resource::{normalize, ResourceId};
 use scim_core::tolerance::Tolerances;
 use scim_core::{ScimError, ScimResult};
@@ -48,7 +48,7 @@ impl Scim<'_> {
     /// A record as the client asked to see it: its identity and version,
     /// and its representation, projected.
     pub(crate) fn shown(&self, record: &Record) -> ScimResult<(ResourceRef, Value)> {
-        let view = self.core.view(record.kind)?;
+        let view = self.who.schemas().view(record.kind)?;
         let body = projected(record, &self.ctx.base_url, &self.ctx.projection, &view);
         Ok((
             ResourceRef {
@@ -64,14 +64,12 @@ impl Scim<'_> {
 /// A validated document and, for groups, the member ids it lists (a free
 /// function, so that a compute thread can run it).
 pub(crate) fn prepared(
-    registry: &scim_core::schema::SchemaRegistry,
+    schemas: &TenantSchemas,
     kind: ResourceKind,
     body: &Value,
     tol: &Tolerances,
 ) -> ScimResult<(Map<String, Value>, Vec<NewMember>)> {
-    let view = registry
-        .view(kind.name())
-        .ok_or_else(|| internal("resource type missing from the registry"))?;
+    let view = schemas.view(kind)?;
     let mut doc = normalize(body, &view, tol)?;
     // scimd keeps no passwords: applications sign users in through their IdP.
     doc.shift_remove("password");

@@ -12,7 +12,6 @@ use crate::outcome::Outcome;
 use crate::scim::Scim;
 use scim_core::resource::apply_replace_rules;
 use scim_core::ScimResult;
-use scim_store::index::keys;
 use scim_store::{Load, MemberChange, Record, ResourceKind, Update};
 use serde_json::Value;
 
@@ -34,19 +33,19 @@ impl Scim<'_> {
         let tol = who.profile().tolerances();
         // A large body is validated on a compute thread.
         let (doc, members) = if crate::compute::heavy([body]) {
-            let (owned, registry) = (body.clone(), core.registry.clone());
+            let (owned, schemas) = (body.clone(), who.schemas().clone());
             core.compute
                 .run(who.tenant(), true, move || {
-                    super::prepared(&registry, kind, &owned, &tol)
+                    super::prepared(&schemas, kind, &owned, &tol)
                 })
                 .await??
         } else {
-            core.prepare(kind, body, &tol)?
+            core.prepare(who.schemas(), kind, body, &tol)?
         };
         let (observed, _) = check_ownership(core, who, kind, &rid).await?;
         let by = who.connection();
         let origin = self.origin().with_sent(body);
-        let registry = core.registry.clone();
+        let schemas = who.schemas().clone();
         let unique_groups = core.unique_groups(who.settings());
         let now = core.clock.now();
         let deprov = Deprovisioning::of(who, now);
@@ -57,9 +56,7 @@ impl Scim<'_> {
             let mut doc = doc.clone();
             pre.check_match(current.version)?;
             observed.recheck(current)?;
-            let view = registry
-                .view(kind.name())
-                .ok_or_else(|| crate::internal("resource type missing"))?;
+            let view = schemas.view(kind)?;
             apply_replace_rules(&current.doc, &mut doc, &view)?;
             let deactivation = deprov.apply(kind, &current.doc, &mut doc)?;
             let members = if kind == ResourceKind::Group {
@@ -67,7 +64,7 @@ impl Scim<'_> {
             } else {
                 Vec::new()
             };
-            let k = keys(kind, &doc, unique_groups);
+            let k = schemas.keys(kind, &doc, unique_groups);
             let action = if deactivation.acknowledged {
                 "acknowledge-deactivation"
             } else {

@@ -270,4 +270,21 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER events_numbered BEFORE INSERT ON events
         FOR EACH ROW EXECUTE FUNCTION scim_number_event();
     "#,
+    // 11: tenants' schema extensions (RFC 7643 §7; `urn` in lower case,
+    // the definition as JSON text), the tenant's `schema_version`, moved by
+    // every change of them (what a replica's cache of a tenant's schemas
+    // compares), and uniqueness of extension attributes' index rows with
+    // codes from 20000 (`scim_store::index::UNIQUE_BASE`) within a tenant.
+    r#"
+    CREATE TABLE schema_extensions (
+        tenant_id bigint NOT NULL,
+        urn text NOT NULL,
+        kind smallint NOT NULL,
+        definition text NOT NULL,
+        created bigint NOT NULL,
+        PRIMARY KEY (tenant_id, urn)
+    );
+    ALTER TABLE tenants ADD COLUMN schema_version bigint NOT NULL DEFAULT 0;
+    CREATE UNIQUE INDEX idx_unique ON idx (tenant_id, kind, attr, value) WHERE attr >= 20000;
+    "#,
 ];

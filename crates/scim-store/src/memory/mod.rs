@@ -6,6 +6,7 @@ mod admins;
 mod apply;
 mod events;
 mod resources;
+mod schemas;
 
 pub use resources::{evaluation_view, unique_message};
 
@@ -47,6 +48,8 @@ struct State {
     journals: events::Journals,
     /// Admin accounts and console sessions.
     admins: admins::Admins,
+    /// Tenants' schema extensions, in the order they were added.
+    extensions: Vec<(TenantId, crate::schemas::ExtensionRecord)>,
 }
 
 impl State {
@@ -162,6 +165,7 @@ impl Store for MemoryStore {
             name: name.to_string(),
             created: now,
             settings: TenantSettings::default(),
+            schema_version: 0,
         };
         s.tenants.push(t.clone());
         Ok(t)
@@ -307,6 +311,7 @@ impl Store for MemoryStore {
         s.members
             .retain(|(g, m), _| !seqs.contains(g) && !seqs.contains(m));
         s.trash.retain(|(t, _)| *t != id);
+        s.extensions.retain(|(t, _)| *t != id);
         let connections: Vec<ConnectionId> = s
             .connections
             .iter()

@@ -15,6 +15,7 @@ mod breaker;
 mod concurrency;
 mod display;
 mod events;
+mod extensions;
 mod filters;
 mod listing;
 mod members;
@@ -31,6 +32,7 @@ pub use breaker::*;
 pub use concurrency::*;
 pub use display::*;
 pub use events::*;
+pub use extensions::*;
 pub use filters::*;
 pub use listing::*;
 pub use members::*;
@@ -116,7 +118,7 @@ macro_rules! storage_suite {
             admin_accounts, admin_sessions,
             admin_disable_and_revoke, stale_plans_change_nothing,
             deletes_remove_the_version_they_read, rewrites_move_only_changed_index_rows,
-            deleting_a_tenant);
+            deleting_a_tenant, schema_extensions);
     };
     (@optional $var:literal, $require:literal, $make:expr; $($name:ident),* $(,)?) => {
         $(

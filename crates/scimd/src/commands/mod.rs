@@ -10,6 +10,7 @@ mod import;
 mod manual;
 mod migrate;
 mod replay;
+mod schema;
 mod serve;
 mod tenant;
 mod token;
@@ -58,6 +59,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             webhook::run(&open_with(&db, config, None).await?, c).await
         }
         Command::Admin(c) => admin::run(&open(&db).await?, c).await,
+        Command::Schema(c) => schema::run(&open(&db).await?, c).await,
         Command::Replay(_)
         | Command::Healthcheck(_)
         | Command::Completions { .. }
