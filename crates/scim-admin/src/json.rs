@@ -70,6 +70,18 @@ pub fn token(t: &TokenRecord) -> Value {
 
 pub fn connection_view(v: &ConnectionView) -> Value {
     let mut c = connection(&v.connection);
+    c["undefinedAttributes"] = v
+        .undefined
+        .iter()
+        .map(|u| {
+            json!({
+                "name": u.name,
+                "count": u.count,
+                "lastSeen": u.last_seen.to_string(),
+                "example": u.example,
+            })
+        })
+        .collect();
     c["tokens"] = v
         .tokens
         .iter()

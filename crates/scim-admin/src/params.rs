@@ -6,7 +6,7 @@ use scim_core::{ScimError, ScimResult};
 use scim_http::extract::QueryPairs;
 use scim_service::admin_audit::AuditFilter;
 use scim_service::console::{ConnectionForm, SearchParams};
-use scim_store::{DeactivatePolicy, DeletePolicy, Ownership};
+use scim_store::{DeactivatePolicy, DeletePolicy, Ownership, UndefinedPolicy};
 use serde::Deserialize;
 
 /// The page size when none is asked for.
@@ -109,6 +109,9 @@ pub struct ConnectionBody {
     pub ownership: Ownership,
     #[serde(default = "default_max_tokens")]
     pub max_tokens: u32,
+    /// `reject`, `drop` or `keep` (a new connection's default: keep).
+    #[serde(default)]
+    pub undefined: Option<UndefinedPolicy>,
 }
 
 impl ConnectionBody {
@@ -120,6 +123,7 @@ impl ConnectionBody {
             delete: self.delete,
             ownership: self.ownership,
             max_tokens: self.max_tokens,
+            undefined: self.undefined,
         }
     }
 }
@@ -142,6 +146,13 @@ pub fn connection_form(f: &crate::session::Form) -> ScimResult<ConnectionForm> {
         deactivate: choice(f.get("deactivate"))?,
         delete: choice(f.get("delete"))?,
         ownership: choice(f.get("ownership"))?,
+        undefined: match f.get("undefined").map(str::trim).filter(|v| !v.is_empty()) {
+            None => None,
+            Some(v) => Some(
+                serde_json::from_value(serde_json::Value::String(v.to_string()))
+                    .map_err(|_| ScimError::InvalidValue(format!("unknown choice {v:?}")))?,
+            ),
+        },
         max_tokens: match f.text("max_tokens").as_str() {
             "" => default_max_tokens(),
             n => n

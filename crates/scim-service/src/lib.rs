@@ -61,6 +61,7 @@ mod state;
 pub mod system;
 pub mod tenant;
 pub mod tenant_schemas;
+pub mod undefined;
 pub mod webhook_keys;
 pub mod webhook_target;
 

@@ -17,8 +17,8 @@ use scim_core::project::Projection;
 use scim_core::schema::{ResourceSchema, SchemaRegistry, GROUP_SCHEMA};
 use scim_core::tolerance::Tolerances;
 use scim_core::{ScimError, ScimResult};
-use scim_store::{Load, NewMember, ResourceKind, Store, Tenant, TenantId, TenantSettings};
-use serde_json::{Map, Value};
+use scim_store::{Load, ResourceKind, Store, Tenant, TenantId, TenantSettings, UndefinedPolicy};
+use serde_json::Value;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
@@ -121,8 +121,9 @@ impl Core {
         kind: ResourceKind,
         body: &Value,
         tol: &Tolerances,
-    ) -> ScimResult<(Map<String, Value>, Vec<NewMember>)> {
-        crate::resource::prepared(schemas, kind, body, tol)
+        policy: UndefinedPolicy,
+    ) -> ScimResult<crate::resource::Prepared> {
+        crate::resource::prepared(schemas, kind, body, tol, policy)
     }
 
     /// Whether group names are unique in a tenant with these settings.

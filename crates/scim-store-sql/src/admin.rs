@@ -110,13 +110,17 @@ pub async fn create_connection(
     profile: Profile,
     now: Timestamp,
 ) -> Result<Connection, Fail> {
-    let sql = format!("INSERT INTO connections (tenant_id, name, profile, created) VALUES ($1, $2, $3, $4) RETURNING {CONNECTION}");
+    // A new connection's policies as stored (a row without them reads as
+    // the policies of a connection made before later settings existed).
+    let policy = scim_store::policy::to_text(&ConnectionPolicy::default())?;
+    let sql = format!("INSERT INTO connections (tenant_id, name, profile, created, policy) VALUES ($1, $2, $3, $4, $5) RETURNING {CONNECTION}");
     let s = stmt!(
         sql,
         tenant.db_key(),
         name,
         profile.name(),
-        now.unix_millis()
+        now.unix_millis(),
+        policy.as_str()
     );
     x.one(&s, |r| connection_at(r, 0))
         .await
@@ -162,6 +166,8 @@ pub async fn delete_connection(
     let (t, c) = (tenant.db_key(), id.db_key());
     let tokens = "DELETE FROM tokens WHERE connection_id IN (SELECT id FROM connections WHERE tenant_id = $1 AND id = $2)";
     x.execute(&stmt!(tokens, t, c)).await?;
+    let seen = "DELETE FROM undefined_attributes WHERE connection_id IN (SELECT id FROM connections WHERE tenant_id = $1 AND id = $2)";
+    x.execute(&stmt!(seen, t, c)).await?;
     let sql = "DELETE FROM connections WHERE tenant_id = $1 AND id = $2";
     Ok(x.execute(&stmt!(sql, t, c)).await? > 0)
 }

@@ -9,7 +9,7 @@ use crate::journal::write_audit;
 use crate::rows::ts;
 use crate::{stmt, SqlStore};
 use async_trait::async_trait;
-use scim_store::schemas::urn_key;
+use scim_store::schemas::{urn_key, MAX_UNDEFINED_NAMES};
 use scim_store::*;
 
 async fn list(x: &mut dyn Exec, tenant: i64) -> Result<Vec<ExtensionRecord>, Fail> {
@@ -93,6 +93,48 @@ async fn remove(
     Ok(true)
 }
 
+async fn note(
+    x: &mut dyn Exec,
+    connection: i64,
+    seen: &[(String, String)],
+    at: i64,
+) -> Result<(), Fail> {
+    for (name, example) in seen {
+        let sql = "UPDATE undefined_attributes SET seen = seen + 1, last_seen = $3, example = $4 WHERE connection_id = $1 AND name = $2";
+        if x.execute(&stmt!(sql, connection, name.as_str(), at, example.as_str()))
+            .await?
+            > 0
+        {
+            continue;
+        }
+        let sql = format!(
+            "INSERT INTO undefined_attributes (connection_id, name, seen, last_seen, example)
+             SELECT $1, $2, 1, $3, $4 WHERE (SELECT count(*) FROM undefined_attributes WHERE connection_id = $1) < {MAX_UNDEFINED_NAMES}
+             ON CONFLICT (connection_id, name) DO UPDATE SET seen = undefined_attributes.seen + 1, last_seen = $3, example = $4"
+        );
+        x.execute(&stmt!(sql, connection, name.as_str(), at, example.as_str()))
+            .await?;
+    }
+    Ok(())
+}
+
+async fn seen(x: &mut dyn Exec, tenant: i64, connection: i64) -> Result<Vec<UndefinedSeen>, Fail> {
+    let sql = "SELECT u.name, u.seen, u.last_seen, u.example FROM undefined_attributes u
+         JOIN connections c ON c.id = u.connection_id
+         WHERE c.tenant_id = $1 AND u.connection_id = $2 ORDER BY u.name";
+    let order = x.dialect().code_points();
+    let sql = format!("{sql}{order}");
+    x.all(&stmt!(sql, tenant, connection), |r| {
+        Ok(UndefinedSeen {
+            name: r.string(0)?,
+            count: u64::try_from(r.int(1)?).unwrap_or(0),
+            last_seen: ts(r.int(2)?)?,
+            example: r.string(3)?,
+        })
+    })
+    .await
+}
+
 #[async_trait]
 impl<B: Backend> SchemaStore for SqlStore<B> {
     async fn schema_extensions(&self, tenant: TenantId) -> StoreResult<Vec<ExtensionRecord>> {
@@ -130,5 +172,29 @@ impl<B: Backend> SchemaStore for SqlStore<B> {
             Box::pin(remove(x, *t, urn, audit))
         });
         self.b.write(Write::tenant(t, 64), job).await
+    }
+
+    async fn note_undefined(
+        &self,
+        connection: ConnectionId,
+        seen: &[(String, String)],
+        at: scim_core::timestamp::Timestamp,
+    ) -> StoreResult<()> {
+        let c = connection.db_key();
+        let job = task((c, seen.to_vec(), at.unix_millis()), |x, (c, seen, at)| {
+            Box::pin(note(x, *c, seen, *at))
+        });
+        self.b.write(Write::SYSTEM.atomic(), job).await
+    }
+
+    async fn undefined_attributes(
+        &self,
+        tenant: TenantId,
+        connection: ConnectionId,
+    ) -> StoreResult<Vec<UndefinedSeen>> {
+        let job = task((tenant.db_key(), connection.db_key()), |x, (t, c)| {
+            Box::pin(seen(x, *t, *c))
+        });
+        self.b.read(false, job).await
     }
 }

@@ -45,10 +45,10 @@ pub use model::*;
 pub use plan::{read_modify_write, Applied, IndexDelta, Outcome, Plan, PreparedJournal, Rewrite};
 pub use policy::{
     BreakerPolicy, ConnectionPolicy, DeactivatePolicy, DeletePolicy, Deprovision, MatchAction,
-    MatchKey, Ownership, Provenance, TenantSettings,
+    MatchKey, Ownership, Provenance, TenantSettings, UndefinedPolicy,
 };
 pub use query::{Page, PageRequest, Query};
-pub use schemas::{ExtensionDefinition, ExtensionRecord, SchemaStore};
+pub use schemas::{ExtensionDefinition, ExtensionRecord, SchemaStore, UndefinedSeen};
 
 use async_trait::async_trait;
 use scim_core::resource::{ResourceId, Version};

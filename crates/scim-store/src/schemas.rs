@@ -15,7 +15,7 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::events::AuditEntry;
-use crate::model::{ResourceKind, TenantId};
+use crate::model::{ConnectionId, ResourceKind, TenantId};
 use async_trait::async_trait;
 use scim_core::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -68,6 +68,21 @@ pub fn urn_key(urn: &str) -> String {
     urn.to_ascii_lowercase()
 }
 
+/// The most undefined attribute names a store counts per connection.
+pub const MAX_UNDEFINED_NAMES: u64 = 1000;
+
+/// An attribute a connection sent that the tenant's schemas do not define.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UndefinedSeen {
+    /// As sent: `name`, `urn:…:name`, `parent.sub`, or a schema URN.
+    pub name: String,
+    /// How many writes carried it.
+    pub count: u64,
+    pub last_seen: Timestamp,
+    /// One value, redacted by the service (its shape, not its content).
+    pub example: String,
+}
+
 /// Tenants' schema extensions.
 #[async_trait]
 pub trait SchemaStore: Send + Sync {
@@ -92,4 +107,20 @@ pub trait SchemaStore: Send + Sync {
         urn: &str,
         audit: AuditEntry,
     ) -> StoreResult<bool>;
+    /// Counts undefined attributes a connection sent (name and redacted
+    /// example each) at `at`: per name, how often, when last, the latest
+    /// example. Names beyond [`MAX_UNDEFINED_NAMES`] per connection are not
+    /// counted.
+    async fn note_undefined(
+        &self,
+        connection: ConnectionId,
+        seen: &[(String, String)],
+        at: Timestamp,
+    ) -> StoreResult<()>;
+    /// The undefined attributes a connection of the tenant sent, by name.
+    async fn undefined_attributes(
+        &self,
+        tenant: TenantId,
+        connection: ConnectionId,
+    ) -> StoreResult<Vec<UndefinedSeen>>;
 }

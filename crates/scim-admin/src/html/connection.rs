@@ -97,10 +97,11 @@ fn body(who: &AdminPrincipal, tenant: &str, v: &ConnectionView) -> String {
         )
     };
     format!(
-        r#"<p><a href="/admin/t/{}/connections">← Connections</a></p><h1>Connection {}</h1>{paused}{edit}{}"#,
+        r#"<p><a href="/admin/t/{}/connections">← Connections</a></p><h1>Connection {}</h1>{paused}{edit}{}{}"#,
         url(tenant),
         esc(&c.name),
-        tokens_table(who, tenant, v)
+        tokens_table(who, tenant, v),
+        undefined_table(v)
     )
 }
 
@@ -221,4 +222,42 @@ pub async fn revoke(
         .revoke_token(id)
         .await?;
     Ok(see_other(&format!("/admin/t/{}/connections", url(&tenant))))
+}
+
+/// The attributes the connection sent that the tenant's schemas do not
+/// define, with a schema document to define them from.
+fn undefined_table(v: &ConnectionView) -> String {
+    if v.undefined.is_empty() {
+        return String::new();
+    }
+    let rows: String = v
+        .undefined
+        .iter()
+        .map(|u| {
+            format!(
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+                esc(&u.name),
+                u.count,
+                esc(&u.last_seen.to_string()),
+                esc(&u.example)
+            )
+        })
+        .collect();
+    let plain: Vec<serde_json::Value> = v
+        .undefined
+        .iter()
+        .filter_map(|u| u.name.rsplit(':').next())
+        .filter(|n| !n.contains('.') && !n.is_empty())
+        .map(|n| serde_json::json!({"name": n, "type": "string"}))
+        .collect();
+    let draft = serde_json::json!({
+        "id": "urn:ietf:params:scim:schemas:extension:Custom:2.0:User",
+        "name": "Custom",
+        "attributes": plain,
+    });
+    let draft = serde_json::to_string_pretty(&draft).unwrap_or_default();
+    format!(
+        r#"<div class="card"><h2>Undefined attributes</h2><p class="muted">Sent by this connection but defined by none of the tenant's schemas; what happened to them is the connection's "undefined attributes" policy.</p><table><thead><tr><th>Attribute</th><th>Seen</th><th>Last seen</th><th>Example (redacted)</th></tr></thead><tbody>{rows}</tbody></table><h3>Define them</h3><p class="muted">A schema document to start from: <code>scimd schema add --tenant T --file custom.json</code>.</p><pre>{}</pre></div>"#,
+        esc(&draft)
+    )
 }

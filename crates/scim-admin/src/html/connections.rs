@@ -27,7 +27,7 @@ pub fn choice_name<T: serde::Serialize>(v: &T) -> String {
 pub fn policy_fields(c: Option<&Connection>) -> String {
     let p = c.map(|c| c.policy.clone()).unwrap_or_default();
     format!(
-        "{}{}{}{}{}{}",
+        "{}{}{}{}{}{}{}",
         input(
             "text",
             "name",
@@ -58,6 +58,12 @@ pub fn policy_fields(c: Option<&Connection>) -> String {
             "Ownership",
             &["shared", "exclusive"],
             &choice_name(&p.ownership)
+        ),
+        select(
+            "undefined",
+            "Undefined attributes",
+            &["keep", "drop", "reject"],
+            &choice_name(&p.undefined)
         ),
         input(
             "number",

@@ -8,6 +8,7 @@
 
 mod ids;
 mod normalize;
+pub mod undefined;
 
 pub use ids::{EtagCondition, ResourceId, Version};
 pub(crate) use normalize::{check_primary, normalize_element, normalize_value};

@@ -7,7 +7,7 @@ use crate::tenant::TenantReader;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{
     Connection, ConnectionPolicy, ConnectionUpdate, DeactivatePolicy, DeletePolicy, Ownership,
-    Tenant, TokenRecord,
+    Tenant, TokenRecord, UndefinedPolicy, UndefinedSeen,
 };
 
 /// A tenant with what its overview shows.
@@ -49,6 +49,9 @@ pub struct TokenView {
 pub struct ConnectionView {
     pub connection: Connection,
     pub tokens: Vec<TokenView>,
+    /// The attributes it sent that the tenant's schemas do not define
+    /// (filled by [`TenantReader::connection_view`] only).
+    pub undefined: Vec<UndefinedSeen>,
 }
 
 impl ConnectionView {
@@ -70,6 +73,9 @@ pub struct ConnectionForm {
     pub delete: DeletePolicy,
     pub ownership: Ownership,
     pub max_tokens: u32,
+    /// What undefined attributes become (unchanged when `None`; a new
+    /// connection's default: keep).
+    pub undefined: Option<UndefinedPolicy>,
 }
 
 impl ConnectionForm {
@@ -80,6 +86,7 @@ impl ConnectionForm {
             delete: self.delete,
             ownership: self.ownership,
             max_active_tokens: self.max_tokens,
+            undefined: self.undefined.unwrap_or(UndefinedPolicy::Keep),
             ..ConnectionPolicy::default()
         }
     }
@@ -93,6 +100,9 @@ impl ConnectionForm {
         c.policy.delete = self.delete;
         c.policy.ownership = self.ownership;
         c.policy.max_active_tokens = self.max_tokens;
+        if let Some(u) = self.undefined {
+            c.policy.undefined = u;
+        }
         Ok(())
     }
 }
@@ -130,6 +140,7 @@ impl TenantReader<'_> {
             .await?
             .into_iter()
             .map(|c| ConnectionView {
+                undefined: Vec::new(),
                 tokens: tokens
                     .iter()
                     .filter(|t| t.record.connection == c.id)
@@ -142,7 +153,8 @@ impl TenantReader<'_> {
 
     /// One connection with its tokens.
     pub async fn connection_view(&self, name: &str) -> ScimResult<ConnectionView> {
-        self.connection_views()
+        let mut v = self
+            .connection_views()
             .await?
             .into_iter()
             .find(|v| v.connection.name == name)
@@ -151,7 +163,13 @@ impl TenantReader<'_> {
                     "tenant {:?} has no connection {name:?}",
                     self.tenant.name
                 ))
-            })
+            })?;
+        v.undefined = self
+            .core
+            .store
+            .undefined_attributes(self.tenant.id, v.connection.id)
+            .await?;
+        Ok(v)
     }
 
     /// The connections whose deprovisioning the circuit breaker paused.

@@ -4,7 +4,7 @@
 //! a local account is adopted or refused as the tenant's matching policy
 //! says ([`super::adopt`]); an active user needs a free licence seat (403).
 
-use super::prepared;
+use super::{prepared, undefined_note, Prepared};
 use crate::journal::{change, Change, Origin};
 use crate::outcome::Outcome;
 use crate::scim::Scim;
@@ -29,19 +29,27 @@ impl Scim<'_> {
         // A large body is validated (and its journal built) on a compute
         // thread (crate::compute).
         let heavy = crate::compute::heavy([body]);
-        let (doc, members, origin) = if heavy {
+        let policy = who.policy().undefined;
+        let (prepared, origin) = if heavy {
             let (owned, schemas, origin) =
                 (body.clone(), who.schemas().clone(), Origin::of(who, ctx));
             core.compute
                 .run(who.tenant(), true, move || {
-                    prepared(&schemas, kind, &owned, &tol)
-                        .map(|(d, m)| (d, m, origin.with_sent(&owned)))
+                    prepared(&schemas, kind, &owned, &tol, policy)
+                        .map(|p| (p, origin.with_sent(&owned)))
                 })
                 .await??
         } else {
-            let (doc, members) = core.prepare(who.schemas(), kind, body, &tol)?;
-            (doc, members, self.origin().with_sent(body))
+            let p = core.prepare(who.schemas(), kind, body, &tol, policy)?;
+            (p, self.origin().with_sent(body))
         };
+        let Prepared {
+            doc,
+            members,
+            undefined,
+        } = prepared;
+        let note = undefined_note(&undefined, policy);
+        self.count_undefined(&undefined).await;
         if kind == ResourceKind::User {
             if let Some(adopted) = self.adopt(&doc, &provenance, &origin).await? {
                 let (r, body) = self.shown(&adopted)?;
@@ -59,7 +67,7 @@ impl Scim<'_> {
                 } else {
                     &["members"]
                 };
-                let journal = change(
+                let mut journal = change(
                     &origin,
                     Change {
                         at: now,
@@ -73,6 +81,9 @@ impl Scim<'_> {
                         extra,
                     },
                 );
+                if let Some(a) = journal.audit.as_mut() {
+                    a.detail = note;
+                }
                 NewRecord {
                     kind,
                     id,

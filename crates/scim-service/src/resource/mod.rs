@@ -22,10 +22,11 @@ use crate::outcome::ResourceRef;
 use crate::render::projected;
 use crate::scim::Scim;
 use crate::tenant_schemas::TenantSchemas;
+use scim_core::resource::undefined::{as_object, undefined, without_undefined, Undefined};
 use scim_core::resource::{normalize, ResourceId};
 use scim_core::tolerance::Tolerances;
 use scim_core::{ScimError, ScimResult};
-use scim_store::{NewMember, Record, ResourceKind};
+use scim_store::{NewMember, Record, ResourceKind, UndefinedPolicy};
 use serde_json::{Map, Value};
 
 /// The resource kind of an endpoint name, compared without regard to case.
@@ -61,24 +62,90 @@ impl Scim<'_> {
     }
 }
 
-/// A validated document and, for groups, the member ids it lists (a free
-/// function, so that a compute thread can run it).
+/// Where a resource's document keeps the attributes a `keep` connection
+/// sent that the tenant's schemas do not define (its raw attributes): shown
+/// to the application (admin API, events, console), never to SCIM clients.
+pub const RAW_ATTRIBUTES: &str = "urn:scimd:raw";
+
+/// A validated body: the document, for groups the member ids it lists,
+/// and what it carried that the schemas do not define.
+pub(crate) struct Prepared {
+    pub doc: Map<String, Value>,
+    pub members: Vec<NewMember>,
+    pub undefined: Vec<Undefined>,
+}
+
+/// A validated document (a free function, so that a compute thread can
+/// run it), with undefined attributes as the connection's policy says:
+/// refused, left out (as the profile says), or kept as raw attributes.
 pub(crate) fn prepared(
     schemas: &TenantSchemas,
     kind: ResourceKind,
     body: &Value,
     tol: &Tolerances,
-) -> ScimResult<(Map<String, Value>, Vec<NewMember>)> {
+    policy: UndefinedPolicy,
+) -> ScimResult<Prepared> {
     let view = schemas.view(kind)?;
-    let mut doc = normalize(body, &view, tol)?;
+    let undefined = undefined(body, &view);
+    let keep = policy == UndefinedPolicy::Keep && !undefined.is_empty();
+    if policy == UndefinedPolicy::Reject && !undefined.is_empty() {
+        return Err(ScimError::InvalidSyntax(format!(
+            "attributes the schemas do not define: {}",
+            names(&undefined)
+        )));
+    }
+    let mut doc = if keep {
+        let mut lenient = *tol;
+        lenient.ignore_unknown_attributes = true;
+        normalize(&without_undefined(body, &undefined), &view, &lenient)?
+    } else {
+        normalize(body, &view, tol)?
+    };
     // scimd keeps no passwords: applications sign users in through their IdP.
     doc.shift_remove("password");
     strip_provenance(&mut doc);
+    doc.shift_remove(RAW_ATTRIBUTES);
     let members = match doc.shift_remove("members") {
         Some(Value::Array(items)) => new_members(&items)?,
         _ => Vec::new(),
     };
-    Ok((doc, members))
+    if keep {
+        doc.insert(RAW_ATTRIBUTES.into(), Value::Object(as_object(&undefined)));
+    }
+    Ok(Prepared {
+        doc,
+        members,
+        undefined,
+    })
+}
+
+/// The names of undefined attributes, for a message (at most 1000 bytes).
+pub(crate) fn names(undefined: &[Undefined]) -> String {
+    let mut out = String::new();
+    for u in undefined {
+        if out.len() + u.name.len() > 1000 {
+            out.push_str(", …");
+            break;
+        }
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        out.push_str(&u.name);
+    }
+    out
+}
+
+/// The audit detail of a write that met undefined attributes.
+pub(crate) fn undefined_note(undefined: &[Undefined], policy: UndefinedPolicy) -> Option<String> {
+    if undefined.is_empty() {
+        return None;
+    }
+    let what = if policy == UndefinedPolicy::Keep {
+        "kept as raw attributes"
+    } else {
+        "dropped"
+    };
+    Some(format!("undefined attributes {what}: {}", names(undefined)))
 }
 
 /// Removes the server-set provenance extension a client echoed back.

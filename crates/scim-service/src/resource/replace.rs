@@ -32,16 +32,24 @@ impl Scim<'_> {
         let rid = parse_id(kind, id)?;
         let tol = who.profile().tolerances();
         // A large body is validated on a compute thread.
-        let (doc, members) = if crate::compute::heavy([body]) {
+        let policy = who.policy().undefined;
+        let prepared = if crate::compute::heavy([body]) {
             let (owned, schemas) = (body.clone(), who.schemas().clone());
             core.compute
                 .run(who.tenant(), true, move || {
-                    super::prepared(&schemas, kind, &owned, &tol)
+                    super::prepared(&schemas, kind, &owned, &tol, policy)
                 })
                 .await??
         } else {
-            core.prepare(who.schemas(), kind, body, &tol)?
+            core.prepare(who.schemas(), kind, body, &tol, policy)?
         };
+        let super::Prepared {
+            doc,
+            members,
+            undefined,
+        } = prepared;
+        let note = super::undefined_note(&undefined, policy);
+        self.count_undefined(&undefined).await;
         let (observed, _) = check_ownership(core, who, kind, &rid).await?;
         let by = who.connection();
         let origin = self.origin().with_sent(body);
@@ -90,6 +98,9 @@ impl Scim<'_> {
                 },
             );
             journal.deprovision = deactivation.counted;
+            if let Some(a) = journal.audit.as_mut() {
+                a.detail = note.clone();
+            }
             Ok(Update {
                 doc: Some((doc, k)),
                 members,

@@ -287,4 +287,16 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE tenants ADD COLUMN schema_version bigint NOT NULL DEFAULT 0;
     CREATE UNIQUE INDEX idx_unique ON idx (tenant_id, kind, attr, value) WHERE attr >= 20000;
     "#,
+    // 12: the attributes each connection sent that its tenant's schemas do
+    // not define: per name, how often, when last, one redacted example.
+    r#"
+    CREATE TABLE undefined_attributes (
+        connection_id bigint NOT NULL,
+        name text NOT NULL,
+        seen bigint NOT NULL,
+        last_seen bigint NOT NULL,
+        example text NOT NULL,
+        PRIMARY KEY (connection_id, name)
+    );
+    "#,
 ];

@@ -246,4 +246,16 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX idx_unique ON idx (tenant_id, kind, attr, value) WHERE attr >= 20000;
     CREATE INDEX idx_extension_seq ON idx (seq) WHERE attr >= 1000;
     "#,
+    // 12: the attributes each connection sent that its tenant's schemas do
+    // not define: per name, how often, when last, one redacted example.
+    r#"
+    CREATE TABLE undefined_attributes (
+        connection_id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        example TEXT NOT NULL,
+        PRIMARY KEY (connection_id, name)
+    );
+    "#,
 ];

@@ -50,6 +50,8 @@ struct State {
     admins: admins::Admins,
     /// Tenants' schema extensions, in the order they were added.
     extensions: Vec<(TenantId, crate::schemas::ExtensionRecord)>,
+    /// Undefined attributes each connection sent.
+    undefined: HashMap<ConnectionId, Vec<crate::schemas::UndefinedSeen>>,
 }
 
 impl State {
@@ -319,6 +321,9 @@ impl Store for MemoryStore {
             .map(|c| c.id)
             .collect();
         s.deprovisions.retain(|(c, _)| !connections.contains(c));
+        for c in &connections {
+            s.undefined.remove(c);
+        }
         s.connections.retain(|c| c.tenant != id);
         s.tokens.retain(|t| t.tenant != id);
         s.journals.forget_tenant(id);
@@ -344,6 +349,7 @@ impl Store for MemoryStore {
             return Ok(false);
         }
         s.tokens.retain(|t| t.connection != id);
+        s.undefined.remove(&id);
         Ok(true)
     }
 

@@ -4,9 +4,10 @@ use super::{lock, MemoryStore, State};
 use crate::error::{StoreError, StoreResult};
 use crate::events::{AuditEntry, Journal};
 use crate::index::code_of;
-use crate::model::{IndexKeys, ResourceKind, TenantId};
-use crate::schemas::{urn_key, ExtensionRecord, SchemaStore};
+use crate::model::{ConnectionId, IndexKeys, ResourceKind, TenantId};
+use crate::schemas::{urn_key, ExtensionRecord, SchemaStore, UndefinedSeen, MAX_UNDEFINED_NAMES};
 use async_trait::async_trait;
+use scim_core::timestamp::Timestamp;
 
 #[async_trait]
 impl SchemaStore for MemoryStore {
@@ -94,6 +95,49 @@ impl SchemaStore for MemoryStore {
             true,
         );
         Ok(true)
+    }
+
+    async fn note_undefined(
+        &self,
+        connection: ConnectionId,
+        seen: &[(String, String)],
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        let mut s = lock(&self.state)?;
+        for (name, example) in seen {
+            let list = s.undefined.entry(connection).or_default();
+            if let Some(u) = list.iter_mut().find(|u| u.name == *name) {
+                u.count += 1;
+                u.last_seen = at;
+                u.example = example.clone();
+            } else if (list.len() as u64) < MAX_UNDEFINED_NAMES {
+                list.push(UndefinedSeen {
+                    name: name.clone(),
+                    count: 1,
+                    last_seen: at,
+                    example: example.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    async fn undefined_attributes(
+        &self,
+        tenant: TenantId,
+        connection: ConnectionId,
+    ) -> StoreResult<Vec<UndefinedSeen>> {
+        let s = lock(&self.state)?;
+        if !s
+            .connections
+            .iter()
+            .any(|c| c.id == connection && c.tenant == tenant)
+        {
+            return Ok(Vec::new());
+        }
+        let mut v = s.undefined.get(&connection).cloned().unwrap_or_default();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(v)
     }
 }
 

@@ -234,3 +234,50 @@ pub async fn schema_extensions(store: Arc<dyn Store>) {
     store.delete_tenant(b.id, true, purge).await.unwrap();
     assert!(store.schema_extensions(b.id).await.unwrap().is_empty());
 }
+
+pub async fn undefined_attributes_are_counted(store: Arc<dyn Store>) {
+    use scim_core::profile::Profile;
+    let a = store.create_tenant("a", t(0)).await.unwrap();
+    let b = store.create_tenant("b", t(0)).await.unwrap();
+    let c = store
+        .create_connection(a.id, "idp", Profile::Auto, t(0))
+        .await
+        .unwrap();
+    let seen = |n: &str, e: &str| (n.to_string(), e.to_string());
+    store
+        .note_undefined(
+            c.id,
+            &[seen("nickname2", "\"N…\""), seen("urn:x:Y", "{}")],
+            t(1),
+        )
+        .await
+        .unwrap();
+    store
+        .note_undefined(c.id, &[seen("nickname2", "\"M…\"")], t(2))
+        .await
+        .unwrap();
+    let got = store.undefined_attributes(a.id, c.id).await.unwrap();
+    let summary: Vec<(String, u64, Timestamp, String)> = got
+        .into_iter()
+        .map(|u| (u.name, u.count, u.last_seen, u.example))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("nickname2".to_string(), 2, t(2), "\"M…\"".to_string()),
+            ("urn:x:Y".to_string(), 1, t(1), "{}".to_string()),
+        ]
+    );
+    // Another tenant cannot read them; deleting the connection takes them.
+    assert!(store
+        .undefined_attributes(b.id, c.id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.delete_connection(a.id, c.id).await.unwrap());
+    assert!(store
+        .undefined_attributes(a.id, c.id)
+        .await
+        .unwrap()
+        .is_empty());
+}

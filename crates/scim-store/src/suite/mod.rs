@@ -118,7 +118,7 @@ macro_rules! storage_suite {
             admin_accounts, admin_sessions,
             admin_disable_and_revoke, stale_plans_change_nothing,
             deletes_remove_the_version_they_read, rewrites_move_only_changed_index_rows,
-            deleting_a_tenant, schema_extensions);
+            deleting_a_tenant, schema_extensions, undefined_attributes_are_counted);
     };
     (@optional $var:literal, $require:literal, $make:expr; $($name:ident),* $(,)?) => {
         $(

@@ -203,3 +203,131 @@ fn extension_attributes_end_to_end() {
     assert_eq!(got.body["schemas"], json!([USER]));
     assert!(!s.get("/Schemas").body.to_string().contains(EXT));
 }
+
+/// Issue 18, item 3: whatever a connection's `undefined` policy, an
+/// attribute the tenant's schemas do not define leaves a trace.
+#[test]
+fn undefined_attributes_are_never_dropped_silently() {
+    let s = Server::start();
+    let other = "urn:example:params:scim:schemas:extension:Other:1.0:User";
+    let body = |name: &str| {
+        json!({"schemas": [USER, other], "userName": name, "nickname2": "Nicky",
+               "name": {"givenName": "A", "middle2": "M"}, other: {"shoeSize": 44}})
+    };
+
+    // keep (a new connection's default): stored, shown to the application
+    // (the CLI, events), never returned over SCIM, counted per connection.
+    let kept = s.post("/Users", &body("keeper"));
+    assert_eq!(kept.status, 201, "{}", kept.body);
+    let id = kept.body["id"].as_str().unwrap().to_string();
+    for r in [kept.body.clone(), s.get(&format!("/Users/{id}")).body] {
+        let text = r.to_string();
+        assert!(
+            !text.contains("Nicky")
+                && !text.contains("urn:scimd:raw")
+                && !text.contains("shoeSize"),
+            "{text}"
+        );
+        assert_eq!(r["name"], json!({"givenName": "A"}));
+        assert_eq!(r["schemas"], json!([USER]));
+    }
+    let shown = s.cli_ok(&["user", "show", "--tenant", "default", &id, "--json"]);
+    let shown: Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(
+        shown["urn:scimd:raw"],
+        json!({"nickname2": "Nicky", "name.middle2": "M", other: {"shoeSize": 44}}),
+        "{shown}"
+    );
+    let events = s.get("/Events").body.to_string();
+    assert!(events.contains("Nicky"), "{events}");
+    // A PATCH leaves them; a PUT replaces them with what it sends.
+    let r = s.patch(
+        &format!("/Users/{id}"),
+        json!([{"op": "replace", "path": "displayName", "value": "Keeper"}]),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(!r.body.to_string().contains("Nicky"));
+    let shown = s.cli_ok(&["user", "show", "--tenant", "default", &id, "--json"]);
+    assert!(shown.contains("Nicky"), "{shown}");
+    let r = s.put(
+        &format!("/Users/{id}"),
+        &json!({"schemas": [USER], "userName": "keeper", "nickname3": "N3"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let shown: Value =
+        serde_json::from_str(&s.cli_ok(&["user", "show", "--tenant", "default", &id, "--json"]))
+            .unwrap();
+    assert_eq!(
+        shown["urn:scimd:raw"],
+        json!({"nickname3": "N3"}),
+        "{shown}"
+    );
+    let audit = s.cli_ok(&["audit", "--tenant", "default", "--json"]);
+    assert!(
+        audit.contains("undefined attributes kept as raw attributes"),
+        "{audit}"
+    );
+    s.post("/Users", &body("keeper2"));
+    let seen = s.cli_ok(&[
+        "connection",
+        "undefined",
+        "--tenant",
+        "default",
+        "default",
+        "--json",
+    ]);
+    let seen: Vec<Value> = seen
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let nick = seen
+        .iter()
+        .find(|u| u["name"] == "nickname2")
+        .expect("nickname2 counted");
+    assert_eq!(nick["count"], 2);
+    assert_eq!(nick["example"], "\"N…\"");
+    assert!(seen.iter().any(|u| u["name"] == other), "{seen:?}");
+
+    // reject: 400 invalidSyntax naming them.
+    s.cli_ok(&[
+        "connection",
+        "create",
+        "--tenant",
+        "default",
+        "strict-one",
+        "--undefined",
+        "reject",
+    ]);
+    let token = s.token_for("default", "strict-one");
+    let r = s.req_as(&token, "POST", "/Users", Some(&body("rejected")));
+    assert_error(&r, 400, Some("invalidSyntax"));
+    let detail = r.body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("nickname2") && detail.contains("name.middle2") && detail.contains(other),
+        "{detail}"
+    );
+
+    // drop: the audit entry names what was dropped.
+    s.cli_ok(&[
+        "connection",
+        "create",
+        "--tenant",
+        "default",
+        "lenient",
+        "--undefined",
+        "drop",
+    ]);
+    let token = s.token_for("default", "lenient");
+    let r = s.req_as(&token, "POST", "/Users", Some(&body("dropped")));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let dropped = r.body["id"].as_str().unwrap().to_string();
+    let shown = s.cli_ok(&["user", "show", "--tenant", "default", &dropped, "--json"]);
+    assert!(!shown.contains("Nicky"), "{shown}");
+    let audit = s.cli_ok(&["audit", "--tenant", "default", "--json", "--user", &dropped]);
+    assert!(
+        audit.contains("undefined attributes dropped: nickname2"),
+        "{audit}"
+    );
+    let listed = s.cli_ok(&["connection", "list", "--tenant", "default", "--json"]);
+    assert!(listed.contains("\"undefined\":\"drop\""), "{listed}");
+}
