@@ -7,7 +7,7 @@ use scim_http::extract::QueryPairs;
 use scim_service::admin_audit::AuditFilter;
 use scim_service::console::{ConnectionForm, SearchParams};
 use scim_service::provlog_read::LogFilter;
-use scim_store::{DeactivatePolicy, DeletePolicy, Ownership, ResourceKind};
+use scim_store::{DeactivatePolicy, DeletePolicy, Ownership, ResourceKind, UndefinedPolicy};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -149,6 +149,9 @@ pub struct ConnectionBody {
     /// How many live tokens it may hold.
     #[serde(default = "default_max_tokens")]
     pub max_tokens: u32,
+    /// `reject`, `drop` or `keep` (a new connection's default: keep).
+    #[serde(default)]
+    pub undefined: Option<UndefinedPolicy>,
 }
 
 impl ConnectionBody {
@@ -160,6 +163,7 @@ impl ConnectionBody {
             delete: self.delete,
             ownership: self.ownership,
             max_tokens: self.max_tokens,
+            undefined: self.undefined,
         }
     }
 }
@@ -182,6 +186,13 @@ pub fn connection_form(f: &crate::session::Form) -> ScimResult<ConnectionForm> {
         deactivate: choice(f.get("deactivate"))?,
         delete: choice(f.get("delete"))?,
         ownership: choice(f.get("ownership"))?,
+        undefined: match f.get("undefined").map(str::trim).filter(|v| !v.is_empty()) {
+            None => None,
+            Some(v) => Some(
+                serde_json::from_value(serde_json::Value::String(v.to_string()))
+                    .map_err(|_| ScimError::InvalidValue(format!("unknown choice {v:?}")))?,
+            ),
+        },
         max_tokens: match f.text("max_tokens").as_str() {
             "" => default_max_tokens(),
             n => n

@@ -57,6 +57,11 @@ impl SortSpec {
         let descending = parse_order(order)?;
         let unknown = || ScimError::InvalidValue(format!("cannot sort by unknown attribute {by}"));
         let r = view.resolve(by).ok_or_else(unknown)?;
+        if crate::redact::is_secret(r.attr) || crate::redact::is_secret(r.leaf()) {
+            return Err(ScimError::InvalidValue(format!(
+                "{by} is never returned, so it cannot be sorted by"
+            )));
+        }
         let leaf = match r.sub {
             Some(s) => Some(s),
             None if r.attr.is_complex() => Some(r.attr.sub("value").ok_or_else(|| {
@@ -75,6 +80,7 @@ impl SortSpec {
                 case_exact,
                 multi_valued: r.attr.multi_valued,
                 external: r.attr.external,
+                index: r.attr.index,
             },
             descending,
         })

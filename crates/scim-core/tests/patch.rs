@@ -303,7 +303,7 @@ fn group_members_are_external() {
         "Group",
         g.clone(),
         json!([{"op": "remove", "path": "members[type eq \"Group\"]"}]),
-        json!({"doc": {"displayName": "Tour Guides"}, "changed": false, "external": [{"removeWhere": "members", "filter": "Cmp { attr: LAttr { ext_urn: None, name: \"type\", sub: None, kind: String, case_exact: false, multi_valued: false, external: false }, op: Eq, value: Str(\"Group\") }"}]}),
+        json!({"doc": {"displayName": "Tour Guides"}, "changed": false, "external": [{"removeWhere": "members", "filter": "Cmp { attr: LAttr { ext_urn: None, name: \"type\", sub: None, kind: String, case_exact: false, multi_valued: false, external: false, index: None }, op: Eq, value: Str(\"Group\") }"}]}),
     );
     // Entra's default dialect: remove with a value array removes exactly those members.
     check(

@@ -17,7 +17,6 @@ use scim_core::filter::{lower, Filter};
 use scim_core::resource::{normalize, ResourceId};
 use scim_core::tolerance::Tolerances;
 use scim_core::{ScimError, ScimResult};
-use scim_store::index::keys;
 use scim_store::{
     Load, NewRecord, PageRequest, Provenance, Query, Record, ResourceKind, StoreError, Trashed,
     Update,
@@ -58,7 +57,8 @@ impl TenantReader<'_> {
         kind: ResourceKind,
         filter: Option<&str>,
     ) -> ScimResult<Vec<Value>> {
-        let view = self.core.view(kind)?;
+        let schemas = self.schemas().await?;
+        let view = schemas.view(kind)?;
         let filter = filter
             .map(|f| Filter::parse(f).and_then(|f| lower(&f, &view)))
             .transpose()?;
@@ -76,10 +76,9 @@ impl TenantReader<'_> {
             };
             let result = store.query(kind, &q).await?;
             out.extend(
-                result
-                    .records
-                    .iter()
-                    .map(|r| with_provenance(resource_json(r, ""), r)),
+                result.records.iter().map(|r| {
+                    with_provenance(schemas.secrets().redact_doc(&resource_json(r, "")), r)
+                }),
             );
             match result.next_cursor {
                 Some(c) => page = PageRequest::Cursor(Some(c)),
@@ -137,7 +136,8 @@ impl TenantAdmin<'_> {
         via: &str,
     ) -> ScimResult<Imported> {
         let core = self.core;
-        let view = core.view(ResourceKind::User)?;
+        let schemas = self.schemas().await?;
+        let view = schemas.view(ResourceKind::User)?;
         let mut doc: Map<String, Value> = normalize(body, &view, &Tolerances::lenient())?;
         doc.shift_remove("password");
         scim_core::resource::apply_defaults(&view.core.id, None, &mut doc, false);
@@ -148,7 +148,7 @@ impl TenantAdmin<'_> {
         let id = core.ids.new_id();
         let now = core.clock.now();
         let journal = change(
-            &self.actor.origin(via),
+            &self.actor.origin(via).with_schemas(&schemas),
             Change {
                 at: now,
                 status: 201,
@@ -166,7 +166,7 @@ impl TenantAdmin<'_> {
             id: id.clone(),
             created: now,
             provenance: Provenance::local(provider),
-            keys: keys(ResourceKind::User, &doc, core.config.unique_group_names),
+            keys: schemas.keys(ResourceKind::User, &doc, core.config.unique_group_names),
             doc,
             members: Vec::new(),
             journal,
@@ -215,13 +215,14 @@ impl TenantAdmin<'_> {
         let actor = self.actor.clone();
         let now = self.core.clock.now();
         let unique_groups = self.core.config.unique_group_names;
+        let schemas = self.schemas().await?;
         self.local_update(
             ResourceKind::User,
             id,
             move |current| {
                 let mut doc = current.doc.clone();
                 doc.insert("active".into(), Value::Bool(active));
-                let k = keys(ResourceKind::User, &doc, unique_groups);
+                let k = schemas.keys(ResourceKind::User, &doc, unique_groups);
                 let mut p = current.provenance.clone();
                 p.modified_by = None;
                 let action = if active {
@@ -230,7 +231,7 @@ impl TenantAdmin<'_> {
                     "disable-local"
                 };
                 let journal = change(
-                    &actor.origin(action),
+                    &actor.origin(action).with_schemas(&schemas),
                     Change {
                         at: now,
                         status: 200,
@@ -296,7 +297,10 @@ impl TenantAdmin<'_> {
             return Err(managed_error(kind, &current));
         }
         let journal = change(
-            &self.actor.origin("delete"),
+            &self
+                .actor
+                .origin("delete")
+                .with_schemas(self.schemas().await?.as_ref()),
             Change {
                 at: self.core.clock.now(),
                 status: 204,
@@ -326,14 +330,15 @@ impl TenantAdmin<'_> {
             .into_iter()
             .find(|x| x.id == rid)
             .ok_or_else(|| not_in_trash(kind, id))?;
-        let k = keys(
+        let schemas = self.schemas().await?;
+        let k = schemas.keys(
             kind,
             &trashed.doc,
             self.core.unique_groups(&self.tenant.settings),
         );
         let now = self.core.clock.now();
         let journal = change(
-            &self.actor.origin("restore"),
+            &self.actor.origin("restore").with_schemas(&schemas),
             Change {
                 at: now,
                 status: 200,

@@ -11,6 +11,7 @@
 //! is scoped to.
 
 use crate::ids::random_bytes;
+use crate::tenant_schemas::TenantSchemas;
 use crate::Service;
 use scim_core::profile::Profile;
 use scim_core::timestamp::Timestamp;
@@ -29,6 +30,7 @@ pub const TOKEN_PREFIX: &str = "scimd_";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     tenant: TenantId,
+    schemas: Arc<TenantSchemas>,
     settings: TenantSettings,
     connection: Connection,
     token: i64,
@@ -39,6 +41,11 @@ impl Principal {
     /// The tenant every access of this principal is confined to.
     pub fn tenant(&self) -> TenantId {
         self.tenant
+    }
+
+    /// The tenant's schemas (built-in and its extensions), as of this request.
+    pub fn schemas(&self) -> &Arc<TenantSchemas> {
+        &self.schemas
     }
 
     /// The tenant's settings, as loaded for this request.
@@ -261,10 +268,7 @@ impl Service {
         &self,
         hash: &[u8],
     ) -> Result<(Principal, Option<Timestamp>), (ScimError, Option<(TenantId, ConnectionId)>)> {
-        let found = self
-            .credential(hash)
-            .await
-            .map_err(|e| (e, None))?;
+        let found = self.credential(hash).await.map_err(|e| (e, None))?;
         let Credential {
             token: record,
             connection,
@@ -291,11 +295,17 @@ impl Service {
                 known,
             ));
         }
+        let schemas = self
+            .core
+            .schemas_of(record.tenant, tenant.schema_version)
+            .await
+            .map_err(|e| (e, known))?;
         let settings = tenant.settings;
         let profile = connection.profile;
         Ok((
             Principal {
                 tenant: record.tenant,
+                schemas,
                 settings,
                 connection,
                 token: record.id,

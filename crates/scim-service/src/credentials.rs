@@ -102,6 +102,7 @@ mod tests {
                 name: "t".into(),
                 created: t,
                 settings: Default::default(),
+                schema_version: 0,
             },
         })
     }

@@ -126,8 +126,9 @@ impl Scim<'_> {
     pub fn resource_types(&self) -> Value {
         let ctx = self.ctx;
         let items: Vec<Value> = self
-            .core
-            .registry
+            .who
+            .schemas()
+            .registry()
             .resource_types()
             .iter()
             .map(|rt| self.resource_type_json(rt, ctx))
@@ -139,8 +140,9 @@ impl Scim<'_> {
     /// `GET /ResourceTypes/{id}`.
     pub fn resource_type(&self, id: &str) -> ScimResult<Value> {
         let ctx = self.ctx;
-        self.core
-            .registry
+        self.who
+            .schemas()
+            .registry()
             .resource_types()
             .iter()
             .find(|rt| rt.id.eq_ignore_ascii_case(id))
@@ -152,8 +154,9 @@ impl Scim<'_> {
     pub fn schemas(&self) -> ScimResult<Value> {
         let ctx = self.ctx;
         let items = self
-            .core
-            .registry
+            .who
+            .schemas()
+            .registry()
             .schemas()
             .iter()
             .map(|s| self.schema_json(s, ctx))
@@ -171,8 +174,9 @@ impl Scim<'_> {
     /// `GET /Schemas/{id}`.
     pub fn schema(&self, id: &str) -> ScimResult<Value> {
         let s = self
-            .core
-            .registry
+            .who
+            .schemas()
+            .registry()
             .schema(id)
             .ok_or_else(|| ScimError::NotFound(format!("no schema {id:?}")))?;
         self.schema_json(s, self.ctx)

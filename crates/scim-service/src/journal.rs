@@ -22,17 +22,19 @@ use scim_core::redact::{Scope, Secrets};
 use scim_core::timestamp::Timestamp;
 use scim_store::{AuditEntry, ChangeEvent, Journal, ResourceKind};
 use serde_json::{json, Map, Value};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 pub use scim_core::redact::REDACTED;
 
 /// The secrets of the schemas scimd serves ([`crate::registry`]); were
 /// the registry ever unavailable, everything a client sent is redacted.
-pub fn secrets() -> &'static Secrets {
-    static SECRETS: OnceLock<Secrets> = OnceLock::new();
-    SECRETS.get_or_init(|| match crate::registry() {
-        Ok(r) => Secrets::of(&r),
-        Err(_) => Secrets::everything(),
+pub fn secrets() -> &'static Arc<Secrets> {
+    static SECRETS: OnceLock<Arc<Secrets>> = OnceLock::new();
+    SECRETS.get_or_init(|| {
+        Arc::new(match crate::registry() {
+            Ok(r) => Secrets::of(&r),
+            Err(_) => Secrets::everything(),
+        })
     })
 }
 
@@ -103,10 +105,20 @@ fn diff_into(
     }
 }
 
-/// What changed between two documents: `[{"op", "path", "old", "new"}]`.
+/// What changed between two documents: `[{"op", "path", "old", "new"}]`,
+/// secrets redacted by the built-in schemas.
 pub fn diff(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<Value> {
+    diff_by(secrets(), old, new)
+}
+
+/// [`diff`] with secrets redacted by `secrets` (a tenant's schemas).
+pub fn diff_by(
+    secrets: &Secrets,
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+) -> Vec<Value> {
     let mut out = Vec::new();
-    diff_into("", old, new, secrets().top(), &mut out);
+    diff_into("", old, new, secrets.top(), &mut out);
     out
 }
 
@@ -130,11 +142,11 @@ pub const SENT_CAP: usize = 16 * 1024;
 /// (and `true`: truncated). Redaction comes first, so a cut never keeps a
 /// secret.
 pub fn sent(body: &Value) -> (Value, bool) {
-    sent_and_removed(body).0
+    sent_and_removed(secrets(), body).0
 }
 
-fn sent_and_removed(body: &Value) -> ((Value, bool), Removed) {
-    let (redacted, removed) = secrets().redact_body(body);
+fn sent_and_removed(secrets: &Secrets, body: &Value) -> ((Value, bool), Removed) {
+    let (redacted, removed) = secrets.redact_body(body);
     let removed = Removed(removed);
     let text = redacted.to_string();
     if text.len() <= SENT_CAP {
@@ -161,6 +173,9 @@ pub struct Origin {
     pub admin: Option<String>,
     /// The values redacted from `sent`, kept out of a refusal's detail.
     pub removed: Removed,
+    /// What is secret: the tenant's schemas' (the built-in ones' for an
+    /// origin of no tenant).
+    pub secrets: Arc<Secrets>,
 }
 
 /// Who makes a local change: the command line (the default), or a
@@ -198,12 +213,19 @@ impl Origin {
             sent: None,
             admin: None,
             removed: Removed::default(),
+            secrets: who.schemas().secrets().clone(),
         }
+    }
+
+    /// This origin, redacting by a tenant's schemas.
+    pub fn with_schemas(mut self, schemas: &crate::tenant_schemas::TenantSchemas) -> Origin {
+        self.secrets = schemas.secrets().clone();
+        self
     }
 
     /// This origin, keeping what the client sent (secrets redacted).
     pub fn with_sent(mut self, body: &Value) -> Origin {
-        let (sent, removed) = sent_and_removed(body);
+        let (sent, removed) = sent_and_removed(&self.secrets, body);
         self.sent = Some(sent);
         self.removed = removed;
         self
@@ -220,6 +242,7 @@ impl Origin {
             sent: None,
             admin: None,
             removed: Removed::default(),
+            secrets: secrets().clone(),
         }
     }
 
@@ -265,7 +288,7 @@ impl Origin {
             at: at.unix_millis(),
             request_id: self.request_id.clone(),
             data: doc.map(|d| {
-                let mut d = secrets().redact_doc(&Value::Object(d.clone()));
+                let mut d = self.secrets.redact_doc(&Value::Object(d.clone()));
                 if let Some(m) = d.as_object_mut() {
                     m.insert("id".into(), json!(id));
                 }
@@ -363,7 +386,11 @@ pub fn change(origin: &Origin, c: Change<'_>) -> Journal {
         extra: extra_attributes,
     } = c;
     let empty = Map::new();
-    let d = diff(old.unwrap_or(&empty), new.unwrap_or(&empty));
+    let d = diff_by(
+        &origin.secrets,
+        old.unwrap_or(&empty),
+        new.unwrap_or(&empty),
+    );
     let mut attributes = touched(&d);
     for a in extra_attributes {
         if !attributes.iter().any(|x| x == a) {

@@ -33,6 +33,7 @@
 pub mod admin;
 pub mod admin_audit;
 pub mod admin_connections;
+pub mod admin_schemas;
 pub mod admin_users;
 pub mod admin_webhooks;
 pub mod auth;
@@ -62,7 +63,9 @@ pub mod set;
 mod state;
 pub mod system;
 pub mod tenant;
+pub mod tenant_schemas;
 pub mod token_use;
+pub mod undefined;
 pub mod webhook_keys;
 pub mod webhook_target;
 

@@ -51,7 +51,12 @@ pub fn projected(
     projection: &Projection,
     view: &ResourceSchema<'_>,
 ) -> Value {
-    let out = projection.apply(&resource_json(r, base), view);
+    let mut full = resource_json(r, base);
+    if let Some(m) = full.as_object_mut() {
+        // Raw attributes are the application's, never the SCIM client's.
+        m.shift_remove(crate::resource::RAW_ATTRIBUTES);
+    }
+    let out = projection.apply(&full, view);
     if wants_provenance(projection) {
         with_provenance(out, r)
     } else {

@@ -11,13 +11,14 @@ use crate::compute::Compute;
 use crate::config::ServiceConfig;
 use crate::console::limit::LoginLimiter;
 use crate::ids::IdGenerator;
+use crate::tenant_schemas::{SchemaCache, TenantSchemas};
 use crate::{auth_limit, internal, provenance, provlog, ratelimit, token_use};
 use scim_core::project::Projection;
 use scim_core::schema::{ResourceSchema, SchemaRegistry, GROUP_SCHEMA};
 use scim_core::tolerance::Tolerances;
 use scim_core::{ScimError, ScimResult};
-use scim_store::{Load, NewMember, ResourceKind, Store, Tenant, TenantSettings};
-use serde_json::{Map, Value};
+use scim_store::{Load, ResourceKind, Store, Tenant, TenantId, TenantSettings, UndefinedPolicy};
+use serde_json::Value;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
@@ -39,6 +40,8 @@ pub fn registry() -> ScimResult<SchemaRegistry> {
 pub(crate) struct Core {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) registry: Arc<SchemaRegistry>,
+    /// Each tenant's schemas, built from `registry` and its extensions.
+    pub(crate) schemas: SchemaCache,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) ids: Arc<dyn IdGenerator>,
     pub(crate) config: ServiceConfig,
@@ -67,9 +70,11 @@ impl Core {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> ScimResult<Arc<Core>> {
+        let registry = registry()?;
         Ok(Arc::new(Core {
             store,
-            registry: Arc::new(registry()?),
+            schemas: SchemaCache::new(&registry),
+            registry: Arc::new(registry),
             clock,
             ids,
             limiter: ratelimit::Limiter::new(config.rate_limits),
@@ -84,8 +89,20 @@ impl Core {
         }))
     }
 
-    /// The schema view of a resource type.
-    pub(crate) fn view(&self, kind: ResourceKind) -> ScimResult<ResourceSchema<'_>> {
+    /// The schemas of a tenant at the schema version its row carries.
+    pub(crate) async fn schemas_of(
+        &self,
+        tenant: TenantId,
+        version: i64,
+    ) -> ScimResult<Arc<TenantSchemas>> {
+        self.schemas
+            .of(self.store.as_ref(), &self.registry, tenant, version)
+            .await
+    }
+
+    /// The built-in schema view of a resource type (what no tenant's
+    /// extension changes: which core attributes a projection wants).
+    fn view(&self, kind: ResourceKind) -> ScimResult<ResourceSchema<'_>> {
         self.registry
             .view(kind.name())
             .ok_or_else(|| internal("resource type missing from the registry"))
@@ -109,12 +126,14 @@ impl Core {
     /// A validated document and, for groups, the member ids it lists.
     pub(crate) fn prepare(
         &self,
+        schemas: &TenantSchemas,
         kind: ResourceKind,
         body: &Value,
         tol: &Tolerances,
         probe: &crate::resource::MemberProbe,
-    ) -> ScimResult<(Map<String, Value>, Vec<NewMember>)> {
-        crate::resource::prepared(&self.registry, kind, body, tol, probe)
+        policy: UndefinedPolicy,
+    ) -> ScimResult<crate::resource::Prepared> {
+        crate::resource::prepared(schemas, kind, body, tol, probe, policy)
     }
 
     /// Whether group names are unique in a tenant with these settings.

@@ -21,8 +21,11 @@
 
 use crate::journal::LocalActor;
 use crate::state::Core;
+use crate::tenant_schemas::TenantSchemas;
+use scim_core::ScimResult;
 use scim_store::{Tenant, TenantSettings};
 use std::ops::Deref;
+use std::sync::Arc;
 
 /// Read access to one tenant's administration.
 #[derive(Clone)]
@@ -55,6 +58,14 @@ impl<'a> TenantReader<'a> {
     /// The tenant's settings.
     pub fn settings(&self) -> &TenantSettings {
         &self.tenant.settings
+    }
+
+    /// The tenant's schemas (built-in and its extensions), as of the
+    /// tenant as loaded.
+    pub async fn schemas(&self) -> ScimResult<Arc<TenantSchemas>> {
+        self.core
+            .schemas_of(self.tenant.id, self.tenant.schema_version)
+            .await
     }
 }
 

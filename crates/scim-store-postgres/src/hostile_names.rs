@@ -42,6 +42,7 @@ fn attr(name: &str, ext: Option<&str>, multi: bool, sub: Option<&str>) -> LAttr 
         case_exact: true,
         multi_valued: multi,
         external: false,
+        index: None,
     }
 }
 

@@ -165,6 +165,64 @@ async fn idp_lookups_use_indexes() {
     }
 }
 
+/// An indexed extension attribute of a tenant (`"indexed": true`, or
+/// unique) is an `idx` lookup too, over 2000 users after `ANALYZE`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extension_lookups_use_indexes() {
+    use scim_store::index::{keys_with, ExtIndex, ExtIndexed};
+    let Some(admin) = admin() else { return };
+    let store = Postgres::open_fresh(&admin).await.unwrap();
+    let tenant = store
+        .create_tenant("t", Timestamp::from_unix_millis(0).unwrap())
+        .await
+        .unwrap()
+        .id;
+    let ext = "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User";
+    let spec = ExtIndex(Arc::new(vec![ExtIndexed {
+        urn: ext.into(),
+        name: "costCenter".into(),
+        code: 20000,
+        case_exact: false,
+    }]));
+    let r = store.resources(tenant);
+    for i in 0..2000 {
+        let mut rec = record(
+            ResourceKind::User,
+            format!("u-{i}"),
+            json!({"schemas": [USER_SCHEMA, ext], "userName": format!("user{i}"), ext: {"costCenter": format!("cc-{i}")}}),
+            vec![],
+        );
+        rec.keys = keys_with(ResourceKind::User, &rec.doc, true, &spec);
+        r.insert(rec).await.unwrap();
+    }
+    store.analyze().await.unwrap();
+    let mut reg = scim_core::schema::SchemaRegistry::builtin().unwrap();
+    let mut schema = scim_core::schema::Schema::from_json(
+        &json!({"id": ext, "attributes": [{"name": "costCenter", "uniqueness": "server"}]}),
+    )
+    .unwrap();
+    schema.attributes[0].index = Some(20000);
+    reg.add_extension_schema(schema, "User", false).unwrap();
+    let f = format!("{ext}:costCenter eq \"CC-17\"");
+    let lowered = scim_store_sql::explain::lowered_in(&reg, ResourceKind::User, &f).unwrap();
+    let plan = store
+        .explain(tenant, ResourceKind::User, lowered.clone())
+        .await
+        .unwrap();
+    println!("{f}:\n{plan}\n");
+    assert!(!plan.contains("Seq Scan"), "{f} scans:\n{plan}");
+    assert!(plan.contains("idx"), "{f} is not idx-led:\n{plan}");
+    let q = scim_store::Query {
+        filter: Some(lowered),
+        sort: None,
+        page: scim_store::PageRequest::Offset(0),
+        limit: 10,
+        load: scim_store::Load::NONE,
+        max_bytes: None,
+    };
+    assert_eq!(r.query(ResourceKind::User, &q).await.unwrap().total, 1);
+}
+
 /// `User.groups`: the walk up the memberships starts from the
 /// `members_member` index and reads each group by key, never a scan of
 /// `members` or `resources`.

@@ -10,7 +10,7 @@ use scim_core::timestamp::Timestamp;
 use scim_store::policy::from_text;
 use scim_store::*;
 
-const TENANT: &str = "id, name, created, settings";
+const TENANT: &str = "id, name, created, settings, schema_version";
 const CONNECTION: &str = "id, tenant_id, name, profile, created, policy";
 const TOKEN: &str =
     "id, tenant_id, connection_id, name, prefix, hash, created, expires, revoked, last_used";
@@ -20,7 +20,7 @@ const TOKEN: &str =
 const CREDENTIAL: &str = "SELECT k.id, k.tenant_id, k.connection_id, k.name, k.prefix, k.hash, \
      k.created, k.expires, k.revoked, k.last_used, \
      c.id, c.tenant_id, c.name, c.profile, c.created, c.policy, \
-     n.id, n.name, n.created, n.settings \
+     n.id, n.name, n.created, n.settings, n.schema_version \
      FROM tokens k JOIN connections c ON c.id = k.connection_id \
      JOIN tenants n ON n.id = k.tenant_id WHERE k.hash = $1";
 
@@ -31,6 +31,7 @@ fn tenant_at(r: &dyn Row, o: usize) -> Result<Tenant, Fail> {
         name: r.string(o + 1)?,
         created: ts(r.int(o + 2)?)?,
         settings: from_text(r.str(o + 3)?)?,
+        schema_version: r.int(o + 4)?,
     })
 }
 
@@ -111,13 +112,17 @@ pub async fn create_connection(
     profile: Profile,
     now: Timestamp,
 ) -> Result<Connection, Fail> {
-    let sql = format!("INSERT INTO connections (tenant_id, name, profile, created) VALUES ($1, $2, $3, $4) RETURNING {CONNECTION}");
+    // A new connection's policies as stored (a row without them reads as
+    // the policies of a connection made before later settings existed).
+    let policy = scim_store::policy::to_text(&ConnectionPolicy::default())?;
+    let sql = format!("INSERT INTO connections (tenant_id, name, profile, created, policy) VALUES ($1, $2, $3, $4, $5) RETURNING {CONNECTION}");
     let s = stmt!(
         sql,
         tenant.db_key(),
         name,
         profile.name(),
-        now.unix_millis()
+        now.unix_millis(),
+        policy.as_str()
     );
     x.one(&s, |r| connection_at(r, 0))
         .await
@@ -163,6 +168,8 @@ pub async fn delete_connection(
     let (t, c) = (tenant.db_key(), id.db_key());
     let tokens = "DELETE FROM tokens WHERE connection_id IN (SELECT id FROM connections WHERE tenant_id = $1 AND id = $2)";
     x.execute(&stmt!(tokens, t, c)).await?;
+    let seen = "DELETE FROM undefined_attributes WHERE connection_id IN (SELECT id FROM connections WHERE tenant_id = $1 AND id = $2)";
+    x.execute(&stmt!(seen, t, c)).await?;
     let sql = "DELETE FROM connections WHERE tenant_id = $1 AND id = $2";
     Ok(x.execute(&stmt!(sql, t, c)).await? > 0)
 }

@@ -24,6 +24,21 @@ pub fn lowered(kind: ResourceKind, filter: &str) -> StoreResult<Lowered> {
     lower(&parsed, &view).map_err(|e| bad(e.to_string()))
 }
 
+/// A filter's text lowered for a kind of `registry` (a tenant's schemas,
+/// with the index codes of its extension attributes set).
+pub fn lowered_in(
+    registry: &SchemaRegistry,
+    kind: ResourceKind,
+    filter: &str,
+) -> StoreResult<Lowered> {
+    let bad = |e: String| StoreError::Backend(format!("{filter}: {e}"));
+    let view = registry
+        .view(kind.name())
+        .ok_or_else(|| bad("no such resource type".into()))?;
+    let parsed = Filter::parse(filter).map_err(|e| bad(e.to_string()))?;
+    lower(&parsed, &view).map_err(|e| bad(e.to_string()))
+}
+
 /// The plan of `sql`, one line per node.
 async fn plan(x: &mut dyn Exec, sql: &str, params: Vec<Param<'_>>) -> Result<String, Fail> {
     let (explain, col) = x.dialect().explain();

@@ -16,7 +16,7 @@
 use crate::dialect::{lit, sym, top_path, Dialect, Sql};
 use crate::exec::Param;
 use scim_core::filter::{CompareOp, LAttr, LValue, Lowered};
-use scim_store::index::{attr_position, index_value, indexed, is_indexed, value_eq};
+use scim_store::index::{attr_position, index_value, lookup_code, value_eq};
 use scim_store::ResourceKind;
 
 /// Where a filter's attributes live.
@@ -159,8 +159,8 @@ fn compare_attr(
             _ => {}
         }
     }
-    if let (true, CompareOp::Eq, LValue::Str(s)) = (is_indexed(kind, attr), op, value) {
-        return index_lookup(kind, tenant, &attr.dotted(), s, sql);
+    if let (Some(code), CompareOp::Eq, LValue::Str(s)) = (lookup_code(kind, attr), op, value) {
+        return index_lookup(kind, tenant, code, s, sql);
     }
     d.doc_compare(attr, op, value, sql)
 }
@@ -204,12 +204,15 @@ fn compare_millis(col: &str, op: CompareOp, value: &LValue, sql: &mut Sql) {
     }
 }
 
-fn index_lookup(kind: ResourceKind, tenant: i64, dotted: &str, value: &str, sql: &mut Sql) {
-    let (code, exact) = indexed(kind)
-        .iter()
-        .enumerate()
-        .find(|(_, (p, _))| *p == dotted)
-        .map_or((-1, true), |(i, (_, exact))| (i as i64, *exact));
+/// `r.seq IN` the index rows of attribute `code` (with its case
+/// exactness) holding `value`.
+fn index_lookup(
+    kind: ResourceKind,
+    tenant: i64,
+    (code, exact): (i64, bool),
+    value: &str,
+    sql: &mut Sql,
+) {
     sql.push("r.seq IN (SELECT i.seq FROM idx i WHERE i.tenant_id = ");
     sql.param(Param::Int(tenant));
     sql.push(&format!(
@@ -245,9 +248,16 @@ fn any(d: &dyn Dialect, attr: &LAttr, filter: &Lowered, ctx: Ctx<'_>, sql: &mut 
     sql.push("(");
     if let Some(v) = value_eq(filter) {
         let dotted = format!("{}.value", attr.name);
-        if attr.ext_urn.is_none() && attr_code(kind, &dotted).is_some() {
+        let code = attr_code(kind, &dotted)
+            .zip(
+                scim_store::index::indexed(kind)
+                    .iter()
+                    .find(|(p, _)| *p == dotted),
+            )
+            .map(|(c, (_, exact))| (c, *exact));
+        if let (None, Some(code)) = (&attr.ext_urn, code) {
             // Narrow by the index first; the JSON check then runs on few rows.
-            index_lookup(kind, tenant, &dotted, v, sql);
+            index_lookup(kind, tenant, code, v, sql);
             sql.push(" AND ");
         }
     }

@@ -6,8 +6,8 @@
 //! B-tree takes them as appends), many per statement.
 
 use crate::exec::{Exec, Fail, Param, Stmt};
-use crate::filter::attr_code;
 use crate::stmt;
+use scim_store::index::code_of;
 use scim_store::{IndexDelta, ResourceKind};
 
 /// Index rows one statement inserts at most (without array parameters).
@@ -16,7 +16,7 @@ const INSERT_CHUNK: usize = 64;
 /// The `(attribute code, value)` of index rows, skipping unknown paths.
 fn coded(kind: ResourceKind, rows: &[(String, String)]) -> Vec<(i64, &str)> {
     rows.iter()
-        .filter_map(|(path, value)| Some((attr_code(kind, path)?, value.as_str())))
+        .filter_map(|(path, value)| Some((code_of(kind, path)?, value.as_str())))
         .collect()
 }
 
@@ -31,7 +31,7 @@ fn insert_rows(kind: ResourceKind, n: usize) -> String {
         let k = kind.code();
         sql.push_str(&format!("($1, {k}, ${}, ${}, $2)", 3 + 2 * i, 4 + 2 * i));
     }
-    sql.push_str(" ON CONFLICT DO NOTHING");
+    sql.push_str(" ON CONFLICT (tenant_id, kind, attr, value, seq) DO NOTHING");
     sql
 }
 
@@ -46,7 +46,15 @@ fn arrays<'a>(tenant: i64, seq: i64, rows: &[(i64, &'a str)]) -> Vec<Param<'a>> 
     ]
 }
 
-/// Deletes and inserts the index rows of a resource.
+/// A unique index row refused (an extension attribute with uniqueness
+/// `server`, codes from `scim_store::index::UNIQUE_BASE`).
+fn taken(e: Fail) -> Fail {
+    e.unique(|| "an attribute with uniqueness \"server\" has this value in another resource".into())
+}
+
+/// Deletes and inserts the index rows of a resource. A value of a unique
+/// extension attribute that another resource holds is
+/// `StoreError::Uniqueness`.
 pub async fn write_delta(
     x: &mut dyn Exec,
     tenant: i64,
@@ -68,10 +76,11 @@ pub async fn write_delta(
         }
         if !added.is_empty() {
             let sql = format!(
-                "INSERT INTO idx (tenant_id, kind, attr, value, seq) SELECT $1, {k}, a, v, $2 FROM unnest($3::smallint[], $4::text[]) AS t(a, v) ON CONFLICT DO NOTHING"
+                "INSERT INTO idx (tenant_id, kind, attr, value, seq) SELECT $1, {k}, a, v, $2 FROM unnest($3::smallint[], $4::text[]) AS t(a, v) ON CONFLICT (tenant_id, kind, attr, value, seq) DO NOTHING"
             );
             x.execute(&Stmt::new(sql, arrays(tenant, seq, &added)))
-                .await?;
+                .await
+                .map_err(taken)?;
         }
         return Ok(());
     }
@@ -92,7 +101,8 @@ pub async fn write_delta(
             params.push(Param::from(*value));
         }
         x.execute(&Stmt::new(insert_rows(kind, chunk.len()), params))
-            .await?;
+            .await
+            .map_err(taken)?;
     }
     Ok(())
 }

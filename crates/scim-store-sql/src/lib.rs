@@ -43,6 +43,7 @@ pub mod query;
 mod resources;
 pub mod rows;
 pub mod schema;
+mod schema_store;
 pub mod sort;
 mod store;
 pub mod tenants;

@@ -45,7 +45,7 @@ impl<B: Backend> SqlStore<B> {
     /// `result` of a write that may have changed a credential (a token,
     /// or the connection or tenant it names): when it committed, the
     /// backend's credential epoch moves ([`Backend::credentials_changed`]).
-    fn changed<T>(&self, result: StoreResult<T>) -> StoreResult<T> {
+    pub(crate) fn changed<T>(&self, result: StoreResult<T>) -> StoreResult<T> {
         if result.is_ok() {
             self.b.credentials_changed();
         }

@@ -17,6 +17,7 @@ const DELETES: &[&str] = &[
     "DELETE FROM trash WHERE tenant_id = $1",
     "DELETE FROM deprovisions WHERE connection_id IN (SELECT id FROM connections WHERE tenant_id = $1)",
     "DELETE FROM tokens WHERE tenant_id = $1",
+    "DELETE FROM undefined_attributes WHERE connection_id IN (SELECT id FROM connections WHERE tenant_id = $1)",
     "DELETE FROM connections WHERE tenant_id = $1",
     "DELETE FROM dead_letters WHERE tenant_id = $1",
     "DELETE FROM webhooks WHERE tenant_id = $1",
@@ -25,6 +26,7 @@ const DELETES: &[&str] = &[
     "DELETE FROM provlog WHERE tenant_id = $1",
     "DELETE FROM admin_sessions WHERE admin_id IN (SELECT id FROM admins WHERE tenant_id = $1)",
     "DELETE FROM admins WHERE tenant_id = $1",
+    "DELETE FROM schema_extensions WHERE tenant_id = $1",
     "DELETE FROM tenants WHERE id = $1",
 ];
 

@@ -287,7 +287,10 @@ pub async fn remove(
         added: Vec::new(),
     };
     idx::write_delta(x, tenant, kind, seq, &old).await?;
+    // Extension attributes' rows: neither `known` nor the document tells
+    // which the tenant indexes.
     for sql in [
+        "DELETE FROM idx WHERE seq = $1 AND attr >= 1000",
         "DELETE FROM members WHERE group_seq = $1",
         "DELETE FROM members WHERE member_seq = $1",
         "DELETE FROM resources WHERE seq = $1",

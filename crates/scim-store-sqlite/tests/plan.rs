@@ -58,6 +58,46 @@ async fn idp_lookups_use_indexes() {
     }
 }
 
+/// An indexed extension attribute of a tenant (`"indexed": true`, or
+/// unique) is an `idx` lookup too.
+#[tokio::test]
+async fn extension_lookups_use_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Sqlite::open(dir.path().join("plan.db")).unwrap();
+    let tenant = store
+        .create_tenant("t", Timestamp::from_unix_millis(0).unwrap())
+        .await
+        .unwrap()
+        .id;
+    let ext = "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User";
+    let mut reg = scim_core::schema::SchemaRegistry::builtin().unwrap();
+    let mut schema = scim_core::schema::Schema::from_json(&serde_json::json!({"id": ext,
+        "attributes": [{"name": "costCenter", "uniqueness": "server"}, {"name": "badge", "indexed": true}]}))
+    .unwrap();
+    schema.attributes[0].index = Some(20000);
+    schema.attributes[1].index = Some(1000);
+    reg.add_extension_schema(schema, "User", false).unwrap();
+    for f in [
+        format!("{ext}:costCenter eq \"42\""),
+        format!("{ext}:badge eq \"B-1\" and active eq true"),
+    ] {
+        let lowered = scim_store_sql::explain::lowered_in(&reg, ResourceKind::User, &f).unwrap();
+        let plan = store
+            .explain(tenant, ResourceKind::User, lowered)
+            .await
+            .unwrap();
+        println!("{f}:\n{plan}\n");
+        assert!(
+            !plan.lines().any(|l| l.starts_with("SCAN r")),
+            "{f} scans:\n{plan}"
+        );
+        assert!(
+            plan.contains("SEARCH i USING PRIMARY KEY"),
+            "{f} is not idx-led:\n{plan}"
+        );
+    }
+}
+
 /// `User.groups`: the parents of a resource by the `members_member` index,
 /// level by level, then each group by rowid; never a walk of `members` or
 /// `resources`.

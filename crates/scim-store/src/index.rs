@@ -5,10 +5,79 @@
 //! never scan. A backend answers `eq` on an indexed path from its index and
 //! everything else from the document. Values of case-insensitive attributes
 //! are folded with [`fold`], the same function the in-memory evaluator uses.
+//!
+//! A tenant's extension attributes marked indexed (or unique) have rows
+//! too, with codes from [`EXT_BASE`] given when the extension is defined
+//! ([`crate::schemas`]); their paths in [`IndexKeys::entries`] are `#code`
+//! ([`ext_path`]). Codes from [`UNIQUE_BASE`] are unique within a tenant
+//! and kind: the databases refuse a second resource with the same value.
 
 use crate::model::{IndexKeys, ResourceKind};
 use scim_core::filter::{fold, CompareOp, LAttr, LValue, Lowered};
 use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// The first index code of extension attributes.
+pub const EXT_BASE: i64 = 1000;
+/// The first index code of extension attributes whose values are unique.
+pub const UNIQUE_BASE: i64 = 20000;
+/// The last index code (PostgreSQL keeps codes as `smallint`).
+pub const CODE_MAX: i64 = 32767;
+
+/// An indexed extension attribute of a tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtIndexed {
+    /// The extension's URN, as the canonical document keys it.
+    pub urn: String,
+    /// The attribute's canonical name.
+    pub name: String,
+    pub code: i64,
+    pub case_exact: bool,
+}
+
+/// The indexed extension attributes of one tenant and kind.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExtIndex(pub Arc<Vec<ExtIndexed>>);
+
+impl ExtIndex {
+    /// Whether the tenant indexes no extension attribute of the kind.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The path of an extension attribute's rows in [`IndexKeys::entries`].
+pub fn ext_path(code: i64) -> String {
+    format!("#{code}")
+}
+
+/// The index code of a path of [`IndexKeys::entries`]: an extension's
+/// `#code`, or a built-in attribute's position.
+pub fn code_of(kind: ResourceKind, path: &str) -> Option<i64> {
+    match path.strip_prefix('#') {
+        Some(code) => code
+            .parse()
+            .ok()
+            .filter(|c| (EXT_BASE..=CODE_MAX).contains(c)),
+        None => attr_position(kind, path).and_then(|i| i64::try_from(i).ok()),
+    }
+}
+
+/// The index code and case exactness of a lowered attribute with rows in
+/// the index, if it has.
+pub fn lookup_code(kind: ResourceKind, attr: &LAttr) -> Option<(i64, bool)> {
+    if let Some(code) = attr.index {
+        return attr.sub.is_none().then_some((code, attr.case_exact));
+    }
+    if attr.ext_urn.is_some() {
+        return None;
+    }
+    let dotted = attr.dotted();
+    indexed(kind)
+        .iter()
+        .position(|(p, _)| *p == dotted)
+        .and_then(|i| Some((i64::try_from(i).ok()?, indexed(kind)[i].1)))
+}
 
 /// `(dotted path, caseExact)` of the indexed attributes of a kind.
 pub fn indexed(kind: ResourceKind) -> &'static [(&'static str, bool)] {
@@ -25,10 +94,7 @@ pub fn indexed(kind: ResourceKind) -> &'static [(&'static str, bool)] {
 
 /// Whether a lowered attribute is answered from the index.
 pub fn is_indexed(kind: ResourceKind, attr: &LAttr) -> bool {
-    attr.ext_urn.is_none() && {
-        let dotted = attr.dotted();
-        indexed(kind).iter().any(|(p, _)| *p == dotted)
-    }
+    lookup_code(kind, attr).is_some()
 }
 
 /// The value stored in the index for `value` of an attribute.
@@ -65,6 +131,16 @@ fn values_at<'d>(doc: &'d Map<String, Value>, path: &str) -> Vec<&'d str> {
 /// The index keys of a canonical document. `unique_group_names` decides
 /// whether a group's displayName is its unique key.
 pub fn keys(kind: ResourceKind, doc: &Map<String, Value>, unique_group_names: bool) -> IndexKeys {
+    keys_with(kind, doc, unique_group_names, &ExtIndex::default())
+}
+
+/// [`keys`] with the rows of a tenant's indexed extension attributes.
+pub fn keys_with(
+    kind: ResourceKind,
+    doc: &Map<String, Value>,
+    unique_group_names: bool,
+    spec: &ExtIndex,
+) -> IndexKeys {
     // Linear in the number of values: a user may carry tens of thousands
     // of emails.
     let mut entries = Vec::new();
@@ -72,8 +148,20 @@ pub fn keys(kind: ResourceKind, doc: &Map<String, Value>, unique_group_names: bo
     for (path, exact) in indexed(kind) {
         for v in values_at(doc, path) {
             let value = index_value(v, *exact);
-            if seen.insert((*path, value.clone())) {
+            if seen.insert((path.to_string(), value.clone())) {
                 entries.push((path.to_string(), value));
+            }
+        }
+    }
+    for e in spec.0.iter() {
+        let Some(Value::Object(ext)) = doc.get(&e.urn) else {
+            continue;
+        };
+        let path = ext_path(e.code);
+        for v in values_at(ext, &e.name) {
+            let value = index_value(v, e.case_exact);
+            if seen.insert((path.clone(), value.clone())) {
+                entries.push((path.clone(), value));
             }
         }
     }
@@ -82,6 +170,7 @@ pub fn keys(kind: ResourceKind, doc: &Map<String, Value>, unique_group_names: bo
         ResourceKind::User => IndexKeys {
             unique: first("userName").map(|u| fold(&u).into_owned()),
             entries,
+            spec: spec.clone(),
             display: first("displayName").or_else(|| first("userName")),
             active: doc.get("active").and_then(Value::as_bool).unwrap_or(true),
         },
@@ -92,6 +181,7 @@ pub fn keys(kind: ResourceKind, doc: &Map<String, Value>, unique_group_names: bo
                 None
             },
             entries,
+            spec: spec.clone(),
             display: first("displayName"),
             active: true,
         },

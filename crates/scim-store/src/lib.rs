@@ -31,6 +31,7 @@ pub mod plan;
 pub mod policy;
 pub mod provlog;
 pub mod query;
+pub mod schemas;
 pub mod scrub;
 #[cfg(feature = "suite")]
 pub mod suite;
@@ -45,10 +46,11 @@ pub use model::*;
 pub use plan::{read_modify_write, Applied, IndexDelta, Outcome, Plan, PreparedJournal, Rewrite};
 pub use policy::{
     BreakerPolicy, ConnectionPolicy, DeactivatePolicy, DeletePolicy, Deprovision, MatchAction,
-    MatchKey, Ownership, Provenance, TenantSettings,
+    MatchKey, Ownership, Provenance, TenantSettings, UndefinedPolicy,
 };
 pub use provlog::{LogCounts, LogEntry, LogQuery, LogRecord, LogStore};
 pub use query::{Page, PageRequest, Query};
+pub use schemas::{ExtensionDefinition, ExtensionRecord, SchemaStore, UndefinedSeen};
 
 use async_trait::async_trait;
 use scim_core::resource::{ResourceId, Version};
@@ -57,7 +59,7 @@ use std::sync::Arc;
 
 /// A database holding every tenant.
 #[async_trait]
-pub trait Store: AdminStore + EventStore + LogStore + Send + Sync + 'static {
+pub trait Store: AdminStore + EventStore + LogStore + SchemaStore + Send + Sync + 'static {
     /// Creates a tenant; its name is unique.
     async fn create_tenant(&self, name: &str, now: Timestamp) -> StoreResult<Tenant>;
     /// All tenants, by name.

@@ -48,6 +48,9 @@ pub struct Tenant {
     pub name: String,
     pub created: Timestamp,
     pub settings: TenantSettings,
+    /// Moves with every change of the tenant's schema extensions
+    /// ([`crate::schemas`]): what a cache of its schemas compares.
+    pub schema_version: i64,
 }
 
 /// An IdP connection of a tenant. Tokens belong to connections.
@@ -235,6 +238,9 @@ pub struct IndexKeys {
     /// `(attribute path, value)` pairs for indexed lookups; values of
     /// case-insensitive attributes are folded.
     pub entries: Vec<(String, String)>,
+    /// The tenant's indexed extension attributes these keys were computed
+    /// with (so that the keys of the document as read are computed alike).
+    pub spec: crate::index::ExtIndex,
     /// The text shown as `display` where this resource is referenced.
     pub display: Option<String>,
     /// Whether the resource is active (users; groups are always active).

@@ -157,7 +157,7 @@ impl Plan {
     pub fn new(kind: ResourceKind, current: &Record, update: Update) -> StoreResult<Plan> {
         let doc = match update.doc {
             Some((doc, keys)) if doc != current.doc => {
-                let old = index::keys(kind, &current.doc, false);
+                let old = index::keys_with(kind, &current.doc, false, &keys.spec);
                 let text = serde_json::to_string(&doc)
                     .map_err(|e| StoreError::Backend(format!("cannot encode document: {e}")))?;
                 Some(Rewrite {

@@ -50,6 +50,30 @@ pub enum Ownership {
     Exclusive,
 }
 
+/// What a SCIM create or replace does with attributes and schema URIs the
+/// tenant's schemas do not define (`docs/custom-attributes.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum UndefinedPolicy {
+    /// 400 `invalidSyntax`, naming them.
+    Reject,
+    /// Leave them out, as the connection's profile says (the lenient
+    /// profiles drop them, `strict` refuses them); the audit entry names
+    /// what was dropped. Connections made before the setting existed.
+    Drop,
+    /// Store them as sent, as the resource's raw attributes (shown to the
+    /// application, never returned to SCIM clients). New connections.
+    Keep,
+}
+
+impl UndefinedPolicy {
+    /// The policy of a connection stored without one: today's behaviour.
+    pub fn existing() -> UndefinedPolicy {
+        UndefinedPolicy::Drop
+    }
+}
+
 /// A connection's policies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -66,6 +90,10 @@ pub struct ConnectionPolicy {
     /// When an admin last released the breaker: deprovisionings before it
     /// no longer count.
     pub released_at: Option<i64>,
+    /// What undefined attributes become (`keep` for a new connection,
+    /// `drop` for one stored without the setting).
+    #[serde(default = "UndefinedPolicy::existing")]
+    pub undefined: UndefinedPolicy,
 }
 
 impl Default for ConnectionPolicy {
@@ -77,6 +105,7 @@ impl Default for ConnectionPolicy {
             max_active_tokens: 3,
             paused_since: None,
             released_at: None,
+            undefined: UndefinedPolicy::Keep,
         }
     }
 }
@@ -341,8 +370,20 @@ mod tests {
     fn empty_documents_read_as_defaults() {
         let t: TenantSettings = from_text("{}").unwrap();
         assert_eq!(t, TenantSettings::default());
+        // A connection stored before the `undefined` setting existed keeps
+        // today's behaviour (drop); a new one keeps undefined attributes.
         let c: ConnectionPolicy = from_text("{}").unwrap();
-        assert_eq!(c, ConnectionPolicy::default());
+        assert_eq!(
+            c,
+            ConnectionPolicy {
+                undefined: UndefinedPolicy::Drop,
+                ..ConnectionPolicy::default()
+            }
+        );
+        assert_eq!(ConnectionPolicy::default().undefined, UndefinedPolicy::Keep);
+        let round: ConnectionPolicy =
+            from_text(&to_text(&ConnectionPolicy::default()).unwrap()).unwrap();
+        assert_eq!(round, ConnectionPolicy::default());
         let p: Provenance = from_text("{}").unwrap();
         assert_eq!(p, Provenance::default());
     }

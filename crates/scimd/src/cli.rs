@@ -113,6 +113,9 @@ pub enum Command {
     /// Manage a tenant's webhooks and their dead letters.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// A tenant's schema extensions: custom attributes of users and groups.
+    #[command(subcommand)]
+    Schema(crate::cli_schema::SchemaCommand),
     /// Read a tenant's audit log, newest first.
     Audit(AuditArgs),
     /// Read a tenant's provisioning log (every SCIM request); --follow tails it.

@@ -5,7 +5,7 @@
 
 use crate::cli::Output;
 use crate::cli_values::{
-    Deactivate, DeleteAction, Kind, MatchAction, MatchKey, Ownership, Profile, Switch,
+    Deactivate, DeleteAction, Kind, MatchAction, MatchKey, Ownership, Profile, Switch, Undefined,
 };
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -28,6 +28,10 @@ pub struct ConnectionFlags {
     /// How many tokens may be active at once (default 3).
     #[arg(long)]
     pub max_tokens: Option<u32>,
+    /// What attributes the tenant's schemas do not define become (default
+    /// keep; connections made before the setting: drop).
+    #[arg(long)]
+    pub undefined: Option<Undefined>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +83,17 @@ pub enum ConnectionCommand {
         #[arg(long)]
         reject: bool,
     },
+    /// The attributes a connection sent that the tenant's schemas do not
+    /// define: name, how often, when last, a redacted example.
+    Undefined {
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// The connection.
+        name: String,
+        #[command(flatten)]
+        output: Output,
+    },
     /// Delete a connection and its tokens (what it provisioned stays).
     Delete {
         /// The tenant.
@@ -97,6 +112,7 @@ impl ConnectionCommand {
             | ConnectionCommand::List { tenant, .. }
             | ConnectionCommand::Update { tenant, .. }
             | ConnectionCommand::Release { tenant, .. }
+            | ConnectionCommand::Undefined { tenant, .. }
             | ConnectionCommand::Delete { tenant, .. } => tenant,
         }
     }

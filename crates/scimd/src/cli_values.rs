@@ -62,6 +62,17 @@ pub enum Ownership {
     Exclusive,
 }
 
+/// What a connection does with attributes the tenant's schemas do not define.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Undefined {
+    /// Refuse the request (400 invalidSyntax naming them).
+    Reject,
+    /// Leave them out, as the profile says; the audit entry names them.
+    Drop,
+    /// Store them as the resource's raw attributes (never returned over SCIM).
+    Keep,
+}
+
 /// An admin account's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Role {
@@ -180,6 +191,9 @@ mod tests {
         }
         for v in names::<DeleteAction>() {
             serde_json::from_value::<DeletePolicy>(parse(&v)).unwrap();
+        }
+        for v in names::<Undefined>() {
+            serde_json::from_value::<scim_store::UndefinedPolicy>(parse(&v)).unwrap();
         }
         for v in names::<Ownership>() {
             serde_json::from_value::<scim_store::Ownership>(parse(&v)).unwrap();

@@ -28,6 +28,8 @@ mod cli_shape;
 mod concurrency;
 #[path = "e2e/crud.rs"]
 mod crud;
+#[path = "e2e/custom_attributes.rs"]
+mod custom_attributes;
 #[path = "e2e/discovery.rs"]
 mod discovery;
 #[path = "e2e/durability.rs"]

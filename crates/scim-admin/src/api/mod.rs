@@ -8,6 +8,7 @@ pub mod auth;
 pub mod connections;
 pub mod directory;
 pub mod provlog;
+pub mod schemas;
 pub mod tenants;
 pub mod trash;
 pub mod webhooks;
@@ -186,6 +187,25 @@ pub fn routes() -> Vec<Route> {
             "/admin/api/tenants/{tenant}/tokens/{id}",
             &[("DELETE", "Revoke a token")],
             delete(connections::revoke),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/schemas",
+            &[
+                ("GET", "The tenant's schema extensions (custom attributes)"),
+                ("POST", "Add a schema extension to User or Group"),
+            ],
+            get(schemas::list).post(schemas::add),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/schemas/{urn}",
+            &[
+                ("GET", "A schema extension"),
+                (
+                    "DELETE",
+                    "Remove a schema extension (refused while resources carry values, unless dropValues=true)",
+                ),
+            ],
+            get(schemas::show).delete(schemas::remove),
         ),
         r(
             "/admin/api/tenants/{tenant}/webhooks",

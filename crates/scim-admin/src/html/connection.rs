@@ -78,6 +78,40 @@ pub struct ConnectionPage {
     pub ownership: String,
     pub max_tokens: u32,
     pub tokens: Vec<TokenRow>,
+    /// What the connection sent that the tenant's schemas do not define.
+    pub undefined: Vec<UndefinedRow>,
+    /// A schema document to define them from (empty when there are none).
+    pub draft: String,
+}
+
+/// An attribute the connection sent that no schema of the tenant defines.
+pub struct UndefinedRow {
+    pub name: String,
+    pub count: u64,
+    pub last_seen: String,
+    /// Redacted: each string is its first character and `…`.
+    pub example: String,
+}
+
+/// A schema document with the undefined top-level attributes as strings,
+/// to start a definition from.
+fn draft(v: &ConnectionView) -> String {
+    if v.undefined.is_empty() {
+        return String::new();
+    }
+    let plain: Vec<serde_json::Value> = v
+        .undefined
+        .iter()
+        .filter_map(|u| u.name.rsplit(':').next())
+        .filter(|n| !n.contains('.') && !n.is_empty())
+        .map(|n| serde_json::json!({"name": n, "type": "string"}))
+        .collect();
+    let draft = serde_json::json!({
+        "id": "urn:ietf:params:scim:schemas:extension:Custom:2.0:User",
+        "name": "Custom",
+        "attributes": plain,
+    });
+    serde_json::to_string_pretty(&draft).unwrap_or_default()
 }
 
 impl ConnectionPage {
@@ -109,6 +143,17 @@ impl ConnectionPage {
                 .iter()
                 .map(|t| TokenRow::of(tenant, can, t))
                 .collect(),
+            undefined: v
+                .undefined
+                .iter()
+                .map(|u| UndefinedRow {
+                    name: u.name.clone(),
+                    count: u.count,
+                    last_seen: u.last_seen.to_string(),
+                    example: u.example.clone(),
+                })
+                .collect(),
+            draft: draft(v),
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct PolicyForm {
     pub deactivate: Select,
     pub delete: Select,
     pub ownership: Select,
+    /// What happens to attributes the tenant's schemas do not define.
+    pub undefined: Select,
     pub max_tokens: u32,
 }
 
@@ -64,6 +66,12 @@ impl PolicyForm {
                 "Ownership",
                 &["shared", "exclusive"],
                 &choice_name(&p.ownership),
+            ),
+            undefined: Select::of(
+                "undefined",
+                "Undefined attributes",
+                &["keep", "drop", "reject"],
+                &choice_name(&p.undefined),
             ),
             max_tokens: p.max_active_tokens,
         }

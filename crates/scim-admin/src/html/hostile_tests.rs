@@ -162,6 +162,7 @@ async fn every_page_escapes_what_clients_send() {
         name: tenant.clone(),
         created: at(),
         settings: TenantSettings::default(),
+        schema_version: 0,
     };
     let tenants = TenantsPage {
         layout: Layout::new("Tenants", &nav("tenants")),
@@ -217,6 +218,12 @@ async fn every_page_escapes_what_clients_send() {
             },
             day: LogCounts::default(),
         },
+        undefined: vec![scim_store::UndefinedSeen {
+            name: h(56),
+            count: 2,
+            last_seen: at(),
+            example: h(57),
+        }],
     };
     let connections = ConnectionsPage {
         layout: Layout::new("Connections", &nav("connections")),
@@ -228,7 +235,11 @@ async fn every_page_escapes_what_clients_send() {
     };
     check("connections", &connections.render().unwrap(), &[25, 29, 30]);
     let page = ConnectionPage::of(&who, &tenant, &cv);
-    check("connection", &page.render().unwrap(), &[25, 27, 28, 29]);
+    check(
+        "connection",
+        &page.render().unwrap(),
+        &[25, 27, 28, 29, 56, 57],
+    );
 
     let issued = TokenPage {
         layout: Layout::new("New token", &nav("connections")),

@@ -223,6 +223,23 @@ pub struct ConnectionViewJson {
     pub connection: ConnectionJson,
     pub tokens: Vec<TokenStateJson>,
     pub health: HealthJson,
+    /// What it sent that the tenant's schemas do not define (on the
+    /// connection's own page only).
+    #[serde(rename = "undefinedAttributes")]
+    pub undefined_attributes: Vec<UndefinedJson>,
+}
+
+/// An attribute a connection sent that no schema of its tenant defines.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UndefinedJson {
+    /// Its name as sent (`nickname2`, `name.middle2`, or a URN-prefixed one).
+    pub name: String,
+    /// How often it was seen.
+    pub count: u64,
+    pub last_seen: String,
+    /// One example, redacted: each string is its first character and `…`.
+    pub example: String,
 }
 
 impl From<&ConnectionView> for ConnectionViewJson {
@@ -237,6 +254,16 @@ impl From<&ConnectionView> for ConnectionViewJson {
             connection: (&v.connection).into(),
             tokens: v.tokens.iter().map(TokenStateJson::from).collect(),
             health: HealthJson::of(&v.health, &names),
+            undefined_attributes: v
+                .undefined
+                .iter()
+                .map(|u| UndefinedJson {
+                    name: u.name.clone(),
+                    count: u.count,
+                    last_seen: u.last_seen.to_string(),
+                    example: u.example.clone(),
+                })
+                .collect(),
         }
     }
 }

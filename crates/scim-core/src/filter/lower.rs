@@ -39,6 +39,9 @@ pub struct LAttr {
     pub multi_valued: bool,
     /// Whether the attribute lives outside the resource document (group members).
     pub external: bool,
+    /// The code of an indexed extension attribute's rows in the stores'
+    /// lookup index ([`crate::schema::Attribute::index`]).
+    pub index: Option<i64>,
 }
 
 impl LAttr {
@@ -227,11 +230,18 @@ impl Lowerer<'_, '_> {
         match &self.scope {
             Scope::Resource(view) => {
                 let r = view.resolve(path).ok_or_else(|| unknown(path))?;
+                if crate::redact::is_secret(r.attr) || crate::redact::is_secret(r.leaf()) {
+                    // A filter on a secret would tell its value, one guess at a time.
+                    return Err(ScimError::InvalidFilter(format!(
+                        "{path} is never returned, so it cannot be filtered on"
+                    )));
+                }
                 let mut attr = top_attr(r.owner, r.attr);
                 if let Some(sub) = r.sub {
                     attr.sub = Some(sub.name.clone());
                     attr.kind = sub.kind;
                     attr.case_exact = sub.case_exact;
+                    attr.index = None;
                 } else if comparing && r.attr.kind == AttrType::Complex {
                     let value = r.attr.sub("value").ok_or_else(|| {
                         ScimError::InvalidFilter(format!(
@@ -241,6 +251,7 @@ impl Lowerer<'_, '_> {
                     attr.sub = Some(value.name.clone());
                     attr.kind = value.kind;
                     attr.case_exact = value.case_exact;
+                    attr.index = None;
                 }
                 Ok(attr)
             }
@@ -270,6 +281,7 @@ impl Lowerer<'_, '_> {
                     case_exact,
                     multi_valued: false,
                     external: false,
+                    index: None,
                 })
             }
         }
@@ -288,6 +300,7 @@ fn top_attr(owner: Owner<'_>, attr: &Attribute) -> LAttr {
         case_exact: attr.case_exact,
         multi_valued: attr.multi_valued,
         external: attr.external,
+        index: attr.index,
     }
 }
 

@@ -9,6 +9,7 @@
 mod defaults;
 mod ids;
 mod normalize;
+pub mod undefined;
 
 pub use defaults::{apply_defaults, defaults_true};
 pub use ids::{EtagCondition, ResourceId, Version};

@@ -108,6 +108,16 @@ pub struct Attribute {
     /// values live outside the resource document (group `members`).
     #[serde(skip, default)]
     pub external: bool,
+    /// Read from a tenant's extension document, never published: whether
+    /// lookups of the attribute go through the stores' index (scimd's
+    /// addition to RFC 7643 §7; an attribute with `uniqueness` other than
+    /// `none` is indexed whatever it says).
+    #[serde(default, skip_serializing)]
+    pub indexed: bool,
+    /// Never published: the code of the attribute's rows in the stores'
+    /// lookup index, set by scimd for indexed extension attributes.
+    #[serde(skip, default)]
+    pub index: Option<i64>,
 }
 
 impl Attribute {
@@ -127,6 +137,8 @@ impl Attribute {
             reference_types: Vec::new(),
             sub_attributes: Vec::new(),
             external: false,
+            indexed: false,
+            index: None,
         }
     }
 

@@ -11,6 +11,7 @@
 
 mod attribute;
 mod builtin;
+mod extension;
 mod implied;
 mod registry;
 
@@ -19,6 +20,7 @@ pub use builtin::{
     common_attributes, ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA,
     SERVICE_PROVIDER_CONFIG_SCHEMA, UNPUBLISHED, USER_SCHEMA,
 };
+pub use extension::{check_extension, wants_index, MAX_ATTRIBUTES, MAX_DOCUMENT_BYTES};
 pub use registry::{
     Owner, Resolved, ResourceSchema, ResourceType, SchemaExtension, SchemaRegistry,
 };

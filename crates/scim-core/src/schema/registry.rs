@@ -85,7 +85,17 @@ impl SchemaRegistry {
         resource_type: &str,
         required: bool,
     ) -> ScimResult<()> {
-        let schema = Schema::from_json(schema_json)?;
+        self.add_extension_schema(Schema::from_json(schema_json)?, resource_type, required)
+    }
+
+    /// Adds a parsed extension schema to a resource type (a tenant's,
+    /// checked by [`super::check_extension`], with its index codes set).
+    pub fn add_extension_schema(
+        &mut self,
+        schema: Schema,
+        resource_type: &str,
+        required: bool,
+    ) -> ScimResult<()> {
         if self.schema(&schema.id).is_some() {
             return Err(ScimError::Uniqueness(format!(
                 "schema {} already registered",

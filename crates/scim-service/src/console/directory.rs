@@ -101,7 +101,8 @@ impl TenantReader<'_> {
             (Some(f), None) => Some(f.to_string()),
             (None, q) => q,
         };
-        let view = self.core.view(kind)?;
+        let schemas = self.schemas().await?;
+        let view = schemas.view(kind)?;
         let lowered = text
             .as_deref()
             .map(|f| Filter::parse(f).and_then(|f| lower(&f, &view)))
@@ -128,7 +129,7 @@ impl TenantReader<'_> {
             items: page
                 .records
                 .iter()
-                .map(|r| with_provenance(resource_json(r, ""), r))
+                .map(|r| with_provenance(schemas.secrets().redact_doc(&resource_json(r, "")), r))
                 .collect(),
             total: page.total,
             start,
@@ -149,7 +150,13 @@ impl TenantReader<'_> {
             .await?;
         Ok(ResourceDetail {
             kind,
-            resource: with_provenance(resource_json(&record, ""), &record),
+            resource: with_provenance(
+                self.schemas()
+                    .await?
+                    .secrets()
+                    .redact_doc(&resource_json(&record, "")),
+                &record,
+            ),
             managed_note: managed_note(kind, &record.provenance),
             provenance: record.provenance,
             timeline,

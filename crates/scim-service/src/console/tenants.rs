@@ -9,7 +9,7 @@ use scim_core::timestamp::Timestamp;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{
     AuditQuery, AuditRecord, Connection, ConnectionPolicy, ConnectionUpdate, DeactivatePolicy,
-    DeletePolicy, LogCounts, Ownership, Tenant, TokenRecord,
+    DeletePolicy, LogCounts, Ownership, Tenant, TokenRecord, UndefinedPolicy, UndefinedSeen,
 };
 
 /// A tenant with what its overview shows.
@@ -89,6 +89,9 @@ pub struct ConnectionView {
     pub connection: Connection,
     pub tokens: Vec<TokenView>,
     pub health: ConnectionHealth,
+    /// The attributes it sent that the tenant's schemas do not define
+    /// (filled by [`TenantReader::connection_view`] only).
+    pub undefined: Vec<UndefinedSeen>,
 }
 
 impl ConnectionView {
@@ -110,6 +113,9 @@ pub struct ConnectionForm {
     pub delete: DeletePolicy,
     pub ownership: Ownership,
     pub max_tokens: u32,
+    /// What undefined attributes become (unchanged when `None`; a new
+    /// connection's default: keep).
+    pub undefined: Option<UndefinedPolicy>,
 }
 
 impl ConnectionForm {
@@ -120,6 +126,7 @@ impl ConnectionForm {
             delete: self.delete,
             ownership: self.ownership,
             max_active_tokens: self.max_tokens,
+            undefined: self.undefined.unwrap_or(UndefinedPolicy::Keep),
             ..ConnectionPolicy::default()
         }
     }
@@ -133,6 +140,9 @@ impl ConnectionForm {
         c.policy.delete = self.delete;
         c.policy.ownership = self.ownership;
         c.policy.max_active_tokens = self.max_tokens;
+        if let Some(u) = self.undefined {
+            c.policy.undefined = u;
+        }
         Ok(())
     }
 }
@@ -177,6 +187,7 @@ impl TenantReader<'_> {
                 connection: c,
                 tokens,
                 health,
+                undefined: Vec::new(),
             });
         }
         Ok(views)
@@ -226,7 +237,8 @@ impl TenantReader<'_> {
 
     /// One connection with its tokens.
     pub async fn connection_view(&self, name: &str) -> ScimResult<ConnectionView> {
-        self.connection_views()
+        let mut v = self
+            .connection_views()
             .await?
             .into_iter()
             .find(|v| v.connection.name == name)
@@ -235,7 +247,13 @@ impl TenantReader<'_> {
                     "tenant {:?} has no connection {name:?}",
                     self.tenant.name
                 ))
-            })
+            })?;
+        v.undefined = self
+            .core
+            .store
+            .undefined_attributes(self.tenant.id, v.connection.id)
+            .await?;
+        Ok(v)
     }
 
     /// The connections whose deprovisioning the circuit breaker paused.

@@ -21,7 +21,6 @@ use crate::scim::Scim;
 use scim_core::filter::{lower, Filter};
 use scim_core::resource::apply_replace_rules;
 use scim_core::{ScimError, ScimResult};
-use scim_store::index::keys;
 use scim_store::{
     Load, MatchAction, MatchKey, PageRequest, Provenance, Query, Record, ResourceKind, Update,
 };
@@ -82,7 +81,7 @@ impl Scim<'_> {
         }
         // One indexed point query per key (an `or` of them would not be
         // driven by a single index and could scan the tenant).
-        let view = self.core.view(ResourceKind::User)?;
+        let view = self.who.schemas().view(ResourceKind::User)?;
         let mut records = Vec::new();
         for (k, v) in &wanted {
             let text = format!("{} eq {}", key_path(*k), Value::String(v.clone()));
@@ -135,7 +134,7 @@ impl Scim<'_> {
                 key_name(key)
             )));
         }
-        let registry = core.registry.clone();
+        let schemas = who.schemas().clone();
         let unique_groups = core.unique_groups(who.settings());
         let doc = doc.clone();
         let provenance = provenance.clone();
@@ -150,14 +149,12 @@ impl Scim<'_> {
                     "the matching account was just linked to a connection".into(),
                 ));
             }
-            let view = registry
-                .view(ResourceKind::User.name())
-                .ok_or_else(|| crate::internal("resource type missing"))?;
+            let view = schemas.view(ResourceKind::User)?;
             apply_replace_rules(&current.doc, &mut new_doc, &view)?;
             if keep && !current.provenance.auth_provider.is_empty() {
                 linked.auth_provider = current.provenance.auth_provider.clone();
             }
-            let k = keys(ResourceKind::User, &new_doc, unique_groups);
+            let k = schemas.keys(ResourceKind::User, &new_doc, unique_groups);
             let id = current.id.as_str();
             let journal = change(
                 &origin,

@@ -206,7 +206,8 @@ async fn reenable_since(
     by: i64,
     since: Timestamp,
 ) -> ScimResult<Released> {
-    let view = core.view(ResourceKind::User)?;
+    let schemas = core.schemas_of(t.id, t.schema_version).await?;
+    let view = schemas.view(ResourceKind::User)?;
     let filter =
         scim_core::filter::lower(&scim_core::filter::Filter::parse("active eq false")?, &view)?;
     let store = core.store.resources(t.id);
@@ -235,16 +236,17 @@ async fn reenable_since(
         }
     }
     let unique_groups = core.unique_groups(&t.settings);
-    let mut origin = Origin::local("breaker");
+    let mut origin = Origin::local("breaker").with_schemas(&schemas);
     origin.connection = Some(by);
     let mut out = Released::default();
     for id in targets {
         let now = core.clock.now();
         let origin = origin.clone();
+        let schemas = schemas.clone();
         let update = move |cur: &scim_store::Record| {
             let mut doc = cur.doc.clone();
             doc.insert("active".into(), Value::Bool(true));
-            let k = scim_store::index::keys(ResourceKind::User, &doc, unique_groups);
+            let k = schemas.keys(ResourceKind::User, &doc, unique_groups);
             let journal = change(
                 &origin,
                 Change {

@@ -4,12 +4,11 @@
 //! a local account is adopted or refused as the tenant's matching policy
 //! says ([`super::adopt`]); an active user needs a free licence seat (403).
 
-use super::{prepared, MemberProbe};
+use super::{noted, prepared, MemberProbe, Prepared};
 use crate::journal::{change, Change, Origin};
 use crate::outcome::Outcome;
 use crate::scim::Scim;
 use scim_core::ScimResult;
-use scim_store::index::keys;
 use scim_store::{NewRecord, Provenance, ResourceKind};
 use serde_json::Value;
 use std::sync::Arc;
@@ -39,24 +38,36 @@ impl Scim<'_> {
         // A large body is validated (and its journal built) on a compute
         // thread (crate::compute).
         let heavy = crate::compute::heavy([body]);
-        let (mut doc, members, origin) = if heavy {
-            let (owned, registry, origin, p) = (
+        let policy = who.policy().undefined;
+        let (prepared, origin) = if heavy {
+            let (owned, schemas, origin, p) = (
                 body.clone(),
-                core.registry.clone(),
+                who.schemas().clone(),
                 Origin::of(who, ctx),
                 probe.clone(),
             );
             core.compute
                 .run(who.tenant(), true, move || {
-                    prepared(&registry, kind, &owned, &tol, &p)
-                        .map(|(d, m)| (d, m, origin.with_sent(&owned)))
+                    prepared(&schemas, kind, &owned, &tol, &p, policy)
+                        .map(|p| (p, origin.with_sent(&owned)))
                 })
                 .await??
         } else {
-            let (doc, members) = core.prepare(kind, body, &tol, &probe)?;
-            (doc, members, self.origin().with_sent(body))
+            let p = core.prepare(who.schemas(), kind, body, &tol, &probe, policy)?;
+            (p, self.origin().with_sent(body))
         };
-        scim_core::resource::apply_defaults(&core.view(kind)?.core.id, None, &mut doc, false);
+        let Prepared {
+            mut doc,
+            members,
+            undefined,
+        } = prepared;
+        scim_core::resource::apply_defaults(
+            &who.schemas().view(kind)?.core.id,
+            None,
+            &mut doc,
+            false,
+        );
+        self.count_undefined(&undefined).await;
         if kind == ResourceKind::User {
             if let Some(adopted) = self.adopt(&doc, &provenance, &origin).await? {
                 let (r, body) = self.shown(&adopted)?;
@@ -65,7 +76,8 @@ impl Scim<'_> {
         }
         let id = core.ids.new_id();
         let unique_groups = core.unique_groups(who.settings());
-        let noted = probe.clone();
+        let schemas = who.schemas().clone();
+        let note = (probe.clone(), undefined, policy);
         let record = core
             .compute
             .run(who.tenant(), heavy, move || {
@@ -88,13 +100,13 @@ impl Scim<'_> {
                         extra,
                     },
                 );
-                noted.note(&mut journal);
+                noted(&mut journal, &note.0, &note.1, note.2);
                 NewRecord {
                     kind,
                     id,
                     created: now,
                     provenance,
-                    keys: keys(kind, &doc, unique_groups),
+                    keys: schemas.keys(kind, &doc, unique_groups),
                     doc,
                     members,
                     journal,

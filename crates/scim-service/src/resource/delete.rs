@@ -22,7 +22,6 @@ use crate::scim::Scim;
 use scim_core::resource::ResourceId;
 use scim_core::timestamp::Timestamp;
 use scim_core::{ScimError, ScimResult};
-use scim_store::index::keys;
 use scim_store::plan::MAX_ATTEMPTS;
 use scim_store::{DeletePolicy, Load, Record, ResourceKind, StoreError, Update};
 use serde_json::Value;
@@ -125,6 +124,7 @@ impl Scim<'_> {
         let name = who.connection_name().to_string();
         let pre = self.ctx.pre.clone();
         let unique_groups = core.unique_groups(who.settings());
+        let schemas = who.schemas().clone();
         let update = move |current: &Record| {
             pre.check_match(current.version)?;
             observed.recheck(current)?;
@@ -132,7 +132,7 @@ impl Scim<'_> {
             doc.insert("active".into(), Value::Bool(false));
             let deactivation = deprov.apply(kind, &current.doc, &mut doc)?;
             let changed = doc != current.doc;
-            let k = keys(kind, &doc, unique_groups);
+            let k = schemas.keys(kind, &doc, unique_groups);
             let action = if deactivation.acknowledged {
                 "acknowledge-deactivation"
             } else {

@@ -60,7 +60,7 @@ impl Scim<'_> {
             let mut first = None;
             let mut any = false;
             for k in &kinds {
-                match lower(f, &core.view(*k)?) {
+                match lower(f, &who.schemas().view(*k)?) {
                     Ok(_) => any = true,
                     Err(e) => first = first.or(Some(e)),
                 }
@@ -80,7 +80,7 @@ impl Scim<'_> {
             Paging::Cursor(_) => 0,
         };
         for k in kinds {
-            let view = core.view(k)?;
+            let view = self.who.schemas().view(k)?;
             let filter = match &q.filter {
                 None => None,
                 Some(f) if single => Some(lower(f, &view)?),

@@ -20,14 +20,15 @@ pub(crate) use write::Modify;
 
 pub use list::ListSource;
 
-use crate::internal;
 use crate::outcome::ResourceRef;
 use crate::render::projected;
 use crate::scim::Scim;
+use crate::tenant_schemas::TenantSchemas;
+use scim_core::resource::undefined::{as_object, undefined, without_undefined, Undefined};
 use scim_core::resource::{normalize, ResourceId};
 use scim_core::tolerance::Tolerances;
 use scim_core::{ScimError, ScimResult};
-use scim_store::{NewMember, Record, ResourceKind};
+use scim_store::{NewMember, Record, ResourceKind, UndefinedPolicy};
 use serde_json::{Map, Value};
 
 /// The resource kind of an endpoint name, compared without regard to case.
@@ -50,7 +51,7 @@ impl Scim<'_> {
     /// A record as the client asked to see it: its identity and version,
     /// and its representation, projected.
     pub(crate) fn shown(&self, record: &Record) -> ScimResult<(ResourceRef, Value)> {
-        let view = self.core.view(record.kind)?;
+        let view = self.who.schemas().view(record.kind)?;
         let body = projected(record, &self.ctx.base_url, &self.ctx.projection, &view);
         Ok((
             ResourceRef {
@@ -63,28 +64,110 @@ impl Scim<'_> {
     }
 }
 
-/// A validated document and, for groups, the member ids it lists (a free
-/// function, so that a compute thread can run it); `probe` applies the
-/// unknown-member rule ([`members`]).
+/// Where a resource's document keeps the attributes a `keep` connection
+/// sent that the tenant's schemas do not define (its raw attributes): shown
+/// to the application (admin API, events, console), never to SCIM clients.
+pub const RAW_ATTRIBUTES: &str = "urn:scimd:raw";
+
+/// A validated body: the document, for groups the member ids it lists,
+/// and what it carried that the schemas do not define.
+pub(crate) struct Prepared {
+    pub doc: Map<String, Value>,
+    pub members: Vec<NewMember>,
+    pub undefined: Vec<Undefined>,
+}
+
+/// A validated document (a free function, so that a compute thread can
+/// run it), with undefined attributes as the connection's policy says:
+/// refused, left out (as the profile says), or kept as raw attributes;
+/// `probe` applies the unknown-member rule ([`members`]).
 pub(crate) fn prepared(
-    registry: &scim_core::schema::SchemaRegistry,
+    schemas: &TenantSchemas,
     kind: ResourceKind,
     body: &Value,
     tol: &Tolerances,
     probe: &MemberProbe,
-) -> ScimResult<(Map<String, Value>, Vec<NewMember>)> {
-    let view = registry
-        .view(kind.name())
-        .ok_or_else(|| internal("resource type missing from the registry"))?;
-    let mut doc = normalize(body, &view, tol)?;
+    policy: UndefinedPolicy,
+) -> ScimResult<Prepared> {
+    let view = schemas.view(kind)?;
+    let undefined = undefined(body, &view);
+    let keep = policy == UndefinedPolicy::Keep && !undefined.is_empty();
+    if policy == UndefinedPolicy::Reject && !undefined.is_empty() {
+        return Err(ScimError::InvalidSyntax(format!(
+            "attributes the schemas do not define: {}",
+            names(&undefined)
+        )));
+    }
+    let mut doc = if keep {
+        let mut lenient = *tol;
+        lenient.ignore_unknown_attributes = true;
+        normalize(&without_undefined(body, &undefined), &view, &lenient)?
+    } else {
+        normalize(body, &view, tol)?
+    };
     // scimd keeps no passwords: applications sign users in through their IdP.
     drop_password(&mut doc, tol)?;
     strip_provenance(&mut doc);
+    doc.shift_remove(RAW_ATTRIBUTES);
     let members = match doc.shift_remove("members") {
         Some(Value::Array(items)) => probe.members(&items)?,
         _ => Vec::new(),
     };
-    Ok((doc, members))
+    if keep {
+        doc.insert(RAW_ATTRIBUTES.into(), Value::Object(as_object(&undefined)));
+    }
+    Ok(Prepared {
+        doc,
+        members,
+        undefined,
+    })
+}
+
+/// The names of undefined attributes, for a message (at most 1000 bytes).
+pub(crate) fn names(undefined: &[Undefined]) -> String {
+    let mut out = String::new();
+    for u in undefined {
+        if out.len() + u.name.len() > 1000 {
+            out.push_str(", …");
+            break;
+        }
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        out.push_str(&u.name);
+    }
+    out
+}
+
+/// The audit detail of a write that met undefined attributes.
+pub(crate) fn undefined_note(undefined: &[Undefined], policy: UndefinedPolicy) -> Option<String> {
+    if undefined.is_empty() {
+        return None;
+    }
+    let what = if policy == UndefinedPolicy::Keep {
+        "kept as raw attributes"
+    } else {
+        "dropped"
+    };
+    Some(format!("undefined attributes {what}: {}", names(undefined)))
+}
+
+/// Notes in a write's audit entry the group members skipped
+/// ([`MemberProbe::note`]) and the undefined attributes dropped or kept.
+pub(crate) fn noted(
+    journal: &mut scim_store::Journal,
+    probe: &MemberProbe,
+    undefined: &[Undefined],
+    policy: UndefinedPolicy,
+) {
+    probe.note(journal);
+    let (Some(note), Some(a)) = (undefined_note(undefined, policy), journal.audit.as_mut()) else {
+        return;
+    };
+    a.detail = Some(match a.detail.take() {
+        Some(d) => format!("{d}; {note}"),
+        None => note,
+    });
 }
 
 /// Drops a password (scimd keeps none and does not publish the attribute),

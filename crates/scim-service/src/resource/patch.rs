@@ -15,7 +15,6 @@ use crate::scim::Scim;
 use scim_core::patch::{apply, filter_value_ids, ExternalOp, PatchRequest};
 use scim_core::resource::ResourceId;
 use scim_core::ScimResult;
-use scim_store::index::keys;
 use scim_store::{Load, MemberChange, Record, ResourceKind, Update};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -108,7 +107,7 @@ impl Scim<'_> {
         let by = who.connection();
         let origin = self.origin().with_sent(body);
         let status = if no_content { 204 } else { 200 };
-        let registry = core.registry.clone();
+        let schemas = who.schemas().clone();
         let unique_groups = core.unique_groups(who.settings());
         let now = core.clock.now();
         let deprov = Deprovisioning::of(who, now);
@@ -118,9 +117,7 @@ impl Scim<'_> {
         let update = move |current: &Record| {
             pre.check_match(current.version)?;
             observed.recheck(current)?;
-            let view = registry
-                .view(kind.name())
-                .ok_or_else(|| crate::internal("resource type missing"))?;
+            let view = schemas.view(kind)?;
             let out = apply(&current.doc, &request, &view, &tol)?;
             let mut doc = out.doc;
             super::drop_password(&mut doc, &tol)?;
@@ -128,7 +125,7 @@ impl Scim<'_> {
             let deactivation = deprov.apply(kind, &current.doc, &mut doc)?;
             let members = member_changes(out.external, current, &noted)?;
             let changed = doc != current.doc;
-            let k = keys(kind, &doc, unique_groups);
+            let k = schemas.keys(kind, &doc, unique_groups);
             let action = if deactivation.acknowledged {
                 "acknowledge-deactivation"
             } else {

@@ -12,7 +12,6 @@ use crate::outcome::Outcome;
 use crate::scim::Scim;
 use scim_core::resource::apply_replace_rules;
 use scim_core::ScimResult;
-use scim_store::index::keys;
 use scim_store::{Load, MemberChange, Record, ResourceKind, Update};
 use serde_json::Value;
 use std::sync::Arc;
@@ -38,20 +37,27 @@ impl Scim<'_> {
         let tol = who.profile().tolerances();
         self.ctx.projection.check(&tol)?;
         // A large body is validated on a compute thread.
-        let (doc, members) = if crate::compute::heavy([body]) {
-            let (owned, registry, p) = (body.clone(), core.registry.clone(), probe.clone());
+        let policy = who.policy().undefined;
+        let prepared = if crate::compute::heavy([body]) {
+            let (owned, schemas, p) = (body.clone(), who.schemas().clone(), probe.clone());
             core.compute
                 .run(who.tenant(), true, move || {
-                    super::prepared(&registry, kind, &owned, &tol, &p)
+                    super::prepared(&schemas, kind, &owned, &tol, &p, policy)
                 })
                 .await??
         } else {
-            core.prepare(kind, body, &tol, &probe)?
+            core.prepare(who.schemas(), kind, body, &tol, &probe, policy)?
         };
+        let super::Prepared {
+            doc,
+            members,
+            undefined,
+        } = prepared;
+        self.count_undefined(&undefined).await;
         let (observed, _) = check_ownership(core, who, kind, &rid).await?;
         let by = who.connection();
         let origin = self.origin().with_sent(body);
-        let registry = core.registry.clone();
+        let schemas = who.schemas().clone();
         let unique_groups = core.unique_groups(who.settings());
         let now = core.clock.now();
         let deprov = Deprovisioning::of(who, now);
@@ -63,9 +69,7 @@ impl Scim<'_> {
             let mut doc = doc.clone();
             pre.check_match(current.version)?;
             observed.recheck(current)?;
-            let view = registry
-                .view(kind.name())
-                .ok_or_else(|| crate::internal("resource type missing"))?;
+            let view = schemas.view(kind)?;
             apply_replace_rules(&current.doc, &mut doc, &view)?;
             scim_core::resource::apply_defaults(&view.core.id, Some(&current.doc), &mut doc, true);
             let deactivation = deprov.apply(kind, &current.doc, &mut doc)?;
@@ -74,7 +78,7 @@ impl Scim<'_> {
             } else {
                 Vec::new()
             };
-            let k = keys(kind, &doc, unique_groups);
+            let k = schemas.keys(kind, &doc, unique_groups);
             let action = if deactivation.acknowledged {
                 "acknowledge-deactivation"
             } else {
@@ -100,7 +104,7 @@ impl Scim<'_> {
                 },
             );
             journal.deprovision = deactivation.counted;
-            noted.note(&mut journal);
+            super::noted(&mut journal, &noted, &undefined, policy);
             Ok(Update {
                 doc: Some((doc, k)),
                 members,

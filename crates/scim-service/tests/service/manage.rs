@@ -330,6 +330,7 @@ async fn console_changes_name_the_admin() {
         delete: DeletePolicy::SoftDelete,
         ownership: Ownership::Shared,
         max_tokens: 3,
+        undefined: None,
     };
     t.create_connection(&form.name, &form.profile, form.policy())
         .await

@@ -11,10 +11,15 @@ use serde_json::{json, Value};
 const PROFILES: [&str; 6] = ["auto", "entra", "okta", "onelogin", "jumpcloud", "strict"];
 
 /// A client of a connection with this profile (`auto`: the default one).
+/// Its undefined attributes go as the profile says (the `drop` policy;
+/// `keep` and `reject` decide for themselves, whatever the profile).
 async fn client(h: &Harness, profile: &str) -> Idp {
     match profile {
         "auto" => h.idp.clone(),
-        p => h.connection(p, p, |_| {}).await,
+        p => {
+            h.connection(p, p, |c| c.undefined = scim_store::UndefinedPolicy::Drop)
+                .await
+        }
     }
 }
 

@@ -311,4 +311,33 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX provlog_connection ON provlog (connection_id, at);
     CREATE INDEX provlog_at ON provlog (at);
     "#,
+    // 14: tenants' schema extensions (RFC 7643 §7; `urn` in lower case,
+    // the definition as JSON text), the tenant's `schema_version`, moved by
+    // every change of them (what a replica's cache of a tenant's schemas
+    // compares), and uniqueness of extension attributes' index rows with
+    // codes from 20000 (`scim_store::index::UNIQUE_BASE`) within a tenant.
+    r#"
+    CREATE TABLE schema_extensions (
+        tenant_id bigint NOT NULL,
+        urn text NOT NULL,
+        kind smallint NOT NULL,
+        definition text NOT NULL,
+        created bigint NOT NULL,
+        PRIMARY KEY (tenant_id, urn)
+    );
+    ALTER TABLE tenants ADD COLUMN schema_version bigint NOT NULL DEFAULT 0;
+    CREATE UNIQUE INDEX idx_unique ON idx (tenant_id, kind, attr, value) WHERE attr >= 20000;
+    "#,
+    // 15: the attributes each connection sent that its tenant's schemas do
+    // not define: per name, how often, when last, one redacted example.
+    r#"
+    CREATE TABLE undefined_attributes (
+        connection_id bigint NOT NULL,
+        name text NOT NULL,
+        seen bigint NOT NULL,
+        last_seen bigint NOT NULL,
+        example text NOT NULL,
+        PRIMARY KEY (connection_id, name)
+    );
+    "#,
 ];

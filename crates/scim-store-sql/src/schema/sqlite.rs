@@ -267,4 +267,36 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX provlog_connection ON provlog (connection_id, at);
     CREATE INDEX provlog_at ON provlog (at);
     "#,
+    // 14: tenants' schema extensions (RFC 7643 §7; `urn` in lower case,
+    // the definition as JSON text), the tenant's `schema_version`, moved by
+    // every change of them (what a replica's cache of a tenant's schemas
+    // compares), and the lookup index's rows of extension attributes:
+    // codes from 1000 (`scim_store::index::EXT_BASE`), unique within a
+    // tenant from 20000 (`UNIQUE_BASE`), found by `seq` where a deleted
+    // resource's rows go by hand.
+    r#"
+    CREATE TABLE schema_extensions (
+        tenant_id INTEGER NOT NULL,
+        urn TEXT NOT NULL,
+        kind INTEGER NOT NULL,
+        definition TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, urn)
+    );
+    ALTER TABLE tenants ADD COLUMN schema_version INTEGER NOT NULL DEFAULT 0;
+    CREATE UNIQUE INDEX idx_unique ON idx (tenant_id, kind, attr, value) WHERE attr >= 20000;
+    CREATE INDEX idx_extension_seq ON idx (seq) WHERE attr >= 1000;
+    "#,
+    // 15: the attributes each connection sent that its tenant's schemas do
+    // not define: per name, how often, when last, one redacted example.
+    r#"
+    CREATE TABLE undefined_attributes (
+        connection_id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        example TEXT NOT NULL,
+        PRIMARY KEY (connection_id, name)
+    );
+    "#,
 ];

@@ -67,6 +67,7 @@ impl MemoryResources {
         let mut changed = false;
         if let Some(rewrite) = &plan.doc {
             let keys = &rewrite.keys;
+            s.check_ext_unique(self.tenant, kind, keys, Some(seq))?;
             if kind == ResourceKind::User && keys.active && !active {
                 s.check_seat(self.tenant)?;
             }

@@ -7,6 +7,7 @@ mod apply;
 mod events;
 mod provlog;
 mod resources;
+mod schemas;
 
 pub use resources::{evaluation_view, unique_message};
 
@@ -50,6 +51,10 @@ struct State {
     admins: admins::Admins,
     /// The provisioning log.
     log: provlog::Log,
+    /// Tenants' schema extensions, in the order they were added.
+    extensions: Vec<(TenantId, crate::schemas::ExtensionRecord)>,
+    /// Undefined attributes each connection sent.
+    undefined: HashMap<ConnectionId, Vec<crate::schemas::UndefinedSeen>>,
 }
 
 impl State {
@@ -165,6 +170,7 @@ impl Store for MemoryStore {
             name: name.to_string(),
             created: now,
             settings: TenantSettings::default(),
+            schema_version: 0,
         };
         s.tenants.push(t.clone());
         Ok(t)
@@ -310,6 +316,7 @@ impl Store for MemoryStore {
         s.members
             .retain(|(g, m), _| !seqs.contains(g) && !seqs.contains(m));
         s.trash.retain(|(t, _)| *t != id);
+        s.extensions.retain(|(t, _)| *t != id);
         let connections: Vec<ConnectionId> = s
             .connections
             .iter()
@@ -317,6 +324,9 @@ impl Store for MemoryStore {
             .map(|c| c.id)
             .collect();
         s.deprovisions.retain(|(c, _)| !connections.contains(c));
+        for c in &connections {
+            s.undefined.remove(c);
+        }
         s.connections.retain(|c| c.tenant != id);
         s.tokens.retain(|t| t.tenant != id);
         s.journals.forget_tenant(id);
@@ -343,6 +353,7 @@ impl Store for MemoryStore {
             return Ok(false);
         }
         s.tokens.retain(|t| t.connection != id);
+        s.undefined.remove(&id);
         Ok(true)
     }
 

@@ -150,6 +150,7 @@ impl ResourceStore for MemoryResources {
                 return Err(StoreError::Uniqueness(unique_message(rec.kind)));
             }
         }
+        s.check_ext_unique(self.tenant, rec.kind, &rec.keys, None)?;
         let member_seqs = self.resolve_members(&s, &rec.members)?;
         if rec.kind == ResourceKind::User && rec.keys.active {
             s.check_seat(self.tenant)?;
@@ -317,6 +318,7 @@ impl ResourceStore for MemoryResources {
                 return Err(StoreError::Uniqueness(unique_message(kind)));
             }
         }
+        s.check_ext_unique(self.tenant, kind, &keys, None)?;
         if kind == ResourceKind::User && keys.active {
             s.check_seat(self.tenant)?;
         }

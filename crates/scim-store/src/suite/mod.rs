@@ -16,6 +16,7 @@ mod concurrency;
 mod console;
 mod display;
 mod events;
+mod extensions;
 mod filters;
 mod listing;
 mod members;
@@ -34,6 +35,7 @@ pub use concurrency::*;
 pub use console::*;
 pub use display::*;
 pub use events::*;
+pub use extensions::*;
 pub use filters::*;
 pub use listing::*;
 pub use members::*;
@@ -122,7 +124,8 @@ macro_rules! storage_suite {
             deletes_remove_the_version_they_read, rewrites_move_only_changed_index_rows,
             deleting_a_tenant, tokens_record_their_last_use,
             disabled_webhooks_wait_without_holding_events, one_trashed_resource_is_purged,
-            provisioning_log_filters_and_bounds);
+            provisioning_log_filters_and_bounds, schema_extensions,
+            undefined_attributes_are_counted);
     };
     (@optional $var:literal, $require:literal, $make:expr; $($name:ident),* $(,)?) => {
         $(

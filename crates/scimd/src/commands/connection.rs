@@ -31,6 +31,9 @@ fn apply(flags: &ConnectionFlags, policy: &mut ConnectionPolicy) -> Result<(), S
     if let Some(n) = flags.max_tokens {
         policy.max_active_tokens = n;
     }
+    if let Some(v) = &flags.undefined {
+        policy.undefined = parse_value("undefined", &name(v), "reject, drop or keep")?;
+    }
     Ok(())
 }
 
@@ -50,6 +53,7 @@ fn as_json(c: &Connection) -> serde_json::Value {
         "delete": name_of(&c.policy.delete),
         "ownership": name_of(&c.policy.ownership),
         "maxTokens": c.policy.max_active_tokens,
+        "undefined": name_of(&c.policy.undefined),
         "pausedSince": c
             .policy
             .paused_since
@@ -67,13 +71,14 @@ fn describe(c: &Connection) -> String {
             format!("\tPAUSED by the circuit breaker since {t}")
         });
     format!(
-        "{}\tprofile={}\tdeactivate={}\tdelete={}\townership={}\tmax-tokens={}{paused}",
+        "{}\tprofile={}\tdeactivate={}\tdelete={}\townership={}\tmax-tokens={}\tundefined={}{paused}",
         c.name,
         c.profile,
         name_of(&c.policy.deactivate),
         name_of(&c.policy.delete),
         name_of(&c.policy.ownership),
-        c.policy.max_active_tokens
+        c.policy.max_active_tokens,
+        name_of(&c.policy.undefined)
     )
 }
 
@@ -123,6 +128,24 @@ pub async fn run(op: &Operator, cmd: &ConnectionCommand) -> Result<(), String> {
                 .await
                 .map_err(err)?;
             outln!("updated connection {}", describe(&c));
+        }
+        ConnectionCommand::Undefined { name, output, .. } => {
+            let seen = tenant.connection_view(name).await.map_err(err)?.undefined;
+            if !output.json {
+                outln!("name\tcount\tlast_seen\texample");
+            }
+            for u in seen {
+                if output.json {
+                    json(&serde_json::json!({
+                        "name": u.name,
+                        "count": u.count,
+                        "lastSeen": u.last_seen.to_string(),
+                        "example": u.example,
+                    }));
+                } else {
+                    outln!("{}\t{}\t{}\t{}", u.name, u.count, u.last_seen, u.example);
+                }
+            }
         }
         ConnectionCommand::Release { name, confirm, .. } => {
             let r = tenant.release_breaker(name, *confirm).await.map_err(err)?;

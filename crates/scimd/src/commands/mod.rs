@@ -11,6 +11,7 @@ mod manual;
 mod migrate;
 mod provlog;
 mod replay;
+mod schema;
 mod serve;
 mod tenant;
 mod token;
@@ -78,6 +79,7 @@ async fn on_database(cli: &Cli, file: &FileConfig, db: &Database) -> Result<(), 
             webhook::run(&open_with(db, config, None).await?, c).await
         }
         Command::Admin(c) => admin::run(&open(db).await?, c).await,
+        Command::Schema(c) => schema::run(&open(db).await?, c).await,
         Command::Replay(_)
         | Command::Healthcheck(_)
         | Command::Completions { .. }
