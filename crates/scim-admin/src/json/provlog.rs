@@ -40,13 +40,18 @@ pub struct LogRowJson {
 }
 
 /// The console path of the audit entries a logged write made: its
-/// connection's entries from its start to its end.
+/// connection's entries from a second before its start to a second after
+/// its end.
 pub fn audit_href(tenant: &str, row: &LogRow) -> Option<String> {
     let e = &row.record.entry;
     if !e.audited {
         return None;
     }
-    let end = e.at.unix_millis() + e.micros / 1000 + 1;
+    // A second of slack on each side: the row's time and duration and the
+    // entry's time come from different clock readings, rounded to the
+    // millisecond.
+    let start = Timestamp::from_unix_millis(e.at.unix_millis() - 1000)?;
+    let end = e.at.unix_millis() + e.micros / 1000 + 1000;
     let until = Timestamp::from_unix_millis(end)?;
     let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let conn = row
@@ -57,7 +62,7 @@ pub fn audit_href(tenant: &str, row: &LogRow) -> Option<String> {
     Some(format!(
         "/admin/t/{}/audit?{conn}since={}&until={}",
         enc(tenant),
-        enc(&e.at.to_string()),
+        enc(&start.to_string()),
         enc(&until.to_string())
     ))
 }
