@@ -59,7 +59,7 @@ impl TenantSchemas {
         extensions: Vec<ExtensionRecord>,
     ) -> TenantSchemas {
         let mut registry = base.clone();
-        let (mut users, mut groups) = (Vec::new(), Vec::new());
+        let (mut users, mut groups) = (vec![crate::roles::indexed()], Vec::new());
         let mut kept = Vec::new();
         for ext in extensions {
             let def = &ext.definition;
