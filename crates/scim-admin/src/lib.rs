@@ -180,6 +180,19 @@ pub fn console_routes() -> Vec<Route> {
             post(breaker::decide),
         ),
         r(
+            "/admin/t/{tenant}/schemas",
+            &[
+                ("GET", "Custom attributes: the tenant's extension schemas"),
+                ("POST", "Add an extension schema"),
+            ],
+            get(schemas::show).post(schemas::add),
+        ),
+        r(
+            "/admin/t/{tenant}/schemas/remove",
+            &[("POST", "Remove an extension schema")],
+            post(schemas::remove),
+        ),
+        r(
             "/admin/t/{tenant}/webhooks",
             &[
                 (

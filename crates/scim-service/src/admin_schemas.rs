@@ -76,16 +76,33 @@ pub struct RemovedExtension {
     pub dropped: u64,
 }
 
-impl TenantReader<'_> {
+/// A tenant's extension schemas, to read ([`TenantReader::extensions`]).
+pub struct Extensions<'r, 'a> {
+    r: &'r TenantReader<'a>,
+}
+
+impl<'a> TenantReader<'a> {
+    /// Its extension schemas.
+    pub fn extensions(&self) -> Extensions<'_, 'a> {
+        Extensions { r: self }
+    }
+}
+
+impl Extensions<'_, '_> {
     /// The tenant's extensions, in the order they were added.
-    pub async fn schema_extensions(&self) -> ScimResult<Vec<ExtensionView>> {
-        let records = self.core.store.schema_extensions(self.tenant.id).await?;
+    pub async fn list(&self) -> ScimResult<Vec<ExtensionView>> {
+        let records = self
+            .r
+            .core
+            .store
+            .schema_extensions(self.r.tenant.id)
+            .await?;
         Ok(records.iter().map(ExtensionView::from).collect())
     }
 
     /// One extension, by URN (in any case).
-    pub async fn schema_extension(&self, urn: &str) -> ScimResult<ExtensionView> {
-        self.schema_extensions()
+    pub async fn show(&self, urn: &str) -> ScimResult<ExtensionView> {
+        self.list()
             .await?
             .into_iter()
             .find(|e| e.urn.eq_ignore_ascii_case(urn))
@@ -100,11 +117,11 @@ impl TenantReader<'_> {
         urn: &str,
         limit: usize,
     ) -> ScimResult<(u64, Vec<String>)> {
-        let schemas = self.schemas().await?;
+        let schemas = self.r.schemas().await?;
         let view = schemas.view(kind)?;
         let text = format!("schemas eq {}", Value::String(urn.to_string()));
         let filter = lower(&Filter::parse(&text)?, &view)?;
-        let store = self.core.store.resources(self.tenant.id);
+        let store = self.r.core.store.resources(self.r.tenant.id);
         let mut ids = Vec::new();
         let mut page = PageRequest::Cursor(None);
         let mut total = 0;
@@ -152,9 +169,21 @@ fn assign_codes(
     Ok(out)
 }
 
-impl TenantAdmin<'_> {
+/// A tenant's extension schemas, to change ([`TenantAdmin::extension_admin`]).
+pub struct ExtensionAdmin<'r, 'a> {
+    a: &'r TenantAdmin<'a>,
+}
+
+impl<'a> TenantAdmin<'a> {
+    /// Changes of its extension schemas.
+    pub fn extension_admin(&self) -> ExtensionAdmin<'_, 'a> {
+        ExtensionAdmin { a: self }
+    }
+}
+
+impl ExtensionAdmin<'_, '_> {
     /// Adds an extension schema to a resource type (`User`, `Group`).
-    pub async fn add_schema_extension(
+    pub async fn add(
         &self,
         document: &Value,
         resource_type: &str,
@@ -169,8 +198,13 @@ impl TenantAdmin<'_> {
                 "a schema document holds at most {MAX_DOCUMENT_BYTES} bytes"
             )));
         }
-        let schema = check_extension(document, &self.core.registry)?;
-        let existing = self.core.store.schema_extensions(self.tenant.id).await?;
+        let schema = check_extension(document, &self.a.core.registry)?;
+        let existing = self
+            .a
+            .core
+            .store
+            .schema_extensions(self.a.tenant.id)
+            .await?;
         if existing.len() >= 50 {
             return Err(ScimError::InvalidValue(
                 "a tenant defines at most 50 extensions".into(),
@@ -186,7 +220,7 @@ impl TenantAdmin<'_> {
             )));
         }
         if required {
-            let store = self.core.store.resources(self.tenant.id);
+            let store = self.a.core.store.resources(self.a.tenant.id);
             let n = store.count(kind, false).await?;
             if n > 0 {
                 return Err(ScimError::InvalidValue(format!(
@@ -203,7 +237,7 @@ impl TenantAdmin<'_> {
         let record = ExtensionRecord {
             urn: schema.id.clone(),
             kind,
-            created: self.core.clock.now(),
+            created: self.a.core.clock.now(),
             definition: ExtensionDefinition {
                 required,
                 index: assign_codes(&schema, &used)?,
@@ -212,28 +246,26 @@ impl TenantAdmin<'_> {
         };
         let detail = format!("schema {} extends {}", record.urn, kind.name());
         let entry = self
+            .a
             .actor
             .origin("schema-add")
             .entry(Entry::new(record.created, 200, "schema-add").detail(detail));
-        self.core
+        self.a
+            .core
             .store
-            .add_schema_extension(self.tenant.id, &record, entry)
+            .add_schema_extension(self.a.tenant.id, &record, entry)
             .await?;
         Ok(ExtensionView::from(&record))
     }
 
     /// Removes an extension; refused while resources carry its values,
     /// unless `drop_values`, which removes them first (each audited).
-    pub async fn remove_schema_extension(
-        &self,
-        urn: &str,
-        drop_values: bool,
-    ) -> ScimResult<RemovedExtension> {
-        let ext = self.schema_extension(urn).await?;
+    pub async fn remove(&self, urn: &str, drop_values: bool) -> ScimResult<RemovedExtension> {
+        let ext = self.a.extensions().show(urn).await?;
         let kind = crate::resource::kind_of(&ext.resource_type)
             .ok_or_else(|| crate::internal("stored extension of no resource type"))?;
         let limit = if drop_values { MAX_DROPPED } else { 1 };
-        let (n, ids) = self.carrying(kind, &ext.urn, limit).await?;
+        let (n, ids) = self.a.extensions().carrying(kind, &ext.urn, limit).await?;
         if n > 0 && !drop_values {
             return Err(ScimError::Conflict(format!(
                 "{n} {} carry values of {} (for example {}): remove them, or pass --drop-values",
@@ -248,20 +280,21 @@ impl TenantAdmin<'_> {
                 dropped += 1;
             }
         }
-        let now = self.core.clock.now();
+        let now = self.a.core.clock.now();
         let detail = format!(
             "schema {} removed; values dropped from {dropped} resources",
             ext.urn
         );
-        let entry = self.actor.origin("schema-remove").entry(
+        let entry = self.a.actor.origin("schema-remove").entry(
             Entry::new(now, 200, "schema-remove")
                 .detail(detail)
                 .diff(vec![json!({"op": "remove", "path": ext.urn})]),
         );
         if !self
+            .a
             .core
             .store
-            .remove_schema_extension(self.tenant.id, &ext.urn, entry)
+            .remove_schema_extension(self.a.tenant.id, &ext.urn, entry)
             .await?
         {
             return Err(ScimError::NotFound(format!(
@@ -279,13 +312,14 @@ impl TenantAdmin<'_> {
         let Some(rid) = scim_core::resource::ResourceId::parse(id) else {
             return Ok(false);
         };
-        let schemas = self.schemas().await?;
+        let schemas = self.a.schemas().await?;
         let origin = self
+            .a
             .actor
             .origin("schema-drop-values")
             .with_schemas(&schemas);
-        let unique_groups = self.core.unique_groups(&self.tenant.settings);
-        let now = self.core.clock.now();
+        let unique_groups = self.a.core.unique_groups(&self.a.tenant.settings);
+        let now = self.a.core.clock.now();
         let urn = urn.to_string();
         let update = move |current: &scim_store::Record| {
             let mut doc = current.doc.clone();
@@ -316,13 +350,13 @@ impl TenantAdmin<'_> {
             })
         };
         let target = Modify {
-            tenant: self.tenant.id,
+            tenant: self.a.tenant.id,
             kind,
             id: &rid,
             load: Load::NONE,
             reply: Load::NONE,
             body: None,
         };
-        Ok(self.core.modify(target, update).await?.is_some())
+        Ok(self.a.core.modify(target, update).await?.is_some())
     }
 }

@@ -71,24 +71,40 @@ fn new_secret() -> ScimResult<String> {
     Ok(format!("whsec_{hex}"))
 }
 
-impl TenantReader<'_> {
+/// A tenant's webhooks, to read ([`TenantReader::hooks`]).
+pub struct Hooks<'r, 'a> {
+    r: &'r TenantReader<'a>,
+}
+
+impl<'a> TenantReader<'a> {
+    /// Its webhooks.
+    pub fn hooks(&self) -> Hooks<'_, 'a> {
+        Hooks { r: self }
+    }
+}
+
+impl Hooks<'_, '_> {
     /// The tenant's webhook by id, or 404.
-    pub async fn webhook(&self, id: i64) -> ScimResult<Webhook> {
-        self.core
+    pub async fn get(&self, id: i64) -> ScimResult<Webhook> {
+        self.r
+            .core
             .store
-            .list_webhooks(Some(self.tenant.id))
+            .list_webhooks(Some(self.r.tenant.id))
             .await?
             .into_iter()
             .find(|h| h.id == id)
             .ok_or_else(|| {
-                ScimError::NotFound(format!("tenant {:?} has no webhook {id}", self.tenant.name))
+                ScimError::NotFound(format!(
+                    "tenant {:?} has no webhook {id}",
+                    self.r.tenant.name
+                ))
             })
     }
 
     /// The tenant's webhooks with their delivery status.
-    pub async fn webhooks(&self) -> ScimResult<Vec<WebhookStatus>> {
-        let store = &self.core.store;
-        let hooks = store.list_webhooks(Some(self.tenant.id)).await?;
+    pub async fn list(&self) -> ScimResult<Vec<WebhookStatus>> {
+        let store = &self.r.core.store;
+        let hooks = store.list_webhooks(Some(self.r.tenant.id)).await?;
         let mut out = Vec::with_capacity(hooks.len());
         for hook in hooks {
             let pending = store
@@ -101,8 +117,22 @@ impl TenantReader<'_> {
 
     /// A webhook's dead letters, oldest event first.
     pub async fn dead_letters(&self, id: i64) -> ScimResult<Vec<DeadLetter>> {
-        let hook = self.webhook(id).await?;
-        Ok(self.core.store.dead_letters(hook.id).await?)
+        let hook = self.get(id).await?;
+        Ok(self.r.core.store.dead_letters(hook.id).await?)
+    }
+
+    /// One webhook with its delivery status.
+    pub async fn status(&self, id: i64) -> ScimResult<WebhookStatus> {
+        self.list()
+            .await?
+            .into_iter()
+            .find(|w| w.hook.id == id)
+            .ok_or_else(|| {
+                ScimError::NotFound(format!(
+                    "tenant {:?} has no webhook {id}",
+                    self.r.tenant.name
+                ))
+            })
     }
 }
 
@@ -169,7 +199,12 @@ impl TenantAdmin<'_> {
 
     /// Deletes a webhook and its dead letters.
     pub async fn delete_webhook(&self, id: i64) -> ScimResult<()> {
-        let url = self.webhook(id).await.map(|h| h.url).unwrap_or_default();
+        let url = self
+            .hooks()
+            .get(id)
+            .await
+            .map(|h| h.url)
+            .unwrap_or_default();
         if self.core.store.delete_webhook(self.tenant.id, id).await? {
             audit_change(
                 self,
@@ -217,14 +252,14 @@ impl TenantAdmin<'_> {
             },
         )
         .await?;
-        self.webhook_status(id).await
+        self.hooks().status(id).await
     }
 
     /// Queues dead letters for redelivery (one event, or all of the
     /// webhook's); returns how many. The worker delivers them before the
     /// queue and removes each once delivered.
     pub async fn redeliver(&self, id: i64, event: Option<i64>) -> ScimResult<u64> {
-        let hook = self.webhook(id).await?;
+        let hook = self.hooks().get(id).await?;
         let n = self
             .core
             .store

@@ -30,7 +30,8 @@ pub async fn send_test(
     issuer: &str,
 ) -> Result<u16, String> {
     let mut hook = admin
-        .webhook(id)
+        .hooks()
+        .get(id)
         .await
         .map_err(|e| e.detail().to_string())?;
     hook.secret = admin

@@ -52,7 +52,8 @@ pub async fn list(
         .console(&who)
         .read(&tenant)
         .await?
-        .schema_extensions()
+        .extensions()
+        .list()
         .await?;
     Ok(ok(&Value::Array(v.iter().map(|e| e.to_json()).collect())))
 }
@@ -72,7 +73,8 @@ pub async fn add(
         .console(&who)
         .change(&tenant)
         .await?
-        .add_schema_extension(&body.schema, rt, body.required)
+        .extension_admin()
+        .add(&body.schema, rt, body.required)
         .await?;
     Ok(created(&e.to_json()))
 }
@@ -90,7 +92,8 @@ pub async fn show(
         .console(&who)
         .read(&tenant)
         .await?
-        .schema_extension(&urn)
+        .extensions()
+        .show(&urn)
         .await?;
     Ok(ok(&e.to_json()))
 }
@@ -113,7 +116,8 @@ pub async fn remove(
         .console(&who)
         .change(&tenant)
         .await?
-        .remove_schema_extension(&urn, drop_values)
+        .extension_admin()
+        .remove(&urn, drop_values)
         .await?;
     Ok(ok(&RemovedJson {
         urn: r.urn,

@@ -71,7 +71,8 @@ pub async fn list(
         .console(&who)
         .read(&tenant)
         .await?
-        .webhooks()
+        .hooks()
+        .list()
         .await?;
     Ok(ok(&hooks.iter().map(WebhookJson::from).collect::<Vec<_>>()))
 }

@@ -17,6 +17,7 @@ pub mod directory;
 pub mod login;
 pub mod provlog;
 pub mod resource;
+pub mod schemas;
 pub mod seats;
 pub mod tenants;
 pub mod trash;
@@ -24,6 +25,8 @@ pub mod webhooks;
 
 #[cfg(test)]
 mod hostile_log_tests;
+#[cfg(test)]
+mod hostile_schema_tests;
 #[cfg(test)]
 mod hostile_tests;
 
@@ -47,7 +50,8 @@ pub struct Nav<'a> {
     pub who: &'a AdminPrincipal,
     pub tenant: Option<&'a str>,
     /// The current section: `tenants`, `admins`, `connections`, `users`,
-    /// `groups`, `seats`, `breaker`, `webhooks`, `trash`, `audit`.
+    /// `groups`, `seats`, `breaker`, `schemas`, `webhooks`, `trash`,
+    /// `audit`.
     pub section: &'a str,
 }
 
@@ -81,6 +85,7 @@ impl From<&Nav<'_>> for NavView {
                 ("groups", "groups", "Groups"),
                 ("seats", "seats", "Seats & settings"),
                 ("breaker", "breaker", "Circuit breaker"),
+                ("schemas", "schemas", "Custom attributes"),
                 ("webhooks", "webhooks", "Webhooks"),
                 ("trash", "trash", "Trash"),
                 ("audit", "audit", "Audit log"),

@@ -89,7 +89,8 @@ pub async fn show(
         .console(&who)
         .read(&tenant)
         .await?
-        .webhooks()
+        .hooks()
+        .list()
         .await?;
     let nav = Nav {
         who: &who,

@@ -13,7 +13,6 @@
 
 use super::accounts::AdminKind;
 use super::{AdminView, Console};
-use crate::admin_webhooks::WebhookStatus;
 use crate::journal::{Entry, LocalActor};
 use crate::state::Core;
 use crate::system::SystemAdmin;
@@ -90,17 +89,6 @@ impl TenantReader<'_> {
             users: self.trash(ResourceKind::User).await?,
             groups: self.trash(ResourceKind::Group).await?,
         })
-    }
-
-    /// One webhook with its delivery status.
-    pub async fn webhook_status(&self, id: i64) -> ScimResult<WebhookStatus> {
-        self.webhooks()
-            .await?
-            .into_iter()
-            .find(|w| w.hook.id == id)
-            .ok_or_else(|| {
-                ScimError::NotFound(format!("tenant {:?} has no webhook {id}", self.tenant.name))
-            })
     }
 }
 

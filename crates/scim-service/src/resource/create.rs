@@ -41,7 +41,7 @@ impl Scim<'_> {
         // A large body is validated (and its journal built) on a compute
         // thread (crate::compute).
         let heavy = crate::compute::heavy([body]);
-        let policy = who.policy().undefined;
+        let policy = super::effective(who.policy().undefined, &tol);
         let (prepared, origin) = if heavy {
             let (owned, schemas, origin, p) = (
                 body.clone(),

@@ -123,6 +123,18 @@ pub(crate) fn prepared(
     })
 }
 
+/// The undefined-attribute policy a write applies: the connection's,
+/// except that a profile that refuses undefined attributes (strict,
+/// jumpcloud, interop) refuses them whatever the policy says, since its
+/// clients are promised a 400 (`drop` leaves the decision to the profile).
+pub(crate) fn effective(policy: UndefinedPolicy, tol: &Tolerances) -> UndefinedPolicy {
+    if tol.ignore_unknown_attributes && tol.ignore_unknown_schemas {
+        policy
+    } else {
+        UndefinedPolicy::Drop
+    }
+}
+
 /// The names of undefined attributes, for a message (at most 1000 bytes).
 pub(crate) fn names(undefined: &[Undefined]) -> String {
     let mut out = String::new();

@@ -40,7 +40,7 @@ impl Scim<'_> {
         let tol = who.profile().tolerances();
         self.ctx.projection.check(&tol)?;
         // A large body is validated on a compute thread.
-        let policy = who.policy().undefined;
+        let policy = super::effective(who.policy().undefined, &tol);
         let prepared = if crate::compute::heavy([body]) {
             let (owned, schemas, p) = (body.clone(), who.schemas().clone(), probe.clone());
             core.compute

@@ -188,7 +188,7 @@ async fn webhooks_are_managed_and_audited() {
     let t = c.change("acme").await.unwrap();
     let off = t.set_webhook_enabled(id, false).await.unwrap();
     assert!(off.hook.disabled.is_some());
-    assert!(t.webhook(id).await.unwrap().disabled.is_some());
+    assert!(t.hooks().get(id).await.unwrap().disabled.is_some());
     let on = t.set_webhook_enabled(id, true).await.unwrap();
     assert!(on.hook.disabled.is_none());
     let v = h.svc.console(&val);
@@ -204,7 +204,7 @@ async fn webhooks_are_managed_and_audited() {
     }
     assert_eq!(t.delete_webhook(999).await.unwrap_err().status(), 404);
     t.delete_webhook(id).await.unwrap();
-    assert_eq!(t.webhooks().await.unwrap().len(), 1);
+    assert_eq!(t.hooks().list().await.unwrap().len(), 1);
     let log = audited(&h, "acme").await;
     for action in [
         "webhook-create",

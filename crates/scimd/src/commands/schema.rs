@@ -41,7 +41,8 @@ pub async fn run(op: &Operator, cmd: &SchemaCommand) -> Result<(), String> {
                 .map_err(|e| format!("{} is not JSON: {e}", file.display()))?;
             let kind = name(resource_type);
             let ext = admin
-                .add_schema_extension(&doc, &kind, *required)
+                .extension_admin()
+                .add(&doc, &kind, *required)
                 .await
                 .map_err(err)?;
             outln!(
@@ -54,7 +55,7 @@ pub async fn run(op: &Operator, cmd: &SchemaCommand) -> Result<(), String> {
             if !output.json {
                 outln!("urn\tresource_type\trequired\tindexed");
             }
-            for e in admin.schema_extensions().await.map_err(err)? {
+            for e in admin.extensions().list().await.map_err(err)? {
                 if output.json {
                     json(&e.to_json());
                 } else {
@@ -63,7 +64,7 @@ pub async fn run(op: &Operator, cmd: &SchemaCommand) -> Result<(), String> {
             }
         }
         SchemaCommand::Show { urn, output, .. } => {
-            let e = admin.schema_extension(urn).await.map_err(err)?;
+            let e = admin.extensions().show(urn).await.map_err(err)?;
             if output.json {
                 json(&e.to_json());
             } else {
@@ -78,7 +79,8 @@ pub async fn run(op: &Operator, cmd: &SchemaCommand) -> Result<(), String> {
             drop_values,
         } => {
             let r = admin
-                .remove_schema_extension(urn, *drop_values)
+                .extension_admin()
+                .remove(urn, *drop_values)
                 .await
                 .map_err(err)?;
             outln!(

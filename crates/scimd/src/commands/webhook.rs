@@ -37,7 +37,7 @@ pub async fn run(op: &Operator, cmd: &WebhookCommand) -> Result<(), String> {
             if !output.json {
                 outln!("id\turl\tformat\tform\tpending\tfailures\tlast_error\tdead\tnext_attempt");
             }
-            for s in admin.webhooks().await.map_err(err)? {
+            for s in admin.hooks().list().await.map_err(err)? {
                 let h = &s.hook;
                 if output.json {
                     // Never the signing secret.
@@ -86,7 +86,7 @@ pub async fn run(op: &Operator, cmd: &WebhookCommand) -> Result<(), String> {
             if !output.json {
                 outln!("event\tat\trequeued\terror");
             }
-            for d in admin.dead_letters(*id).await.map_err(err)? {
+            for d in admin.hooks().dead_letters(*id).await.map_err(err)? {
                 if output.json {
                     json(&serde_json::json!({
                         "event": d.event_seq,

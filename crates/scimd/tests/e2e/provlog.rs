@@ -1,5 +1,5 @@
 //! The provisioning log against the binary, on either backend: a failed
-//! connection test (an expired token's 401, then a lookup that finds
+//! connection test (a revoked token's 401, then a lookup that finds
 //! nobody and a read of a missing user) appears in `scimd log`; a write
 //! links its audit entry; a password sent in a filter, a parameter or a
 //! path appears nowhere; the rows are counted on
@@ -36,16 +36,16 @@ fn settled(s: &Server, n: usize) -> Vec<Value> {
 #[test]
 fn requests_failures_and_writes_are_logged_and_redacted() {
     let s = Server::start();
-    let (ok, out, _) = s.cli(&[
-        "token",
-        "create",
-        "--tenant",
-        "default",
-        "--expires-in-days",
-        "0",
-    ]);
-    assert!(ok);
+    let out = s.cli_ok(&["token", "create", "--tenant", "default"]);
     let expired = out.lines().last().unwrap().to_string();
+    let id = s
+        .cli_ok(&["token", "list", "--tenant", "default", "--json"])
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|t| expired.starts_with(t["prefix"].as_str().unwrap()))
+        .unwrap()["id"]
+        .to_string();
+    s.cli_ok(&["token", "revoke", "--tenant", "default", &id]);
     let r = s.raw(
         "GET",
         "/Users?count=1",
@@ -86,7 +86,7 @@ fn requests_failures_and_writes_are_logged_and_redacted() {
     assert_eq!(refused["tokenPrefix"], &expired[..10]);
     assert_eq!(refused["client"], "127.0.0.1");
     assert_eq!(refused["query"], "count=1");
-    assert_eq!(refused["detail"], "the bearer token has expired");
+    assert_eq!(refused["detail"], "the bearer token has been revoked");
     assert_eq!(
         rows[1]["query"],
         "filter=userName eq \"nobody@example.com\""
@@ -137,8 +137,10 @@ fn requests_failures_and_writes_are_logged_and_redacted() {
     );
 
     // Filters of the command line.
+    // The 401, the missing user, the filter on a never-returned attribute
+    // (400 invalidFilter) and the unknown endpoint.
     let errors = log(&s, &["--status", "4xx"]);
-    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert_eq!(errors.len(), 4, "{errors:?}");
     let one = log(&s, &["--request-id", "corr-pl-1"]);
     assert_eq!(one.len(), 1);
     let (ok, _, err) = s.cli(&["log", "--tenant", "default", "--status", "9xx"]);
