@@ -8,7 +8,7 @@
 use crate::journal::Entry;
 use crate::roles::refresh;
 use crate::roles::{groups_named, Resolved};
-use crate::tenant::TenantAdmin;
+use crate::tenant::{TenantAdmin, TenantReader};
 use scim_core::resource::ResourceId;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{GroupSelector, Load, PageRequest, Query, ResourceKind, RoleMapping};
@@ -39,6 +39,25 @@ fn check(m: &RoleMapping) -> ScimResult<()> {
     Ok(())
 }
 
+/// A tenant's role mappings, read as its [`TenantReader`] (any admin who
+/// may read the tenant).
+pub struct RoleMappings<'a> {
+    reader: &'a TenantReader<'a>,
+}
+
+impl<'a> RoleMappings<'a> {
+    /// The role mappings of `reader`'s tenant.
+    pub fn new(reader: &'a TenantReader<'a>) -> RoleMappings<'a> {
+        RoleMappings { reader }
+    }
+
+    /// The tenant's role mappings, by selector, value and role.
+    pub async fn list(&self) -> ScimResult<Vec<RoleMapping>> {
+        let r = self.reader;
+        Ok(r.core.store.role_mappings(r.tenant.id).await?)
+    }
+}
+
 /// A tenant's role mappings, changed as its [`TenantAdmin`].
 pub struct Roles<'a> {
     admin: &'a TenantAdmin<'a>,
@@ -60,7 +79,7 @@ impl<'a> Roles<'a> {
 
     /// The tenant's role mappings.
     pub async fn list(&self) -> ScimResult<Vec<RoleMapping>> {
-        Ok(self.core.store.role_mappings(self.tenant.id).await?)
+        RoleMappings::new(self.admin).list().await
     }
 
     /// Maps the groups `selector` `value` names to `role`, and recomputes
