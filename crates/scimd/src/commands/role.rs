@@ -73,7 +73,8 @@ pub async fn run(op: &Operator, cmd: &RoleCommand) -> Result<(), String> {
             }
             for m in roles.list().await.map_err(err)? {
                 if output.json {
-                    json(&m);
+                    let by = m.selector.attribute();
+                    json(&serde_json::json!({"by": by, "group": m.value, "role": m.role}));
                 } else {
                     outln!("{}\t{}\t{}", m.selector.attribute(), m.value, m.role);
                 }
