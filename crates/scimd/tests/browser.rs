@@ -9,6 +9,8 @@
 
 #[path = "browser/manage.rs"]
 mod manage;
+#[path = "browser/provlog.rs"]
+mod provlog;
 #[allow(dead_code)] // the browser tests use only the receiver itself
 #[path = "e2e/receiver.rs"]
 mod receiver;
