@@ -2,7 +2,8 @@
 //! CSRF header, roles, login rate limiting; a user's provenance and the
 //! tenant's seats as the API shows them; webhook delivery status with
 //! redelivery of dead letters, over the API and the console; role
-//! mappings (an owner changes them, a viewer reads them).
+//! mappings (an owner changes them, a viewer reads them), over the API
+//! and the console.
 
 use super::*;
 
@@ -386,6 +387,37 @@ async fn role_mappings_over_the_api() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        call(&st, get(path, Some(&own)))
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // The console's page lists them; its forms map and unmap.
+    let page = call(&st, get("/admin/t/default/roles", Some(&view))).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("E-1") && !page.text.contains("Map a group"));
+    let body = format!("csrf={csrf}&by=displayName&group=Ops&role=operator");
+    let r = call(&st, form("/admin/t/default/roles", &own, &body)).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let page = call(&st, get("/admin/t/default/roles", Some(&own))).await;
+    assert!(page.text.contains("operator") && page.text.contains("Map a group"));
+    let r = call(&st, form("/admin/t/default/roles/unmap", &own, &body)).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let r = call(
+        &st,
+        form(
+            "/admin/t/default/roles/unmap",
+            &view,
+            &format!("csrf={vcsrf}&group=E-1&by=externalId&role=admin"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.text);
     assert_eq!(
         call(&st, get(path, Some(&own)))
             .await
