@@ -3,16 +3,21 @@
 //! user's effective roles. A mapping change recomputes the users in the
 //! groups it names (directly or through nested groups), in batches of
 //! [`crate::roles::refresh::BATCH`], each user its own short write with
-//! its `roles` event, so other writes interleave.
+//! its `roles` event, so other writes interleave. A tenant's first
+//! mapping, and the removal of its last, recompute every user: the roles
+//! extension comes and goes with the mappings (each change moves the
+//! tenant's schema version).
 
 use crate::journal::Entry;
 use crate::roles::refresh;
 use crate::roles::{groups_named, Resolved};
 use crate::tenant::{TenantAdmin, TenantReader};
+use crate::tenant_schemas::TenantSchemas;
 use scim_core::resource::ResourceId;
 use scim_core::{ScimError, ScimResult};
 use scim_store::{GroupSelector, Load, PageRequest, Query, ResourceKind, RoleMapping};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// The longest role name or group selector value, in bytes.
 const MAX_LEN: usize = 256;
@@ -128,7 +133,14 @@ impl<'a> Roles<'a> {
             });
         }
         let (core, tenant) = (self.core, self.tenant.id);
-        let schemas = self.schemas().await?;
+        let schemas = self.current().await?;
+        // The first mapping, or the last gone: the extension came or went,
+        // so every user gains or loses it.
+        let count = core.store.role_mappings(tenant).await?.len();
+        let first = action == "role-map" && count == 1;
+        if first || count == 0 {
+            return self.everyone(action, &schemas).await;
+        }
         let resources = core.store.resources(tenant);
         let mut users = BTreeSet::new();
         for g in groups_named(resources.as_ref(), &schemas, mapping).await? {
@@ -136,12 +148,28 @@ impl<'a> Roles<'a> {
                 users.extend(refresh::users_in(core, tenant, &g).await?);
             }
         }
-        self.recompute(action, &users).await
+        self.recompute(action, &schemas, &users).await
+    }
+
+    /// The tenant's schemas as they are now (a mapping change moved its
+    /// schema version since the tenant was loaded).
+    async fn current(&self) -> ScimResult<Arc<TenantSchemas>> {
+        let tenant = self.tenant.id;
+        let Some(row) = self.core.store.tenant(tenant).await? else {
+            return Err(ScimError::NotFound("tenant".into()));
+        };
+        self.core.schemas_of(tenant, row.schema_version).await
     }
 
     /// Recomputes every user's effective roles (after an interrupted
     /// recomputation, or to check), page by page.
     pub async fn refresh(&self) -> ScimResult<RoleChange> {
+        let schemas = self.current().await?;
+        self.everyone("role-refresh", &schemas).await
+    }
+
+    /// Recomputes every user of the tenant, page by page.
+    async fn everyone(&self, action: &str, schemas: &TenantSchemas) -> ScimResult<RoleChange> {
         let store = self.core.store.resources(self.tenant.id);
         let mut users = BTreeSet::new();
         let mut cursor = None;
@@ -161,20 +189,20 @@ impl<'a> Roles<'a> {
                 None => break,
             }
         }
-        self.recompute("role-refresh", &users).await
+        self.recompute(action, schemas, &users).await
     }
 
     async fn recompute(
         &self,
         action: &str,
+        schemas: &TenantSchemas,
         users: &BTreeSet<ResourceId>,
     ) -> ScimResult<RoleChange> {
         let (core, tenant) = (self.core, self.tenant.id);
-        let schemas = self.schemas().await?;
-        let resolved = Resolved::load(core.store.as_ref(), &schemas, tenant).await?;
-        let origin = self.actor.origin(action).with_schemas(&schemas);
+        let resolved = Resolved::load(core.store.as_ref(), schemas, tenant).await?;
+        let origin = self.actor.origin(action).with_schemas(schemas);
         let users_changed =
-            refresh::users(core, tenant, &schemas, &resolved, &origin, users).await?;
+            refresh::users(core, tenant, schemas, &resolved, &origin, users).await?;
         Ok(RoleChange {
             changed: true,
             recomputed: users.len() as u64,

@@ -32,14 +32,8 @@ pub fn registry() -> ScimResult<SchemaRegistry> {
     // are server-set and returned only when asked for by name, so clients
     // that validate or exercise every declared extension never meet it.
     reg.publish(&provenance)?;
-    // A resource-type extension, read-only: its values are server-set,
-    // returned by default and filterable (an index lookup).
-    let roles = crate::roles::schema_json().map_err(|e| internal(&format!("roles schema: {e}")))?;
-    let mut roles = scim_core::schema::Schema::from_json(&roles)?;
-    for a in &mut roles.attributes {
-        a.index = Some(scim_store::index::ROLES_CODE);
-    }
-    reg.add_extension_schema(roles, "User", false)?;
+    // The roles extension is not here: a tenant's schemas add it while
+    // the tenant maps roles (`crate::tenant_schemas`, `docs/roles.md`).
     Ok(reg)
 }
 

@@ -1,11 +1,13 @@
 //! Tenants' role mappings (`scim_store::RoleStore`): the rows of
 //! `role_mappings` (migration 16), keyed by tenant, selector, the value as
 //! keyed (`RoleMapping::key`) and role; each change commits its audit
-//! entry in the same transaction.
+//! entry in the same transaction and moves the tenant's `schema_version`
+//! (whether the tenant maps roles decides its schemas, `docs/roles.md`).
 
 use crate::backend::{task, Backend, Write};
 use crate::exec::{Exec, Fail};
 use crate::journal::write_audit;
+use crate::schema_store::bump;
 use crate::{stmt, SqlStore};
 use async_trait::async_trait;
 use scim_core::ScimError;
@@ -62,6 +64,7 @@ async fn add(
         .await?
         > 0;
     if added {
+        bump(x, tenant).await?;
         write_audit(x, tenant, audit).await?;
     }
     Ok(added)
@@ -86,6 +89,7 @@ async fn remove(
         .await?
         > 0;
     if gone {
+        bump(x, tenant).await?;
         write_audit(x, tenant, audit).await?;
     }
     Ok(gone)
@@ -108,7 +112,8 @@ impl<B: Backend> RoleStore for SqlStore<B> {
         let job = task((t, mapping.clone(), audit), |x, (t, m, audit)| {
             Box::pin(add(x, *t, m, audit))
         });
-        self.b.write(Write::tenant(t, 2), job).await
+        // The tenant's schema version is part of a credential.
+        self.changed(self.b.write(Write::tenant(t, 2), job).await)
     }
 
     async fn remove_role_mapping(
@@ -121,6 +126,6 @@ impl<B: Backend> RoleStore for SqlStore<B> {
         let job = task((t, mapping.clone(), audit), |x, (t, m, audit)| {
             Box::pin(remove(x, *t, m, audit))
         });
-        self.b.write(Write::tenant(t, 2), job).await
+        self.changed(self.b.write(Write::tenant(t, 2), job).await)
     }
 }

@@ -79,7 +79,8 @@ impl RoleMapping {
 pub trait RoleStore: Send + Sync {
     /// The tenant's mappings, by selector, value and role.
     async fn role_mappings(&self, tenant: TenantId) -> StoreResult<Vec<RoleMapping>>;
-    /// Adds a mapping and commits `audit` with it; `false` (and no entry)
+    /// Adds a mapping and commits `audit` with it, moving the tenant's
+    /// `schema_version` (a change of either moves it); `false` (and no entry)
     /// when the tenant has it already (the same selector, value as keyed,
     /// and role). More than [`MAX_ROLE_MAPPINGS`] is
     /// [`crate::StoreError::Rejected`].
@@ -89,8 +90,9 @@ pub trait RoleStore: Send + Sync {
         mapping: &RoleMapping,
         audit: AuditEntry,
     ) -> StoreResult<bool>;
-    /// Removes a mapping and commits `audit` with it; `false` (and no
-    /// entry) when the tenant has no such mapping.
+    /// Removes a mapping and commits `audit` with it, moving the tenant's
+    /// `schema_version`; `false` (and no entry) when the tenant has no such
+    /// mapping.
     async fn remove_role_mapping(
         &self,
         tenant: TenantId,

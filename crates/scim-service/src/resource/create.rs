@@ -92,7 +92,8 @@ impl Scim<'_> {
                 let roles = (kind == ResourceKind::User)
                     .then(|| {
                         let none = Default::default();
-                        crate::roles::settle(&origin, now, id.as_str(), None, &mut doc, &none)
+                        let active = (schemas.roles(), &none);
+                        crate::roles::settle(&origin, now, id.as_str(), None, &mut doc, active)
                     })
                     .flatten();
                 let mut journal = change(

@@ -141,7 +141,7 @@ impl Scim<'_> {
                         id,
                         Some(&current.doc),
                         &mut doc,
-                        &from_groups,
+                        (schemas.roles(), &from_groups),
                     )
                 })
                 .flatten();

@@ -71,6 +71,9 @@ impl Scim<'_> {
         user: &ResourceId,
     ) -> ScimResult<Arc<BTreeSet<String>>> {
         let (core, who) = (self.core, self.who);
+        if !who.schemas().roles() {
+            return Ok(Arc::default());
+        }
         let resolved = Resolved::load(core.store.as_ref(), who.schemas(), who.tenant()).await?;
         Ok(Arc::new(
             resolved
@@ -89,7 +92,7 @@ impl Scim<'_> {
         body: Option<&Value>,
     ) -> ScimResult<Option<Watch>> {
         let (core, who) = (self.core, self.who);
-        if kind != ResourceKind::Group {
+        if kind != ResourceKind::Group || !who.schemas().roles() {
             return Ok(None);
         }
         let tenant = who.tenant();

@@ -42,6 +42,18 @@ pub fn schema_json() -> Result<Value, serde_json::Error> {
     serde_json::from_str(include_str!("../../schemas/roles.json"))
 }
 
+/// The extension as a resource-type extension of User: read-only,
+/// server-set, returned by default and filterable (an index lookup).
+/// Added to a tenant's schemas while the tenant maps roles.
+pub fn schema() -> ScimResult<scim_core::schema::Schema> {
+    let json = schema_json().map_err(|e| crate::internal(&format!("roles schema: {e}")))?;
+    let mut schema = scim_core::schema::Schema::from_json(&json)?;
+    for a in &mut schema.attributes {
+        a.index = Some(ROLES_CODE);
+    }
+    Ok(schema)
+}
+
 /// The index entry of `effectiveRoles`.
 pub fn indexed() -> ExtIndexed {
     ExtIndexed {
@@ -115,19 +127,23 @@ pub fn carry(old: &Map<String, Value>, doc: &mut Map<String, Value>) {
     set(doc, &stored(old));
 }
 
-/// Sets `doc`'s effective roles to its own roles plus `from_groups`; the
-/// `roles` event when they differ from those of `old` (none for a new
-/// user without roles).
+/// Sets `doc`'s effective roles to its own roles plus `from_groups`
+/// (while the tenant maps roles, `active`; else none: the extension
+/// removed); the `roles` event when they differ from those of `old` (none
+/// for a new user without roles).
 pub fn settle(
     origin: &Origin,
     at: Timestamp,
     id: &str,
     old: Option<&Map<String, Value>>,
     doc: &mut Map<String, Value>,
-    from_groups: &BTreeSet<String>,
+    (active, from_groups): (bool, &BTreeSet<String>),
 ) -> Option<ChangeEvent> {
-    let mut now = own(doc);
-    now.extend(from_groups.iter().cloned());
+    let mut now = BTreeSet::new();
+    if active {
+        now = own(doc);
+        now.extend(from_groups.iter().cloned());
+    }
     let before = old.map(stored).unwrap_or_default();
     set(doc, &now);
     (now != before).then(|| event(origin, at, id, doc, &before, &now))

@@ -104,7 +104,8 @@ pub(crate) async fn users(
     Ok(changed)
 }
 
-/// Recomputes one user's effective roles; whether they changed.
+/// Recomputes one user's effective roles (none, the extension removed,
+/// when `schemas` say the tenant maps no roles); whether they changed.
 async fn one(
     core: &Core,
     tenant: TenantId,
@@ -116,11 +117,11 @@ async fn one(
     let from_groups = resolved.of_user(core.store.as_ref(), tenant, user).await?;
     let store = core.store.resources(tenant);
     let now = core.clock.now();
+    let active = (schemas.roles(), &from_groups);
     let update = |current: &scim_store::Record| {
         let mut doc = current.doc.clone();
         let id = current.id.as_str();
-        let Some(event) = settle(origin, now, id, Some(&current.doc), &mut doc, &from_groups)
-        else {
+        let Some(event) = settle(origin, now, id, Some(&current.doc), &mut doc, active) else {
             return Ok(Update::none(now));
         };
         let keys = schemas.keys(ResourceKind::User, &doc, false);

@@ -58,16 +58,32 @@ async fn nested_groups_give_roles_and_changes_emit_one_event() {
     let bob = h.idp.create_user("bob").await;
     let inner = h.idp.create_group("Backend", &[&alice]).await;
     let outer = h.idp.create_group("Engineering", &[&inner]).await;
-    let (mut seen, _) = role_events(&h, 0).await;
+    // No mapping: no effective roles, no filter on them (/Schemas:
+    // e2e/roles.rs).
+    let own = patch(json!([{"op": "add", "path": "roles", "value": [{"value": "admin"}]}]));
+    let a = h.idp.patch(&format!("/Users/{bob}"), &own).await;
+    expect(&a, 200, "own roles, no mapping");
+    assert!(a.body.get(URN).is_none(), "{}", a.body);
+    let q = "/Users?filter=effectiveRoles%20eq%20%22admin%22";
+    assert_eq!(h.idp.get(q).await.code, 400);
+    let drop = patch(json!([{"op": "remove", "path": "roles"}]));
+    expect(
+        &h.idp.patch(&format!("/Users/{bob}"), &drop).await,
+        200,
+        "drop",
+    );
+    let (mut seen, ev) = role_events(&h, 0).await;
+    assert!(ev.is_empty(), "{ev:?}");
 
-    // A mapping change recomputes the users in the group, nested too.
+    // The first mapping recomputes every user (the extension appears);
+    // only those whose set is not empty get an event.
     let t = h.tenant("default").await;
     let roles = Roles::new(&t);
     let done = roles
         .map(by_name("engineering", "developer"))
         .await
         .unwrap();
-    assert_eq!((done.recomputed, done.users_changed), (1, 1));
+    assert_eq!((done.recomputed, done.users_changed), (2, 1));
     assert_eq!(roles_of(&h, &alice).await, vec!["developer"]);
     assert_eq!(roles_of(&h, &bob).await, Vec::<String>::new());
     assert_eq!(holders(&h, "developer").await, 1);
@@ -158,18 +174,25 @@ async fn nested_groups_give_roles_and_changes_emit_one_event() {
     let (s, ev) = role_events(&h, seen).await;
     assert_eq!(ev, vec![(bob.clone(), json!([]), json!(["developer"]))]);
     seen = s;
-    let done = roles
-        .unmap(by_name("Engineering", "developer"))
-        .await
-        .unwrap();
-    assert_eq!(done.users_changed, 0);
-    assert_eq!(holders(&h, "developer").await, 0);
-    let (_, ev) = role_events(&h, seen).await;
-    assert!(ev.is_empty(), "{ev:?}");
     // A client cannot write effective roles.
     let write =
         patch(json!([{"op": "add", "path": format!("{URN}:effectiveRoles"), "value": ["x"]}]));
     let a = h.idp.patch(&format!("/Users/{bob}"), &write).await;
     assert_eq!(a.code, 400, "{}", a.body);
+    assert_eq!(roles.refresh().await.unwrap().users_changed, 0);
+    // The last mapping gone: every user loses the attribute (alice her
+    // own role), and the extension is gone.
+    let done = roles
+        .unmap(by_name("Engineering", "developer"))
+        .await
+        .unwrap();
+    assert_eq!((done.recomputed, done.users_changed), (2, 1));
+    let (_, ev) = role_events(&h, seen).await;
+    assert_eq!(ev, vec![(alice.clone(), json!([]), json!(["admin"]))]);
+    let a = h.idp.get(&format!("/Users/{alice}")).await;
+    assert!(a.body.get(URN).is_none(), "{}", a.body);
+    let schemas = a.body["schemas"].to_string();
+    assert!(!schemas.contains(URN), "{schemas}");
+    assert_eq!(h.idp.get(q).await.code, 400);
     assert_eq!(roles.refresh().await.unwrap().users_changed, 0);
 }

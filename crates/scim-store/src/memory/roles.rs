@@ -8,6 +8,14 @@ use crate::roles::{RoleMapping, RoleStore, MAX_ROLE_MAPPINGS};
 use async_trait::async_trait;
 use scim_core::ScimError;
 
+/// Moves the tenant's schema version (whether it maps roles decides its
+/// schemas).
+fn bump(tenants: &mut [crate::model::Tenant], tenant: TenantId) {
+    if let Some(t) = tenants.iter_mut().find(|t| t.id == tenant) {
+        t.schema_version += 1;
+    }
+}
+
 fn same(a: &RoleMapping, b: &RoleMapping) -> bool {
     a.selector == b.selector && a.key() == b.key() && a.role == b.role
 }
@@ -45,6 +53,7 @@ impl RoleStore for MemoryStore {
             ))));
         }
         s.roles.push((tenant, mapping.clone()));
+        bump(&mut s.tenants, tenant);
         s.journals.record(
             tenant,
             Journal {
@@ -71,6 +80,7 @@ impl RoleStore for MemoryStore {
             return Ok(false);
         };
         s.roles.remove(pos);
+        bump(&mut s.tenants, tenant);
         s.journals.record(
             tenant,
             Journal {

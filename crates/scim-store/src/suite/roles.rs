@@ -79,10 +79,19 @@ pub async fn role_mappings_and_effective_roles(store: Arc<dyn Store>) {
         (mapping(ExternalId, "eng-1", "developer"), true),
         (mapping(ExternalId, "ENG-1", "developer"), true),
     ];
+    // Each change moves the tenant's schema version (whether it maps
+    // roles decides its schemas); a no-op does not.
+    let version = |store: Arc<dyn Store>, id| async move {
+        store.tenant(id).await.unwrap().unwrap().schema_version
+    };
     for (m, added) in &cases {
+        let before = version(store.clone(), a.id).await;
         let got = store.add_role_mapping(a.id, m, audit()).await.unwrap();
         assert_eq!(got, *added, "{m:?}");
+        let moved = version(store.clone(), a.id).await - before;
+        assert_eq!(moved, i64::from(*added), "{m:?}");
     }
+    assert_eq!(version(store.clone(), b.id).await, 0);
     let listed = store.role_mappings(a.id).await.unwrap();
     assert_eq!(
         listed,
@@ -96,8 +105,10 @@ pub async fn role_mappings_and_effective_roles(store: Arc<dyn Store>) {
     assert!(store.role_mappings(b.id).await.unwrap().is_empty());
     let m = mapping(DisplayName, "ENGINEERING", "reviewer");
     assert!(!store.remove_role_mapping(b.id, &m, audit()).await.unwrap());
+    let before = version(store.clone(), a.id).await;
     assert!(store.remove_role_mapping(a.id, &m, audit()).await.unwrap());
     assert!(!store.remove_role_mapping(a.id, &m, audit()).await.unwrap());
+    assert_eq!(version(store.clone(), a.id).await, before + 1);
     assert_eq!(store.role_mappings(a.id).await.unwrap().len(), 3);
     let audited = store
         .audit(

@@ -33,8 +33,8 @@ fn schemas_and_resource_types_by_id() {
     let s = Server::start();
     let list = s.get("/Schemas");
     assert_eq!(
-        list.body["totalResults"], 8,
-        "the provenance and roles schemas are published"
+        list.body["totalResults"], 7,
+        "the provenance schema is published"
     );
     let user = s.get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User");
     assert_eq!(user.status, 200);
@@ -52,15 +52,11 @@ fn schemas_and_resource_types_by_id() {
     assert_eq!(rt.body["endpoint"], "/Users");
     assert_eq!(rt.body["schemaExtensions"][0]["schema"], ENT);
     // The provenance extension is declared for `interop` tokens only
-    // (e2e/interop.rs); the roles extension (docs/roles.md) for all, not
-    // required.
+    // (e2e/interop.rs); the roles extension only while the tenant maps
+    // roles (e2e/roles.rs, docs/roles.md).
     let exts = rt.body["schemaExtensions"].as_array().unwrap();
-    assert_eq!(exts.len(), 2, "{exts:?}");
-    assert_eq!(exts[1], json!({"schema": ROLES, "required": false}));
-    let roles = s.get(&format!("/Schemas/{ROLES}"));
-    assert_eq!(roles.status, 200);
-    assert_eq!(roles.body["attributes"][0]["name"], "effectiveRoles");
-    assert_eq!(roles.body["attributes"][0]["mutability"], "readOnly");
+    assert_eq!(exts.len(), 1, "{exts:?}");
+    assert_error(&s.get(&format!("/Schemas/{ROLES}")), 404, None);
     let p = s.get(&format!("/Schemas/{PROVENANCE}"));
     assert_eq!(p.status, 200);
     assert_eq!(p.body["attributes"][0]["name"], "authProvider");

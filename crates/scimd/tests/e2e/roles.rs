@@ -4,7 +4,8 @@
 //! in `effectiveRoles` and is found by `effectiveRoles eq`; removing its
 //! membership emits exactly one roles event on the change feed, with the
 //! role lost; the admin API lists the mapping; `role list|unmap` on the
-//! command line.
+//! command line. The roles extension is there only while the tenant maps
+//! roles: not before the first mapping, gone after the last unmap.
 
 use crate::server::*;
 use serde_json::{json, Value};
@@ -57,9 +58,30 @@ fn roles_events(s: &Server, cursor: &str) -> Vec<(String, Value)> {
         .collect()
 }
 
+/// Whether the roles extension is published and declared on User.
+fn published(s: &Server) -> bool {
+    let schema = s.get(&format!("/Schemas/{ROLES}")).status == 200;
+    let rt = s.get("/ResourceTypes/User");
+    let declared = rt.body["schemaExtensions"].to_string().contains(ROLES);
+    assert_eq!(schema, declared, "{}", rt.body);
+    schema
+}
+
 #[test]
 fn nested_group_roles_end_to_end() {
     let s = Server::start();
+    // No mapping: no extension, no effectiveRoles, not filterable.
+    let carol = s.create_user("carol");
+    let r = s.patch(
+        &format!("/Users/{carol}"),
+        json!([{"op": "add", "path": "roles", "value": [{"value": "admin"}]}]),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(!published(&s));
+    assert!(r.body.get(ROLES).is_none(), "{}", r.body);
+    let q = "/Users?filter=effectiveRoles%20eq%20%22admin%22";
+    assert_error(&s.get(q), 400, Some("invalidFilter"));
+
     let out = s.cli_ok(&[
         "role",
         "map",
@@ -71,6 +93,10 @@ fn nested_group_roles_end_to_end() {
         "developer",
     ]);
     assert!(out.contains("give role \"developer\""), "{out}");
+    // The first mapping: the extension appears, every user recomputed.
+    assert!(out.contains("1 users recomputed, 1 changed"), "{out}");
+    assert!(published(&s));
+    assert_eq!(effective(&s, &carol), json!(["admin"]));
 
     // A user in "Backend", itself a member of "Engineering".
     let alice = s.create_user("alice");
@@ -157,11 +183,19 @@ fn nested_group_roles_end_to_end() {
         "--role",
         "developer",
     ]);
-    assert!(out.contains("1 users recomputed, 1 changed"), "{out}");
+    // The last mapping gone: every user recomputed, the extension gone.
+    assert!(out.contains("3 users recomputed, 2 changed"), "{out}");
     assert!(effective(&s, &bob).is_null());
+    assert!(effective(&s, &carol).is_null());
     let events = roles_events(&s, &from);
-    assert_eq!(events.len(), 1, "{events:?}");
-    assert_eq!(events[0].1["lost"], json!(["developer"]));
+    assert_eq!(events.len(), 2, "{events:?}");
+    let lost: Vec<_> = events.iter().map(|e| e.1["lost"].clone()).collect();
+    assert!(lost.contains(&json!(["developer"])), "{events:?}");
+    assert!(lost.contains(&json!(["admin"])), "{events:?}");
+    assert!(!published(&s));
+    let r = s.get(&format!("/Users/{carol}"));
+    assert!(!r.text.contains(ROLES), "{}", r.text);
+    assert_error(&s.get(q), 400, Some("invalidFilter"));
     let listed = s.cli_ok(&["role", "list", "--tenant", "default", "--json"]);
     assert!(listed.trim().is_empty(), "{listed}");
 }
