@@ -193,6 +193,19 @@ pub fn console_routes() -> Vec<Route> {
             post(schemas::remove),
         ),
         r(
+            "/admin/t/{tenant}/roles",
+            &[
+                ("GET", "Roles: the tenant's mappings from groups to roles"),
+                ("POST", "Map a group to a role"),
+            ],
+            get(roles::show).post(roles::map),
+        ),
+        r(
+            "/admin/t/{tenant}/roles/unmap",
+            &[("POST", "Remove a role mapping")],
+            post(roles::unmap),
+        ),
+        r(
             "/admin/t/{tenant}/webhooks",
             &[
                 (

@@ -18,7 +18,7 @@ use crate::tenant::{TenantAdmin, TenantReader};
 use scim_core::filter::{lower, Filter};
 use scim_core::schema::{check_extension, wants_index, Uniqueness, MAX_DOCUMENT_BYTES};
 use scim_core::{ScimError, ScimResult};
-use scim_store::index::{CODE_MAX, EXT_BASE, UNIQUE_BASE};
+use scim_store::index::{CODE_MAX, EXT_BASE, ROLES_CODE, UNIQUE_BASE};
 use scim_store::{
     ExtensionDefinition, ExtensionRecord, Load, PageRequest, Query, ResourceKind, Update,
 };
@@ -156,7 +156,7 @@ fn assign_codes(
     let mut out = BTreeMap::new();
     for a in schema.attributes.iter().filter(|a| wants_index(a)) {
         let range = if a.uniqueness == Uniqueness::None {
-            EXT_BASE..UNIQUE_BASE
+            EXT_BASE..ROLES_CODE
         } else {
             UNIQUE_BASE..CODE_MAX + 1
         };

@@ -33,6 +33,7 @@
 pub mod admin;
 pub mod admin_audit;
 pub mod admin_connections;
+pub mod admin_roles;
 pub mod admin_schemas;
 pub mod admin_users;
 pub mod admin_webhooks;
@@ -57,6 +58,7 @@ pub mod provlog_read;
 pub mod ratelimit;
 pub mod render;
 pub mod resource;
+pub mod roles;
 pub mod scim;
 pub mod service;
 pub mod set;

@@ -6,7 +6,9 @@
 //! request that caused the change; `jti` is unique per event and stable, so
 //! a receiver can drop duplicates after a redelivery: `scimd-<tenant>-n<n>`
 //! with the event's number among its tenant's, which tells nothing of
-//! other tenants' activity.
+//! other tenants' activity. A user's `roles` event (`docs/roles.md`) is
+//! scimd's [`ROLES_CHANGED`], its payload what was gained and lost in both
+//! forms.
 
 use scim_store::{ResourceKind, StoredEvent};
 use serde_json::{json, Map, Value};
@@ -30,6 +32,7 @@ pub fn event_uris() -> Vec<String> {
         v.push(format!("{PROV}{e}"));
     }
     v.push(BREAKER_TRIPPED.to_string());
+    v.push(ROLES_CHANGED.to_string());
     v
 }
 
@@ -46,7 +49,10 @@ pub fn security_event(e: &StoredEvent, issuer: &str, audience: &str, full: bool)
         return alert(e, issuer, audience);
     }
     let with_form = matches!(ev.event.as_str(), "create" | "patch" | "put");
-    let payload = if !with_form {
+    let roles = ev.event == "roles";
+    let payload = if roles {
+        ev.data.clone().unwrap_or_else(|| json!({}))
+    } else if !with_form {
         json!({})
     } else if full {
         json!({"data": ev.data.clone().unwrap_or_else(|| json!({}))})
@@ -54,6 +60,7 @@ pub fn security_event(e: &StoredEvent, issuer: &str, audience: &str, full: bool)
         json!({"attributes": ev.attributes})
     };
     let uri = match (with_form, full) {
+        _ if roles => ROLES_CHANGED.to_string(),
         (false, _) => format!("{PROV}{}", ev.event),
         (true, true) => format!("{PROV}{}:full", ev.event),
         (true, false) => format!("{PROV}{}:notice", ev.event),
@@ -87,6 +94,11 @@ pub fn security_event(e: &StoredEvent, issuer: &str, audience: &str, full: bool)
     }
     set
 }
+
+/// The URI of a user's `roles` event: its effective roles changed; the
+/// payload is `{"id", "gained", "lost", "effectiveRoles"}` (not an RFC
+/// 9967 event).
+pub const ROLES_CHANGED: &str = "urn:scimd:event:roles";
 
 /// The URI of scimd's circuit-breaker alert (not an RFC 9967 event).
 pub const BREAKER_TRIPPED: &str = "urn:scimd:event:breaker:tripped";
@@ -158,7 +170,15 @@ mod tests {
             off["events"]["urn:ietf:params:scim:event:prov:deactivate"],
             json!({})
         );
-        assert_eq!(event_uris().len(), 10);
+        let mut roles = stored("roles");
+        roles.event.data = Some(json!({"id": "u1", "gained": [], "lost": ["dev"]}));
+        let roles = security_event(&roles, "i", "a", false);
+        assert_eq!(
+            roles["events"][ROLES_CHANGED],
+            json!({"id": "u1", "gained": [], "lost": ["dev"]})
+        );
+        assert_eq!(roles["sub_id"]["uri"], "/Users/u1");
+        assert_eq!(event_uris().len(), 11);
         assert!(event_uris().contains(&BREAKER_TRIPPED.to_string()));
     }
 }

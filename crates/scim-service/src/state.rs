@@ -32,6 +32,8 @@ pub fn registry() -> ScimResult<SchemaRegistry> {
     // are server-set and returned only when asked for by name, so clients
     // that validate or exercise every declared extension never meet it.
     reg.publish(&provenance)?;
+    // The roles extension is not here: a tenant's schemas add it while
+    // the tenant maps roles (`crate::tenant_schemas`, `docs/roles.md`).
     Ok(reg)
 }
 

@@ -1,7 +1,10 @@
 //! Each tenant's schemas: the registry scimd serves ([`crate::registry`])
 //! plus the tenant's extensions (`scim_store::schemas`), with what follows
 //! from them: the secrets redaction goes by (`scim_core::redact`) and the
-//! indexed extension attributes (`scim_store::index`).
+//! indexed extension attributes (`scim_store::index`). While the tenant
+//! maps groups to roles they include the roles extension
+//! ([`crate::roles::ROLES_SCHEMA`]); a mapping change moves the tenant's
+//! schema version, so whether it does is known with the schemas.
 //!
 //! Built once per tenant and schema version and cached ([`SchemaCache`]):
 //! a request compares the version its principal's tenant row carries (read
@@ -29,37 +32,55 @@ pub struct TenantSchemas {
     users: ExtIndex,
     groups: ExtIndex,
     extensions: Vec<ExtensionRecord>,
+    /// Whether the tenant maps roles (the roles extension is in).
+    roles: bool,
 }
 
 impl std::fmt::Debug for TenantSchemas {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "TenantSchemas(v{}, {} extensions)",
+            "TenantSchemas(v{}, {} extensions, roles {})",
             self.version,
-            self.extensions.len()
+            self.extensions.len(),
+            self.roles
         )
     }
 }
 
 impl PartialEq for TenantSchemas {
     fn eq(&self, other: &TenantSchemas) -> bool {
-        self.version == other.version && self.extensions == other.extensions
+        self.version == other.version
+            && self.extensions == other.extensions
+            && self.roles == other.roles
     }
 }
 
 impl Eq for TenantSchemas {}
 
 impl TenantSchemas {
-    /// The schemas of `base` and `extensions`. An extension that no longer
+    /// The schemas of `base` and `extensions`, with the roles extension
+    /// when `roles` (the tenant maps roles). An extension that no longer
     /// fits (a URN a newer scimd defines itself) is left out, logged.
     pub fn build(
         base: &SchemaRegistry,
         version: i64,
         extensions: Vec<ExtensionRecord>,
+        roles: bool,
     ) -> TenantSchemas {
         let mut registry = base.clone();
         let (mut users, mut groups) = (Vec::new(), Vec::new());
+        let roles = roles && {
+            let added = crate::roles::schema()
+                .and_then(|s| registry.add_extension_schema(s, "User", false));
+            if let Err(e) = &added {
+                tracing::warn!(error = %e, "the roles extension is left out");
+            }
+            added.is_ok()
+        };
+        if roles {
+            users.push(crate::roles::indexed());
+        }
         let mut kept = Vec::new();
         for ext in extensions {
             let def = &ext.definition;
@@ -99,7 +120,14 @@ impl TenantSchemas {
             users: ExtIndex(Arc::new(users)),
             groups: ExtIndex(Arc::new(groups)),
             extensions: kept,
+            roles,
         }
+    }
+
+    /// Whether the tenant maps roles: users carry `effectiveRoles`, and
+    /// the roles extension is published and filterable.
+    pub fn roles(&self) -> bool {
+        self.roles
     }
 
     /// The tenant's schema version these were built at.
@@ -157,13 +185,15 @@ pub(crate) struct SchemaCache {
 impl SchemaCache {
     pub(crate) fn new(base: &SchemaRegistry) -> SchemaCache {
         SchemaCache {
-            builtin: Arc::new(TenantSchemas::build(base, 0, Vec::new())),
+            builtin: Arc::new(TenantSchemas::build(base, 0, Vec::new(), false)),
             tenants: Mutex::new(HashMap::new()),
         }
     }
 
     /// The schemas of `tenant` at `version` (its row's `schema_version`),
-    /// built from the store when this process has none at that version.
+    /// built from the store (its extensions and whether it maps roles)
+    /// when this process has none at that version. Version 0: a tenant
+    /// that never changed either.
     pub(crate) async fn of(
         &self,
         store: &dyn Store,
@@ -178,7 +208,8 @@ impl SchemaCache {
             return Ok(s);
         }
         let records = store.schema_extensions(tenant).await?;
-        let built = Arc::new(TenantSchemas::build(base, version, records));
+        let roles = !store.role_mappings(tenant).await?.is_empty();
+        let built = Arc::new(TenantSchemas::build(base, version, records, roles));
         if let Ok(mut map) = self.tenants.lock() {
             let newer = map.get(&tenant).is_some_and(|s| s.version > version);
             if !newer {

@@ -35,3 +35,5 @@ mod policies;
 mod profiles;
 #[path = "service/provlog.rs"]
 mod provlog;
+#[path = "service/roles.rs"]
+mod roles;

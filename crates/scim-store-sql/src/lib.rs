@@ -41,6 +41,7 @@ pub mod members;
 pub mod provlog;
 pub mod query;
 mod resources;
+mod roles;
 pub mod rows;
 pub mod schema;
 mod schema_store;

@@ -42,7 +42,7 @@ async fn list(x: &mut dyn Exec, tenant: i64) -> Result<Vec<ExtensionRecord>, Fai
 }
 
 /// Moves the tenant's schema version; whether the tenant exists.
-async fn bump(x: &mut dyn Exec, tenant: i64) -> Result<bool, Fail> {
+pub(crate) async fn bump(x: &mut dyn Exec, tenant: i64) -> Result<bool, Fail> {
     let sql = "UPDATE tenants SET schema_version = schema_version + 1 WHERE id = $1";
     Ok(x.execute(&stmt!(sql, tenant)).await? > 0)
 }

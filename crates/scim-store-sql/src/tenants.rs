@@ -27,6 +27,7 @@ const DELETES: &[&str] = &[
     "DELETE FROM admin_sessions WHERE admin_id IN (SELECT id FROM admins WHERE tenant_id = $1)",
     "DELETE FROM admins WHERE tenant_id = $1",
     "DELETE FROM schema_extensions WHERE tenant_id = $1",
+    "DELETE FROM role_mappings WHERE tenant_id = $1",
     "DELETE FROM tenants WHERE id = $1",
 ];
 

@@ -21,6 +21,11 @@ use std::sync::Arc;
 pub const EXT_BASE: i64 = 1000;
 /// The first index code of extension attributes whose values are unique.
 pub const UNIQUE_BASE: i64 = 20000;
+/// The index code of the users' effective roles (the scimd roles
+/// extension's `effectiveRoles`, `docs/roles.md`): in the extension range,
+/// so deleting a user removes its rows as it does an extension's, and
+/// never given to a tenant's extension attribute.
+pub const ROLES_CODE: i64 = UNIQUE_BASE - 1;
 /// The last index code (PostgreSQL keeps codes as `smallint`).
 pub const CODE_MAX: i64 = 32767;
 

@@ -1,7 +1,8 @@
 //! The storage port of scimd.
 //!
 //! [`Store`] is what the service needs from a database: tenant, connection
-//! and token administration, admin accounts and sessions ([`admins`]), and a tenant-scoped [`ResourceStore`] handle for
+//! and token administration, admin accounts and sessions ([`admins`]), role
+//! mappings ([`roles`]), and a tenant-scoped [`ResourceStore`] handle for
 //! resources. Backends (SQLite, PostgreSQL, the in-memory [`memory`] fake)
 //! implement both and must pass the [`suite`] of storage tests.
 //!
@@ -31,6 +32,7 @@ pub mod plan;
 pub mod policy;
 pub mod provlog;
 pub mod query;
+pub mod roles;
 pub mod schemas;
 pub mod scrub;
 #[cfg(feature = "suite")]
@@ -50,6 +52,7 @@ pub use policy::{
 };
 pub use provlog::{LogCounts, LogEntry, LogQuery, LogRecord, LogStore};
 pub use query::{Page, PageRequest, Query};
+pub use roles::{GroupSelector, RoleMapping, RoleStore, MAX_ROLE_MAPPINGS};
 pub use schemas::{ExtensionDefinition, ExtensionRecord, SchemaStore, UndefinedSeen};
 
 use async_trait::async_trait;
@@ -59,7 +62,9 @@ use std::sync::Arc;
 
 /// A database holding every tenant.
 #[async_trait]
-pub trait Store: AdminStore + EventStore + LogStore + SchemaStore + Send + Sync + 'static {
+pub trait Store:
+    AdminStore + EventStore + LogStore + RoleStore + SchemaStore + Send + Sync + 'static
+{
     /// Creates a tenant; its name is unique.
     async fn create_tenant(&self, name: &str, now: Timestamp) -> StoreResult<Tenant>;
     /// All tenants, by name.

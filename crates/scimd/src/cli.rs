@@ -116,6 +116,9 @@ pub enum Command {
     /// A tenant's schema extensions: custom attributes of users and groups.
     #[command(subcommand)]
     Schema(crate::cli_schema::SchemaCommand),
+    /// A tenant's mappings from groups to roles: users' effectiveRoles.
+    #[command(subcommand)]
+    Role(crate::cli_role::RoleCommand),
     /// Read a tenant's audit log, newest first.
     Audit(AuditArgs),
     /// Read a tenant's provisioning log (every SCIM request); --follow tails it.

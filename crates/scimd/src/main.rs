@@ -6,6 +6,7 @@ mod cli;
 mod cli_net;
 mod cli_policy;
 mod cli_provlog;
+mod cli_role;
 mod cli_schema;
 mod cli_values;
 mod cli_webhook;

@@ -74,6 +74,8 @@ mod proxy;
 mod receiver;
 #[path = "e2e/replay.rs"]
 mod replay;
+#[path = "e2e/roles.rs"]
+mod roles;
 #[path = "e2e/targets.rs"]
 mod targets;
 #[path = "e2e/tls.rs"]

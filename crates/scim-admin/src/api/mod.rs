@@ -8,6 +8,7 @@ pub mod auth;
 pub mod connections;
 pub mod directory;
 pub mod provlog;
+pub mod roles;
 pub mod schemas;
 pub mod tenants;
 pub mod trash;
@@ -206,6 +207,27 @@ pub fn routes() -> Vec<Route> {
                 ),
             ],
             get(schemas::show).delete(schemas::remove),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/roles",
+            &[
+                ("GET", "The tenant's mappings from groups to roles"),
+                (
+                    "POST",
+                    "Map a group (by displayName or externalId) to a role; recomputes its users",
+                ),
+            ],
+            get(roles::list).post(roles::map),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/roles/unmap",
+            &[("POST", "Remove a mapping; recomputes its groups' users")],
+            post(roles::unmap),
+        ),
+        r(
+            "/admin/api/tenants/{tenant}/roles/refresh",
+            &[("POST", "Recompute every user's effective roles")],
+            post(roles::refresh),
         ),
         r(
             "/admin/api/tenants/{tenant}/webhooks",

@@ -17,6 +17,7 @@ pub mod directory;
 pub mod login;
 pub mod provlog;
 pub mod resource;
+pub mod roles;
 pub mod schemas;
 pub mod seats;
 pub mod tenants;
@@ -25,6 +26,8 @@ pub mod webhooks;
 
 #[cfg(test)]
 mod hostile_log_tests;
+#[cfg(test)]
+mod hostile_roles_tests;
 #[cfg(test)]
 mod hostile_schema_tests;
 #[cfg(test)]
@@ -50,7 +53,7 @@ pub struct Nav<'a> {
     pub who: &'a AdminPrincipal,
     pub tenant: Option<&'a str>,
     /// The current section: `tenants`, `admins`, `connections`, `users`,
-    /// `groups`, `seats`, `breaker`, `schemas`, `webhooks`, `trash`,
+    /// `groups`, `seats`, `breaker`, `schemas`, `roles`, `webhooks`, `trash`,
     /// `audit`.
     pub section: &'a str,
 }
@@ -86,6 +89,7 @@ impl From<&Nav<'_>> for NavView {
                 ("seats", "seats", "Seats & settings"),
                 ("breaker", "breaker", "Circuit breaker"),
                 ("schemas", "schemas", "Custom attributes"),
+                ("roles", "roles", "Roles"),
                 ("webhooks", "webhooks", "Webhooks"),
                 ("trash", "trash", "Trash"),
                 ("audit", "audit", "Audit log"),

@@ -1,7 +1,9 @@
 //! The admin API's HTTP plumbing on the real router: cookie flags, the
 //! CSRF header, roles, login rate limiting; a user's provenance and the
 //! tenant's seats as the API shows them; webhook delivery status with
-//! redelivery of dead letters, over the API and the console.
+//! redelivery of dead letters, over the API and the console; role
+//! mappings (an owner changes them, a viewer reads them), over the API
+//! and the console.
 
 use super::*;
 
@@ -331,4 +333,98 @@ async fn the_api_shows_last_synced_by_and_seats() {
     let r = call(&st, get("/admin/api/tenants/default/seats", Some(&cookie))).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body, json!({"used": 2, "limit": 3}));
+}
+
+#[tokio::test]
+async fn role_mappings_over_the_api() {
+    let st = state("http").await;
+    let svc = st.op.system();
+    svc.create_admin("own", PW, AdminKind::Owner, Some("default"))
+        .await
+        .unwrap();
+    svc.create_admin("view", PW, AdminKind::Viewer, Some("default"))
+        .await
+        .unwrap();
+    let (own, csrf) = login(&st, "own").await;
+    let path = "/admin/api/tenants/default/roles";
+    let eng = json!({"group": "Engineering", "role": "developer"});
+    let r = call(&st, post(path, &own, Some(&csrf), eng.clone())).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.body,
+        json!({"changed": true, "recomputed": 0, "usersChanged": 0})
+    );
+    let r = call(&st, post(path, &own, Some(&csrf), eng.clone())).await;
+    assert_eq!(r.body["changed"], false, "{}", r.text);
+    let ext = json!({"by": "externalId", "group": "E-1", "role": "admin"});
+    let r = call(&st, post(path, &own, Some(&csrf), ext)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let bad = json!({"group": "Ops", "role": "a\u{7}b"});
+    let r = call(&st, post(path, &own, Some(&csrf), bad)).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+
+    // A viewer reads them, and is refused changes.
+    let (view, vcsrf) = login(&st, "view").await;
+    let list = call(&st, get(path, Some(&view))).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert_eq!(
+        list.body,
+        json!([{"by": "displayName", "group": "Engineering", "role": "developer"},
+               {"by": "externalId", "group": "E-1", "role": "admin"}])
+    );
+    let r = call(&st, post(path, &view, Some(&vcsrf), eng.clone())).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+
+    // Unmap: then absent (404); refresh recomputes every user.
+    let unmap = format!("{path}/unmap");
+    let r = call(&st, post(&unmap, &own, Some(&csrf), eng.clone())).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = call(&st, post(&unmap, &own, Some(&csrf), eng)).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let r = call(
+        &st,
+        post(&format!("{path}/refresh"), &own, Some(&csrf), json!({})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        call(&st, get(path, Some(&own)))
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // The console's page lists them; its forms map and unmap.
+    let page = call(&st, get("/admin/t/default/roles", Some(&view))).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("E-1") && !page.text.contains("Map a group"));
+    let body = format!("csrf={csrf}&by=displayName&group=Ops&role=operator");
+    let r = call(&st, form("/admin/t/default/roles", &own, &body)).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let page = call(&st, get("/admin/t/default/roles", Some(&own))).await;
+    assert!(page.text.contains("operator") && page.text.contains("Map a group"));
+    let r = call(&st, form("/admin/t/default/roles/unmap", &own, &body)).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let r = call(
+        &st,
+        form(
+            "/admin/t/default/roles/unmap",
+            &view,
+            &format!("csrf={vcsrf}&group=E-1&by=externalId&role=admin"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert_eq!(
+        call(&st, get(path, Some(&own)))
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }

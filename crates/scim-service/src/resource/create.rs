@@ -16,10 +16,13 @@ use std::sync::Arc;
 impl Scim<'_> {
     /// Creates a resource from a request body.
     pub async fn create(&self, kind: ResourceKind, body: &Value) -> ScimResult<Outcome> {
+        let watch = self.watch_roles(kind, "POST", None, Some(body)).await;
         let result = self
             .with_member_rule(kind, |probe| self.create_inner(kind, body, probe))
             .await;
-        self.audited(Some(kind), None, Some(body), result).await
+        let out = self.audited(Some(kind), None, Some(body), result).await;
+        self.after_roles(watch, &out).await;
+        out
     }
 
     async fn create_inner(
@@ -86,6 +89,13 @@ impl Scim<'_> {
                 } else {
                     &["members"]
                 };
+                let roles = (kind == ResourceKind::User)
+                    .then(|| {
+                        let none = Default::default();
+                        let active = (schemas.roles(), &none);
+                        crate::roles::settle(&origin, now, id.as_str(), None, &mut doc, active)
+                    })
+                    .flatten();
                 let mut journal = change(
                     &origin,
                     Change {
@@ -101,6 +111,7 @@ impl Scim<'_> {
                     },
                 );
                 noted(&mut journal, &note.0, &note.1, note.2);
+                journal.events.extend(roles);
                 NewRecord {
                     kind,
                     id,

@@ -31,8 +31,11 @@ const DAY_MS: i64 = 86_400_000;
 impl Scim<'_> {
     /// Deletes one resource (honouring `If-Match`) as the connection's policy says.
     pub async fn delete(&self, kind: ResourceKind, id: &str) -> ScimResult<Outcome> {
+        let watch = self.watch_roles(kind, "DELETE", Some(id), None).await;
         let result = self.delete_inner(kind, id).await;
-        self.audited(Some(kind), Some(id), None, result).await
+        let out = self.audited(Some(kind), Some(id), None, result).await;
+        self.after_roles(watch, &out).await;
+        out
     }
 
     async fn delete_inner(&self, kind: ResourceKind, id: &str) -> ScimResult<Outcome> {

@@ -62,10 +62,13 @@ fn member_changes(
 impl Scim<'_> {
     /// Applies a PatchOp request to one resource.
     pub async fn patch(&self, kind: ResourceKind, id: &str, body: &Value) -> ScimResult<Outcome> {
+        let watch = self.watch_roles(kind, "PATCH", Some(id), Some(body)).await;
         let result = self
             .with_member_rule(kind, |probe| self.patch_inner(kind, id, body, probe))
             .await;
-        self.audited(Some(kind), Some(id), Some(body), result).await
+        let out = self.audited(Some(kind), Some(id), Some(body), result).await;
+        self.after_roles(watch, &out).await;
+        out
     }
 
     async fn patch_inner(
@@ -114,6 +117,11 @@ impl Scim<'_> {
         let name = who.connection_name().to_string();
         let pre = ctx.pre.clone();
         let noted = probe.clone();
+        let from_groups = if kind == ResourceKind::User {
+            self.roles_from_groups(&rid).await?
+        } else {
+            Arc::default()
+        };
         let update = move |current: &Record| {
             pre.check_match(current.version)?;
             observed.recheck(current)?;
@@ -124,6 +132,19 @@ impl Scim<'_> {
             strip_provenance(&mut doc);
             let deactivation = deprov.apply(kind, &current.doc, &mut doc)?;
             let members = member_changes(out.external, current, &noted)?;
+            let roles = (kind == ResourceKind::User)
+                .then(|| {
+                    let id = current.id.as_str();
+                    crate::roles::settle(
+                        &origin,
+                        now,
+                        id,
+                        Some(&current.doc),
+                        &mut doc,
+                        (schemas.roles(), &from_groups),
+                    )
+                })
+                .flatten();
             let changed = doc != current.doc;
             let k = schemas.keys(kind, &doc, unique_groups);
             let action = if deactivation.acknowledged {
@@ -152,6 +173,7 @@ impl Scim<'_> {
             );
             journal.deprovision = deactivation.counted;
             noted.note(&mut journal);
+            journal.events.extend(roles);
             Ok(Update {
                 doc: changed.then_some((doc, k)),
                 members,

@@ -19,10 +19,13 @@ use std::sync::Arc;
 impl Scim<'_> {
     /// Replaces one resource.
     pub async fn replace(&self, kind: ResourceKind, id: &str, body: &Value) -> ScimResult<Outcome> {
+        let watch = self.watch_roles(kind, "PUT", Some(id), Some(body)).await;
         let result = self
             .with_member_rule(kind, |probe| self.replace_inner(kind, id, body, probe))
             .await;
-        self.audited(Some(kind), Some(id), Some(body), result).await
+        let out = self.audited(Some(kind), Some(id), Some(body), result).await;
+        self.after_roles(watch, &out).await;
+        out
     }
 
     async fn replace_inner(
@@ -65,6 +68,11 @@ impl Scim<'_> {
         let pre = self.ctx.pre.clone();
         let load = core.load_for(kind, &self.ctx.projection)?;
         let noted = probe.clone();
+        let from_groups = if kind == ResourceKind::User {
+            self.roles_from_groups(&rid).await?
+        } else {
+            Arc::default()
+        };
         let update = move |current: &Record| {
             let mut doc = doc.clone();
             pre.check_match(current.version)?;
@@ -78,6 +86,19 @@ impl Scim<'_> {
             } else {
                 Vec::new()
             };
+            let roles = (kind == ResourceKind::User)
+                .then(|| {
+                    let id = current.id.as_str();
+                    crate::roles::settle(
+                        &origin,
+                        now,
+                        id,
+                        Some(&current.doc),
+                        &mut doc,
+                        (schemas.roles(), &from_groups),
+                    )
+                })
+                .flatten();
             let k = schemas.keys(kind, &doc, unique_groups);
             let action = if deactivation.acknowledged {
                 "acknowledge-deactivation"
@@ -105,6 +126,7 @@ impl Scim<'_> {
             );
             journal.deprovision = deactivation.counted;
             super::noted(&mut journal, &noted, &undefined, policy);
+            journal.events.extend(roles);
             Ok(Update {
                 doc: Some((doc, k)),
                 members,

@@ -299,4 +299,19 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (connection_id, name)
     );
     "#,
+    // 16: tenants' role mappings (`docs/roles.md`): a group named by
+    // `displayName` (selector 0, `key` folded) or `externalId` (selector
+    // 1, `key` as given) gives a role. The users' effective roles live in
+    // their documents, with `idx` rows under code 19999
+    // (`scim_store::index::ROLES_CODE`).
+    r#"
+    CREATE TABLE role_mappings (
+        tenant_id INTEGER NOT NULL,
+        selector INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        role TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, selector, key, role)
+    );
+    "#,
 ];

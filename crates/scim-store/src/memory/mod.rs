@@ -7,6 +7,7 @@ mod apply;
 mod events;
 mod provlog;
 mod resources;
+mod roles;
 mod schemas;
 
 pub use resources::{evaluation_view, unique_message};
@@ -55,6 +56,7 @@ struct State {
     extensions: Vec<(TenantId, crate::schemas::ExtensionRecord)>,
     /// Undefined attributes each connection sent.
     undefined: HashMap<ConnectionId, Vec<crate::schemas::UndefinedSeen>>,
+    roles: Vec<(TenantId, crate::roles::RoleMapping)>,
 }
 
 impl State {
@@ -317,6 +319,7 @@ impl Store for MemoryStore {
             .retain(|(g, m), _| !seqs.contains(g) && !seqs.contains(m));
         s.trash.retain(|(t, _)| *t != id);
         s.extensions.retain(|(t, _)| *t != id);
+        s.roles.retain(|(t, _)| *t != id);
         let connections: Vec<ConnectionId> = s
             .connections
             .iter()

@@ -24,6 +24,7 @@ mod numbers;
 mod plan;
 mod policy;
 mod provlog;
+mod roles;
 mod tenant_delete;
 mod tenants;
 mod trash;
@@ -43,6 +44,7 @@ pub use numbers::*;
 pub use plan::*;
 pub use policy::*;
 pub use provlog::*;
+pub use roles::*;
 pub use tenant_delete::*;
 pub use tenants::*;
 pub use trash::*;
@@ -125,7 +127,7 @@ macro_rules! storage_suite {
             deleting_a_tenant, tokens_record_their_last_use,
             disabled_webhooks_wait_without_holding_events, one_trashed_resource_is_purged,
             provisioning_log_filters_and_bounds, schema_extensions,
-            undefined_attributes_are_counted);
+            undefined_attributes_are_counted, role_mappings_and_effective_roles);
     };
     (@optional $var:literal, $require:literal, $make:expr; $($name:ident),* $(,)?) => {
         $(

@@ -11,6 +11,7 @@ mod manual;
 mod migrate;
 mod provlog;
 mod replay;
+mod role;
 mod schema;
 mod serve;
 mod tenant;
@@ -80,6 +81,7 @@ async fn on_database(cli: &Cli, file: &FileConfig, db: &Database) -> Result<(), 
         }
         Command::Admin(c) => admin::run(&open(db).await?, c).await,
         Command::Schema(c) => schema::run(&open(db).await?, c).await,
+        Command::Role(c) => role::run(&open(db).await?, c).await,
         Command::Replay(_)
         | Command::Healthcheck(_)
         | Command::Completions { .. }

@@ -3,6 +3,8 @@
 use crate::server::*;
 use serde_json::json;
 
+const ROLES: &str = "urn:scimd:params:scim:schemas:extension:roles:2.0:User";
+
 #[test]
 fn service_provider_config_states_capabilities() {
     let s = Server::start();
@@ -50,8 +52,11 @@ fn schemas_and_resource_types_by_id() {
     assert_eq!(rt.body["endpoint"], "/Users");
     assert_eq!(rt.body["schemaExtensions"][0]["schema"], ENT);
     // The provenance extension is declared for `interop` tokens only
-    // (e2e/interop.rs).
-    assert_eq!(rt.body["schemaExtensions"].as_array().unwrap().len(), 1);
+    // (e2e/interop.rs); the roles extension only while the tenant maps
+    // roles (e2e/roles.rs, docs/roles.md).
+    let exts = rt.body["schemaExtensions"].as_array().unwrap();
+    assert_eq!(exts.len(), 1, "{exts:?}");
+    assert_error(&s.get(&format!("/Schemas/{ROLES}")), 404, None);
     let p = s.get(&format!("/Schemas/{PROVENANCE}"));
     assert_eq!(p.status, 200);
     assert_eq!(p.body["attributes"][0]["name"], "authProvider");
