@@ -56,8 +56,14 @@ impl Default for LogSettings {
     }
 }
 
-/// Rows written in one store write at most.
-pub const BATCH: usize = 256;
+/// Rows written in one store write at most (16 parameters a row stay
+/// under both databases' limits).
+pub const BATCH: usize = 1000;
+/// How long the writer gathers rows after the first one before it writes
+/// them (unless a batch fills first): a handful of store writes a second
+/// at full load rather than one per few requests, each of which would
+/// take the SQLite writer and a COMMIT.
+pub const GATHER: Duration = Duration::from_millis(200);
 /// How often the writer prunes the log to its bounds.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 /// The longest path and query kept (bytes); longer ones are cut, and a
@@ -363,11 +369,21 @@ impl Service {
             let mut buf = Vec::with_capacity(BATCH);
             let mut pruned = Instant::now();
             loop {
-                let n = tokio::select! {
+                let mut n = tokio::select! {
                     n = rx.recv_many(&mut buf, BATCH) => n,
                     () = tokio::time::sleep(PRUNE_EVERY) => 0,
                 };
                 if n > 0 {
+                    let until = tokio::time::Instant::now() + GATHER;
+                    while buf.len() < BATCH {
+                        let room = BATCH - buf.len();
+                        let more = rx.recv_many(&mut buf, room);
+                        match tokio::time::timeout_at(until, more).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(_) => {}
+                        }
+                    }
+                    n = buf.len();
                     attribute(core.store.as_ref(), &mut buf).await;
                     let entries: Vec<LogEntry> = buf.drain(..).map(finish).collect();
                     match core.store.append_log(&entries).await {
