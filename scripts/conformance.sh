@@ -4,6 +4,8 @@
 #   SCIMD_BIN         scimd binary (default: target/debug/scimd, built if missing)
 #   CONFORMANCE_VENV  venv directory (default: target/conformance-venv)
 #   SCIMD_DATABASE    database URL to use instead of a fresh SQLite file
+#   CONFORMANCE_EXTENSION  a schema extension document (RFC 7643 §7) defined on
+#                     the default tenant before the suite runs (`scimd schema add`)
 # Prints the suite's checks and, last, "N passed, M failed"; fails unless M is 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,4 +44,8 @@ if [ -z "$TOKEN" ]; then
   TOKEN="$("$BIN" token create --tenant default --name conformance --database "$DB" | tail -n 1)"
 fi
 [ -n "$BASE" ] || { cat "$WORK/err"; echo "scimd did not start"; exit 1; }
+if [ -n "${CONFORMANCE_EXTENSION:-}" ]; then
+  "$BIN" schema add --tenant default --file "$CONFORMANCE_EXTENSION" --database "$DB" >/dev/null
+  echo "with the schema extension $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$CONFORMANCE_EXTENSION")"
+fi
 "$VENV/bin/python" "$HERE/run.py" "$BASE" "$TOKEN"

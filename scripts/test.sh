@@ -46,10 +46,13 @@ SCIMD_TEST_BACKEND=postgres cargo test -p scimd --test e2e
 step "conformance: scim2-tester (PyPI) against scimd on SQLite"
 cargo build --quiet -p scimd
 ./scripts/conformance.sh | tail -n 3
+step "conformance: scim2-tester against scimd on SQLite, with a tenant schema extension defined"
+CONFORMANCE_EXTENSION=scripts/conformance/custom-ext.json ./scripts/conformance.sh | tail -n 3
 
-step "conformance: scim2-tester (PyPI) against scimd on PostgreSQL"
+step "conformance: scim2-tester (PyPI) against scimd on PostgreSQL, with a tenant schema extension defined"
 "$SCIMD_PG_BIN/psql" "$SCIMD_TEST_POSTGRES_URL" -qc "CREATE DATABASE scimd_conformance"
-SCIMD_DATABASE="${SCIMD_TEST_POSTGRES_URL%/*}/scimd_conformance" ./scripts/conformance.sh | tail -n 3
+CONFORMANCE_EXTENSION=scripts/conformance/custom-ext.json \
+  SCIMD_DATABASE="${SCIMD_TEST_POSTGRES_URL%/*}/scimd_conformance" ./scripts/conformance.sh | tail -n 3
 
 step "release: the static binary (x86_64-unknown-linux-musl, stripped, SHA-256) and its smoke test"
 ./scripts/release.sh

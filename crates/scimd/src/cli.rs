@@ -237,6 +237,11 @@ pub struct ReplayArgs {
     /// Replay this scenario file instead of the built-in ones.
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
+    /// Also replay the profile's custom-attribute scenario (Entra, Okta),
+    /// and fail if the tenant lacks the extension it needs (`auto` runs
+    /// these scenarios only where the extension is defined).
+    #[arg(long, conflicts_with = "scenario")]
+    pub custom: bool,
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,8 @@ use std::io::Write;
 pub struct Tally {
     pub passed: usize,
     pub failed: usize,
+    /// Optional scenarios not run (their extension is not defined).
+    pub skipped: usize,
 }
 
 fn random_hex(bytes: usize) -> String {
@@ -224,9 +226,46 @@ impl Runner {
         Ok(status)
     }
 
-    /// Runs a scenario, printing one line per step to `out`.
+    /// Whether the server publishes the schema `id` (`GET /Schemas/{id}`).
+    fn has_schema(&self, id: &str) -> Result<bool, String> {
+        let step = Step {
+            name: String::new(),
+            method: "GET".into(),
+            path: format!("/Schemas/{id}"),
+            body: None,
+            expect: vec![200],
+            save: Default::default(),
+            checks: Vec::new(),
+            if_body: false,
+        };
+        Ok(self.send(&step, None)?.0 == 200)
+    }
+
+    /// Runs a scenario, printing one line per step to `out`. A scenario
+    /// whose required extension the server does not publish is skipped
+    /// (optional) or counted as one failure, with the document to define.
     pub fn run(&mut self, s: &Scenario, out: &mut impl Write) -> Tally {
         let mut tally = Tally::default();
+        if let Some((id, doc)) = scenario::required_extension(s) {
+            let missing = match self.has_schema(id) {
+                Ok(true) => None,
+                Ok(false) => Some(format!("this tenant has no schema extension {id}")),
+                Err(e) => Some(e),
+            };
+            if let Some(why) = missing {
+                let how = format!(
+                    "{why}; define it to replay this scenario: scimd schema add --tenant T --file EXT.json, where EXT.json holds {doc}"
+                );
+                if s.optional {
+                    tally.skipped += 1;
+                    let _ = writeln!(out, "SKIP [{}] {}: {how}", s.profile, s.description);
+                } else {
+                    tally.failed += 1;
+                    let _ = writeln!(out, "FAIL [{}] {}: {how}", s.profile, s.description);
+                }
+                return tally;
+            }
+        }
         for step in &s.steps {
             let shown = self.text(&step.path).unwrap_or_else(|_| step.path.clone());
             let line = match self.step(step, s.user_agent.as_deref()) {

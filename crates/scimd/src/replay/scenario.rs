@@ -17,6 +17,12 @@
 //! Checks: `equals`, `exists` (true/false) and `length` at a JSON pointer;
 //! `if_body` skips the checks when the server answered without a body
 //! (allowed, e.g., for PATCH with 204).
+//!
+//! `requires` names a schema extension (an RFC 7643 §7 document, as
+//! `scimd schema add` takes it) that the scenario's requests carry: the
+//! custom-attribute scenarios. The runner asks `/Schemas/{id}` first; a
+//! tenant without it skips the scenario under `auto` and fails it under
+//! `--custom`, printing the document to define.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -28,7 +34,14 @@ pub struct Scenario {
     pub description: String,
     #[serde(default)]
     pub user_agent: Option<String>,
+    /// The schema extension the steps need (custom-attribute scenarios).
+    #[serde(default)]
+    pub requires: Option<Value>,
     pub steps: Vec<Step>,
+    /// Whether a missing `requires` extension skips the scenario rather
+    /// than failing it (set by [`built_in`], never by the document).
+    #[serde(skip)]
+    pub optional: bool,
 }
 
 /// One request and what its answer must show.
@@ -72,6 +85,13 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("interop", include_str!("scenarios/interop.json")),
 ];
 
+/// The custom-attribute scenarios, by profile: `auto` runs them where
+/// their extension is defined, `--custom` requires it.
+pub const CUSTOM: &[(&str, &str)] = &[
+    ("entra", include_str!("scenarios/entra-custom.json")),
+    ("okta", include_str!("scenarios/okta-custom.json")),
+];
+
 /// Profiles whose scenario `auto` does not run: the interop profile's
 /// checks require what the default profile deliberately does otherwise
 /// (path-less PATCH, undefined attributes dropped).
@@ -83,21 +103,98 @@ pub fn parse(text: &str) -> Result<Scenario, String> {
 }
 
 /// The built-in scenarios for a profile name; `auto` means all of them but
-/// the interop profile's.
-pub fn built_in(profile: &str) -> Result<Vec<Scenario>, String> {
-    let wanted: Vec<&(&str, &str)> = if profile.eq_ignore_ascii_case("auto") {
-        BUILT_IN
-            .iter()
-            .filter(|(p, _)| !NOT_AUTO.contains(p))
-            .collect()
-    } else {
-        BUILT_IN
-            .iter()
-            .filter(|(p, _)| p.eq_ignore_ascii_case(profile))
-            .collect()
+/// the interop profile's, with the custom-attribute scenarios optional;
+/// `custom` adds the profile's custom-attribute scenarios, required.
+pub fn built_in(profile: &str, custom: bool) -> Result<Vec<Scenario>, String> {
+    let auto = profile.eq_ignore_ascii_case("auto");
+    let chosen = |p: &&(&str, &str)| {
+        if auto {
+            !NOT_AUTO.contains(&p.0)
+        } else {
+            p.0.eq_ignore_ascii_case(profile)
+        }
     };
+    let wanted: Vec<&(&str, &str)> = BUILT_IN.iter().filter(chosen).collect();
     if wanted.is_empty() {
         return Err(format!("no replay for profile {profile:?}: use auto, entra, okta, onelogin, jumpcloud, strict or interop"));
     }
-    wanted.into_iter().map(|(_, text)| parse(text)).collect()
+    let mut out = wanted
+        .into_iter()
+        .map(|(_, text)| parse(text))
+        .collect::<Result<Vec<_>, _>>()?;
+    if auto || custom {
+        let extra: Vec<&(&str, &str)> = CUSTOM.iter().filter(chosen).collect();
+        if custom && extra.is_empty() {
+            return Err(format!(
+                "no custom-attribute replay for profile {profile:?}: use entra, okta or auto"
+            ));
+        }
+        for (_, text) in extra {
+            let mut s = parse(text)?;
+            s.optional = !custom;
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+/// The `id` of the extension a scenario requires, with its document.
+pub fn required_extension(s: &Scenario) -> Option<(&str, &Value)> {
+    let doc = s.requires.as_ref()?;
+    Some((doc.get("id")?.as_str()?, doc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scenarios `built_in(profile, custom)` gives: (profile, optional,
+    /// requires an extension).
+    fn check(profile: &str, custom: bool, expected: &[(&str, bool, bool)]) {
+        let got: Vec<(String, bool, bool)> = built_in(profile, custom)
+            .unwrap()
+            .iter()
+            .map(|s| (s.profile.clone(), s.optional, s.requires.is_some()))
+            .collect();
+        let want: Vec<(String, bool, bool)> = expected
+            .iter()
+            .map(|(p, o, r)| (p.to_string(), *o, *r))
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn custom_attribute_scenarios_are_optional_under_auto_and_required_on_request() {
+        check("entra", false, &[("entra", false, false)]);
+        check(
+            "entra",
+            true,
+            &[("entra", false, false), ("entra", false, true)],
+        );
+        check(
+            "okta",
+            true,
+            &[("okta", false, false), ("okta", false, true)],
+        );
+        check(
+            "auto",
+            false,
+            &[
+                ("entra", false, false),
+                ("okta", false, false),
+                ("onelogin", false, false),
+                ("jumpcloud", false, false),
+                ("strict", false, false),
+                ("entra", true, true),
+                ("okta", true, true),
+            ],
+        );
+        assert!(built_in("onelogin", true).is_err());
+        for (_, text) in CUSTOM {
+            let s = parse(text).unwrap();
+            let (id, doc) = required_extension(&s).unwrap();
+            assert!(id.starts_with("urn:"), "{id}");
+            assert!(doc["attributes"].is_array());
+        }
+    }
 }

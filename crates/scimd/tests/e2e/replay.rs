@@ -8,6 +8,16 @@ use std::process::Command;
 /// Runs `scimd replay`; returns the exit status, stdout and the tally of
 /// its last line (`N passed, M failed`).
 fn replay(s: &Server, profile: &str, token: &str) -> (bool, String, (usize, usize)) {
+    replay_with(s, profile, token, &[])
+}
+
+/// [`replay`] with more arguments.
+fn replay_with(
+    s: &Server,
+    profile: &str,
+    token: &str,
+    extra: &[&str],
+) -> (bool, String, (usize, usize)) {
     let out = Command::new(bin())
         .args([
             "replay",
@@ -18,6 +28,7 @@ fn replay(s: &Server, profile: &str, token: &str) -> (bool, String, (usize, usiz
             "--token",
             token,
         ])
+        .args(extra)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -126,6 +137,66 @@ fn the_interop_replay_needs_an_interop_connection() {
     // `auto` runs every scenario but the interop profile's.
     let (_, out, _) = replay(&s, "auto", &s.token);
     assert!(!out.contains("[interop]"), "{out}");
+}
+
+/// The custom-attribute scenarios: skipped under `auto` and failed under
+/// `--custom` while the tenant lacks their extension (both naming the
+/// document to define), then passing on the Entra and Okta connections
+/// once the documented extension is defined.
+#[test]
+fn custom_attribute_scenarios_replay_once_their_extension_is_defined() {
+    let s = Server::start();
+    let entra = connection(&s, "entra-conn", "entra");
+    let okta = connection(&s, "okta-conn", "okta");
+    let ext = "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User";
+
+    let (ok, out, (_, failed)) = replay_with(&s, "entra", &entra, &["--custom"]);
+    assert!(!ok && failed == 1, "{out}");
+    let line = out.lines().find(|l| l.starts_with("FAIL [entra]")).unwrap();
+    assert!(
+        line.contains(&format!("no schema extension {ext}")),
+        "{line}"
+    );
+    assert!(line.contains("\"costCenter\""), "{line}");
+    let (ok, out, (_, failed)) = replay(&s, "auto", &s.token);
+    assert!(ok && failed == 0, "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("SKIP [")).count(),
+        2,
+        "{out}"
+    );
+
+    // The document the guides (docs/idp/entra.md, okta.md) define.
+    let file = s.dir.path().join("custom-ext.json");
+    let doc = serde_json::json!({"id": ext, "name": "CustomExt",
+        "attributes": [{"name": "costCenter", "type": "string", "indexed": true}]});
+    std::fs::write(&file, doc.to_string()).unwrap();
+    s.cli_ok(&[
+        "schema",
+        "add",
+        "--tenant",
+        "default",
+        "--file",
+        file.to_str().unwrap(),
+    ]);
+
+    for (profile, token, least) in [("entra", &entra, 56 + 10), ("okta", &okta, 28 + 9)] {
+        let (ok, out, (passed, failed)) = replay_with(&s, profile, token, &["--custom"]);
+        assert!(ok && failed == 0 && passed >= least, "{profile}:\n{out}");
+        assert!(
+            out.contains(
+                "PASS [{profile}] The user is found by the custom attribute"
+                    .replace("{profile}", profile)
+                    .as_str()
+            ) || out.contains(&format!(
+                "PASS [{profile}] Look the user up by the custom attribute"
+            )),
+            "{out}"
+        );
+    }
+    let (ok, out, (_, failed)) = replay(&s, "auto", &s.token);
+    assert!(ok && failed == 0 && !out.contains("SKIP ["), "{out}");
+    assert_eq!(s.get("/Users").body["totalResults"], 0, "{out}");
 }
 
 #[test]
