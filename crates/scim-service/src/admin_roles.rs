@@ -7,6 +7,15 @@
 //! mapping, and the removal of its last, recompute every user: the roles
 //! extension comes and goes with the mappings (each change moves the
 //! tenant's schema version).
+//!
+//! The store queues the recomputation with the mapping change, in the
+//! same transaction (`scim_store::RoleRefresh`). The console and the
+//! admin API run it at once, leasing it for [`LEASE_MS`], and finish it;
+//! the command line only queues it ([`Roles::deferred`]), for the
+//! running server ([`crate::Maintenance::role_refreshes`]), whose writer
+//! interleaves it with every tenant's writes, where another process
+//! would contend for SQLite's file lock. A recomputation cut short is
+//! taken again once its lease ends.
 
 use crate::journal::Entry;
 use crate::roles::refresh;
@@ -15,12 +24,18 @@ use crate::tenant::{TenantAdmin, TenantReader};
 use crate::tenant_schemas::TenantSchemas;
 use scim_core::resource::ResourceId;
 use scim_core::{ScimError, ScimResult};
-use scim_store::{GroupSelector, Load, PageRequest, Query, ResourceKind, RoleMapping};
+use scim_store::{
+    GroupSelector, Load, PageRequest, Query, RefreshScope, ResourceKind, RoleMapping, RoleRefresh,
+};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// The longest role name or group selector value, in bytes.
 const MAX_LEN: usize = 256;
+
+/// How long a recomputation being run is leased before another run (of
+/// this replica or another) takes it again.
+pub const LEASE_MS: i64 = 10 * 60 * 1000;
 
 /// What a mapping change did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +46,20 @@ pub struct RoleChange {
     /// The users recomputed, and those whose effective roles changed.
     pub recomputed: u64,
     pub users_changed: u64,
+    /// Whether the recomputation was queued for the running server
+    /// rather than done ([`Roles::deferred`]).
+    pub queued: bool,
+}
+
+impl RoleChange {
+    fn unchanged() -> RoleChange {
+        RoleChange {
+            changed: false,
+            recomputed: 0,
+            users_changed: 0,
+            queued: false,
+        }
+    }
 }
 
 fn check(m: &RoleMapping) -> ScimResult<()> {
@@ -66,6 +95,7 @@ impl<'a> RoleMappings<'a> {
 /// A tenant's role mappings, changed as its [`TenantAdmin`].
 pub struct Roles<'a> {
     admin: &'a TenantAdmin<'a>,
+    defer: bool,
 }
 
 impl<'a> std::ops::Deref for Roles<'a> {
@@ -79,7 +109,27 @@ impl<'a> std::ops::Deref for Roles<'a> {
 impl<'a> Roles<'a> {
     /// The role mappings of `admin`'s tenant.
     pub fn new(admin: &'a TenantAdmin<'a>) -> Roles<'a> {
-        Roles { admin }
+        Roles {
+            admin,
+            defer: false,
+        }
+    }
+
+    /// The same, but mapping changes and refreshes only queue their
+    /// recomputation, for the running server (the command line's way).
+    pub fn deferred(admin: &'a TenantAdmin<'a>) -> Roles<'a> {
+        Roles { admin, defer: true }
+    }
+
+    /// When a queued recomputation is due: now, for the server, when
+    /// deferred; else after the lease this call takes on it.
+    fn due(&self) -> i64 {
+        let now = self.core.clock.now().unix_millis();
+        if self.defer {
+            now
+        } else {
+            now.saturating_add(LEASE_MS)
+        }
     }
 
     /// The tenant's role mappings.
@@ -96,12 +146,12 @@ impl<'a> Roles<'a> {
             .actor
             .origin(action)
             .entry(Entry::new(self.core.clock.now(), 200, action).detail(describe(&mapping)));
-        let changed = self
+        let queued = self
             .core
             .store
-            .add_role_mapping(self.tenant.id, &mapping, entry)
+            .add_role_mapping(self.tenant.id, &mapping, entry, self.due())
             .await?;
-        self.after_mapping(changed, &mapping, action).await
+        self.after_mapping(queued, action).await
     }
 
     /// Removes a mapping, and recomputes the users of its groups.
@@ -111,39 +161,51 @@ impl<'a> Roles<'a> {
             .actor
             .origin(action)
             .entry(Entry::new(self.core.clock.now(), 200, action).detail(describe(&mapping)));
-        let changed = self
+        let queued = self
             .core
             .store
-            .remove_role_mapping(self.tenant.id, &mapping, entry)
+            .remove_role_mapping(self.tenant.id, &mapping, entry, self.due())
             .await?;
-        self.after_mapping(changed, &mapping, action).await
+        self.after_mapping(queued, action).await
     }
 
     async fn after_mapping(
         &self,
-        changed: bool,
-        mapping: &RoleMapping,
+        queued: Option<RoleRefresh>,
         action: &str,
     ) -> ScimResult<RoleChange> {
-        if !changed {
+        let Some(refresh) = queued else {
+            return Ok(RoleChange::unchanged());
+        };
+        if self.defer {
             return Ok(RoleChange {
-                changed,
+                changed: true,
                 recomputed: 0,
                 users_changed: 0,
+                queued: true,
             });
         }
+        let done = self.run(&refresh, action).await?;
+        self.core.store.finish_role_refresh(refresh.seq).await?;
+        Ok(done)
+    }
+
+    /// Runs a queued recomputation (not finishing it).
+    pub(crate) async fn run(&self, refresh: &RoleRefresh, action: &str) -> ScimResult<RoleChange> {
         let (core, tenant) = (self.core, self.tenant.id);
         let schemas = self.current().await?;
-        // The first mapping, or the last gone: the extension came or went,
-        // so every user gains or loses it.
-        let count = core.store.role_mappings(tenant).await?.len();
-        let first = action == "role-map" && count == 1;
-        if first || count == 0 {
-            return self.everyone(action, &schemas).await;
-        }
+        let (selector, value) = match &refresh.scope {
+            RefreshScope::Everyone => return self.everyone(action, &schemas).await,
+            RefreshScope::Groups(selector, value) => (*selector, value.clone()),
+        };
+        let named = RoleMapping {
+            selector,
+            value,
+            role: String::new(),
+        };
         let resources = core.store.resources(tenant);
         let mut users = BTreeSet::new();
-        for g in groups_named(resources.as_ref(), &schemas, mapping).await? {
+        for g in groups_named(resources.as_ref(), &schemas, &named).await? {
             if let Some(g) = ResourceId::parse(&g) {
                 users.extend(refresh::users_in(core, tenant, &g).await?);
             }
@@ -164,8 +226,30 @@ impl<'a> Roles<'a> {
     /// Recomputes every user's effective roles (after an interrupted
     /// recomputation, or to check), page by page.
     pub async fn refresh(&self) -> ScimResult<RoleChange> {
+        if self.defer {
+            let now = self.core.clock.now().unix_millis();
+            let store = &self.core.store;
+            store
+                .queue_role_refresh(self.tenant.id, &RefreshScope::Everyone, now)
+                .await?;
+            return Ok(RoleChange {
+                changed: true,
+                recomputed: 0,
+                users_changed: 0,
+                queued: true,
+            });
+        }
         let schemas = self.current().await?;
         self.everyone("role-refresh", &schemas).await
+    }
+
+    /// How many recomputations of the tenant are queued or running.
+    pub async fn queued(&self) -> ScimResult<u64> {
+        Ok(self
+            .core
+            .store
+            .role_refreshes_queued(self.tenant.id)
+            .await?)
     }
 
     /// Recomputes every user of the tenant, page by page.
@@ -207,6 +291,7 @@ impl<'a> Roles<'a> {
             changed: true,
             recomputed: users.len() as u64,
             users_changed,
+            queued: false,
         })
     }
 }

@@ -34,6 +34,33 @@ impl Maintenance<'_> {
         Ok(self.core.store.purge_trash(now, audit).await?)
     }
 
+    /// Runs the recomputations of effective roles that are due (queued by
+    /// the command line, or cut short), at most `limit`, each leased while
+    /// it runs; returns how many ran.
+    pub async fn role_refreshes(&self, limit: usize) -> ScimResult<usize> {
+        use crate::admin_roles::{Roles, LEASE_MS};
+        let core = self.core;
+        let mut ran = 0;
+        while ran < limit {
+            let now = core.clock.now().unix_millis();
+            let until = now.saturating_add(LEASE_MS);
+            let Some(r) = core.store.claim_role_refresh(now, until).await? else {
+                break;
+            };
+            ran += 1;
+            if let Some(tenant) = core.store.tenant(r.tenant).await? {
+                let admin = crate::tenant::TenantAdmin::new(
+                    core,
+                    tenant,
+                    crate::journal::LocalActor::default(),
+                );
+                Roles::new(&admin).run(&r, "role-refresh").await?;
+            }
+            core.store.finish_role_refresh(r.seq).await?;
+        }
+        Ok(ran)
+    }
+
     /// Deletes expired console sessions; returns how many.
     pub async fn purge_sessions(&self) -> ScimResult<u64> {
         Ok(self

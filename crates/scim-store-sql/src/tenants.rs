@@ -28,6 +28,7 @@ const DELETES: &[&str] = &[
     "DELETE FROM admins WHERE tenant_id = $1",
     "DELETE FROM schema_extensions WHERE tenant_id = $1",
     "DELETE FROM role_mappings WHERE tenant_id = $1",
+    "DELETE FROM role_refresh WHERE tenant_id = $1",
     "DELETE FROM tenants WHERE id = $1",
 ];
 

@@ -52,7 +52,9 @@ pub use policy::{
 };
 pub use provlog::{LogCounts, LogEntry, LogQuery, LogRecord, LogStore};
 pub use query::{Page, PageRequest, Query};
-pub use roles::{GroupSelector, RoleMapping, RoleStore, MAX_ROLE_MAPPINGS};
+pub use roles::{
+    GroupSelector, RefreshScope, RoleMapping, RoleRefresh, RoleStore, MAX_ROLE_MAPPINGS,
+};
 pub use schemas::{ExtensionDefinition, ExtensionRecord, SchemaStore, UndefinedSeen};
 
 use async_trait::async_trait;

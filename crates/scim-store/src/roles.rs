@@ -74,29 +74,71 @@ impl RoleMapping {
     }
 }
 
+/// The users a queued recomputation of effective roles covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshScope {
+    /// Every user of the tenant (its first mapping, or its last removed:
+    /// the roles extension comes or goes).
+    Everyone,
+    /// The users in the groups `selector` `value` names, directly or
+    /// through nested groups.
+    Groups(GroupSelector, String),
+}
+
+/// A queued recomputation (`role_refresh`): written with the mapping
+/// change that needs it, in the same transaction, and deleted once done,
+/// so that a recomputation cut short (a crash, a command line that only
+/// queues) is done later by a running server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleRefresh {
+    pub seq: i64,
+    pub tenant: TenantId,
+    pub scope: RefreshScope,
+}
+
 /// A tenant's role mappings.
 #[async_trait]
 pub trait RoleStore: Send + Sync {
     /// The tenant's mappings, by selector, value and role.
     async fn role_mappings(&self, tenant: TenantId) -> StoreResult<Vec<RoleMapping>>;
     /// Adds a mapping and commits `audit` with it, moving the tenant's
-    /// `schema_version` (a change of either moves it); `false` (and no entry)
-    /// when the tenant has it already (the same selector, value as keyed,
-    /// and role). More than [`MAX_ROLE_MAPPINGS`] is
-    /// [`crate::StoreError::Rejected`].
+    /// `schema_version` (a change of either moves it), and queues the
+    /// recomputation it needs, due at `due` (Unix milliseconds): its
+    /// groups' users, or everyone when it is the tenant's first mapping.
+    /// `None` (and no entry) when the tenant has it already (the same
+    /// selector, value as keyed, and role). More than
+    /// [`MAX_ROLE_MAPPINGS`] is [`crate::StoreError::Rejected`].
     async fn add_role_mapping(
         &self,
         tenant: TenantId,
         mapping: &RoleMapping,
         audit: AuditEntry,
-    ) -> StoreResult<bool>;
+        due: i64,
+    ) -> StoreResult<Option<RoleRefresh>>;
     /// Removes a mapping and commits `audit` with it, moving the tenant's
-    /// `schema_version`; `false` (and no entry) when the tenant has no such
-    /// mapping.
+    /// `schema_version`, and queues the recomputation it needs (everyone
+    /// when it was the last); `None` (and no entry) when the tenant has
+    /// no such mapping.
     async fn remove_role_mapping(
         &self,
         tenant: TenantId,
         mapping: &RoleMapping,
         audit: AuditEntry,
-    ) -> StoreResult<bool>;
+        due: i64,
+    ) -> StoreResult<Option<RoleRefresh>>;
+    /// Queues a recomputation due at `due`.
+    async fn queue_role_refresh(
+        &self,
+        tenant: TenantId,
+        scope: &RefreshScope,
+        due: i64,
+    ) -> StoreResult<RoleRefresh>;
+    /// Takes the oldest recomputation due at `now`, of any tenant, moving
+    /// its due time to `until` (a lease: one that is not finished by then
+    /// is taken again, by this replica or another); `None` when none is due.
+    async fn claim_role_refresh(&self, now: i64, until: i64) -> StoreResult<Option<RoleRefresh>>;
+    /// Deletes a recomputation once done.
+    async fn finish_role_refresh(&self, seq: i64) -> StoreResult<()>;
+    /// How many recomputations of the tenant are queued.
+    async fn role_refreshes_queued(&self, tenant: TenantId) -> StoreResult<u64>;
 }

@@ -28,14 +28,21 @@ pub struct MappingArgs {
     /// How `--group` names the group.
     #[arg(long, default_value = "display-name")]
     pub by: GroupBy,
+    /// Recompute the users here and now, instead of leaving it to the
+    /// running server (use it when no server runs: on SQLite, another
+    /// process's writes contend with the server's for the file lock).
+    #[arg(long)]
+    pub now: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum RoleCommand {
     /// Map a group to a role: its members, directly or through nested
-    /// groups, get the role in `effectiveRoles`; they are recomputed now.
+    /// groups, get the role in `effectiveRoles`; the running server
+    /// recomputes them in the background (`--now`: here).
     Map(MappingArgs),
-    /// Remove a mapping; the members of its groups are recomputed now.
+    /// Remove a mapping; the running server recomputes the members of its
+    /// groups in the background (`--now`: here).
     Unmap(MappingArgs),
     /// List a tenant's role mappings.
     List {
@@ -45,12 +52,15 @@ pub enum RoleCommand {
         #[command(flatten)]
         output: Output,
     },
-    /// Recompute every user's effective roles (after an interrupted
-    /// recomputation, or to check).
+    /// Recompute every user's effective roles (to check): queued for the
+    /// running server (`--now`: here).
     Refresh {
         /// The tenant.
         #[arg(long)]
         tenant: String,
+        /// Recompute here and now.
+        #[arg(long)]
+        now: bool,
     },
 }
 
@@ -59,7 +69,7 @@ impl RoleCommand {
     pub fn tenant(&self) -> &str {
         match self {
             RoleCommand::Map(m) | RoleCommand::Unmap(m) => &m.tenant,
-            RoleCommand::List { tenant, .. } | RoleCommand::Refresh { tenant } => tenant,
+            RoleCommand::List { tenant, .. } | RoleCommand::Refresh { tenant, .. } => tenant,
         }
     }
 }

@@ -1,9 +1,9 @@
 //! Recomputing users' effective roles after a change outside their own
 //! documents: a group's members, name or existence, or a mapping. The
-//! users are taken in batches of [`BATCH`]; each user is one short write
-//! of its own (a read-modify-write that changes nothing when its set is
-//! the same), so other writes interleave, and its journal carries the
-//! `roles` event with what it gained and lost.
+//! users are taken in batches of [`BATCH`], [`AT_ONCE`] at a time; each
+//! user is one short write of its own (a read-modify-write that changes
+//! nothing when its set is the same), so other writes interleave, and its
+//! journal carries the `roles` event with what it gained and lost.
 
 use super::{settle, Resolved};
 use crate::journal::{Entry, Origin};
@@ -16,6 +16,10 @@ use std::collections::BTreeSet;
 
 /// Users recomputed between two yields to the runtime.
 pub const BATCH: usize = 500;
+/// Users of a batch recomputed at once: their writes reach the store
+/// together, so it commits them together (SQLite's writer batches them
+/// with the other tenants' writes in turn), instead of one commit each.
+const AT_ONCE: usize = 32;
 /// The deepest nesting of groups a walk follows.
 const MAX_DEPTH: usize = 32;
 /// The most groups a walk visits.
@@ -92,13 +96,19 @@ pub(crate) async fn users(
     origin: &Origin,
     users: &BTreeSet<ResourceId>,
 ) -> ScimResult<u64> {
+    let list: Vec<&ResourceId> = users.iter().collect();
     let mut changed = 0;
-    for (i, user) in users.iter().enumerate() {
-        if i > 0 && i % BATCH == 0 {
+    for (i, batch) in list.chunks(BATCH).enumerate() {
+        if i > 0 {
             tokio::task::yield_now().await;
         }
-        if one(core, tenant, schemas, resolved, origin, user).await? {
-            changed += 1;
+        for group in batch.chunks(AT_ONCE) {
+            let mut writes = Vec::with_capacity(group.len());
+            for user in group {
+                writes.push(one(core, tenant, schemas, resolved, origin, user));
+            }
+            let done = futures_util::future::try_join_all(writes).await?;
+            changed += done.into_iter().filter(|c| *c).count() as u64;
         }
     }
     Ok(changed)

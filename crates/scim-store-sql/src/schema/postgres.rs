@@ -355,4 +355,19 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (tenant_id, selector, key, role)
     );
     "#,
+    // 17: queued recomputations of effective roles (`docs/roles.md`),
+    // written with the mapping change that needs them and deleted once
+    // done: the users in the groups `selector` `value` names, or every
+    // user (both NULL); `due` in Unix milliseconds (a lease while one
+    // runs).
+    r#"
+    CREATE TABLE role_refresh (
+        seq bigserial PRIMARY KEY,
+        tenant_id bigint NOT NULL,
+        selector bigint,
+        value text,
+        due bigint NOT NULL
+    );
+    CREATE INDEX role_refresh_due ON role_refresh (due);
+    "#,
 ];

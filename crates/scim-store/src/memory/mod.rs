@@ -57,6 +57,8 @@ struct State {
     /// Undefined attributes each connection sent.
     undefined: HashMap<ConnectionId, Vec<crate::schemas::UndefinedSeen>>,
     roles: Vec<(TenantId, crate::roles::RoleMapping)>,
+    /// Queued recomputations of effective roles, with their due times.
+    role_refresh: Vec<(crate::roles::RoleRefresh, i64)>,
 }
 
 impl State {
@@ -320,6 +322,7 @@ impl Store for MemoryStore {
         s.trash.retain(|(t, _)| *t != id);
         s.extensions.retain(|(t, _)| *t != id);
         s.roles.retain(|(t, _)| *t != id);
+        s.role_refresh.retain(|(r, _)| r.tenant != id);
         let connections: Vec<ConnectionId> = s
             .connections
             .iter()

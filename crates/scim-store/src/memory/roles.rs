@@ -4,7 +4,7 @@ use super::{lock, MemoryStore};
 use crate::error::{StoreError, StoreResult};
 use crate::events::{AuditEntry, Journal};
 use crate::model::TenantId;
-use crate::roles::{RoleMapping, RoleStore, MAX_ROLE_MAPPINGS};
+use crate::roles::{RefreshScope, RoleMapping, RoleRefresh, RoleStore, MAX_ROLE_MAPPINGS};
 use async_trait::async_trait;
 use scim_core::ScimError;
 
@@ -13,6 +13,27 @@ use scim_core::ScimError;
 fn bump(tenants: &mut [crate::model::Tenant], tenant: TenantId) {
     if let Some(t) = tenants.iter_mut().find(|t| t.id == tenant) {
         t.schema_version += 1;
+    }
+}
+
+/// Queues a recomputation in the state.
+fn queue(s: &mut super::State, tenant: TenantId, scope: RefreshScope, due: i64) -> RoleRefresh {
+    let r = RoleRefresh {
+        seq: s.key(),
+        tenant,
+        scope,
+    };
+    s.role_refresh.push((r.clone(), due));
+    r
+}
+
+/// What a change of `mapping` leaves to recompute: everyone when the
+/// tenant now has `count` = `everyone_at` mappings.
+fn scope(mapping: &RoleMapping, count: usize, everyone_at: usize) -> RefreshScope {
+    if count == everyone_at {
+        RefreshScope::Everyone
+    } else {
+        RefreshScope::Groups(mapping.selector, mapping.value.clone())
     }
 }
 
@@ -38,14 +59,15 @@ impl RoleStore for MemoryStore {
         tenant: TenantId,
         mapping: &RoleMapping,
         audit: AuditEntry,
-    ) -> StoreResult<bool> {
+        due: i64,
+    ) -> StoreResult<Option<RoleRefresh>> {
         let mut s = lock(&self.state)?;
         if !s.tenants.iter().any(|t| t.id == tenant) {
             return Err(StoreError::Backend("no such tenant".into()));
         }
         let mine = s.roles.iter().filter(|(t, _)| *t == tenant);
         if mine.clone().any(|(_, m)| same(m, mapping)) {
-            return Ok(false);
+            return Ok(None);
         }
         if mine.count() >= MAX_ROLE_MAPPINGS {
             return Err(StoreError::Rejected(ScimError::InvalidValue(format!(
@@ -54,6 +76,8 @@ impl RoleStore for MemoryStore {
         }
         s.roles.push((tenant, mapping.clone()));
         bump(&mut s.tenants, tenant);
+        let count = s.roles.iter().filter(|(t, _)| *t == tenant).count();
+        let refresh = queue(&mut s, tenant, scope(mapping, count, 1), due);
         s.journals.record(
             tenant,
             Journal {
@@ -62,7 +86,7 @@ impl RoleStore for MemoryStore {
             },
             true,
         );
-        Ok(true)
+        Ok(Some(refresh))
     }
 
     async fn remove_role_mapping(
@@ -70,17 +94,20 @@ impl RoleStore for MemoryStore {
         tenant: TenantId,
         mapping: &RoleMapping,
         audit: AuditEntry,
-    ) -> StoreResult<bool> {
+        due: i64,
+    ) -> StoreResult<Option<RoleRefresh>> {
         let mut s = lock(&self.state)?;
         let Some(pos) = s
             .roles
             .iter()
             .position(|(t, m)| *t == tenant && same(m, mapping))
         else {
-            return Ok(false);
+            return Ok(None);
         };
         s.roles.remove(pos);
         bump(&mut s.tenants, tenant);
+        let count = s.roles.iter().filter(|(t, _)| *t == tenant).count();
+        let refresh = queue(&mut s, tenant, scope(mapping, count, 0), due);
         s.journals.record(
             tenant,
             Journal {
@@ -89,6 +116,44 @@ impl RoleStore for MemoryStore {
             },
             true,
         );
-        Ok(true)
+        Ok(Some(refresh))
+    }
+
+    async fn queue_role_refresh(
+        &self,
+        tenant: TenantId,
+        scope: &RefreshScope,
+        due: i64,
+    ) -> StoreResult<RoleRefresh> {
+        let mut s = lock(&self.state)?;
+        Ok(queue(&mut s, tenant, scope.clone(), due))
+    }
+
+    async fn claim_role_refresh(&self, now: i64, until: i64) -> StoreResult<Option<RoleRefresh>> {
+        let mut s = lock(&self.state)?;
+        let oldest = s
+            .role_refresh
+            .iter_mut()
+            .filter(|(_, due)| *due <= now)
+            .min_by_key(|(r, _)| r.seq);
+        Ok(oldest.map(|(r, due)| {
+            *due = until;
+            r.clone()
+        }))
+    }
+
+    async fn finish_role_refresh(&self, seq: i64) -> StoreResult<()> {
+        lock(&self.state)?
+            .role_refresh
+            .retain(|(r, _)| r.seq != seq);
+        Ok(())
+    }
+
+    async fn role_refreshes_queued(&self, tenant: TenantId) -> StoreResult<u64> {
+        let s = lock(&self.state)?;
+        Ok(s.role_refresh
+            .iter()
+            .filter(|(r, _)| r.tenant == tenant)
+            .count() as u64)
     }
 }

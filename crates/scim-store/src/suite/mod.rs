@@ -127,7 +127,8 @@ macro_rules! storage_suite {
             deleting_a_tenant, tokens_record_their_last_use,
             disabled_webhooks_wait_without_holding_events, one_trashed_resource_is_purged,
             provisioning_log_filters_and_bounds, schema_extensions,
-            undefined_attributes_are_counted, role_mappings_and_effective_roles);
+            undefined_attributes_are_counted, role_mappings_and_effective_roles,
+            role_refresh_queue);
     };
     (@optional $var:literal, $require:literal, $make:expr; $($name:ident),* $(,)?) => {
         $(

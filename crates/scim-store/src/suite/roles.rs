@@ -6,7 +6,7 @@
 use super::*;
 use crate::events::{AuditEntry, AuditQuery};
 use crate::index::{keys_with, ExtIndex, ExtIndexed, ROLES_CODE};
-use crate::roles::{GroupSelector, RoleMapping};
+use crate::roles::{GroupSelector, RefreshScope, RoleMapping, RoleRefresh};
 use scim_core::schema::Schema;
 
 const ROLES: &str = "urn:scimd:params:scim:schemas:extension:roles:2.0:User";
@@ -86,8 +86,8 @@ pub async fn role_mappings_and_effective_roles(store: Arc<dyn Store>) {
     };
     for (m, added) in &cases {
         let before = version(store.clone(), a.id).await;
-        let got = store.add_role_mapping(a.id, m, audit()).await.unwrap();
-        assert_eq!(got, *added, "{m:?}");
+        let got = store.add_role_mapping(a.id, m, audit(), 0).await.unwrap();
+        assert_eq!(got.is_some(), *added, "{m:?}");
         let moved = version(store.clone(), a.id).await - before;
         assert_eq!(moved, i64::from(*added), "{m:?}");
     }
@@ -104,10 +104,22 @@ pub async fn role_mappings_and_effective_roles(store: Arc<dyn Store>) {
     );
     assert!(store.role_mappings(b.id).await.unwrap().is_empty());
     let m = mapping(DisplayName, "ENGINEERING", "reviewer");
-    assert!(!store.remove_role_mapping(b.id, &m, audit()).await.unwrap());
+    assert!(store
+        .remove_role_mapping(b.id, &m, audit(), 0)
+        .await
+        .unwrap()
+        .is_none());
     let before = version(store.clone(), a.id).await;
-    assert!(store.remove_role_mapping(a.id, &m, audit()).await.unwrap());
-    assert!(!store.remove_role_mapping(a.id, &m, audit()).await.unwrap());
+    assert!(store
+        .remove_role_mapping(a.id, &m, audit(), 0)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(store
+        .remove_role_mapping(a.id, &m, audit(), 0)
+        .await
+        .unwrap()
+        .is_none());
     assert_eq!(version(store.clone(), a.id).await, before + 1);
     assert_eq!(store.role_mappings(a.id).await.unwrap().len(), 3);
     let audited = store
@@ -157,10 +169,83 @@ pub async fn role_mappings_and_effective_roles(store: Arc<dyn Store>) {
 
     // A tenant's deletion takes its mappings.
     store
-        .add_role_mapping(b.id, &mapping(DisplayName, "x", "y"), audit())
+        .add_role_mapping(b.id, &mapping(DisplayName, "x", "y"), audit(), 0)
         .await
         .unwrap();
     let purge: TenantAuditFn = Box::new(|_| AuditEntry::default());
     store.delete_tenant(b.id, true, purge).await.unwrap();
     assert!(store.role_mappings(b.id).await.unwrap().is_empty());
+    assert_eq!(store.role_refreshes_queued(b.id).await.unwrap(), 0);
+}
+
+/// The queue of recomputations: a mapping change queues its own in its
+/// transaction (everyone for a tenant's first mapping and after its last;
+/// else the mapping's groups), oldest first, leased while one runs,
+/// deleted when finished, gone with the tenant.
+pub async fn role_refresh_queue(store: Arc<dyn Store>) {
+    use GroupSelector::{DisplayName, ExternalId};
+    let a = store.create_tenant("a", t(0)).await.unwrap();
+    let b = store.create_tenant("b", t(0)).await.unwrap();
+    let eng = mapping(DisplayName, "Engineering", "developer");
+    let ops = mapping(ExternalId, "ops-1", "operator");
+    let scope = |r: Option<RoleRefresh>| r.unwrap().scope;
+    let first = store
+        .add_role_mapping(a.id, &eng, audit(), 100)
+        .await
+        .unwrap();
+    assert_eq!(scope(first.clone()), RefreshScope::Everyone);
+    let second = store
+        .add_role_mapping(a.id, &ops, audit(), 200)
+        .await
+        .unwrap();
+    assert_eq!(
+        scope(second.clone()),
+        RefreshScope::Groups(ExternalId, "ops-1".into())
+    );
+    assert!(store
+        .add_role_mapping(a.id, &ops, audit(), 0)
+        .await
+        .unwrap()
+        .is_none());
+    let gone = store
+        .remove_role_mapping(a.id, &eng, audit(), 300)
+        .await
+        .unwrap();
+    assert_eq!(
+        scope(gone),
+        RefreshScope::Groups(DisplayName, "Engineering".into())
+    );
+    let last = store
+        .remove_role_mapping(a.id, &ops, audit(), 400)
+        .await
+        .unwrap();
+    assert_eq!(scope(last), RefreshScope::Everyone);
+    let queued = store
+        .queue_role_refresh(b.id, &RefreshScope::Everyone, 150)
+        .await
+        .unwrap();
+    assert_eq!(queued.tenant, b.id);
+    assert_eq!(store.role_refreshes_queued(a.id).await.unwrap(), 4);
+    assert_eq!(store.role_refreshes_queued(b.id).await.unwrap(), 1);
+
+    // Nothing due before its time.
+    assert_eq!(store.claim_role_refresh(99, 10_000).await.unwrap(), None);
+    // Oldest first among those due; a claimed one is leased.
+    let one = store.claim_role_refresh(250, 10_000).await.unwrap();
+    assert_eq!(one, first);
+    let two = store.claim_role_refresh(250, 10_000).await.unwrap();
+    assert_eq!(two, second);
+    let three = store.claim_role_refresh(250, 10_000).await.unwrap();
+    assert_eq!(three, Some(queued));
+    assert_eq!(store.claim_role_refresh(250, 10_000).await.unwrap(), None);
+    // Finished: deleted. Unfinished: taken again once its lease ends.
+    let first = first.unwrap();
+    store.finish_role_refresh(first.seq).await.unwrap();
+    assert_eq!(store.role_refreshes_queued(a.id).await.unwrap(), 3);
+    let again = store.claim_role_refresh(10_000, 20_000).await.unwrap();
+    assert_eq!(again, second);
+
+    let purge: TenantAuditFn = Box::new(|_| AuditEntry::default());
+    store.delete_tenant(a.id, true, purge).await.unwrap();
+    assert_eq!(store.role_refreshes_queued(a.id).await.unwrap(), 0);
 }

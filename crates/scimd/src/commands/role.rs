@@ -19,6 +19,9 @@ fn mapping(m: &MappingArgs) -> RoleMapping {
 }
 
 fn recomputed(c: &RoleChange) -> String {
+    if c.queued {
+        return "the running server recomputes the users' effective roles in the background (`scimd role list` shows it queued until done; --now recomputes here)".into();
+    }
     format!(
         "{} users recomputed, {} changed",
         c.recomputed, c.users_changed
@@ -28,7 +31,16 @@ fn recomputed(c: &RoleChange) -> String {
 pub async fn run(op: &Operator, cmd: &RoleCommand) -> Result<(), String> {
     let err = |e: scim_core::ScimError| e.detail().to_string();
     let admin = op.tenant(cmd.tenant()).await.map_err(err)?;
-    let roles = Roles::new(&admin);
+    let now = match cmd {
+        RoleCommand::Map(m) | RoleCommand::Unmap(m) => m.now,
+        RoleCommand::Refresh { now, .. } => *now,
+        RoleCommand::List { .. } => false,
+    };
+    let roles = if now {
+        Roles::new(&admin)
+    } else {
+        Roles::deferred(&admin)
+    };
     match cmd {
         RoleCommand::Map(m) => {
             let c = roles.map(mapping(m)).await.map_err(err)?;
@@ -79,8 +91,12 @@ pub async fn run(op: &Operator, cmd: &RoleCommand) -> Result<(), String> {
                     outln!("{}\t{}\t{}", m.selector.attribute(), m.value, m.role);
                 }
             }
+            let queued = roles.queued().await.map_err(err)?;
+            if queued > 0 && !output.json {
+                eprintln!("{queued} recomputation(s) of effective roles queued or running");
+            }
         }
-        RoleCommand::Refresh { tenant } => {
+        RoleCommand::Refresh { tenant, .. } => {
             let c = roles.refresh().await.map_err(err)?;
             outln!("tenant {tenant}: {}", recomputed(&c));
         }

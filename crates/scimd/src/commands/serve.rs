@@ -101,6 +101,24 @@ fn spawn_purger(op: scim_service::Operator) {
     });
 }
 
+/// Runs the queued recomputations of effective roles (`docs/roles.md`):
+/// the command line's mapping changes, and any cut short. Polls every
+/// second; a poll with nothing due is one indexed read.
+fn spawn_role_refresher(op: scim_service::Operator) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match op.maintenance().role_refreshes(16).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(recomputations = n, "recomputed queued effective roles"),
+                Err(e) => tracing::warn!(error = %e, "recomputing effective roles failed"),
+            }
+        }
+    });
+}
+
 /// Starts webhook delivery (`docs/events.md`); its metrics join `/metrics`.
 fn spawn_webhooks(
     store: std::sync::Arc<dyn scim_store::Store>,
@@ -205,6 +223,7 @@ pub async fn run(
         tracing::warn!("no webhook key file (--webhook-key-file): webhooks cannot be created");
     }
     let keys = op.config().webhook_keys.clone();
+    spawn_role_refresher(op.clone());
     spawn_purger(op);
     // The provisioning log's writer: batches off the request path.
     if let Some(writer) = service.log_writer() {

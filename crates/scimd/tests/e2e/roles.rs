@@ -20,6 +20,15 @@ fn effective(s: &Server, id: &str) -> Value {
     r.body[ROLES]["effectiveRoles"].clone()
 }
 
+/// Whether the tenant's queue of recomputations empties (the server ran
+/// what the command line queued).
+fn wait_for_queue(s: &Server) -> bool {
+    crate::receiver::wait_for(30, || {
+        let (ok, _, err) = s.cli(&["role", "list", "--tenant", "default"]);
+        ok && !err.contains("queued")
+    })
+}
+
 /// The feed's cursor now (after every event so far).
 fn cursor(s: &Server) -> String {
     let mut cursor: Option<String> = None;
@@ -93,10 +102,19 @@ fn nested_group_roles_end_to_end() {
         "developer",
     ]);
     assert!(out.contains("give role \"developer\""), "{out}");
-    // The first mapping: the extension appears, every user recomputed.
-    assert!(out.contains("1 users recomputed, 1 changed"), "{out}");
+    // The first mapping: the extension appears; the command line queued
+    // the recomputation of every user, which the running server does.
+    assert!(
+        out.contains("recomputes the users' effective roles in the background"),
+        "{out}"
+    );
     assert!(published(&s));
-    assert_eq!(effective(&s, &carol), json!(["admin"]));
+    assert!(
+        crate::receiver::wait_for(30, || effective(&s, &carol) == json!(["admin"])),
+        "{}",
+        s.get(&format!("/Users/{carol}")).text
+    );
+    assert!(wait_for_queue(&s));
 
     // A user in "Backend", itself a member of "Engineering".
     let alice = s.create_user("alice");
@@ -176,6 +194,7 @@ fn nested_group_roles_end_to_end() {
     let out = s.cli_ok(&[
         "role",
         "unmap",
+        "--now",
         "--tenant",
         "default",
         "--group",
@@ -185,6 +204,9 @@ fn nested_group_roles_end_to_end() {
     ]);
     // The last mapping gone: every user recomputed, the extension gone.
     assert!(out.contains("3 users recomputed, 2 changed"), "{out}");
+    // Done here and now: nothing left queued for the server.
+    let (ok, _, err) = s.cli(&["role", "list", "--tenant", "default"]);
+    assert!(ok && !err.contains("queued"), "{err}");
     assert!(effective(&s, &bob).is_null());
     assert!(effective(&s, &carol).is_null());
     let events = roles_events(&s, &from);
