@@ -56,9 +56,8 @@ struct State {
     extensions: Vec<(TenantId, crate::schemas::ExtensionRecord)>,
     /// Undefined attributes each connection sent.
     undefined: HashMap<ConnectionId, Vec<crate::schemas::UndefinedSeen>>,
-    roles: Vec<(TenantId, crate::roles::RoleMapping)>,
-    /// Queued recomputations of effective roles, with their due times.
-    role_refresh: Vec<(crate::roles::RoleRefresh, i64)>,
+    /// Role mappings and queued recomputations.
+    roles: roles::RoleState,
 }
 
 impl State {
@@ -321,14 +320,9 @@ impl Store for MemoryStore {
             .retain(|(g, m), _| !seqs.contains(g) && !seqs.contains(m));
         s.trash.retain(|(t, _)| *t != id);
         s.extensions.retain(|(t, _)| *t != id);
-        s.roles.retain(|(t, _)| *t != id);
-        s.role_refresh.retain(|(r, _)| r.tenant != id);
-        let connections: Vec<ConnectionId> = s
-            .connections
-            .iter()
-            .filter(|c| c.tenant == id)
-            .map(|c| c.id)
-            .collect();
+        s.roles.forget(id);
+        let mine = s.connections.iter().filter(|c| c.tenant == id);
+        let connections: Vec<ConnectionId> = mine.map(|c| c.id).collect();
         s.deprovisions.retain(|(c, _)| !connections.contains(c));
         for c in &connections {
             s.undefined.remove(c);

@@ -23,7 +23,7 @@ fn queue(s: &mut super::State, tenant: TenantId, scope: RefreshScope, due: i64) 
         tenant,
         scope,
     };
-    s.role_refresh.push((r.clone(), due));
+    s.roles.queue.push((r.clone(), due));
     r
 }
 
@@ -37,6 +37,22 @@ fn scope(mapping: &RoleMapping, count: usize, everyone_at: usize) -> RefreshScop
     }
 }
 
+/// Tenants' role mappings and queued recomputations (with their due
+/// times).
+#[derive(Default)]
+pub(super) struct RoleState {
+    mappings: Vec<(TenantId, RoleMapping)>,
+    queue: Vec<(RoleRefresh, i64)>,
+}
+
+impl RoleState {
+    /// Forgets a deleted tenant's.
+    pub(super) fn forget(&mut self, tenant: TenantId) {
+        self.mappings.retain(|(t, _)| *t != tenant);
+        self.queue.retain(|(r, _)| r.tenant != tenant);
+    }
+}
+
 fn same(a: &RoleMapping, b: &RoleMapping) -> bool {
     a.selector == b.selector && a.key() == b.key() && a.role == b.role
 }
@@ -46,6 +62,7 @@ impl RoleStore for MemoryStore {
     async fn role_mappings(&self, tenant: TenantId) -> StoreResult<Vec<RoleMapping>> {
         let mut out: Vec<RoleMapping> = lock(&self.state)?
             .roles
+            .mappings
             .iter()
             .filter(|(t, _)| *t == tenant)
             .map(|(_, m)| m.clone())
@@ -65,7 +82,7 @@ impl RoleStore for MemoryStore {
         if !s.tenants.iter().any(|t| t.id == tenant) {
             return Err(StoreError::Backend("no such tenant".into()));
         }
-        let mine = s.roles.iter().filter(|(t, _)| *t == tenant);
+        let mine = s.roles.mappings.iter().filter(|(t, _)| *t == tenant);
         if mine.clone().any(|(_, m)| same(m, mapping)) {
             return Ok(None);
         }
@@ -74,9 +91,14 @@ impl RoleStore for MemoryStore {
                 "a tenant has at most {MAX_ROLE_MAPPINGS} role mappings"
             ))));
         }
-        s.roles.push((tenant, mapping.clone()));
+        s.roles.mappings.push((tenant, mapping.clone()));
         bump(&mut s.tenants, tenant);
-        let count = s.roles.iter().filter(|(t, _)| *t == tenant).count();
+        let count = s
+            .roles
+            .mappings
+            .iter()
+            .filter(|(t, _)| *t == tenant)
+            .count();
         let refresh = queue(&mut s, tenant, scope(mapping, count, 1), due);
         s.journals.record(
             tenant,
@@ -99,14 +121,20 @@ impl RoleStore for MemoryStore {
         let mut s = lock(&self.state)?;
         let Some(pos) = s
             .roles
+            .mappings
             .iter()
             .position(|(t, m)| *t == tenant && same(m, mapping))
         else {
             return Ok(None);
         };
-        s.roles.remove(pos);
+        s.roles.mappings.remove(pos);
         bump(&mut s.tenants, tenant);
-        let count = s.roles.iter().filter(|(t, _)| *t == tenant).count();
+        let count = s
+            .roles
+            .mappings
+            .iter()
+            .filter(|(t, _)| *t == tenant)
+            .count();
         let refresh = queue(&mut s, tenant, scope(mapping, count, 0), due);
         s.journals.record(
             tenant,
@@ -132,7 +160,8 @@ impl RoleStore for MemoryStore {
     async fn claim_role_refresh(&self, now: i64, until: i64) -> StoreResult<Option<RoleRefresh>> {
         let mut s = lock(&self.state)?;
         let oldest = s
-            .role_refresh
+            .roles
+            .queue
             .iter_mut()
             .filter(|(_, due)| *due <= now)
             .min_by_key(|(r, _)| r.seq);
@@ -143,15 +172,14 @@ impl RoleStore for MemoryStore {
     }
 
     async fn finish_role_refresh(&self, seq: i64) -> StoreResult<()> {
-        lock(&self.state)?
-            .role_refresh
-            .retain(|(r, _)| r.seq != seq);
+        lock(&self.state)?.roles.queue.retain(|(r, _)| r.seq != seq);
         Ok(())
     }
 
     async fn role_refreshes_queued(&self, tenant: TenantId) -> StoreResult<u64> {
         let s = lock(&self.state)?;
-        Ok(s.role_refresh
+        Ok(s.roles
+            .queue
             .iter()
             .filter(|(r, _)| r.tenant == tenant)
             .count() as u64)
