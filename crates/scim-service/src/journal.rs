@@ -18,7 +18,7 @@
 //! it, refusals included.
 
 use crate::{Principal, RequestCtx};
-use scim_core::redact::{Scope, Secrets};
+use scim_core::redact::Secrets;
 use scim_core::timestamp::Timestamp;
 use scim_store::{AuditEntry, ChangeEvent, Journal, ResourceKind};
 use serde_json::{json, Map, Value};
@@ -64,73 +64,6 @@ impl Removed {
         }
         out
     }
-}
-
-fn diff_into(
-    prefix: &str,
-    old: &Map<String, Value>,
-    new: &Map<String, Value>,
-    scope: Scope<'_>,
-    out: &mut Vec<Value>,
-) {
-    for (k, n) in new {
-        let path = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        let at = scope.child(k);
-        match old.get(k) {
-            None => out.push(json!({"op": "add", "path": path, "new": at.redact(n)})),
-            Some(o) if o == n => {}
-            Some(Value::Object(om)) if n.is_object() && !at.is_secret() => {
-                if let Value::Object(nm) = n {
-                    diff_into(&path, om, nm, at, out);
-                }
-            }
-            Some(o) => out.push(
-                json!({"op": "replace", "path": path, "old": at.redact(o), "new": at.redact(n)}),
-            ),
-        }
-    }
-    for (k, o) in old {
-        if !new.contains_key(k) {
-            let path = if prefix.is_empty() {
-                k.clone()
-            } else {
-                format!("{prefix}.{k}")
-            };
-            out.push(json!({"op": "remove", "path": path, "old": scope.child(k).redact(o)}));
-        }
-    }
-}
-
-/// What changed between two documents: `[{"op", "path", "old", "new"}]`,
-/// secrets redacted by the built-in schemas.
-pub fn diff(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<Value> {
-    diff_by(secrets(), old, new)
-}
-
-/// [`diff`] with secrets redacted by `secrets` (a tenant's schemas).
-pub fn diff_by(
-    secrets: &Secrets,
-    old: &Map<String, Value>,
-    new: &Map<String, Value>,
-) -> Vec<Value> {
-    let mut out = Vec::new();
-    diff_into("", old, new, secrets.top(), &mut out);
-    out
-}
-
-/// The attribute names a diff touches (the "notice" form's `attributes`).
-pub fn touched(diff: &[Value]) -> Vec<String> {
-    let mut names: Vec<String> = diff
-        .iter()
-        .filter_map(|d| d.get("path").and_then(Value::as_str))
-        .map(|p| p.split('.').next().unwrap_or(p).to_string())
-        .collect();
-    names.dedup();
-    names
 }
 
 /// The most of a sent body's JSON text an audit entry keeps, in bytes.
@@ -433,6 +366,9 @@ pub fn change(origin: &Origin, c: Change<'_>) -> Journal {
         ..Journal::default()
     }
 }
+
+mod diff;
+pub use diff::{diff, diff_by, touched, DIFF_VALUES_CAP};
 
 #[cfg(test)]
 mod tests;

@@ -16,7 +16,9 @@
 use crate::dialect::{lit, sym, top_path, Dialect, Sql};
 use crate::exec::Param;
 use scim_core::filter::{CompareOp, LAttr, LValue, Lowered};
-use scim_store::index::{attr_position, index_value, lookup_code, value_eq};
+use scim_store::index::{
+    attr_position, index_value, lookup_code, may_overflow, value_eq, MORE_VALUES,
+};
 use scim_store::ResourceKind;
 
 /// Where a filter's attributes live.
@@ -160,7 +162,16 @@ fn compare_attr(
         }
     }
     if let (Some(code), CompareOp::Eq, LValue::Str(s)) = (lookup_code(kind, attr), op, value) {
-        return index_lookup(kind, tenant, code, s, sql);
+        if !may_overflow(attr, code.0) {
+            return index_lookup(kind, tenant, code, s, false, sql);
+        }
+        // Resources past the index's cap hold a MORE_VALUES row: their
+        // documents are checked (so are the others', which is cheap).
+        sql.push("(");
+        index_lookup(kind, tenant, code, s, true, sql);
+        sql.push(" AND ");
+        d.doc_compare(attr, op, value, sql);
+        return sql.push(")");
     }
     d.doc_compare(attr, op, value, sql)
 }
@@ -205,22 +216,33 @@ fn compare_millis(col: &str, op: CompareOp, value: &LValue, sql: &mut Sql) {
 }
 
 /// `r.seq IN` the index rows of attribute `code` (with its case
-/// exactness) holding `value`.
+/// exactness) holding `value`, and with `more` those holding
+/// [`MORE_VALUES`] (the caller then checks the documents).
 fn index_lookup(
     kind: ResourceKind,
     tenant: i64,
     (code, exact): (i64, bool),
     value: &str,
+    more: bool,
     sql: &mut Sql,
 ) {
     sql.push("r.seq IN (SELECT i.seq FROM idx i WHERE i.tenant_id = ");
     sql.param(Param::Int(tenant));
     sql.push(&format!(
-        " AND i.kind = {} AND i.attr = {code} AND i.value = ",
+        " AND i.kind = {} AND i.attr = {code} AND i.value ",
         kind.code()
     ));
-    sql.param(Param::from(index_value(value, exact)));
-    sql.push(")");
+    if more {
+        sql.push("IN (");
+        sql.param(Param::from(index_value(value, exact)));
+        sql.push(", ");
+        sql.param(Param::from(MORE_VALUES));
+        sql.push("))");
+    } else {
+        sql.push("= ");
+        sql.param(Param::from(index_value(value, exact)));
+        sql.push(")");
+    }
 }
 
 /// The index attribute code of a path (its position in `indexed(kind)`).
@@ -256,8 +278,9 @@ fn any(d: &dyn Dialect, attr: &LAttr, filter: &Lowered, ctx: Ctx<'_>, sql: &mut 
             )
             .map(|(c, (_, exact))| (c, *exact));
         if let (None, Some(code)) = (&attr.ext_urn, code) {
-            // Narrow by the index first; the JSON check then runs on few rows.
-            index_lookup(kind, tenant, code, v, sql);
+            // Narrow by the index first (with the resources past its cap);
+            // the JSON check then runs on few rows.
+            index_lookup(kind, tenant, code, v, true, sql);
             sql.push(" AND ");
         }
     }

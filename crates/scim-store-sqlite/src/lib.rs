@@ -126,14 +126,24 @@ impl Backend for Sqlite {
         }
     }
 
-    /// On the writer thread, in the lane and batch of `how`.
+    /// On the writer thread, in the lane and batch of `how`. The job (its
+    /// input: documents, journals) comes back with the result, so that it
+    /// is dropped here rather than on the writer thread, which would free
+    /// a large document's values between two tenants' writes.
     fn write<T: Send + 'static>(
         &self,
         how: Write,
         job: impl Job<T>,
     ) -> impl Future<Output = StoreResult<T>> + Send {
-        self.writer
-            .write_as(how.lane, how.cost, move |c| exec::run(c, &job))
+        let done = self.writer.write_as(how.lane, how.cost, move |c| {
+            // A failed job rolls back to its savepoint: it must fail here.
+            exec::run(c, &job).map(|out| (out, job))
+        });
+        async move {
+            let (out, job) = done.await?;
+            drop(job);
+            Ok(out)
+        }
     }
 
     /// A point read on the calling thread (a hop to the blocking pool costs

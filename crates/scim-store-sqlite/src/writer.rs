@@ -113,6 +113,12 @@ impl Writer {
 struct Lanes<T = Job> {
     queues: HashMap<i64, VecDeque<Queued<T>>>,
     turn: VecDeque<i64>,
+    /// Lanes the last batch served that have more waiting: they rejoin
+    /// the turn ([`Lanes::rejoin`]) behind the lanes whose first job
+    /// arrived while that batch ran, so that a tenant with a queue of
+    /// large writes lets another tenant's write in after one of them, not
+    /// two.
+    held: Vec<i64>,
 }
 
 impl<T> Default for Lanes<T> {
@@ -120,6 +126,7 @@ impl<T> Default for Lanes<T> {
         Lanes {
             queues: HashMap::new(),
             turn: VecDeque::new(),
+            held: Vec::new(),
         }
     }
 }
@@ -127,14 +134,24 @@ impl<T> Default for Lanes<T> {
 impl<T> Lanes<T> {
     fn push(&mut self, q: Queued<T>) {
         let queue = self.queues.entry(q.lane).or_default();
-        if queue.is_empty() {
+        if queue.is_empty() && !self.held.contains(&q.lane) {
             self.turn.push_back(q.lane);
         }
         queue.push_back(q);
     }
 
     fn is_empty(&self) -> bool {
-        self.turn.is_empty()
+        self.turn.is_empty() && self.held.is_empty()
+    }
+
+    /// Puts the lanes the last batch served back in the turn, behind the
+    /// lanes that arrived since.
+    fn rejoin(&mut self) {
+        for lane in std::mem::take(&mut self.held) {
+            if self.queues.get(&lane).is_some_and(|q| !q.is_empty()) {
+                self.turn.push_back(lane);
+            }
+        }
     }
 
     /// The next batch: one job per lane in turn, until [`MAX_BATCH`] jobs
@@ -142,6 +159,7 @@ impl<T> Lanes<T> {
     /// starts the next batch instead (or is this batch, alone, if first).
     fn batch(&mut self) -> Vec<T> {
         let mut batch = Vec::with_capacity(16);
+        let mut served: Vec<i64> = Vec::new();
         let mut cost = 0usize;
         while batch.len() < MAX_BATCH {
             let Some(lane) = self.turn.pop_front() else {
@@ -161,12 +179,19 @@ impl<T> Lanes<T> {
             let Some(q) = queue.pop_front() else { continue };
             cost = cost.saturating_add(q.cost);
             batch.push(q.job);
+            if !served.contains(&lane) {
+                served.push(lane);
+            }
             if queue.is_empty() {
                 self.queues.remove(&lane);
             } else {
                 self.turn.push_back(lane);
             }
         }
+        // The lanes served wait for the next batch behind newcomers.
+        self.turn.retain(|l| !served.contains(l));
+        served.retain(|l| self.queues.get(l).is_some_and(|q| !q.is_empty()));
+        self.held = served;
         batch
     }
 }
@@ -187,6 +212,7 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Queued>, nudge: Nudge) {
         while let Ok(q) = rx.try_recv() {
             lanes.push(q);
         }
+        lanes.rejoin();
         let batch = lanes.batch();
         if !batch.is_empty() && run_batch(&mut conn, batch) {
             nudge.committed();
@@ -252,9 +278,40 @@ mod tests {
         }
         let mut batches = Vec::new();
         while !lanes.is_empty() {
+            lanes.rejoin();
             batches.push(lanes.batch());
         }
         assert_eq!(batches, expected);
+    }
+
+    #[test]
+    fn a_tenant_arriving_during_a_large_write_goes_next() {
+        let mut lanes: Lanes<&str> = Lanes::default();
+        for (cost, name) in [(5000, "A1"), (5000, "A2"), (5000, "A3")] {
+            lanes.push(Queued {
+                lane: 1,
+                cost,
+                job: name,
+            });
+        }
+        assert_eq!(lanes.batch(), ["A1"]);
+        // While A1 runs, B's write and A's next arrive.
+        lanes.push(Queued {
+            lane: 2,
+            cost: 1,
+            job: "b1",
+        });
+        lanes.push(Queued {
+            lane: 1,
+            cost: 5000,
+            job: "A4",
+        });
+        let mut order = Vec::new();
+        while !lanes.is_empty() {
+            lanes.rejoin();
+            order.push(lanes.batch());
+        }
+        assert_eq!(order, [vec!["b1"], vec!["A2"], vec!["A3"], vec!["A4"]]);
     }
 
     #[test]

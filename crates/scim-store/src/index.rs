@@ -84,6 +84,26 @@ pub fn lookup_code(kind: ResourceKind, attr: &LAttr) -> Option<(i64, bool)> {
         .and_then(|i| Some((i64::try_from(i).ok()?, indexed(kind)[i].1)))
 }
 
+/// The most values of one attribute of one resource with rows of their
+/// own in the lookup index. Past it, one row holding [`MORE_VALUES`]
+/// stands for the rest: a lookup of that attribute also takes the
+/// resources holding it and checks their documents (`scim_store_sql`'s
+/// filter lowering), so that a user written with 35,000 emails costs
+/// 1,001 index rows, not 35,000, and a lookup stays an index lookup.
+/// Unique attributes are never cut.
+pub const MAX_INDEXED_VALUES: usize = 1000;
+
+/// The index value of the row that stands for the values past
+/// [`MAX_INDEXED_VALUES`]. A real value equal to it only makes its
+/// resource a candidate whose document is checked.
+pub const MORE_VALUES: &str = "\u{1}more";
+
+/// Whether lookups of an attribute must consider [`MORE_VALUES`] rows: a
+/// multi-valued attribute that is not unique.
+pub fn may_overflow(attr: &LAttr, code: i64) -> bool {
+    attr.multi_valued && code < UNIQUE_BASE
+}
+
 /// `(dotted path, caseExact)` of the indexed attributes of a kind.
 pub fn indexed(kind: ResourceKind) -> &'static [(&'static str, bool)] {
     match kind {
@@ -146,29 +166,38 @@ pub fn keys_with(
     unique_group_names: bool,
     spec: &ExtIndex,
 ) -> IndexKeys {
-    // Linear in the number of values: a user may carry tens of thousands
-    // of emails.
+    // Linear in the number of values, and at most MAX_INDEXED_VALUES
+    // rows (and one MORE_VALUES row) per attribute: a user may carry tens
+    // of thousands of emails.
     let mut entries = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for (path, exact) in indexed(kind) {
-        for v in values_at(doc, path) {
-            let value = index_value(v, *exact);
+    let mut add = |path: &str, values: Vec<&str>, exact: bool, cap: bool| {
+        let mut rows = 0;
+        for v in values {
+            if cap && rows == MAX_INDEXED_VALUES {
+                entries.push((path.to_string(), MORE_VALUES.to_string()));
+                return;
+            }
+            let value = index_value(v, exact);
             if seen.insert((path.to_string(), value.clone())) {
                 entries.push((path.to_string(), value));
+                rows += 1;
             }
         }
+    };
+    for (path, exact) in indexed(kind) {
+        add(path, values_at(doc, path), *exact, true);
     }
     for e in spec.0.iter() {
         let Some(Value::Object(ext)) = doc.get(&e.urn) else {
             continue;
         };
-        let path = ext_path(e.code);
-        for v in values_at(ext, &e.name) {
-            let value = index_value(v, e.case_exact);
-            if seen.insert((path.clone(), value.clone())) {
-                entries.push((path.clone(), value));
-            }
-        }
+        add(
+            &ext_path(e.code),
+            values_at(ext, &e.name),
+            e.case_exact,
+            e.code < UNIQUE_BASE,
+        );
     }
     let first = |p: &str| values_at(doc, p).first().map(|s| s.to_string());
     match kind {
@@ -302,6 +331,25 @@ mod point_tests {
             point,
             "{filter}"
         );
+    }
+
+    #[test]
+    fn past_the_cap_one_row_stands_for_the_rest() {
+        use serde_json::json;
+        let emails: Vec<Value> = (0..MAX_INDEXED_VALUES + 500)
+            .map(|i| json!({"value": format!("E{i}@x")}))
+            .collect();
+        let doc = json!({"userName": "u", "emails": emails, "externalId": "x"});
+        let k = keys(ResourceKind::User, doc.as_object().unwrap(), true);
+        let mails: Vec<&(String, String)> = k
+            .entries
+            .iter()
+            .filter(|(p, _)| p == "emails.value")
+            .collect();
+        assert_eq!(mails.len(), MAX_INDEXED_VALUES + 1);
+        assert_eq!(mails[0].1, "e0@x");
+        assert_eq!(mails[MAX_INDEXED_VALUES].1, MORE_VALUES);
+        assert!(k.entries.iter().any(|(p, v)| p == "externalId" && v == "x"));
     }
 
     #[test]

@@ -33,6 +33,14 @@ fn short(v: &Value) -> String {
     }
 }
 
+/// `shown`, with how many values the diff left out of `v` (its `more`).
+fn more(shown: String, v: &Value, more: &Value) -> String {
+    match (v, more.as_u64()) {
+        (Value::Array(_), Some(n)) => format!("{shown} (+{n} more)"),
+        _ => shown,
+    }
+}
+
 /// One change of an entry's diff.
 pub struct DiffLine {
     pub op: String,
@@ -136,8 +144,8 @@ impl TimelineView {
                             .map(|c| DiffLine {
                                 op: c["op"].as_str().unwrap_or("").to_string(),
                                 path: c["path"].as_str().unwrap_or("").to_string(),
-                                old: short(&c["old"]),
-                                new: short(&c["new"]),
+                                old: more(short(&c["old"]), &c["old"], &c["more"]),
+                                new: more(short(&c["new"]), &c["new"], &c["more"]),
                             })
                             .collect()
                     })

@@ -154,3 +154,66 @@ fn deactivation_adds_its_event() {
     );
     assert_eq!(gone.events[0].external_id.as_deref(), Some("x1"));
 }
+
+/// The diff of `old` to `new`.
+fn check(old: Value, new: Value, expected: Value) {
+    assert_eq!(Value::Array(diff(&m(old), &m(new))), expected);
+}
+
+#[test]
+fn multi_valued_attributes_diff_by_the_values_added_and_removed() {
+    let e = |v: &str| json!({"value": v, "type": "work"});
+    // One value added to many: the diff names that one, not every value.
+    check(
+        json!({"emails": [e("a"), e("b")]}),
+        json!({"emails": [e("a"), e("b"), e("c")]}),
+        json!([{"op": "add", "path": "emails", "new": [e("c")]}]),
+    );
+    check(
+        json!({"emails": [e("a"), e("b")]}),
+        json!({"emails": [e("b")]}),
+        json!([{"op": "remove", "path": "emails", "old": [e("a")]}]),
+    );
+    check(
+        json!({"emails": [e("a")]}),
+        json!({"emails": [e("b")]}),
+        json!([{"op": "remove", "path": "emails", "old": [e("a")]},
+               {"op": "add", "path": "emails", "new": [e("b")]}]),
+    );
+    // Order, and the order of a value's keys, are no change.
+    check(
+        json!({"emails": [e("a"), e("b")]}),
+        json!({"emails": [{"type": "work", "value": "b"}, e("a")]}),
+        json!([]),
+    );
+    // Duplicates count as many times as they appear.
+    check(
+        json!({"roles": ["x", "x"]}),
+        json!({"roles": ["x"]}),
+        json!([{"op": "remove", "path": "roles", "old": ["x"]}]),
+    );
+    // Past the cap, `more` counts the values left out.
+    let many: Vec<Value> = (0..DIFF_VALUES_CAP + 5)
+        .map(|i| e(&i.to_string()))
+        .collect();
+    let d = diff(&m(json!({})), &m(json!({"emails": many})));
+    assert_eq!(d[0]["new"].as_array().unwrap().len(), DIFF_VALUES_CAP);
+    assert_eq!(d[0]["more"], 5);
+    let d = diff(&m(json!({"emails": [e("x")]})), &m(json!({"emails": many})));
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert_eq!(d[1]["more"], 5);
+}
+
+#[test]
+fn a_large_multi_valued_change_diffs_in_linear_time_and_bounded_size() {
+    let old: Vec<Value> = (0..35_000)
+        .map(|i| json!({"value": format!("e{i}@a.example")}))
+        .collect();
+    let mut new = old.clone();
+    new.push(json!({"value": "one-more@a.example"}));
+    let d = diff(&m(json!({"emails": old})), &m(json!({"emails": new})));
+    assert_eq!(
+        d,
+        vec![json!({"op": "add", "path": "emails", "new": [{"value": "one-more@a.example"}]})]
+    );
+}

@@ -135,3 +135,72 @@ pub async fn filters(store: Arc<dyn Store>) {
         assert_eq!(ids(&r, ResourceKind::Group, f).await, *want, "filter: {f}");
     }
 }
+
+/// A user with more emails than the index keeps rows for
+/// ([`crate::index::MAX_INDEXED_VALUES`]): every one of them is found,
+/// in any case, by `eq` and by a value filter, and nothing else is; after
+/// a rewrite that drops most of them, only those kept are.
+pub async fn values_past_the_index_cap_are_found(store: Arc<dyn Store>) {
+    use crate::index::MAX_INDEXED_VALUES;
+    let r = tenant(&store, "t").await;
+    let n = MAX_INDEXED_VALUES + 10;
+    let emails: Vec<Value> = (0..n)
+        .map(|i| json!({"value": format!("e{i}@many.example"), "type": "work"}))
+        .collect();
+    r.insert(user("big", json!({"userName": "big", "emails": emails})))
+        .await
+        .unwrap();
+    r.insert(user(
+        "small",
+        json!({"userName": "small", "emails": [{"value": "e1@few.example"}]}),
+    ))
+    .await
+    .unwrap();
+    let last = n - 1;
+    let cases = [
+        ("emails.value eq \"e0@many.example\"".to_string(), "big"),
+        (format!("emails.value eq \"e{last}@many.example\""), "big"),
+        (
+            format!(
+                "emails.value eq \"E{}@MANY.example\"",
+                MAX_INDEXED_VALUES + 1
+            ),
+            "big",
+        ),
+        (
+            format!("emails[type eq \"work\"].value eq \"e{last}@many.example\""),
+            "big",
+        ),
+        (
+            format!("emails[type eq \"home\"].value eq \"e{last}@many.example\""),
+            "",
+        ),
+        ("emails.value eq \"e1@few.example\"".to_string(), "small"),
+        ("emails.value eq \"nobody@many.example\"".to_string(), ""),
+        (
+            format!("emails.value eq \"e{last}@many.example\" or userName eq \"small\""),
+            "big,small",
+        ),
+    ];
+    for (filter, want) in &cases {
+        assert_eq!(ids(&r, ResourceKind::User, filter).await, *want, "{filter}");
+    }
+    let fewer = Box::new(|_r: &Record| {
+        let d = doc(json!({"userName": "big", "emails": [{"value": "e3@many.example"}]}));
+        let k = keys(ResourceKind::User, &d, true);
+        Ok(Update {
+            doc: Some((d, k)),
+            ..Update::none(t(5))
+        })
+    });
+    r.update(ResourceKind::User, &id("big"), Load::NONE, fewer)
+        .await
+        .unwrap();
+    for (filter, want) in [
+        (format!("emails.value eq \"e{last}@many.example\""), ""),
+        ("emails.value eq \"e0@many.example\"".to_string(), ""),
+        ("emails.value eq \"e3@many.example\"".to_string(), "big"),
+    ] {
+        assert_eq!(ids(&r, ResourceKind::User, &filter).await, want, "{filter}");
+    }
+}
