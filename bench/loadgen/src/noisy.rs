@@ -6,6 +6,14 @@
 //! `/healthz`. It reports B's create and lookup latencies, `/healthz`
 //! latencies, and what A's requests answered.
 //!
+//! `NOISY_KINDS` picks A's streams: 0 and 3 the PATCH, 1 the Bulk, 2 the
+//! 35,000-email user (the default, `0,1,2,3`); and the hostile requests
+//! of the hardening review: 4 a Bulk of 1,000 operations carrying 40
+//! unknown bulkIds each, 5 a user with 40,000 short emails, 6 the
+//! index-led filter `userName eq … and (500 emails co terms)` against a
+//! user with 4,000 emails, 7 a full page of users carrying 64 KB values
+//! (`4,5,6,7`).
+//!
 //! Bounded by `--noisy-secs` (default 30) and by request counts.
 
 use crate::{Cfg, Client, PATCH_SCHEMA, USER_SCHEMA};
@@ -137,6 +145,66 @@ async fn heavy(cl: &mut Client, p: &str, kind: usize, tag: &str, round: u64, t: 
                 .request(Method::POST, &format!("{p}/Bulk"), Some(Bytes::from(body.to_string())))
                 .await;
             lock(t).note("a.bulk-1000-ops", start, r.map(|(s, _)| s));
+        }
+        4 => {
+            let ops: Vec<Value> = (0..1_000)
+                .map(|i| {
+                    let refs: Vec<String> = (0..40).map(|k| format!("bulkId:{i}x{k}")).collect();
+                    json!({"method": "POST", "path": "/Users", "bulkId": format!("op{i}"),
+                           "data": {"schemas": refs, "userName": format!("{}-{i}", name("r"))}})
+                })
+                .collect();
+            let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": ops});
+            let start = Instant::now();
+            let r = cl
+                .request(Method::POST, &format!("{p}/Bulk"), Some(Bytes::from(body.to_string())))
+                .await;
+            lock(t).note("a.bulk-unknown-refs", start, r.map(|(s, _)| s));
+        }
+        5 => {
+            let emails: Vec<Value> = (0..40_000).map(|i| json!({"value": format!("{i}@x.io")})).collect();
+            let start = Instant::now();
+            let r = cl
+                .request(
+                    Method::POST,
+                    &format!("{p}/Users?excludedAttributes=emails"),
+                    Some(user(&name("f"), emails)),
+                )
+                .await;
+            lock(t).note("a.user-40000-emails", start, r.map(|(s, _)| s));
+        }
+        6 => {
+            let heavy = format!("noisy-{tag}-heavy-{kind}");
+            if round == 0 {
+                let emails: Vec<Value> = (0..4_000).map(|i| json!({"value": format!("{i}@heavy.io")})).collect();
+                let start = Instant::now();
+                let r = cl
+                    .request(Method::POST, &format!("{p}/Users?excludedAttributes=emails"), Some(user(&heavy, emails)))
+                    .await;
+                lock(t).note("a.heavy-target", start, r.map(|(s, _)| s));
+            }
+            let terms: Vec<String> = (0..500).map(|n| format!("emails co \"zq{n}\"")).collect();
+            let f = crate::pct(&format!("userName eq \"{heavy}\" and ({})", terms.join(" or ")));
+            let start = Instant::now();
+            let r = cl.request(Method::GET, &format!("{p}/Users?filter={f}"), None).await;
+            lock(t).note("a.query-500-co-terms", start, r.map(|(s, _)| s));
+        }
+        7 => {
+            if round == 0 {
+                let big = "v".repeat(64_000);
+                for i in 0..20 {
+                    let u = json!({"schemas": [USER_SCHEMA], "userName": format!("noisy-{tag}-wide-{kind}-{i}"),
+                                   "title": big, "nickName": big, "displayName": big});
+                    let start = Instant::now();
+                    let r = cl
+                        .request(Method::POST, &format!("{p}/Users?attributes=id"), Some(Bytes::from(u.to_string())))
+                        .await;
+                    lock(t).note("a.wide-target", start, r.map(|(s, _)| s));
+                }
+            }
+            let start = Instant::now();
+            let r = cl.request(Method::GET, &format!("{p}/Users?count=1000"), None).await;
+            lock(t).note("a.list-64k-values", start, r.map(|(s, _)| s));
         }
         _ => {
             let emails: Vec<Value> = (0..35_000)

@@ -142,7 +142,7 @@ impl Driver {
             let id = self.find(css);
             match self.try_cmd(method, &format!("/element/{id}{action}"), body.clone()) {
                 Ok(v) => return v,
-                Err(e) if e["error"] == "stale element reference" && Instant::now() < deadline => {
+                Err(e) if is_stale(&e) && Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(50));
                 }
                 Err(e) => panic!("webdriver {method} {css}{action}: {e}"),
@@ -278,4 +278,15 @@ fn decode_base64(s: &str) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Whether a WebDriver error says the element left the page: the
+/// standard `stale element reference`, or Chromium's inspector error for
+/// a node of a document the page has replaced while it was read.
+fn is_stale(e: &Value) -> bool {
+    let message = e["message"].as_str().unwrap_or("");
+    e["error"] == "stale element reference"
+        || (e["error"] == "unknown error"
+            && (message.contains("does not belong to the document")
+                || message.contains("No node with given id")))
 }
