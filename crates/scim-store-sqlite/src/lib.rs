@@ -74,7 +74,8 @@ impl Sqlite {
              PRAGMA foreign_keys = OFF;
              PRAGMA cache_size = -16000;
              PRAGMA temp_store = MEMORY;
-             PRAGMA wal_autocheckpoint = 0;",
+             PRAGMA wal_autocheckpoint = 0;
+             PRAGMA journal_size_limit = 67108864;",
         )
         .map_err(backend)?;
         conn.set_prepared_statement_cache_capacity(WRITER_STATEMENTS);

@@ -213,6 +213,7 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Queued>, nudge: Nudge) {
             lanes.push(q);
         }
         lanes.rejoin();
+        nudge.give_way();
         let batch = lanes.batch();
         if !batch.is_empty() && run_batch(&mut conn, batch) {
             nudge.committed();
