@@ -131,6 +131,8 @@ fn connection_token_user_and_timeline() {
     // Create a token: shown once, with the base URL and a copy button.
     d.type_into("#f-label", "okta-scim");
     d.click("form[action$='/tokens'] button[type=submit]");
+    // The connection page says "shown once" too: wait for the token's page.
+    d.find("#new-token");
     let page = d.wait_text("shown once");
     assert!(page.contains(&s.base), "the base URL is shown: {page}");
     let token = d.text("#new-token");

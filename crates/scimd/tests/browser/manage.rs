@@ -44,6 +44,8 @@ fn the_connections_page_shows_a_tokens_last_use() {
     d.run("window.confirm = function () { return true; };", json!([]));
     d.type_into("#f-overlap_days", "1");
     d.click("form[action$='/rotate'] button[type=submit]");
+    // The connection page says "shown once" too: wait for the token's page.
+    d.find("#new-token");
     let page = d.wait_text("shown once");
     assert!(
         page.contains(&s.base) && page.contains("1 more day"),
@@ -81,6 +83,7 @@ fn a_webhook_and_an_admin_account_from_the_console() {
     d.type_into("#f-url", &rx.url);
     d.click("input[name=allow_private]");
     d.click("form[action$='/webhooks'] button[type=submit]");
+    d.find("#webhook-secret");
     let page = d.wait_text("shown once");
     assert!(page.contains(&rx.url), "{page}");
     let secret = d.text("#webhook-secret");
