@@ -2,8 +2,9 @@
 //! accounts, sessions) halves of [`SqlStore`].
 
 use crate::backend::{task, Backend, Write};
-use crate::events::{self, PURGE_AUDIT, PURGE_CHUNK, PURGE_EVENTS};
+use crate::events::{self, PURGE_AUDIT, PURGE_CHUNK};
 use crate::journal::write_prepared;
+use crate::sequencer;
 use crate::store::SqlStore;
 use crate::{admins, Job};
 use async_trait::async_trait;
@@ -14,10 +15,10 @@ impl<B: Backend> SqlStore<B> {
     /// Runs `sql` (parameters: the cut-off time, the chunk size) until it
     /// deletes fewer rows than a chunk, each chunk a write of its own; the
     /// number deleted.
-    async fn purge_in_chunks(&self, sql: &'static str, before: Timestamp) -> StoreResult<u64> {
+    async fn purge_in_chunks(&self, sql: String, before: Timestamp) -> StoreResult<u64> {
         let mut total = 0;
         loop {
-            let job = task(before, move |x, before| {
+            let job = task((before, sql.clone()), move |x, (before, sql)| {
                 Box::pin(events::purge_chunk(x, sql, *before))
             });
             let n = self.b.write(Write::SYSTEM, job).await?;
@@ -30,6 +31,27 @@ impl<B: Backend> SqlStore<B> {
 
     async fn system<T: Send + 'static>(&self, job: impl Job<T>) -> StoreResult<T> {
         self.b.write(Write::SYSTEM, job).await
+    }
+
+    /// Numbers the tenant's committed events, where events are numbered
+    /// after their commit ([`crate::sequencer`]); one probe of an index
+    /// when there are none.
+    async fn number_events(&self, tenant: TenantId) -> StoreResult<()> {
+        if !self.b.dialect().numbers_events_later() {
+            return Ok(());
+        }
+        let t = tenant.db_key();
+        let probe = task(t, |x, t| Box::pin(sequencer::pending(x, *t)));
+        if !self.b.read(true, probe).await? {
+            return Ok(());
+        }
+        loop {
+            let job = task(t, |x, t| Box::pin(sequencer::number(x, *t)));
+            let n = self.b.write(Write::tenant(t, 1), job).await?;
+            if n < sequencer::CHUNK.unsigned_abs() {
+                return Ok(());
+            }
+        }
     }
 }
 
@@ -62,7 +84,7 @@ impl<B: Backend> EventStore for SqlStore<B> {
     }
 
     async fn purge_audit(&self, before: Timestamp) -> StoreResult<u64> {
-        self.purge_in_chunks(PURGE_AUDIT, before).await
+        self.purge_in_chunks(PURGE_AUDIT.to_string(), before).await
     }
 
     async fn events(
@@ -71,6 +93,7 @@ impl<B: Backend> EventStore for SqlStore<B> {
         after: i64,
         limit: u64,
     ) -> StoreResult<Vec<StoredEvent>> {
+        self.number_events(tenant).await?;
         let job = task((tenant, after, limit), |x, (t, after, limit)| {
             Box::pin(events::events(x, *t, *after, *limit))
         });
@@ -78,6 +101,7 @@ impl<B: Backend> EventStore for SqlStore<B> {
     }
 
     async fn count_events(&self, tenant: TenantId, after: i64, cap: u64) -> StoreResult<u64> {
+        self.number_events(tenant).await?;
         let job = task((tenant, after, cap), |x, (t, after, cap)| {
             Box::pin(events::count_events(x, *t, *after, *cap))
         });
@@ -92,10 +116,19 @@ impl<B: Backend> EventStore for SqlStore<B> {
     }
 
     async fn purge_events(&self, before: Timestamp) -> StoreResult<u64> {
-        self.purge_in_chunks(PURGE_EVENTS, before).await
+        // Only numbered events expire (webhooks' cursors are numbers).
+        let job = task(before, |x, b| {
+            Box::pin(sequencer::unnumbered_tenants(x, *b))
+        });
+        for tenant in self.b.read(false, job).await? {
+            self.number_events(TenantId::from_db(tenant)).await?;
+        }
+        self.purge_in_chunks(events::purge_events_sql(), before)
+            .await
     }
 
     async fn create_webhook(&self, hook: NewWebhook) -> StoreResult<Webhook> {
+        self.number_events(hook.tenant).await?;
         let job = task(hook, |x, h| Box::pin(events::create_webhook(x, h)));
         self.system(job).await
     }

@@ -3,12 +3,17 @@
 //! [`crate::journal`]. Delivery leases (`claim_webhook`) are single-row
 //! conditional updates, so one replica delivers each webhook.
 //!
-//! What a tenant sees of the outbox is its events' numbers (`tenant_seq`).
-//! Webhook cursors and dead letters store the events' store-wide `seq`
-//! (as every release did), and the store translates: a cursor reads as the
-//! number of the tenant's last event at or before it ([`HOOK_CURSOR`]),
-//! and a number saved converts back to its `seq`, which is exact because
-//! both grow together.
+//! What a tenant sees of the outbox is its events' numbers (`tenant_seq`,
+//! given in [`crate::journal`] or [`crate::sequencer`]). A webhook's
+//! cursor is such a number (`webhooks.position`). Releases before
+//! migration 18 kept it as an event's store-wide `seq` (`webhooks.cursor`,
+//! still written for a webhook created here and still read by replicas
+//! of those releases during a rolling upgrade); where `position` is NULL
+//! (a webhook such a replica created) the cursor reads as the number of
+//! the tenant's last event at or before that `seq` ([`hook_cursor`]),
+//! which is exact because both grew together until then. Dead letters
+//! name their event by its `seq`, which the store translates through the
+//! unique `(tenant_id, tenant_seq)`.
 
 use crate::dialect::{Dialect, Sql};
 use crate::exec::{Exec, Fail, Param, Row, Stmt};
@@ -27,16 +32,20 @@ pub const PURGE_CHUNK: i64 = 5_000;
 pub const PURGE_AUDIT: &str =
     "DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at < $1 LIMIT $2)";
 
-/// Deletes events older than `$1` that every enabled webhook of their
-/// tenant has passed and no dead letter names, at most `$2` of them.
-pub const PURGE_EVENTS: &str =
-    "DELETE FROM events WHERE seq IN (SELECT e.seq FROM events e WHERE e.at < $1
-    AND e.seq <= coalesce(
-        (SELECT min(h.cursor) FROM webhooks h WHERE h.tenant_id = e.tenant_id AND h.disabled IS NULL),
-        9223372036854775807)
-    AND e.seq NOT IN (SELECT event_seq FROM dead_letters) LIMIT $2)";
+/// Deletes numbered events older than `$1` that every enabled webhook of
+/// their tenant has passed and no dead letter names, at most `$2` of them.
+pub fn purge_events_sql() -> String {
+    format!(
+        "DELETE FROM events WHERE seq IN (SELECT e.seq FROM events e WHERE e.at < $1
+        AND e.tenant_seq <= coalesce(
+            (SELECT min({}) FROM webhooks h WHERE h.tenant_id = e.tenant_id AND h.disabled IS NULL),
+            9223372036854775807)
+        AND e.seq NOT IN (SELECT event_seq FROM dead_letters) LIMIT $2)",
+        hook_cursor("h")
+    )
+}
 
-/// One chunk of a purge (`sql` is [`PURGE_AUDIT`] or [`PURGE_EVENTS`]).
+/// One chunk of a purge (`sql`: [`PURGE_AUDIT`] or [`purge_events_sql`]).
 pub async fn purge_chunk(x: &mut dyn Exec, sql: &str, before: Timestamp) -> Result<u64, Fail> {
     x.execute(&stmt!(sql, before.unix_millis(), PURGE_CHUNK))
         .await
@@ -128,29 +137,36 @@ pub async fn count_events(
 /// The number of the tenant's last event at store-wide `seq` or before
 /// (0 if none).
 pub async fn event_number_at(x: &mut dyn Exec, tenant: TenantId, seq: i64) -> Result<i64, Fail> {
-    let sql = "SELECT tenant_seq FROM events WHERE tenant_id = $1 AND seq <= $2 ORDER BY seq DESC LIMIT 1";
+    let sql = "SELECT tenant_seq FROM events WHERE tenant_id = $1 AND seq <= $2 AND tenant_seq IS NOT NULL ORDER BY seq DESC LIMIT 1";
     let n = x
         .opt(&stmt!(sql, tenant.db_key(), seq), |r| r.int(0))
         .await?;
     Ok(n.unwrap_or(0))
 }
 
-/// A webhook's cursor (a `seq`) as its tenant's event number: that of the
-/// tenant's last event at or before it; when retention removed those, the
-/// number before the first event kept (all of which are after it); with
-/// no event kept, the tenant's last number.
-pub const HOOK_CURSOR: &str = "coalesce(
-    (SELECT e.tenant_seq FROM events e WHERE e.tenant_id = h.tenant_id AND e.seq <= h.cursor ORDER BY e.seq DESC LIMIT 1),
-    (SELECT min(e.tenant_seq) - 1 FROM events e WHERE e.tenant_id = h.tenant_id),
-    (SELECT c.last FROM event_counters c WHERE c.tenant_id = h.tenant_id),
-    0)";
+/// The cursor of the webhook row `h` as its tenant's event number: its
+/// `position`; without one (a webhook a replica of a release before
+/// migration 18 created or last moved), its `cursor` (a `seq`) as the
+/// number of the tenant's last event at or before it; when retention
+/// removed those, the number before the first event kept (all of which
+/// are after it); with no event kept, the tenant's last number.
+pub fn hook_cursor(h: &str) -> String {
+    format!(
+        "coalesce({h}.position,
+    (SELECT e.tenant_seq FROM events e WHERE e.tenant_id = {h}.tenant_id AND e.seq <= {h}.cursor AND e.tenant_seq IS NOT NULL ORDER BY e.seq DESC LIMIT 1),
+    (SELECT min(e.tenant_seq) - 1 FROM events e WHERE e.tenant_id = {h}.tenant_id),
+    (SELECT c.last FROM event_counters c WHERE c.tenant_id = {h}.tenant_id),
+    0)"
+    )
+}
 
 /// The columns of the webhook `h`: its cursor as its tenant's event
 /// number, its dead letters counted.
 fn hook(d: &dyn Dialect) -> String {
     format!(
-        "h.id, h.tenant_id, h.url, h.secret, h.format, h.{}, h.created, {HOOK_CURSOR}, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id), h.allow_private, h.disabled",
-        d.webhook_full()
+        "h.id, h.tenant_id, h.url, h.secret, h.format, h.{}, h.created, {}, h.failures, h.last_error, h.next_attempt, (SELECT count(*) FROM dead_letters d WHERE d.webhook_id = h.id), h.allow_private, h.disabled",
+        d.webhook_full(),
+        hook_cursor("h")
     )
 }
 
@@ -173,13 +189,15 @@ fn hook_of(r: &dyn Row) -> Result<Webhook, Fail> {
     })
 }
 
-/// Adds a webhook; its cursor starts at the newest event.
+/// Adds a webhook; its cursor starts at the tenant's newest numbered
+/// event (`cursor`, for replicas of earlier releases: the newest `seq`).
 pub async fn create_webhook(x: &mut dyn Exec, h: &NewWebhook) -> Result<Webhook, Fail> {
     let format = to_text(&h.format)?.trim_matches('"').to_string();
     let d = x.dialect();
     let insert = format!(
-        "INSERT INTO webhooks (tenant_id, url, secret, format, {}, created, cursor, allow_private)
-         VALUES ($1, $2, $3, $4, $5, $6, (SELECT coalesce(max(seq), 0) FROM events), $7)",
+        "INSERT INTO webhooks (tenant_id, url, secret, format, {}, created, cursor, position, allow_private)
+         VALUES ($1, $2, $3, $4, $5, $6, (SELECT coalesce(max(seq), 0) FROM events),
+            coalesce((SELECT last FROM event_counters WHERE tenant_id = $1), 0), $7)",
         d.webhook_full()
     );
     let params = vec![
@@ -267,20 +285,19 @@ pub async fn claim_webhook(
 }
 
 /// Saves delivery progress if `owner` still holds the lease. The cursor
-/// (a number of the tenant's events) is stored as that event's `seq`,
-/// never moving back.
+/// (a number of the tenant's events) never moves back.
 pub async fn save_delivery(
     x: &mut dyn Exec,
     id: i64,
     owner: &str,
     p: &DeliveryProgress,
 ) -> Result<bool, Fail> {
-    let sql = "UPDATE webhooks SET cursor = coalesce(
-            (SELECT CASE WHEN n.seq > webhooks.cursor THEN n.seq ELSE webhooks.cursor END
-             FROM (SELECT e.seq FROM events e WHERE e.tenant_id = webhooks.tenant_id AND e.tenant_seq <= $1
-                   ORDER BY e.tenant_seq DESC LIMIT 1) n), cursor),
+    let now = hook_cursor("webhooks");
+    let sql = format!(
+        "UPDATE webhooks SET position = CASE WHEN $1 > {now} THEN $1 ELSE {now} END,
             failures = $2, last_error = $3, next_attempt = $4
-         WHERE id = $5 AND lease_owner = $6";
+         WHERE id = $5 AND lease_owner = $6"
+    );
     let s = stmt!(
         sql,
         p.cursor,

@@ -3,25 +3,17 @@
 //! write changed something, and one `membership` entry on the timeline of
 //! each member a group write added or removed.
 //!
-//! Events are numbered per tenant (`tenant_seq`: 1, 2, 3 … in commit
-//! order) in the write's transaction: SQLite's one writer counts them in
-//! `event_counters`; on PostgreSQL a trigger does, locking the tenant's
-//! counter row to the commit. The store-wide `seq` stays in commit order
-//! too (webhook cursors and dead letters keep naming events by it, see
-//! [`crate::events`]): on PostgreSQL the statement that inserts a write's
-//! events first takes a transaction-scoped advisory lock, held to the
-//! commit, so no event becomes visible with a sequence number below one a
-//! reader already passed. One statement for the lock and every event, so
-//! that the lock is held for that round trip and the commit's only: each
-//! round trip inside it is paid by every writer queued behind it.
+//! Events are numbered per tenant (`tenant_seq`: 1, 2, 3 …). SQLite's one
+//! writer numbers them here, from `event_counters`, in commit order.
+//! Where writers commit in parallel (PostgreSQL) they insert their events
+//! unnumbered and take no lock for them: each row records its
+//! transaction's id, and [`crate::sequencer`] numbers the events once
+//! every transaction that could still come before them has ended.
 
 use crate::exec::{Exec, Fail, Param};
 use crate::stmt;
 use scim_store::policy::to_text;
 use scim_store::{AuditEntry, ChangeEvent, Journal, MemberDeltas, PreparedJournal};
-
-/// The advisory lock that orders event inserts ("events" in ASCII).
-const EVENTS_LOCK: i64 = 0x6576_656e_7473;
 
 /// Writes one audit entry from its stored texts (see
 /// [`AuditEntry::stored_texts`]).
@@ -54,7 +46,7 @@ pub async fn write_audit(x: &mut dyn Exec, tenant: i64, e: &AuditEntry) -> Resul
     write_audit_texts(x, tenant, e, &entry, sent.as_deref()).await
 }
 
-/// Inserts events (their times and JSON texts), numbered in commit order.
+/// Inserts events (their times and JSON texts), in their order.
 async fn write_events(
     x: &mut dyn Exec,
     tenant: i64,
@@ -67,12 +59,11 @@ async fn write_events(
     if x.dialect().arrays() {
         let sql = "INSERT INTO events (tenant_id, at, event)
              SELECT $1, t.at, t.event
-             FROM (SELECT pg_advisory_xact_lock($2)) AS l,
-                  unnest($3::bigint[], $4::text[]) WITH ORDINALITY AS t(at, event, n)
+             FROM unnest($2::bigint[], $3::text[]) WITH ORDINALITY AS t(at, event, n)
              ORDER BY t.n";
         let at = Param::Ints(events.iter().map(|e| e.at).collect());
         let text = Param::Texts(texts.iter().map(String::as_str).collect());
-        let s = crate::Stmt::new(sql, vec![tenant.into(), EVENTS_LOCK.into(), at, text]);
+        let s = crate::Stmt::new(sql, vec![tenant.into(), at, text]);
         x.execute(&s).await?;
     } else {
         // Numbered here (where a trigger does not): the one writer takes

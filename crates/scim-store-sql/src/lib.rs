@@ -13,7 +13,9 @@
 //!   (inserts, write plans, deletes), [`members`], [`idx`], [`breaker`]
 //!   (seat limit, circuit breaker), [`journal`], [`trash`], [`rows`],
 //!   [`query`] with [`filter`] and [`sort`], [`admin`], [`tenants`],
-//!   [`admins`], [`events`], [`provlog`] (the provisioning log).
+//!   [`admins`], [`events`], [`sequencer`] (numbering events after their
+//!   commit where writers commit in parallel), [`provlog`] (the
+//!   provisioning log).
 //! - [`dialect`]: what differs in the SQL, behind the small [`Dialect`]
 //!   trait, with its two implementations; [`schema`]: each database's
 //!   migrations (the backends run them).
@@ -45,6 +47,7 @@ mod roles;
 pub mod rows;
 pub mod schema;
 mod schema_store;
+pub mod sequencer;
 pub mod sort;
 mod store;
 pub mod tenants;

@@ -83,6 +83,10 @@ pub trait Dialect: Send + Sync + 'static {
     /// is one statement, one round trip. Without them, one statement per
     /// row (cheap where the database is in the process).
     fn arrays(&self) -> bool;
+    /// Whether a write's events are numbered after its commit, by their
+    /// readers ([`crate::sequencer`]), where writers commit in parallel;
+    /// otherwise in the write's transaction, by the one writer.
+    fn numbers_events_later(&self) -> bool;
     /// Statements that change rows inside `WITH` (one statement instead of
     /// several).
     fn dml_in_with(&self) -> bool;

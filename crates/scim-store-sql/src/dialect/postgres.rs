@@ -147,6 +147,10 @@ impl Dialect for Postgres {
         true
     }
 
+    fn numbers_events_later(&self) -> bool {
+        true
+    }
+
     fn dml_in_with(&self) -> bool {
         true
     }

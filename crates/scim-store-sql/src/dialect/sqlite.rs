@@ -100,6 +100,10 @@ impl Dialect for Sqlite {
         false
     }
 
+    fn numbers_events_later(&self) -> bool {
+        false
+    }
+
     fn dml_in_with(&self) -> bool {
         false
     }

@@ -370,4 +370,22 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX role_refresh_due ON role_refresh (due);
     "#,
+    // 18: events numbered after their commit (`scim_store_sql::sequencer`):
+    // writers no longer take the advisory lock that ordered event inserts
+    // nor lock the tenant's counter row (the trigger goes, so the events
+    // of replicas of earlier releases are numbered after their commit
+    // too); the unnumbered events have an index. Webhook cursors become
+    // event numbers (`position`, converted from the `seq` in `cursor`,
+    // which replicas of earlier releases keep using).
+    r#"
+    CREATE INDEX events_unnumbered ON events (tenant_id, seq) WHERE tenant_seq IS NULL;
+    DROP TRIGGER events_numbered ON events;
+    DROP FUNCTION scim_number_event();
+    ALTER TABLE webhooks ADD COLUMN position bigint;
+    UPDATE webhooks h SET position = coalesce(
+        (SELECT e.tenant_seq FROM events e WHERE e.tenant_id = h.tenant_id AND e.seq <= h.cursor ORDER BY e.seq DESC LIMIT 1),
+        (SELECT min(e.tenant_seq) - 1 FROM events e WHERE e.tenant_id = h.tenant_id),
+        (SELECT c.last FROM event_counters c WHERE c.tenant_id = h.tenant_id),
+        0);
+    "#,
 ];

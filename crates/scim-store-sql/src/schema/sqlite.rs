@@ -329,4 +329,15 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX role_refresh_due ON role_refresh (due);
     "#,
+    // 18: webhook cursors as event numbers (`position`, converted from
+    // the `seq` in `cursor`), as on PostgreSQL, where events are numbered
+    // after their commit; here the one writer still numbers them in it.
+    r#"
+    ALTER TABLE webhooks ADD COLUMN position INTEGER;
+    UPDATE webhooks AS h SET position = coalesce(
+        (SELECT e.tenant_seq FROM events e WHERE e.tenant_id = h.tenant_id AND e.seq <= h.cursor ORDER BY e.seq DESC LIMIT 1),
+        (SELECT min(e.tenant_seq) - 1 FROM events e WHERE e.tenant_id = h.tenant_id),
+        (SELECT c.last FROM event_counters c WHERE c.tenant_id = h.tenant_id),
+        0);
+    "#,
 ];

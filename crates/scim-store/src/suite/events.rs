@@ -48,6 +48,14 @@ pub(super) fn journal(action: &str, status: u16, rid: &str, at: u32, conn: i64) 
     }
 }
 
+/// A user `rid` whose journal records its creation at `t(at)` (for
+/// backend tests beside the suite).
+pub fn created_user(rid: &str, at: u32) -> NewRecord {
+    let mut u = user(rid, json!({"userName": rid}));
+    u.journal = journal("create", 201, rid, at, 1);
+    u
+}
+
 pub(super) async fn seqs(store: &Arc<dyn Store>, tenant: TenantId) -> Vec<String> {
     store
         .events(tenant, 0, 100)

@@ -96,12 +96,15 @@ pub async fn webhooks_leases_and_dead_letters(store: Arc<dyn Store>) {
         (latest, 2, Some("HTTP 500"), Some(t(20)))
     );
 
-    // Two events that exhausted their retries (numbers 2 and 3).
+    // Two events that exhausted their retries (numbers 2 and 3), read as
+    // a delivery reads them.
     for rid in ["u3", "u4"] {
         let mut u = user(rid, json!({"userName": rid}));
         u.journal = journal("create", 201, rid, 30, 1);
         r.insert(u).await.unwrap();
     }
+    let read = store.events(a.id, latest, 100).await.unwrap();
+    assert_eq!(read.iter().map(|e| e.seq).collect::<Vec<_>>(), [2, 3]);
     for seq in [2, 3] {
         store
             .dead_letter(DeadLetter {
