@@ -50,11 +50,27 @@ fn record(r: &dyn Row) -> Result<LogRecord, Fail> {
     })
 }
 
-/// Appends a batch in one statement.
+/// Rows one insert statement takes, largest first: a batch is written as
+/// statements of these sizes, so that a connection keeps three prepared
+/// texts whatever the batch sizes (a text per batch size, kept prepared,
+/// held over 100 MB once 256 sizes had come by).
+pub const ROWS_PER_INSERT: [usize; 3] = [64, 8, 1];
+
+/// Appends a batch, in statements of [`ROWS_PER_INSERT`] rows.
 pub async fn append(x: &mut dyn Exec, entries: &[LogEntry]) -> Result<(), Fail> {
-    if entries.is_empty() {
-        return Ok(());
+    let mut rest = entries;
+    for size in ROWS_PER_INSERT {
+        while rest.len() >= size {
+            let (chunk, tail) = rest.split_at(size);
+            insert(x, chunk).await?;
+            rest = tail;
+        }
     }
+    Ok(())
+}
+
+/// Inserts `entries` in one statement (its text fixed by their number).
+async fn insert(x: &mut dyn Exec, entries: &[LogEntry]) -> Result<(), Fail> {
     let mut sql = Sql::default();
     sql.push(
         "INSERT INTO provlog (tenant_id, connection_id, at, client, token_prefix, method, path, \
@@ -88,7 +104,7 @@ pub async fn append(x: &mut dyn Exec, entries: &[LogEntry]) -> Result<(), Fail> 
         }
         sql.push(")");
     }
-    x.execute(&Stmt::once(sql.text, sql.params)).await?;
+    x.execute(&Stmt::new(sql.text, sql.params)).await?;
     Ok(())
 }
 
@@ -179,7 +195,7 @@ pub async fn trim(x: &mut dyn Exec, keep: u64) -> Result<u64, Fail> {
 impl<B: Backend> LogStore for SqlStore<B> {
     async fn append_log(&self, entries: &[LogEntry]) -> StoreResult<()> {
         let job = task(entries.to_vec(), |x, e| Box::pin(append(x, e)));
-        self.b.write(Write::SYSTEM, job).await
+        self.b.write(Write::SYSTEM.atomic(), job).await
     }
 
     async fn provisioning_log(

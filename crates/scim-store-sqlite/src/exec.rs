@@ -1,7 +1,11 @@
 //! The shared SQL layer's executor on rusqlite. Statements are prepared
-//! once per connection (rusqlite's statement cache), their `$N`
-//! placeholders written as SQLite's numbered `?N` and bound by position.
-//! Every
+//! once per connection (rusqlite's statement cache, least recently used
+//! out), except long one-off text (`Stmt::once` longer than
+//! [`KEEP_ONCE_MAX`]: a batch of provisioning-log rows, a large filter),
+//! whose prepared form grows with its text and which is prepared for its
+//! one use and kept nowhere: kept, 256 of them held over 100 MB. Their
+//! `$N` placeholders are written as SQLite's numbered `?N` and bound by
+//! position. Every
 //! call completes before it returns, so a job's future is ready when first
 //! polled ([`run`]): the writer thread and the readers run jobs without an
 //! async runtime.
@@ -139,6 +143,48 @@ impl Hasher for Fx {
     }
 }
 
+/// A prepared statement: kept in the connection's cache, or for one use.
+enum Prepared<'c> {
+    Kept(CachedStatement<'c>),
+    Once(Statement<'c>),
+}
+
+impl<'c> std::ops::Deref for Prepared<'c> {
+    type Target = Statement<'c>;
+    fn deref(&self) -> &Statement<'c> {
+        match self {
+            Prepared::Kept(s) => s,
+            Prepared::Once(s) => s,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Prepared<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            Prepared::Kept(s) => s,
+            Prepared::Once(s) => s,
+        }
+    }
+}
+
+/// The longest one-off statement text kept prepared (a filter's text
+/// repeats with its shape, its values being parameters; a batch of rows
+/// is long and its row count varies).
+pub const KEEP_ONCE_MAX: usize = 2_048;
+
+/// Prepares `stmt` (its `$N` as `?N`, see [`numbered`]): from the
+/// connection's statement cache unless it is one-off text longer than
+/// [`KEEP_ONCE_MAX`], prepared for this use only.
+fn prepare_stmt<'c>(conn: &'c Connection, stmt: &Stmt<'_>) -> Result<Prepared<'c>, Fail> {
+    if stmt.cached || stmt.sql.len() <= KEEP_ONCE_MAX {
+        return prepare(conn, &stmt.sql).map(Prepared::Kept);
+    }
+    conn.prepare(&numbered(&stmt.sql))
+        .map(Prepared::Once)
+        .map_err(fail)
+}
+
 /// Prepares `sql` (its `$N` as `?N`, see [`numbered`]) from the
 /// connection's statement cache.
 fn prepare<'c>(conn: &'c Connection, sql: &str) -> Result<CachedStatement<'c>, Fail> {
@@ -198,7 +244,7 @@ impl Exec for SqliteExec<'_> {
     }
 
     async fn each(&mut self, stmt: &Stmt<'_>, each: &mut EachRow<'_>) -> Result<(), Fail> {
-        let mut st = prepare(self.conn, &stmt.sql)?;
+        let mut st = prepare_stmt(self.conn, stmt)?;
         bind(&mut st, &stmt.params)?;
         let mut rows = st.raw_query();
         while let Some(row) = rows.next().map_err(fail)? {
@@ -210,7 +256,7 @@ impl Exec for SqliteExec<'_> {
     }
 
     async fn execute(&mut self, stmt: &Stmt<'_>) -> Result<u64, Fail> {
-        let mut st = prepare(self.conn, &stmt.sql)?;
+        let mut st = prepare_stmt(self.conn, stmt)?;
         bind(&mut st, &stmt.params)?;
         if st.column_count() == 0 {
             return st.raw_execute().map(|n| n as u64).map_err(fail);

@@ -128,7 +128,8 @@ macro_rules! storage_suite {
             disabled_webhooks_wait_without_holding_events, one_trashed_resource_is_purged,
             provisioning_log_filters_and_bounds, schema_extensions,
             undefined_attributes_are_counted, role_mappings_and_effective_roles,
-            role_refresh_queue, values_past_the_index_cap_are_found);
+            role_refresh_queue, values_past_the_index_cap_are_found,
+            provisioning_log_batches_of_any_size);
     };
     (@optional $var:literal, $require:literal, $make:expr; $($name:ident),* $(,)?) => {
         $(

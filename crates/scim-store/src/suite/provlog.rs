@@ -1,7 +1,7 @@
 //! Storage suite cases for the provisioning log: batches appended and
 //! read back newest first, every filter, per-connection counts, pruning
 //! by age and by count per tenant (rows without a tenant bounded too),
-//! and a tenant's deletion taking its rows.
+//! a tenant's deletion taking its rows, and batches of any size.
 
 use super::t;
 use crate::model::*;
@@ -179,4 +179,30 @@ pub async fn provisioning_log_filters_and_bounds(store: Arc<dyn Store>) {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// Batches of every size are written whole and in order (the SQL stores
+/// split them into statements of fixed row counts).
+pub async fn provisioning_log_batches_of_any_size(store: Arc<dyn Store>) {
+    let a = store.create_tenant("a", t(0)).await.unwrap();
+    let mut expected = Vec::new();
+    let mut at = 0;
+    for size in [0, 1, 7, 8, 9, 63, 64, 65, 73, 137] {
+        let batch: Vec<LogEntry> = (0..size)
+            .map(|_| {
+                at += 1;
+                row(Some(a.id), None, at, 200)
+            })
+            .collect();
+        expected.extend(batch.iter().map(|e| e.request_id.clone()));
+        store.append_log(&batch).await.unwrap();
+    }
+    let q = LogQuery {
+        limit: 1000,
+        ..LogQuery::default()
+    };
+    let mut got = ids(&store.provisioning_log(a.id, &q).await.unwrap());
+    got.reverse();
+    assert_eq!(got.len(), 427);
+    assert_eq!(got, expected, "every row once, in the order appended");
 }
