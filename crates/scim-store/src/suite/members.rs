@@ -1,5 +1,6 @@
 //! Group membership in the storage suite: members and computed groups,
-//! nested groups, and memberships removed with a deleted resource.
+//! nested groups (for one resource and for a page of them), and
+//! memberships removed with a deleted resource.
 
 use super::*;
 
@@ -158,6 +159,47 @@ pub async fn nested_groups(store: Arc<dyn Store>) {
         .unwrap();
     let kinds: Vec<ResourceKind> = outer.members.unwrap().iter().map(|m| m.kind).collect();
     assert!(kinds.iter().all(|k| *k == ResourceKind::Group));
+
+    // A page of users has each one's groups as reading it alone does.
+    r.insert(user("u2", json!({"userName": "u2"})))
+        .await
+        .unwrap();
+    r.insert(user("u3", json!({"userName": "u3"})))
+        .await
+        .unwrap();
+    r.update(
+        ResourceKind::Group,
+        &id("outer"),
+        Load::NONE,
+        members_change(vec![MemberChange::Add(plain(vec![id("u2")]))], 2),
+    )
+    .await
+    .unwrap();
+    let page = r
+        .query(
+            ResourceKind::User,
+            &crate::query::Query {
+                filter: None,
+                sort: None,
+                page: crate::query::PageRequest::Offset(0),
+                limit: 10,
+                load: Load::ALL,
+                max_bytes: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.records.len(), 3);
+    for listed in &page.records {
+        let alone = r
+            .get(ResourceKind::User, &listed.id, Load::ALL)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(listed.groups, alone.groups, "{}", listed.id);
+    }
+    let groups_of = |n: usize| page.records[n].groups.clone().unwrap_or_default().len();
+    assert_eq!((groups_of(0), groups_of(1), groups_of(2)), (3, 2, 0));
 }
 
 pub async fn deleting_removes_memberships(store: Arc<dyn Store>) {
