@@ -29,6 +29,20 @@ pub fn admin_url() -> Result<String, (bool, String)> {
     }
 }
 
+/// The admin URL for a test; `None` (with a note) to skip it. Panics
+/// when the URL is missing although [`REQUIRE_VAR`] requires it.
+#[allow(clippy::panic)]
+pub fn admin_or_skip() -> Option<String> {
+    match admin_url() {
+        Ok(u) => Some(u),
+        Err((true, why)) => panic!("{why}, but {REQUIRE_VAR}=1"),
+        Err((false, why)) => {
+            eprintln!("note: {why}");
+            None
+        }
+    }
+}
+
 /// `url` with its database name replaced by `name`.
 pub fn with_database(url: &str, name: &str) -> String {
     let (head, query) = match url.split_once('?') {

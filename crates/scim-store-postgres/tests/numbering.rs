@@ -12,20 +12,13 @@
 use scim_core::timestamp::Timestamp;
 use scim_store::suite::created_user;
 use scim_store::{EventStore, NewWebhook, Store, TenantId, WebhookFormat};
-use scim_store_postgres::testing::{admin_url, TestDb};
+use scim_store_postgres::testing::{admin_or_skip, TestDb};
 use scim_store_postgres::tls::parse_url;
 use scim_store_postgres::Postgres;
 use std::time::Duration;
 
 fn admin() -> Option<String> {
-    match admin_url() {
-        Ok(u) => Some(u),
-        Err((true, why)) => panic!("{why}, but SCIMD_REQUIRE_POSTGRES=1"),
-        Err((false, why)) => {
-            eprintln!("note: {why}");
-            None
-        }
-    }
+    admin_or_skip()
 }
 
 async fn numbers(store: &dyn Store, tenant: TenantId, after: i64) -> Vec<(i64, String)> {

@@ -13,7 +13,7 @@ use scim_core::schema::{GROUP_SCHEMA, USER_SCHEMA};
 use scim_core::timestamp::Timestamp;
 use scim_store::index::keys;
 use scim_store::{NewRecord, ResourceKind, Store, TenantId};
-use scim_store_postgres::testing::admin_url;
+use scim_store_postgres::testing::admin_or_skip;
 use scim_store_postgres::{Postgres, PostgresStore};
 use scim_store_sql::explain::lowered;
 use serde_json::json;
@@ -23,14 +23,7 @@ const TENANTS: usize = 5;
 const USERS_PER_TENANT: usize = 1000;
 
 fn admin() -> Option<String> {
-    match admin_url() {
-        Ok(u) => Some(u),
-        Err((true, why)) => panic!("{why}, but SCIMD_REQUIRE_POSTGRES=1"),
-        Err((false, why)) => {
-            eprintln!("note: {why}");
-            None
-        }
-    }
+    admin_or_skip()
 }
 
 fn record(
