@@ -33,25 +33,21 @@ impl<B: Backend> SqlStore<B> {
         self.b.write(Write::SYSTEM, job).await
     }
 
-    /// Numbers the tenant's committed events, where events are numbered
-    /// after their commit ([`crate::sequencer`]); one probe of an index
-    /// when there are none.
-    async fn number_events(&self, tenant: TenantId) -> StoreResult<()> {
+    /// Numbers up to [`sequencer::CHUNK`] of the tenant's committed
+    /// events, where events are numbered after their commit
+    /// ([`crate::sequencer`]); one probe of an index when there are none.
+    /// How many it numbered.
+    async fn number_events(&self, tenant: TenantId) -> StoreResult<u64> {
         if !self.b.dialect().numbers_events_later() {
-            return Ok(());
+            return Ok(0);
         }
         let t = tenant.db_key();
         let probe = task(t, |x, t| Box::pin(sequencer::pending(x, *t)));
         if !self.b.read(true, probe).await? {
-            return Ok(());
+            return Ok(0);
         }
-        loop {
-            let job = task(t, |x, t| Box::pin(sequencer::number(x, *t)));
-            let n = self.b.write(Write::tenant(t, 1), job).await?;
-            if n < sequencer::CHUNK.unsigned_abs() {
-                return Ok(());
-            }
-        }
+        let job = task(t, |x, t| Box::pin(sequencer::number(x, *t)));
+        self.b.write(Write::tenant(t, 1), job).await
     }
 }
 
@@ -121,7 +117,8 @@ impl<B: Backend> EventStore for SqlStore<B> {
             Box::pin(sequencer::unnumbered_tenants(x, *b))
         });
         for tenant in self.b.read(false, job).await? {
-            self.number_events(TenantId::from_db(tenant)).await?;
+            let tenant = TenantId::from_db(tenant);
+            while self.number_events(tenant).await? == sequencer::CHUNK.unsigned_abs() {}
         }
         self.purge_in_chunks(events::purge_events_sql(), before)
             .await

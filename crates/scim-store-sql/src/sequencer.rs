@@ -27,9 +27,10 @@ use crate::exec::{Exec, Fail};
 use crate::stmt;
 use scim_core::timestamp::Timestamp;
 
-/// Events numbered in one transaction at most (a long backlog takes
-/// several).
-pub const CHUNK: i64 = 10_000;
+/// Events numbered in one transaction at most: a read numbers one chunk
+/// (at least a page of the feed, `MAX_COUNT`), so its cost does not grow
+/// with a backlog, which later reads (and retention) number further.
+pub const CHUNK: i64 = 1_000;
 
 /// Whether the tenant has committed events to number (one probe of the
 /// partial index `events_unnumbered`).
