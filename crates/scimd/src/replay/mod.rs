@@ -141,6 +141,11 @@ impl Runner {
                     .map_err(|e| e.to_string())?;
                 self.agent.run(r)
             }
+            // Sized, not chunked: a server that answers from the head alone
+            // then keeps the connection open.
+            None if matches!(step.method.as_str(), "POST" | "PUT" | "PATCH") => self
+                .agent
+                .run(req.body(String::new()).map_err(|e| e.to_string())?),
             None => self.agent.run(req.body(()).map_err(|e| e.to_string())?),
         };
         let mut resp = result.map_err(|e| format!("{} {url}: {e}", step.method))?;

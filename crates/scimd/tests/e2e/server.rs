@@ -30,6 +30,9 @@ pub struct Server {
     agent: ureq::Agent,
     /// The Postgres database, shared by replicas (dropped with the last).
     pg: Option<Arc<TestDb>>,
+    /// The standard error of each process this server has run (one more
+    /// per restart): its tail is printed when a test fails.
+    logs: Vec<tempfile::NamedTempFile>,
 }
 
 /// Whether the e2e tests run on PostgreSQL (`SCIMD_TEST_BACKEND=postgres`).
@@ -101,7 +104,7 @@ impl Server {
     /// Starts scimd on a given Postgres database (or a new SQLite file).
     pub fn start_on(pg: Option<Arc<TestDb>>, extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let (child, base, token, ops) = spawn(&url_for(pg.as_deref(), &dir), extra);
+        let (child, base, token, ops, log) = spawn(&url_for(pg.as_deref(), &dir), extra);
         Server {
             child,
             base,
@@ -110,6 +113,7 @@ impl Server {
             dir,
             agent: agent(),
             pg,
+            logs: vec![log],
         }
     }
 
@@ -129,7 +133,7 @@ impl Server {
             .clone()
             .or(second.2.clone())
             .expect("no bootstrap token");
-        let make = |(child, base, _, ops): Spawned| Server {
+        let make = |(child, base, _, ops, log): Spawned| Server {
             child,
             base,
             ops,
@@ -137,6 +141,7 @@ impl Server {
             dir: tempfile::tempdir().unwrap(),
             agent: agent(),
             pg: Some(pg.clone()),
+            logs: vec![log],
         };
         (make(first), make(second), tokens)
     }
@@ -145,7 +150,7 @@ impl Server {
     /// server's token.
     pub fn replica(&self, extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let (child, base, _, ops) = spawn(&self.db_url(), extra);
+        let (child, base, _, ops, log) = spawn(&self.db_url(), extra);
         Server {
             child,
             base,
@@ -154,6 +159,7 @@ impl Server {
             dir,
             agent: agent(),
             pg: self.pg.clone(),
+            logs: vec![log],
         }
     }
 
@@ -165,7 +171,8 @@ impl Server {
     /// [`Server::restart`] with extra `serve` flags.
     pub fn restart_with(&mut self, extra: &[&str]) {
         self.kill();
-        let (child, base, _, ops) = spawn(&self.db_url(), extra);
+        let (child, base, _, ops, log) = spawn(&self.db_url(), extra);
+        self.logs.push(log);
         self.child = child;
         self.base = base;
         self.ops = ops;
@@ -180,8 +187,14 @@ fn url_for(pg: Option<&TestDb>, dir: &tempfile::TempDir) -> String {
 }
 
 /// A started server: the process, its SCIM base URL, the first token (on
-/// a new database) and its operations listener.
-type Spawned = (Child, String, Option<String>, String);
+/// a new database), its operations listener and the file of its stderr.
+type Spawned = (
+    Child,
+    String,
+    Option<String>,
+    String,
+    tempfile::NamedTempFile,
+);
 
 fn spawn(db: &str, extra: &[&str]) -> Spawned {
     let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--database"];
@@ -195,13 +208,14 @@ fn spawn(db: &str, extra: &[&str]) -> Spawned {
     let token_file_s = token_file.to_str().unwrap().to_string();
     args.extend_from_slice(&["--first-token-file", &token_file_s]);
     args.extend_from_slice(extra);
+    let log = tempfile::NamedTempFile::new().unwrap();
     let mut child = Command::new(bin())
         .args(&args)
         .env_remove("SCIMD_DATABASE_URL")
         .env_remove("SCIMD_LISTEN")
         .envs(key_env(db))
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log.reopen().unwrap())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -236,6 +250,7 @@ fn spawn(db: &str, extra: &[&str]) -> Spawned {
         base.expect("server did not start"),
         token,
         ops.expect("no operations listener"),
+        log,
     )
 }
 
@@ -377,8 +392,15 @@ impl Server {
         for (k, v) in headers {
             b = b.header(*k, *v);
         }
+        // A body-less POST, PUT or PATCH goes out with `Content-Length: 0`:
+        // without a length ureq sends it chunked, and a server that answers
+        // before the chunked terminator arrives (a 401 or 403 decided from
+        // the head) closes the connection, which the next request on it
+        // from the pool may find too late.
+        let needs_length = matches!(method, "POST" | "PUT" | "PATCH");
         let mut resp = match body {
             Some(text) => self.agent.run(b.body(text).unwrap()),
+            None if needs_length => self.agent.run(b.body(String::new()).unwrap()),
             None => self.agent.run(b.body(()).unwrap()),
         }
         .unwrap();
@@ -437,6 +459,23 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
+        // A failing test shows what the server said last (the test
+        // harness prints a failed test's output).
+        if std::thread::panicking() {
+            for (n, log) in self.logs.iter().enumerate() {
+                let text = std::fs::read_to_string(log.path()).unwrap_or_default();
+                let lines: Vec<&str> = text.lines().collect();
+                let tail = &lines[lines.len().saturating_sub(40)..];
+                eprintln!(
+                    "--- scimd process {n} of {}, last {} lines of stderr:",
+                    self.base,
+                    tail.len()
+                );
+                for line in tail {
+                    eprintln!("{line}");
+                }
+            }
+        }
     }
 }
 
