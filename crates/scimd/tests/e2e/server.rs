@@ -392,11 +392,8 @@ impl Server {
         for (k, v) in headers {
             b = b.header(*k, *v);
         }
-        // A body-less POST, PUT or PATCH goes out with `Content-Length: 0`:
-        // without a length ureq sends it chunked, and a server that answers
-        // before the chunked terminator arrives (a 401 or 403 decided from
-        // the head) closes the connection, which the next request on it
-        // from the pool may find too late.
+        // `Content-Length: 0`, not an empty chunked body: a server that
+        // answers from the head alone would close the pooled connection.
         let needs_length = matches!(method, "POST" | "PUT" | "PATCH");
         let mut resp = match body {
             Some(text) => self.agent.run(b.body(text).unwrap()),
@@ -461,20 +458,11 @@ impl Drop for Server {
         self.kill();
         // A failing test shows what the server said last (the test
         // harness prints a failed test's output).
-        if std::thread::panicking() {
-            for (n, log) in self.logs.iter().enumerate() {
-                let text = std::fs::read_to_string(log.path()).unwrap_or_default();
-                let lines: Vec<&str> = text.lines().collect();
-                let tail = &lines[lines.len().saturating_sub(40)..];
-                eprintln!(
-                    "--- scimd process {n} of {}, last {} lines of stderr:",
-                    self.base,
-                    tail.len()
-                );
-                for line in tail {
-                    eprintln!("{line}");
-                }
-            }
+        for log in self.logs.iter().filter(|_| std::thread::panicking()) {
+            let text = std::fs::read_to_string(log.path()).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            let tail = lines[lines.len().saturating_sub(40)..].join("\n");
+            eprintln!("--- the end of a scimd's stderr ({}):\n{tail}", self.base);
         }
     }
 }
