@@ -1,17 +1,23 @@
 //! The shared SQL layer's executor on tokio-postgres: statements prepared
-//! once per connection (deadpool's statement cache) unless their text
-//! varies with the request, parameters converted to the types the server
-//! inferred for them, rows streamed (a reader that has what it needs stops
-//! reading), and errors classified: unique violations, foreign-key
-//! violations (a member deleted concurrently) and the retryable ones
-//! (serialization failures, deadlocks).
+//! once per connection (deadpool's statement cache), parameters converted
+//! to the types the server inferred for them, rows streamed (a reader that
+//! has what it needs stops reading), and errors classified: unique
+//! violations, foreign-key violations (a member deleted concurrently) and
+//! the retryable ones (serialization failures, deadlocks).
+//!
+//! A one-off statement (`Stmt::once`: text that varies with the request,
+//! such as a filtered page) is kept prepared too while it is short and
+//! the connection's cache is not full ([`keep`]), as the SQLite executor
+//! does: an IdP's lookups repeat a few shapes, and a prepared one is
+//! neither parsed nor planned again (planning was three quarters of a
+//! lookup's page statement). Any other is prepared for its one use.
 
 use bytes::BytesMut;
-use deadpool_postgres::{GenericClient, PoolError};
+use deadpool_postgres::{GenericClient, PoolError, StatementCache};
 use futures_util::TryStreamExt;
 use scim_store::StoreError;
 use scim_store_sql::dialect::POSTGRES;
-use scim_store_sql::{DbClass, DbError, Dialect, EachRow, Exec, Fail, Param, Row, Stmt, Val};
+use scim_store_sql::{DbClass, DbError, Dialect, EachRow, Exec, Fail, Keep, Param, Row, Stmt, Val};
 use std::error::Error;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
@@ -151,13 +157,49 @@ impl Row for PgRow<'_> {
     }
 }
 
+/// The longest one-off statement kept prepared (the SQLite executor's
+/// bound too): a provisioning-log batch or a large filter is not.
+pub const KEEP_ONCE_MAX: usize = 2_048;
+
+/// One-off statements are kept only while the connection's cache holds
+/// fewer statements than this, so that clients sending ever new filter
+/// shapes cannot grow it (nor the server's plans for it) without bound.
+/// The fixed statements, a few hundred code constants, are always kept.
+pub const KEEP_ONCE_BELOW: usize = 384;
+
+/// Whether `stmt` is prepared into the connection's cache.
+fn keep(stmt: &Stmt<'_>, cache: &StatementCache) -> bool {
+    match stmt.keep {
+        Keep::Always => true,
+        Keep::IfShort => stmt.sql.len() <= KEEP_ONCE_MAX && cache.size() < KEEP_ONCE_BELOW,
+        Keep::Never => false,
+    }
+}
+
 /// A pooled connection or a transaction as an [`Exec`].
 pub struct PgExec<'c, C> {
     pub c: &'c C,
 }
 
+/// A pooled connection or a transaction, with its statement cache.
+pub trait Conn: GenericClient + Sync {
+    fn cache(&self) -> &StatementCache;
+}
+
+impl Conn for deadpool_postgres::Object {
+    fn cache(&self) -> &StatementCache {
+        &self.statement_cache
+    }
+}
+
+impl Conn for deadpool_postgres::Transaction<'_> {
+    fn cache(&self) -> &StatementCache {
+        &self.statement_cache
+    }
+}
+
 #[async_trait::async_trait]
-impl<C: GenericClient + Sync> Exec for PgExec<'_, C> {
+impl<C: Conn> Exec for PgExec<'_, C> {
     fn dialect(&self) -> &'static dyn Dialect {
         &POSTGRES
     }
@@ -166,7 +208,7 @@ impl<C: GenericClient + Sync> Exec for PgExec<'_, C> {
         let binds = binds(&stmt.params);
         // Boxed, so that dropping it really ends it: rows not read must
         // not wait in the connection while the next statements run.
-        let mut rows = if stmt.cached {
+        let mut rows = if keep(stmt, self.c.cache()) {
             let st = self.c.prepare_cached(&stmt.sql).await.map_err(fail)?;
             Box::pin(self.c.query_raw(&st, binds.iter()).await.map_err(fail)?)
         } else {
@@ -187,7 +229,7 @@ impl<C: GenericClient + Sync> Exec for PgExec<'_, C> {
 
     async fn execute(&mut self, stmt: &Stmt<'_>) -> Result<u64, Fail> {
         let binds = binds(&stmt.params);
-        if stmt.cached {
+        if keep(stmt, self.c.cache()) {
             let st = self.c.prepare_cached(&stmt.sql).await.map_err(fail)?;
             self.c.execute_raw(&st, binds.iter()).await.map_err(fail)
         } else {

@@ -92,15 +92,27 @@ impl<'a, T: Into<Param<'a>>> From<Option<T>> for Param<'a> {
     }
 }
 
+/// Whether a driver keeps a statement prepared for later uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Fixed text: always.
+    Always,
+    /// Text that varies with the request but repeats (a filter's shape,
+    /// with its values as parameters): while short and while the driver's
+    /// cache has room, so that no cache grows with the variety of client
+    /// requests.
+    IfShort,
+    /// Text of one request only (a deep page's offset or position): never.
+    Never,
+}
+
 /// A statement: text with `$N` placeholders and its parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stmt<'a> {
     pub sql: Cow<'a, str>,
     pub params: Vec<Param<'a>>,
-    /// Whether the driver should keep it prepared (fixed text). One-off
-    /// text (a filter, an audit query) is prepared for one use, so that
-    /// no cache grows with the variety of client requests.
-    pub cached: bool,
+    /// Whether the driver keeps it prepared.
+    pub keep: Keep,
 }
 
 impl<'a> Stmt<'a> {
@@ -109,14 +121,22 @@ impl<'a> Stmt<'a> {
         Stmt {
             sql: sql.into(),
             params,
-            cached: true,
+            keep: Keep::Always,
         }
     }
 
-    /// A statement whose text varies with the request.
+    /// A statement whose text varies with the request ([`Keep::IfShort`]).
     pub fn once(sql: impl Into<Cow<'a, str>>, params: Vec<Param<'a>>) -> Stmt<'a> {
         Stmt {
-            cached: false,
+            keep: Keep::IfShort,
+            ..Stmt::new(sql, params)
+        }
+    }
+
+    /// A statement whose text no later request repeats ([`Keep::Never`]).
+    pub fn one_use(sql: impl Into<Cow<'a, str>>, params: Vec<Param<'a>>) -> Stmt<'a> {
+        Stmt {
+            keep: Keep::Never,
             ..Stmt::new(sql, params)
         }
     }

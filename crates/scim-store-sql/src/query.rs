@@ -111,7 +111,14 @@ pub async fn run(
     let mut page = Vec::new();
     let mut more = false;
     let mut budget = Budget::new(q.max_bytes);
-    let s = Stmt::once(sql, std::mem::take(&mut filter.params));
+    // A first page's text repeats (an IdP's lookups); a later page's
+    // offset or position is its own.
+    let params = std::mem::take(&mut filter.params);
+    let s = if offset == 0 && after_seq.is_none() {
+        Stmt::once(sql, params)
+    } else {
+        Stmt::one_use(sql, params)
+    };
     x.each(&s, &mut |r| {
         if page.len() as u64 == q.limit || !budget.open() {
             more = true;
