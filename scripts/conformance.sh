@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the external conformance suite scim2-tester, installed from PyPI into a
 # venv, against a freshly started scimd on a new SQLite database.
-#   SCIMD_BIN         scimd binary (default: target/debug/scimd, built if missing)
+#   SCIMD_BIN         scimd binary (default: $CARGO_TARGET_DIR or target, then
+#                     debug/scimd; built if missing)
 #   CONFORMANCE_VENV  venv directory (default: target/conformance-venv)
 #   SCIMD_DATABASE    database URL to use instead of a fresh SQLite file
 #   CONFORMANCE_EXTENSION  a schema extension document (RFC 7643 §7) defined on
@@ -11,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 HERE=scripts/conformance
 VENV="${CONFORMANCE_VENV:-target/conformance-venv}"
-BIN="${SCIMD_BIN:-target/debug/scimd}"
+BIN="${SCIMD_BIN:-${CARGO_TARGET_DIR:-target}/debug/scimd}"
 
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"

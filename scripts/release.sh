@@ -39,7 +39,7 @@ started=$SECONDS
 CC_x86_64_unknown_linux_musl=musl-gcc \
 CARGO_PROFILE_RELEASE_STRIP=symbols \
   cargo build --release --locked --quiet --target "$TARGET" -p scimd
-BIN="target/$TARGET/release/scimd"
+BIN="${CARGO_TARGET_DIR:-target}/$TARGET/release/scimd"
 
 # Fully static: no program interpreter, no shared libraries.
 if readelf -lW "$BIN" | grep -q 'INTERP' || readelf -dW "$BIN" | grep -q 'NEEDED'; then
