@@ -93,7 +93,15 @@ impl Postgres {
 
     /// [`Postgres::connect`], keeping `guard` as long as the store.
     async fn connect_with(url: &str, guard: Option<testing::TestDb>) -> StoreResult<PostgresStore> {
-        let opts = tls::parse_url(url).map_err(StoreError::Backend)?;
+        let mut opts = tls::parse_url(url).map_err(StoreError::Backend)?;
+        // No JIT: scimd's statements are short, and PostgreSQL compiles a
+        // plan whose estimated cost passes `jit_above_cost` (as a page's
+        // groups subquery does) for longer than the query runs.
+        let options = match opts.config.get_options() {
+            Some(given) => format!("{given} -c jit=off"),
+            None => "-c jit=off".to_string(),
+        };
+        opts.config.options(&options);
         let manager = Manager::from_config(
             opts.config,
             opts.tls,

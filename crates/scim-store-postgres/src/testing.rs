@@ -185,6 +185,16 @@ impl Drop for TestDb {
 }
 
 impl Postgres {
+    /// The value of a server setting on a pooled connection (`SHOW`).
+    pub async fn setting(&self, name: &str) -> StoreResult<String> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(&format!("SHOW {name}"), &[])
+            .await
+            .map_err(crate::exec::backend)?;
+        row.try_get(0).map_err(crate::exec::backend)
+    }
+
     /// A migrated store on a fresh database that is dropped with the store.
     pub async fn open_fresh(admin: &str) -> StoreResult<PostgresStore> {
         let db = TestDb::create(admin).await?;

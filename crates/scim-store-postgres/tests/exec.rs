@@ -1,4 +1,5 @@
-//! The executor's statements on PostgreSQL: parameters of every kind
+//! scimd's connections run without JIT, and the executor's statements on
+//! PostgreSQL: parameters of every kind
 //! bound to the types the server inferred, and which statements stay
 //! prepared in the connection's cache (fixed ones always; one-off ones
 //! while short and while the cache is not full; one-use ones never). One
@@ -10,6 +11,7 @@
 use scim_store_postgres::exec::{PgExec, KEEP_ONCE_BELOW, KEEP_ONCE_MAX};
 use scim_store_postgres::testing::{admin_or_skip, TestDb};
 use scim_store_postgres::tls::parse_url;
+use scim_store_postgres::Postgres;
 use scim_store_sql::{Exec, Param, Stmt};
 
 async fn check(x: &mut dyn Exec, sql: &str, params: Vec<Param<'_>>, expected: &[i64]) {
@@ -101,4 +103,21 @@ async fn parameters_bind_and_one_off_statements_are_kept_within_bounds() {
     let fixed = Stmt::new("SELECT k FROM t WHERE n = $1", vec![Param::Int(3)]);
     check_stmt(x, &fixed, &[2]).await;
     assert_eq!(cache(), KEEP_ONCE_BELOW + 1);
+}
+
+/// With member statistics missing (an IdP's first sync), reading one
+/// user's groups was estimated above `jit_above_cost`: 10 ms of JIT for a
+/// 0.6 ms query, on every read. scimd's connections turn JIT off, and a
+/// `-c` option given in the URL is kept.
+#[tokio::test]
+async fn connections_run_without_jit() {
+    let Some(admin) = admin_or_skip() else { return };
+    let store = Postgres::open_fresh(&admin).await.unwrap();
+    assert_eq!(store.setting("jit").await.unwrap(), "off");
+    let db = TestDb::create(&admin).await.unwrap();
+    let sep = if db.url.contains('?') { '&' } else { '?' };
+    let url = format!("{}{sep}options=-c%20work_mem%3D8MB", db.url);
+    let store = Postgres::connect(&url).await.unwrap();
+    assert_eq!(store.setting("jit").await.unwrap(), "off");
+    assert_eq!(store.setting("work_mem").await.unwrap(), "8MB");
 }
