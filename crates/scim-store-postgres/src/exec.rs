@@ -17,7 +17,7 @@ use deadpool_postgres::{GenericClient, PoolError, StatementCache};
 use futures_util::TryStreamExt;
 use scim_store::StoreError;
 use scim_store_sql::dialect::POSTGRES;
-use scim_store_sql::{DbClass, DbError, Dialect, EachRow, Exec, Fail, Keep, Param, Row, Stmt, Val};
+use scim_store_sql::{DbClass, DbError, Dialect, EachRow, Exec, Fail, Param, Row, Stmt, Val};
 use std::error::Error;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
@@ -157,10 +157,6 @@ impl Row for PgRow<'_> {
     }
 }
 
-/// The longest one-off statement kept prepared (the SQLite executor's
-/// bound too): a provisioning-log batch or a large filter is not.
-pub const KEEP_ONCE_MAX: usize = 2_048;
-
 /// One-off statements are kept only while the connection's cache holds
 /// fewer statements than this, so that clients sending ever new filter
 /// shapes cannot grow it (nor the server's plans for it) without bound.
@@ -169,11 +165,7 @@ pub const KEEP_ONCE_BELOW: usize = 384;
 
 /// Whether `stmt` is prepared into the connection's cache.
 fn keep(stmt: &Stmt<'_>, cache: &StatementCache) -> bool {
-    match stmt.keep {
-        Keep::Always => true,
-        Keep::IfShort => stmt.sql.len() <= KEEP_ONCE_MAX && cache.size() < KEEP_ONCE_BELOW,
-        Keep::Never => false,
-    }
+    stmt.kept(cache.size() < KEEP_ONCE_BELOW)
 }
 
 /// A pooled connection or a transaction as an [`Exec`].

@@ -95,8 +95,9 @@ impl Postgres {
     async fn connect_with(url: &str, guard: Option<testing::TestDb>) -> StoreResult<PostgresStore> {
         let mut opts = tls::parse_url(url).map_err(StoreError::Backend)?;
         // No JIT: scimd's statements are short, and PostgreSQL compiles a
-        // plan whose estimated cost passes `jit_above_cost` (as a page's
-        // groups subquery does) for longer than the query runs.
+        // plan whose estimated cost passes `jit_above_cost` (as a user's
+        // groups do while `members` has no statistics) for longer than the
+        // query runs.
         let options = match opts.config.get_options() {
             Some(given) => format!("{given} -c jit=off"),
             None => "-c jit=off".to_string(),

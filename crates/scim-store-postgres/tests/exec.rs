@@ -8,11 +8,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use scim_store_postgres::exec::{PgExec, KEEP_ONCE_BELOW, KEEP_ONCE_MAX};
+use scim_store_postgres::exec::{PgExec, KEEP_ONCE_BELOW};
 use scim_store_postgres::testing::{admin_or_skip, TestDb};
 use scim_store_postgres::tls::parse_url;
 use scim_store_postgres::Postgres;
-use scim_store_sql::{Exec, Param, Stmt};
+use scim_store_sql::{Exec, Param, Stmt, KEEP_ONCE_MAX};
 
 async fn check(x: &mut dyn Exec, sql: &str, params: Vec<Param<'_>>, expected: &[i64]) {
     check_stmt(x, &Stmt::once(sql, params), expected).await;

@@ -92,6 +92,12 @@ impl<'a, T: Into<Param<'a>>> From<Option<T>> for Param<'a> {
     }
 }
 
+/// The longest one-off text ([`Keep::IfShort`]) a driver keeps prepared:
+/// a filter's text repeats with its shape, its values being parameters; a
+/// batch of rows or a large filter is long, and its prepared form grows
+/// with its text.
+pub const KEEP_ONCE_MAX: usize = 2_048;
+
 /// Whether a driver keeps a statement prepared for later uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keep {
@@ -130,6 +136,16 @@ impl<'a> Stmt<'a> {
         Stmt {
             keep: Keep::IfShort,
             ..Stmt::new(sql, params)
+        }
+    }
+
+    /// Whether a driver keeps this statement prepared, `room` saying
+    /// whether its cache may take one more one-off text.
+    pub fn kept(&self, room: bool) -> bool {
+        match self.keep {
+            Keep::Always => true,
+            Keep::IfShort => room && self.sql.len() <= KEEP_ONCE_MAX,
+            Keep::Never => false,
         }
     }
 

@@ -56,6 +56,8 @@ pub mod write;
 
 pub use backend::{task, Backend, Job, Run, Write, SYSTEM_LANE};
 pub use dialect::{Dialect, Sql};
-pub use exec::{now, DbClass, DbError, EachRow, Exec, Fail, Keep, Param, Row, Stmt, Val};
+pub use exec::{
+    now, DbClass, DbError, EachRow, Exec, Fail, Keep, Param, Row, Stmt, Val, KEEP_ONCE_MAX,
+};
 pub use resources::SqlResources;
 pub use store::SqlStore;

@@ -1,7 +1,7 @@
 //! The shared SQL layer's executor on rusqlite. Statements are prepared
 //! once per connection (rusqlite's statement cache, least recently used
 //! out), except long one-off text (`Stmt::once` longer than
-//! [`KEEP_ONCE_MAX`]: a batch of provisioning-log rows, a large filter),
+//! [`scim_store_sql::KEEP_ONCE_MAX`]: a batch of provisioning-log rows, a large filter),
 //! whose prepared form grows with its text and which is prepared for its
 //! one use and kept nowhere (kept, 256 of them held over 100 MB), and
 //! text no later request repeats (`Stmt::one_use`: a deep page). Their
@@ -16,7 +16,7 @@ use rusqlite::{CachedStatement, Connection, ErrorCode, Statement};
 use scim_store::{StoreError, StoreResult};
 use scim_store_sql::dialect::SQLITE;
 use scim_store_sql::{
-    now, DbClass, DbError, Dialect, EachRow, Exec, Fail, Job, Keep, Param, Row, Stmt, Val,
+    now, DbClass, DbError, Dialect, EachRow, Exec, Fail, Job, Param, Row, Stmt, Val,
 };
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -169,21 +169,12 @@ impl std::ops::DerefMut for Prepared<'_> {
     }
 }
 
-/// The longest one-off statement text kept prepared (a filter's text
-/// repeats with its shape, its values being parameters; a batch of rows
-/// is long and its row count varies).
-pub const KEEP_ONCE_MAX: usize = 2_048;
-
 /// Prepares `stmt` (its `$N` as `?N`, see [`numbered`]): from the
 /// connection's statement cache unless it is one-off text longer than
-/// [`KEEP_ONCE_MAX`] or text of one use, prepared for this use only.
+/// [`scim_store_sql::KEEP_ONCE_MAX`] or text of one use, prepared for this use only.
 fn prepare_stmt<'c>(conn: &'c Connection, stmt: &Stmt<'_>) -> Result<Prepared<'c>, Fail> {
-    let keep = match stmt.keep {
-        Keep::Always => true,
-        Keep::IfShort => stmt.sql.len() <= KEEP_ONCE_MAX,
-        Keep::Never => false,
-    };
-    if keep {
+    // rusqlite's cache drops the least recently used: always room.
+    if stmt.kept(true) {
         return prepare(conn, &stmt.sql).map(Prepared::Kept);
     }
     conn.prepare(&numbered(&stmt.sql))
